@@ -1,0 +1,189 @@
+import type http from 'node:http';
+import { Redis } from 'ioredis';
+import type { Update } from 'telegraf/types';
+import { createBot, registerCommands, type Bot } from './bot/index.js';
+import type { Config } from './config.js';
+import { createDb, type DbHandle } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { isCatalogEmpty, seed } from './db/seed.js';
+import { createServices, type AppDeps } from './deps.js';
+import { createI18n } from './i18n.js';
+import { createWorkers, type Workers } from './jobs/index.js';
+import { createQueues, scheduleMaintenance, type Queues } from './jobs/queues.js';
+import { createLogger, type Logger } from './logger.js';
+import { createHttpServer, webhookPath } from './server/http.js';
+import { Metrics } from './server/metrics.js';
+
+export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member'] as const;
+
+/** Raised when a backing service cannot be reached at start: the message names which one. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** postgres://user:secret@host/db → postgres://user:***@host/db */
+export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+
+export interface App {
+  deps: AppDeps;
+  bot: Bot | null;
+  server: http.Server | null;
+  /** The HTTP port actually bound (useful with PORT=0 in tests). */
+  port: number | null;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Run migrations (and seed an empty catalog) before starting: `npm run dev` does. */
+  migrate?: boolean;
+  now?: () => Date;
+}
+
+async function checkPostgres(db: DbHandle, url: string) {
+  try {
+    await db.sql`select 1`;
+  } catch (err) {
+    throw new StartupError(`Cannot reach Postgres at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+}
+
+async function checkRedis(url: string) {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Wires and starts the roles in `config.role`: the bot (long polling, or webhook behind the HTTP
+ * server), the BullMQ workers, and the HTTP server with /healthz and /metrics.
+ */
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
+  const dbHandle = createDb(config.databaseUrl);
+  try {
+    await checkPostgres(dbHandle, config.databaseUrl);
+    await checkRedis(config.redisUrl);
+  } catch (err) {
+    await dbHandle.close();
+    throw err;
+  }
+  if (opts.migrate) {
+    await runMigrations(config.databaseUrl);
+    if (config.seedOnStart || (await isCatalogEmpty(dbHandle.db))) {
+      await seed(dbHandle.db, { timeZone: config.timeZone });
+      logger.info('catalog seeded from data/catalog.json');
+    }
+  }
+  const now = opts.now ?? (() => new Date());
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  for (const r of [redis, bullConnection]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const metrics = new Metrics();
+  const deps: AppDeps = {
+    config,
+    logger,
+    db: dbHandle.db,
+    redis,
+    i18n: createI18n(config.defaultLocale),
+    services: createServices(dbHandle.db, config, now),
+    metrics,
+    now,
+  };
+
+  const runsBot = config.role === 'bot' || config.role === 'all';
+  const runsWorker = config.role === 'worker' || config.role === 'all';
+  let bot: Bot | null = null;
+  let workers: Workers | null = null;
+  let queues: Queues | null = null;
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+
+  const handle = async (update: Update) => {
+    inFlight++;
+    try {
+      await bot!.handleUpdate(update);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+  };
+
+  if (runsWorker) {
+    queues = createQueues(bullConnection, config.queuePrefix);
+    await scheduleMaintenance(queues, config.timeZone);
+    workers = createWorkers(deps, bullConnection);
+  }
+
+  if (runsBot) {
+    bot = createBot(deps);
+    bot.botInfo = await bot.telegram.getMe();
+    await registerCommands(bot, deps).catch((err: unknown) => logger.warn({ err }, 'setMyCommands failed'));
+  }
+
+  const server = createHttpServer({
+    port: config.port,
+    logger,
+    metrics,
+    health: [
+      { name: 'postgres', check: async () => void (await dbHandle.sql`select 1`) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+    ],
+    webhook:
+      bot && config.webhook
+        ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle, timeoutMs: config.handlerTimeoutMs }
+        : undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : null;
+
+  let polling: Promise<void> | null = null;
+  if (bot && config.webhook) {
+    const url = `${config.webhook.url.replace(/\/+$/, '')}${webhookPath(config.webhook.secret)}`;
+    await bot.telegram.setWebhook(url, { secret_token: config.webhook.secret, allowed_updates: [...allowedUpdates], max_connections: 40 });
+    logger.info({ port }, 'bot started (webhook)');
+  } else if (bot) {
+    const b = bot;
+    polling = new Promise<void>((resolve, reject) => {
+      b.launch({ allowedUpdates: [...allowedUpdates], dropPendingUpdates: false }, () => resolve()).catch(reject);
+    });
+    await polling;
+    logger.info({ port }, 'bot started (long polling)');
+  }
+  if (workers) logger.info('workers started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      if (bot && !config.webhook) {
+        try {
+          bot.stop('SIGTERM');
+        } catch {
+          // not running
+        }
+      }
+      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await workers?.close();
+      await queues?.close();
+      redis.disconnect();
+      await bullConnection.quit().catch(() => undefined);
+      await dbHandle.close();
+      logger.info('stopped');
+    })());
+
+  return { deps, bot, server, port, stop };
+}

@@ -1,0 +1,113 @@
+/**
+ * Typed callback data. Each codec owns a short prefix and a fixed list of fields; `pack` checks
+ * the 64-byte limit, `unpack` validates every field, so handlers receive clean values or nothing.
+ * The values are still only claims: handlers check that an order or booking belongs to the sender.
+ */
+
+type FieldKind = 'id' | 'int' | 'date' | 'enum';
+interface FieldSpec {
+  kind: FieldKind;
+  values?: readonly string[];
+}
+
+const patterns: Record<Exclude<FieldKind, 'enum'>, RegExp> = {
+  id: /^[a-z0-9][a-z0-9-]{0,31}$/,
+  int: /^[1-9]\d{0,9}$/,
+  date: /^\d{8}$/,
+};
+
+type Values<F extends Record<string, FieldSpec>> = {
+  [K in keyof F]: F[K]['kind'] extends 'int' ? number : F[K] extends { values: readonly (infer V)[] } ? V : string;
+};
+
+export interface Codec<F extends Record<string, FieldSpec>> {
+  prefix: string;
+  pack(values: Values<F>): string;
+  unpack(data: string): Values<F> | null;
+  /** Unpacks the data of the callback query in `ctx`, or null when absent or invalid. */
+  read(ctx: { callbackQuery?: object | undefined }): Values<F> | null;
+  /** A RegExp matching this codec's data, for `composer.action`. */
+  trigger: RegExp;
+}
+
+export function codec<F extends Record<string, FieldSpec>>(prefix: string, fields: F = {} as F): Codec<F> {
+  const names = Object.keys(fields) as Array<keyof F & string>;
+  const trigger = new RegExp(`^${prefix}(?::|$)`);
+  const self: Codec<F> = {
+    prefix,
+    trigger,
+    read(ctx) {
+      const q = ctx.callbackQuery;
+      return q && 'data' in q && typeof q.data === 'string' ? self.unpack(q.data) : null;
+    },
+    pack(values) {
+      const parts = names.map((n) => {
+        const v = values[n];
+        return n in values && fields[n]!.kind === 'date' ? String(v).replace(/-/g, '') : String(v);
+      });
+      const data = [prefix, ...parts].join(':');
+      if (Buffer.byteLength(data) > 64) throw new Error(`callback data over 64 bytes: ${data}`);
+      return data;
+    },
+    unpack(data) {
+      const [head, ...parts] = data.split(':');
+      if (head !== prefix || parts.length !== names.length) return null;
+      const out: Record<string, unknown> = {};
+      for (const [i, name] of names.entries()) {
+        const spec = fields[name]!;
+        const raw = parts[i]!;
+        if (spec.kind === 'enum') {
+          if (!spec.values!.includes(raw)) return null;
+          out[name] = raw;
+        } else {
+          if (!patterns[spec.kind].test(raw)) return null;
+          out[name] = spec.kind === 'int' ? Number(raw) : spec.kind === 'date' ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}` : raw;
+        }
+      }
+      return out as Values<F>;
+    },
+  };
+  return self;
+}
+
+const id = { kind: 'id' } as const;
+const int = { kind: 'int' } as const;
+const date = { kind: 'date' } as const;
+const oneOf = <V extends string>(...values: V[]) => ({ kind: 'enum', values }) as const;
+
+export const cb = {
+  menu: codec('menu'),
+  help: codec('help'),
+  language: codec('lang', { locale: oneOf('zh-CN', 'en') }),
+  // Browsing and configuring
+  models: codec('models'),
+  model: codec('model', { modelId: id }),
+  configure: codec('cfg', { modelId: id }),
+  choose: codec('pick', { step: oneOf('trim', 'paint', 'wheels', 'interior'), optionId: id }),
+  back: codec('back', { to: oneOf('models', 'model', 'trim', 'paint', 'wheels', 'interior', 'summary') }),
+  orderStart: codec('order'),
+  city: codec('city', { city: id }),
+  // Deposit
+  pay: codec('pay', { orderId: int }),
+  // My orders
+  orders: codec('orders'),
+  orderDetail: codec('od', { orderId: int }),
+  cancelOrder: codec('oc', { orderId: int }),
+  cancelOrderConfirm: codec('ocy', { orderId: int }),
+  // Bookings
+  bookDelivery: codec('bd', { orderId: int }),
+  bookInstallation: codec('bi', { orderId: int }),
+  bookPick: codec('bk', { kind: oneOf('delivery', 'installation') }),
+  deliveryMethod: codec('dm', { method: oneOf('home', 'pickup') }),
+  centre: codec('dc', { centreId: id }),
+  parking: codec('park', { parking: oneOf('garage', 'assigned', 'none') }),
+  permission: codec('perm', { answer: oneOf('yes', 'no') }),
+  days: codec('days'),
+  day: codec('day', { date }),
+  slot: codec('slot', { slotId: int }),
+  reschedule: codec('rs', { bookingId: int }),
+  cancelBooking: codec('bx', { bookingId: int }),
+  cancelBookingConfirm: codec('bxy', { bookingId: int }),
+} as const;
+
+export type CallbackCodecs = typeof cb;

@@ -1,0 +1,57 @@
+import { Context, type Composer, type MiddlewareFn } from 'telegraf';
+import type { Customer } from '../db/schema/index.js';
+import type { AppDeps } from '../deps.js';
+import type { ChatState } from '../domain/conversation/repository.js';
+import type { Locale } from '../domain/customers/service.js';
+import type { TFunction } from '../i18n.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * telegraf's Context plus what the middlewares attach: dependencies, a per-update logger, the
+ * customer row, their language's `t`, and the chat's conversation state (saved after the update).
+ */
+export class BotContext extends Context {
+  deps!: AppDeps;
+  log!: Logger;
+  customer: Customer | null = null;
+  locale: Locale = 'zh-CN';
+  t!: TFunction;
+  session!: ChatState;
+  sessionDirty = false;
+  callbackAnswered = false;
+
+  /** Moves the chat to `step`, replacing (or, with merge, extending) the step's data. */
+  go(step: string, data?: Record<string, unknown>, opts: { merge?: boolean } = {}): void {
+    this.session.step = step;
+    if (data) this.session.data = opts.merge ? { ...this.session.data, ...data } : data;
+    this.sessionDirty = true;
+  }
+
+  patch(data: Record<string, unknown>): void {
+    this.session.data = { ...this.session.data, ...data };
+    this.sessionDirty = true;
+  }
+
+  /** Answers the callback query once; the boundary answers any still unanswered. */
+  async toast(text?: string, alert = false): Promise<void> {
+    if (!this.callbackQuery || this.callbackAnswered) return;
+    this.callbackAnswered = true;
+    await this.answerCbQuery(text, alert ? { show_alert: true } : undefined).catch(() => undefined);
+  }
+
+  /** The sender's customer row; features are mounted behind a guard that guarantees it. */
+  get account(): Customer {
+    if (!this.customer) throw new Error('no customer on this update');
+    return this.customer;
+  }
+}
+
+/**
+ * Mounts a customer-facing feature: only updates with a customer (private chats and payment
+ * queries from a person) enter it; others pass by. The feature's middleware is looked up per
+ * update, because a Composer's handlers may still be added after this call.
+ */
+export const forCustomers =
+  (feature: Composer<BotContext>): MiddlewareFn<BotContext> =>
+  (ctx, next) =>
+    ctx.customer ? feature.middleware()(ctx, next) : next();

@@ -1,0 +1,272 @@
+import { Composer } from 'telegraf';
+import { message } from 'telegraf/filters';
+import type { BookingKind, Order, ParkingType } from '../../db/schema/index.js';
+import { normalizeAddress } from '../../domain/customers/validation.js';
+import { canBookDelivery, canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
+import { AppError } from '../../shared/errors.js';
+import { cb } from '../callback-data/index.js';
+import { forCustomers, type BotContext } from '../context.js';
+import { fmtOf } from '../format.js';
+import * as kb from '../keyboards/booking.js';
+import { registerStep, staleButton } from '../steps.js';
+import { fromLiveMenu, notice, show } from '../ui.js';
+import { bookingViews, showOrder } from './my-orders.js';
+
+/**
+ * Booking delivery (home or pickup at a centre of the order's city) and charger installation
+ * (address, parking, property permission), then a day and a slot with room. Also reschedule and
+ * cancel. The flow's choices live in the conversation state as `BookingDraft`.
+ */
+const feature = new Composer<BotContext>();
+export const bookingFeature = forCustomers(feature);
+
+interface BookingDraft {
+  orderId: number;
+  kind: BookingKind;
+  method?: 'home' | 'pickup';
+  centreId?: string;
+  address?: string;
+  parking?: ParkingType;
+  permission?: boolean;
+  date?: string;
+  replaces?: number;
+}
+
+const draftOf = (ctx: BotContext): BookingDraft | null => {
+  const d = ctx.session.data as Partial<BookingDraft>;
+  return typeof d.orderId === 'number' && (d.kind === 'delivery' || d.kind === 'installation') ? (d as BookingDraft) : null;
+};
+
+const allowed = (kind: BookingKind, state: string) =>
+  kind === 'delivery' ? canBookDelivery(state as OrderState) : canBookInstallation(state as OrderState);
+
+/** Entry for one order: refused when the order is not the sender's or not in a bookable state. */
+async function start(ctx: BotContext, kind: BookingKind, orderId: number) {
+  const order = await ctx.deps.services.orders.forCustomer(orderId, ctx.account.id);
+  if (!allowed(kind, order.state)) {
+    await ctx.toast(ctx.t(`booking.not_bookable_${kind}`), true);
+    return showOrder(ctx, order.id, { fresh: false });
+  }
+  const [existing] = (await ctx.deps.services.bookings.activeFor([order.id])).filter((b) => b.kind === kind);
+  if (existing) {
+    await ctx.toast(ctx.t('booking.already_booked'), true);
+    return showOrder(ctx, order.id, { fresh: false });
+  }
+  if (kind === 'delivery') {
+    ctx.go('booking.method', { orderId: order.id, kind });
+  } else {
+    ctx.go('booking.address', { orderId: order.id, kind });
+  }
+  await render(ctx, { fresh: false });
+}
+
+async function cityName(ctx: BotContext, city: string) {
+  const found = (await ctx.deps.services.bookings.cities()).find((c) => c.city === city);
+  return found ? fmtOf(ctx).plain(found.cityName) : city;
+}
+
+/** Renders whatever step of the booking flow the chat is on. */
+async function render(ctx: BotContext, opts: { fresh: boolean }): Promise<void> {
+  const draft = draftOf(ctx);
+  if (!draft) {
+    ctx.go('menu', {});
+    return show(ctx, { text: ctx.t('stale.flow_reset') }, opts);
+  }
+  const f = fmtOf(ctx);
+  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+  const { bookings } = ctx.deps.services;
+  switch (ctx.session.step) {
+    case 'booking.method':
+      return show(ctx, kb.deliveryMethod(f, order, await cityName(ctx, order.city)), opts);
+    case 'booking.address':
+      return show(ctx, kb.askAddress(f, draft.kind, order.id), opts);
+    case 'booking.centre':
+      return show(ctx, kb.centrePicker(f, await bookings.centresIn(order.city), order.id), opts);
+    case 'booking.parking':
+      return show(ctx, kb.parkingPicker(f, order.id), opts);
+    case 'booking.permission':
+      return show(ctx, kb.permissionPicker(f, order.id), opts);
+    case 'booking.slot': {
+      if (draft.centreId && draft.date) {
+        const slots = await bookings.freeSlotsOn(draft.kind, draft.centreId, draft.date);
+        return show(ctx, kb.slotPicker(f, draft.kind, draft.date, slots, order.id), opts);
+      }
+      ctx.go('booking.day');
+      return render(ctx, opts);
+    }
+    default: {
+      // booking.day
+      const centreId = draft.centreId ?? (await bookings.centresIn(order.city))[0]?.id;
+      if (!centreId) throw new AppError('no_centre', `no centre in ${order.city}`);
+      ctx.go('booking.day', { ...draft, centreId });
+      const centre = await bookings.centre(centreId);
+      const where = draft.kind === 'delivery' && draft.method === 'pickup' && centre ? f.text(centre.name) : f.t('booking.where_home');
+      return show(ctx, kb.dayPicker(f, draft.kind, await bookings.availableDays(draft.kind, centreId), order.id, where), opts);
+    }
+  }
+}
+
+for (const step of ['method', 'address', 'centre', 'parking', 'permission', 'day', 'slot']) registerStep(`booking.${step}`, render);
+
+/** A flow button is live only on its own step and on the chat's live menu message. */
+const onStep = (ctx: BotContext, step: string) => ctx.session.step === `booking.${step}` && fromLiveMenu(ctx) && !!draftOf(ctx);
+
+feature.action(cb.bookPick.trigger, async (ctx) => {
+  const data = cb.bookPick.read(ctx);
+  if (!data) return staleButton(ctx);
+  const orders = (await ctx.deps.services.orders.listForCustomer(ctx.account.id)).filter((o) => allowed(data.kind, o.state));
+  if (orders.length === 1) return start(ctx, data.kind, orders[0]!.id);
+  ctx.go('menu', {});
+  await show(ctx, kb.pickOrder(fmtOf(ctx), data.kind, orders));
+});
+
+feature.action(cb.bookDelivery.trigger, async (ctx) => {
+  const data = cb.bookDelivery.read(ctx);
+  if (!data) return staleButton(ctx);
+  await start(ctx, 'delivery', data.orderId);
+});
+
+feature.action(cb.bookInstallation.trigger, async (ctx) => {
+  const data = cb.bookInstallation.read(ctx);
+  if (!data) return staleButton(ctx);
+  await start(ctx, 'installation', data.orderId);
+});
+
+feature.action(cb.deliveryMethod.trigger, async (ctx) => {
+  const data = cb.deliveryMethod.read(ctx);
+  if (!data || !onStep(ctx, 'method')) return staleButton(ctx);
+  const draft = draftOf(ctx)!;
+  if (data.method === 'home') {
+    ctx.go('booking.address', { ...draft, method: 'home' });
+  } else {
+    const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+    const centres = await ctx.deps.services.bookings.centresIn(order.city);
+    const only = centres.length === 1 ? centres[0]!.id : undefined;
+    ctx.go(only ? 'booking.day' : 'booking.centre', { ...draft, method: 'pickup', centreId: only });
+  }
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.centre.trigger, async (ctx) => {
+  const data = cb.centre.read(ctx);
+  if (!data || !onStep(ctx, 'centre')) return staleButton(ctx);
+  const draft = draftOf(ctx)!;
+  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+  const centre = (await ctx.deps.services.bookings.centresIn(order.city)).find((c) => c.id === data.centreId);
+  if (!centre) return staleButton(ctx);
+  ctx.go('booking.day', { ...draft, centreId: centre.id });
+  await render(ctx, { fresh: false });
+});
+
+feature.on(message('text'), async (ctx, next) => {
+  if (ctx.session.step !== 'booking.address' || !draftOf(ctx) || ctx.message.text.startsWith('/')) return next();
+  const address = normalizeAddress(ctx.message.text);
+  if (!address) return notice(ctx, ctx.t('booking.bad_address'));
+  const draft = draftOf(ctx)!;
+  ctx.go(draft.kind === 'delivery' ? 'booking.day' : 'booking.parking', { ...draft, address });
+  await render(ctx, { fresh: true });
+});
+
+feature.action(cb.parking.trigger, async (ctx) => {
+  const data = cb.parking.read(ctx);
+  if (!data || !onStep(ctx, 'parking')) return staleButton(ctx);
+  const draft = draftOf(ctx)!;
+  if (data.parking === 'none') {
+    ctx.go('menu', {});
+    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_parking', draft.orderId));
+  }
+  ctx.go('booking.permission', { ...draft, parking: data.parking });
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.permission.trigger, async (ctx) => {
+  const data = cb.permission.read(ctx);
+  if (!data || !onStep(ctx, 'permission')) return staleButton(ctx);
+  const draft = draftOf(ctx)!;
+  if (data.answer === 'no') {
+    ctx.go('menu', {});
+    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_permission', draft.orderId));
+  }
+  ctx.go('booking.day', { ...draft, permission: true });
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.days.trigger, async (ctx) => {
+  if (!onStep(ctx, 'slot') && !onStep(ctx, 'day')) return staleButton(ctx);
+  ctx.go('booking.day', { ...draftOf(ctx)!, date: undefined });
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.day.trigger, async (ctx) => {
+  const data = cb.day.read(ctx);
+  if (!data || !onStep(ctx, 'day')) return staleButton(ctx);
+  ctx.go('booking.slot', { ...draftOf(ctx)!, date: data.date });
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.slot.trigger, async (ctx) => {
+  const data = cb.slot.read(ctx);
+  if (!data || !onStep(ctx, 'slot')) return staleButton(ctx);
+  const draft = draftOf(ctx)!;
+  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+  if (!allowed(draft.kind, order.state)) return staleButton(ctx);
+  try {
+    const booking = await ctx.deps.services.bookings.book({
+      orderId: order.id,
+      kind: draft.kind,
+      slotId: data.slotId,
+      centreId: draft.centreId!,
+      method: draft.method,
+      address: draft.address,
+      parking: draft.parking,
+      permission: draft.permission,
+      replaces: draft.replaces,
+    });
+    ctx.log.info({ orderId: order.id, bookingId: booking.id, slotId: booking.slotId }, 'booked');
+    const [view] = await bookingViews(ctx, [order]).then((all) => all.filter((b) => b.id === booking.id));
+    ctx.go('menu', {});
+    await show(ctx, kb.booked(fmtOf(ctx), order, view!, draft.replaces !== undefined));
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'slot_full' || err.code === 'slot_unavailable')) {
+      await ctx.toast(ctx.t('booking.slot_taken'), true);
+      return render(ctx, { fresh: false });
+    }
+    throw err;
+  }
+});
+
+feature.action(cb.reschedule.trigger, async (ctx) => {
+  const data = cb.reschedule.read(ctx);
+  if (!data) return staleButton(ctx);
+  const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
+  if (booking.state !== 'active') return staleButton(ctx);
+  const draft: BookingDraft = {
+    orderId: booking.orderId,
+    kind: booking.kind,
+    method: booking.method ?? undefined,
+    centreId: booking.slot.centreId,
+    address: booking.address ?? undefined,
+    parking: booking.parking ?? undefined,
+    permission: booking.permission ?? undefined,
+    replaces: booking.id,
+  };
+  ctx.go('booking.day', draft as unknown as Record<string, unknown>);
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.cancelBooking.trigger, async (ctx) => {
+  const data = cb.cancelBooking.read(ctx);
+  if (!data) return staleButton(ctx);
+  const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
+  if (booking.state !== 'active') return showOrder(ctx, booking.orderId, { fresh: false });
+  const centre = await ctx.deps.services.bookings.centre(booking.slot.centreId);
+  await show(ctx, kb.confirmCancelBooking(fmtOf(ctx), { ...booking, centre }));
+});
+
+feature.action(cb.cancelBookingConfirm.trigger, async (ctx) => {
+  const data = cb.cancelBookingConfirm.read(ctx);
+  if (!data) return staleButton(ctx);
+  const booking = await ctx.deps.services.bookings.cancel(data.bookingId, ctx.account.id);
+  await ctx.toast(ctx.t('booking.cancelled'));
+  await showOrder(ctx, booking.orderId, { fresh: false });
+});

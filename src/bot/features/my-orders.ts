@@ -1,0 +1,62 @@
+import { Composer } from 'telegraf';
+import type { Order } from '../../db/schema/index.js';
+import { cb } from '../callback-data/index.js';
+import { forCustomers, type BotContext } from '../context.js';
+import { fmtOf } from '../format.js';
+import { confirmCancelOrder, orderDetail, orderList, type BookingView } from '../keyboards/orders.js';
+import { registerStep, staleButton } from '../steps.js';
+import { show } from '../ui.js';
+
+/** "My orders": every order with its configuration, state and bookings; cancel before delivery. */
+const feature = new Composer<BotContext>();
+export const myOrdersFeature = forCustomers(feature);
+
+async function showList(ctx: BotContext, opts: { fresh: boolean }) {
+  ctx.go('orders', {});
+  await show(ctx, orderList(fmtOf(ctx), await ctx.deps.services.orders.listForCustomer(ctx.account.id)), opts);
+}
+registerStep('orders', showList);
+
+/** Bookings of these orders with their slots and centres, for rendering. */
+export async function bookingViews(ctx: BotContext, orders: Order[]): Promise<BookingView[]> {
+  const { bookings } = ctx.deps.services;
+  const active = await bookings.activeFor(orders.map((o) => o.id));
+  return Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
+}
+
+export async function showOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
+  const order = await ctx.deps.services.orders.forCustomer(orderId, ctx.account.id);
+  const cities = await ctx.deps.services.bookings.cities();
+  const city = cities.find((c) => c.city === order.city);
+  ctx.go('orders.detail', { orderId });
+  await show(ctx, orderDetail(fmtOf(ctx), order, await bookingViews(ctx, [order]), city ? fmtOf(ctx).plain(city.cityName) : order.city), opts);
+}
+registerStep('orders.detail', (ctx, opts) => {
+  const orderId = Number(ctx.session.data.orderId);
+  return Number.isInteger(orderId) && orderId > 0 ? showOrder(ctx, orderId, opts) : showList(ctx, opts);
+});
+
+feature.command('orders', (ctx) => showList(ctx, { fresh: true }));
+feature.action(cb.orders.trigger, (ctx) => showList(ctx, { fresh: false }));
+
+feature.action(cb.orderDetail.trigger, async (ctx) => {
+  const data = cb.orderDetail.read(ctx);
+  if (!data) return staleButton(ctx);
+  await showOrder(ctx, data.orderId, { fresh: false });
+});
+
+feature.action(cb.cancelOrder.trigger, async (ctx) => {
+  const data = cb.cancelOrder.read(ctx);
+  if (!data) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
+  await show(ctx, confirmCancelOrder(fmtOf(ctx), order));
+});
+
+feature.action(cb.cancelOrderConfirm.trigger, async (ctx) => {
+  const data = cb.cancelOrderConfirm.read(ctx);
+  if (!data) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
+  const f = fmtOf(ctx);
+  await ctx.toast(ctx.t(order.state === 'refund_requested' ? 'orders.refund_requested' : 'orders.cancelled', { number: order.number, deposit: f.money(order.depositFen) }), true);
+  await showOrder(ctx, order.id, { fresh: false });
+});

@@ -1,0 +1,29 @@
+import { Composer } from 'telegraf';
+import type { BotContext } from '../context.js';
+import { showCurrentStep } from '../steps.js';
+import { notice } from '../ui.js';
+
+/**
+ * Mounted last. A button nobody claimed is forged or from an old version of the bot; an unknown
+ * command gets the help text; anything else (free text, a sticker, a photo) where the current
+ * step expects a button re-asks the question, so nothing the customer did is silently lost.
+ */
+export const unhandledFeature = new Composer<BotContext>();
+
+unhandledFeature.on('callback_query', async (ctx) => {
+  const data = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
+  ctx.log.warn({ data }, 'unknown callback data');
+  await ctx.toast(ctx.t('errors.bad_button'), true);
+  if (ctx.customer) await showCurrentStep(ctx, { fresh: true });
+});
+
+unhandledFeature.on('message', async (ctx) => {
+  if (!ctx.customer || ctx.chat.type !== 'private') return;
+  const text = 'text' in ctx.message ? ctx.message.text : undefined;
+  if (text?.startsWith('/')) {
+    await notice(ctx, ctx.t('errors.unknown_command'));
+    return;
+  }
+  await notice(ctx, ctx.t(ctx.session.step === 'menu' ? 'errors.use_menu' : 'errors.use_buttons'));
+  await showCurrentStep(ctx, { fresh: true });
+});

@@ -1,0 +1,65 @@
+import { Telegraf } from 'telegraf';
+import type { AppDeps } from '../deps.js';
+import { BotContext } from './context.js';
+import { bookingFeature } from './features/booking.js';
+import { catalogFeature } from './features/catalog.js';
+import { depositFeature } from './features/deposit.js';
+import { myOrdersFeature } from './features/my-orders.js';
+import { orderFeature } from './features/order.js';
+import { startFeature } from './features/start.js';
+import { unhandledFeature } from './features/unhandled.js';
+import { ChatLock } from './middlewares/chat-lock.js';
+import { boundary, chatMemberTracker, customerAndState, dedupe, reportError, serialize } from './middlewares/index.js';
+
+export type Bot = Telegraf<BotContext>;
+
+/**
+ * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
+ * Order matters: the boundary wraps everything, duplicates are dropped before taking the chat's
+ * lock, and the catch-all comes last.
+ */
+export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
+  const bot = new Telegraf<BotContext>(deps.config.botToken, {
+    contextType: BotContext,
+    handlerTimeout: deps.config.handlerTimeoutMs,
+    telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
+  });
+  if (opts.botInfo) bot.botInfo = opts.botInfo;
+  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000);
+
+  bot.use(async (ctx, next) => {
+    ctx.deps = deps;
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      deps.metrics.observeUpdate(performance.now() - started);
+      deps.metrics.inc('updates_total');
+    }
+  });
+  bot.use(boundary);
+  bot.use(dedupe);
+  bot.use(serialize(lock));
+  bot.use(chatMemberTracker);
+  bot.use(customerAndState);
+  bot.use(startFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature);
+  bot.use(unhandledFeature);
+
+  // Errors the boundary could not handle (it rethrows nothing, so this is a last resort).
+  bot.catch(async (err, ctx) => {
+    deps.logger.error({ err, updateId: ctx.update.update_id }, 'unhandled error escaped the boundary');
+    await reportError(ctx, err).catch(() => undefined);
+  });
+  return bot;
+}
+
+/** The command menu in both languages (the default list is the zh-CN one). */
+export async function registerCommands(bot: Bot, deps: AppDeps): Promise<void> {
+  const commands = (lng: 'zh-CN' | 'en') => {
+    const t = deps.i18n.t(lng);
+    return ['start', 'models', 'orders', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) }));
+  };
+  await bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
+  await bot.telegram.setMyCommands(commands('zh-CN'), { language_code: 'zh' });
+  await bot.telegram.setMyCommands(commands(deps.config.defaultLocale));
+}

@@ -1,0 +1,117 @@
+import type { BookingKind, DeliveryCentre, Order, Slot } from '../../db/schema/index.js';
+import type { DayAvailability } from '../../domain/bookings/service.js';
+import { escapeHtml } from '../../i18n.js';
+import { cb } from '../callback-data/index.js';
+import type { Fmt } from '../format.js';
+import type { Screen } from '../ui.js';
+import { button, menuButton, rows } from './common.js';
+import { bookingLine, type BookingView } from './orders.js';
+
+const backToOrder = (f: Fmt, orderId: number) => [button(f.t('nav.back'), cb.orderDetail.pack({ orderId })), menuButton(f)];
+
+export function pickOrder(f: Fmt, kind: BookingKind, orders: Order[]): Screen {
+  if (orders.length === 0) {
+    return {
+      text: f.t(`booking.no_paid_order_${kind}`),
+      keyboard: [[button(f.t('menu.browse'), cb.models.pack({}))], [button(f.t('menu.orders'), cb.orders.pack({})), menuButton(f)]],
+    };
+  }
+  const data = (id: number) => (kind === 'delivery' ? cb.bookDelivery.pack({ orderId: id }) : cb.bookInstallation.pack({ orderId: id }));
+  return {
+    text: f.t('booking.pick_order'),
+    keyboard: [...orders.map((o) => [button(`${o.number} · ${o.snapshot.modelName}`, data(o.id))]), [menuButton(f)]],
+  };
+}
+
+export function deliveryMethod(f: Fmt, order: Order, cityName: string): Screen {
+  return {
+    text: f.t('booking.delivery_method', { number: order.number, city: escapeHtml(cityName) }),
+    keyboard: [
+      [button(f.t('booking.method_home'), cb.deliveryMethod.pack({ method: 'home' }))],
+      [button(f.t('booking.method_pickup'), cb.deliveryMethod.pack({ method: 'pickup' }))],
+      backToOrder(f, order.id),
+    ],
+  };
+}
+
+export function askAddress(f: Fmt, kind: BookingKind, orderId: number): Screen {
+  return { text: f.t(`booking.ask_address_${kind}`), keyboard: [backToOrder(f, orderId)] };
+}
+
+export function centrePicker(f: Fmt, centres: DeliveryCentre[], orderId: number): Screen {
+  return {
+    text: f.t('booking.pick_centre'),
+    keyboard: [
+      ...centres.map((c) => [button(f.plain(c.name), cb.centre.pack({ centreId: c.id }))]),
+      backToOrder(f, orderId),
+    ],
+  };
+}
+
+export function parkingPicker(f: Fmt, orderId: number): Screen {
+  return {
+    text: f.t('booking.ask_parking'),
+    keyboard: [
+      [button(f.t('booking.parking_garage'), cb.parking.pack({ parking: 'garage' }))],
+      [button(f.t('booking.parking_assigned'), cb.parking.pack({ parking: 'assigned' }))],
+      [button(f.t('booking.parking_none'), cb.parking.pack({ parking: 'none' }))],
+      backToOrder(f, orderId),
+    ],
+  };
+}
+
+export function permissionPicker(f: Fmt, orderId: number): Screen {
+  return {
+    text: f.t('booking.ask_permission'),
+    keyboard: [
+      [button(f.t('booking.permission_yes'), cb.permission.pack({ answer: 'yes' })), button(f.t('booking.permission_no'), cb.permission.pack({ answer: 'no' }))],
+      backToOrder(f, orderId),
+    ],
+  };
+}
+
+/** Installation cannot be booked: say what is needed instead. */
+export function installationBlocked(f: Fmt, reason: 'no_parking' | 'no_permission', orderId: number): Screen {
+  return { text: f.t(`booking.blocked_${reason}`), keyboard: [backToOrder(f, orderId)] };
+}
+
+export function dayPicker(f: Fmt, kind: BookingKind, days: DayAvailability[], orderId: number, where: string): Screen {
+  if (days.length === 0) return { text: f.t('booking.no_days', { where }), keyboard: [backToOrder(f, orderId)] };
+  return {
+    text: f.t(`booking.pick_day_${kind}`, { where }),
+    keyboard: [...rows(days.map((d) => button(f.day(d.dateKey), cb.day.pack({ date: d.dateKey }))), 3), backToOrder(f, orderId)],
+  };
+}
+
+export function slotPicker(f: Fmt, kind: BookingKind, dateKey: string, slots: Slot[], orderId: number): Screen {
+  if (slots.length === 0) {
+    return { text: f.t('booking.day_full', { day: f.day(dateKey) }), keyboard: [[button(f.t('booking.other_day'), cb.days.pack({}))], backToOrder(f, orderId)] };
+  }
+  return {
+    text: f.t('booking.pick_slot', { day: f.day(dateKey) }),
+    keyboard: [
+      ...slots.map((s) => [
+        button(f.t('booking.slot_button', { time: f.timeRange(s.startsAt, s.endsAt), left: s.capacity - s.booked }), cb.slot.pack({ slotId: s.id })),
+      ]),
+      [button(f.t('booking.other_day'), cb.days.pack({}))],
+      backToOrder(f, orderId),
+    ],
+  };
+}
+
+export function booked(f: Fmt, order: Order, booking: BookingView, rescheduled: boolean): Screen {
+  return {
+    text: f.t(rescheduled ? 'booking.rescheduled' : 'booking.booked', { number: order.number, line: bookingLine(f, booking) }),
+    keyboard: [[button(f.t('booking.view_order'), cb.orderDetail.pack({ orderId: order.id }))], [menuButton(f)]],
+  };
+}
+
+export function confirmCancelBooking(f: Fmt, booking: BookingView): Screen {
+  return {
+    text: f.t('booking.confirm_cancel', { line: bookingLine(f, booking) }),
+    keyboard: [
+      [button(f.t('booking.cancel_yes'), cb.cancelBookingConfirm.pack({ bookingId: booking.id }))],
+      [button(f.t('orders.cancel_no'), cb.orderDetail.pack({ orderId: booking.orderId }))],
+    ],
+  };
+}

@@ -1,0 +1,91 @@
+import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove } from 'telegraf/types';
+import { classifyTelegramError } from '../shared/telegram-errors.js';
+import type { BotContext } from './context.js';
+
+/** One screen of the bot: HTML text, inline buttons, and optionally a photo the text captions. */
+export interface Screen {
+  text: string;
+  keyboard?: InlineKeyboardButton[][];
+  photo?: string;
+}
+
+const markup = (keyboard?: InlineKeyboardButton[][]): InlineKeyboardMarkup => ({ inline_keyboard: keyboard ?? [] });
+
+/**
+ * Shows a screen. From a button press it edits the pressed message in place (text ↔ photo
+ * changes need a new message, as Telegram cannot turn one kind into the other); otherwise, or
+ * with `fresh`, it sends a new message. Either way that message becomes the chat's live menu.
+ */
+export async function show(ctx: BotContext, screen: Screen, opts: { fresh?: boolean } = {}): Promise<void> {
+  const pressed = ctx.callbackQuery?.message;
+  if (pressed && !opts.fresh) {
+    const pressedIsPhoto = 'photo' in pressed;
+    const wantsPhoto = !!screen.photo;
+    if (pressedIsPhoto === wantsPhoto) {
+      try {
+        await editInPlace(ctx, pressed.message_id, screen, pressedIsPhoto && ctx.session.menuMessageId === pressed.message_id ? ctx.session.menuPhoto : null);
+        remember(ctx, pressed.message_id, screen.photo ?? null);
+        return;
+      } catch (err) {
+        const failure = classifyTelegramError(err);
+        if (failure.kind === 'not_modified') return;
+        if (failure.kind !== 'bad_request') throw err;
+        // The message is gone or too old to edit: fall through and send a new one.
+      }
+    } else {
+      await ctx.deleteMessage(pressed.message_id).catch(() => undefined);
+    }
+  }
+  await sendNew(ctx, screen);
+}
+
+async function editInPlace(ctx: BotContext, messageId: number, screen: Screen, currentPhoto: string | null) {
+  const chatId = ctx.chat!.id;
+  const extra = { parse_mode: 'HTML' as const, reply_markup: markup(screen.keyboard) };
+  if (!screen.photo) {
+    await ctx.telegram.editMessageText(chatId, messageId, undefined, screen.text, { ...extra, link_preview_options: { is_disabled: true } });
+  } else if (currentPhoto === screen.photo) {
+    await ctx.telegram.editMessageCaption(chatId, messageId, undefined, screen.text, extra);
+  } else {
+    await ctx.telegram.editMessageMedia(
+      chatId,
+      messageId,
+      undefined,
+      { type: 'photo', media: screen.photo, caption: screen.text, parse_mode: 'HTML' },
+      { reply_markup: extra.reply_markup },
+    );
+  }
+}
+
+async function sendNew(ctx: BotContext, screen: Screen): Promise<void> {
+  const extra = { parse_mode: 'HTML' as const, reply_markup: markup(screen.keyboard) };
+  if (screen.photo) {
+    try {
+      const sent = await ctx.replyWithPhoto(screen.photo, { ...extra, caption: screen.text });
+      remember(ctx, sent.message_id, screen.photo);
+      return;
+    } catch (err) {
+      // A photo URL Telegram cannot fetch must not cost the customer the screen: show the text.
+      if (classifyTelegramError(err).kind !== 'bad_request') throw err;
+      ctx.log.warn({ err, photo: screen.photo }, 'photo could not be sent; showing text');
+    }
+  }
+  const sent = await ctx.reply(screen.text, { ...extra, link_preview_options: { is_disabled: true } });
+  remember(ctx, sent.message_id, null);
+}
+
+function remember(ctx: BotContext, messageId: number, photo: string | null) {
+  ctx.session.menuMessageId = messageId;
+  ctx.session.menuPhoto = photo;
+  ctx.sessionDirty = true;
+}
+
+/** A plain notice (no menu), e.g. removing the reply keyboard after a phone number was shared. */
+export async function notice(ctx: BotContext, text: string, opts: { removeKeyboard?: boolean } = {}): Promise<void> {
+  const reply_markup: ReplyKeyboardRemove | undefined = opts.removeKeyboard ? { remove_keyboard: true } : undefined;
+  await ctx.reply(text, { parse_mode: 'HTML', reply_markup });
+}
+
+/** True when a button press comes from the chat's live menu message (older messages are stale). */
+export const fromLiveMenu = (ctx: BotContext): boolean =>
+  !!ctx.callbackQuery?.message && ctx.callbackQuery.message.message_id === ctx.session.menuMessageId;

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Every problem is collected and reported in one message, so a
+ * misconfigured deployment is fixed in one go rather than one restart per variable.
+ */
+
+const urlWithProtocols = (protocols: string[], what: string) =>
+  z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return protocols.includes(url.protocol) && url.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}…)`);
+
+const idList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const ids: number[] = [];
+    for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      if (!/^\d+$/.test(part)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" is not a Telegram user id` });
+        continue;
+      }
+      ids.push(Number(part));
+    }
+    return ids;
+  });
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+const schema = z
+  .object({
+    BOT_TOKEN: z
+      .string({ required_error: 'is required (get one from @BotFather)' })
+      .regex(/^\d+:[\w-]{20,}$/, 'does not look like a bot token (123456:ABC…)'),
+    TELEGRAM_API_ROOT: urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.telegram.org'),
+    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres').default(
+      'postgres://postgres@127.0.0.1:5432/postgres',
+    ),
+    REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis').default('redis://127.0.0.1:6379'),
+    APP_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+    WEBHOOK_URL: urlWithProtocols(['https:', 'http:'], 'https').optional(),
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'may only contain A-Z, a-z, 0-9, _ and - (1–256 characters)')
+      .optional(),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PAYMENT_PROVIDER_TOKEN: z.string().default(''),
+    SUPPORT_CHAT_ID: z
+      .string()
+      .regex(/^-\d+$/, 'must be a supergroup id such as -1001234567890')
+      .transform(Number)
+      .optional(),
+    ADMIN_IDS: idList,
+    TZ_BUSINESS: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'is not an IANA time zone'),
+    DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
+    QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tjd'),
+    SEED_ON_START: boolFlag,
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.WEBHOOK_URL && !cfg.WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['WEBHOOK_SECRET'],
+        message: 'is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)',
+      });
+    }
+  });
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  botToken: string;
+  telegramApiRoot: string;
+  databaseUrl: string;
+  redisUrl: string;
+  role: 'bot' | 'worker' | 'all';
+  webhook: { url: string; secret: string } | null;
+  port: number;
+  paymentProviderToken: string;
+  supportChatId: number | null;
+  adminIds: number[];
+  timeZone: string;
+  defaultLocale: 'zh-CN' | 'en';
+  logLevel: RawConfig['LOG_LEVEL'];
+  handlerTimeoutMs: number;
+  queuePrefix: string;
+  seedOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses an environment (normally `process.env`); throws one ConfigError naming every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'config'} ${i.message}`));
+  }
+  const c = result.data;
+  return {
+    botToken: c.BOT_TOKEN,
+    telegramApiRoot: c.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    role: c.APP_ROLE,
+    webhook: c.WEBHOOK_URL && c.WEBHOOK_SECRET ? { url: c.WEBHOOK_URL, secret: c.WEBHOOK_SECRET } : null,
+    port: c.PORT,
+    paymentProviderToken: c.PAYMENT_PROVIDER_TOKEN,
+    supportChatId: c.SUPPORT_CHAT_ID ?? null,
+    adminIds: c.ADMIN_IDS,
+    timeZone: c.TZ_BUSINESS,
+    defaultLocale: c.DEFAULT_LOCALE,
+    logLevel: c.LOG_LEVEL,
+    handlerTimeoutMs: c.HANDLER_TIMEOUT_MS,
+    queuePrefix: c.QUEUE_PREFIX,
+    seedOnStart: c.SEED_ON_START,
+  };
+}

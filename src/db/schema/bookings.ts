@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { LocalizedText } from './catalog.js';
+import { timestamps } from './customers.js';
+import { orders } from './orders.js';
+
+export const deliveryCentres = pgTable('delivery_centres', {
+  id: text('id').primaryKey(),
+  /** City code shared with orders.city, e.g. 'shanghai'. */
+  city: text('city').notNull(),
+  cityName: jsonb('city_name').$type<LocalizedText>().notNull(),
+  name: jsonb('name').$type<LocalizedText>().notNull(),
+  address: jsonb('address').$type<LocalizedText>().notNull(),
+  sort: integer('sort').notNull().default(0),
+});
+
+export const bookingKinds = ['delivery', 'installation'] as const;
+export type BookingKind = (typeof bookingKinds)[number];
+
+/**
+ * A bookable window. Delivery slots (home delivery and pickup alike) belong to a centre, which
+ * dispatches its own vans; installation slots belong to the city's installer team.
+ */
+export const slots = pgTable(
+  'slots',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind').$type<BookingKind>().notNull(),
+    centreId: text('centre_id')
+      .notNull()
+      .references(() => deliveryCentres.id),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    capacity: integer('capacity').notNull(),
+    booked: integer('booked').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('slots_kind_centre_start_uq').on(t.kind, t.centreId, t.startsAt),
+    // The guarded UPDATE in the booking service keeps this true; the CHECK is the backstop.
+    check('slots_capacity', sql`${t.booked} >= 0 and ${t.booked} <= ${t.capacity}`),
+  ],
+);
+
+export type ParkingType = 'garage' | 'assigned' | 'none';
+
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    kind: text('kind').$type<BookingKind>().notNull(),
+    /** Delivery only: 'home' or 'pickup'. */
+    method: text('method').$type<'home' | 'pickup'>(),
+    slotId: integer('slot_id')
+      .notNull()
+      .references(() => slots.id),
+    address: text('address'),
+    parking: text('parking').$type<ParkingType>(),
+    permission: boolean('permission'),
+    state: text('state').$type<'active' | 'cancelled'>().notNull().default('active'),
+    ...timestamps,
+  },
+  (t) => [
+    index('bookings_order_idx').on(t.orderId),
+    // One live booking of each kind per order: rescheduling replaces it in one transaction.
+    uniqueIndex('bookings_one_active_uq').on(t.orderId, t.kind).where(sql`${t.state} = 'active'`),
+  ],
+);
+
+export type DeliveryCentre = typeof deliveryCentres.$inferSelect;
+export type Slot = typeof slots.$inferSelect;
+export type Booking = typeof bookings.$inferSelect;

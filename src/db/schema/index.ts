@@ -1,0 +1,5 @@
+export * from './customers.js';
+export * from './conversation.js';
+export * from './catalog.js';
+export * from './orders.js';
+export * from './bookings.js';

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, jsonb, pgSequence, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { carModels } from './catalog.js';
+import { customers, timestamps } from './customers.js';
+
+/** What the customer configured, with the prices as they were when the order was placed. */
+export interface OrderSnapshot {
+  modelId: string;
+  modelName: string;
+  trim: { id: string; name: { 'zh-CN': string; en: string }; priceFen: number };
+  options: Array<{ id: string; kind: 'paint' | 'wheels' | 'interior'; name: { 'zh-CN': string; en: string }; priceFen: number }>;
+}
+
+export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 100001 });
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: serial('id').primaryKey(),
+    /** Human-readable, e.g. TJ100042: short enough to read out on the phone. */
+    number: text('number')
+      .notNull()
+      .unique()
+      .default(sql`'TJ' || nextval('order_number_seq')`),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => carModels.id),
+    snapshot: jsonb('snapshot').$type<OrderSnapshot>().notNull(),
+    totalFen: integer('total_fen').notNull(),
+    depositFen: integer('deposit_fen').notNull(),
+    currency: text('currency').notNull().default('CNY'),
+    state: text('state').notNull(),
+    contactName: text('contact_name').notNull(),
+    phone: text('phone').notNull(),
+    city: text('city').notNull(),
+    vin: text('vin'),
+    ...timestamps,
+  },
+  (t) => [
+    index('orders_customer_idx').on(t.customerId),
+    index('orders_state_idx').on(t.state),
+    check('orders_total_positive', sql`${t.totalFen} > 0 and ${t.depositFen} > 0`),
+  ],
+);
+
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    fromState: text('from_state'),
+    toState: text('to_state').notNull(),
+    /** 'customer:<telegram id>', 'staff:<telegram id>' or 'system'. */
+    actor: text('actor').notNull(),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('order_events_order_idx').on(t.orderId)],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    /** Telegram's idempotency key: a payment update delivered twice is recorded once. */
+    telegramPaymentChargeId: text('telegram_payment_charge_id').notNull().unique(),
+    providerPaymentChargeId: text('provider_payment_charge_id').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    currency: text('currency').notNull(),
+    payerTelegramId: bigint('payer_telegram_id', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('payments_order_idx').on(t.orderId)],
+);
+
+export type Order = typeof orders.$inferSelect;
+export type OrderEvent = typeof orderEvents.$inferSelect;
+export type Payment = typeof payments.$inferSelect;

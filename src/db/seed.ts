@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { isMain, rootPath } from '../shared/paths.js';
+import { zonedDayStart, addDays } from '../shared/time.js';
+import { createDb, type Db } from './client.js';
+import { carModels, carOptions, deliveryCentres, slots, trims } from './schema/index.js';
+
+const localized = z.object({ 'zh-CN': z.string().min(1), en: z.string().min(1) });
+const yuan = z.number().int().nonnegative();
+const slotTemplate = z.object({
+  start: z.string().regex(/^\d\d:\d\d$/),
+  end: z.string().regex(/^\d\d:\d\d$/),
+  capacity: z.number().int().positive(),
+});
+
+/** The shape of data/catalog.json; prices there are whole yuan, stored here in fen. */
+export const catalogFile = z.object({
+  models: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      sort: z.number().int(),
+      deposit: yuan,
+      photoUrl: z.string().url(),
+      tagline: localized,
+      trims: z.array(
+        z.object({
+          id: z.string(),
+          name: localized,
+          price: yuan,
+          rangeCltcKm: z.number().int(),
+          accel0100S: z.number(),
+          topSpeedKmh: z.number().int(),
+        }),
+      ),
+      options: z.array(
+        z.object({
+          id: z.string(),
+          kind: z.enum(['paint', 'wheels', 'interior']),
+          name: localized,
+          price: yuan,
+          trims: z.array(z.string()).optional(),
+        }),
+      ),
+    }),
+  ),
+  deliveryCentres: z.array(
+    z.object({ id: z.string(), city: z.string(), cityName: localized, name: localized, address: localized }),
+  ),
+  slotTemplates: z.object({ days: z.number().int().positive(), delivery: z.array(slotTemplate), installation: z.array(slotTemplate) }),
+});
+export type CatalogFile = z.infer<typeof catalogFile>;
+
+export function readCatalogFile(file = rootPath('data', 'catalog.json')): CatalogFile {
+  return catalogFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** Upserts the catalog and centres from the data file, then tops up slots. Safe to run again. */
+export async function seed(db: Db, opts: { timeZone: string; now?: Date; file?: string }): Promise<void> {
+  const data = readCatalogFile(opts.file);
+  await db.transaction(async (tx) => {
+    for (const [i, m] of data.models.entries()) {
+      const model = { id: m.id, name: m.name, tagline: m.tagline, photoUrl: m.photoUrl, depositFen: m.deposit * 100, sort: m.sort ?? i };
+      await tx.insert(carModels).values(model).onConflictDoUpdate({ target: carModels.id, set: model });
+      for (const [j, t] of m.trims.entries()) {
+        const trim = {
+          id: t.id,
+          modelId: m.id,
+          name: t.name,
+          priceFen: t.price * 100,
+          rangeCltcKm: t.rangeCltcKm,
+          accel0100S: t.accel0100S.toFixed(1),
+          topSpeedKmh: t.topSpeedKmh,
+          sort: j,
+        };
+        await tx.insert(trims).values(trim).onConflictDoUpdate({ target: trims.id, set: trim });
+      }
+      for (const [j, o] of m.options.entries()) {
+        const option = { id: o.id, modelId: m.id, kind: o.kind, name: o.name, priceFen: o.price * 100, trimIds: o.trims ?? [], sort: j };
+        await tx.insert(carOptions).values(option).onConflictDoUpdate({ target: carOptions.id, set: option });
+      }
+    }
+    for (const [i, c] of data.deliveryCentres.entries()) {
+      const centre = { ...c, sort: i };
+      await tx.insert(deliveryCentres).values(centre).onConflictDoUpdate({ target: deliveryCentres.id, set: centre });
+    }
+  });
+  await ensureSlots(db, { ...opts, templates: data.slotTemplates });
+}
+
+/**
+ * Makes sure every centre has its daily slots for the coming days; existing slots (and their
+ * bookings) are left alone. Run at seed time and daily by the worker, so the calendar rolls on.
+ */
+export async function ensureSlots(
+  db: Db,
+  opts: { timeZone: string; now?: Date; templates?: CatalogFile['slotTemplates'] },
+): Promise<number> {
+  const templates = opts.templates ?? readCatalogFile().slotTemplates;
+  const centres = await db.select({ id: deliveryCentres.id }).from(deliveryCentres);
+  const today = zonedDayStart(opts.now ?? new Date(), opts.timeZone);
+  const rows: Array<typeof slots.$inferInsert> = [];
+  for (let d = 1; d <= templates.days; d++) {
+    const day = addDays(today, d, opts.timeZone);
+    for (const centre of centres) {
+      for (const kind of ['delivery', 'installation'] as const) {
+        for (const t of templates[kind]) {
+          rows.push({
+            kind,
+            centreId: centre.id,
+            startsAt: atLocalTime(day, t.start),
+            endsAt: atLocalTime(day, t.end),
+            capacity: t.capacity,
+          });
+        }
+      }
+    }
+  }
+  if (rows.length === 0) return 0;
+  const inserted = await db.insert(slots).values(rows).onConflictDoNothing().returning({ id: slots.id });
+  return inserted.length;
+}
+
+/** `day` is local midnight as an instant; business days have no DST in China, but do not assume it. */
+function atLocalTime(day: Date, hhmm: string): Date {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return new Date(day.getTime() + (h * 60 + m) * 60_000);
+}
+
+export async function isCatalogEmpty(db: Db): Promise<boolean> {
+  const rows = await db.execute(sql`select exists(select 1 from car_models) as present`);
+  return !(rows[0] as { present: boolean } | undefined)?.present;
+}
+
+if (isMain(import.meta.url)) {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const timeZone = process.env.TZ_BUSINESS ?? 'Asia/Shanghai';
+  const onlyIfEmpty = process.argv.includes('--if-empty');
+  const handle = createDb(url, { max: 1 });
+  (async () => {
+    if (onlyIfEmpty && !(await isCatalogEmpty(handle.db))) {
+      const added = await ensureSlots(handle.db, { timeZone });
+      console.log(`catalog already seeded; ${added} new slots added`);
+      return;
+    }
+    await seed(handle.db, { timeZone });
+    console.log('catalog, delivery centres and slots seeded (sample data)');
+  })()
+    .catch((err: unknown) => {
+      console.error(`seed failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    })
+    .finally(() => handle.close());
+}

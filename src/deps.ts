@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { BookingService } from './domain/bookings/service.js';
+import { CatalogService } from './domain/catalog/service.js';
+import { ConversationRepository } from './domain/conversation/repository.js';
+import { CustomerService } from './domain/customers/service.js';
+import { OrderService } from './domain/orders/service.js';
+import { PaymentService } from './domain/payments/service.js';
+import type { I18n } from './i18n.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './server/metrics.js';
+
+export interface Services {
+  catalog: CatalogService;
+  customers: CustomerService;
+  orders: OrderService;
+  payments: PaymentService;
+  bookings: BookingService;
+  conversation: ConversationRepository;
+}
+
+/** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  redis: Redis;
+  i18n: I18n;
+  services: Services;
+  metrics: Metrics;
+  now: () => Date;
+}
+
+export function createServices(db: Db, config: Config, now: () => Date = () => new Date()): Services {
+  const orders = new OrderService(db);
+  return {
+    catalog: new CatalogService(db),
+    customers: new CustomerService(db, config.defaultLocale),
+    orders,
+    payments: new PaymentService(db, orders),
+    bookings: new BookingService(db, config.timeZone, now),
+    conversation: new ConversationRepository(db),
+  };
+}

@@ -1,0 +1,209 @@
+import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import {
+  bookings,
+  deliveryCentres,
+  orders,
+  slots,
+  type Booking,
+  type BookingKind,
+  type DeliveryCentre,
+  type ParkingType,
+  type Slot,
+} from '../../db/schema/index.js';
+import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { addDays, dayStartFromKey, localDateKey } from '../../shared/time.js';
+
+export interface BookInput {
+  orderId: number;
+  kind: BookingKind;
+  slotId: number;
+  centreId: string;
+  method?: 'home' | 'pickup';
+  address?: string | null;
+  parking?: ParkingType;
+  permission?: boolean;
+  /** Rescheduling: the booking this one replaces, released in the same transaction. */
+  replaces?: number;
+}
+
+export interface DayAvailability {
+  dateKey: string;
+  free: number;
+}
+
+/** Slots must start at least this far ahead to be offered or booked. */
+const LEAD_MS = 2 * 3_600_000;
+
+export class BookingService {
+  constructor(
+    private readonly db: Db,
+    private readonly timeZone: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async cities(): Promise<Array<Pick<DeliveryCentre, 'city' | 'cityName'>>> {
+    const rows = await this.db.select().from(deliveryCentres).orderBy(asc(deliveryCentres.sort));
+    const seen = new Map<string, Pick<DeliveryCentre, 'city' | 'cityName'>>();
+    for (const r of rows) if (!seen.has(r.city)) seen.set(r.city, { city: r.city, cityName: r.cityName });
+    return [...seen.values()];
+  }
+
+  async centresIn(city: string): Promise<DeliveryCentre[]> {
+    return this.db.select().from(deliveryCentres).where(eq(deliveryCentres.city, city)).orderBy(asc(deliveryCentres.sort));
+  }
+
+  async centre(id: string): Promise<DeliveryCentre | null> {
+    const [row] = await this.db.select().from(deliveryCentres).where(eq(deliveryCentres.id, id));
+    return row ?? null;
+  }
+
+  /** Days (local to the business zone) in the next two weeks with at least one free slot. */
+  async availableDays(kind: BookingKind, centreId: string, days = 14): Promise<DayAvailability[]> {
+    const from = new Date(this.now().getTime() + LEAD_MS);
+    const until = addDays(from, days + 1, this.timeZone);
+    const rows = await this.db
+      .select({ startsAt: slots.startsAt, free: sql<number>`${slots.capacity} - ${slots.booked}` })
+      .from(slots)
+      .where(
+        and(
+          eq(slots.kind, kind),
+          eq(slots.centreId, centreId),
+          gt(slots.startsAt, from),
+          lt(slots.startsAt, until),
+          lt(slots.booked, slots.capacity),
+        ),
+      )
+      .orderBy(asc(slots.startsAt));
+    const byDay = new Map<string, number>();
+    for (const r of rows) {
+      const key = localDateKey(r.startsAt, this.timeZone);
+      byDay.set(key, (byDay.get(key) ?? 0) + Number(r.free));
+    }
+    return [...byDay].map(([dateKey, free]) => ({ dateKey, free }));
+  }
+
+  /** Slots of one local day that still have room and start far enough ahead. */
+  async freeSlotsOn(kind: BookingKind, centreId: string, dateKey: string): Promise<Slot[]> {
+    const start = dayStartFromKey(dateKey, this.timeZone);
+    const end = addDays(start, 1, this.timeZone);
+    const earliest = new Date(this.now().getTime() + LEAD_MS);
+    return this.db
+      .select()
+      .from(slots)
+      .where(
+        and(
+          eq(slots.kind, kind),
+          eq(slots.centreId, centreId),
+          gte(slots.startsAt, start > earliest ? start : earliest),
+          lt(slots.startsAt, end),
+          lt(slots.booked, slots.capacity),
+        ),
+      )
+      .orderBy(asc(slots.startsAt));
+  }
+
+  async slot(id: number): Promise<Slot | null> {
+    const [row] = await this.db.select().from(slots).where(eq(slots.id, id));
+    return row ?? null;
+  }
+
+  /**
+   * Books a slot. Capacity is taken with one guarded UPDATE (`booked < capacity`), so concurrent
+   * clicks can never overbook; the CHECK constraint on slots is the backstop.
+   * Errors: slot_full, slot_unavailable (wrong kind/centre or too soon), already_booked.
+   */
+  async book(input: BookInput): Promise<Booking & { slot: Slot }> {
+    return this.db.transaction(async (tx) => {
+      const earliest = new Date(this.now().getTime() + LEAD_MS);
+      if (input.replaces !== undefined) {
+        const released = await tx
+          .update(bookings)
+          .set({ state: 'cancelled', updatedAt: sql`now()` })
+          .where(and(eq(bookings.id, input.replaces), eq(bookings.orderId, input.orderId), eq(bookings.state, 'active')))
+          .returning({ slotId: bookings.slotId });
+        if (released.length === 0) throw new AppError('booking_changed', `booking ${input.replaces} is no longer active`);
+        await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, released[0]!.slotId));
+      }
+      const [slot] = await tx
+        .update(slots)
+        .set({ booked: sql`${slots.booked} + 1` })
+        .where(
+          and(
+            eq(slots.id, input.slotId),
+            eq(slots.kind, input.kind),
+            eq(slots.centreId, input.centreId),
+            gt(slots.startsAt, earliest),
+            lt(slots.booked, slots.capacity),
+          ),
+        )
+        .returning();
+      if (!slot) {
+        const existing = await tx.select().from(slots).where(eq(slots.id, input.slotId));
+        const s = existing[0];
+        const usable = s && s.kind === input.kind && s.centreId === input.centreId && s.startsAt > earliest;
+        throw new AppError(usable ? 'slot_full' : 'slot_unavailable', `slot ${input.slotId} cannot be booked`);
+      }
+      try {
+        const [booking] = await tx
+          .insert(bookings)
+          .values({
+            orderId: input.orderId,
+            kind: input.kind,
+            method: input.method ?? null,
+            slotId: slot.id,
+            address: input.address ?? null,
+            parking: input.parking ?? null,
+            permission: input.permission ?? null,
+          })
+          .returning();
+        return { ...booking!, slot };
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw new AppError('already_booked', `order ${input.orderId} already has a ${input.kind} booking`);
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** Cancels a live booking that belongs to one of the customer's orders and frees its place. */
+  async cancel(bookingId: number, customerId: number): Promise<Booking> {
+    await this.forCustomer(bookingId, customerId);
+    return this.db.transaction(async (tx) => {
+      const [booking] = await tx
+        .update(bookings)
+        .set({ state: 'cancelled', updatedAt: sql`now()` })
+        .where(and(eq(bookings.id, bookingId), eq(bookings.state, 'active')))
+        .returning();
+      if (!booking) throw new AppError('booking_changed', `booking ${bookingId} is not active`);
+      await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, booking.slotId));
+      return booking;
+    });
+  }
+
+  /** The booking with its slot, if it belongs to one of `customerId`'s orders (ids come from buttons). */
+  async forCustomer(bookingId: number, customerId: number): Promise<Booking & { slot: Slot }> {
+    const [row] = await this.db
+      .select({ booking: bookings, slot: slots, customerId: orders.customerId })
+      .from(bookings)
+      .innerJoin(orders, eq(orders.id, bookings.orderId))
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .where(eq(bookings.id, bookingId));
+    if (!row) throw new NotFoundError(`booking ${bookingId} not found`);
+    if (row.customerId !== customerId) throw new ForbiddenError(`booking ${bookingId} is not customer ${customerId}'s`);
+    return { ...row.booking, slot: row.slot };
+  }
+
+  /** Live bookings with their slots for a set of orders (for "My orders"). */
+  async activeFor(orderIds: number[]): Promise<Array<Booking & { slot: Slot }>> {
+    if (orderIds.length === 0) return [];
+    const rows = await this.db
+      .select({ booking: bookings, slot: slots })
+      .from(bookings)
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .where(and(inArray(bookings.orderId, orderIds), eq(bookings.state, 'active')))
+      .orderBy(asc(slots.startsAt));
+    return rows.map((r) => ({ ...r.booking, slot: r.slot }));
+  }
+}

@@ -1,0 +1,81 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { customers, type Customer } from '../../db/schema/index.js';
+
+export type Locale = 'zh-CN' | 'en';
+export const locales: readonly Locale[] = ['zh-CN', 'en'];
+
+/** zh* → zh-CN, en* → en, anything else → the configured default. */
+export function localeFromTelegram(languageCode: string | undefined, fallback: Locale): Locale {
+  if (!languageCode) return fallback;
+  const lc = languageCode.toLowerCase();
+  if (lc.startsWith('zh')) return 'zh-CN';
+  if (lc.startsWith('en')) return 'en';
+  return fallback;
+}
+
+export interface TelegramUserFacts {
+  id: number;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export class CustomerService {
+  constructor(
+    private readonly db: Db,
+    private readonly defaultLocale: Locale,
+  ) {}
+
+  /**
+   * One round trip per update: creates the customer on first contact (language from Telegram),
+   * refreshes name and activity afterwards. Any message from them also means they have not
+   * blocked the bot, so the flag is cleared.
+   */
+  async touch(user: TelegramUserFacts): Promise<Customer> {
+    const [row] = await this.db
+      .insert(customers)
+      .values({
+        telegramId: user.id,
+        firstName: user.first_name,
+        lastName: user.last_name ?? null,
+        username: user.username ?? null,
+        language: localeFromTelegram(user.language_code, this.defaultLocale),
+      })
+      .onConflictDoUpdate({
+        target: customers.telegramId,
+        set: {
+          firstName: user.first_name,
+          lastName: user.last_name ?? null,
+          username: user.username ?? null,
+          blocked: false,
+          lastActiveAt: sql`now()`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning();
+    return row!;
+  }
+
+  /** Stores a deep-link source: the first one ever is kept for attribution, the latest beside it. */
+  async recordSource(customerId: number, source: string): Promise<void> {
+    await this.db
+      .update(customers)
+      .set({ source: sql`coalesce(${customers.source}, ${source})`, lastSource: source })
+      .where(eq(customers.id, customerId));
+  }
+
+  async setLanguage(customerId: number, language: Locale): Promise<void> {
+    await this.db.update(customers).set({ language, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
+  }
+
+  async setPhone(customerId: number, phone: string): Promise<void> {
+    await this.db.update(customers).set({ phone, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
+  }
+
+  /** 403 from Telegram or a my_chat_member "kicked": the customer cannot be reached until they return. */
+  async markBlocked(telegramId: number, blocked = true): Promise<void> {
+    await this.db.update(customers).set({ blocked, updatedAt: sql`now()` }).where(eq(customers.telegramId, telegramId));
+  }
+}

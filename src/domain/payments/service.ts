@@ -1,0 +1,100 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { customers, orders, payments, type Order } from '../../db/schema/index.js';
+import { OrderService } from '../orders/service.js';
+
+/** Invoice payloads name what is paid for; ≤ 128 bytes, and never trusted without a database check. */
+export const depositPayload = (orderId: number): string => `deposit:${orderId}`;
+
+export function parseDepositPayload(payload: string): number | null {
+  const m = /^deposit:(\d{1,10})$/.exec(payload);
+  return m ? Number(m[1]) : null;
+}
+
+export type PreCheckoutRefusal =
+  | 'order_not_found'
+  | 'not_your_order'
+  | 'already_paid'
+  | 'order_closed'
+  | 'amount_mismatch';
+
+export interface PaymentFacts {
+  payload: string;
+  currency: string;
+  totalAmount: number;
+  payerTelegramId: number;
+}
+
+export type RecordResult =
+  | { status: 'recorded'; order: Order }
+  | { status: 'duplicate'; order: Order | null }
+  /** Money arrived for an order that no longer awaits it (cancelled in the seconds after pre-checkout). */
+  | { status: 'needs_refund'; order: Order };
+
+export class PaymentService {
+  constructor(
+    private readonly db: Db,
+    private readonly orders: OrderService,
+  ) {}
+
+  /**
+   * Everything Telegram lets us refuse before money moves: the order exists, is the payer's, still
+   * awaits its deposit, and the currency and amount are the ones we asked for.
+   */
+  async checkDeposit(facts: PaymentFacts): Promise<{ ok: true; order: Order } | { ok: false; reason: PreCheckoutRefusal }> {
+    const orderId = parseDepositPayload(facts.payload);
+    if (orderId === null) return { ok: false, reason: 'order_not_found' };
+    const [row] = await this.db
+      .select({ order: orders, payerTelegramId: customers.telegramId })
+      .from(orders)
+      .innerJoin(customers, eq(customers.id, orders.customerId))
+      .where(eq(orders.id, orderId));
+    if (!row) return { ok: false, reason: 'order_not_found' };
+    if (row.payerTelegramId !== facts.payerTelegramId) return { ok: false, reason: 'not_your_order' };
+    if (row.order.state !== 'awaiting_deposit') {
+      return { ok: false, reason: row.order.state === 'cancelled' || row.order.state === 'expired' ? 'order_closed' : 'already_paid' };
+    }
+    if (facts.currency !== row.order.currency || facts.totalAmount !== row.order.depositFen) {
+      return { ok: false, reason: 'amount_mismatch' };
+    }
+    return { ok: true, order: row.order };
+  }
+
+  /**
+   * Records a successful payment exactly once (unique telegram_payment_charge_id) and moves the
+   * order to deposit_paid in the same transaction. A second delivery of the same update changes
+   * nothing and reports 'duplicate'.
+   */
+  async recordDeposit(
+    facts: PaymentFacts & { telegramChargeId: string; providerChargeId: string },
+  ): Promise<RecordResult> {
+    const orderId = parseDepositPayload(facts.payload);
+    if (orderId === null) return { status: 'duplicate', order: null };
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(payments)
+        .values({
+          orderId,
+          telegramPaymentChargeId: facts.telegramChargeId,
+          providerPaymentChargeId: facts.providerChargeId,
+          amountFen: facts.totalAmount,
+          currency: facts.currency,
+          payerTelegramId: facts.payerTelegramId,
+        })
+        .onConflictDoNothing({ target: payments.telegramPaymentChargeId })
+        .returning({ id: payments.id });
+      if (inserted.length === 0) return { status: 'duplicate', order: await this.orders.byId(orderId, tx) } as const;
+      const current = await this.orders.byId(orderId, tx);
+      if (!current) throw new Error(`payment for unknown order ${orderId}`);
+      if (current.state !== 'awaiting_deposit') {
+        // Keep the payment row (the money is real); ops refund it through the provider.
+        return { status: 'needs_refund', order: current } as const;
+      }
+      const order = await this.orders.transition(orderId, 'deposit_paid', `customer:${facts.payerTelegramId}`, {
+        tx,
+        note: `payment ${facts.telegramChargeId}`,
+      });
+      return { status: 'recorded', order } as const;
+    });
+  }
+}

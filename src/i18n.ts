@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import i18next, { type TFunction } from 'i18next';
+import type { Locale } from './domain/customers/service.js';
+import { rootPath } from './shared/paths.js';
+
+export type { TFunction };
+
+/** Escapes the characters Telegram's HTML parse mode cares about; use it on anything a customer typed. */
+export const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function loadResources(dir = rootPath('locales')): Record<string, { translation: Record<string, unknown> }> {
+  const resources: Record<string, { translation: Record<string, unknown> }> = {};
+  for (const lng of readdirSync(dir)) {
+    resources[lng] = { translation: JSON.parse(readFileSync(`${dir}/${lng}/translation.json`, 'utf8')) };
+  }
+  return resources;
+}
+
+export interface I18n {
+  /** A `t` bound to one language, as DESIGN.md asks (never changeLanguage on a shared instance). */
+  t(locale: Locale): TFunction;
+}
+
+/** A private i18next instance with every locale loaded synchronously from locales/. */
+export function createI18n(fallback: Locale): I18n {
+  const instance = i18next.createInstance();
+  void instance.init({
+    resources: loadResources(),
+    lng: fallback,
+    fallbackLng: fallback,
+    supportedLngs: ['zh-CN', 'en'],
+    initAsync: false,
+    returnNull: false,
+    // Messages are HTML. Callers escape what customers typed (escapeHtml) and catalog text comes
+    // escaped from Fmt.text, so values are inserted as given: no double escaping of fragments.
+    interpolation: { escapeValue: false },
+  });
+  const cache = new Map<Locale, TFunction>();
+  return {
+    t(locale) {
+      let t = cache.get(locale);
+      if (!t) {
+        t = instance.getFixedT(locale);
+        cache.set(locale, t);
+      }
+      return t;
+    },
+  };
+}

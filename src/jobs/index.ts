@@ -1,0 +1,24 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AppDeps } from '../deps.js';
+import { createMaintenanceWorker } from './workers/maintenance.worker.js';
+
+export interface Workers {
+  all: Worker[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts every BullMQ worker. Workers need a connection with maxRetriesPerRequest: null
+ * (BullMQ's requirement for blocking commands); `connection` must be such a client.
+ */
+export function createWorkers(deps: AppDeps, connection: Redis): Workers {
+  const all: Worker[] = [createMaintenanceWorker(deps, connection)];
+  for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
+  return {
+    all,
+    close: async () => {
+      await Promise.all(all.map((w) => w.close()));
+    },
+  };
+}

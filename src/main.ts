@@ -1,0 +1,40 @@
+import { startApp, StartupError } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+/**
+ * Entry point: `APP_ROLE=bot|worker|all`. `--dev` (npm run dev) migrates and seeds an empty
+ * catalog first. SIGTERM/SIGINT drain in-flight updates and jobs, then exit.
+ */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await startApp(config, { migrate: process.argv.includes('--dev') });
+  const shutdown = (signal: string) => {
+    app.deps.logger.info({ signal }, 'signal received');
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof StartupError) console.error(err.message);
+  else console.error('start failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Update, User } from 'telegraf/types';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { BotApiStandIn } from './bot-api-stand-in.js';
+import { createTestDb, REDIS_URL, type TestDb } from './db.js';
+import { withId, type UpdateDraft } from './updates.js';
+
+export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
+export const PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
+
+export interface Harness {
+  api: BotApiStandIn;
+  app: App;
+  db: TestDb;
+  mode: 'polling' | 'webhook';
+  /** Delivers an update the way Telegram would in this mode and resolves once it is handled. */
+  deliver(update: UpdateDraft | Update): Promise<Update>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  mode?: 'polling' | 'webhook';
+  env?: Record<string, string>;
+  now?: () => Date;
+}
+
+/**
+ * The real app (bot and workers, real Postgres and Redis) against the Bot API stand-in, with a
+ * database and queue prefix of its own. Long polling by default; webhook mode posts updates to
+ * the app's HTTP server with the secret token, as Telegram does.
+ */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const mode = opts.mode ?? 'polling';
+  const api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
+  const db = await createTestDb();
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    BOT_TOKEN: TEST_TOKEN,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    PORT: '0',
+    PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(mode === 'webhook' ? { WEBHOOK_URL: 'http://127.0.0.1:1', WEBHOOK_SECRET: 'test-webhook-secret' } : {}),
+    ...opts.env,
+  });
+  const logger = createLogger(config.logLevel, [config.botToken]);
+  let app: App;
+  if (mode === 'webhook') {
+    // The app registers WEBHOOK_URL + path; point the stand-in at the port actually bound.
+    app = await startApp(config, { logger, now: opts.now });
+    const path = new URL(api.webhook!.url as string).pathname;
+    api.webhook!.url = `http://127.0.0.1:${app.port}${path}`;
+  } else {
+    app = await startApp(config, { logger, now: opts.now });
+  }
+  const metrics = app.deps.metrics;
+  const waiters: Array<{ target: number; resolve: () => void }> = [];
+  metrics.onUpdate(() => {
+    for (const w of [...waiters]) {
+      if (metrics.updatesHandled >= w.target) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  let delivered = 0;
+  return {
+    api,
+    app,
+    db,
+    mode,
+    async deliver(update) {
+      const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : (withId(update) as Update);
+      delivered++;
+      const target = delivered;
+      if (mode === 'webhook') {
+        const res = await api.deliverWebhook(full);
+        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+        return full;
+      }
+      const done = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`update ${full.update_id} not handled within 10 s`)), 10_000);
+        waiters.push({ target, resolve: () => (clearTimeout(timer), resolve()) });
+        if (metrics.updatesHandled >= target) resolve();
+      });
+      api.pushUpdate(full);
+      await done;
+      return full;
+    },
+    async stop() {
+      await app.stop();
+      await api.stop();
+      await db.drop();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    },
+  };
+}
+
+export type { User };
