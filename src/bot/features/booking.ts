@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
-import type { BookingKind, Order, ParkingType } from '../../db/schema/index.js';
+import type { BookingKind, ParkingType } from '../../db/schema/index.js';
 import { normalizeAddress } from '../../domain/customers/validation.js';
 import { canBookDelivery, canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
 import { AppError } from '../../shared/errors.js';
