@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { startApp, StartupError } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -6,6 +7,9 @@ import { ConfigError, loadConfig } from './config.js';
  * catalog first. SIGTERM/SIGINT drain in-flight updates and jobs, then exit.
  */
 async function main() {
+  const dev = process.argv.includes('--dev');
+  // npm run dev reads .env when there is one (production gets its environment from the platform).
+  if (dev && existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();
@@ -16,7 +20,7 @@ async function main() {
     }
     throw err;
   }
-  const app = await startApp(config, { migrate: process.argv.includes('--dev') });
+  const app = await startApp(config, { migrate: dev });
   const shutdown = (signal: string) => {
     app.deps.logger.info({ signal }, 'signal received');
     const force = setTimeout(() => process.exit(1), 25_000);

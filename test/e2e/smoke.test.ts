@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ mode: (process.env.SMOKE_MODE as 'webhook') ?? 'polling' });
 });
 afterAll(async () => {
   await h?.stop();
