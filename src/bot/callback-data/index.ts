@@ -86,6 +86,7 @@ export const cb = {
   choose: codec('pick', { step: oneOf('trim', 'paint', 'wheels', 'interior'), optionId: id }),
   back: codec('back', { to: oneOf('models', 'model', 'trim', 'paint', 'wheels', 'interior', 'summary') }),
   orderStart: codec('order'),
+  useName: codec('usename'),
   city: codec('city', { city: id }),
   // Deposit
   pay: codec('pay', { orderId: int }),

@@ -6,9 +6,17 @@ import type { Fmt } from '../format.js';
 import type { Screen } from '../ui.js';
 import { button, menuButton, rows } from './common.js';
 import { escapeHtml } from '../../i18n.js';
+import { formatPhone } from '../../domain/customers/validation.js';
 
-export function askName(f: Fmt, modelName: string): Screen {
-  return { text: f.t('order.ask_name', { name: modelName }), keyboard: [[button(f.t('nav.back'), cb.back.pack({ to: 'summary' })), menuButton(f)]] };
+/** Asks for the contact name, offering the customer's Telegram name when it is a valid one. */
+export function askName(f: Fmt, modelName: string, suggestion: string | null): Screen {
+  return {
+    text: f.t('order.ask_name', { name: escapeHtml(modelName) }),
+    keyboard: [
+      ...(suggestion ? [[button(f.t('order.use_name', { name: suggestion }), cb.useName.pack({}))]] : []),
+      [button(f.t('nav.back'), cb.back.pack({ to: 'summary' })), menuButton(f)],
+    ],
+  };
 }
 
 export function cityPicker(f: Fmt, cities: Array<{ city: string; cityName: LocalizedText }>): Screen {
@@ -99,7 +107,7 @@ export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityN
       total: f.money(order.totalFen),
       deposit: f.money(order.depositFen),
       contact: escapeHtml(order.contactName),
-      phone: escapeHtml(order.phone),
+      phone: escapeHtml(formatPhone(order.phone)),
       city: escapeHtml(cityName),
       bookings: bookingText,
     }),

@@ -31,3 +31,9 @@ export function normalizeAddress(input: string): string | null {
   if (!/[\p{L}\p{N}]/u.test(address)) return null;
   return address;
 }
+
+/** +8613800138000 → +86 138 0013 8000 (mainland mobiles); other numbers are shown as stored. */
+export function formatPhone(e164: string): string {
+  const m = /^\+86(1\d{2})(\d{4})(\d{4})$/.exec(e164);
+  return m ? `+86 ${m[1]} ${m[2]} ${m[3]}` : e164;
+}
