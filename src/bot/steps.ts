@@ -21,6 +21,8 @@ export async function showCurrentStep(ctx: BotContext, opts: { fresh: boolean } 
 
 /** A button from an earlier step or message: say so, and offer the step the customer is on now. */
 export async function staleButton(ctx: BotContext): Promise<void> {
+  const q = ctx.callbackQuery;
+  ctx.log.info({ data: q && 'data' in q ? q.data : undefined, step: ctx.session.step }, 'stale or invalid button');
   await ctx.toast(ctx.t('stale.button'));
   await showCurrentStep(ctx, { fresh: true });
 }

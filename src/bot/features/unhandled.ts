@@ -1,7 +1,9 @@
 import { Composer } from 'telegraf';
 import type { BotContext } from '../context.js';
 import { showCurrentStep } from '../steps.js';
-import { notice } from '../ui.js';
+import { fmtOf } from '../format.js';
+import { helpScreen } from '../keyboards/common.js';
+import { notice, show } from '../ui.js';
 
 /**
  * Mounted last. A button nobody claimed is forged or from an old version of the bot; an unknown
@@ -21,7 +23,8 @@ unhandledFeature.on('message', async (ctx) => {
   if (!ctx.customer || ctx.chat.type !== 'private') return;
   const text = 'text' in ctx.message ? ctx.message.text : undefined;
   if (text?.startsWith('/')) {
-    await notice(ctx, ctx.t('errors.unknown_command'));
+    const help = helpScreen(fmtOf(ctx));
+    await show(ctx, { ...help, text: `${ctx.t('errors.unknown_command')}\n\n${help.text}` }, { fresh: true });
     return;
   }
   await notice(ctx, ctx.t(ctx.session.step === 'menu' ? 'errors.use_menu' : 'errors.use_buttons'));
