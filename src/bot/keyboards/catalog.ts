@@ -103,7 +103,7 @@ export function configStep(f: Fmt, m: ModelCatalog, cfg: Configuration, step: Co
 export function summary(f: Fmt, m: ModelCatalog, cfg: Configuration): Screen {
   const lines = priceLines(m, cfg);
   const breakdown = lines
-    .map((l) => `${f.text(l.name)}: ${l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen)}`)
+    .map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) }))
     .join('\n');
   return {
     photo: m.model.photoUrl,

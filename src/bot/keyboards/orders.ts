@@ -73,10 +73,9 @@ export function bookingLine(f: Fmt, b: BookingView): string {
 
 export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityName: string): Screen {
   const state = order.state as OrderState;
-  const breakdown = [
-    `${f.text(order.snapshot.trim.name)}: ${f.money(order.snapshot.trim.priceFen)}`,
-    ...order.snapshot.options.map((o) => `${f.text(o.name)}: ${o.priceFen === 0 ? f.t('catalog.included') : f.money(o.priceFen)}`),
-  ].join('\n');
+  const breakdown = [order.snapshot.trim, ...order.snapshot.options]
+    .map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) }))
+    .join('\n');
   const bookingText = bookings.length ? bookings.map((b) => bookingLine(f, b)).join('\n') : f.t('orders.no_bookings');
   const keyboard = [];
   if (state === 'awaiting_deposit') keyboard.push([button(f.t('order.pay_again', { deposit: f.money(order.depositFen) }), cb.pay.pack({ orderId: order.id }))]);
