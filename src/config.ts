@@ -75,15 +75,6 @@ const schema = z
     HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
     QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tjd'),
     SEED_ON_START: boolFlag,
-  })
-  .superRefine((cfg, ctx) => {
-    if (cfg.WEBHOOK_URL && !cfg.WEBHOOK_SECRET) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['WEBHOOK_SECRET'],
-        message: 'is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)',
-      });
-    }
   });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -119,9 +110,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings count as unset, as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'config'} ${i.message}`));
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || 'config'} ${i.message}`);
+  // Cross-field rules are checked here, not in zod, so they are reported even when a field is missing.
+  if (cleaned.WEBHOOK_URL && !cleaned.WEBHOOK_SECRET) {
+    problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)');
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const c = result.data;
   return {
     botToken: c.BOT_TOKEN,

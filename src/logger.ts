@@ -1,45 +1,20 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
 /**
- * pino with secrets redacted: the bot token appears in Bot API URLs and error messages, and the
- * payment provider token in sendInvoice payloads, so both are scrubbed wherever they show up.
+ * pino with secrets scrubbed from every finished line: the bot token appears in Bot API URLs
+ * and network errors, the provider token in sendInvoice payloads. Scrubbing the serialized line
+ * (pino's streamWrite hook) also covers child bindings and `%j` arguments, and keeps pino's own
+ * error serializer (error class names, stacks) intact.
  */
-export function createLogger(level: string, secrets: string[] = []): Logger {
+export function createLogger(level: string, secrets: string[] = [], destination?: DestinationStream): Logger {
   const needles = secrets.filter((s) => s.length >= 8);
-  const scrub = (value: string) => needles.reduce((acc, s) => acc.split(s).join('[redacted]'), value);
-  return pino({
+  const scrub = (line: string) => needles.reduce((acc, s) => (acc.includes(s) ? acc.split(s).join('[redacted]') : acc), line);
+  const options: LoggerOptions = {
     level,
-    redact: {
-      paths: ['*.provider_token', '*.*.provider_token', 'config.botToken', 'config.paymentProviderToken', 'config.webhook.secret'],
-      censor: '[redacted]',
-    },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(
-          this,
-          args.map((a) =>
-            typeof a === 'string' ? scrub(a) : a instanceof Error ? scrubError(a, scrub) : a,
-          ) as Parameters<typeof method>,
-        );
-      },
-    },
-    formatters: {
-      log(obj) {
-        return needles.length ? (JSON.parse(scrub(JSON.stringify(obj, errorReplacer))) as Record<string, unknown>) : obj;
-      },
-    },
-  });
-}
-
-function errorReplacer(_key: string, value: unknown) {
-  if (value instanceof Error) {
-    return { type: value.name, message: value.message, stack: value.stack, ...(value as unknown as Record<string, unknown>) };
-  }
-  return value;
-}
-
-function scrubError(err: Error, scrub: (s: string) => string) {
-  return { err: { type: err.name, message: scrub(err.message), stack: err.stack ? scrub(err.stack) : undefined } };
+    redact: { paths: ['*.provider_token', '*.*.provider_token'], censor: '[redacted]' },
+    hooks: needles.length ? { streamWrite: scrub } : {},
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

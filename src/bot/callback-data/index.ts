@@ -16,6 +16,13 @@ const patterns: Record<Exclude<FieldKind, 'enum'>, RegExp> = {
   date: /^\d{8}$/,
 };
 
+/** 'YYYYMMDD' naming a real day (no 2026-13-99). */
+function isCalendarDate(raw: string): boolean {
+  const [y, m, d] = [Number(raw.slice(0, 4)), Number(raw.slice(4, 6)), Number(raw.slice(6))];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 type Values<F extends Record<string, FieldSpec>> = {
   [K in keyof F]: F[K]['kind'] extends 'int' ? number : F[K] extends { values: readonly (infer V)[] } ? V : string;
 };
@@ -61,6 +68,7 @@ export function codec<F extends Record<string, FieldSpec>>(prefix: string, field
           out[name] = raw;
         } else {
           if (!patterns[spec.kind].test(raw)) return null;
+          if (spec.kind === 'date' && !isCalendarDate(raw)) return null;
           out[name] = spec.kind === 'int' ? Number(raw) : spec.kind === 'date' ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}` : raw;
         }
       }

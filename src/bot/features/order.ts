@@ -81,7 +81,7 @@ feature.on(message('text'), async (ctx, next) => {
     // A typed city name is as good as the button (上海, shanghai, Shanghai).
     const typed = text.trim().toLowerCase();
     const city = (await ctx.deps.services.bookings.cities()).find(
-      (c) => c.city === typed || c.cityName.en.toLowerCase() === typed || c.cityName['zh-CN'] === typed || `${c.cityName['zh-CN']}市` === typed,
+      (c) => c.city === typed || c.cityName.en.toLowerCase() === typed || c.cityName['zh-CN'] === typed,
     );
     return city ? createOrder(ctx, city.city, { fresh: true }) : next();
   }

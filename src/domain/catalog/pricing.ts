@@ -41,7 +41,10 @@ const optionKey = { paint: 'paintId', wheels: 'wheelsId', interior: 'interiorId'
 export function priceLines(cat: ModelCatalog, cfg: Configuration): PriceLine[] {
   if (cfg.modelId !== cat.model.id) throw new AppError('invalid_configuration', 'model mismatch');
   const lines: PriceLine[] = [];
-  if (!cfg.trimId) return lines;
+  if (!cfg.trimId) {
+    if (cfg.paintId || cfg.wheelsId || cfg.interiorId) throw new AppError('invalid_configuration', 'options before a trim');
+    return lines;
+  }
   const trim = cat.trims.find((t) => t.id === cfg.trimId);
   if (!trim) throw new AppError('invalid_configuration', `trim ${cfg.trimId} not on ${cat.model.id}`);
   lines.push({ kind: 'trim', id: trim.id, name: trim.name, priceFen: trim.priceFen });
@@ -64,7 +67,7 @@ export function startingPriceFen(cat: ModelCatalog): number {
       (t) =>
         t.priceFen +
         (['paint', 'wheels', 'interior'] as const).reduce(
-          (sum, kind) => sum + Math.min(0, ...optionsFor(cat, kind, t.id).map((o) => o.priceFen)),
+          (sum, kind) => sum + Math.min(...optionsFor(cat, kind, t.id).map((o) => o.priceFen)),
           0,
         ),
     ),

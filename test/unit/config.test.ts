@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const TOKEN = '123456789:AAHfakeTokenForUnitTests_abcdefXYZ';
+const base = { BOT_TOKEN: TOKEN };
+
+/** Runs loadConfig expecting a ConfigError and returns it. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  let caught: unknown;
+  try {
+    loadConfig(env);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return caught as ConfigError;
+}
+
+/** The problems that mention `variable`. */
+const about = (err: ConfigError, variable: string) => err.problems.filter((p) => p.startsWith(`${variable} `));
+
+describe('loadConfig defaults', () => {
+  it('needs only BOT_TOKEN and fills in the documented defaults', () => {
+    expect(loadConfig(base)).toEqual({
+      botToken: TOKEN,
+      telegramApiRoot: 'https://api.telegram.org',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      redisUrl: 'redis://127.0.0.1:6379',
+      role: 'all',
+      webhook: null,
+      port: 3000,
+      paymentProviderToken: '',
+      supportChatId: null,
+      adminIds: [],
+      timeZone: 'Asia/Shanghai',
+      defaultLocale: 'zh-CN',
+      logLevel: 'info',
+      handlerTimeoutMs: 30_000,
+      queuePrefix: 'tjd',
+      seedOnStart: false,
+    });
+  });
+
+  it('reads every variable it is given', () => {
+    const cfg = loadConfig({
+      BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/',
+      DATABASE_URL: 'postgresql://app:pw@db:5432/tesla',
+      REDIS_URL: 'rediss://cache:6380',
+      APP_ROLE: 'worker',
+      WEBHOOK_URL: 'https://bot.example.com/telegram/webhook',
+      WEBHOOK_SECRET: 'abc_DEF-123',
+      PORT: '8080',
+      PAYMENT_PROVIDER_TOKEN: '284685063:TEST:provider-token',
+      SUPPORT_CHAT_ID: '-1001234567890',
+      ADMIN_IDS: '11,22',
+      TZ_BUSINESS: 'Asia/Hong_Kong',
+      DEFAULT_LOCALE: 'en',
+      LOG_LEVEL: 'debug',
+      HANDLER_TIMEOUT_MS: '20000',
+      QUEUE_PREFIX: 'test-1',
+      SEED_ON_START: 'true',
+    });
+    expect(cfg).toMatchObject({
+      telegramApiRoot: 'http://127.0.0.1:8081',
+      databaseUrl: 'postgresql://app:pw@db:5432/tesla',
+      redisUrl: 'rediss://cache:6380',
+      role: 'worker',
+      webhook: { url: 'https://bot.example.com/telegram/webhook', secret: 'abc_DEF-123' },
+      port: 8080,
+      paymentProviderToken: '284685063:TEST:provider-token',
+      supportChatId: -1001234567890,
+      adminIds: [11, 22],
+      timeZone: 'Asia/Hong_Kong',
+      defaultLocale: 'en',
+      logLevel: 'debug',
+      handlerTimeoutMs: 20_000,
+      queuePrefix: 'test-1',
+      seedOnStart: true,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ ...base, PATH: '/usr/bin', HOME: '/root' }).botToken).toBe(TOKEN);
+  });
+});
+
+describe('every problem at once', () => {
+  it('missing BOT_TOKEN, malformed DATABASE_URL and WEBHOOK_URL without WEBHOOK_SECRET → one ConfigError listing all three', () => {
+    const err = configError({ DATABASE_URL: 'mysql://x', WEBHOOK_URL: 'https://bot.example.com/hook' });
+    expect(err.name).toBe('ConfigError');
+    expect(err).toBeInstanceOf(Error);
+    expect(about(err, 'BOT_TOKEN')).toHaveLength(1);
+    expect(about(err, 'DATABASE_URL')).toHaveLength(1);
+    expect(about(err, 'WEBHOOK_SECRET')).toHaveLength(1);
+    expect(err.problems).toHaveLength(3);
+    for (const variable of ['BOT_TOKEN', 'DATABASE_URL', 'WEBHOOK_SECRET']) expect(err.message).toContain(variable);
+    expect(about(err, 'WEBHOOK_SECRET')[0]).toContain('WEBHOOK_URL');
+    expect(about(err, 'BOT_TOKEN')[0]).toMatch(/required/);
+  });
+
+  it.each(['mysql://x', 'not a url', 'postgres://', 'http://db:5432/app'])('DATABASE_URL %j is refused', (url) => {
+    const err = configError({ ...base, DATABASE_URL: url });
+    expect(about(err, 'DATABASE_URL')).toHaveLength(1);
+    expect(err.problems).toHaveLength(1);
+  });
+
+  it('with a malformed token and every other field wrong, each is named', () => {
+    const err = configError({
+      BOT_TOKEN: 'not-a-token',
+      REDIS_URL: 'http://cache',
+      APP_ROLE: 'web',
+      PORT: '70000',
+      TZ_BUSINESS: 'Mars/Olympus',
+      DEFAULT_LOCALE: 'de',
+      LOG_LEVEL: 'loud',
+      HANDLER_TIMEOUT_MS: '100',
+      QUEUE_PREFIX: 'a:b',
+      SEED_ON_START: 'yes',
+    });
+    for (const variable of ['BOT_TOKEN', 'REDIS_URL', 'APP_ROLE', 'PORT', 'TZ_BUSINESS', 'DEFAULT_LOCALE', 'LOG_LEVEL', 'HANDLER_TIMEOUT_MS', 'QUEUE_PREFIX', 'SEED_ON_START']) {
+      expect(about(err, variable), variable).toHaveLength(1);
+      expect(err.message).toContain(variable);
+    }
+  });
+
+  it('the problems never echo the bot token', () => {
+    const err = configError({ BOT_TOKEN: TOKEN, DATABASE_URL: 'mysql://x' });
+    expect(err.message).not.toContain(TOKEN);
+  });
+});
+
+describe('webhook', () => {
+  it('needs a secret, and the secret has a restricted alphabet', () => {
+    expect(about(configError({ ...base, WEBHOOK_URL: 'https://x.example.com/h' }), 'WEBHOOK_SECRET')).toHaveLength(1);
+    expect(about(configError({ ...base, WEBHOOK_URL: 'https://x.example.com/h', WEBHOOK_SECRET: 'has space' }), 'WEBHOOK_SECRET')).toHaveLength(1);
+    expect(about(configError({ ...base, WEBHOOK_URL: 'ftp://x.example.com/h', WEBHOOK_SECRET: 's' }), 'WEBHOOK_URL')).toHaveLength(1);
+  });
+
+  it('a secret alone (no URL) means long polling', () => {
+    expect(loadConfig({ ...base, WEBHOOK_SECRET: 'abc' }).webhook).toBeNull();
+  });
+});
+
+describe('ADMIN_IDS', () => {
+  it.each([
+    ['1, 2,3', [1, 2, 3]],
+    ['42', [42]],
+    [' 7 ,, 8 ,', [7, 8]],
+    ['', []],
+  ])('%j → %j', (value, ids) => {
+    expect(loadConfig({ ...base, ADMIN_IDS: value }).adminIds).toEqual(ids);
+  });
+
+  it.each(['abc', '1,abc', '-5', '1.5', '12 34'])('%j is a problem naming ADMIN_IDS', (value) => {
+    const err = configError({ ...base, ADMIN_IDS: value });
+    expect(about(err, 'ADMIN_IDS').length).toBeGreaterThanOrEqual(1);
+    expect(err.message).toContain('ADMIN_IDS');
+  });
+});
+
+describe('SUPPORT_CHAT_ID', () => {
+  it('takes a negative supergroup id', () => {
+    expect(loadConfig({ ...base, SUPPORT_CHAT_ID: '-1001234567890' }).supportChatId).toBe(-1001234567890);
+  });
+
+  it.each(['1001234567890', '0', 'support', '-', '-100abc'])('%j is refused', (value) => {
+    expect(about(configError({ ...base, SUPPORT_CHAT_ID: value }), 'SUPPORT_CHAT_ID')).toHaveLength(1);
+  });
+});
+
+describe('empty strings count as unset', () => {
+  it('an empty BOT_TOKEN is "required", not "malformed"', () => {
+    const err = configError({ BOT_TOKEN: '' });
+    expect(about(err, 'BOT_TOKEN')).toHaveLength(1);
+    expect(about(err, 'BOT_TOKEN')[0]).toMatch(/required/);
+  });
+
+  it('empty optional variables take their defaults', () => {
+    const cfg = loadConfig({
+      ...base,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      APP_ROLE: '',
+      WEBHOOK_URL: '',
+      WEBHOOK_SECRET: '',
+      PORT: '',
+      SUPPORT_CHAT_ID: '',
+      ADMIN_IDS: '',
+      TZ_BUSINESS: '',
+      DEFAULT_LOCALE: '',
+      LOG_LEVEL: '',
+      SEED_ON_START: '',
+      PAYMENT_PROVIDER_TOKEN: '',
+    });
+    expect(cfg).toEqual(loadConfig(base));
+  });
+
+  it('undefined values are ignored too', () => {
+    expect(loadConfig({ ...base, DATABASE_URL: undefined })).toEqual(loadConfig(base));
+  });
+});
