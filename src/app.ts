@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { Redis } from 'ioredis';
 import type { Update } from 'telegraf/types';
 import { createBot, registerCommands, type Bot } from './bot/index.js';
+import { failedUpdates } from './bot/middlewares/index.js';
 import type { Config } from './config.js';
 import { createDb, type DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -106,10 +107,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
-  const handle = async (update: Update) => {
+  /** Handles a webhook update; false when it failed and Telegram should deliver it again. */
+  const handle = async (update: Update): Promise<boolean> => {
     inFlight++;
     try {
       await bot!.handleUpdate(update);
+      return !failedUpdates.has(update);
     } finally {
       inFlight--;
       if (inFlight === 0) idle?.();

@@ -19,6 +19,8 @@ export class BotContext extends Context {
   session!: ChatState;
   sessionDirty = false;
   callbackAnswered = false;
+  /** Set when handling failed: the webhook answers 500 so Telegram delivers the update again. */
+  failed = false;
 
   /** Moves the chat to `step`, replacing (or, with merge, extending) the step's data. */
   go(step: string, data?: Record<string, unknown>, opts: { merge?: boolean } = {}): void {

@@ -9,6 +9,7 @@ import { orderFeature } from './features/order.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { ChatLock } from './middlewares/chat-lock.js';
+import { retryShortRateLimits } from './telegram-retry.js';
 import { boundary, chatMemberTracker, customerAndState, dedupe, reportError, serialize } from './middlewares/index.js';
 
 export type Bot = Telegraf<BotContext>;
@@ -29,6 +30,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
 
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
+    retryShortRateLimits(ctx.telegram);
     const started = performance.now();
     try {
       await next();

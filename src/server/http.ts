@@ -18,7 +18,8 @@ export interface HttpServerOptions {
   webhook?: {
     path: string;
     secret: string;
-    handle(update: Update): Promise<void>;
+    /** Resolves false when handling failed (answered 500, so Telegram retries). */
+    handle(update: Update): Promise<boolean>;
     timeoutMs: number;
   };
 }
@@ -84,9 +85,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         }
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), hook.timeoutMs)));
-        const outcome = await Promise.race([hook.handle(update).then(() => 'done' as const), timedOut]);
+        const outcome = await Promise.race([hook.handle(update).then((ok) => (ok ? ('done' as const) : ('failed' as const))), timedOut]);
         clearTimeout(timer);
         if (outcome === 'timeout') logger.warn({ updateId: update.update_id }, 'handler still running at webhook timeout');
+        if (outcome === 'failed') {
+          metrics.inc('updates_failed_total');
+          return void res.writeHead(500).end();
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
         return;

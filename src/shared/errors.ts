@@ -25,3 +25,10 @@ export class NotFoundError extends AppError<'not_found'> {
     super('not_found', message, details);
   }
 }
+
+/** The SQLSTATE of a Postgres error; drizzle wraps driver errors, with the original as `cause`. */
+export function pgErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.cause?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}

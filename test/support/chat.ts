@@ -80,7 +80,7 @@ export class TestChat {
   }
 
   contact(phone: string, opts: { own?: boolean } = {}) {
-    return this.act(contactUpdate(this.user, phone, opts.own === false ? { contactUserId: this.id + 1 } : {}));
+    return this.act(contactUpdate(this.user, phone, opts.own === false ? { ownContact: false, contactUserId: this.id + 1 } : {}));
   }
 
   /** Presses the button whose label matches, on the newest message that has one. */

@@ -1,10 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDb: string;
+  }
+}
 
 /** The server the tests use; the `test` database on it is left alone, each file gets its own. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const TEMPLATE_DB = 'tjd_test_template';
+/**
+ * Test databases carry their creation time (base 36) in their name, so a run can clean up what an
+ * interrupted run left without touching the databases of a run still going on the same server.
+ */
+export const testDbName = (kind: 'tpl' | 't'): string => `tjd_${kind}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+export const STALE_AFTER_MS = 3 * 3600_000;
+export function isStaleTestDb(name: string, now = Date.now()): boolean {
+  const m = /^tjd_(?:tpl|t)_([0-9a-z]+)_[0-9a-f]+$/.exec(name);
+  return !!m && now - parseInt(m[1]!, 36) > STALE_AFTER_MS;
+}
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const urlFor = (database: string): string => {
@@ -20,14 +36,14 @@ export interface TestDb extends DbHandle {
 }
 
 /**
- * A fresh database cloned from the migrated and seeded template (made once per run by
- * global-setup): ~100 ms, and isolated from every other test file.
+ * A fresh database cloned from this run's migrated and seeded template (made once per run by
+ * global-setup): ~100 ms, and isolated from every other test file and every other run.
  */
 export async function createTestDb(): Promise<TestDb> {
-  const name = `tjd_t_${randomBytes(6).toString('hex')}`;
+  const name = testDbName('t');
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name} template ${TEMPLATE_DB}`);
+    await admin.unsafe(`create database ${name} template ${inject('templateDb')}`);
   } finally {
     await admin.end();
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Update, User } from 'telegraf/types';
 import { startApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
 import { createTestDb, REDIS_URL, type TestDb } from './db.js';
@@ -19,6 +19,14 @@ export interface Harness {
   /** Delivers an update the way Telegram would in this mode and resolves once it is handled. */
   deliver(update: UpdateDraft | Update): Promise<Update>;
   stop(): Promise<void>;
+  /** The configuration the app was started with. */
+  config: Config;
+  /**
+   * Stops the app only (as a deploy or crash would) and starts a new one on the same database,
+   * Redis prefix and Bot API stand-in; `app` then refers to the new one. Recorded calls are kept,
+   * so a chat can go on pressing buttons of messages sent before the restart.
+   */
+  restart(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -50,31 +58,44 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   const logger = createLogger(config.logLevel, [config.botToken]);
-  let app: App;
-  if (mode === 'webhook') {
-    // The app registers WEBHOOK_URL + path; point the stand-in at the port actually bound.
-    app = await startApp(config, { logger, now: opts.now });
-    const path = new URL(api.webhook!.url as string).pathname;
-    api.webhook!.url = `http://127.0.0.1:${app.port}${path}`;
-  } else {
-    app = await startApp(config, { logger, now: opts.now });
-  }
-  const metrics = app.deps.metrics;
-  const waiters: Array<{ target: number; resolve: () => void }> = [];
-  metrics.onUpdate(() => {
-    for (const w of [...waiters]) {
-      if (metrics.updatesHandled >= w.target) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
+  const launch = async (): Promise<App> => {
+    const started = await startApp(config, { logger, now: opts.now });
+    if (mode === 'webhook') {
+      // The app registers WEBHOOK_URL + path; point the stand-in at the port actually bound.
+      const path = new URL(api.webhook!.url as string).pathname;
+      api.webhook!.url = `http://127.0.0.1:${started.port}${path}`;
     }
-  });
+    return started;
+  };
+  const app = await launch();
+  let metrics = app.deps.metrics;
+  const waiters: Array<{ target: number; resolve: () => void }> = [];
+  const watch = () =>
+    metrics.onUpdate(() => {
+      for (const w of [...waiters]) {
+        if (metrics.updatesHandled >= w.target) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    });
+  watch();
   let delivered = 0;
-  return {
+  const harness: Harness = {
     api,
     app,
     db,
     mode,
+    config,
+    async restart() {
+      await harness.app.stop();
+      harness.app = await launch();
+      // A fresh app counts handled updates from zero; updates the old one never confirmed are
+      // fetched again (and dropped as repeats), so they count as delivered.
+      metrics = harness.app.deps.metrics;
+      delivered = mode === 'polling' ? api.pendingUpdateCount : 0;
+      watch();
+    },
     async deliver(update) {
       const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : (withId(update) as Update);
       delivered++;
@@ -94,7 +115,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return full;
     },
     async stop() {
-      await app.stop();
+      await harness.app.stop();
       await api.stop();
       await db.drop();
       const redis = new Redis(REDIS_URL);
@@ -103,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await redis.quit();
     },
   };
+  return harness;
 }
 
 export type { User };

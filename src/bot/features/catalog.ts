@@ -5,7 +5,7 @@ import { cb } from '../callback-data/index.js';
 import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { configStep, modelCard, modelList, summary } from '../keyboards/catalog.js';
-import { registerStep, staleButton } from '../steps.js';
+import { registerStep, showCurrentStep, staleButton } from '../steps.js';
 import { fromLiveMenu, show } from '../ui.js';
 
 /**
@@ -81,7 +81,8 @@ feature.action(cb.choose.trigger, async (ctx) => {
   } catch (err) {
     if (err instanceof AppError && err.code === 'invalid_configuration') {
       ctx.log.warn({ data }, 'option not offered for this configuration');
-      return staleButton(ctx);
+      await ctx.toast(ctx.t('errors.invalid_configuration'), true);
+      return showCurrentStep(ctx, { fresh: true });
     }
     throw err;
   }

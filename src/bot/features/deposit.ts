@@ -9,6 +9,7 @@ import { button, menuButton } from '../keyboards/common.js';
 import { orderCreated } from '../keyboards/orders.js';
 import { registerStep, showCurrentStep, staleButton } from '../steps.js';
 import { show } from '../ui.js';
+import { showOrder } from './my-orders.js';
 
 /**
  * The deposit: an invoice in CNY naming the order, a pre-checkout check answered inside the
@@ -16,12 +17,16 @@ import { show } from '../ui.js';
  */
 export const depositFeature = new Composer<BotContext>();
 
-/** Shows the order summary and sends the deposit invoice (unless payments are not configured). */
-export async function sendDepositInvoice(ctx: BotContext, order: Order, opts: { fresh: boolean }): Promise<void> {
+/**
+ * Shows the order summary and sends the deposit invoice (unless payments are not configured).
+ * With `invoice: false` only the summary with its Pay button is shown (re-asking the step must
+ * not pile up invoices).
+ */
+export async function sendDepositInvoice(ctx: BotContext, order: Order, opts: { fresh: boolean; invoice?: boolean }): Promise<void> {
   const token = ctx.deps.config.paymentProviderToken;
   const f = fmtOf(ctx);
   await show(ctx, orderCreated(f, order, !!token), opts);
-  if (!token) return;
+  if (!token || opts.invoice === false) return;
   await ctx.replyWithInvoice({
     title: ctx.t('deposit.invoice_title', { model: order.snapshot.modelName, number: order.number }),
     description: ctx.t('deposit.invoice_description', { number: order.number, total: f.money(order.totalFen) }),
@@ -41,7 +46,7 @@ registerStep('deposit', async (ctx, opts) => {
     ctx.go('menu', {});
     return showCurrentStep(ctx, opts);
   }
-  await sendDepositInvoice(ctx, order, opts);
+  await sendDepositInvoice(ctx, order, { ...opts, invoice: false });
 });
 
 depositFeature.action(cb.pay.trigger, async (ctx) => {
@@ -50,7 +55,7 @@ depositFeature.action(cb.pay.trigger, async (ctx) => {
   const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
   if (order.state !== 'awaiting_deposit') {
     await ctx.toast(ctx.t('deposit.already_paid_or_closed'), true);
-    return;
+    return showOrder(ctx, order.id, { fresh: false });
   }
   ctx.go('deposit', { orderId: order.id });
   await sendDepositInvoice(ctx, order, { fresh: false });
@@ -87,6 +92,11 @@ depositFeature.on(message('successful_payment'), async (ctx) => {
     return;
   }
   const f = fmtOf(ctx);
+  if (result.status === 'unrecognized') {
+    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'payment for no known order: refund needed');
+    await show(ctx, { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
+    return;
+  }
   const order = result.order;
   if (result.status === 'needs_refund') {
     ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id }, 'payment for a closed order: refund needed');

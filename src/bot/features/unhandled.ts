@@ -1,9 +1,7 @@
 import { Composer } from 'telegraf';
 import type { BotContext } from '../context.js';
 import { showCurrentStep } from '../steps.js';
-import { fmtOf } from '../format.js';
-import { helpScreen } from '../keyboards/common.js';
-import { notice, show } from '../ui.js';
+import { notice } from '../ui.js';
 
 /**
  * Mounted last. A button nobody claimed is forged or from an old version of the bot; an unknown
@@ -23,8 +21,10 @@ unhandledFeature.on('message', async (ctx) => {
   if (!ctx.customer || ctx.chat.type !== 'private') return;
   const text = 'text' in ctx.message ? ctx.message.text : undefined;
   if (text?.startsWith('/')) {
-    const help = helpScreen(fmtOf(ctx));
-    await show(ctx, { ...help, text: `${ctx.t('errors.unknown_command')}\n\n${help.text}` }, { fresh: true });
+    // The help comes as a plain message, so the current step's buttons stay live; mid-flow the
+    // question is asked again below it.
+    await notice(ctx, `${ctx.t('errors.unknown_command')}\n\n${ctx.t('help.text')}`);
+    if (ctx.session.step !== 'menu') await showCurrentStep(ctx, { fresh: true });
     return;
   }
   await notice(ctx, ctx.t(ctx.session.step === 'menu' ? 'errors.use_menu' : 'errors.use_buttons'));

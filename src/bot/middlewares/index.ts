@@ -6,6 +6,9 @@ import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
 import type { ChatLock } from './chat-lock.js';
 
+/** Updates whose handling failed (keyed by the update object handed to handleUpdate). */
+export const failedUpdates = new WeakSet<object>();
+
 /**
  * The error boundary, outermost: attaches the per-update logger, answers any callback query the
  * handlers left unanswered, and turns any error into a log line with the update plus a localized
@@ -18,6 +21,7 @@ export const boundary: MiddlewareFn<BotContext> = async (ctx, next) => {
   try {
     await next();
   } catch (err) {
+    if (ctx.failed) failedUpdates.add(ctx.update);
     await reportError(ctx, err);
   } finally {
     if (ctx.callbackQuery && !ctx.callbackAnswered) await ctx.toast();
@@ -48,12 +52,21 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
 
 /** Telegram delivers at least once: an update_id already handled is dropped here. */
 export const dedupe: MiddlewareFn<BotContext> = async (ctx, next) => {
-  if (!(await ctx.deps.services.conversation.claimUpdate(ctx.update.update_id))) {
+  const { conversation } = ctx.deps.services;
+  if (!(await conversation.claimUpdate(ctx.update.update_id))) {
     ctx.log.debug('repeated update ignored');
     ctx.callbackAnswered = true; // the first delivery answered it
     return;
   }
-  await next();
+  try {
+    await next();
+  } catch (err) {
+    // Not handled after all: give the id back, so a redelivery (the webhook answers 500 for a
+    // failed update, and Telegram retries) is processed instead of being dropped as a repeat.
+    await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);
+    ctx.failed = true;
+    throw err;
+  }
 };
 
 /** One update per chat at a time, in this process and across processes. */

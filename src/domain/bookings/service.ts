@@ -11,7 +11,7 @@ import {
   type ParkingType,
   type Slot,
 } from '../../db/schema/index.js';
-import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { AppError, ForbiddenError, NotFoundError, pgErrorCode } from '../../shared/errors.js';
 import { addDays, dayStartFromKey, localDateKey } from '../../shared/time.js';
 
 export interface BookInput {
@@ -95,7 +95,7 @@ export class BookingService {
         and(
           eq(slots.kind, kind),
           eq(slots.centreId, centreId),
-          gte(slots.startsAt, start > earliest ? start : earliest),
+          start > earliest ? gte(slots.startsAt, start) : gt(slots.startsAt, earliest),
           lt(slots.startsAt, end),
           lt(slots.booked, slots.capacity),
         ),
@@ -159,7 +159,7 @@ export class BookingService {
           .returning();
         return { ...booking!, slot };
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') {
+        if (pgErrorCode(err) === '23505') {
           throw new AppError('already_booked', `order ${input.orderId} already has a ${input.kind} booking`);
         }
         throw err;

@@ -47,6 +47,11 @@ export class ConversationRepository {
     return rows.length > 0;
   }
 
+  /** Undoes claimUpdate for an update whose handling failed. */
+  async releaseUpdate(updateId: number): Promise<void> {
+    await this.db.delete(processedUpdates).where(eq(processedUpdates.updateId, updateId));
+  }
+
   /** Forgets update ids older than `days`; Telegram keeps undelivered updates for 24 hours. */
   async pruneProcessed(days = 7): Promise<number> {
     const rows = await this.db.execute(

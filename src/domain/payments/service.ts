@@ -16,7 +16,8 @@ export type PreCheckoutRefusal =
   | 'not_your_order'
   | 'already_paid'
   | 'order_closed'
-  | 'amount_mismatch';
+  | 'amount_mismatch'
+  | 'currency_mismatch';
 
 export interface PaymentFacts {
   payload: string;
@@ -27,9 +28,11 @@ export interface PaymentFacts {
 
 export type RecordResult =
   | { status: 'recorded'; order: Order }
-  | { status: 'duplicate'; order: Order | null }
+  | { status: 'duplicate'; order: Order }
   /** Money arrived for an order that no longer awaits it (cancelled in the seconds after pre-checkout). */
-  | { status: 'needs_refund'; order: Order };
+  | { status: 'needs_refund'; order: Order }
+  /** Money arrived with a payload naming no order of ours: kept nowhere, logged for a manual refund. */
+  | { status: 'unrecognized'; order: null };
 
 export class PaymentService {
   constructor(
@@ -54,7 +57,8 @@ export class PaymentService {
     if (row.order.state !== 'awaiting_deposit') {
       return { ok: false, reason: row.order.state === 'cancelled' || row.order.state === 'expired' ? 'order_closed' : 'already_paid' };
     }
-    if (facts.currency !== row.order.currency || facts.totalAmount !== row.order.depositFen) {
+    if (facts.currency !== row.order.currency) return { ok: false, reason: 'currency_mismatch' };
+    if (facts.totalAmount !== row.order.depositFen) {
       return { ok: false, reason: 'amount_mismatch' };
     }
     return { ok: true, order: row.order };
@@ -69,8 +73,12 @@ export class PaymentService {
     facts: PaymentFacts & { telegramChargeId: string; providerChargeId: string },
   ): Promise<RecordResult> {
     const orderId = parseDepositPayload(facts.payload);
-    if (orderId === null) return { status: 'duplicate', order: null };
+    if (orderId === null) return { status: 'unrecognized', order: null };
     return this.db.transaction(async (tx) => {
+      // Lock the order first: two charges for one order then queue up here instead of deadlocking
+      // on the payments → orders foreign key, and each decides from the state the other left.
+      const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+      if (!current) return { status: 'unrecognized', order: null } as const;
       const inserted = await tx
         .insert(payments)
         .values({
@@ -83,9 +91,7 @@ export class PaymentService {
         })
         .onConflictDoNothing({ target: payments.telegramPaymentChargeId })
         .returning({ id: payments.id });
-      if (inserted.length === 0) return { status: 'duplicate', order: await this.orders.byId(orderId, tx) } as const;
-      const current = await this.orders.byId(orderId, tx);
-      if (!current) throw new Error(`payment for unknown order ${orderId}`);
+      if (inserted.length === 0) return { status: 'duplicate', order: current } as const;
       if (current.state !== 'awaiting_deposit') {
         // Keep the payment row (the money is real); ops refund it through the provider.
         return { status: 'needs_refund', order: current } as const;

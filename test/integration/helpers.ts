@@ -1,0 +1,90 @@
+/**
+ * Shared set-up for the integration tests: a Config pointing at the file's own database, and
+ * quick ways to make customers, orders (unpaid or paid) and pick bookable slots.
+ */
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
+import { slots, type BookingKind, type Customer, type Order, type Slot } from '../../src/db/schema/index.js';
+import type { Services } from '../../src/deps.js';
+import type { Configuration } from '../../src/domain/catalog/pricing.js';
+
+export const TZ = 'Asia/Shanghai';
+export const TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
+
+export const configFor = (databaseUrl: string): Config => loadConfig({ BOT_TOKEN: TOKEN, DATABASE_URL: databaseUrl });
+
+/** A complete Model Y configuration: RWD, free paint/wheels/interior (total ¥263,500). */
+export const MODEL_Y_RWD: Configuration = {
+  modelId: 'model-y',
+  trimId: 'my-rwd',
+  paintId: 'my-paint-white',
+  wheelsId: 'my-wheels-19',
+  interiorId: 'my-int-black',
+};
+
+/** Model S Plaid with priced options. */
+export const MODEL_S_PLAID: Configuration = {
+  modelId: 'model-s',
+  trimId: 'ms-plaid',
+  paintId: 'ms-paint-red',
+  wheelsId: 'ms-wheels-21',
+  interiorId: 'ms-int-cream',
+};
+
+let nextTelegramId = 700_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
+/** A Telegram user id not used before in this process. */
+export const freshTelegramId = (): number => ++nextTelegramId;
+
+export async function newCustomer(s: Services, telegramId = freshTelegramId()): Promise<Customer> {
+  return s.customers.touch({ id: telegramId, first_name: 'Wei', language_code: 'zh-hans' });
+}
+
+export async function newOrder(
+  s: Services,
+  customer: Customer,
+  configuration: Configuration = MODEL_Y_RWD,
+  city = 'shanghai',
+): Promise<Order> {
+  const catalog = await s.catalog.model(configuration.modelId);
+  if (!catalog) throw new Error(`model ${configuration.modelId} missing from the seed`);
+  return s.orders.create(
+    { customerId: customer.id, catalog, configuration, contactName: 'Zhang Wei', phone: '13800138000', city },
+    `customer:${customer.telegramId}`,
+  );
+}
+
+/** A customer with an order moved to deposit_paid (as the payment flow would). */
+export async function paidOrder(s: Services, configuration: Configuration = MODEL_Y_RWD): Promise<{ customer: Customer; order: Order }> {
+  const customer = await newCustomer(s);
+  const created = await newOrder(s, customer, configuration);
+  const order = await s.orders.transition(created.id, 'deposit_paid', 'system', { note: 'test' });
+  return { customer, order };
+}
+
+/** Slots of a kind at a centre starting after `after` (default: a day from now), earliest first. */
+export async function futureSlots(db: Db, kind: BookingKind, centreId: string, after = new Date(Date.now() + 86_400_000)): Promise<Slot[]> {
+  return db
+    .select()
+    .from(slots)
+    .where(and(eq(slots.kind, kind), eq(slots.centreId, centreId), gt(slots.startsAt, after)))
+    .orderBy(asc(slots.startsAt), asc(slots.id));
+}
+
+export async function slotById(db: Db, id: number): Promise<Slot> {
+  const [row] = await db.select().from(slots).where(eq(slots.id, id));
+  if (!row) throw new Error(`slot ${id} missing`);
+  return row;
+}
+
+/** Resolves to the rejection reason, failing the test if the promise fulfils. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the promise to reject, but it fulfilled');
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
