@@ -151,17 +151,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : null;
 
-  let polling: Promise<void> | null = null;
+  /** Settles when long polling has stopped and the batch in hand is handled (telegraf 4.16). */
+  let pollingDone: Promise<void> | null = null;
   if (bot && config.webhook) {
     const url = `${config.webhook.url.replace(/\/+$/, '')}${webhookPath(config.webhook.secret)}`;
     await bot.telegram.setWebhook(url, { secret_token: config.webhook.secret, allowed_updates: [...allowedUpdates], max_connections: 40 });
     logger.info({ port }, 'bot started (webhook)');
   } else if (bot) {
     const b = bot;
-    polling = new Promise<void>((resolve, reject) => {
-      b.launch({ allowedUpdates: [...allowedUpdates], dropPendingUpdates: false }, () => resolve()).catch(reject);
+    await new Promise<void>((resolve, reject) => {
+      pollingDone = b.launch({ allowedUpdates: [...allowedUpdates], dropPendingUpdates: false }, () => resolve());
+      pollingDone.catch(reject);
     });
-    await polling;
     logger.info({ port }, 'bot started (long polling)');
   }
   if (workers) logger.info('workers started');
@@ -178,6 +179,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         } catch {
           // not running
         }
+        await pollingDone?.catch((err: unknown) => logger.warn({ err }, 'polling ended with an error'));
       }
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
       await workers?.close();

@@ -15,18 +15,20 @@ export interface Fmt {
   text(value: LocalizedText): string;
   /** The same, unescaped: for button labels, which Telegram shows as plain text. */
   plain(value: LocalizedText): string;
-  /** 11月28日 周六 / Sat, 28 Nov */
+  /** 11月28日周六 / Sat 28 Nov */
   day(dateKey: string): string;
   /** 10:00–12:00 */
   timeRange(start: Date, end: Date): string;
-  /** 2026年11月28日 周六 10:00–12:00 / Sat, 28 Nov 2026, 10:00–12:00 */
+  /** 2026年11月28日周六 10:00–12:00 / Sat 28 Nov 2026 10:00–12:00 */
   slot(start: Date, end: Date): string;
 }
 
 export function createFmt(locale: Locale, t: TFunction, timeZone: string): Fmt {
-  const dayFmt = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', day: 'numeric', weekday: 'short' });
-  const longDayFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: 'numeric', weekday: 'short' });
-  const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  // British conventions for English dates (Sat 28 Nov), matching the texts' spelling.
+  const dateLocale = locale === 'en' ? 'en-GB' : locale;
+  const dayFmt = new Intl.DateTimeFormat(dateLocale, { timeZone, month: 'short', day: 'numeric', weekday: 'short' });
+  const longDayFmt = new Intl.DateTimeFormat(dateLocale, { timeZone, year: 'numeric', month: 'short', day: 'numeric', weekday: 'short' });
+  const timeFmt = new Intl.DateTimeFormat(dateLocale, { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return {
     locale,
     t,

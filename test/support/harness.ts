@@ -18,6 +18,8 @@ export interface Harness {
   mode: 'polling' | 'webhook';
   /** Delivers an update the way Telegram would in this mode and resolves once it is handled. */
   deliver(update: UpdateDraft | Update): Promise<Update>;
+  /** Webhook mode: the HTTP status the app answered the last delivery with (500 = retry me). */
+  lastWebhookStatus: number | null;
   stop(): Promise<void>;
   /** The configuration the app was started with. */
   config: Config;
@@ -82,6 +84,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   watch();
   let delivered = 0;
   const harness: Harness = {
+    lastWebhookStatus: null,
     api,
     app,
     db,
@@ -102,7 +105,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const target = delivered;
       if (mode === 'webhook') {
         const res = await api.deliverWebhook(full);
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+        harness.lastWebhookStatus = res.status;
+        if (res.status !== 200 && res.status !== 500) throw new Error(`webhook answered ${res.status}`);
         return full;
       }
       const done = new Promise<void>((resolve, reject) => {

@@ -100,8 +100,9 @@ async function render(ctx: BotContext, opts: { fresh: boolean }): Promise<void> 
       if (!centreId) throw new AppError('no_centre', `no centre in ${order.city}`);
       ctx.go('booking.day', { ...draft, centreId });
       const centre = await bookings.centre(centreId);
-      const where = draft.kind === 'delivery' && draft.method === 'pickup' && centre ? f.text(centre.name) : f.t('booking.where_home');
-      return show(ctx, kb.dayPicker(f, draft.kind, await bookings.availableDays(draft.kind, centreId), order.id, where), opts);
+      const question = draft.kind === 'installation' ? 'installation' : draft.method === 'pickup' ? 'pickup' : 'home';
+      const days = await bookings.availableDays(draft.kind, centreId);
+      return show(ctx, kb.dayPicker(f, question, days, order.id, centre ? f.text(centre.name) : ''), opts);
     }
   }
 }

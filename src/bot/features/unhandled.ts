@@ -10,6 +10,9 @@ import { notice } from '../ui.js';
  */
 export const unhandledFeature = new Composer<BotContext>();
 
+/** Steps answered by typing: after the help, their question is asked again. */
+const TYPED_ANSWER_STEPS = new Set(['order.name', 'order.phone', 'booking.address']);
+
 unhandledFeature.on('callback_query', async (ctx) => {
   const data = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
   ctx.log.warn({ data }, 'unknown callback data');
@@ -24,9 +27,10 @@ unhandledFeature.on('message', async (ctx) => {
     // The help comes as a plain message, so the current step's buttons stay live; mid-flow the
     // question is asked again below it.
     await notice(ctx, `${ctx.t('errors.unknown_command')}\n\n${ctx.t('help.text')}`);
-    if (ctx.session.step !== 'menu') await showCurrentStep(ctx, { fresh: true });
+    if (TYPED_ANSWER_STEPS.has(ctx.session.step)) await showCurrentStep(ctx, { fresh: true });
     return;
   }
-  await notice(ctx, ctx.t(ctx.session.step === 'menu' ? 'errors.use_menu' : 'errors.use_buttons'));
+  const step = ctx.session.step;
+  await notice(ctx, ctx.t(step === 'menu' ? 'errors.use_menu' : TYPED_ANSWER_STEPS.has(step) ? 'errors.type_answer' : 'errors.use_buttons'));
   await showCurrentStep(ctx, { fresh: true });
 });

@@ -75,10 +75,10 @@ export function installationBlocked(f: Fmt, reason: 'no_parking' | 'no_permissio
   return { text: f.t(`booking.blocked_${reason}`), keyboard: [backToOrder(f, orderId)] };
 }
 
-export function dayPicker(f: Fmt, kind: BookingKind, days: DayAvailability[], orderId: number, where: string): Screen {
-  if (days.length === 0) return { text: f.t('booking.no_days', { where }), keyboard: [backToOrder(f, orderId)] };
+export function dayPicker(f: Fmt, question: 'home' | 'pickup' | 'installation', days: DayAvailability[], orderId: number, centre: string): Screen {
+  if (days.length === 0) return { text: f.t('booking.no_days'), keyboard: [backToOrder(f, orderId)] };
   return {
-    text: f.t(`booking.pick_day_${kind}`, { where }),
+    text: f.t(`booking.pick_day_${question}`, { centre }),
     keyboard: [...rows(days.map((d) => button(f.day(d.dateKey), cb.day.pack({ date: d.dateKey }))), 3), backToOrder(f, orderId)],
   };
 }

@@ -1,0 +1,135 @@
+/**
+ * Load shapes for driving a webhook with simulated customers: a closed loop (N customers in
+ * flight, each sending its next update as soon as the previous one is answered) for maximum
+ * throughput, and an open loop at a fixed rate for latency under a given load.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Poster } from './http-client.js';
+import { Latencies } from './stats.js';
+import type { Customer, Traffic } from './journey.js';
+
+export interface Driver {
+  traffic: Traffic;
+  poster: Poster;
+}
+
+export interface PhaseResult {
+  updates: number;
+  seconds: number;
+  updatesPerS: number;
+  latency: Latencies;
+  /** Open loop only: latency counted from the moment the update was due (includes client lag). */
+  latencyFromDue?: Latencies;
+  /** Open loop only: updates that could not be sent because too many were in flight. */
+  dropped?: number;
+  maxInFlight: number;
+}
+
+/** Sends the customer's next update; resolves with the POST's latency, or null when the journey ended. */
+async function step(d: Driver, c: Customer): Promise<{ ms: number; start: number } | null> {
+  const body = d.traffic.next(c);
+  if (body === null) return null;
+  const stepName = c.stepName;
+  const start = performance.now();
+  let status: number;
+  try {
+    status = await d.poster.post(body);
+  } catch (err) {
+    c.inbox = [];
+    d.traffic.fail(c, `webhook request failed: ${(err as Error).message}`);
+    return { ms: performance.now() - start, start };
+  }
+  const ms = performance.now() - start;
+  d.traffic.settle(c, status);
+  d.traffic.observe(stepName, ms);
+  return { ms, start };
+}
+
+export async function closedLoop(d: Driver, opts: { concurrency: number; seconds: number; stop?: () => boolean }): Promise<PhaseResult> {
+  const latency = new Latencies();
+  const start = performance.now();
+  const deadline = start + opts.seconds * 1000;
+  let updates = 0;
+  const lane = async () => {
+    let c = d.traffic.newCustomer();
+    while (performance.now() < deadline && !opts.stop?.()) {
+      const r = await step(d, c);
+      if (r === null) {
+        d.traffic.retire(c);
+        c = d.traffic.newCustomer();
+        continue;
+      }
+      latency.add(r.ms);
+      updates++;
+    }
+    d.traffic.retire(c);
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, lane));
+  const seconds = (performance.now() - start) / 1000;
+  return { updates, seconds, updatesPerS: updates / seconds, latency, maxInFlight: opts.concurrency };
+}
+
+/**
+ * Open loop: an update is due every 1/rate s whatever happened to the previous ones (late ticks
+ * send the updates they owe at once). Each update comes from an idle customer, in FIFO order over a
+ * pool of `customers`, so a customer never has two updates in flight.
+ */
+export async function openLoop(
+  d: Driver,
+  opts: { rate: number; seconds: number; customers: number; maxInFlight?: number; stop?: () => boolean },
+): Promise<PhaseResult> {
+  const latency = new Latencies();
+  const latencyFromDue = new Latencies();
+  const idle: Customer[] = Array.from({ length: opts.customers }, () => d.traffic.newCustomer());
+  const total = Math.round(opts.rate * opts.seconds);
+  const cap = opts.maxInFlight ?? 500;
+  const pending = new Set<Promise<void>>();
+  let sent = 0;
+  let dropped = 0;
+  let maxInFlight = 0;
+  const start = performance.now();
+  const dueAt = (i: number) => start + (i * 1000) / opts.rate;
+
+  const fire = (due: number) => {
+    let c = idle.shift() ?? d.traffic.newCustomer();
+    const p = (async () => {
+      let r = await step(d, c);
+      if (r === null) {
+        d.traffic.retire(c);
+        c = d.traffic.newCustomer();
+        r = await step(d, c);
+      }
+      if (r) {
+        latency.add(r.ms);
+        latencyFromDue.add(performance.now() - due);
+      }
+      if (c.done) {
+        d.traffic.retire(c);
+        idle.push(d.traffic.newCustomer());
+      } else idle.push(c);
+    })();
+    pending.add(p);
+    maxInFlight = Math.max(maxInFlight, pending.size);
+    void p.finally(() => pending.delete(p));
+  };
+
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && dueAt(sent) <= now) {
+        const due = dueAt(sent);
+        sent++;
+        if (pending.size >= cap) dropped++;
+        else fire(due);
+      }
+      if (sent >= total || opts.stop?.()) return resolve();
+      setTimeout(tick, Math.max(0, dueAt(sent) - performance.now()));
+    };
+    tick();
+  });
+  while (pending.size) await Promise.all([...pending]);
+  for (const c of idle) d.traffic.retire(c);
+  const seconds = (performance.now() - start) / 1000;
+  const updates = latency.count;
+  return { updates, seconds, updatesPerS: updates / seconds, latency, latencyFromDue, dropped, maxInFlight };
+}

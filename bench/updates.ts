@@ -1,0 +1,323 @@
+/**
+ * `npm run bench -- updates`: simulated customers play the journey (15 updates each, see
+ * support/journey.ts) through the Bot API stand-in on loopback against the real bot, Postgres and
+ * Redis, in webhook mode. Three measurements:
+ *
+ *  1. baseline: a bare telegraf bot (one API call per update, no database) driven with the same
+ *     update mix and concurrency: what this machine and telegraf manage without the product;
+ *  2. throughput: the real app with `--customers` updates in flight (closed loop);
+ *  3. paced: the real app at `--rate` updates/s (open loop), for the latency at a given load.
+ *
+ * Latency of an update = from the start of the webhook POST to the 200 answer (the app answers
+ * once the update is handled). Everything (load generator, stand-in, app) shares this process, as
+ * in the end-to-end tests; Postgres and Redis are the machine's own. The last line printed is one
+ * JSON object with the figures.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Telegraf } from 'telegraf';
+import { BotApiStandIn } from '../test/support/bot-api-stand-in.js';
+import type { BenchArgs } from './support/args.js';
+import { ADMIN_URL, BENCH_TOKEN, BENCH_WEBHOOK_SECRET, machine, REDIS_URL, startBenchApp, type BenchApp } from './support/env.js';
+import { createPoster, type Poster } from './support/http-client.js';
+import { CpuMeter, type CpuSample } from './support/cpu.js';
+import { countQueries } from './support/instrument.js';
+import { STEPS, Traffic } from './support/journey.js';
+import { closedLoop, openLoop, type Driver, type PhaseResult } from './support/load.js';
+import { fmtMs, round, withLoopDelay } from './support/stats.js';
+import { Tracer } from './support/trace.js';
+
+export const description = 'customers play the journey against the real bot in webhook mode; updates/s and latency';
+
+const HELP = `npm run bench -- updates [options]
+  --customers N       updates in flight in the throughput phases (default 128)
+  --seconds S         length of the throughput phases (default 10)
+  --warmup S          unmeasured warm-up of the app before them (default 3)
+  --rate R            updates/s of the paced phase (default 250)
+  --paced-seconds S   length of the paced phase (default: --seconds)
+  --seed N            seed of the customers' choices (default 42)
+  --skip-baseline     do not measure the bare telegraf bot
+  --steps             latency of each journey step in the paced phase
+  --queries           the SQL statements the app sent most often
+  --trace             instead of measuring, play journeys one update at a time and print what
+                      each update of the last one waited for (SQL, Redis, Bot API calls)
+  --async-commit      what-if: run the app's database with synchronous_commit=off (not the product's setting)`;
+
+interface Baseline {
+  api: BotApiStandIn;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A bare telegraf bot: one API call per update, no database, served by its own webhookCallback. */
+async function startBaseline(): Promise<Baseline> {
+  const api = await new BotApiStandIn({ token: BENCH_TOKEN }).start();
+  // webhookReply off, as in the app: the answer is a real sendMessage to the stand-in, not a
+  // method smuggled into the webhook's HTTP answer.
+  const bot = new Telegraf(BENCH_TOKEN, { telegram: { apiRoot: api.apiRoot, webhookReply: false } });
+  bot.on('message', (ctx) => ctx.reply('ok'));
+  bot.on('callback_query', (ctx) => ctx.telegram.sendMessage(ctx.chat!.id, 'ok'));
+  // The mix has pre-checkout queries too; they have no chat, so their one call is the answer.
+  bot.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(true));
+  bot.botInfo = await bot.telegram.getMe();
+  const path = '/telegraf/bench';
+  const server = http.createServer(bot.webhookCallback(path, { secretToken: BENCH_WEBHOOK_SECRET }));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    api,
+    url: `http://127.0.0.1:${port}${path}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await api.stop();
+    },
+  };
+}
+
+function describe(label: string, r: PhaseResult, loopP99Ms: number): void {
+  const s = r.latency.summary();
+  console.log(
+    `${label.padEnd(24)} ${String(r.updates).padStart(6)} updates in ${r.seconds.toFixed(1)} s = ` +
+      `${r.updatesPerS.toFixed(0).padStart(5)} updates/s | p50 ${fmtMs(s.p50)}  p90 ${fmtMs(s.p90)}  ` +
+      `p99 ${fmtMs(s.p99)}  max ${fmtMs(s.max)} | event-loop p99 ${fmtMs(loopP99Ms)}`,
+  );
+}
+
+const indent = ' '.repeat(25);
+
+/** Runs a phase, measuring the event-loop delay and the CPU time spent on it. */
+async function measured(meter: CpuMeter, fn: () => Promise<PhaseResult>): Promise<{ result: PhaseResult; loopP99Ms: number; cpu: CpuSample }> {
+  const before = await meter.sample();
+  const { result, loopP99Ms } = await withLoopDelay(fn);
+  const cpu = CpuMeter.diff(before, await meter.sample());
+  return { result, loopP99Ms, cpu };
+}
+
+const perUpdate = (cpu: CpuSample, updates: number) => ({
+  node: round(cpu.processMs / Math.max(1, updates), 2),
+  postgres: round(cpu.postgresMs / Math.max(1, updates), 2),
+  redis: round(cpu.redisMs / Math.max(1, updates), 2),
+});
+
+function describeCpu(cpu: ReturnType<typeof perUpdate>, withServers: boolean): void {
+  console.log(
+    `${indent}CPU per update: ${cpu.node} ms in this process` +
+      (withServers ? `, ${cpu.postgres} ms in Postgres backends, ≤ ${cpu.redis} ms in Redis (shared server)` : ''),
+  );
+}
+
+/** Plays `journeys` journeys one update at a time; prints the timeline of each update of the last. */
+async function traceJourneys(env: BenchApp, traffic: Traffic, poster: Poster, journeys: number): Promise<void> {
+  const tracer = new Tracer(env.app, env.api);
+  try {
+    for (let j = 1; j <= journeys; j++) {
+      const c = traffic.newCustomer();
+      const traced = j === journeys;
+      for (let body = traffic.next(c); body !== null; body = traffic.next(c)) {
+        const step = c.stepName;
+        tracer.begin();
+        const start = performance.now();
+        const status = await poster.post(body);
+        const ms = performance.now() - start;
+        traffic.settle(c, status);
+        traffic.observe(step, ms);
+        if (traced) console.log([`— ${step} (${ms.toFixed(1)} ms)`, ...tracer.render(ms).map((l) => `   ${l}`)].join('\n'));
+      }
+      traffic.retire(c);
+    }
+  } finally {
+    tracer.detach();
+  }
+}
+
+interface Options {
+  customers: number;
+  seconds: number;
+  warmup: number;
+  rate: number;
+  pacedSeconds: number;
+  seed: number;
+  stop: () => boolean;
+}
+
+async function measureBaseline(o: Options): Promise<{ result: PhaseResult; cpu: ReturnType<typeof perUpdate> }> {
+  const b = await startBaseline();
+  const traffic = new Traffic(b.api, false, o.seed, 1_000_000_000);
+  const poster = createPoster(b.url, { 'x-telegram-bot-api-secret-token': BENCH_WEBHOOK_SECRET }, o.customers);
+  const driver: Driver = { traffic, poster };
+  const meter = new CpuMeter(null, null, null);
+  try {
+    if (o.warmup > 0) await closedLoop(driver, { concurrency: o.customers, seconds: Math.min(o.warmup, 2), stop: o.stop });
+    b.api.clear();
+    const { result, loopP99Ms, cpu } = await measured(meter, () =>
+      closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop }),
+    );
+    describe('baseline (bare telegraf)', result, loopP99Ms);
+    const per = perUpdate(cpu, result.updates);
+    describeCpu(per, false);
+    if (traffic.errorCount) console.log(`${indent}${traffic.errorCount} webhook calls failed`);
+    return { result, cpu: per };
+  } finally {
+    await meter.close();
+    traffic.close();
+    poster.close();
+    await b.stop();
+  }
+}
+
+async function runTrace(seed: number, asyncCommit: boolean): Promise<void> {
+  const env = await startBenchApp(asyncCommit ? { dbSettings: { synchronous_commit: 'off' } } : {});
+  const traffic = new Traffic(env.api, true, seed + 1, 2_000_000_000);
+  const poster = createPoster(env.webhookUrl, env.webhookHeaders, 1);
+  try {
+    await traceJourneys(env, traffic, poster, 3);
+  } finally {
+    traffic.close();
+    poster.close();
+    await env.stop();
+  }
+  const steps = Object.fromEntries(STEPS.map((step) => [step, round(traffic.byStep.get(step)?.summary().p50 ?? 0)]));
+  console.log(`journeys completed: ${traffic.journeys}; errors: ${traffic.errorCount}`);
+  if (traffic.errorCount > 0) process.exitCode = 1;
+  console.log(JSON.stringify({ bench: 'updates', mode: 'trace', p50_ms_by_step: steps, errors: traffic.errorCount, machine: machine() }));
+}
+
+export async function run(args: BenchArgs): Promise<void> {
+  if (args.flag('help')) {
+    console.log(HELP);
+    return;
+  }
+  let interrupted = false;
+  const o: Options = {
+    customers: args.number('customers', 128),
+    seconds: args.number('seconds', 10),
+    warmup: args.number('warmup', 3),
+    rate: args.number('rate', 250),
+    pacedSeconds: args.number('paced-seconds', args.number('seconds', 10)),
+    seed: args.number('seed', 42),
+    stop: () => interrupted,
+  };
+  const asyncCommit = args.flag('async-commit');
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error('interrupted: finishing the current phase, then cleaning up (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onSignal);
+
+  const m = machine();
+  console.log(`bench updates: ${m.cores} cores (${m.cpu}), ${m.mem_gb} GB, node ${m.node}, ${m.platform}, load average ${m.load1}`);
+  console.log(`journey of ${STEPS.length} updates per customer: ${STEPS.join(' → ')}`);
+  console.log(
+    `throughput: ${o.customers} updates in flight for ${o.seconds} s; paced: ${o.rate} updates/s for ${o.pacedSeconds} s` +
+      (asyncCommit ? '; WHAT-IF synchronous_commit=off' : ''),
+  );
+
+  if (args.flag('trace')) return runTrace(o.seed, asyncCommit);
+
+  // 1. Baseline: the bare telegraf bot, same update mix and concurrency.
+  const measuredBaseline = args.flag('skip-baseline') ? null : await measureBaseline(o);
+  const baseline = measuredBaseline?.result ?? null;
+
+  // 2 and 3. The real app.
+  console.log('starting the app (fresh database, migrations, seed)…');
+  const env = await startBenchApp(asyncCommit ? { dbSettings: { synchronous_commit: 'off' } } : {});
+  const traffic = new Traffic(env.api, true, o.seed + 1, 2_000_000_000);
+  const poster = createPoster(env.webhookUrl, env.webhookHeaders, Math.max(o.customers, 256));
+  const driver: Driver = { traffic, poster };
+  const queries = countQueries(env.app);
+  const meter = new CpuMeter(ADMIN_URL, env.db.name, REDIS_URL);
+  let cpu: ReturnType<typeof perUpdate>;
+  let throughput: PhaseResult;
+  let paced: PhaseResult;
+  let sqlPerUpdate = 0;
+  try {
+    console.log(`app up: database ${env.db.name}, queue prefix ${env.prefix}, webhook on ${new URL(env.webhookUrl).host}`);
+    if (o.warmup > 0) {
+      const w = await closedLoop(driver, { concurrency: o.customers, seconds: o.warmup, stop: o.stop });
+      console.log(`${'warm-up'.padEnd(24)} ${String(w.updates).padStart(6)} updates (${w.updatesPerS.toFixed(0)}/s), not counted`);
+    }
+    env.api.clear();
+    queries.reset();
+    const t = await measured(meter, () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop }));
+    throughput = t.result;
+    describe(`app, ${o.customers} in flight`, throughput, t.loopP99Ms);
+    cpu = perUpdate(t.cpu, throughput.updates);
+    describeCpu(cpu, true);
+    sqlPerUpdate = queries.total / Math.max(1, throughput.updates);
+    console.log(`${indent}${sqlPerUpdate.toFixed(1)} SQL statements per update`);
+    if (args.flag('queries')) {
+      for (const q of queries.top(20)) console.log(`${indent}${(q.count / Math.max(1, throughput.updates)).toFixed(2).padStart(5)}/update  ${q.text}`);
+    }
+
+    env.api.clear();
+    traffic.byStep.clear();
+    const p = await withLoopDelay(() => openLoop(driver, { rate: o.rate, seconds: o.pacedSeconds, customers: o.customers, stop: o.stop }));
+    paced = p.result;
+    env.api.clear();
+    describe(`app, paced ${o.rate}/s`, paced, p.loopP99Ms);
+    const due = paced.latencyFromDue!.summary();
+    console.log(
+      `${indent}counted from when each update was due: p50 ${fmtMs(due.p50)}  p99 ${fmtMs(due.p99)}; ` +
+        `at most ${paced.maxInFlight} in flight, ${paced.dropped} dropped`,
+    );
+    if (args.flag('steps')) {
+      for (const step of STEPS) {
+        const s = traffic.byStep.get(step)?.summary();
+        if (s) console.log(`${indent}${step.padEnd(13)} n ${String(s.count).padStart(5)}  p50 ${fmtMs(s.p50).padStart(9)}  p99 ${fmtMs(s.p99).padStart(9)}`);
+      }
+    }
+  } finally {
+    await meter.close();
+    queries.detach();
+    traffic.close();
+    poster.close();
+    console.log('cleaning up: app, stand-in, database, Redis keys…');
+    await env.stop();
+    process.off('SIGINT', onSignal);
+  }
+
+  console.log(`journeys completed: ${traffic.journeys}; errors: ${traffic.errorCount}`);
+  for (const [reason, e] of [...traffic.errors].sort((a, b) => b[1].count - a[1].count).slice(0, 10)) {
+    console.log(`  ${String(e.count).padStart(5)} × ${reason}${e.example ? ` (e.g. ${e.example.slice(0, 120)})` : ''}`);
+  }
+  const ts = throughput.latency.summary();
+  const ps = paced.latency.summary();
+  const goals = { throughput_ok: throughput.updatesPerS >= 500, p99_at_250_ok: o.rate >= 250 && ps.p99 < 50 };
+  console.log(
+    `goals: ≥ 500 updates/s ${goals.throughput_ok ? 'met' : 'NOT met'} (${throughput.updatesPerS.toFixed(0)}); ` +
+      `p99 < 50 ms at 250 updates/s ${goals.p99_at_250_ok ? 'met' : 'NOT met'} (${ps.p99.toFixed(1)} ms at ${o.rate}/s)`,
+  );
+  if (interrupted) console.log('interrupted: the figures cover part of the run only');
+  const result = {
+    bench: 'updates',
+    updates_per_s: round(throughput.updatesPerS, 0),
+    p50_ms: round(ts.p50),
+    p99_ms: round(ts.p99),
+    baseline_updates_per_s: baseline ? round(baseline.updatesPerS, 0) : null,
+    ratio: baseline ? round(throughput.updatesPerS / baseline.updatesPerS, 2) : null,
+    [`p99_at_${o.rate}_ms`]: round(ps.p99),
+    [`p50_at_${o.rate}_ms`]: round(ps.p50),
+    [`achieved_at_${o.rate}_per_s`]: round(paced.updatesPerS, 0),
+    baseline_p50_ms: baseline ? round(baseline.latency.summary().p50) : null,
+    baseline_p99_ms: baseline ? round(baseline.latency.summary().p99) : null,
+    sql_per_update: round(sqlPerUpdate),
+    cpu_ms_per_update: cpu,
+    baseline_cpu_ms_per_update: measuredBaseline?.cpu.node ?? null,
+    errors: traffic.errorCount,
+    journeys: traffic.journeys,
+    in_flight: o.customers,
+    seconds: o.seconds,
+    ...(asyncCommit ? { what_if: 'synchronous_commit=off' } : {}),
+    ...goals,
+    machine: { cores: m.cores, node: m.node, load1_start: m.load1, load1_end: round(os.loadavg()[0]!) },
+  };
+  if (traffic.errorCount > 0 || interrupted) process.exitCode = 1;
+  console.log(JSON.stringify(result));
+}

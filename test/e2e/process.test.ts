@@ -1,0 +1,243 @@
+/**
+ * The real entry point as a child process (`node --import tsx src/main.ts`), as a deployment runs
+ * it: configuration errors and unreachable backing services end it with one clear message and a
+ * non-zero code, and a correctly configured process starts, answers Telegram, and stops cleanly
+ * on SIGTERM, finishing the update it is handling first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BotApiStandIn, ok } from '../support/bot-api-stand-in.js';
+import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { PROVIDER_TOKEN, TEST_TOKEN } from '../support/harness.js';
+import { textUpdate, userFor } from '../support/updates.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// Every test starts Node with tsx, which takes a few seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `src/main.ts` with exactly `env` (plus PATH and HOME): nothing leaks in from the test's environment. */
+function run(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits for the process to end on its own, killing it after `ms` so a hang fails the test instead of blocking it. */
+async function ended(r: Run, ms = 20_000) {
+  const timer = setTimeout(() => r.child.kill('SIGKILL'), ms);
+  try {
+    return await r.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A stack trace prints lines like "    at startApp (file:///…/src/app.ts:12:3)". */
+const STACK_LINE = /^\s+at .+(:\d+:\d+\)?|<anonymous>)$/m;
+
+describe('configuration errors', () => {
+  it('no BOT_TOKEN, a MySQL DATABASE_URL and WEBHOOK_URL without WEBHOOK_SECRET: every problem in one message, exit non-zero', async () => {
+    const r = run({ DATABASE_URL: 'mysql://x', WEBHOOK_URL: 'https://bot.example.com/telegram' });
+    const { code } = await ended(r);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    const stderr = r.stderr();
+    expect(stderr).toMatch(/BOT_TOKEN/);
+    expect(stderr).toMatch(/DATABASE_URL/);
+    expect(stderr).toMatch(/WEBHOOK_SECRET/);
+    // One message: a single heading, the three problems under it.
+    expect(stderr.match(/Invalid configuration/g)).toHaveLength(1);
+    const problems = stderr.split('\n').filter((l) => /^\s*-\s/.test(l));
+    expect(problems).toHaveLength(3);
+    expect(stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('a malformed token alone is named, with no secret echoed', async () => {
+    const r = run({ BOT_TOKEN: 'not-a-token-s3cr3t' });
+    const { code } = await ended(r);
+    expect(code).not.toBe(0);
+    expect(r.stderr()).toMatch(/BOT_TOKEN/);
+    expect(r.stderr()).not.toContain('s3cr3t');
+    expect(r.stderr()).not.toMatch(STACK_LINE);
+  });
+});
+
+describe('backing services unreachable at start', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const base = (): Record<string, string> => ({
+    BOT_TOKEN: TEST_TOKEN,
+    TELEGRAM_API_ROOT: 'http://127.0.0.1:1',
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    PORT: '0',
+    QUEUE_PREFIX: `p${randomBytes(4).toString('hex')}`,
+  });
+
+  it('Postgres on a closed port: a message naming Postgres (password redacted), no stack trace, exit non-zero', async () => {
+    const r = run({ ...base(), DATABASE_URL: 'postgres://app:pg-s3cret@127.0.0.1:1/tjd' });
+    const { code } = await ended(r);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(r.stderr()).toMatch(/Postgres/);
+    expect(r.stderr()).toContain('127.0.0.1:1');
+    expect(r.stderr()).not.toContain('pg-s3cret');
+    expect(r.stderr()).not.toMatch(STACK_LINE);
+    expect(r.stderr()).not.toMatch(/Redis/);
+  });
+
+  it('Redis on a closed port: a message naming Redis, no stack trace, exit non-zero', async () => {
+    const r = run({ ...base(), REDIS_URL: 'redis://127.0.0.1:1' });
+    const { code } = await ended(r);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(r.stderr()).toMatch(/Redis/);
+    expect(r.stderr()).toContain('127.0.0.1:1');
+    expect(r.stderr()).not.toMatch(STACK_LINE);
+  });
+});
+
+describe('a correctly configured process', () => {
+  let api: BotApiStandIn;
+  let db: TestDb;
+  const prefix = `p${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await db?.drop();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  const env = (): Record<string, string> => ({
+    BOT_TOKEN: TEST_TOKEN,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    PORT: '0',
+    PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
+    QUEUE_PREFIX: prefix,
+  });
+
+  /** Starts the process and resolves once it holds a long poll (it is ready for updates). */
+  async function started(): Promise<Run> {
+    const since = api.calls.length;
+    const r = run(env());
+    await api.waitFor('getMe', { since, timeoutMs: 20_000 }).catch(() => {
+      throw new Error(`no getMe; stderr: ${r.stderr()}`);
+    });
+    // telegraf drops any webhook before it starts polling; this process's own call, not an earlier one's.
+    await api.waitFor('deleteWebhook', { since, timeoutMs: 20_000 });
+    // A held long poll is only recorded once answered: seeing it held is enough.
+    await waitUntil(() => api.heldPolls > 0, 20_000, () => `no long poll held; stderr: ${r.stderr()}`);
+    return r;
+  }
+
+  it('starts (getMe, setMyCommands, long polling), answers /start, and exits 0 on SIGTERM within a few seconds', async () => {
+    const since = api.calls.length;
+    const r = await started();
+    try {
+      expect(api.calls.slice(since).filter((c) => c.method === 'setMyCommands').length).toBeGreaterThanOrEqual(2);
+
+      const user = userFor(730_001, { languageCode: 'en' });
+      const from = api.calls.length;
+      api.pushUpdate(textUpdate(user, '/start'));
+      const reply = await api.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === user.id, { since: from, timeoutMs: 10_000 });
+      expect(String(reply.params.text)).toContain('Welcome to the Tesla official flagship store');
+
+      const stopAt = Date.now();
+      r.child.kill('SIGTERM');
+      const { code, signal } = await ended(r, 15_000);
+      expect(signal).toBeNull();
+      expect(code).toBe(0);
+      expect(Date.now() - stopAt).toBeLessThan(5_000);
+      expect(r.stderr()).not.toMatch(STACK_LINE);
+      // The token's secret part never shows up in what the process printed.
+      expect(r.stdout() + r.stderr()).not.toContain(TEST_TOKEN.split(':')[1]);
+    } finally {
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+  });
+
+  it('SIGTERM while an update is being handled: the handler finishes (reply sent, state saved), then exit 0', async () => {
+    const r = await started();
+    const user = userFor(730_002, { languageCode: 'zh-hans' });
+    const MESSAGE_ID = 4242;
+    let signalled = false;
+    let answeredAt = 0;
+    // "Telegram" takes 1 s to answer this sendMessage; the signal arrives while the bot waits for it.
+    api.respond('sendMessage', async (params) => {
+      if (!signalled) {
+        signalled = true;
+        r.child.kill('SIGTERM');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      answeredAt = Date.now();
+      return ok({ message_id: MESSAGE_ID, date: Math.floor(Date.now() / 1000), chat: { id: user.id, type: 'private', first_name: user.first_name }, text: String(params.text) });
+    });
+    try {
+      const from = api.calls.length;
+      api.pushUpdate(textUpdate(user, '/start'));
+      const { code } = await ended(r, 15_000);
+      const exitedAt = Date.now();
+      expect(signalled).toBe(true);
+      expect(code).toBe(0);
+      await waitUntil(() => answeredAt > 0, 5_000, () => 'sendMessage never answered');
+      const replies = api.calls.slice(from).filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id);
+      expect(replies).toHaveLength(1);
+      expect(String(replies[0]!.params.text)).toContain('欢迎来到特斯拉京东官方旗舰店');
+      // Draining means waiting for the update in hand: the process may only end after its reply was answered.
+      expect(exitedAt).toBeGreaterThanOrEqual(answeredAt);
+      // The handler ran to its end before the process let go of the database: the chat's state
+      // names the menu message "Telegram" returned.
+      const [state] = await db.sql<Array<{ menu_message_id: number | null }>>`
+        select menu_message_id from conversation_states where chat_id = ${user.id}`;
+      expect(state?.menu_message_id).toBe(MESSAGE_ID);
+      expect(r.stderr()).not.toMatch(STACK_LINE);
+    } finally {
+      api.respond('sendMessage', null);
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+  });
+});
+
+async function waitUntil(cond: () => boolean, ms: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
