@@ -129,6 +129,10 @@ function atLocalTime(day: Date, hhmm: string): Date {
 }
 
 export async function isCatalogEmpty(db: Db): Promise<boolean> {
+  const [table] = await db.execute(sql`select to_regclass('car_models') is not null as migrated`);
+  if (!(table as { migrated: boolean } | undefined)?.migrated) {
+    throw new Error('the database has no catalog tables yet: run the migrations first (npm run db:migrate)');
+  }
   const rows = await db.execute(sql`select exists(select 1 from car_models) as present`);
   return !(rows[0] as { present: boolean } | undefined)?.present;
 }
