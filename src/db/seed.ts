@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isMain, rootPath } from '../shared/paths.js';
 import { zonedDayStart, addDays } from '../shared/time.js';
 import { createDb, type Db } from './client.js';
-import { carModels, carOptions, deliveryCentres, slots, trims } from './schema/index.js';
+import { carModels, carOptions, deliveryCentres, slots, trims, type CarModel, type CarOption, type Trim } from './schema/index.js';
 
 const localized = z.object({ 'zh-CN': z.string().min(1), en: z.string().min(1) });
 const yuan = z.number().int().nonnegative();
@@ -56,30 +56,35 @@ export function readCatalogFile(file = rootPath('data', 'catalog.json')): Catalo
   return catalogFile.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
+/**
+ * The catalog rows of the data file, as stored: prices from whole yuan to fen, an option without
+ * `trims` offered on every trim of its model.
+ */
+export function catalogRows(data: CatalogFile): Array<{ model: CarModel; trims: Trim[]; options: CarOption[] }> {
+  return data.models.map((m, i) => ({
+    model: { id: m.id, name: m.name, tagline: m.tagline, photoUrl: m.photoUrl, depositFen: m.deposit * 100, sort: m.sort ?? i },
+    trims: m.trims.map((t, j) => ({
+      id: t.id,
+      modelId: m.id,
+      name: t.name,
+      priceFen: t.price * 100,
+      rangeCltcKm: t.rangeCltcKm,
+      accel0100S: t.accel0100S.toFixed(1),
+      topSpeedKmh: t.topSpeedKmh,
+      sort: j,
+    })),
+    options: m.options.map((o, j) => ({ id: o.id, modelId: m.id, kind: o.kind, name: o.name, priceFen: o.price * 100, trimIds: o.trims ?? [], sort: j })),
+  }));
+}
+
 /** Upserts the catalog and centres from the data file, then tops up slots. Safe to run again. */
 export async function seed(db: Db, opts: { timeZone: string; now?: Date; file?: string }): Promise<void> {
   const data = readCatalogFile(opts.file);
   await db.transaction(async (tx) => {
-    for (const [i, m] of data.models.entries()) {
-      const model = { id: m.id, name: m.name, tagline: m.tagline, photoUrl: m.photoUrl, depositFen: m.deposit * 100, sort: m.sort ?? i };
+    for (const { model, trims: modelTrims, options } of catalogRows(data)) {
       await tx.insert(carModels).values(model).onConflictDoUpdate({ target: carModels.id, set: model });
-      for (const [j, t] of m.trims.entries()) {
-        const trim = {
-          id: t.id,
-          modelId: m.id,
-          name: t.name,
-          priceFen: t.price * 100,
-          rangeCltcKm: t.rangeCltcKm,
-          accel0100S: t.accel0100S.toFixed(1),
-          topSpeedKmh: t.topSpeedKmh,
-          sort: j,
-        };
-        await tx.insert(trims).values(trim).onConflictDoUpdate({ target: trims.id, set: trim });
-      }
-      for (const [j, o] of m.options.entries()) {
-        const option = { id: o.id, modelId: m.id, kind: o.kind, name: o.name, priceFen: o.price * 100, trimIds: o.trims ?? [], sort: j };
-        await tx.insert(carOptions).values(option).onConflictDoUpdate({ target: carOptions.id, set: option });
-      }
+      for (const trim of modelTrims) await tx.insert(trims).values(trim).onConflictDoUpdate({ target: trims.id, set: trim });
+      for (const option of options) await tx.insert(carOptions).values(option).onConflictDoUpdate({ target: carOptions.id, set: option });
     }
     for (const [i, c] of data.deliveryCentres.entries()) {
       const centre = { ...c, sort: i };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CarOption, Trim } from '../../src/db/schema/index.js';
-import { readCatalogFile } from '../../src/db/seed.js';
+import { catalogRows, readCatalogFile } from '../../src/db/seed.js';
 import {
   configSteps,
   nextStep,
@@ -15,35 +15,9 @@ import {
 } from '../../src/domain/catalog/pricing.js';
 import { AppError } from '../../src/shared/errors.js';
 
-/** data/catalog.json converted exactly as seed() stores it: yuan × 100 = fen, missing `trims` = every trim. */
+/** data/catalog.json converted exactly as seed() stores it (catalogRows). */
 function catalogFromFile(): Map<string, ModelCatalog> {
-  const data = readCatalogFile();
-  const out = new Map<string, ModelCatalog>();
-  for (const [i, m] of data.models.entries()) {
-    out.set(m.id, {
-      model: { id: m.id, name: m.name, tagline: m.tagline, photoUrl: m.photoUrl, depositFen: m.deposit * 100, sort: m.sort ?? i },
-      trims: m.trims.map((t, j) => ({
-        id: t.id,
-        modelId: m.id,
-        name: t.name,
-        priceFen: t.price * 100,
-        rangeCltcKm: t.rangeCltcKm,
-        accel0100S: t.accel0100S.toFixed(1),
-        topSpeedKmh: t.topSpeedKmh,
-        sort: j,
-      })),
-      options: m.options.map((o, j) => ({
-        id: o.id,
-        modelId: m.id,
-        kind: o.kind,
-        name: o.name,
-        priceFen: o.price * 100,
-        trimIds: o.trims ?? [],
-        sort: j,
-      })),
-    });
-  }
-  return out;
+  return new Map(catalogRows(readCatalogFile()).map((c) => [c.model.id, c]));
 }
 
 const catalogs = catalogFromFile();
