@@ -7,6 +7,8 @@ import { ConversationRepository } from './domain/conversation/repository.js';
 import { CustomerService } from './domain/customers/service.js';
 import { OrderService } from './domain/orders/service.js';
 import { PaymentService } from './domain/payments/service.js';
+import { StaffService } from './domain/staff/service.js';
+import { noEvents, type DomainEvents } from './domain/events.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './server/metrics.js';
@@ -18,6 +20,7 @@ export interface Services {
   payments: PaymentService;
   bookings: BookingService;
   conversation: ConversationRepository;
+  staff: StaffService;
 }
 
 /** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
@@ -32,14 +35,15 @@ export interface AppDeps {
   now: () => Date;
 }
 
-export function createServices(db: Db, config: Config, now: () => Date = () => new Date()): Services {
-  const orders = new OrderService(db);
+export function createServices(db: Db, config: Config, now: () => Date = () => new Date(), hooks: DomainEvents = noEvents): Services {
+  const orders = new OrderService(db, hooks);
   return {
     catalog: new CatalogService(db),
     customers: new CustomerService(db, config.defaultLocale),
     orders,
     payments: new PaymentService(db, orders),
-    bookings: new BookingService(db, config.timeZone, now),
+    bookings: new BookingService(db, config.timeZone, now, orders, hooks),
     conversation: new ConversationRepository(db),
+    staff: new StaffService(db),
   };
 }

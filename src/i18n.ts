@@ -9,10 +9,22 @@ export type { TFunction };
 export const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/**
+ * Every `locales/<lng>/*.json` file, merged into the one `translation` namespace: each area
+ * (ops.json, reminders.json, …) keeps its strings in its own file, under its own top-level key.
+ */
 export function loadResources(dir = rootPath('locales')): Record<string, { translation: Record<string, unknown> }> {
   const resources: Record<string, { translation: Record<string, unknown> }> = {};
   for (const lng of readdirSync(dir)) {
-    resources[lng] = { translation: JSON.parse(readFileSync(`${dir}/${lng}/translation.json`, 'utf8')) };
+    const translation: Record<string, unknown> = {};
+    for (const file of readdirSync(`${dir}/${lng}`).filter((f) => f.endsWith('.json')).sort()) {
+      const content = JSON.parse(readFileSync(`${dir}/${lng}/${file}`, 'utf8')) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(content)) {
+        if (key in translation) throw new Error(`locales/${lng}/${file}: top-level key "${key}" is defined twice`);
+        translation[key] = value;
+      }
+    }
+    resources[lng] = { translation };
   }
   return resources;
 }

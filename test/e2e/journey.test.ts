@@ -93,9 +93,10 @@ async function bookingsOf(orderId: number) {
   >`select * from bookings where order_id = ${orderId} order by id`;
 }
 
+/** The order's own audit trail (installation events have subject 'installation'). */
 async function eventsOf(orderId: number) {
   return h.db.sql<Array<{ from_state: string | null; to_state: string; actor: string }>>`
-    select from_state, to_state, actor from order_events where order_id = ${orderId} order by id`;
+    select from_state, to_state, actor from order_events where order_id = ${orderId} and subject = 'order' order by id`;
 }
 
 // ---- the two journeys --------------------------------------------------------

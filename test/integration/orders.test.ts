@@ -234,7 +234,9 @@ describe('OrderService.cancelByCustomer', () => {
     const rows = await t.db.select().from(bookings).where(eq(bookings.orderId, order.id));
     expect(rows.map((r) => r.state)).toEqual(['cancelled', 'cancelled']);
     expect(await s.bookings.activeFor([other.order.id])).toHaveLength(1);
-    expect((await s.orders.events(order.id)).at(-1)).toMatchObject({ fromState: 'deposit_paid', toState: 'refund_requested' });
+    const trail = await s.orders.events(order.id);
+    expect(trail.filter((e) => e.subject === 'order').at(-1)).toMatchObject({ fromState: 'deposit_paid', toState: 'refund_requested' });
+    expect(trail.filter((e) => e.subject === 'installation').at(-1)).toMatchObject({ fromState: 'scheduled', toState: 'cancelled' });
   });
 
   it("refuses another customer's order and changes nothing", async () => {

@@ -4,6 +4,7 @@
  * regex literals with quotes in them do not confuse it). Every detector is also run on small
  * in-test samples, so each check is shown to be able to fail.
  */
+import { loadResources } from '../../src/i18n.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
@@ -60,9 +61,10 @@ function compareLocales(a: { name: string; flat: Flat }, b: { name: string; flat
 
 const localesDir = join(root, 'locales');
 const localeNames = readdirSync(localesDir).filter((d) => statSync(join(localesDir, d)).isDirectory());
+/** All of a language's files, merged the way src/i18n.ts loadResources merges them. */
 const loadLocale = (name: string) => ({
   name,
-  flat: flatten(JSON.parse(readFileSync(join(localesDir, name, 'translation.json'), 'utf8')) as Record<string, unknown>),
+  flat: flatten(loadResources(localesDir)[name]!.translation),
 });
 const en = loadLocale('en');
 const zh = loadLocale('zh-CN');

@@ -222,6 +222,7 @@ feature.action(cb.slot.trigger, async (ctx) => {
       parking: draft.parking,
       permission: draft.permission,
       replaces: draft.replaces,
+      actor: `customer:${ctx.account.telegramId}`,
     });
     ctx.log.info({ orderId: order.id, bookingId: booking.id, slotId: booking.slotId }, 'booked');
     const [view] = await bookingViews(ctx, [order]).then((all) => all.filter((b) => b.id === booking.id));
@@ -267,7 +268,7 @@ feature.action(cb.cancelBooking.trigger, async (ctx) => {
 feature.action(cb.cancelBookingConfirm.trigger, async (ctx) => {
   const data = cb.cancelBookingConfirm.read(ctx);
   if (!data) return staleButton(ctx);
-  const booking = await ctx.deps.services.bookings.cancel(data.bookingId, ctx.account.id);
+  const booking = await ctx.deps.services.bookings.cancel(data.bookingId, ctx.account.id, `customer:${ctx.account.telegramId}`);
   await ctx.toast(ctx.t('booking.cancelled'));
   await showOrder(ctx, booking.orderId, { fresh: false });
 });

@@ -69,6 +69,35 @@ export const bookings = pgTable(
   ],
 );
 
+export const installationStates = ['requested', 'scheduled', 'installed', 'cancelled'] as const;
+export type InstallationState = (typeof installationStates)[number];
+
+/**
+ * A home-charger installation for an order: requested when the customer gives address, parking
+ * and permission, scheduled once a slot is booked, installed when ops say so. Its slot is the
+ * active 'installation' booking of the order.
+ */
+export const installations = pgTable(
+  'installations',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    state: text('state').$type<InstallationState>().notNull(),
+    address: text('address').notNull(),
+    parking: text('parking').$type<ParkingType>().notNull(),
+    installedAt: timestamp('installed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    // One installation in progress per order; finished or cancelled ones stay as history.
+    uniqueIndex('installations_one_open_uq').on(t.orderId).where(sql`${t.state} in ('requested','scheduled')`),
+    check('installations_state', sql`${t.state} in ('requested','scheduled','installed','cancelled')`),
+  ],
+);
+
+export type Installation = typeof installations.$inferSelect;
 export type DeliveryCentre = typeof deliveryCentres.$inferSelect;
 export type Slot = typeof slots.$inferSelect;
 export type Booking = typeof bookings.$inferSelect;

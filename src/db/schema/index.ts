@@ -3,3 +3,4 @@ export * from './conversation.js';
 export * from './catalog.js';
 export * from './orders.js';
 export * from './bookings.js';
+export * from './staff.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, jsonb, pgSequence, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, jsonb, pgSequence, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { carModels } from './catalog.js';
 import { customers, timestamps } from './customers.js';
 
@@ -37,6 +37,9 @@ export const orders = pgTable(
     phone: text('phone').notNull(),
     city: text('city').notNull(),
     vin: text('vin'),
+    /** Monday of the week the car is expected, set when a vehicle is allocated. */
+    expectedDeliveryWeek: timestamp('expected_delivery_week', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -53,6 +56,8 @@ export const orderEvents = pgTable(
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id),
+    /** What changed state: the car order itself, or its charger installation. */
+    subject: text('subject').$type<'order' | 'installation'>().notNull().default('order'),
     fromState: text('from_state'),
     toState: text('to_state').notNull(),
     /** 'customer:<telegram id>', 'staff:<telegram id>' or 'system'. */
@@ -81,6 +86,22 @@ export const payments = pgTable(
   (t) => [index('payments_order_idx').on(t.orderId)],
 );
 
+/** Answers to questions the bot asks after the fact (the 3-day delivery check-in). */
+export const feedback = pgTable(
+  'feedback',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    kind: text('kind').$type<'delivery_checkin'>().notNull(),
+    score: integer('score').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('feedback_order_kind_uq').on(t.orderId, t.kind), check('feedback_score', sql`${t.score} between 1 and 5`)],
+);
+
 export type Order = typeof orders.$inferSelect;
+export type Feedback = typeof feedback.$inferSelect;
 export type OrderEvent = typeof orderEvents.$inferSelect;
 export type Payment = typeof payments.$inferSelect;

@@ -1,8 +1,12 @@
 import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
+import { noEvents, type DomainEvents } from '../events.js';
+import { OrderService } from '../orders/service.js';
 import {
   bookings,
   deliveryCentres,
+  installations,
+  orderEvents,
   orders,
   slots,
   type Booking,
@@ -25,6 +29,8 @@ export interface BookInput {
   permission?: boolean;
   /** Rescheduling: the booking this one replaces, released in the same transaction. */
   replaces?: number;
+  /** Who books, for the audit trail ('customer:<telegram id>'). */
+  actor?: string;
 }
 
 export interface DayAvailability {
@@ -40,6 +46,8 @@ export class BookingService {
     private readonly db: Db,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly orders: OrderService = new OrderService(db),
+    private readonly hooks: DomainEvents = noEvents,
   ) {}
 
   async cities(): Promise<Array<Pick<DeliveryCentre, 'city' | 'cityName'>>> {
@@ -114,7 +122,9 @@ export class BookingService {
    * Errors: slot_full, slot_unavailable (wrong kind/centre or too soon), already_booked.
    */
   async book(input: BookInput): Promise<Booking & { slot: Slot }> {
-    return this.db.transaction(async (tx) => {
+    const actor = input.actor ?? 'system';
+    const after: Array<() => Promise<void>> = [];
+    const result = await this.db.transaction(async (tx) => {
       const earliest = new Date(this.now().getTime() + LEAD_MS);
       if (input.replaces !== undefined) {
         const released = await tx
@@ -157,6 +167,7 @@ export class BookingService {
             permission: input.permission ?? null,
           })
           .returning();
+        if (input.replaces === undefined) await this.onNewBooking(tx, booking!, actor, after);
         return { ...booking!, slot };
       } catch (err) {
         if (pgErrorCode(err) === '23505') {
@@ -165,12 +176,41 @@ export class BookingService {
         throw err;
       }
     });
+    await this.hooks.bookingMade(result, input.replaces ?? null);
+    for (const announce of after) await announce();
+    return result;
+  }
+
+  /**
+   * What a first booking means for the order: a delivery slot for a car that is ready schedules
+   * the delivery; an installation slot schedules the installation (created here, requested and
+   * scheduled in one go, as the customer answered the questions before picking the slot).
+   */
+  private async onNewBooking(tx: Tx, booking: Booking, actor: string, after: Array<() => Promise<void>>) {
+    if (booking.kind === 'delivery') {
+      const order = await this.orders.byId(booking.orderId, tx);
+      if (order?.state === 'ready_for_delivery') {
+        const updated = await this.orders.transition(order.id, 'delivery_scheduled', actor, { tx, note: `booking ${booking.id}` });
+        after.push(() => this.orders.announce({ order: updated, from: 'ready_for_delivery', to: 'delivery_scheduled', actor }));
+      }
+      return;
+    }
+    const [installation] = await tx
+      .insert(installations)
+      .values({ orderId: booking.orderId, state: 'scheduled', address: booking.address ?? '', parking: booking.parking ?? 'garage' })
+      .returning();
+    await tx.insert(orderEvents).values([
+      { orderId: booking.orderId, subject: 'installation', fromState: null, toState: 'requested', actor },
+      { orderId: booking.orderId, subject: 'installation', fromState: 'requested', toState: 'scheduled', actor, note: `booking ${booking.id}` },
+    ]);
+    after.push(() => this.hooks.installationChanged(installation!, 'requested', 'scheduled', actor));
   }
 
   /** Cancels a live booking that belongs to one of the customer's orders and frees its place. */
-  async cancel(bookingId: number, customerId: number): Promise<Booking> {
+  async cancel(bookingId: number, customerId: number, actor = `customer-id:${customerId}`): Promise<Booking> {
     await this.forCustomer(bookingId, customerId);
-    return this.db.transaction(async (tx) => {
+    const after: Array<() => Promise<void>> = [];
+    const cancelled = await this.db.transaction(async (tx) => {
       const [booking] = await tx
         .update(bookings)
         .set({ state: 'cancelled', updatedAt: sql`now()` })
@@ -178,8 +218,22 @@ export class BookingService {
         .returning();
       if (!booking) throw new AppError('booking_changed', `booking ${bookingId} is not active`);
       await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, booking.slotId));
+      if (booking.kind === 'installation') {
+        for (const c of await this.orders.closeInstallations(tx, booking.orderId, actor)) {
+          after.push(() => this.hooks.installationChanged(c.installation, c.from, 'cancelled', actor));
+        }
+      } else {
+        const order = await this.orders.byId(booking.orderId, tx);
+        if (order?.state === 'delivery_scheduled') {
+          const updated = await this.orders.transition(order.id, 'ready_for_delivery', actor, { tx, note: `booking ${booking.id} cancelled` });
+          after.push(() => this.orders.announce({ order: updated, from: 'delivery_scheduled', to: 'ready_for_delivery', actor }));
+        }
+      }
       return booking;
     });
+    await this.hooks.bookingCancelled(cancelled);
+    for (const announce of after) await announce();
+    return cancelled;
   }
 
   /** The booking with its slot, if it belongs to one of `customerId`'s orders (ids come from buttons). */

@@ -1,8 +1,9 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { bookings, orderEvents, orders, type Order } from '../../db/schema/index.js';
+import { bookings, installations, orderEvents, orders, type Installation, type Order } from '../../db/schema/index.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { snapshot, type Configuration, type ModelCatalog } from '../catalog/pricing.js';
+import { noEvents, type DomainEvents } from '../events.js';
 import { assertTransition, cancellationTarget, type OrderState } from './transitions.js';
 
 export interface NewOrderInput {
@@ -14,14 +15,25 @@ export interface NewOrderInput {
   city: string;
 }
 
+/** A committed order state change, for DomainEvents once the transaction is done. */
+export interface OrderChange {
+  order: Order;
+  from: OrderState;
+  to: OrderState;
+  actor: string;
+}
+
 export class OrderService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly hooks: DomainEvents = noEvents,
+  ) {}
 
   /** Creates the order `awaiting_deposit` with the configuration and prices frozen as they are now. */
   async create(input: NewOrderInput, actor: string): Promise<Order> {
     const { snapshot: snap, totalFen } = snapshot(input.catalog, input.configuration);
-    return this.db.transaction(async (tx) => {
-      const [order] = await tx
+    const order = await this.db.transaction(async (tx) => {
+      const [created] = await tx
         .insert(orders)
         .values({
           customerId: input.customerId,
@@ -35,14 +47,21 @@ export class OrderService {
           city: input.city,
         })
         .returning();
-      if (!order) throw new Error('order insert returned nothing');
-      await tx.insert(orderEvents).values({ orderId: order.id, fromState: null, toState: order.state, actor });
-      return order;
+      if (!created) throw new Error('order insert returned nothing');
+      await tx.insert(orderEvents).values({ orderId: created.id, fromState: null, toState: created.state, actor });
+      return created;
     });
+    await this.hooks.orderCreated(order);
+    return order;
   }
 
   async byId(id: number, db: DbOrTx = this.db): Promise<Order | null> {
     const [order] = await db.select().from(orders).where(eq(orders.id, id));
+    return order ?? null;
+  }
+
+  async byNumber(number: string): Promise<Order | null> {
+    const [order] = await this.db.select().from(orders).where(eq(orders.number, number.toUpperCase()));
     return order ?? null;
   }
 
@@ -64,14 +83,16 @@ export class OrderService {
   /**
    * Moves an order to `to` if the transition table allows it from the state it is in *now*: the row
    * is locked, so two concurrent changes cannot both pass the check. Writes the audit event.
+   * Inside a caller's transaction (`opts.tx`) the caller emits the change (see `announce`) after
+   * commit; otherwise this does.
    */
   async transition(
     orderId: number,
     to: OrderState,
     actor: string,
-    opts: { note?: string; expectFrom?: OrderState[]; tx?: DbOrTx } = {},
+    opts: { note?: string; expectFrom?: OrderState[]; tx?: DbOrTx; set?: Partial<Pick<Order, 'vin' | 'expectedDeliveryWeek' | 'deliveredAt'>> } = {},
   ): Promise<Order> {
-    const run = async (tx: DbOrTx) => {
+    const run = async (tx: DbOrTx): Promise<OrderChange> => {
       const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
       if (!current) throw new NotFoundError(`order ${orderId} not found`);
       const from = current.state as OrderState;
@@ -81,38 +102,75 @@ export class OrderService {
       assertTransition(from, to);
       const [updated] = await tx
         .update(orders)
-        .set({ state: to, updatedAt: sql`now()` })
+        .set({ ...opts.set, state: to, updatedAt: sql`now()` })
         .where(eq(orders.id, orderId))
         .returning();
       await tx.insert(orderEvents).values({ orderId, fromState: from, toState: to, actor, note: opts.note ?? null });
-      return updated!;
+      return { order: updated!, from, to, actor };
     };
-    return opts.tx ? run(opts.tx) : this.db.transaction(run);
+    if (opts.tx) return (await run(opts.tx)).order;
+    const change = await this.db.transaction(run);
+    await this.announce(change);
+    return change.order;
+  }
+
+  /** Tells the listeners about a change committed in a caller's transaction. */
+  async announce(change: OrderChange): Promise<void> {
+    await this.hooks.orderStateChanged(change.order, change.from, change.to, change.actor);
   }
 
   /**
    * The customer's own cancel: unpaid → cancelled, paid → refund_requested (the deposit goes back
-   * through the payment provider). Active bookings are released in the same transaction.
+   * through the payment provider). Active bookings and an open installation are released in the
+   * same transaction.
    */
   async cancelByCustomer(orderId: number, customerId: number, actor: string): Promise<Order> {
     const order = await this.forCustomer(orderId, customerId);
-    const target = cancellationTarget(order.state as OrderState);
+    const from = order.state as OrderState;
+    const target = cancellationTarget(from);
     if (!target) throw new AppError('order_not_cancellable', `order ${orderId} is ${order.state}`);
-    return this.db.transaction(async (tx) => {
-      const updated = await this.transition(orderId, target, actor, { tx, expectFrom: [order.state as OrderState] });
+    const { updated, released, closed } = await this.db.transaction(async (tx) => {
+      const updated = await this.transition(orderId, target, actor, { tx, expectFrom: [from] });
       const released = await tx
         .update(bookings)
         .set({ state: 'cancelled', updatedAt: sql`now()` })
         .where(and(eq(bookings.orderId, orderId), eq(bookings.state, 'active')))
-        .returning({ slotId: bookings.slotId });
+        .returning();
       for (const { slotId } of released) {
         await tx.execute(sql`update slots set booked = booked - 1 where id = ${slotId} and booked > 0`);
       }
-      return updated;
+      const closed = await this.closeInstallations(tx, orderId, actor);
+      return { updated, released, closed };
     });
+    await this.announce({ order: updated, from, to: target, actor });
+    for (const b of released) await this.hooks.bookingCancelled(b);
+    for (const i of closed) await this.hooks.installationChanged(i.installation, i.from, 'cancelled', actor);
+    return updated;
   }
 
+  /** Cancels the order's open installation (if any) inside `tx`, with its audit rows. */
+  async closeInstallations(tx: DbOrTx, orderId: number, actor: string): Promise<Array<{ installation: Installation; from: Installation['state'] }>> {
+    const open = await tx
+      .select()
+      .from(installations)
+      .where(and(eq(installations.orderId, orderId), inArray(installations.state, ['requested', 'scheduled'])))
+      .for('update');
+    const out: Array<{ installation: Installation; from: Installation['state'] }> = [];
+    for (const i of open) {
+      const [updated] = await tx
+        .update(installations)
+        .set({ state: 'cancelled', updatedAt: sql`now()` })
+        .where(eq(installations.id, i.id))
+        .returning();
+      await tx.insert(orderEvents).values({ orderId, subject: 'installation', fromState: i.state, toState: 'cancelled', actor });
+      out.push({ installation: updated!, from: i.state });
+    }
+    return out;
+  }
+
+  /** The audit trail, oldest first. */
   async events(orderId: number) {
     return this.db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(orderEvents.id);
   }
 }
+

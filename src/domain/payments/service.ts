@@ -74,7 +74,7 @@ export class PaymentService {
   ): Promise<RecordResult> {
     const orderId = parseDepositPayload(facts.payload);
     if (orderId === null) return { status: 'unrecognized', order: null };
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx): Promise<RecordResult> => {
       // Lock the order first: two charges for one order then queue up here instead of deadlocking
       // on the payments → orders foreign key, and each decides from the state the other left.
       const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
@@ -102,5 +102,9 @@ export class PaymentService {
       });
       return { status: 'recorded', order } as const;
     });
+    if (result.status === 'recorded') {
+      await this.orders.announce({ order: result.order, from: 'awaiting_deposit', to: 'deposit_paid', actor: `customer:${facts.payerTelegramId}` });
+    }
+    return result;
   }
 }

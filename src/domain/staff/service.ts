@@ -1,0 +1,43 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { staff, staffRoles, type StaffMember, type StaffRole } from '../../db/schema/index.js';
+
+export const isStaffRole = (value: string): value is StaffRole => (staffRoles as readonly string[]).includes(value);
+
+/** Staff roles live in the database; `ADMIN_IDS` only bootstraps admins at start. */
+export class StaffService {
+  constructor(private readonly db: Db) {}
+
+  /** The roles of a Telegram user (empty for customers). One indexed lookup. */
+  async rolesOf(telegramId: number): Promise<StaffRole[]> {
+    const rows = await this.db.select({ role: staff.role }).from(staff).where(eq(staff.telegramId, telegramId));
+    return rows.map((r) => r.role);
+  }
+
+  /** True when the user has `role`, or is an admin (admins may do everything staff may). */
+  async can(telegramId: number, role: StaffRole): Promise<boolean> {
+    const roles = await this.rolesOf(telegramId);
+    return roles.includes(role) || roles.includes('admin');
+  }
+
+  /** Adds a role; false when the user already had it. */
+  async add(telegramId: number, role: StaffRole, addedBy: string): Promise<boolean> {
+    const rows = await this.db.insert(staff).values({ telegramId, role, addedBy }).onConflictDoNothing().returning();
+    return rows.length > 0;
+  }
+
+  /** Removes a role; false when the user did not have it. */
+  async remove(telegramId: number, role: StaffRole): Promise<boolean> {
+    const rows = await this.db.delete(staff).where(and(eq(staff.telegramId, telegramId), eq(staff.role, role))).returning();
+    return rows.length > 0;
+  }
+
+  async list(): Promise<StaffMember[]> {
+    return this.db.select().from(staff).orderBy(asc(staff.role), asc(staff.telegramId));
+  }
+
+  /** Makes the configured ADMIN_IDS admins (idempotent; removing an id from the config does not demote). */
+  async bootstrapAdmins(ids: number[]): Promise<void> {
+    for (const id of ids) await this.add(id, 'admin', 'config:ADMIN_IDS');
+  }
+}
