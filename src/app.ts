@@ -99,6 +99,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     now,
   };
 
+  try {
+    await deps.services.staff.bootstrapAdmins(config.adminIds);
+  } catch (err) {
+    throw new StartupError(`Cannot read the staff table (are the migrations applied? npm run db:migrate): ${(err as Error).message}`);
+  }
+
   const runsBot = config.role === 'bot' || config.role === 'all';
   const runsWorker = config.role === 'worker' || config.role === 'all';
   let bot: Bot | null = null;

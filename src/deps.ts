@@ -8,6 +8,7 @@ import { CustomerService } from './domain/customers/service.js';
 import { OrderService } from './domain/orders/service.js';
 import { PaymentService } from './domain/payments/service.js';
 import { StaffService } from './domain/staff/service.js';
+import { FulfilmentService } from './domain/fulfilment/service.js';
 import { noEvents, type DomainEvents } from './domain/events.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
@@ -21,6 +22,7 @@ export interface Services {
   bookings: BookingService;
   conversation: ConversationRepository;
   staff: StaffService;
+  fulfilment: FulfilmentService;
 }
 
 /** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
@@ -45,5 +47,6 @@ export function createServices(db: Db, config: Config, now: () => Date = () => n
     bookings: new BookingService(db, config.timeZone, now, orders, hooks),
     conversation: new ConversationRepository(db),
     staff: new StaffService(db),
+    fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
   };
 }

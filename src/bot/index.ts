@@ -3,6 +3,9 @@ import type { AppDeps } from '../deps.js';
 import { BotContext } from './context.js';
 import { bookingFeature } from './features/booking.js';
 import { catalogFeature } from './features/catalog.js';
+import { checkinFeature } from './features/checkin.js';
+import { opsFeature } from './features/ops.js';
+import { staffFeature } from './features/staff.js';
 import { depositFeature } from './features/deposit.js';
 import { myOrdersFeature } from './features/my-orders.js';
 import { orderFeature } from './features/order.js';
@@ -44,7 +47,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(serialize(lock));
   bot.use(chatMemberTracker);
   bot.use(customerAndState);
-  bot.use(startFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature);
+  // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
+  bot.use(startFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature, checkinFeature);
   bot.use(unhandledFeature);
 
   // Errors the boundary could not handle (it rethrows nothing, so this is a last resort).

@@ -117,6 +117,16 @@ export const cb = {
   reschedule: codec('rs', { bookingId: int }),
   cancelBooking: codec('bx', { bookingId: int }),
   cancelBookingConfirm: codec('bxy', { bookingId: int }),
+  // After delivery: the 3-day check-in
+  rate: codec('rate', { orderId: int, score: oneOf('1', '2', '3', '4', '5') }),
+  checkinHelp: codec('chelp', { orderId: int }),
+  // Operations staff (role checked from the database on every press)
+  opsList: codec('ops'),
+  opsOrder: codec('oo', { orderId: int }),
+  opsAllocate: codec('oa', { orderId: int }),
+  opsReady: codec('or', { orderId: int }),
+  opsDelivered: codec('ox', { orderId: int }),
+  opsInstalled: codec('oi', { installationId: int }),
 } as const;
 
 export type CallbackCodecs = typeof cb;
