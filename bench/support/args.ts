@@ -5,6 +5,8 @@ export interface BenchArgs {
   positional: string[];
   /** A numeric option, or `fallback`; throws on a value that is not a finite number. */
   number(name: string, fallback: number): number;
+  /** A comma-separated list of numbers (`--rate 250,100`), or `fallback`. */
+  numbers(name: string, fallback: number[]): number[];
   /** A string option, or `fallback`. */
   string(name: string, fallback: string): string;
   flag(name: string): boolean;
@@ -41,6 +43,13 @@ export function parseArgs(argv: string[]): BenchArgs {
       const value = Number(raw);
       if (raw === true || !Number.isFinite(value)) throw new Error(`--${name} needs a number, got ${String(raw)}`);
       return value;
+    },
+    numbers(name, fallback) {
+      const raw = options[name];
+      if (raw === undefined) return fallback;
+      const values = String(raw).split(',').map((v) => Number(v.trim()));
+      if (raw === true || values.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`--${name} needs positive numbers, got ${String(raw)}`);
+      return values;
     },
     string(name, fallback) {
       const raw = options[name];

@@ -181,6 +181,8 @@ export class Customer {
   invoice: Invoice | null = null;
   /** Calls addressed to this customer while the current update is handled. */
   inbox: RecordedCall[] = [];
+  /** Id of the callback or pre-checkout query in flight, routed to this customer. */
+  query: string | null = null;
   failed = false;
 
   constructor(
@@ -248,6 +250,7 @@ export class Traffic {
 
   retire(c: Customer): void {
     this.byChat.delete(c.id);
+    if (c.query) this.byQuery.delete(c.query);
   }
 
   private route(call: RecordedCall): void {
@@ -283,7 +286,7 @@ export class Traffic {
       }
       const q = callbackUpdate(c.user, data, { messageId: c.screen?.message_id ?? (c.lastMessageId || 1) });
       if (c.screen) q.callback_query.message = c.screen as never;
-      this.byQuery.set(q.callback_query.id, c);
+      c.query = q.callback_query.id;
       update = q;
     } else if (step === 'start') {
       update = textUpdate(c.user, '/start');
@@ -295,7 +298,7 @@ export class Traffic {
       const inv = c.invoice ?? { payload: 'deposit:0', currency: 'CNY', amount: 100_000 };
       if (step === 'pre_checkout') {
         const q = preCheckoutUpdate(c.user, { payload: inv.payload, currency: inv.currency, totalAmount: inv.amount });
-        this.byQuery.set(q.pre_checkout_query.id, c);
+        c.query = q.pre_checkout_query.id;
         update = q;
       } else {
         const charge = `bench_charge_${c.id}`;
@@ -308,6 +311,7 @@ export class Traffic {
         });
       }
     }
+    if (c.query) this.byQuery.set(c.query, c);
     return JSON.stringify(withId(update) as Update);
   }
 
@@ -322,10 +326,8 @@ export class Traffic {
     const step = c.stepName;
     const calls = c.inbox;
     c.inbox = [];
-    for (const call of calls) {
-      const qid = call.params.callback_query_id ?? call.params.pre_checkout_query_id;
-      if (qid !== undefined) this.byQuery.delete(String(qid));
-    }
+    if (c.query) this.byQuery.delete(c.query);
+    c.query = null;
     c.step++;
     const finished = c.step >= STEPS.length;
     if (finished) this.journeys++;

@@ -45,7 +45,16 @@ async function step(d: Driver, c: Customer): Promise<{ ms: number; start: number
   return { ms, start };
 }
 
-export async function closedLoop(d: Driver, opts: { concurrency: number; seconds: number; stop?: () => boolean }): Promise<PhaseResult> {
+export async function closedLoop(
+  d: Driver,
+  opts: {
+    concurrency: number;
+    seconds: number;
+    stop?: () => boolean;
+    /** Receives the customers still mid-journey at the end, instead of retiring them. */
+    keep?: Customer[];
+  },
+): Promise<PhaseResult> {
   const latency = new Latencies();
   const start = performance.now();
   const deadline = start + opts.seconds * 1000;
@@ -62,7 +71,8 @@ export async function closedLoop(d: Driver, opts: { concurrency: number; seconds
       latency.add(r.ms);
       updates++;
     }
-    d.traffic.retire(c);
+    if (opts.keep && !c.done) opts.keep.push(c);
+    else d.traffic.retire(c);
   };
   await Promise.all(Array.from({ length: opts.concurrency }, lane));
   const seconds = (performance.now() - start) / 1000;
@@ -71,16 +81,35 @@ export async function closedLoop(d: Driver, opts: { concurrency: number; seconds
 
 /**
  * Open loop: an update is due every 1/rate s whatever happened to the previous ones (late ticks
- * send the updates they owe at once). Each update comes from an idle customer, in FIFO order over a
- * pool of `customers`, so a customer never has two updates in flight.
+ * send the updates they owe at once). Each update comes from a customer picked at random among the
+ * idle ones of a pool of `customers` (a customer never has two updates in flight), so the steps
+ * of the journey stay mixed rather than marching in lockstep. `pool` carries customers over from
+ * an earlier phase (already spread over the journey) and receives the idle ones at the end.
  */
 export async function openLoop(
   d: Driver,
-  opts: { rate: number; seconds: number; customers: number; maxInFlight?: number; stop?: () => boolean },
+  opts: {
+    rate: number;
+    seconds: number;
+    customers: number;
+    random: () => number;
+    pool?: Customer[];
+    maxInFlight?: number;
+    stop?: () => boolean;
+  },
 ): Promise<PhaseResult> {
   const latency = new Latencies();
   const latencyFromDue = new Latencies();
-  const idle: Customer[] = Array.from({ length: opts.customers }, () => d.traffic.newCustomer());
+  const idle: Customer[] = opts.pool ? opts.pool.splice(0) : [];
+  while (idle.length < opts.customers) idle.push(d.traffic.newCustomer());
+  const takeIdle = (): Customer | undefined => {
+    if (idle.length === 0) return undefined;
+    const i = Math.floor(opts.random() * idle.length);
+    const c = idle[i]!;
+    idle[i] = idle[idle.length - 1]!;
+    idle.pop();
+    return c;
+  };
   const total = Math.round(opts.rate * opts.seconds);
   const cap = opts.maxInFlight ?? 500;
   const pending = new Set<Promise<void>>();
@@ -91,7 +120,7 @@ export async function openLoop(
   const dueAt = (i: number) => start + (i * 1000) / opts.rate;
 
   const fire = (due: number) => {
-    let c = idle.shift() ?? d.traffic.newCustomer();
+    let c = takeIdle() ?? d.traffic.newCustomer();
     const p = (async () => {
       let r = await step(d, c);
       if (r === null) {
@@ -128,6 +157,9 @@ export async function openLoop(
     tick();
   });
   while (pending.size) await Promise.all([...pending]);
+  // An overloaded phase adds customers; hand on at most `customers` of them.
+  const kept = opts.pool ? idle.splice(0, opts.customers) : [];
+  opts.pool?.push(...kept);
   for (const c of idle) d.traffic.retire(c);
   const seconds = (performance.now() - start) / 1000;
   const updates = latency.count;

@@ -63,6 +63,7 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   deliveryMethod: { method: ['home', 'pickup'] },
   parking: { parking: ['garage', 'assigned', 'none'] },
   permission: { answer: ['yes', 'no'] },
+  rate: { score: ['1', '2', '3', '4', '5'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;
