@@ -9,25 +9,22 @@
  *  3. paced: the real app at `--rate` updates/s (open loop), for the latency at a given load.
  *
  * Latency of an update = from the start of the webhook POST to the 200 answer (the app answers
- * once the update is handled). Everything (load generator, stand-in, app) shares this process and
- * its one JS thread, as in the end-to-end tests; Postgres and Redis are the machine's own servers.
- * The last line printed is one JSON object with the figures.
+ * once the update is handled). The app (and the baseline bot) runs in a child process of its own,
+ * as in production (support/app-process.ts, support/ipc.ts); the load generator and the Bot API
+ * stand-in share this process. Postgres and Redis are the machine's own servers. The last line
+ * printed is one JSON object with the figures.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Telegraf } from 'telegraf';
-import { BotApiStandIn } from '../test/support/bot-api-stand-in.js';
 import type { BenchArgs } from './support/args.js';
-import { CpuMeter, type CpuSample } from './support/cpu.js';
-import { ADMIN_URL, BENCH_TOKEN, BENCH_WEBHOOK_SECRET, machine, REDIS_URL, startBenchApp, type BenchApp } from './support/env.js';
+import { CpuMeter } from './support/cpu.js';
+import { ADMIN_URL, BENCH_WEBHOOK_SECRET, cleanUpNow, machine, REDIS_URL, startBaseline, startBenchApp, type BenchApp } from './support/env.js';
 import { createPoster, type Poster } from './support/http-client.js';
-import { countQueries } from './support/instrument.js';
+import type { BenchChild, ChildStats } from './support/ipc.js';
 import { rng, STEPS, Traffic, type Customer } from './support/journey.js';
 import { closedLoop, openLoop, type Driver, type PhaseResult } from './support/load.js';
 import { fmtMs, round, withLoopDelay } from './support/stats.js';
-import { Tracer } from './support/trace.js';
+import { Tracer, type TraceEvent } from './support/trace.js';
 
 export const description = 'customers play the journey against the real bot in webhook mode; updates/s and latency';
 
@@ -64,83 +61,75 @@ interface Options {
 
 type CpuPerUpdate = { node: number; postgres: number; redis: number };
 
-interface Baseline {
-  api: BotApiStandIn;
-  url: string;
-  stop(): Promise<void>;
+/** Event-loop delay (p99) during a phase: the bot's process, and this one (load generator + stand-in). */
+interface Loops {
+  bot: number;
+  harness: number;
 }
 
-/** A bare telegraf bot: one API call per update, no database, served by its own webhookCallback. */
-async function startBaseline(): Promise<Baseline> {
-  const api = await new BotApiStandIn({ token: BENCH_TOKEN }).start();
-  // webhookReply off, as in the app: the answer is a real sendMessage to the stand-in, not a
-  // method smuggled into the webhook's HTTP answer.
-  const bot = new Telegraf(BENCH_TOKEN, { telegram: { apiRoot: api.apiRoot, webhookReply: false } });
-  bot.on('message', (ctx) => ctx.reply('ok'));
-  bot.on('callback_query', (ctx) => ctx.telegram.sendMessage(ctx.chat!.id, 'ok'));
-  // The mix has pre-checkout queries too; they have no chat, so their one call is the answer.
-  bot.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(true));
-  bot.botInfo = await bot.telegram.getMe();
-  const path = '/telegraf/bench';
-  const server = http.createServer(bot.webhookCallback(path, { secretToken: BENCH_WEBHOOK_SECRET }));
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    api,
-    url: `http://127.0.0.1:${port}${path}`,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await api.stop();
-    },
-  };
-}
-
-function describe(label: string, r: PhaseResult, loopP99Ms: number): void {
+function describe(label: string, r: PhaseResult, loops: Loops): void {
   const s = r.latency.summary();
   console.log(
     `${label.padEnd(24)} ${String(r.updates).padStart(6)} updates in ${r.seconds.toFixed(1)} s = ` +
       `${r.updatesPerS.toFixed(0).padStart(5)} updates/s | p50 ${fmtMs(s.p50)}  p90 ${fmtMs(s.p90)}  ` +
-      `p99 ${fmtMs(s.p99)}  max ${fmtMs(s.max)} | event-loop p99 ${fmtMs(loopP99Ms)}`,
+      `p99 ${fmtMs(s.p99)}  max ${fmtMs(s.max)} | event-loop p99 ${fmtMs(loops.bot)} (harness ${fmtMs(loops.harness)})`,
   );
 }
 
-/** Runs a phase, measuring the event-loop delay and the CPU time spent on it. */
-async function measured(meter: CpuMeter, fn: () => Promise<PhaseResult>): Promise<{ result: PhaseResult; loopP99Ms: number; cpu: CpuPerUpdate }> {
-  const before: CpuSample = await meter.sample();
+interface Measured {
+  result: PhaseResult;
+  loops: Loops;
+  /** The bot's process (`node`), Postgres, Redis. */
+  cpu: CpuPerUpdate;
+  /** This process (load generator + stand-in), ms per update. */
+  harnessCpu: number;
+  /** What the bot's process reported, over the phase (updates handled, SQL statements, event-loop delay). */
+  child: ChildStats;
+}
+
+/** Runs a phase, measuring the event-loop delays and the CPU time spent on it (`top`: the SQL statements to list). */
+async function measured(meter: CpuMeter, fn: () => Promise<PhaseResult>, top = 0): Promise<Measured> {
+  const before = await meter.sample({ reset: true });
   const { result, loopP99Ms } = await withLoopDelay(fn);
-  const d = CpuMeter.diff(before, await meter.sample());
+  const d = CpuMeter.diff(before, await meter.sample({ top }));
   const n = Math.max(1, result.updates);
-  const cpu = { node: round(d.processMs / n, 2), postgres: round(d.postgresMs / n, 2), redis: round(d.redisMs / n, 2) };
-  return { result, loopP99Ms, cpu };
+  const cpu = { node: round(d.botMs / n, 2), postgres: round(d.postgresMs / n, 2), redis: round(d.redisMs / n, 2) };
+  return { result, loops: { bot: d.child.loopP99Ms, harness: loopP99Ms }, cpu, harnessCpu: round(d.harnessMs / n, 2), child: d.child };
 }
 
-function describeCpu(cpu: CpuPerUpdate, withServers: boolean): void {
+/** Runs a phase, measuring the event-loop delays only. */
+async function withLoops(child: BenchChild, fn: () => Promise<PhaseResult>): Promise<{ result: PhaseResult; loops: Loops }> {
+  await child.stats({ reset: true });
+  const { result, loopP99Ms } = await withLoopDelay(fn);
+  const after = await child.stats();
+  return { result, loops: { bot: after.loopP99Ms, harness: loopP99Ms } };
+}
+
+function describeCpu(m: Measured, who: string, withServers: boolean): void {
   console.log(
-    `${indent}CPU per update: ${cpu.node} ms in this process` +
-      (withServers ? `, ${cpu.postgres} ms in Postgres backends, ≤ ${cpu.redis} ms in Redis (shared server)` : ''),
+    `${indent}CPU per update: ${m.cpu.node} ms in the ${who}'s process` +
+      (withServers ? `, ${m.cpu.postgres} ms in Postgres backends, ≤ ${m.cpu.redis} ms in Redis (shared server)` : '') +
+      `; ${m.harnessCpu} ms in the load generator + stand-in`,
   );
+  if (m.child.updatesHandled !== m.result.updates) {
+    console.log(`${indent}(the ${who} counted ${m.child.updatesHandled} updates handled, the load generator ${m.result.updates} answered)`);
+  }
 }
 
-async function measureBaseline(o: Options): Promise<{ result: PhaseResult; cpu: CpuPerUpdate }> {
+async function measureBaseline(o: Options): Promise<Measured> {
   const b = await startBaseline();
   const traffic = new Traffic(b.api, false, o.seed, 1_000_000_000);
   const poster = createPoster(b.url, { 'x-telegram-bot-api-secret-token': BENCH_WEBHOOK_SECRET }, o.customers);
   const driver: Driver = { traffic, poster };
-  const meter = new CpuMeter(null, null, null);
+  const meter = new CpuMeter(b.child, null, null, null);
   try {
     if (o.warmup > 0) await closedLoop(driver, { concurrency: o.customers, seconds: Math.min(o.warmup, 2), stop: o.stop });
     b.api.clear();
-    const { result, loopP99Ms, cpu } = await measured(meter, () =>
-      closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop }),
-    );
-    describe('baseline (bare telegraf)', result, loopP99Ms);
-    describeCpu(cpu, false);
+    const m = await measured(meter, () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop }));
+    describe('baseline (bare telegraf)', m.result, m.loops);
+    describeCpu(m, 'baseline bot', false);
     if (traffic.errorCount) console.log(`${indent}${traffic.errorCount} webhook calls failed`);
-    return { result, cpu };
+    return m;
   } finally {
     await meter.close();
     traffic.close();
@@ -151,20 +140,20 @@ async function measureBaseline(o: Options): Promise<{ result: PhaseResult; cpu: 
 
 /** Plays `journeys` journeys one update at a time; prints the timeline of each update of the last. */
 async function traceJourneys(env: BenchApp, traffic: Traffic, poster: Poster, journeys: number): Promise<void> {
-  const tracer = new Tracer(env.app, env.api);
+  const tracer = new Tracer(env.api, () => env.child.request<TraceEvent[]>('trace'));
   try {
     for (let j = 1; j <= journeys; j++) {
       const c = traffic.newCustomer();
       const traced = j === journeys;
       for (let body = traffic.next(c); body !== null; body = traffic.next(c)) {
         const step = c.stepName;
-        tracer.begin();
+        await tracer.begin();
         const start = performance.now();
         const status = await poster.post(body);
         const ms = performance.now() - start;
         traffic.settle(c, status);
         traffic.observe(step, ms);
-        if (traced) console.log([`— ${step} (${ms.toFixed(1)} ms)`, ...tracer.render(ms).map((l) => `   ${l}`)].join('\n'));
+        if (traced) console.log([`— ${step} (${ms.toFixed(1)} ms)`, ...(await tracer.render(ms)).map((l) => `   ${l}`)].join('\n'));
       }
       traffic.retire(c);
     }
@@ -174,7 +163,7 @@ async function traceJourneys(env: BenchApp, traffic: Traffic, poster: Poster, jo
 }
 
 async function runTrace(seed: number, asyncCommit: boolean): Promise<void> {
-  const env = await startBenchApp(asyncCommit ? { dbSettings: { synchronous_commit: 'off' } } : {});
+  const env = await startBenchApp({ trace: true, ...(asyncCommit ? { dbSettings: { synchronous_commit: 'off' } } : {}) });
   const traffic = new Traffic(env.api, true, seed + 1, 2_000_000_000);
   const poster = createPoster(env.webhookUrl, env.webhookHeaders, 1);
   try {
@@ -188,6 +177,34 @@ async function runTrace(seed: number, asyncCommit: boolean): Promise<void> {
   console.log(`journeys completed: ${traffic.journeys}; errors: ${traffic.errorCount}`);
   if (traffic.errorCount > 0) process.exitCode = 1;
   console.log(JSON.stringify({ bench: 'updates', mode: 'trace', p50_ms_by_step: steps, errors: traffic.errorCount, machine: machine() }));
+}
+
+/**
+ * Calls `handler` on each Ctrl-C (SIGINT) or SIGTERM (run.ts forwards one per press; signals within
+ * 300 ms of the previous one count as the same press all the same). Returns the function that
+ * removes the handler.
+ */
+function onPresses(handler: (press: number, signal: NodeJS.Signals) => void): () => void {
+  let presses = 0;
+  let last = -Infinity;
+  const listener = (signal: NodeJS.Signals) => {
+    const now = performance.now();
+    if (now - last < 300) return;
+    last = now;
+    handler(++presses, signal);
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}
+
+/** Kills the bot processes, drops the database, deletes the Redis keys, exits. */
+function quit(): void {
+  console.error('quitting: killing the bot processes, dropping the database, deleting the Redis keys…');
+  void cleanUpNow().finally(() => process.exit(130));
 }
 
 interface PacedFigures {
@@ -211,14 +228,23 @@ export async function run(args: BenchArgs): Promise<void> {
     stop: () => interrupted,
   };
   const asyncCommit = args.flag('async-commit');
-  if (args.flag('trace')) return runTrace(o.seed, asyncCommit);
+  if (args.flag('trace')) {
+    // Nothing to finish in a trace: Ctrl-C cleans up and quits (again: quits at once).
+    const off = onPresses((press) => (press > 1 ? process.exit(130) : quit()));
+    try {
+      return await runTrace(o.seed, asyncCommit);
+    } finally {
+      off();
+    }
+  }
 
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
+  // Ctrl-C: finish the phase, clean up, report. Again (or SIGTERM): clean up and quit. A third time: quit.
+  const offSignals = onPresses((press, signal) => {
+    if (press > 2 || (press > 1 && signal === 'SIGTERM')) process.exit(130);
     interrupted = true;
-    console.error('interrupted: finishing the current phase, then cleaning up (Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSignal);
+    if (press > 1 || signal === 'SIGTERM') return quit();
+    console.error('interrupted: finishing the current phase, then cleaning up (Ctrl-C again to clean up and quit at once)');
+  });
 
   const m = machine();
   console.log(`bench updates: ${m.cores} cores (${m.cpu}), ${m.mem_gb} GB, node ${m.node}, ${m.platform}, load average ${m.load1}`);
@@ -232,44 +258,45 @@ export async function run(args: BenchArgs): Promise<void> {
   const baseline = args.flag('skip-baseline') ? null : await measureBaseline(o);
 
   // 2 and 3. The real app.
-  console.log('starting the app (fresh database, migrations, seed)…');
+  console.log('starting the app in its own process (fresh database, migrations, seed)…');
   const env = await startBenchApp(asyncCommit ? { dbSettings: { synchronous_commit: 'off' } } : {});
   const traffic = new Traffic(env.api, true, o.seed + 1, 2_000_000_000);
   const poster = createPoster(env.webhookUrl, env.webhookHeaders, Math.max(o.customers, 256));
   const driver: Driver = { traffic, poster };
-  const queries = countQueries(env.app);
-  const meter = new CpuMeter(ADMIN_URL, env.db.name, REDIS_URL);
-  let throughput: { result: PhaseResult; cpu: CpuPerUpdate } | null = null;
+  const meter = new CpuMeter(env.child, ADMIN_URL, env.db.name, REDIS_URL);
+  let throughput: Measured | null = null;
   const paced: PacedFigures[] = [];
   let sqlPerUpdate = 0;
   // Customers carried from phase to phase, spread over the journey.
   const pool: Customer[] = [];
   const random = rng(o.seed + 2);
   try {
-    console.log(`app up: database ${env.db.name}, queue prefix ${env.prefix}, webhook on ${new URL(env.webhookUrl).host}`);
+    console.log(`app up (pid ${env.child.pid}): database ${env.db.name}, queue prefix ${env.prefix}, webhook on ${new URL(env.webhookUrl).host}`);
     if (o.warmup > 0) {
       const w = await closedLoop(driver, { concurrency: o.customers, seconds: o.warmup, stop: o.stop });
       console.log(`${'warm-up'.padEnd(24)} ${String(w.updates).padStart(6)} updates (${w.updatesPerS.toFixed(0)}/s), not counted`);
     }
     env.api.clear();
-    queries.reset();
-    const t = await measured(meter, () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop, keep: pool }));
+    const t = await measured(
+      meter,
+      () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop, keep: pool }),
+      args.flag('queries') ? 20 : 0,
+    );
     throughput = t;
-    describe(`app, ${o.customers} in flight`, t.result, t.loopP99Ms);
-    describeCpu(t.cpu, true);
-    sqlPerUpdate = queries.total / Math.max(1, t.result.updates);
+    describe(`app, ${o.customers} in flight`, t.result, t.loops);
+    describeCpu(t, 'app', true);
+    // Counted in the app's process (postgres.js `debug`), from the start of the phase to its end.
+    sqlPerUpdate = (t.child.sqlTotal ?? 0) / Math.max(1, t.result.updates);
     console.log(`${indent}${sqlPerUpdate.toFixed(1)} SQL statements per update`);
-    if (args.flag('queries')) {
-      for (const q of queries.top(20)) console.log(`${indent}${(q.count / Math.max(1, t.result.updates)).toFixed(2).padStart(5)}/update  ${q.text}`);
-    }
+    for (const q of t.child.sqlTop ?? []) console.log(`${indent}${(q.count / Math.max(1, t.result.updates)).toFixed(2).padStart(5)}/update  ${q.text}`);
 
     for (const rate of o.rates) {
       if (interrupted) break;
       env.api.clear();
       traffic.byStep.clear();
-      const p = await withLoopDelay(() => openLoop(driver, { rate, seconds: o.pacedSeconds, customers: o.customers, random, pool, stop: o.stop }));
+      const p = await withLoops(env.child, () => openLoop(driver, { rate, seconds: o.pacedSeconds, customers: o.customers, random, pool, stop: o.stop }));
       paced.push({ rate, result: p.result });
-      describe(`app, paced ${rate}/s`, p.result, p.loopP99Ms);
+      describe(`app, paced ${rate}/s`, p.result, p.loops);
       const due = p.result.latencyFromDue!.summary();
       console.log(
         `${indent}counted from when each update was due: p50 ${fmtMs(due.p50)}  p99 ${fmtMs(due.p99)}; ` +
@@ -286,12 +313,11 @@ export async function run(args: BenchArgs): Promise<void> {
   } finally {
     for (const c of pool.splice(0)) traffic.retire(c);
     await meter.close();
-    queries.detach();
     traffic.close();
     poster.close();
-    console.log('cleaning up: app, stand-in, database, Redis keys…');
+    console.log('cleaning up: app process, stand-in, database, Redis keys…');
     await env.stop();
-    process.off('SIGINT', onSignal);
+    offSignals();
   }
 
   console.log(`journeys completed: ${traffic.journeys}; errors: ${traffic.errorCount}`);
@@ -330,6 +356,9 @@ export async function run(args: BenchArgs): Promise<void> {
     sql_per_update: round(sqlPerUpdate),
     cpu_ms_per_update: throughput.cpu,
     baseline_cpu_ms_per_update: baseline?.cpu.node ?? null,
+    harness_cpu_ms_per_update: throughput.harnessCpu,
+    baseline_harness_cpu_ms_per_update: baseline?.harnessCpu ?? null,
+    app_process: 'child',
     errors: traffic.errorCount,
     journeys: traffic.journeys,
     in_flight: o.customers,

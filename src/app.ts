@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Update } from 'telegraf/types';
 import { createBot, registerCommands, type Bot } from './bot/index.js';
 import { failedUpdates } from './bot/middlewares/index.js';
+import { webhookReplySinks, type WebhookReplySink } from './bot/webhook-reply.js';
 import type { Config } from './config.js';
 import { createDb, type DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -10,7 +11,8 @@ import { isCatalogEmpty, seed } from './db/seed.js';
 import { createServices, type AppDeps } from './deps.js';
 import { createI18n } from './i18n.js';
 import { createWorkers, type Workers } from './jobs/index.js';
-import { createQueues, scheduleMaintenance, type Queues } from './jobs/queues.js';
+import { createQueues, scheduleMaintenance } from './jobs/queues.js';
+import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -39,6 +41,8 @@ export interface StartOptions {
   /** Run migrations (and seed an empty catalog) before starting: `npm run dev` does. */
   migrate?: boolean;
   now?: () => Date;
+  /** Worker tuning (benchmarks, tests): e.g. the reminders worker's concurrency or Telegram client. */
+  workers?: Parameters<typeof createWorkers>[3];
 }
 
 async function checkPostgres(db: DbHandle, url: string) {
@@ -88,13 +92,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   for (const r of [redis, bullConnection]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const metrics = new Metrics();
+  // Both roles produce jobs (a bot handler creates an order, a worker expires one), so the queues
+  // exist in both. Producers use the fail-fast connection: with Redis down, a handler's queue.add
+  // errors (logged by fanOut) instead of hanging the update; workers use bullConnection.
+  const queues = createQueues(redis, config.queuePrefix);
+  const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger });
   const deps: AppDeps = {
     config,
     logger,
     db: dbHandle.db,
     redis,
     i18n: createI18n(config.defaultLocale),
-    services: createServices(dbHandle.db, config, now),
+    services: createServices(dbHandle.db, config, now, hooks, dbHandle.relaxed),
     metrics,
     now,
   };
@@ -109,13 +118,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const runsWorker = config.role === 'worker' || config.role === 'all';
   let bot: Bot | null = null;
   let workers: Workers | null = null;
-  let queues: Queues | null = null;
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
   /** Handles a webhook update; false when it failed and Telegram should deliver it again. */
-  const handle = async (update: Update): Promise<boolean> => {
+  const handle = async (update: Update, sink?: WebhookReplySink): Promise<boolean> => {
     inFlight++;
+    if (sink) webhookReplySinks.set(update, sink);
     try {
       await bot!.handleUpdate(update);
       return !failedUpdates.has(update);
@@ -126,9 +135,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   };
 
   if (runsWorker) {
-    queues = createQueues(bullConnection, config.queuePrefix);
     await scheduleMaintenance(queues, config.timeZone);
-    workers = createWorkers(deps, bullConnection);
+    workers = createWorkers(deps, bullConnection, queues, opts.workers);
   }
 
   if (runsBot) {
@@ -189,7 +197,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       }
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
       await workers?.close();
-      await queues?.close();
+      await queues.close();
       redis.disconnect();
       await bullConnection.quit().catch(() => undefined);
       await dbHandle.close();

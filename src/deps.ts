@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type postgres from 'postgres';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { BookingService } from './domain/bookings/service.js';
@@ -9,6 +10,7 @@ import { OrderService } from './domain/orders/service.js';
 import { PaymentService } from './domain/payments/service.js';
 import { StaffService } from './domain/staff/service.js';
 import { FulfilmentService } from './domain/fulfilment/service.js';
+import { FeedbackService } from './domain/feedback/service.js';
 import { noEvents, type DomainEvents } from './domain/events.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
@@ -23,6 +25,7 @@ export interface Services {
   conversation: ConversationRepository;
   staff: StaffService;
   fulfilment: FulfilmentService;
+  feedback: FeedbackService;
 }
 
 /** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
@@ -37,7 +40,13 @@ export interface AppDeps {
   now: () => Date;
 }
 
-export function createServices(db: Db, config: Config, now: () => Date = () => new Date(), hooks: DomainEvents = noEvents): Services {
+export function createServices(
+  db: Db,
+  config: Config,
+  now: () => Date = () => new Date(),
+  hooks: DomainEvents = noEvents,
+  relaxed?: postgres.Sql,
+): Services {
   const orders = new OrderService(db, hooks);
   return {
     catalog: new CatalogService(db),
@@ -45,8 +54,9 @@ export function createServices(db: Db, config: Config, now: () => Date = () => n
     orders,
     payments: new PaymentService(db, orders),
     bookings: new BookingService(db, config.timeZone, now, orders, hooks),
-    conversation: new ConversationRepository(db),
+    conversation: new ConversationRepository(db, relaxed),
     staff: new StaffService(db),
     fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
+    feedback: new FeedbackService(db),
   };
 }

@@ -1,12 +1,13 @@
 /**
- * CPU time spent per phase: this process (load generator + stand-in + app, or the baseline bot),
- * the Postgres backends serving the benchmark's database, and the Redis server (shared with
- * whatever else uses it, so an upper bound). CPU time per update is much less sensitive to other
- * load on the machine than updates/s.
+ * CPU time spent per phase: the bot's process (the app, or the baseline bot; a child process, see
+ * ipc.ts), this process (load generator + stand-in: the harness), the Postgres backends serving
+ * the benchmark's database, and the Redis server (shared with whatever else uses it, so an upper
+ * bound). CPU time per update is much less sensitive to other load on the machine than updates/s.
  */
 import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
+import type { BenchChild, ChildStats, StatsRequest } from './ipc.js';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -21,9 +22,14 @@ function procCpuMs(pid: number): number {
 }
 
 export interface CpuSample {
-  processMs: number;
+  /** The bot's process (the child). */
+  botMs: number;
+  /** This process: load generator and stand-in. */
+  harnessMs: number;
   postgresMs: number;
   redisMs: number;
+  /** What the child reported with its CPU time. */
+  child: ChildStats;
 }
 
 export class CpuMeter {
@@ -33,6 +39,7 @@ export class CpuMeter {
   private readonly backends = new Map<number, number>();
 
   constructor(
+    private readonly bot: BenchChild,
     adminUrl: string | null,
     private readonly database: string | null,
     redisUrl: string | null,
@@ -60,13 +67,22 @@ export class CpuMeter {
     return (value('used_cpu_sys') + value('used_cpu_user')) * 1000;
   }
 
-  async sample(): Promise<CpuSample> {
+  /** `req` goes to the child with the request for its CPU time (e.g. reset its event-loop histogram). */
+  async sample(req: StatsRequest = {}): Promise<CpuSample> {
+    const [child, postgresMs, redisMs] = await Promise.all([this.bot.stats(req), this.postgresMs(), this.redisMs()]);
     const usage = process.cpuUsage();
-    return { processMs: (usage.user + usage.system) / 1000, postgresMs: await this.postgresMs(), redisMs: await this.redisMs() };
+    return { botMs: child.cpuMs, harnessMs: (usage.user + usage.system) / 1000, postgresMs, redisMs, child };
   }
 
+  /** CPU time from `a` to `b`; `child` is b's (its counters since `a` when `a` reset them). */
   static diff(a: CpuSample, b: CpuSample): CpuSample {
-    return { processMs: b.processMs - a.processMs, postgresMs: b.postgresMs - a.postgresMs, redisMs: b.redisMs - a.redisMs };
+    return {
+      botMs: b.botMs - a.botMs,
+      harnessMs: b.harnessMs - a.harnessMs,
+      postgresMs: b.postgresMs - a.postgresMs,
+      redisMs: b.redisMs - a.redisMs,
+      child: { ...b.child, cpuMs: b.child.cpuMs - a.child.cpuMs, updatesHandled: b.child.updatesHandled - a.child.updatesHandled },
+    };
   }
 
   async close(): Promise<void> {

@@ -1,26 +1,23 @@
 /**
  * What every benchmark needs: a database of its own (migrated and seeded, dropped at the end),
- * the Bot API stand-in, and the real app in webhook mode in this process, as
- * test/support/harness.ts starts it for the end-to-end tests.
+ * the Bot API stand-in in this process, and the real app in webhook mode in a child process of its
+ * own (app-process.ts), as in production where Telegram is elsewhere: the load generator's and
+ * the stand-in's work is not charged to the app.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import postgres from 'postgres';
-import { Redis } from 'ioredis';
-import { startApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { seed } from '../../src/db/seed.js';
-import { createLogger } from '../../src/logger.js';
-import { webhookPath } from '../../src/server/http.js';
 import { BotApiStandIn } from '../../test/support/bot-api-stand-in.js';
+import { ADMIN_URL, admin, deleteRedisPrefix, dropBenchDatabase, REDIS_URL } from './cleanup.js';
+import { BenchChild } from './ipc.js';
+
+export { ADMIN_URL, deleteRedisPrefix, REDIS_URL };
 
 export const BENCH_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const BENCH_PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
 export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
-export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const machine = () => ({
   cores: os.availableParallelism(),
@@ -38,15 +35,6 @@ const urlFor = (database: string): string => {
   return url.toString();
 };
 
-async function admin<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 export interface BenchDb {
   name: string;
   url: string;
@@ -58,7 +46,7 @@ export async function createBenchDb(timeZone = 'Asia/Shanghai'): Promise<BenchDb
   const name = `tjd_bench_${randomBytes(5).toString('hex')}`;
   await admin((sql) => sql.unsafe(`create database ${name}`));
   const url = urlFor(name);
-  const drop = () => admin((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)).then(() => undefined);
+  const drop = () => dropBenchDatabase(name);
   try {
     await runMigrations(url);
     const handle = createDb(url, { max: 1 });
@@ -74,56 +62,92 @@ export async function createBenchDb(timeZone = 'Asia/Shanghai'): Promise<BenchDb
   return { name, url, drop };
 }
 
-/** Deletes every Redis key under `prefix:` (SCAN, not KEYS: the server may be shared). */
-export async function deleteRedisPrefix(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+/**
+ * Undo-everything callbacks of what is running (children, databases, Redis keys), for a second
+ * Ctrl-C: `cleanUpNow()` runs them all at once instead of waiting for the current phase.
+ */
+const emergencies = new Set<() => Promise<void>>();
+
+/** Kills the children and removes the databases and Redis keys of everything still running. */
+export async function cleanUpNow(): Promise<void> {
+  await Promise.allSettled([...emergencies].map((fn) => fn()));
+}
+
+/**
+ * The app's environment, and nothing else of the app's configuration from this process's
+ * environment (these are the variables src/config.ts reads).
+ */
+const APP_CONFIG_KEYS = [
+  'BOT_TOKEN',
+  'TELEGRAM_API_ROOT',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'APP_ROLE',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+  'PORT',
+  'PAYMENT_PROVIDER_TOKEN',
+  'SUPPORT_CHAT_ID',
+  'ADMIN_IDS',
+  'TZ_BUSINESS',
+  'DEFAULT_LOCALE',
+  'LOG_LEVEL',
+  'HANDLER_TIMEOUT_MS',
+  'QUEUE_PREFIX',
+  'SEED_ON_START',
+];
+
+function childEnv(vars: Record<string, string>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of APP_CONFIG_KEYS) delete env[key];
+  return { ...env, ...vars };
 }
 
 export interface BenchApp {
   api: BotApiStandIn;
-  app: App;
+  /** The app's process. */
+  child: BenchChild;
   db: BenchDb;
   prefix: string;
   /** Where Telegram would POST updates (the app's own port and webhook path). */
   webhookUrl: string;
   /** Headers Telegram sends with each webhook call. */
   webhookHeaders: Record<string, string>;
+  /** Stops the app's process, the stand-in, drops the database and the Redis keys (once). */
   stop(): Promise<void>;
 }
 
 /**
- * The stand-in, a fresh database and the real app (APP_ROLE=bot, webhook mode, silent logs, a queue
- * prefix of its own). `stop()` undoes all of it, whatever failed half-way.
+ * The stand-in, a fresh database and the real app in a child process (APP_ROLE=bot, webhook mode,
+ * silent logs, a queue prefix of its own). `stop()` undoes all of it, whatever failed half-way.
  */
 export async function startBenchApp(
   opts: {
     env?: Record<string, string>;
     /** `alter database … set` parameters for the app's connections (what-if experiments only). */
     dbSettings?: Record<string, string>;
+    /** Record the app's SQL and Redis events for `--trace` (trace.ts). */
+    trace?: boolean;
   } = {},
 ): Promise<BenchApp> {
   const api = await new BotApiStandIn({ token: BENCH_TOKEN }).start();
   const prefix = `bench${randomBytes(4).toString('hex')}`;
   let db: BenchDb | undefined;
-  let app: App | undefined;
-  const stop = async () => {
-    await app?.stop().catch((err: unknown) => console.error('app stop failed:', err));
-    await api.stop();
-    await db?.drop().catch((err: unknown) => console.error(`could not drop database ${db?.name}:`, err));
-    await deleteRedisPrefix(prefix).catch((err: unknown) => console.error('could not delete Redis keys:', err));
+  let child: BenchChild | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await child?.stop().catch((err: unknown) => console.error('app stop failed:', err));
+      await api.stop();
+      await db?.drop().catch((err: unknown) => console.error(`could not drop database ${db?.name}:`, err));
+      await deleteRedisPrefix(prefix).catch((err: unknown) => console.error('could not delete Redis keys:', err));
+      emergencies.delete(emergency);
+    })());
+  const emergency = async () => {
+    child?.kill();
+    await stop();
   };
+  emergencies.add(emergency);
   try {
     db = await createBenchDb();
     for (const [name, value] of Object.entries(opts.dbSettings ?? {})) {
@@ -131,35 +155,80 @@ export async function startBenchApp(
       const database = db.name;
       await admin((sql) => sql.unsafe(`alter database ${database} set ${name} = '${value}'`));
     }
-    const config = loadConfig({
-      BOT_TOKEN: BENCH_TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      PORT: '0',
-      APP_ROLE: 'bot',
-      PAYMENT_PROVIDER_TOKEN: BENCH_PROVIDER_TOKEN,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-      // The app registers WEBHOOK_URL + path; the stand-in is pointed at the port actually bound below.
-      WEBHOOK_URL: 'http://127.0.0.1:1',
-      WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-      ...opts.env,
-    });
-    const logger = createLogger(config.logLevel, [config.botToken]);
-    app = await startApp(config, { logger });
-    const path = webhookPath(BENCH_WEBHOOK_SECRET);
-    const webhookUrl = `http://127.0.0.1:${app.port}${path}`;
+    const started = await BenchChild.start(
+      'app',
+      new URL('./app-process.ts', import.meta.url),
+      childEnv({
+        BOT_TOKEN: BENCH_TOKEN,
+        TELEGRAM_API_ROOT: api.apiRoot,
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        PORT: '0',
+        APP_ROLE: 'bot',
+        PAYMENT_PROVIDER_TOKEN: BENCH_PROVIDER_TOKEN,
+        QUEUE_PREFIX: prefix,
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        // The app registers WEBHOOK_URL + path; the stand-in is pointed at the port actually bound below.
+        WEBHOOK_URL: 'http://127.0.0.1:1',
+        WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+        ...(opts.trace ? { BENCH_TRACE: '1' } : {}),
+        // Should this process die without cleaning up (killed), the app's process does it.
+        BENCH_CLEANUP_DATABASE: db.name,
+        ...opts.env,
+      }),
+    );
+    child = started.child;
+    const path = started.ready.info?.webhookPath;
+    if (!path) throw new Error('the app runs no webhook');
+    const webhookUrl = `http://127.0.0.1:${started.ready.port}${path}`;
     if (api.webhook) api.webhook.url = webhookUrl;
     return {
       api,
-      app,
+      child,
       db,
       prefix,
       webhookUrl,
       webhookHeaders: { 'x-telegram-bot-api-secret-token': BENCH_WEBHOOK_SECRET },
       stop,
     };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface Baseline {
+  api: BotApiStandIn;
+  /** The bare bot's process. */
+  child: BenchChild;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The stand-in and a bare telegraf bot in a child process (baseline-process.ts). */
+export async function startBaseline(): Promise<Baseline> {
+  const api = await new BotApiStandIn({ token: BENCH_TOKEN }).start();
+  let child: BenchChild | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await child?.stop().catch((err: unknown) => console.error('baseline stop failed:', err));
+      await api.stop();
+      emergencies.delete(emergency);
+    })());
+  const emergency = async () => {
+    child?.kill();
+    await stop();
+  };
+  emergencies.add(emergency);
+  try {
+    const started = await BenchChild.start(
+      'baseline',
+      new URL('./baseline-process.ts', import.meta.url),
+      childEnv({ BOT_TOKEN: BENCH_TOKEN, TELEGRAM_API_ROOT: api.apiRoot, WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET }),
+    );
+    child = started.child;
+    return { api, child, url: `http://127.0.0.1:${started.ready.port}${started.ready.info?.webhookPath ?? '/'}`, stop };
   } catch (err) {
     await stop();
     throw err;

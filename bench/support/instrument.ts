@@ -10,13 +10,37 @@ export interface QueryCounter {
   detach(): void;
 }
 
+/** A postgres.js pool's options: `debug` is read on every query, so setting it on a live pool works. */
+export type PoolOptions = { debug?: unknown };
+
+const optionsOf = (value: unknown): PoolOptions | null => {
+  if (typeof value !== 'function') return null;
+  const options = (value as { options?: unknown }).options;
+  return options && typeof options === 'object' && 'debug' in options ? (options as PoolOptions) : null;
+};
+
 /**
- * Counts every statement the app's pool sends (postgres.js reads `options.debug` per query, so
- * setting it on the live pool works; transactions share the pool's connections).
+ * The app's postgres.js pools: the Drizzle pool (`deps.db.$client`) and any other pool a service
+ * holds directly (e.g. the conversation repository's relaxed pool, see DbHandle.relaxed), found
+ * among the services' own fields.
  */
+export function appPools(app: App): PoolOptions[] {
+  const found = new Set<PoolOptions>();
+  const main = optionsOf((app.deps.db as unknown as { $client?: unknown }).$client);
+  if (main) found.add(main);
+  for (const service of Object.values(app.deps.services as unknown as Record<string, unknown>)) {
+    if (!service || typeof service !== 'object') continue;
+    for (const field of Object.values(service)) {
+      const options = optionsOf(field);
+      if (options) found.add(options);
+    }
+  }
+  return [...found];
+}
+
+/** Counts every statement the app's pools send (transactions share the pools' connections). */
 export function countQueries(app: App): QueryCounter {
-  const client = (app.deps.db as unknown as { $client?: { options?: { debug?: unknown } } }).$client;
-  const options = client?.options;
+  const pools = appPools(app);
   const counter: QueryCounter = {
     total: 0,
     byText: new Map(),
@@ -31,13 +55,14 @@ export function countQueries(app: App): QueryCounter {
         .map(([text, count]) => ({ count, text: text.replace(/\s+/g, ' ').slice(0, 160) }));
     },
     detach() {
-      if (options) options.debug = false;
+      for (const options of pools) options.debug = false;
     },
   };
-  if (!options) return counter;
-  options.debug = (_connection: number, query: string) => {
-    counter.total++;
-    counter.byText.set(query, (counter.byText.get(query) ?? 0) + 1);
-  };
+  for (const options of pools) {
+    options.debug = (_connection: number, query: string) => {
+      counter.total++;
+      counter.byText.set(query, (counter.byText.get(query) ?? 0) + 1);
+    };
+  }
   return counter;
 }

@@ -37,7 +37,7 @@ export const round = (value: number, digits = 1): number => {
 
 export const fmtMs = (ms: number): string => `${ms.toFixed(1)} ms`;
 
-/** Event-loop delay of this process while a phase runs (the app, the stand-in and the clients share it). */
+/** Event-loop delay of this process while a phase runs (the load generator and the stand-in; the bot's own is reported by its process). */
 export async function withLoopDelay<T>(fn: () => Promise<T>): Promise<{ result: T; loopP99Ms: number; loopMaxMs: number }> {
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const h = monitorEventLoopDelay({ resolution: 5 });

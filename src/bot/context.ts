@@ -5,6 +5,9 @@ import type { ChatState } from '../domain/conversation/repository.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import type { Logger } from '../logger.js';
+import { webhookReplySinks } from './webhook-reply.js';
+
+const updateLoggers = new WeakMap<object, Logger>();
 
 /**
  * telegraf's Context plus what the middlewares attach: dependencies, a per-update logger, the
@@ -12,7 +15,15 @@ import type { Logger } from '../logger.js';
  */
 export class BotContext extends Context {
   deps!: AppDeps;
-  log!: Logger;
+  /** A logger bound to this update, made on first use (most updates log nothing). */
+  get log(): Logger {
+    let log = updateLoggers.get(this);
+    if (!log) {
+      log = this.deps.logger.child({ updateId: this.update.update_id, chatId: this.chat?.id, from: this.from?.id });
+      updateLoggers.set(this, log);
+    }
+    return log;
+  }
   customer: Customer | null = null;
   locale: Locale = 'zh-CN';
   t!: TFunction;
@@ -34,10 +45,18 @@ export class BotContext extends Context {
     this.sessionDirty = true;
   }
 
-  /** Answers the callback query once; the boundary answers any still unanswered. */
+  /**
+   * Answers the callback query once; the boundary answers any still unanswered. In webhook mode
+   * the answer rides in the webhook's HTTP response (see webhook-reply.ts), unless handling failed.
+   */
   async toast(text?: string, alert = false): Promise<void> {
     if (!this.callbackQuery || this.callbackAnswered) return;
     this.callbackAnswered = true;
+    const sink = webhookReplySinks.get(this.update);
+    if (sink?.open && !this.failed) {
+      sink.reply = { method: 'answerCallbackQuery', callback_query_id: this.callbackQuery.id, ...(text ? { text } : {}), ...(alert ? { show_alert: true } : {}) };
+      return;
+    }
     await this.answerCbQuery(text, alert ? { show_alert: true } : undefined).catch(() => undefined);
   }
 

@@ -42,5 +42,15 @@ export function createFmt(locale: Locale, t: TFunction, timeZone: string): Fmt {
   };
 }
 
-export const fmtOf = (ctx: { locale: Locale; t: TFunction; deps: { config: { timeZone: string } } }): Fmt =>
-  createFmt(ctx.locale, ctx.t, ctx.deps.config.timeZone);
+const fmtCache = new Map<string, Fmt>();
+
+/** The Fmt of the update's language; built once per language and zone (Intl formatters are costly). */
+export const fmtOf = (ctx: { locale: Locale; t: TFunction; deps: { config: { timeZone: string } } }): Fmt => {
+  const key = `${ctx.locale}|${ctx.deps.config.timeZone}`;
+  let f = fmtCache.get(key);
+  if (!f || f.t !== ctx.t) {
+    f = createFmt(ctx.locale, ctx.t, ctx.deps.config.timeZone);
+    fmtCache.set(key, f);
+  }
+  return f;
+};

@@ -13,14 +13,14 @@ import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { ChatLock } from './middlewares/chat-lock.js';
 import { retryShortRateLimits } from './telegram-retry.js';
-import { boundary, chatMemberTracker, customerAndState, dedupe, reportError, serialize } from './middlewares/index.js';
+import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
 
 export type Bot = Telegraf<BotContext>;
 
 /**
  * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
- * Order matters: the boundary wraps everything, duplicates are dropped before taking the chat's
- * lock, and the catch-all comes last.
+ * Order matters: the boundary wraps everything; the chat's lock is taken before the update is
+ * claimed and its state read (so the state is the latest); the catch-all comes last.
  */
 export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
   const bot = new Telegraf<BotContext>(deps.config.botToken, {
@@ -43,10 +43,9 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     }
   });
   bot.use(boundary);
-  bot.use(dedupe);
   bot.use(serialize(lock));
+  bot.use(beginUpdate);
   bot.use(chatMemberTracker);
-  bot.use(customerAndState);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
   bot.use(startFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature, checkinFeature);
   bot.use(unhandledFeature);

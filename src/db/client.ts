@@ -2,7 +2,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** A database handle or an open transaction: repositories accept either. */
 export type DbOrTx = Db | Tx;
@@ -10,16 +10,32 @@ export type DbOrTx = Db | Tx;
 export interface DbHandle {
   db: Db;
   sql: postgres.Sql;
+  /**
+   * A small second pool whose commits do not wait for the WAL flush (synchronous_commit off),
+   * for per-update bookkeeping (conversation state, seen update ids, last activity): losing the
+   * last fraction of a second of those in a Postgres crash is harmless, waiting ~5 ms on every
+   * update is not. Orders, payments and bookings always go through `db`.
+   */
+  relaxed: postgres.Sql;
   close(): Promise<void>;
 }
 
-/** Opens a pool; nothing connects until the first query. */
+/** Opens the pools; nothing connects until the first query. */
 export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
-  const sql = postgres(url, {
-    max: opts.max ?? 10,
+  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5 });
+  const relaxed = postgres(url, {
+    max: Math.max(2, Math.ceil((opts.max ?? 10) / 2)),
     onnotice: () => {},
     connect_timeout: 5,
+    connection: { synchronous_commit: 'off' },
   });
   const db = drizzle(sql, { schema });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  return {
+    db,
+    sql,
+    relaxed,
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), relaxed.end({ timeout: 5 })]);
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppDeps } from '../deps.js';
+import type { Queues } from './queues.js';
 import { createMaintenanceWorker } from './workers/maintenance.worker.js';
+import { createRemindersWorker, type RemindersWorkerOptions } from './workers/reminders.worker.js';
 
 export interface Workers {
   all: Worker[];
@@ -12,8 +14,8 @@ export interface Workers {
  * Starts every BullMQ worker. Workers need a connection with maxRetriesPerRequest: null
  * (BullMQ's requirement for blocking commands); `connection` must be such a client.
  */
-export function createWorkers(deps: AppDeps, connection: Redis): Workers {
-  const all: Worker[] = [createMaintenanceWorker(deps, connection)];
+export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions } = {}): Workers {
+  const all: Worker[] = [createMaintenanceWorker(deps, connection), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
   for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
   return {
     all,

@@ -1,11 +1,20 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import type { Reminder } from '../domain/reminders/types.js';
 
 /** Queue names, their payloads, and job-id builders live here so producers and workers agree. */
 export const queueNames = {
   maintenance: 'maintenance',
+  reminders: 'reminders',
 } as const;
 
 export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates'; days: number };
+
+/**
+ * A customer message due at `dueAt` (epoch ms of the app clock, quiet hours applied): the
+ * reminders of src/domain/reminders/rules.ts and the notices of state changes. The job id is the
+ * reminder's id (rules.ts reminderId); the payload names rows, the worker reads them when it fires.
+ */
+export type ReminderJob = Reminder & { dueAt: number };
 
 /** Bounded history, so Redis does not grow without end (DESIGN.md §4.9). */
 export const defaultJobOptions: DefaultJobOptions = {
@@ -15,17 +24,31 @@ export const defaultJobOptions: DefaultJobOptions = {
   backoff: { type: 'exponential', delay: 1000 },
 };
 
+/**
+ * Customer messages: more attempts than upkeep, as a Telegram outage of a minute or two must not
+ * lose a delivery reminder; failures are kept longer for a look at what went wrong.
+ */
+export const reminderJobOptions: DefaultJobOptions = {
+  removeOnComplete: { count: 5000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 14 * 24 * 3600 },
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 2000 },
+};
+
 export interface Queues {
   maintenance: Queue<MaintenanceJob>;
+  reminders: Queue<ReminderJob>;
   close(): Promise<void>;
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const maintenance = new Queue<MaintenanceJob>(queueNames.maintenance, { connection, prefix, defaultJobOptions });
+  const reminders = new Queue<ReminderJob>(queueNames.reminders, { connection, prefix, defaultJobOptions: reminderJobOptions });
   return {
     maintenance,
+    reminders,
     close: async () => {
-      await maintenance.close();
+      await Promise.all([maintenance.close(), reminders.close()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Update } from 'telegraf/types';
+import type { WebhookReplySink } from '../bot/webhook-reply.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from './metrics.js';
 
@@ -19,7 +20,7 @@ export interface HttpServerOptions {
     path: string;
     secret: string;
     /** Resolves false when handling failed (answered 500, so Telegram retries). */
-    handle(update: Update): Promise<boolean>;
+    handle(update: Update, sink: WebhookReplySink): Promise<boolean>;
     timeoutMs: number;
   };
 }
@@ -85,7 +86,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         }
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), hook.timeoutMs)));
-        const outcome = await Promise.race([hook.handle(update).then((ok) => (ok ? ('done' as const) : ('failed' as const))), timedOut]);
+        const sink: WebhookReplySink = { open: true };
+        const outcome = await Promise.race([hook.handle(update, sink).then((ok) => (ok ? ('done' as const) : ('failed' as const))), timedOut]);
+        sink.open = false;
         clearTimeout(timer);
         if (outcome === 'timeout') logger.warn({ updateId: update.update_id }, 'handler still running at webhook timeout');
         if (outcome === 'failed') {
@@ -93,7 +96,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
           return void res.writeHead(500).end();
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{}');
+        res.end(sink.reply ? JSON.stringify(sink.reply) : '{}');
         return;
       }
       res.writeHead(404).end();

@@ -10,7 +10,7 @@ import { webhookPath } from '../../src/server/http.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { stickerUpdate, textUpdate, userFor, withId } from '../support/updates.js';
+import { stickerUpdate, textUpdate, userFor, withId, callbackUpdate } from '../support/updates.js';
 
 const ALLOWED = ['message', 'callback_query', 'pre_checkout_query'];
 
@@ -50,7 +50,7 @@ describe('webhook mode', () => {
     expect(h.api.callsTo('getUpdates')).toHaveLength(0);
   });
 
-  it('plays the start of the journey through the webhook; webhook replies are off (the body carries no method)', async () => {
+  it('plays the start of the journey through the webhook; only answerCallbackQuery rides in the webhook answer', async () => {
     const c = new TestChat(h, 720_001, { languageCode: 'en' });
     await c.text('/start');
     expect(c.lastText()).toContain('Welcome to the Tesla official flagship store');
@@ -67,9 +67,19 @@ describe('webhook mode', () => {
     expect(state!.step).toBe('config.wheels');
     expect(state!.data.cfg).toMatchObject({ modelId: 'model-3', trimId: 'm3-lr', paintId: 'm3-paint-grey' });
 
-    const res = await h.api.deliverWebhook(textUpdate(c.user, '/help'));
+    const res = await h.api.deliverWebhook(withId(textUpdate(c.user, '/help')));
     expect(res.status).toBe(200);
     expect(res.body).not.toMatch(/"method"/);
+
+    // A button press is answered in the webhook's HTTP answer: one request fewer per press.
+    const press = withId(callbackUpdate(c.user, 'zzz-unknown', { messageId: c.screen()!.messageId }));
+    const pressed = await h.api.deliverWebhook(press);
+    expect(JSON.parse(pressed.body)).toMatchObject({
+      method: 'answerCallbackQuery',
+      callback_query_id: press.callback_query.id,
+      show_alert: true,
+    });
+    expect(h.api.callsTo('answerCallbackQuery').filter((k) => k.params.callback_query_id === press.callback_query.id)).toHaveLength(1);
   });
 
   it.each([

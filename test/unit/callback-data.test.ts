@@ -32,6 +32,7 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   opsAllocate: { orderId: 42 },
   opsReady: { orderId: 42 },
   opsDelivered: { orderId: 42 },
+  opsDeliveredConfirm: { orderId: 2147483647 },
   opsInstalled: { installationId: 7 },
   city: { city: 'shanghai' },
   pay: { orderId: 42 },

@@ -126,6 +126,8 @@ export const cb = {
   opsAllocate: codec('oa', { orderId: int }),
   opsReady: codec('or', { orderId: int }),
   opsDelivered: codec('ox', { orderId: int }),
+  /** "Mark delivered" asks first; this is the "yes" (a double press of the first button cannot deliver). */
+  opsDeliveredConfirm: codec('oxy', { orderId: int }),
   opsInstalled: codec('oi', { installationId: int }),
 } as const;
 

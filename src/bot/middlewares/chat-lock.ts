@@ -45,7 +45,9 @@ export class ChatLock {
     try {
       return await fn();
     } finally {
-      await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      // Not awaited: commands on one connection run in order, so this process's next SET for the
+      // chat comes after it, and other processes poll; the update need not wait for the reply.
+      this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
   }
 }

@@ -1,6 +1,5 @@
 import type { MiddlewareFn } from 'telegraf';
-import { emptyState } from '../../domain/conversation/repository.js';
-import { localeFromTelegram, type Locale } from '../../domain/customers/service.js';
+import type { Locale } from '../../domain/customers/service.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
@@ -15,7 +14,6 @@ export const failedUpdates = new WeakSet<object>();
  * apology. A 403 means the customer blocked the bot: they are marked, nothing is retried.
  */
 export const boundary: MiddlewareFn<BotContext> = async (ctx, next) => {
-  ctx.log = ctx.deps.logger.child({ updateId: ctx.update.update_id, chatId: ctx.chat?.id, from: ctx.from?.id });
   ctx.t = ctx.deps.i18n.t(ctx.deps.config.defaultLocale);
   ctx.locale = ctx.deps.config.defaultLocale;
   try {
@@ -50,25 +48,6 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
   }
 }
 
-/** Telegram delivers at least once: an update_id already handled is dropped here. */
-export const dedupe: MiddlewareFn<BotContext> = async (ctx, next) => {
-  const { conversation } = ctx.deps.services;
-  if (!(await conversation.claimUpdate(ctx.update.update_id))) {
-    ctx.log.debug('repeated update ignored');
-    ctx.callbackAnswered = true; // the first delivery answered it
-    return;
-  }
-  try {
-    await next();
-  } catch (err) {
-    // Not handled after all: give the id back, so a redelivery (the webhook answers 500 for a
-    // failed update, and Telegram retries) is processed instead of being dropped as a repeat.
-    await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);
-    ctx.failed = true;
-    throw err;
-  }
-};
-
 /** One update per chat at a time, in this process and across processes. */
 export const serialize =
   (lock: ChatLock): MiddlewareFn<BotContext> =>
@@ -79,25 +58,39 @@ export const serialize =
   };
 
 /**
- * Loads (or creates) the customer for private chats and payment queries, fixes `t` to their
- * language, loads the chat's conversation state, and saves it after the handlers if it changed.
+ * Under the chat's lock, in one round trip: drops an update_id seen before (Telegram delivers at
+ * least once), and for private chats and payment queries loads the customer (created on first
+ * contact) and the chat's conversation state; `t` is fixed to the customer's language. After the
+ * handlers the state is saved if it changed. If handling fails the update id is given back, so a
+ * redelivery (the webhook answers 500 for it) is handled rather than dropped as a repeat.
  */
-export const customerAndState: MiddlewareFn<BotContext> = async (ctx, next) => {
-  const from = ctx.from;
-  const isPrivate = ctx.chat?.type === 'private' || (!ctx.chat && (ctx.preCheckoutQuery || ctx.shippingQuery));
-  if (!from || from.is_bot || !isPrivate) {
-    ctx.session = emptyState();
-    return next();
-  }
+export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const { customers, conversation } = ctx.deps.services;
-  const chatId = ctx.chat?.id ?? from.id;
-  const [customer, state] = await Promise.all([customers.touch(from), conversation.load(chatId)]);
-  ctx.customer = customer;
-  ctx.locale = customer.language as Locale;
-  ctx.t = ctx.deps.i18n.t(ctx.locale);
-  ctx.session = state;
-  await next();
-  if (ctx.sessionDirty) await conversation.save(chatId, ctx.session);
+  const from = ctx.from;
+  const isPrivate = ctx.chat?.type === 'private' || (!ctx.chat && !!(ctx.preCheckoutQuery || ctx.shippingQuery));
+  const person = from && !from.is_bot && isPrivate ? from : null;
+  const chatId = ctx.chat?.id ?? from?.id ?? 0;
+  const start = await conversation.begin(ctx.update.update_id, person ? { telegramId: person.id, chatId } : null);
+  if (!start.fresh) {
+    ctx.log.debug('repeated update ignored');
+    ctx.callbackAnswered = true; // the first delivery answered it
+    return;
+  }
+  ctx.session = start.state;
+  try {
+    if (person) {
+      const customer = await customers.ensure(person, start.customer, ctx.deps.now());
+      ctx.customer = customer;
+      ctx.locale = customer.language as Locale;
+      ctx.t = ctx.deps.i18n.t(ctx.locale);
+    }
+    await next();
+    if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
+  } catch (err) {
+    await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);
+    ctx.failed = true;
+    throw err;
+  }
 };
 
 /** my_chat_member: a customer who blocks the bot is marked unreachable, and unmarked on return. */
@@ -106,6 +99,5 @@ export const chatMemberTracker: MiddlewareFn<BotContext> = async (ctx, next) => 
   if (!upd || upd.chat.type !== 'private') return next();
   const status = upd.new_chat_member.status;
   await ctx.deps.services.customers.markBlocked(upd.from.id, status === 'kicked');
+  ctx.customer = null; // nothing else to do for this update
 };
-
-export const telegramLocale = (code: string | undefined, fallback: Locale): Locale => localeFromTelegram(code, fallback);

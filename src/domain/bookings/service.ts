@@ -50,20 +50,30 @@ export class BookingService {
     private readonly hooks: DomainEvents = noEvents,
   ) {}
 
+  private centresCache: { at: number; rows: DeliveryCentre[] } | null = null;
+
+  /** Delivery centres change rarely and are read on several steps: cached for a minute. */
+  private async allCentres(): Promise<DeliveryCentre[]> {
+    const now = Date.now();
+    if (!this.centresCache || now - this.centresCache.at > 60_000) {
+      this.centresCache = { at: now, rows: await this.db.select().from(deliveryCentres).orderBy(asc(deliveryCentres.sort)) };
+    }
+    return this.centresCache.rows;
+  }
+
   async cities(): Promise<Array<Pick<DeliveryCentre, 'city' | 'cityName'>>> {
-    const rows = await this.db.select().from(deliveryCentres).orderBy(asc(deliveryCentres.sort));
+    const rows = await this.allCentres();
     const seen = new Map<string, Pick<DeliveryCentre, 'city' | 'cityName'>>();
     for (const r of rows) if (!seen.has(r.city)) seen.set(r.city, { city: r.city, cityName: r.cityName });
     return [...seen.values()];
   }
 
   async centresIn(city: string): Promise<DeliveryCentre[]> {
-    return this.db.select().from(deliveryCentres).where(eq(deliveryCentres.city, city)).orderBy(asc(deliveryCentres.sort));
+    return (await this.allCentres()).filter((c) => c.city === city);
   }
 
   async centre(id: string): Promise<DeliveryCentre | null> {
-    const [row] = await this.db.select().from(deliveryCentres).where(eq(deliveryCentres.id, id));
-    return row ?? null;
+    return (await this.allCentres()).find((c) => c.id === id) ?? null;
   }
 
   /** Days (local to the business zone) in the next two weeks with at least one free slot. */

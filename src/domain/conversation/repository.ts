@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql as dsql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { Db } from '../../db/client.js';
-import { conversationStates, processedUpdates } from '../../db/schema/index.js';
+import type { Customer } from '../../db/schema/index.js';
 
 export interface ChatState {
   step: string;
@@ -11,51 +12,115 @@ export interface ChatState {
 
 export const emptyState = (): ChatState => ({ step: 'menu', data: {}, menuMessageId: null, menuPhoto: null });
 
-/** Conversation state lives in Postgres, so a restart (or another bot process) resumes the step. */
+/** What the bot needs to start handling an update, read in one round trip. */
+export interface UpdateStart {
+  /** False when this update_id was handled before (Telegram delivers at least once). */
+  fresh: boolean;
+  customer: Customer | null;
+  state: ChatState;
+}
+
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+
+/**
+ * Conversation state and seen update ids: per-update bookkeeping on the hot path, so it is plain
+ * prepared SQL on the relaxed pool (see DbHandle.relaxed) rather than built by Drizzle each time.
+ * State lives in Postgres, so a restart (or another bot process) resumes the step.
+ */
 export class ConversationRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: postgres.Sql;
+
+  constructor(
+    private readonly db: Db,
+    relaxed?: postgres.Sql,
+  ) {
+    this.sql = relaxed ?? db.$client;
+  }
+
+  /**
+   * Claims the update id and, for a private chat, reads the customer and the chat's state, all
+   * in one statement. Call it while holding the chat's lock, so the state read is the latest.
+   */
+  async begin(updateId: number, chat: { telegramId: number; chatId: number } | null): Promise<UpdateStart> {
+    const [row] = await this.sql<Array<Record<string, unknown>>>`
+      with claim as (
+        insert into processed_updates (update_id) values (${updateId}) on conflict do nothing returning 1
+      )
+      select exists(select 1 from claim) as fresh,
+        c.id, c.telegram_id, c.first_name, c.last_name, c.username, c.language, c.phone, c.marketing_consent,
+        c.blocked, c.source, c.last_source, c.last_active_at, c.created_at, c.updated_at,
+        s.step, s.data, s.menu_message_id, s.menu_photo
+      from (select 1) one
+      left join customers c on c.telegram_id = ${chat?.telegramId ?? null}::bigint
+      left join conversation_states s on s.chat_id = ${chat?.chatId ?? null}::bigint`;
+    const r = row ?? {};
+    const customer: Customer | null =
+      r.id == null
+        ? null
+        : {
+            id: Number(r.id),
+            telegramId: Number(r.telegram_id),
+            firstName: r.first_name as string,
+            lastName: (r.last_name as string | null) ?? null,
+            username: (r.username as string | null) ?? null,
+            language: r.language as string,
+            phone: (r.phone as string | null) ?? null,
+            marketingConsent: (r.marketing_consent as boolean | null) ?? null,
+            blocked: r.blocked as boolean,
+            source: (r.source as string | null) ?? null,
+            lastSource: (r.last_source as string | null) ?? null,
+            lastActiveAt: toDate(r.last_active_at),
+            createdAt: toDate(r.created_at),
+            updatedAt: toDate(r.updated_at),
+          };
+    const state: ChatState =
+      r.step == null
+        ? emptyState()
+        : {
+            step: r.step as string,
+            data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
+            menuMessageId: r.menu_message_id == null ? null : Number(r.menu_message_id),
+            menuPhoto: (r.menu_photo as string | null) ?? null,
+          };
+    return { fresh: r.fresh === true, customer, state };
+  }
 
   async load(chatId: number): Promise<ChatState> {
-    const [row] = await this.db.select().from(conversationStates).where(eq(conversationStates.chatId, chatId));
+    const [row] = await this.sql<Array<{ step: string; data: unknown; menu_message_id: number | null; menu_photo: string | null }>>`
+      select step, data, menu_message_id, menu_photo from conversation_states where chat_id = ${chatId}`;
     if (!row) return emptyState();
-    return { step: row.step, data: row.data, menuMessageId: row.menuMessageId, menuPhoto: row.menuPhoto };
+    return {
+      step: row.step,
+      data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
+      menuMessageId: row.menu_message_id,
+      menuPhoto: row.menu_photo,
+    };
   }
 
   async save(chatId: number, state: ChatState): Promise<void> {
-    const values = {
-      step: state.step,
-      data: state.data,
-      menuMessageId: state.menuMessageId,
-      menuPhoto: state.menuPhoto,
-    };
-    await this.db
-      .insert(conversationStates)
-      .values({ chatId, ...values })
-      .onConflictDoUpdate({
-        target: conversationStates.chatId,
-        set: { ...values, version: sql`${conversationStates.version} + 1`, updatedAt: sql`now()` },
-      });
+    await this.sql`
+      insert into conversation_states (chat_id, step, data, menu_message_id, menu_photo)
+      values (${chatId}, ${state.step}, ${JSON.stringify(state.data)}::text::jsonb, ${state.menuMessageId}, ${state.menuPhoto})
+      on conflict (chat_id) do update set step = excluded.step, data = excluded.data,
+        menu_message_id = excluded.menu_message_id, menu_photo = excluded.menu_photo,
+        version = conversation_states.version + 1, updated_at = now()`;
   }
 
-  /** True the first time an update_id is seen; Telegram may deliver an update more than once. */
+  /** True the first time an update_id is seen (begin() does the same as part of its read). */
   async claimUpdate(updateId: number): Promise<boolean> {
-    const rows = await this.db
-      .insert(processedUpdates)
-      .values({ updateId })
-      .onConflictDoNothing()
-      .returning({ updateId: processedUpdates.updateId });
+    const rows = await this.sql`insert into processed_updates (update_id) values (${updateId}) on conflict do nothing returning update_id`;
     return rows.length > 0;
   }
 
-  /** Undoes claimUpdate for an update whose handling failed. */
+  /** Undoes the claim of an update whose handling failed, so a redelivery is handled. */
   async releaseUpdate(updateId: number): Promise<void> {
-    await this.db.delete(processedUpdates).where(eq(processedUpdates.updateId, updateId));
+    await this.sql`delete from processed_updates where update_id = ${updateId}`;
   }
 
   /** Forgets update ids older than `days`; Telegram keeps undelivered updates for 24 hours. */
   async pruneProcessed(days = 7): Promise<number> {
     const rows = await this.db.execute(
-      sql`delete from processed_updates where processed_at < now() - make_interval(days => ${days}) returning update_id`,
+      dsql`delete from processed_updates where processed_at < now() - make_interval(days => ${days}) returning update_id`,
     );
     return rows.length;
   }

@@ -58,6 +58,25 @@ export class CustomerService {
     return row!;
   }
 
+  /**
+   * The customer for an update, given what `ConversationRepository.begin` read: created on first
+   * contact; written back only when something changed or activity is more than five minutes old
+   * (a write per update would cost more than everything else the update does).
+   */
+  async ensure(user: TelegramUserFacts, existing: Customer | null, now = new Date()): Promise<Customer> {
+    if (
+      existing &&
+      !existing.blocked &&
+      existing.firstName === user.first_name &&
+      existing.lastName === (user.last_name ?? null) &&
+      existing.username === (user.username ?? null) &&
+      now.getTime() - existing.lastActiveAt.getTime() < 5 * 60_000
+    ) {
+      return existing;
+    }
+    return this.touch(user);
+  }
+
   /** Stores a deep-link source: the first one ever is kept for attribution, the latest beside it. */
   async recordSource(customerId: number, source: string): Promise<void> {
     await this.db

@@ -11,6 +11,8 @@ import { normalizeVin } from './vin.js';
 export interface Worklist {
   /** Deposit paid, no vehicle yet. */
   toAllocate: Order[];
+  /** Vehicle allocated, not yet marked ready for delivery. */
+  toMarkReady: Order[];
   /** Ready for delivery, no delivery slot booked. */
   readyNotBooked: Order[];
   /** Delivery slots today and tomorrow (business time zone). */
@@ -37,10 +39,17 @@ export class FulfilmentService {
   async allocate(orderId: number, vinInput: string, actor: string): Promise<Order> {
     const vin = normalizeVin(vinInput);
     if (!vin) throw new AppError('invalid_vin', `not a VIN: ${vinInput}`);
-    const [taken] = await this.db.select({ id: orders.id }).from(orders).where(eq(orders.vin, vin));
-    if (taken && taken.id !== orderId) throw new AppError('vin_in_use', `VIN ${vin} is on order ${taken.id}`, { orderId: taken.id });
     const week = this.weekStart(addDays(zonedDayStart(this.now(), this.timeZone), 14, this.timeZone));
-    return this.orders.transition(orderId, 'vehicle_allocated', actor, { expectFrom: ['deposit_paid'], set: { vin, expectedDeliveryWeek: week }, note: `VIN ${vin}` });
+    const order = await this.db.transaction(async (tx) => {
+      // Two allocations of one VIN at the same moment (two colleagues, a CSV import) must not both
+      // pass the check below: they queue on a transaction lock keyed by the VIN (3779: ISO 3779).
+      await tx.execute(sql`select pg_advisory_xact_lock(3779, hashtext(${vin}))`);
+      const [taken] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.vin, vin));
+      if (taken && taken.id !== orderId) throw new AppError('vin_in_use', `VIN ${vin} is on order ${taken.id}`, { orderId: taken.id });
+      return this.orders.transition(orderId, 'vehicle_allocated', actor, { tx, expectFrom: ['deposit_paid'], set: { vin, expectedDeliveryWeek: week }, note: `VIN ${vin}` });
+    });
+    await this.orders.announce({ order, from: 'deposit_paid', to: 'vehicle_allocated', actor });
+    return order;
   }
 
   /** vehicle_allocated → ready_for_delivery, and on to delivery_scheduled when a slot is already booked. */
@@ -91,8 +100,9 @@ export class FulfilmentService {
     const today = zonedDayStart(this.now(), this.timeZone);
     const dayAfterTomorrow = addDays(today, 2, this.timeZone);
     const weekAhead = addDays(today, 7, this.timeZone);
-    const [toAllocate, ready, deliveries, installs] = await Promise.all([
+    const [toAllocate, toMarkReady, ready, deliveries, installs] = await Promise.all([
       this.db.select().from(orders).where(eq(orders.state, 'deposit_paid')).orderBy(asc(orders.id)).limit(50),
+      this.db.select().from(orders).where(eq(orders.state, 'vehicle_allocated')).orderBy(asc(orders.id)).limit(50),
       this.db
         .select()
         .from(orders)
@@ -128,7 +138,12 @@ export class FulfilmentService {
         .where(and(eq(installations.state, 'scheduled'), gte(slots.startsAt, today), lt(slots.startsAt, weekAhead)))
         .orderBy(asc(slots.startsAt)),
     ]);
-    return { toAllocate, readyNotBooked: ready, deliveries, installations: installs };
+    return { toAllocate, toMarkReady, readyNotBooked: ready, deliveries, installations: installs };
+  }
+
+  async installation(id: number): Promise<Installation | null> {
+    const [row] = await this.db.select().from(installations).where(eq(installations.id, id));
+    return row ?? null;
   }
 
   /** The open or finished installation of an order, newest first. */

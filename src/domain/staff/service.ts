@@ -1,6 +1,14 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { staff, staffRoles, type StaffMember, type StaffRole } from '../../db/schema/index.js';
+import { customers, staff, staffRoles, type StaffMember, type StaffRole } from '../../db/schema/index.js';
+
+/** One person with a role, and who they are if they have ever talked to the bot. */
+export interface StaffEntry {
+  telegramId: number;
+  roles: StaffRole[];
+  name: string | null;
+  username: string | null;
+}
 
 export const isStaffRole = (value: string): value is StaffRole => (staffRoles as readonly string[]).includes(value);
 
@@ -34,6 +42,23 @@ export class StaffService {
 
   async list(): Promise<StaffMember[]> {
     return this.db.select().from(staff).orderBy(asc(staff.role), asc(staff.telegramId));
+  }
+
+  /** Everyone with a role, one entry per person (an admin sees who "12345" is before removing them). */
+  async directory(): Promise<StaffEntry[]> {
+    const rows = await this.db
+      .select({ telegramId: staff.telegramId, role: staff.role, firstName: customers.firstName, lastName: customers.lastName, username: customers.username })
+      .from(staff)
+      .leftJoin(customers, eq(customers.telegramId, staff.telegramId))
+      .orderBy(asc(staff.telegramId), asc(staff.role));
+    const byId = new Map<number, StaffEntry>();
+    for (const r of rows) {
+      const entry = byId.get(r.telegramId) ?? { telegramId: r.telegramId, roles: [], name: null, username: r.username };
+      entry.roles.push(r.role);
+      if (r.firstName !== null) entry.name = [r.firstName, r.lastName].filter(Boolean).join(' ') || null;
+      byId.set(r.telegramId, entry);
+    }
+    return [...byId.values()];
   }
 
   /** Makes the configured ADMIN_IDS admins (idempotent; removing an id from the config does not demote). */

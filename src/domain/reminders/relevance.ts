@@ -1,0 +1,68 @@
+import { canBookDelivery, type OrderState } from '../orders/transitions.js';
+import type { ReminderContext } from './repository.js';
+import type { NotifiedOrderState, Reminder } from './types.js';
+
+/** Why a reminder that fired is not sent after all. */
+export type SkipReason =
+  | 'gone'
+  | 'blocked'
+  | 'order_paid_or_closed'
+  | 'booking_cancelled'
+  | 'order_moved_on'
+  | 'slot_passed'
+  | 'installation_not_scheduled'
+  | 'not_installed'
+  | 'already_rated'
+  | 'state_changed';
+
+/**
+ * Re-checks a fired reminder against the database as it is now. A job cannot know that the deposit
+ * was paid or the booking cancelled after it was queued (its removal may have failed, or raced
+ * the firing), so the reason is checked here, every time: null means "send it".
+ */
+export function skipReason(r: Reminder, ctx: ReminderContext | null, now: Date): SkipReason | null {
+  if (!ctx) return 'gone';
+  const state = ctx.order.state as OrderState;
+  // The expiry acts on the order even for a customer we cannot reach.
+  if (r.kind === 'expire-order') return state === 'awaiting_deposit' ? null : 'order_paid_or_closed';
+  if (ctx.customer.blocked) return 'blocked';
+  switch (r.kind) {
+    case 'deposit':
+      return state === 'awaiting_deposit' ? null : 'order_paid_or_closed';
+    case 'delivery': {
+      if (!ctx.booking || ctx.booking.state !== 'active') return 'booking_cancelled';
+      if (!canBookDelivery(state)) return 'order_moved_on';
+      return ctx.booking.slot.startsAt.getTime() > now.getTime() ? null : 'slot_passed';
+    }
+    case 'installation': {
+      if (!ctx.booking || ctx.booking.state !== 'active') return 'booking_cancelled';
+      if (ctx.installation?.state !== 'scheduled') return 'installation_not_scheduled';
+      return ctx.booking.slot.startsAt.getTime() > now.getTime() ? null : 'slot_passed';
+    }
+    case 'checkin':
+      if (state !== 'delivered') return 'order_moved_on';
+      return ctx.rated ? 'already_rated' : null;
+    case 'notify-order':
+      return notificationStillTrue(r.state, state) ? null : 'state_changed';
+    case 'notify-installation':
+      return ctx.installation?.state === 'installed' ? null : 'not_installed';
+  }
+}
+
+/**
+ * A notice may be late (quiet hours, retries), so the order may have moved on: news of an
+ * allocation is still worth sending once the car is ready, but not once the order is cancelled.
+ */
+function notificationStillTrue(notified: NotifiedOrderState, state: OrderState): boolean {
+  switch (notified) {
+    case 'vehicle_allocated':
+      return ['vehicle_allocated', 'ready_for_delivery', 'delivery_scheduled'].includes(state);
+    case 'ready_for_delivery':
+      return state === 'ready_for_delivery' || state === 'delivery_scheduled';
+    case 'delivered':
+      return state === 'delivered';
+    case 'expired':
+    case 'refunded':
+      return state === notified;
+  }
+}

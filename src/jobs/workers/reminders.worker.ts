@@ -1,0 +1,136 @@
+import { DelayedError, RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { Telegram } from 'telegraf';
+import { createFmt, type Fmt } from '../../bot/format.js';
+import { reminderScreen } from '../../bot/keyboards/reminders.js';
+import type { AppDeps } from '../../deps.js';
+import type { Locale } from '../../domain/customers/service.js';
+import { isQuiet, quietEnd } from '../../domain/reminders/quiet-hours.js';
+import { skipReason, type SkipReason } from '../../domain/reminders/relevance.js';
+import { ReminderRepository, type ReminderContext } from '../../domain/reminders/repository.js';
+import { ignoresQuietHours } from '../../domain/reminders/rules.js';
+import { AppError } from '../../shared/errors.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { queueNames, type ReminderJob } from '../queues.js';
+
+export type ReminderOutcome = 'sent' | 'expired' | 'unreachable' | `skipped:${SkipReason}`;
+
+/**
+ * Jobs in flight per worker process. Each mostly waits (two short queries, one Bot API call), so
+ * a few dozen keep a burst of reminders due in the same second on time (see bench/reminders.ts).
+ */
+export const REMINDER_CONCURRENCY = 50;
+
+/**
+ * Messages per second across all reminder workers (BullMQ's limiter is kept in Redis, so it is
+ * global). Telegram allows a bot about 30 messages/s in all, and the bot's own replies share that,
+ * so reminders keep under it rather than run into 429s. The limiter is also what makes a 429's
+ * retry_after pause every worker (queue.rateLimit).
+ */
+export const REMINDER_RATE_PER_S = 25;
+
+export interface RemindersWorkerOptions {
+  concurrency?: number;
+  /** Overrides REMINDER_RATE_PER_S (benchmarks against the stand-in, which has no such limit). */
+  perSecond?: number;
+  /** Defaults to a client for config.botToken at config.telegramApiRoot. */
+  telegram?: Telegram;
+}
+
+/**
+ * Sends the customer messages of the `reminders` queue. Each job re-reads the database and does
+ * nothing when its reason is gone (relevance.ts), holds back during quiet hours as they are at
+ * firing time (a job delayed past its time by a stopped worker may come due at night), and marks
+ * a customer who blocked the bot. Jobs that came due while no worker ran fire once it starts:
+ * BullMQ promotes every delayed job whose time has passed.
+ */
+export function createRemindersWorker(
+  deps: AppDeps,
+  connection: ConnectionOptions,
+  queue: Queue<ReminderJob>,
+  opts: RemindersWorkerOptions = {},
+): Worker<ReminderJob, ReminderOutcome> {
+  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  const repo = new ReminderRepository(deps.db);
+  const timeZone = deps.config.timeZone;
+  // Fmt builds Intl formatters, which is slow enough to matter when thousands of reminders fire.
+  const fmts = new Map<Locale, Fmt>();
+  const fmtFor = (locale: Locale): Fmt => {
+    let f = fmts.get(locale);
+    if (!f) fmts.set(locale, (f = createFmt(locale, deps.i18n.t(locale), timeZone)));
+    return f;
+  };
+
+  const send = async (job: Job<ReminderJob>, r: Exclude<ReminderJob, { kind: 'expire-order' }>, ctx: ReminderContext): Promise<ReminderOutcome> => {
+    const locale = ctx.customer.language as Locale;
+    const screen = reminderScreen(fmtFor(locale), r, ctx);
+    try {
+      await telegram.sendMessage(ctx.customer.telegramId, screen.text, {
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: screen.keyboard ?? [] },
+        link_preview_options: { is_disabled: true },
+      });
+    } catch (err) {
+      const failure = classifyTelegramError(err);
+      switch (failure.kind) {
+        case 'blocked':
+        case 'chat_not_found':
+          // Unreachable until they come back (any update of theirs clears the flag): no retry.
+          await deps.services.customers.markBlocked(ctx.customer.telegramId);
+          deps.logger.info({ job: job.id, customer: ctx.customer.id }, 'reminder not delivered: customer unreachable');
+          return 'unreachable';
+        case 'rate_limited':
+          // Telegram's 429 is for the bot as a whole: pause the queue for every worker, and put
+          // this job back without spending one of its attempts.
+          await queue.rateLimit(failure.retryAfterS * 1000);
+          throw new RateLimitError();
+        case 'bad_request':
+          throw new UnrecoverableError(`Bot API refused the message: ${failure.description}`);
+        default:
+          throw err;
+      }
+    }
+    deps.metrics.inc('reminders_sent_total');
+    deps.logger.info({ job: job.id, lateMs: deps.now().getTime() - r.dueAt }, 'reminder sent');
+    return 'sent';
+  };
+
+  const expire = async (orderId: number): Promise<ReminderOutcome> => {
+    try {
+      await deps.services.orders.transition(orderId, 'expired', 'system', { expectFrom: ['awaiting_deposit'], note: 'deposit not paid within 72 hours' });
+      return 'expired';
+    } catch (err) {
+      // Paid in the moment between the check and the locked update: the payment wins.
+      if (err instanceof AppError && err.code === 'order_state_changed') return 'skipped:order_paid_or_closed';
+      throw err;
+    }
+  };
+
+  const worker = new Worker<ReminderJob, ReminderOutcome>(
+    queueNames.reminders,
+    async (job, token) => {
+      const r = job.data;
+      const now = deps.now();
+      if (!ignoresQuietHours(r) && isQuiet(now, timeZone)) {
+        const until = quietEnd(now, timeZone);
+        // BullMQ counts in real milliseconds; the distance is measured on the app clock.
+        await job.moveToDelayed(Date.now() + (until.getTime() - now.getTime()), token);
+        deps.logger.info({ job: job.id, until }, 'reminder held back: quiet hours');
+        throw new DelayedError();
+      }
+      const ctx = await repo.load(r);
+      const skip = skipReason(r, ctx, now);
+      if (skip) {
+        deps.logger.info({ job: job.id, reason: skip }, 'reminder no longer needed');
+        return `skipped:${skip}`;
+      }
+      return r.kind === 'expire-order' ? expire(r.orderId) : send(job, r, ctx!);
+    },
+    {
+      connection,
+      prefix: deps.config.queuePrefix,
+      concurrency: opts.concurrency ?? REMINDER_CONCURRENCY,
+      limiter: { max: opts.perSecond ?? REMINDER_RATE_PER_S, duration: 1000 },
+    },
+  );
+  return worker;
+}

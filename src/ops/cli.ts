@@ -1,0 +1,201 @@
+import type { Fmt } from '../bot/format.js';
+import { orderCardText, plainText, worklistSections } from '../bot/keyboards/ops.js';
+import type { Services } from '../deps.js';
+import type { Locale } from '../domain/customers/service.js';
+import type { TFunction } from '../i18n.js';
+import { explainOpsError } from './errors.js';
+import { importVins } from './import-vins.js';
+import { installationJson, orderJson, orderViewJson, worklistJson } from './json.js';
+import { findOrder, loadOrderView, nextActions } from './orders.js';
+
+/**
+ * `npm run ops -- <command>`: the ops bot's actions for scripts. Human-readable by default (the
+ * same texts as the bot, without HTML), one JSON document on stdout with `--json`.
+ */
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Each command and how many arguments it takes. */
+const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, installed: 1, 'import-vins': 1 } as const;
+export type Command = keyof typeof COMMANDS;
+const isCommand = (c: string): c is Command => Object.hasOwn(COMMANDS, c);
+
+export interface ParsedArgs {
+  json: boolean;
+  lang: Locale;
+  help: boolean;
+  command: Command | null;
+  args: string[];
+  /** A usage error, already in words. */
+  problem: string | null;
+}
+
+/** `--json`, `--lang en|zh-CN` (or `--lang=…`), `-h/--help`, then the command and its arguments. */
+export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): ParsedArgs {
+  const out: ParsedArgs = { json: false, lang: 'en', help: false, command: null, args: [], problem: null };
+  const rest: string[] = [];
+  let badOption: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') out.json = true;
+    else if (a === '-h' || a === '--help') out.help = true;
+    else if (a === '--lang' || a.startsWith('--lang=')) {
+      const value = a === '--lang' ? argv[++i] : a.slice('--lang='.length);
+      if (value === 'en' || value === 'zh-CN') out.lang = value;
+      else badOption ??= `${a} ${value ?? ''}`.trim();
+    } else if (a.startsWith('--')) badOption ??= a;
+    else rest.push(a);
+  }
+  const t = tFor(out.lang);
+  const [command, ...args] = rest;
+  const problem = (text: string) => t('ops.cli.bad_usage', { problem: text });
+  if (badOption) out.problem = problem(t('ops.cli.bad_option', { option: badOption }));
+  else if (!command) return out; // the caller prints the usage
+  else if (!isCommand(command)) out.problem = problem(t('ops.cli.unknown_command', { command }));
+  else if (args.length !== COMMANDS[command]) out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
+  else {
+    out.command = command;
+    out.args = args;
+  }
+  return out;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CliContext {
+  services: Services;
+  f: Fmt;
+  actor: string;
+  json: boolean;
+  io: CliIo;
+  readFile(path: string): Promise<string>;
+}
+
+/** Success: the human line(s), or the JSON document. */
+function done(c: CliContext, human: string[], json: object): number {
+  if (c.json) c.io.out(JSON.stringify(json, null, 2));
+  else for (const line of human) c.io.out(line);
+  return EXIT.ok;
+}
+
+/** A refusal: the reason on stderr, or `{ ok: false, error }` on stdout for scripts. */
+function refused(c: CliContext, code: string, message: string, extra: object = {}): number {
+  if (c.json) c.io.out(JSON.stringify({ ok: false, error: { code, message }, ...extra }, null, 2));
+  else c.io.err(message);
+  return EXIT.failed;
+}
+
+async function list(c: CliContext): Promise<number> {
+  const wl = await c.services.fulfilment.worklist();
+  const lines = [plainText(c.f.t('ops.list.title')), ''];
+  for (const s of worklistSections(c.f, wl)) {
+    lines.push(plainText(s.title));
+    for (const e of s.entries) {
+      const ref = e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
+      lines.push(`  ${e.label}  [${ref}]`);
+    }
+  }
+  return done(c, lines, worklistJson(wl));
+}
+
+async function show(c: CliContext, ref: string): Promise<number> {
+  const order = await findOrder(c.services, ref);
+  if (!order) return refused(c, 'order_not_found', plainText(c.f.t('ops.errors.order_not_found', { ref })));
+  const view = await loadOrderView(c.services, order);
+  const next = nextActions(view).map((a) =>
+    c.f.t(`ops.cli.next.${a.kind}`, { number: order.number, id: a.kind === 'installed' ? a.installationId : '' }),
+  );
+  return done(c, [plainText(orderCardText(c.f, view)), ...(next.length ? ['', ...next] : [])], orderViewJson(view));
+}
+
+/** allocate / ready / delivered on one order. */
+async function orderStep(c: CliContext, command: 'allocate' | 'ready' | 'delivered', ref: string, vin = ''): Promise<number> {
+  const { fulfilment } = c.services;
+  const order = await findOrder(c.services, ref);
+  if (!order) return refused(c, 'order_not_found', plainText(c.f.t('ops.errors.order_not_found', { ref })));
+  try {
+    let message: string;
+    let updated;
+    if (command === 'allocate') {
+      updated = await fulfilment.allocate(order.id, vin, c.actor);
+      message = c.f.t('ops.done.allocated', { number: updated.number, vin: updated.vin });
+    } else if (command === 'ready') {
+      updated = await fulfilment.markReady(order.id, c.actor);
+      message = c.f.t(updated.state === 'delivery_scheduled' ? 'ops.done.ready_scheduled' : 'ops.done.ready', { number: updated.number });
+    } else {
+      updated = await fulfilment.markDelivered(order.id, c.actor);
+      message = c.f.t('ops.done.delivered', { number: updated.number });
+    }
+    return done(c, [plainText(message)], { ok: true, order: orderJson(updated) });
+  } catch (err) {
+    const explained = await explainOpsError(c.services, c.f, err, { orderId: order.id, vin });
+    if (explained === null) throw err;
+    const current = await c.services.orders.byId(order.id);
+    return refused(c, (err as { code: string }).code, plainText(explained), current ? { order: orderJson(current) } : {});
+  }
+}
+
+async function installed(c: CliContext, idArg: string): Promise<number> {
+  const id = /^\d{1,9}$/.test(idArg) ? Number(idArg) : 0;
+  const installation = id > 0 ? await c.services.fulfilment.installation(id) : null;
+  if (!installation) return refused(c, 'installation_not_found', plainText(c.f.t('ops.errors.installation_not_found', { id: idArg })));
+  try {
+    const updated = await c.services.fulfilment.markInstalled(installation.id, c.actor);
+    const order = await c.services.orders.byId(updated.orderId);
+    return done(c, [plainText(c.f.t('ops.done.installed', { number: order?.number ?? '' }))], {
+      ok: true,
+      installation: installationJson(updated),
+      order: order ? orderJson(order) : null,
+    });
+  } catch (err) {
+    const explained = await explainOpsError(c.services, c.f, err, { orderId: installation.orderId, installationId: installation.id });
+    if (explained === null) throw err;
+    return refused(c, (err as { code: string }).code, plainText(explained));
+  }
+}
+
+async function importFile(c: CliContext, file: string): Promise<number> {
+  let text: string;
+  try {
+    text = await c.readFile(file);
+  } catch (err) {
+    return refused(c, 'file_unreadable', c.f.t('ops.cli.file_unreadable', { file, message: (err as Error).message }));
+  }
+  const results = await importVins(c.services, c.f, text, c.actor);
+  if (!results) return refused(c, 'bad_header', c.f.t('ops.cli.import_bad_header', { file }));
+  const failed = results.filter((r) => !r.ok).length;
+  const summary = { ok: failed === 0, succeeded: results.length - failed, failed, results };
+  if (c.json) {
+    c.io.out(JSON.stringify(summary, null, 2));
+  } else {
+    for (const r of results) {
+      if (r.status === 'error') c.io.out(c.f.t('ops.cli.import_error', { line: r.line, error: r.error?.message ?? '' }));
+      else c.io.out(c.f.t(r.status === 'allocated' ? 'ops.cli.import_ok' : 'ops.cli.import_unchanged', { line: r.line, number: r.number, vin: r.vin }));
+    }
+    c.io.out(c.f.t('ops.cli.import_summary', { ok: summary.succeeded, failed }));
+  }
+  return failed === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** Runs one parsed command; returns the process exit code. Unexpected errors (no database) throw. */
+export async function runCommand(c: CliContext, command: Command, args: string[]): Promise<number> {
+  const [a = '', b = ''] = args;
+  switch (command) {
+    case 'list':
+      return list(c);
+    case 'show':
+      return show(c, a);
+    case 'allocate':
+      return orderStep(c, 'allocate', a, b);
+    case 'ready':
+    case 'delivered':
+      return orderStep(c, command, a);
+    case 'installed':
+      return installed(c, a);
+    case 'import-vins':
+      return importFile(c, a);
+  }
+}

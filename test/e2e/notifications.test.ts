@@ -1,0 +1,198 @@
+/**
+ * What the customer hears as operations staff move their order (issue 5): the real app (bot and
+ * workers) against the Bot API stand-in. Ops actions go through the fulfilment service; the
+ * customer's messages arrive through the reminders queue, in English and in Chinese. Then the
+ * 3-day check-in: the rating buttons work once per order, and a forged order id is refused.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cb } from '../../src/bot/callback-data/index.js';
+import type { Order } from '../../src/db/schema/index.js';
+import { queueNames, type ReminderJob } from '../../src/jobs/queues.js';
+import { createI18n } from '../../src/i18n.js';
+import type { RecordedCall } from '../support/bot-api-stand-in.js';
+import { TestChat } from '../support/chat.js';
+import { REDIS_URL } from '../support/db.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { TestClock } from '../support/reminders.js';
+
+type Lng = 'en' | 'zh-CN';
+const i18n = createI18n('zh-CN');
+const t = (lng: Lng, key: string, vars: Record<string, unknown> = {}): string => String(i18n.t(lng)(key, vars));
+
+let h: Harness;
+let queue: Queue<ReminderJob>;
+let connection: Redis;
+const clock = new TestClock();
+
+beforeAll(async () => {
+  // 11:00 in Shanghai, so no message is held back for quiet hours.
+  clock.setShanghai(11);
+  h = await startHarness({ mode: 'polling', now: clock.now });
+  connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  queue = new Queue<ReminderJob>(queueNames.reminders, { connection, prefix: h.config.queuePrefix });
+});
+
+afterAll(async () => {
+  await queue?.close();
+  connection?.disconnect();
+  await h?.stop();
+});
+
+let nextUser = 95_000;
+const STAFF = 'staff:900001';
+
+/** A customer who has talked to the bot, with a paid Model Y order. */
+async function customerWithPaidOrder(lng: Lng): Promise<{ chat: TestChat; order: Order }> {
+  const chat = new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-CN' });
+  await chat.text('/start');
+  const s = h.app.deps.services;
+  const [row] = await h.db.sql<Array<{ id: number }>>`select id from customers where telegram_id = ${chat.id}`;
+  const catalog = (await s.catalog.model('model-y'))!;
+  const created = await s.orders.create(
+    {
+      customerId: row!.id,
+      catalog,
+      configuration: { modelId: 'model-y', trimId: 'my-rwd', paintId: 'my-paint-white', wheelsId: 'my-wheels-19', interiorId: 'my-int-black' },
+      contactName: 'Zhang Wei',
+      phone: '13800138000',
+      city: 'shanghai',
+    },
+    `customer:${chat.id}`,
+  );
+  const order = await s.orders.transition(created.id, 'deposit_paid', `customer:${chat.id}`);
+  return { chat, order };
+}
+
+/** Waits for the next message the bot sends this chat whose text matches. */
+async function nextMessage(chat: TestChat, text: RegExp, since = 0): Promise<RecordedCall> {
+  return h.api.waitFor((c) => c.method === 'sendMessage' && String(c.params.chat_id) === String(chat.id) && text.test(String(c.params.text)), {
+    since,
+    timeoutMs: 10_000,
+  });
+}
+
+const callbackData = (call: RecordedCall): string[] => {
+  const markup = typeof call.params.reply_markup === 'string' ? JSON.parse(call.params.reply_markup) : call.params.reply_markup;
+  return (markup?.inline_keyboard ?? []).flat().map((b: { callback_data?: string }) => b.callback_data ?? '');
+};
+
+async function slotFor(kind: 'delivery' | 'installation') {
+  const [slot] = await h.db.sql<Array<{ id: number; centre_id: string }>>`
+    select id, centre_id from slots where kind = ${kind} and centre_id = 'sh-lingang' and starts_at > ${new Date(clock.now().getTime() + 86_400_000).toISOString()}::timestamptz
+    order by starts_at limit 1`;
+  return slot!;
+}
+
+const VIN = { en: 'LRWYGCEK1PC300001', 'zh-CN': 'LRWYGCEK1PC300002' } as const;
+
+describe.each(['en', 'zh-CN'] as const)('ops actions tell the customer (%s)', (lng) => {
+  let chat: TestChat;
+  let order: Order;
+
+  beforeAll(async () => {
+    ({ chat, order } = await customerWithPaidOrder(lng));
+  });
+
+  it('vehicle allocated: the VIN and the expected delivery week', async () => {
+    const since = h.api.calls.length;
+    const allocated = await h.app.deps.services.fulfilment.allocate(order.id, VIN[lng], STAFF);
+    const msg = await nextMessage(chat, new RegExp(VIN[lng]), since);
+    expect(msg.params.text).toContain(allocated.number);
+    const week = new Intl.DateTimeFormat(lng === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', weekday: 'short' }).format(
+      allocated.expectedDeliveryWeek!,
+    );
+    expect(msg.params.text).toContain(week);
+    expect(msg.params.text).toMatch(lng === 'en' ? /allocated/ : /配车/);
+  });
+
+  it('ready for delivery: a button to book the slot, which opens the booking', async () => {
+    const since = h.api.calls.length;
+    await h.app.deps.services.fulfilment.markReady(order.id, STAFF);
+    const msg = await nextMessage(chat, lng === 'en' ? /ready for delivery/ : /已可交付/, since);
+    expect(callbackData(msg)).toContain(cb.bookDelivery.pack({ orderId: order.id }));
+    const calls = await chat.tap(t(lng, 'menu.delivery'));
+    const texts = calls.map((c) => String(c.params.text ?? ''));
+    expect(texts.some((x) => x.includes(t(lng, 'booking.delivery_method', { number: order.number, city: lng === 'en' ? 'Shanghai' : '上海' }).split('\n')[0]!))).toBe(true);
+  });
+
+  it('delivered: the welcome, and a charger booking offered as none was booked', async () => {
+    const slot = await slotFor('delivery');
+    await h.app.deps.services.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: slot.centre_id, method: 'pickup' });
+    const since = h.api.calls.length;
+    await h.app.deps.services.fulfilment.markDelivered(order.id, STAFF);
+    const msg = await nextMessage(chat, lng === 'en' ? /Welcome to the Tesla family/ : /欢迎加入特斯拉大家庭/, since);
+    expect(msg.params.text).toContain(VIN[lng]);
+    expect(msg.params.text).toMatch(lng === 'en' ? /Tesla app/ : /特斯拉 App/);
+    expect(callbackData(msg)).toContain(cb.bookInstallation.pack({ orderId: order.id }));
+  });
+
+  it('the 3-day check-in: a rating is stored once and thanked; help names the hotline', async () => {
+    const since = h.api.calls.length;
+    await (await queue.getJob(`checkin-${order.id}-d3`))!.promote();
+    const ask = await nextMessage(chat, lng === 'en' ? /How did the delivery go/ : /交付体验如何/, since);
+    expect(callbackData(ask)).toEqual([1, 2, 3, 4, 5].map((n) => cb.rate.pack({ orderId: order.id, score: String(n) as '1' })).concat(cb.checkinHelp.pack({ orderId: order.id })));
+
+    await chat.tap(t(lng, 'reminders.checkin.score', { score: 4 }));
+    expect(chat.lastText()).toBe(t(lng, 'reminders.checkin.thanks', { score: 4 }));
+    expect(chat.toasts()).toContain(t(lng, 'reminders.checkin.thanks_toast'));
+    // A second press (another score, on the same message) keeps the first answer.
+    await chat.press(cb.rate.pack({ orderId: order.id, score: '1' }), chat.messages().find((m) => m.text.includes(t(lng, 'reminders.checkin.thanks', { score: 4 }))));
+    expect(chat.lastText()).toBe(t(lng, 'reminders.checkin.already', { score: 4 }));
+    const rows = await h.db.sql<Array<{ score: number }>>`select score from feedback where order_id = ${order.id}`;
+    expect(rows).toEqual([{ score: 4 }]);
+
+    await chat.tap(t(lng, 'reminders.checkin.help_button'));
+    expect(chat.lastText()).toContain('400-910-0707');
+    expect(chat.buttonLabels()).toContain(t(lng, 'menu.installation'));
+  });
+
+  it('charger installed: the address and how to use it', async () => {
+    const slot = await slotFor('installation');
+    await h.app.deps.services.bookings.book({
+      orderId: order.id,
+      kind: 'installation',
+      slotId: slot.id,
+      centreId: slot.centre_id,
+      address: 'Room 1201, 88 Century Avenue',
+      parking: 'garage',
+      permission: true,
+    });
+    const [inst] = await h.app.deps.services.fulfilment.installationsOf(order.id);
+    const since = h.api.calls.length;
+    await h.app.deps.services.fulfilment.markInstalled(inst!.id, STAFF);
+    const msg = await nextMessage(chat, lng === 'en' ? /home charger is installed/ : /充电桩已安装完成/, since);
+    expect(msg.params.text).toContain('88 Century Avenue');
+  });
+});
+
+describe('forged check-in buttons', () => {
+  it('another customer’s order id in rate: is refused and changes nothing', async () => {
+    const { order } = await customerWithPaidOrder('en');
+    const s = h.app.deps.services;
+    await s.fulfilment.allocate(order.id, 'LRWYGCEK1PC300003', STAFF);
+    await s.fulfilment.markReady(order.id, STAFF);
+    const slot = await slotFor('delivery');
+    await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: slot.centre_id, method: 'pickup' });
+    await s.fulfilment.markDelivered(order.id, STAFF);
+
+    const intruder = new TestChat(h, ++nextUser, { languageCode: 'zh-CN' });
+    await intruder.text('/start');
+    const calls = await intruder.press(cb.rate.pack({ orderId: order.id, score: '1' }));
+    const toasts = calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text);
+    expect(toasts).toEqual([t('zh-CN', 'errors.forbidden')]);
+    const help = await intruder.press(cb.checkinHelp.pack({ orderId: order.id }));
+    expect(help.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text)).toEqual([t('zh-CN', 'errors.forbidden')]);
+    expect(help.some((c) => c.method === 'sendMessage')).toBe(false);
+    const rows = await h.db.sql`select 1 from feedback where order_id = ${order.id}`;
+    expect(rows).toHaveLength(0);
+  });
+
+  it('an order id that does not exist is refused too', async () => {
+    const chat = new TestChat(h, ++nextUser, { languageCode: 'en' });
+    await chat.text('/start');
+    const calls = await chat.press(cb.rate.pack({ orderId: 99_999_999, score: '5' }));
+    expect(calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text)).toEqual([t('en', 'errors.not_found')]);
+  });
+});

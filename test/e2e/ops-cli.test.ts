@@ -1,0 +1,203 @@
+/**
+ * `npm run ops -- …` as scripts run it: `node --import tsx src/ops-cli.ts` in a child process,
+ * against a database of its own. Checks the output (human and --json), the exit codes, and the
+ * rows and audit trail the commands leave behind.
+ */
+import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Order } from '../../src/db/schema/index.js';
+import { createServices, type Services } from '../../src/deps.js';
+import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
+import { configFor, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Each command starts Node with tsx: a few seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 90_000 });
+
+let t: TestDb;
+let s: Services;
+beforeAll(async () => {
+  t = await createTestDb();
+  s = createServices(t.db, configFor(t.url));
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with exactly `env` (plus PATH and HOME), killing it after 60 s so a hang fails. */
+function ops(args: string[], env: Record<string, string> = { DATABASE_URL: t.url, BOT_TOKEN: TOKEN }): Promise<Result> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+const ACTOR = `cli:${os.userInfo().username}`;
+const reread = async (id: number) => (await s.orders.byId(id))!;
+
+async function bookTomorrow(o: Order) {
+  const [centre] = await s.bookings.centresIn(o.city);
+  const key = localDateKey(addDays(zonedDayStart(new Date(), TZ), 1, TZ), TZ);
+  const [slot] = await s.bookings.freeSlotsOn('delivery', centre!.id, key);
+  await s.bookings.book({ orderId: o.id, kind: 'delivery', slotId: slot!.id, centreId: centre!.id, method: 'pickup', actor: 'customer:test' });
+}
+
+describe('npm run ops', () => {
+  it('without a command or with a wrong one: the usage and exit code 2; --help exits 0', async () => {
+    const none = await ops([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain('Usage: npm run ops -- <command>');
+    const wrong = await ops(['allocate', 'TJ100001']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('“allocate” expects: <order> <VIN>');
+    const help = await ops(['--help', '--lang', 'zh-CN']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('用法：npm run ops');
+  });
+
+  it('needs the same configuration as the bot: a missing BOT_TOKEN is named', async () => {
+    const r = await ops(['list'], { DATABASE_URL: t.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BOT_TOKEN');
+  });
+
+  it('list shows the worklist, as text and as JSON', async () => {
+    const { order } = await paidOrder(s);
+    const text = await ops(['list']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Operations worklist');
+    expect(text.stdout).toContain(`${order.number} · Model Y · Deposit paid → Allocate VIN  [#${order.id}]`);
+    const json = await ops(['list', '--json']);
+    expect(json.code).toBe(0);
+    const wl = JSON.parse(json.stdout) as { toAllocate: Array<{ id: number; number: string; state: string }>; deliveries: unknown[] };
+    expect(wl.toAllocate).toContainEqual(expect.objectContaining({ id: order.id, number: order.number, state: 'deposit_paid', vin: null }));
+    expect(Array.isArray(wl.deliveries)).toBe(true);
+  });
+
+  it('allocate: a bad VIN is refused (exit 1), a good one allocates with the audit actor cli:<user>', async () => {
+    const { order } = await paidOrder(s);
+    const bad = await ops(['allocate', order.number, 'LRWYGCEK1PC1234Q6']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('“LRWYGCEK1PC1234Q6” is not a valid VIN');
+    const badJson = await ops(['allocate', order.number, 'SHORT', '--json']);
+    expect(badJson.code).toBe(1);
+    expect(JSON.parse(badJson.stdout)).toMatchObject({ ok: false, error: { code: 'invalid_vin' }, order: { id: order.id, state: 'deposit_paid' } });
+    expect((await reread(order.id)).vin).toBeNull();
+
+    const good = await ops(['allocate', order.number.toLowerCase(), 'lrwygcek1pc700001']);
+    expect(good.code).toBe(0);
+    expect(good.stdout.trim()).toBe(`✅ ${order.number}: vehicle allocated, VIN LRWYGCEK1PC700001`);
+    expect(await reread(order.id)).toMatchObject({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC700001' });
+    expect((await s.orders.events(order.id)).at(-1)).toMatchObject({ fromState: 'deposit_paid', toState: 'vehicle_allocated', actor: ACTOR });
+
+    const again = await ops(['allocate', String(order.id), 'LRWYGCEK1PC700002', '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, error: { code: 'order_state_changed' }, order: { state: 'vehicle_allocated' } });
+  });
+
+  it('ready, delivered and show take an order through to delivery', async () => {
+    const { order } = await paidOrder(s);
+    await s.fulfilment.allocate(order.id, 'LRWYGCEK1PC700010', 'staff:1');
+    await bookTomorrow(order); // booked while allocated: ready goes straight on to scheduled
+    const ready = await ops(['ready', order.number]);
+    expect(ready.code).toBe(0);
+    expect(ready.stdout).toContain('delivery is now scheduled');
+    const delivered = await ops(['delivered', order.number, '--json']);
+    expect(delivered.code).toBe(0);
+    expect(JSON.parse(delivered.stdout)).toMatchObject({ ok: true, order: { id: order.id, state: 'delivered', vin: 'LRWYGCEK1PC700010' } });
+    const show = await ops(['show', order.number, '--lang', 'zh-CN']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`订单 ${order.number} · 已交付`);
+    expect(show.stdout).toContain(`已预约交付 → 已交付 · 脚本（${os.userInfo().username}）`);
+    expect(show.stdout).not.toMatch(/<\/?[bic]/); // HTML stripped
+    const missing = await ops(['show', 'TJ999999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('There is no order “TJ999999”');
+  });
+
+  it('import-vins allocates the good lines, reports every line, goes on after errors and exits 1', async () => {
+    const orders = await Promise.all([1, 2, 3, 4].map(async () => (await paidOrder(s)).order));
+    const [a, b, c, d] = orders as [Order, Order, Order, Order];
+    await s.fulfilment.allocate(d.id, 'LRWYGCEK1PC700099', 'staff:1');
+    const csv = [
+      '\uFEFForder,vin',
+      `${a.number},LRWYGCEK1PC700021`,
+      `${b.number},LRWYGCEK1PC70002O`, // O is not allowed
+      'TJ999999,LRWYGCEK1PC700022',
+      '',
+      `"${c.id}",lrw-ygcek1pc700021`, // the VIN line 2 just took
+      `${d.number},LRWYGCEK1PC700099`, // already done: unchanged, fine on a re-run
+      `${b.number}`,
+      `${c.number},LRWYGCEK1PC700023`,
+    ].join('\r\n');
+    const file = path.join(os.tmpdir(), `vins-${process.pid}-${Date.now()}.csv`);
+    await writeFile(file, csv);
+
+    const r = await ops(['import-vins', file]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toEqual([
+      `line 2: ${a.number} ← LRWYGCEK1PC700021: allocated`,
+      `line 3: “LRWYGCEK1PC70002O” is not a valid VIN: a VIN has exactly 17 characters, digits and the letters A–Z except I, O and Q (this one has 17).`,
+      'line 4: There is no order “TJ999999”.',
+      `line 6: VIN LRWYGCEK1PC700021 is already allocated to order ${a.number}. Check it and try again.`,
+      `line 7: ${d.number} already has VIN LRWYGCEK1PC700099: unchanged`,
+      'line 8: expected the two columns order,vin',
+      `line 9: ${c.number} ← LRWYGCEK1PC700023: allocated`,
+      '3 ok, 4 failed',
+    ]);
+    expect((await reread(a.id)).vin).toBe('LRWYGCEK1PC700021');
+    expect(await reread(b.id)).toMatchObject({ state: 'deposit_paid', vin: null });
+    expect(await reread(c.id)).toMatchObject({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC700023' });
+    expect((await s.orders.events(c.id)).at(-1)).toMatchObject({ toState: 'vehicle_allocated', actor: ACTOR });
+
+    // Run again with --json: everything done before is unchanged, the bad lines still fail.
+    const again = await ops(['import-vins', file, '--json']);
+    expect(again.code).toBe(1);
+    const report = JSON.parse(again.stdout) as { ok: boolean; succeeded: number; failed: number; results: Array<{ line: number; status: string; error?: { code: string } }> };
+    expect(report).toMatchObject({ ok: false, succeeded: 3, failed: 4 });
+    expect(report.results.map((x) => [x.line, x.status, x.error?.code])).toEqual([
+      [2, 'unchanged', undefined],
+      [3, 'error', 'invalid_vin'],
+      [4, 'error', 'order_not_found'],
+      [6, 'error', 'vin_in_use'],
+      [7, 'unchanged', undefined],
+      [8, 'error', 'bad_line'],
+      [9, 'unchanged', undefined],
+    ]);
+
+    await writeFile(file, 'number,vehicle\nTJ1,X\n');
+    const header = await ops(['import-vins', file]);
+    expect(header.code).toBe(1);
+    expect(header.stderr).toContain('the first line must be the header order,vin');
+    const good = `${file}.ok.csv`;
+    await writeFile(good, `vin,order\nLRWYGCEK1PC700031,${b.number}\n`);
+    const ok = await ops(['import-vins', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('1 ok, 0 failed');
+    await Promise.all([rm(file), rm(good)]);
+  });
+});
