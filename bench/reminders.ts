@@ -33,7 +33,9 @@ const HELP = `npm run bench -- reminders [options]
   --lead S          seconds from the start of queueing to the first due time (default 20)
   --concurrency N   reminders worker concurrency (default ${REMINDER_CONCURRENCY}, the app's)
   --per-second N    the worker's send limit (default 1000; the app's own is 25/s, Telegram's
-                    overall limit, which would spread 10,000 reminders over 400 s)`;
+                    overall limit, which would spread 10,000 reminders over 400 s)
+  --jobs            also split lateness into waiting to be picked up and processing (from the
+                    completed jobs BullMQ still keeps: the last 5,000)`;
 
 const GOAL_P99_MS = 500;
 const GOAL_MAX_MS = 2_000;

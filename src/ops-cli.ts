@@ -4,7 +4,11 @@ import { createFmt } from './bot/format.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { createServices } from './deps.js';
-import { noEvents } from './domain/events.js';
+import { Redis } from 'ioredis';
+import { createQueues } from './jobs/queues.js';
+import { reminderEvents } from './jobs/reminders/scheduler.js';
+import { destination } from 'pino';
+import { createLogger } from './logger.js';
 import { createI18n } from './i18n.js';
 import { EXIT, parseArgs, runCommand, type CliIo } from './ops/cli.js';
 import { cliActor } from './ops/orders.js';
@@ -14,9 +18,8 @@ import { cliActor } from './ops/orders.js';
  * (see src/ops/cli.ts). Reads the same environment as the bot through loadConfig, so BOT_TOKEN
  * must be set as well as DATABASE_URL.
  *
- * Domain events: the services run with `noEvents`, so a step taken here is audited but sends the
- * customer no message and (re)schedules no reminder. Wire the app's DomainEvents here once they
- * can be built outside the bot process.
+ * Domain events go to the same BullMQ queues as the bot's: a step taken here is audited, and the
+ * worker tells the customer and (re)schedules their reminders, exactly as for a step in /ops.
  */
 async function main(): Promise<number> {
   const i18n = createI18n('en');
@@ -44,8 +47,15 @@ async function main(): Promise<number> {
     return EXIT.usage;
   }
   const handle = createDb(config.databaseUrl, { max: 2 });
+  // Fail fast when Redis is down: the step is still taken and audited; the lost notice is logged.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  redis.on('error', () => undefined);
+  const queues = createQueues(redis, config.queuePrefix);
   try {
-    const services = createServices(handle.db, config, () => new Date(), noEvents);
+    await redis.connect().catch((err: unknown) => io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) })));
+    const logger = createLogger('warn', [config.botToken], destination({ fd: 2, sync: true }));
+    const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger });
+    const services = createServices(handle.db, config, () => new Date(), hooks);
     return await runCommand(
       {
         services,
@@ -62,6 +72,8 @@ async function main(): Promise<number> {
     io.err(t('ops.cli.failed', { message: err instanceof Error ? err.message : String(err) }));
     return EXIT.failed;
   } finally {
+    await queues.close().catch(() => undefined);
+    redis.disconnect();
     await handle.close();
   }
 }

@@ -4,6 +4,10 @@
  * rows and audit trail the commands leave behind.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { queueNames } from '../../src/jobs/queues.js';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +17,7 @@ import type { Order } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
 import { configFor, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Each command starts Node with tsx: a few seconds on a busy 2-core machine.
@@ -27,6 +31,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.drop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${PREFIX}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
 });
 
 interface Result {
@@ -36,7 +44,8 @@ interface Result {
 }
 
 /** Runs the CLI with exactly `env` (plus PATH and HOME), killing it after 60 s so a hang fails. */
-function ops(args: string[], env: Record<string, string> = { DATABASE_URL: t.url, BOT_TOKEN: TOKEN }): Promise<Result> {
+const PREFIX = `tcli${randomBytes(4).toString('hex')}`;
+function ops(args: string[], env: Record<string, string> = { DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX }): Promise<Result> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -112,6 +121,13 @@ describe('npm run ops', () => {
     expect(good.stdout.trim()).toBe(`✅ ${order.number}: vehicle allocated, VIN LRWYGCEK1PC700001`);
     expect(await reread(order.id)).toMatchObject({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC700001' });
     expect((await s.orders.events(order.id)).at(-1)).toMatchObject({ fromState: 'deposit_paid', toState: 'vehicle_allocated', actor: ACTOR });
+    // The customer is told by the worker, as after /ops: the notice is queued under its fixed id.
+    const queue = new Queue(queueNames.reminders, { connection: { url: REDIS_URL }, prefix: PREFIX });
+    try {
+      expect(await queue.getJob(`notify-order-${order.id}-vehicle_allocated`)).toBeTruthy();
+    } finally {
+      await queue.close();
+    }
 
     const again = await ops(['allocate', String(order.id), 'LRWYGCEK1PC700002', '--json']);
     expect(again.code).toBe(1);

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "orders_vin_uq" ON "orders" USING btree ("vin") WHERE "orders"."vin" is not null;
