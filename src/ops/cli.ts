@@ -16,7 +16,7 @@ import { findOrder, loadOrderView, nextActions } from './orders.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Each command and how many arguments it takes. */
-const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, installed: 1, 'import-vins': 1 } as const;
+const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, refunded: 1, installed: 1, 'import-vins': 1 } as const;
 export type Command = keyof typeof COMMANDS;
 const isCommand = (c: string): c is Command => Object.hasOwn(COMMANDS, c);
 
@@ -112,7 +112,7 @@ async function show(c: CliContext, ref: string): Promise<number> {
 }
 
 /** allocate / ready / delivered on one order. */
-async function orderStep(c: CliContext, command: 'allocate' | 'ready' | 'delivered', ref: string, vin = ''): Promise<number> {
+async function orderStep(c: CliContext, command: 'allocate' | 'ready' | 'delivered' | 'refunded', ref: string, vin = ''): Promise<number> {
   const { fulfilment } = c.services;
   const order = await findOrder(c.services, ref);
   if (!order) return refused(c, 'order_not_found', plainText(c.f.t('ops.errors.order_not_found', { ref })));
@@ -125,6 +125,9 @@ async function orderStep(c: CliContext, command: 'allocate' | 'ready' | 'deliver
     } else if (command === 'ready') {
       updated = await fulfilment.markReady(order.id, c.actor);
       message = c.f.t(updated.state === 'delivery_scheduled' ? 'ops.done.ready_scheduled' : 'ops.done.ready', { number: updated.number });
+    } else if (command === 'refunded') {
+      updated = await fulfilment.markRefunded(order.id, c.actor);
+      message = c.f.t('ops.done.refunded', { number: updated.number, deposit: c.f.money(updated.depositFen) });
     } else {
       updated = await fulfilment.markDelivered(order.id, c.actor);
       message = c.f.t('ops.done.delivered', { number: updated.number });
@@ -192,6 +195,7 @@ export async function runCommand(c: CliContext, command: Command, args: string[]
       return orderStep(c, 'allocate', a, b);
     case 'ready':
     case 'delivered':
+    case 'refunded':
       return orderStep(c, command, a);
     case 'installed':
       return installed(c, a);

@@ -154,6 +154,26 @@ describe('npm run ops', () => {
     expect(missing.stderr).toContain('There is no order “TJ999999”');
   });
 
+  it('refunded: only a refund-requested order, which becomes refunded and the customer is told', async () => {
+    const { customer, order } = await paidOrder(s);
+    const early = await ops(['refunded', order.number]);
+    expect(early.code).toBe(1);
+    expect((await reread(order.id)).state).toBe('deposit_paid');
+
+    await s.orders.cancelByCustomer(order.id, customer.id, 'customer:test');
+    const done = await ops(['refunded', order.number]);
+    expect(done.code).toBe(0);
+    expect(done.stdout.trim()).toBe(`✅ ${order.number}: deposit ¥1,000 refunded; the customer is told`);
+    expect((await reread(order.id)).state).toBe('refunded');
+    expect((await s.orders.events(order.id)).at(-1)).toMatchObject({ fromState: 'refund_requested', toState: 'refunded', actor: ACTOR });
+    const queue = new Queue(queueNames.reminders, { connection: { url: REDIS_URL }, prefix: PREFIX });
+    try {
+      expect(await queue.getJob(`notify-order-${order.id}-refunded`)).toBeTruthy();
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('import-vins allocates the good lines, reports every line, goes on after errors and exits 1', async () => {
     const orders = await Promise.all([1, 2, 3, 4].map(async () => (await paidOrder(s)).order));
     const [a, b, c, d] = orders as [Order, Order, Order, Order];

@@ -77,6 +77,14 @@ export class FulfilmentService {
     return this.orders.transition(orderId, 'delivered', actor, { expectFrom: ['delivery_scheduled'], set: { deliveredAt: this.now() } });
   }
 
+  /**
+   * refund_requested → refunded, once the deposit has gone back through the payment provider
+   * (CNY payments are refunded there, not through the Bot API). The customer is told.
+   */
+  async markRefunded(orderId: number, actor: string, note?: string): Promise<Order> {
+    return this.orders.transition(orderId, 'refunded', actor, { expectFrom: ['refund_requested'], note });
+  }
+
   /** scheduled → installed. */
   async markInstalled(installationId: number, actor: string): Promise<Installation> {
     const { installation, from } = await this.db.transaction(async (tx) => {
