@@ -22,6 +22,18 @@ export interface UpdateStart {
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
+/** A conversation_states row (or the state columns of a join) as a ChatState; no row → the menu. */
+function toState(r: { step?: unknown; data?: unknown; menu_message_id?: unknown; menu_photo?: unknown } | undefined): ChatState {
+  if (!r || r.step == null) return emptyState();
+  return {
+    step: r.step as string,
+    // jsonb arrives parsed from a plain postgres.js pool, as text from the one Drizzle configured.
+    data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
+    menuMessageId: r.menu_message_id == null ? null : Number(r.menu_message_id),
+    menuPhoto: (r.menu_photo as string | null) ?? null,
+  };
+}
+
 /**
  * Conversation state and seen update ids: per-update bookkeeping on the hot path, so it is plain
  * prepared SQL on the relaxed pool (see DbHandle.relaxed) rather than built by Drizzle each time.
@@ -73,28 +85,13 @@ export class ConversationRepository {
             createdAt: toDate(r.created_at),
             updatedAt: toDate(r.updated_at),
           };
-    const state: ChatState =
-      r.step == null
-        ? emptyState()
-        : {
-            step: r.step as string,
-            data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
-            menuMessageId: r.menu_message_id == null ? null : Number(r.menu_message_id),
-            menuPhoto: (r.menu_photo as string | null) ?? null,
-          };
-    return { fresh: r.fresh === true, customer, state };
+    return { fresh: r.fresh === true, customer, state: toState(r) };
   }
 
   async load(chatId: number): Promise<ChatState> {
-    const [row] = await this.sql<Array<{ step: string; data: unknown; menu_message_id: number | null; menu_photo: string | null }>>`
+    const [row] = await this.sql<Array<Record<string, unknown>>>`
       select step, data, menu_message_id, menu_photo from conversation_states where chat_id = ${chatId}`;
-    if (!row) return emptyState();
-    return {
-      step: row.step,
-      data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
-      menuMessageId: row.menu_message_id,
-      menuPhoto: row.menu_photo,
-    };
+    return toState(row);
   }
 
   async save(chatId: number, state: ChatState): Promise<void> {
