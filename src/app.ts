@@ -13,6 +13,7 @@ import { createI18n } from './i18n.js';
 import { createWorkers, type Workers } from './jobs/index.js';
 import { createQueues, scheduleMaintenance } from './jobs/queues.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
+import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -107,6 +108,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     metrics,
     now,
   };
+
+  deps.services.support.useSla(supportSla(queues.support, now));
 
   try {
     await deps.services.staff.bootstrapAdmins(config.adminIds);

@@ -30,6 +30,17 @@ const idList = z
     return ids;
   });
 
+/** 'HH:MM-HH:MM' → minutes after midnight; null when malformed or empty. */
+function parseHours(value: string): { start: number; end: number } | null {
+  const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(value.trim());
+  if (!m) return null;
+  const [h1, m1, h2, m2] = m.slice(1).map(Number) as [number, number, number, number];
+  const start = h1 * 60 + m1;
+  const end = h2 * 60 + m2;
+  if (h1 > 23 || m1 > 59 || m2 > 59 || end > 24 * 60 || start === end) return null;
+  return { start, end };
+}
+
 const boolFlag = z
   .enum(['true', 'false', '1', '0', ''])
   .default('false')
@@ -58,6 +69,15 @@ const schema = z
       .regex(/^-\d+$/, 'must be a supergroup id such as -1001234567890')
       .transform(Number)
       .optional(),
+    SUPPORT_HOURS: z
+      .string()
+      .default('09:00-21:00')
+      .transform((value, ctx) => {
+        const hours = parseHours(value);
+        if (!hours) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be HH:MM-HH:MM, e.g. 09:00-21:00 (24:00 allowed as an end)' });
+        return hours ?? { start: 0, end: 0 };
+      }),
+    SUPPORT_SLA_MINUTES: z.coerce.number().positive().max(1440).default(5),
     ADMIN_IDS: idList,
     TZ_BUSINESS: z
       .string()
@@ -89,6 +109,10 @@ export interface Config {
   port: number;
   paymentProviderToken: string;
   supportChatId: number | null;
+  /** Business hours of the support team, minutes after local midnight (end may be before start: overnight). */
+  supportHours: { start: number; end: number };
+  /** Minutes a customer may wait for an agent before the topic gets a reminder (and again at 3×). */
+  supportSlaMinutes: number;
   adminIds: number[];
   timeZone: string;
   defaultLocale: 'zh-CN' | 'en';
@@ -127,6 +151,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     paymentProviderToken: c.PAYMENT_PROVIDER_TOKEN,
     supportChatId: c.SUPPORT_CHAT_ID ?? null,
+    supportHours: c.SUPPORT_HOURS,
+    supportSlaMinutes: c.SUPPORT_SLA_MINUTES,
     adminIds: c.ADMIN_IDS,
     timeZone: c.TZ_BUSINESS,
     defaultLocale: c.DEFAULT_LOCALE,

@@ -12,6 +12,7 @@ import { StaffService } from './domain/staff/service.js';
 import { FulfilmentService } from './domain/fulfilment/service.js';
 import { FeedbackService } from './domain/feedback/service.js';
 import { noEvents, type DomainEvents } from './domain/events.js';
+import { SupportService } from './domain/support/service.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './server/metrics.js';
@@ -26,6 +27,8 @@ export interface Services {
   staff: StaffService;
   fulfilment: FulfilmentService;
   feedback: FeedbackService;
+  /** Support handoffs: conversations, topics, transcript, claims (SLA jobs wired by app.ts: useSla). */
+  support: SupportService;
 }
 
 /** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
@@ -58,5 +61,6 @@ export function createServices(
     staff: new StaffService(db),
     fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
     feedback: new FeedbackService(db),
+    support: new SupportService(db, { hours: config.supportHours, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes }, now),
   };
 }

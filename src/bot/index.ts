@@ -11,6 +11,8 @@ import { myOrdersFeature } from './features/my-orders.js';
 import { orderFeature } from './features/order.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
+import { supportBlockedWatch, supportHandoff } from './features/support.js';
+import { supportGroup } from './features/support-group.js';
 import { ChatLock } from './middlewares/chat-lock.js';
 import { retryShortRateLimits } from './telegram-retry.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
@@ -45,7 +47,10 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(boundary);
   bot.use(serialize(lock));
   bot.use(beginUpdate);
+  bot.use(supportBlockedWatch);
   bot.use(chatMemberTracker);
+  // Support handoff: agents in the support group, and customers talking to a person (bot paused).
+  bot.use(supportGroup, supportHandoff);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
   bot.use(startFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature, checkinFeature);
   bot.use(unhandledFeature);

@@ -1,12 +1,16 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove } from 'telegraf/types';
 import { classifyTelegramError } from '../shared/telegram-errors.js';
 import type { BotContext } from './context.js';
+import { fmtOf } from './format.js';
+import { withTalkRow } from './keyboards/support.js';
 
 /** One screen of the bot: HTML text, inline buttons, and optionally a photo the text captions. */
 export interface Screen {
   text: string;
   keyboard?: InlineKeyboardButton[][];
   photo?: string;
+  /** Leave out the "Talk to a person" row customer screens get (see keyboards/support.ts). */
+  noSupport?: boolean;
 }
 
 const markup = (keyboard?: InlineKeyboardButton[][]): InlineKeyboardMarkup => ({ inline_keyboard: keyboard ?? [] });
@@ -16,7 +20,8 @@ const markup = (keyboard?: InlineKeyboardButton[][]): InlineKeyboardMarkup => ({
  * changes need a new message, as Telegram cannot turn one kind into the other); otherwise, or
  * with `fresh`, it sends a new message. Either way that message becomes the chat's live menu.
  */
-export async function show(ctx: BotContext, screen: Screen, opts: { fresh?: boolean } = {}): Promise<void> {
+export async function show(ctx: BotContext, shown: Screen, opts: { fresh?: boolean } = {}): Promise<void> {
+  const screen = ctx.customer && ctx.chat?.type === 'private' ? withTalkRow(fmtOf(ctx), shown, ctx.session.step) : shown;
   const pressed = ctx.callbackQuery?.message;
   if (pressed && !opts.fresh) {
     const pressedIsPhoto = 'photo' in pressed;

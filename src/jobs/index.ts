@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import type { Queues } from './queues.js';
 import { createMaintenanceWorker } from './workers/maintenance.worker.js';
 import { createRemindersWorker, type RemindersWorkerOptions } from './workers/reminders.worker.js';
+import { createSupportWorker } from './workers/support.worker.js';
 
 export interface Workers {
   all: Worker[];
@@ -16,6 +17,7 @@ export interface Workers {
  */
 export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions } = {}): Workers {
   const all: Worker[] = [createMaintenanceWorker(deps, connection), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
+  all.push(createSupportWorker(deps, connection));
   for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
   return {
     all,

@@ -5,6 +5,7 @@ import type { Reminder } from '../domain/reminders/types.js';
 export const queueNames = {
   maintenance: 'maintenance',
   reminders: 'reminders',
+  support: 'support',
 } as const;
 
 export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates'; days: number };
@@ -15,6 +16,20 @@ export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates';
  * reminder's id (rules.ts reminderId); the payload names rows, the worker reads them when it fires.
  */
 export type ReminderJob = Reminder & { dueAt: number };
+
+/**
+ * A support SLA reminder: posted in the customer's topic if the waiting spell that started at
+ * `waitingSince` (epoch ms) is still running. Job id: supportSlaJobId.
+ */
+export interface SupportSlaJob {
+  conversationId: number;
+  waitingSince: number;
+  /** 1 for the first reminder (N minutes), 2 for the second (3N). */
+  level: number;
+}
+
+export const supportSlaJobId = (conversationId: number, waitingSince: number, level: number): string =>
+  `support-sla-${conversationId}-${waitingSince}-${level}`;
 
 /** Bounded history, so Redis does not grow without end (DESIGN.md §4.9). */
 export const defaultJobOptions: DefaultJobOptions = {
@@ -38,17 +53,20 @@ export const reminderJobOptions: DefaultJobOptions = {
 export interface Queues {
   maintenance: Queue<MaintenanceJob>;
   reminders: Queue<ReminderJob>;
+  support: Queue<SupportSlaJob>;
   close(): Promise<void>;
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const maintenance = new Queue<MaintenanceJob>(queueNames.maintenance, { connection, prefix, defaultJobOptions });
   const reminders = new Queue<ReminderJob>(queueNames.reminders, { connection, prefix, defaultJobOptions: reminderJobOptions });
+  const support = new Queue<SupportSlaJob>(queueNames.support, { connection, prefix, defaultJobOptions });
   return {
     maintenance,
     reminders,
+    support,
     close: async () => {
-      await Promise.all([maintenance.close(), reminders.close()]);
+      await Promise.all([maintenance.close(), reminders.close(), support.close()]);
     },
   };
 }

@@ -724,7 +724,7 @@ describe('language', () => {
 
     await c.text('/language');
     expect(c.lastText()).toContain('请选择语言');
-    expect(c.buttonLabels()).toEqual(['简体中文', 'English']);
+    expect(c.buttonLabels()).toEqual(['简体中文', 'English', '🙋 联系人工客服']);
     await c.tap('English');
     expect(c.toasts()).toContain('Language set to English');
     expect((await customerRow(c.id))!.language).toBe('en');

@@ -53,6 +53,13 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   reschedule: { bookingId: 12 },
   cancelBooking: { bookingId: 13 },
   cancelBookingConfirm: { bookingId: 14 },
+  // Support handoff
+  supportTalk: {},
+  supportEnd: {},
+  supportContinue: {},
+  supportRate: { conversationId: 4242, score: '5' },
+  supportClaim: { conversationId: 4242 },
+  supportClose: { conversationId: 4242 },
 };
 
 /** Every allowed value of every enum field, so each one is round-tripped. */
@@ -65,6 +72,7 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   parking: { parking: ['garage', 'assigned', 'none'] },
   permission: { answer: ['yes', 'no'] },
   rate: { score: ['1', '2', '3', '4', '5'] },
+  supportRate: { score: ['1', '2', '3', '4', '5'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;

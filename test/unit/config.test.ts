@@ -31,6 +31,8 @@ describe('loadConfig defaults', () => {
       port: 3000,
       paymentProviderToken: '',
       supportChatId: null,
+      supportHours: { start: 540, end: 1260 },
+      supportSlaMinutes: 5,
       adminIds: [],
       timeZone: 'Asia/Shanghai',
       defaultLocale: 'zh-CN',
@@ -169,6 +171,24 @@ describe('SUPPORT_CHAT_ID', () => {
   });
 });
 
+describe('SUPPORT_HOURS and SUPPORT_SLA_MINUTES', () => {
+  it('reads hours as minutes after local midnight, overnight and 24:00 included', () => {
+    expect(loadConfig({ ...base, SUPPORT_HOURS: '08:30-22:00' }).supportHours).toEqual({ start: 510, end: 1320 });
+    expect(loadConfig({ ...base, SUPPORT_HOURS: '00:00-24:00' }).supportHours).toEqual({ start: 0, end: 1440 });
+    expect(loadConfig({ ...base, SUPPORT_HOURS: '22:00-06:00' }).supportHours).toEqual({ start: 1320, end: 360 });
+  });
+
+  it.each(['9-21', '09:00', '25:00-26:00', '09:00-09:00', '09:60-10:00', 'always'])('hours %j are refused', (value) => {
+    expect(about(configError({ ...base, SUPPORT_HOURS: value }), 'SUPPORT_HOURS')).toHaveLength(1);
+  });
+
+  it('takes a positive number of minutes (fractions allowed, for tests)', () => {
+    expect(loadConfig({ ...base, SUPPORT_SLA_MINUTES: '10' }).supportSlaMinutes).toBe(10);
+    expect(loadConfig({ ...base, SUPPORT_SLA_MINUTES: '0.5' }).supportSlaMinutes).toBe(0.5);
+    for (const bad of ['0', '-1', 'soon']) expect(about(configError({ ...base, SUPPORT_SLA_MINUTES: bad }), 'SUPPORT_SLA_MINUTES')).toHaveLength(1);
+  });
+});
+
 describe('empty strings count as unset', () => {
   it('an empty BOT_TOKEN is "required", not "malformed"', () => {
     const err = configError({ BOT_TOKEN: '' });
@@ -186,6 +206,8 @@ describe('empty strings count as unset', () => {
       WEBHOOK_SECRET: '',
       PORT: '',
       SUPPORT_CHAT_ID: '',
+      SUPPORT_HOURS: '',
+      SUPPORT_SLA_MINUTES: '',
       ADMIN_IDS: '',
       TZ_BUSINESS: '',
       DEFAULT_LOCALE: '',

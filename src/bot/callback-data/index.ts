@@ -129,6 +129,13 @@ export const cb = {
   /** "Mark delivered" asks first; this is the "yes" (a double press of the first button cannot deliver). */
   opsDeliveredConfirm: codec('oxy', { orderId: int }),
   opsInstalled: codec('oi', { installationId: int }),
+  // Support handoff (customer side: talk, end, continue, rate; agents in the support group: claim, close)
+  supportTalk: codec('spt'),
+  supportEnd: codec('spe'),
+  supportContinue: codec('spc'),
+  supportRate: codec('spr', { conversationId: int, score: oneOf('1', '2', '3', '4', '5') }),
+  supportClaim: codec('spk', { conversationId: int }),
+  supportClose: codec('spx', { conversationId: int }),
 } as const;
 
 export type CallbackCodecs = typeof cb;

@@ -34,5 +34,8 @@ feature.action(cb.checkinHelp.trigger, async (ctx) => {
   const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
   const installations = await ctx.deps.services.fulfilment.installationsOf(order.id);
   const hasInstallation = installations.some((i) => i.state !== 'cancelled');
-  await show(ctx, checkinHelp(fmtOf(ctx), order, hasInstallation), { fresh: true });
+  const screen = checkinHelp(fmtOf(ctx), order, hasInstallation);
+  // With agents in Telegram the help offers a person (show() adds the "Talk to a person" row).
+  if (ctx.deps.config.supportChatId !== null) screen.text = screen.text.replace(ctx.t('reminders.help.text', { number: order.number }), ctx.t('support.checkin_help', { number: order.number }));
+  await show(ctx, screen, { fresh: true });
 });

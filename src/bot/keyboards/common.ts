@@ -20,6 +20,7 @@ export function mainMenu(f: Fmt, name: string): Screen {
     keyboard: [
       [button(f.t('menu.browse'), cb.models.pack({}))],
       [button(f.t('menu.orders'), cb.orders.pack({}))],
+      [button(f.t('support.talk'), cb.supportTalk.pack({}))],
       [
         button(f.t('menu.delivery'), cb.bookPick.pack({ kind: 'delivery' })),
         button(f.t('menu.installation'), cb.bookPick.pack({ kind: 'installation' })),

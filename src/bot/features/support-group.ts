@@ -1,0 +1,216 @@
+import type { MiddlewareFn } from 'telegraf';
+import type { Message } from 'telegraf/types';
+import type { Customer, SupportConversation } from '../../db/schema/index.js';
+import type { Locale } from '../../domain/customers/service.js';
+import type { ClaimResult } from '../../domain/support/service.js';
+import { escapeHtml } from '../../i18n.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { cb } from '../callback-data/index.js';
+import type { BotContext } from '../context.js';
+import { cannedKeys, isCannedKey, orderCard } from '../keyboards/support.js';
+import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, mention, senderName } from './support-shared.js';
+
+/**
+ * The agents' side, in the support group (SUPPORT_CHAT_ID, a forum): every update from that chat
+ * ends here. Only agents (StaffService.can(id, 'agent'), read from the database each time) act;
+ * other members' messages are never copied to a customer, and their commands are refused. A
+ * topic belongs to one customer, so a topic's commands only ever see that customer's data.
+ */
+
+const COMMAND = /^\/([a-z]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
+const AGENT_COMMANDS = new Set(['note', 'canned', 'order', 'close', 'takeover', 'claim']);
+
+export const supportGroup: MiddlewareFn<BotContext> = async (ctx, next) => {
+  const chatId = ctx.deps.config.supportChatId;
+  if (chatId === null || ctx.chat?.id !== chatId) return next();
+  if (ctx.callbackQuery) return groupButton(ctx);
+  if (ctx.message && ctx.from && !ctx.from.is_bot) return groupMessage(ctx, ctx.message);
+};
+
+const g = (ctx: BotContext) => groupFmt(ctx.deps);
+const answer = (ctx: BotContext, text: string) => answerIn(ctx, text);
+
+/** Replies in the topic (or the general chat) the update came from; a button names its conversation's topic. */
+async function answerIn(ctx: BotContext, text: string, topic?: number | null): Promise<void> {
+  const m = ctx.message ?? ctx.callbackQuery?.message;
+  const thread = topic ?? (m && 'message_thread_id' in m && m.is_topic_message ? m.message_thread_id : undefined);
+  await ctx.telegram.sendMessage(ctx.chat!.id, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(thread ? { message_thread_id: thread } : {}) });
+}
+
+const me = (ctx: BotContext) => mention(ctx.from!.id, senderName(ctx.from!));
+
+async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
+  const text = 'text' in message ? message.text : undefined;
+  const command = text ? COMMAND.exec(text) : null;
+  const name = command?.[1]?.toLowerCase();
+  const isAgent = await ctx.deps.services.staff.can(ctx.from!.id, 'agent');
+  if (!isAgent) {
+    if (name && AGENT_COMMANDS.has(name)) await answer(ctx, g(ctx).t('support.group.not_agent'));
+    ctx.log.info({ from: ctx.from!.id }, 'support group: message from a non-agent not forwarded');
+    return;
+  }
+  const threadId = 'message_thread_id' in message && message.is_topic_message ? message.message_thread_id : undefined;
+  if (!threadId || !contentOf(message)) {
+    if (name && AGENT_COMMANDS.has(name)) await answer(ctx, g(ctx).t('support.group.outside_topic'));
+    return;
+  }
+  const { support } = ctx.deps.services;
+  const conversation = await support.byThread(threadId);
+  if (!conversation) {
+    if (name) await answer(ctx, g(ctx).t('support.group.no_conversation'));
+    return;
+  }
+  const arg = command?.[2]?.trim() ?? '';
+  switch (name) {
+    case undefined:
+      return reply(ctx, conversation, message);
+    case 'note':
+      await support.record({ conversationId: conversation.id, customerId: conversation.customerId, direction: 'note', senderTelegramId: ctx.from!.id, contentType: 'text', text: arg, fileId: null });
+      return;
+    case 'canned':
+      return canned(ctx, conversation, arg);
+    case 'order':
+      return order(ctx, conversation, arg);
+    case 'close':
+      if (!(await closeConversation(ctx, conversation, { agent: ctx.from!.id, mention: me(ctx) }))) await answer(ctx, g(ctx).t('support.group.already_closed'));
+      return;
+    case 'takeover':
+    case 'claim':
+      await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { takeover: name === 'takeover' }), true);
+      return;
+    default:
+      await answer(ctx, g(ctx).t('support.group.help'));
+  }
+}
+
+/** Tells the topic what a claim did; `quiet` skips the notice for an agent replying to their own conversation. */
+async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boolean, topic?: number | null): Promise<boolean> {
+  const f = g(ctx);
+  const answer = (c: BotContext, text: string) => answerIn(c, text, topic);
+  switch (result.kind) {
+    case 'closed':
+      await answer(ctx, f.t('support.group.already_closed'));
+      return false;
+    case 'held': {
+      const holder = mention(result.by, await ctx.deps.services.support.nameOf(result.by));
+      await answer(ctx, f.t('support.group.held', { agent: holder }));
+      return false;
+    }
+    case 'mine':
+      if (explicit) await answer(ctx, f.t('support.group.already_yours'));
+      return true;
+    case 'claimed':
+      if (result.previous !== null) {
+        const previous = mention(result.previous, await ctx.deps.services.support.nameOf(result.previous));
+        await answer(ctx, f.t('support.group.taken_over', { agent: me(ctx), previous }));
+      } else {
+        await answer(ctx, f.t('support.group.claimed', { agent: me(ctx) }));
+      }
+      return true;
+  }
+}
+
+/** Claims (first reply wins), then delivers. The SLA clock stops once the customer has the answer. */
+async function deliverable(ctx: BotContext, conversation: SupportConversation): Promise<Customer | null> {
+  const { support } = ctx.deps.services;
+  if (conversation.status === 'closed') {
+    await answer(ctx, g(ctx).t('support.group.already_closed'));
+    return null;
+  }
+  if (!(await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id), false))) return null;
+  return support.customer(conversation.customerId);
+}
+
+async function reply(ctx: BotContext, conversation: SupportConversation, message: Message): Promise<void> {
+  const customer = await deliverable(ctx, conversation);
+  if (!customer) return;
+  try {
+    await ctx.telegram.copyMessage(customer.telegramId, ctx.chat!.id, message.message_id);
+  } catch (err) {
+    if (classifyTelegramError(err).kind !== 'blocked') throw err;
+    await customerBlocked(ctx, customer.telegramId, conversation.threadId);
+    return;
+  }
+  await delivered(ctx, conversation, contentOf(message)!);
+}
+
+async function delivered(ctx: BotContext, conversation: SupportConversation, content: { contentType: string; text: string | null; fileId: string | null }) {
+  const { support } = ctx.deps.services;
+  await support.record({ conversationId: conversation.id, customerId: conversation.customerId, direction: 'out', senderTelegramId: ctx.from!.id, ...content });
+  await support.agentReplied(conversation.id);
+}
+
+/** `/canned` lists the templates; `/canned KEY` sends one in the customer's language. */
+async function canned(ctx: BotContext, conversation: SupportConversation, arg: string): Promise<void> {
+  const f = g(ctx);
+  const key = arg.toLowerCase();
+  if (!key) {
+    const list = cannedKeys.map((k) => f.t('support.group.canned_line', { key: k, preview: escapeHtml(f.t(`support.canned.${k}`).slice(0, 60)) })).join('\n');
+    await answer(ctx, f.t('support.group.canned_list', { list }));
+    return;
+  }
+  if (!isCannedKey(key)) {
+    await answer(ctx, f.t('support.group.canned_unknown', { key: escapeHtml(arg.slice(0, 32)) }));
+    return;
+  }
+  const customer = await deliverable(ctx, conversation);
+  if (!customer) return;
+  const text = fmtFor(ctx.deps, customer.language as Locale).t(`support.canned.${key}`);
+  try {
+    await ctx.telegram.sendMessage(customer.telegramId, text, { parse_mode: 'HTML' });
+  } catch (err) {
+    if (classifyTelegramError(err).kind !== 'blocked') throw err;
+    await customerBlocked(ctx, customer.telegramId, conversation.threadId);
+    return;
+  }
+  await delivered(ctx, conversation, { contentType: 'text', text, fileId: null });
+  await answer(ctx, f.t('support.group.canned_sent', { language: customer.language, text }));
+}
+
+/** `/order N`: an order of this topic's customer only, by number or id. */
+async function order(ctx: BotContext, conversation: SupportConversation, arg: string): Promise<void> {
+  const f = g(ctx);
+  if (!arg || !/^[A-Za-z0-9-]{1,32}$/.test(arg)) {
+    await answer(ctx, f.t('support.group.order_usage'));
+    return;
+  }
+  const { orders, bookings } = ctx.deps.services;
+  const found = (await orders.byNumber(arg)) ?? (/^\d{1,9}$/.test(arg) ? await orders.byId(Number(arg)) : null);
+  if (!found || found.customerId !== conversation.customerId) {
+    await answer(ctx, f.t('support.group.order_not_found', { ref: escapeHtml(arg) }));
+    return;
+  }
+  const active = await bookings.activeFor([found.id]);
+  const views = await Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
+  await answer(ctx, orderCard(f, found, views));
+}
+
+/** Claim and Close under the profile card. */
+async function groupButton(ctx: BotContext): Promise<void> {
+  const f = g(ctx);
+  const from = ctx.from!;
+  const claim = cb.supportClaim.read(ctx);
+  const close = cb.supportClose.read(ctx);
+  if (!claim && !close) {
+    await ctx.toast(ctx.t('errors.bad_button'), true);
+    return;
+  }
+  if (!(await ctx.deps.services.staff.can(from.id, 'agent'))) {
+    ctx.log.warn({ from: from.id }, 'support button pressed by a non-agent');
+    await ctx.toast(f.t('support.group.not_agent'), true);
+    return;
+  }
+  const conversationId = (claim ?? close)!.conversationId;
+  const { support } = ctx.deps.services;
+  const conversation = await support.byId(conversationId);
+  if (!conversation) {
+    await ctx.toast(ctx.t('errors.bad_button'), true);
+    return;
+  }
+  await ctx.toast();
+  if (claim) {
+    await announceClaim(ctx, await support.claim(conversation.id, from.id), true, conversation.threadId);
+    return;
+  }
+  if (!(await closeConversation(ctx, conversation, { agent: from.id, mention: me(ctx) }))) await answerIn(ctx, f.t('support.group.already_closed'), conversation.threadId);
+}

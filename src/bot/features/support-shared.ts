@@ -1,0 +1,167 @@
+import type { Telegram } from 'telegraf';
+import type { InlineKeyboardButton, Message } from 'telegraf/types';
+import type { Customer, SupportConversation } from '../../db/schema/index.js';
+import type { AppDeps } from '../../deps.js';
+import type { Locale } from '../../domain/customers/service.js';
+import { isOpen } from '../../domain/support/hours.js';
+import { escapeHtml } from '../../i18n.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { createFmt, type Fmt } from '../format.js';
+import { profileCard, ratingKeyboard, topicName } from '../keyboards/support.js';
+
+/** What the support feature needs of an update, on either side; telegraf's Context fits. */
+export interface SupportDeps {
+  deps: AppDeps;
+  telegram: Telegram;
+}
+
+/** The transcript's view of a message: its kind, its text or caption, and its file. */
+export interface Content {
+  contentType: string;
+  text: string | null;
+  fileId: string | null;
+}
+
+const FILE_KINDS = ['document', 'video', 'voice', 'audio', 'animation', 'video_note', 'sticker'] as const;
+
+/**
+ * Classifies a message for the transcript; null for service messages (topic created, member
+ * joined, …), which cannot be copied and are nobody's words.
+ */
+export function contentOf(m: Message): Content | null {
+  const caption = 'caption' in m && typeof m.caption === 'string' ? m.caption : null;
+  if ('text' in m) return { contentType: 'text', text: m.text, fileId: null };
+  if ('photo' in m) return { contentType: 'photo', text: caption, fileId: m.photo.at(-1)?.file_id ?? null };
+  for (const kind of FILE_KINDS) {
+    if (kind in m) {
+      const file = (m as unknown as Record<string, { file_id: string; emoji?: string }>)[kind]!;
+      return { contentType: kind, text: kind === 'sticker' ? (file.emoji ?? null) : caption, fileId: file.file_id };
+    }
+  }
+  if ('venue' in m) return { contentType: 'venue', text: `${m.venue.title}, ${m.venue.address}`, fileId: null };
+  if ('location' in m) return { contentType: 'location', text: `${m.location.latitude},${m.location.longitude}`, fileId: null };
+  if ('contact' in m) return { contentType: 'contact', text: [m.contact.first_name, m.contact.last_name, m.contact.phone_number].filter(Boolean).join(' '), fileId: null };
+  if ('poll' in m) return { contentType: 'poll', text: m.poll.question, fileId: null };
+  if ('dice' in m) return { contentType: 'dice', text: m.dice.emoji, fileId: null };
+  return null;
+}
+
+const fmts = new Map<string, Fmt>();
+/** Formatting for a language (agents read the group in DEFAULT_LOCALE; customers their own). */
+export function fmtFor(deps: AppDeps, locale: Locale): Fmt {
+  let f = fmts.get(locale);
+  if (!f || f.timeZone !== deps.config.timeZone) fmts.set(locale, (f = createFmt(locale, deps.i18n.t(locale), deps.config.timeZone)));
+  return f;
+}
+
+export const groupFmt = (deps: AppDeps): Fmt => fmtFor(deps, deps.config.defaultLocale);
+
+/** Posts HTML in a topic of the support group. */
+export async function postInTopic(s: SupportDeps, threadId: number, text: string, keyboard?: InlineKeyboardButton[][]): Promise<void> {
+  await s.telegram.sendMessage(s.deps.config.supportChatId!, text, {
+    message_thread_id: threadId,
+    parse_mode: 'HTML',
+    link_preview_options: { is_disabled: true },
+    ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+  });
+}
+
+/**
+ * The customer's topic: the one they had (reopened if it was closed), or a new one. A topic
+ * deleted by hand in the group fails to reopen; then a new one is made.
+ */
+export async function ensureTopic(s: SupportDeps, customer: Customer): Promise<number> {
+  const { support } = s.deps.services;
+  const chatId = s.deps.config.supportChatId!;
+  const topic = await support.topicOf(customer.id);
+  if (topic && !topic.closed) return topic.threadId;
+  if (topic) {
+    try {
+      await s.telegram.reopenForumTopic(chatId, topic.threadId);
+      await support.setTopicClosed(customer.id, false);
+      return topic.threadId;
+    } catch (err) {
+      const failure = classifyTelegramError(err);
+      if (failure.kind !== 'bad_request') throw err;
+      if (/TOPIC_NOT_MODIFIED/i.test(failure.description)) {
+        await support.setTopicClosed(customer.id, false);
+        return topic.threadId;
+      }
+      s.deps.logger.warn({ err, customer: customer.id }, 'support topic could not be reopened; making a new one');
+    }
+  }
+  const created = await s.telegram.createForumTopic(chatId, topicName(customer));
+  await support.saveTopic(customer.id, created.message_thread_id);
+  return created.message_thread_id;
+}
+
+/** Posts the profile card that opens a conversation in the topic. */
+export async function postCard(s: SupportDeps, conversation: SupportConversation, customer: Customer, step: string, threadId: number): Promise<void> {
+  const { orders, bookings, support } = s.deps.services;
+  const list = await orders.listForCustomer(customer.id, 10);
+  const active = await bookings.activeFor(list.map((o) => o.id));
+  const views = await Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
+  const transcript = await support.transcript(customer.id, 20);
+  const { config } = s.deps;
+  const card = profileCard(groupFmt(s.deps), {
+    conversationId: conversation.id,
+    customer,
+    step,
+    orders: list,
+    bookings: views,
+    transcript,
+    afterHours: !isOpen(config.supportHours, s.deps.now(), config.timeZone),
+  });
+  await postInTopic(s, threadId, card.text, card.keyboard);
+}
+
+/**
+ * Ends a conversation from either side: the topic is told and closed, the customer gets the
+ * rating question (and the bot back). False when it was closed already (double press).
+ */
+export async function closeConversation(
+  s: SupportDeps,
+  conversation: SupportConversation,
+  by: { agent: number; mention: string } | 'customer',
+): Promise<boolean> {
+  const { support } = s.deps.services;
+  const closed = await support.close(conversation.id, by === 'customer' ? 'customer' : `agent:${by.agent}`);
+  if (!closed) return false;
+  await support.cancelWaiting(conversation.id, conversation.waitingSince);
+  const g = groupFmt(s.deps);
+  const chatId = s.deps.config.supportChatId;
+  const customer = await support.customer(conversation.customerId);
+  if (chatId && conversation.threadId) {
+    await postInTopic(s, conversation.threadId, by === 'customer' ? g.t('support.group.closed_by_customer') : g.t('support.group.closed', { agent: by.mention })).catch((err: unknown) =>
+      s.deps.logger.warn({ err }, 'could not post the close in the topic'),
+    );
+    await s.telegram.closeForumTopic(chatId, conversation.threadId).catch((err: unknown) => s.deps.logger.warn({ err }, 'could not close the topic'));
+    await support.setTopicClosed(conversation.customerId, true);
+  }
+  if (customer && by !== 'customer') {
+    const f = fmtFor(s.deps, customer.language as Locale);
+    try {
+      await s.telegram.sendMessage(customer.telegramId, `${f.t('support.closed_by_agent')}\n\n${f.t('support.rate_question')}`, {
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: ratingKeyboard(f, conversation.id) },
+      });
+    } catch (err) {
+      if (classifyTelegramError(err).kind !== 'blocked') throw err;
+      await customerBlocked(s, customer.telegramId, conversation.threadId);
+    }
+  }
+  return true;
+}
+
+/** The customer blocked the bot: marked unreachable, and the topic says so. */
+export async function customerBlocked(s: SupportDeps, telegramId: number, threadId: number | null): Promise<void> {
+  await s.deps.services.customers.markBlocked(telegramId);
+  if (threadId && s.deps.config.supportChatId) await postInTopic(s, threadId, groupFmt(s.deps).t('support.group.blocked'));
+}
+
+/** A staff member as a mention for the group (HTML). */
+export function mention(telegramId: number, name: string | null): string {
+  return `<a href="tg://user?id=${telegramId}">${escapeHtml(name ?? String(telegramId))}</a>`;
+}
+
+export const senderName = (user: { first_name: string; last_name?: string }): string => [user.first_name, user.last_name].filter(Boolean).join(' ');

@@ -1,0 +1,115 @@
+import type { InlineKeyboardButton } from 'telegraf/types';
+import type { Customer, Order, SupportMessage } from '../../db/schema/index.js';
+import { escapeHtml } from '../../i18n.js';
+import { localDateKey } from '../../shared/time.js';
+import { cb } from '../callback-data/index.js';
+import type { Fmt } from '../format.js';
+import type { Screen } from '../ui.js';
+import { button } from './common.js';
+import { bookingLine, configLine, stateLabel, type BookingView } from './orders.js';
+
+/** Pure builders for the support handoff: the customer's buttons and the agents' topic texts. */
+
+export const talkData = cb.supportTalk.pack({});
+export const talkButton = (f: Fmt) => button(f.t('support.talk'), talkData);
+
+/** Staff screens (ops worklist, campaign composer…) are work tools, not a customer's step. */
+const STAFF_STEPS = /^(?:ops|staff|campaign|campaigns)\./;
+
+/**
+ * Every customer screen shown through ui.show() gets a "Talk to a person" row, unless the screen
+ * opts out (`noSupport`), already offers it (the main menu), or is a staff screen.
+ */
+export function withTalkRow(f: Fmt, screen: Screen, step: string): Screen {
+  if (screen.noSupport || STAFF_STEPS.test(step)) return screen;
+  const keyboard = screen.keyboard ?? [];
+  if (keyboard.some((row) => row.some((b) => 'callback_data' in b && b.callback_data === talkData))) return screen;
+  return { ...screen, keyboard: [...keyboard, [talkButton(f)]] };
+}
+
+export const endChatKeyboard = (f: Fmt): InlineKeyboardButton[][] => [[button(f.t('support.end'), cb.supportEnd.pack({}))]];
+export const continueKeyboard = (f: Fmt): InlineKeyboardButton[][] => [[button(f.t('support.continue'), cb.supportContinue.pack({}))]];
+
+/** 1–5 and "Continue where I was". */
+export function ratingKeyboard(f: Fmt, conversationId: number): InlineKeyboardButton[][] {
+  const scores = (['1', '2', '3', '4', '5'] as const).map((score) => button(`${score} ⭐`, cb.supportRate.pack({ conversationId, score })));
+  return [scores, ...continueKeyboard(f)];
+}
+
+export const cardKeyboard = (f: Fmt, conversationId: number): InlineKeyboardButton[][] => [
+  [button(f.t('support.group.claim'), cb.supportClaim.pack({ conversationId })), button(f.t('support.group.close'), cb.supportClose.pack({ conversationId }))],
+];
+
+/** "Sat 28 Nov 09:00": when agents are back. */
+export function backAt(f: Fmt, at: Date, startMinute: number): string {
+  const hh = String(Math.floor(startMinute / 60)).padStart(2, '0');
+  const mm = String(startMinute % 60).padStart(2, '0');
+  return `${f.day(localDateKey(at, f.timeZone))} ${hh}:${mm}`;
+}
+
+export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string => [c.firstName, c.lastName].filter(Boolean).join(' ') || '?';
+
+/** Topic title: name, language and customer id (Telegram allows 128 characters). */
+export const topicName = (c: Customer): string => `${displayName(c)} · ${c.language} · #${c.id}`.slice(0, 128);
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+function hhmm(f: Fmt, at: Date): string {
+  let format = timeFormats.get(f.timeZone);
+  if (!format) timeFormats.set(f.timeZone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: f.timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  return format.format(at);
+}
+
+/** One transcript line, cut short: the card must stay under Telegram's 4,096 characters. */
+export function transcriptLine(f: Fmt, m: SupportMessage): string {
+  const raw = m.text ? (m.text.length > 120 ? `${m.text.slice(0, 119)}…` : m.text) : '';
+  const text = m.contentType === 'text' ? escapeHtml(raw) : `${f.t('support.group.no_text', { type: m.contentType })} ${escapeHtml(raw)}`.trim();
+  return f.t('support.group.transcript_line', { who: f.t(`support.group.who_${m.direction}`), time: hhmm(f, m.createdAt), text });
+}
+
+export interface CardInput {
+  conversationId: number;
+  customer: Customer;
+  step: string;
+  orders: Order[];
+  bookings: BookingView[];
+  transcript: SupportMessage[];
+  afterHours: boolean;
+}
+
+/** The profile card that opens each conversation in the customer's topic. */
+export function profileCard(f: Fmt, input: CardInput): Screen {
+  const { customer } = input;
+  const orders = input.orders.flatMap((o) => [
+    f.t('support.group.order_line', { number: o.number, model: escapeHtml(o.snapshot.modelName), state: stateLabel(f, o.state) }),
+    ...input.bookings.filter((b) => b.orderId === o.id).map((b) => f.t('support.group.booking_line', { line: bookingLine(f, b) })),
+  ]);
+  const text = f.t('support.group.card', {
+    conversation: input.conversationId,
+    name: escapeHtml(displayName(customer)),
+    username: customer.username ? f.t('support.group.username', { username: escapeHtml(customer.username) }) : '',
+    language: customer.language,
+    phone: customer.phone ? escapeHtml(customer.phone) : f.t('support.group.no_phone'),
+    step: escapeHtml(input.step),
+    orders: orders.length ? orders.join('\n') : f.t('support.group.no_orders'),
+    transcript: input.transcript.length ? input.transcript.map((m) => transcriptLine(f, m)).join('\n') : f.t('support.group.no_messages'),
+  });
+  const full = input.afterHours ? `${text}\n\n${f.t('support.group.after_hours')}` : text;
+  return { text: full.length > 4000 ? `${full.slice(0, 3999)}…` : full, keyboard: cardKeyboard(f, input.conversationId) };
+}
+
+/** `/order N` in a topic. */
+export function orderCard(f: Fmt, order: Order, bookings: BookingView[]): string {
+  return f.t('support.group.order', {
+    number: order.number,
+    model: escapeHtml(order.snapshot.modelName),
+    state: stateLabel(f, order.state),
+    total: f.money(order.totalFen),
+    deposit: f.money(order.depositFen),
+    config: configLine(f, order),
+    bookings: bookings.map((b) => bookingLine(f, b)).join('\n'),
+  }).trim();
+}
+
+export const cannedKeys = ['greeting', 'wait', 'deposit', 'delivery', 'thanks'] as const;
+export type CannedKey = (typeof cannedKeys)[number];
+export const isCannedKey = (key: string): key is CannedKey => (cannedKeys as readonly string[]).includes(key);

@@ -1,0 +1,255 @@
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import {
+  customers,
+  supportConversations,
+  supportMessages,
+  supportTopics,
+  type Customer,
+  type NewSupportMessage,
+  type SupportConversation,
+  type SupportMessage,
+  type SupportTopic,
+} from '../../db/schema/index.js';
+import { pgErrorCode } from '../../shared/errors.js';
+import { nextOpening, type SupportHours } from './hours.js';
+
+/**
+ * Schedules and cancels the SLA reminders of a conversation's waiting spell (src/jobs/support/sla.ts
+ * puts them on the `support` queue). The jobs re-check the row, so a missed cancel does no harm.
+ */
+export interface SlaScheduler {
+  schedule(conversationId: number, waitingSince: Date, dueAt: Date[]): Promise<void>;
+  cancel(conversationId: number, waitingSince: Date): Promise<void>;
+}
+
+export const noSla: SlaScheduler = { schedule: async () => undefined, cancel: async () => undefined };
+
+export interface SupportSettings {
+  hours: SupportHours;
+  timeZone: string;
+  slaMinutes: number;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; conversation: SupportConversation; previous: number | null }
+  | { kind: 'mine'; conversation: SupportConversation }
+  | { kind: 'held'; by: number }
+  | { kind: 'closed' };
+
+export type RateResult = 'rated' | 'duplicate' | 'not_found';
+
+const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+
+/**
+ * Support handoffs: one open conversation per customer (a partial unique index guards it), one
+ * forum topic per customer, the transcript, atomic claims, and the waiting spells the SLA jobs
+ * watch. Knows nothing of Telegram.
+ */
+export class SupportService {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: SupportSettings,
+    private readonly now: () => Date = () => new Date(),
+    private sla: SlaScheduler = noSla,
+  ) {}
+
+  /** The app wires the queue once it exists (services are built before the queues). */
+  useSla(sla: SlaScheduler): void {
+    this.sla = sla;
+  }
+
+  /** The customer's conversation that is not closed, if any (one indexed lookup; hot path). */
+  async openFor(customerId: number): Promise<SupportConversation | null> {
+    const [row] = await this.db
+      .select()
+      .from(supportConversations)
+      .where(and(eq(supportConversations.customerId, customerId), ne(supportConversations.status, 'closed')));
+    return row ?? null;
+  }
+
+  async byId(id: number): Promise<SupportConversation | null> {
+    const [row] = await this.db.select().from(supportConversations).where(eq(supportConversations.id, id));
+    return row ?? null;
+  }
+
+  /** Opens a conversation, or returns the one already open (`created` false). */
+  async open(customerId: number): Promise<{ conversation: SupportConversation; created: boolean }> {
+    const now = this.now();
+    try {
+      const [row] = await this.db.insert(supportConversations).values({ customerId, openedAt: now, createdAt: now, updatedAt: now }).returning();
+      return { conversation: row!, created: true };
+    } catch (err) {
+      if (pgErrorCode(err) !== '23505') throw err;
+      const existing = await this.openFor(customerId);
+      if (!existing) throw err;
+      return { conversation: existing, created: false };
+    }
+  }
+
+  /** Gives up a conversation that could not reach any agent (no topic could be made). */
+  async abandon(conversationId: number): Promise<void> {
+    await this.db
+      .update(supportConversations)
+      .set({ status: 'closed', closedAt: this.now(), closedBy: 'system', updatedAt: this.now() })
+      .where(eq(supportConversations.id, conversationId));
+  }
+
+  async topicOf(customerId: number): Promise<SupportTopic | null> {
+    const [row] = await this.db.select().from(supportTopics).where(eq(supportTopics.customerId, customerId));
+    return row ?? null;
+  }
+
+  /** Remembers the customer's topic (a new one replaces one that was deleted in the group). */
+  async saveTopic(customerId: number, threadId: number): Promise<void> {
+    const now = this.now();
+    await this.db
+      .insert(supportTopics)
+      .values({ customerId, threadId, closed: false, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: supportTopics.customerId, set: { threadId, closed: false, updatedAt: now } });
+  }
+
+  async setTopicClosed(customerId: number, closed: boolean): Promise<void> {
+    await this.db.update(supportTopics).set({ closed, updatedAt: this.now() }).where(eq(supportTopics.customerId, customerId));
+  }
+
+  async attachThread(conversationId: number, threadId: number): Promise<void> {
+    await this.db.update(supportConversations).set({ threadId, updatedAt: this.now() }).where(eq(supportConversations.id, conversationId));
+  }
+
+  /** The newest conversation of the customer whose topic `threadId` is (closed ones included). */
+  async byThread(threadId: number): Promise<SupportConversation | null> {
+    const [row] = await this.db
+      .select({ c: supportConversations })
+      .from(supportTopics)
+      .innerJoin(supportConversations, eq(supportConversations.customerId, supportTopics.customerId))
+      .where(eq(supportTopics.threadId, threadId))
+      .orderBy(desc(supportConversations.id))
+      .limit(1);
+    return row?.c ?? null;
+  }
+
+  async record(message: Omit<NewSupportMessage, 'createdAt'>): Promise<void> {
+    await this.db.insert(supportMessages).values({ ...message, createdAt: this.now() });
+  }
+
+  /**
+   * A customer message arrived: recorded, and if nobody was waiting for an agent's answer a
+   * waiting spell starts, with SLA reminders at N and 3N minutes of business hours.
+   */
+  async customerWrote(conversation: SupportConversation, message: Omit<NewSupportMessage, 'createdAt' | 'direction' | 'conversationId' | 'customerId'>): Promise<void> {
+    await this.record({ ...message, direction: 'in', conversationId: conversation.id, customerId: conversation.customerId });
+    await this.startWaiting(conversation.id);
+  }
+
+  /** Starts a waiting spell unless one is running; schedules its SLA reminders. */
+  async startWaiting(conversationId: number): Promise<Date | null> {
+    const now = this.now();
+    const [row] = await this.db
+      .update(supportConversations)
+      .set({ lastCustomerMsgAt: now, waitingSince: sql`coalesce(${supportConversations.waitingSince}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+      .where(and(eq(supportConversations.id, conversationId), ne(supportConversations.status, 'closed')))
+      .returning({ waitingSince: supportConversations.waitingSince });
+    const since = toDate(row?.waitingSince);
+    if (!since || since.getTime() !== now.getTime()) return null;
+    const base = nextOpening(this.settings.hours, now, this.settings.timeZone).getTime();
+    const n = this.settings.slaMinutes * 60_000;
+    await this.sla.schedule(conversationId, since, [new Date(base + n), new Date(base + 3 * n)]);
+    return since;
+  }
+
+  /** An agent answered: the waiting spell ends (its SLA jobs are removed), first reply time kept. */
+  async agentReplied(conversationId: number): Promise<void> {
+    const now = this.now();
+    const rows = await this.db.execute(sql`
+      with old as (select id, waiting_since from support_conversations where id = ${conversationId} for update)
+      update support_conversations c
+         set waiting_since = null, first_agent_reply_at = coalesce(c.first_agent_reply_at, ${now.toISOString()}::timestamptz), updated_at = ${now.toISOString()}::timestamptz
+        from old where c.id = old.id
+      returning old.waiting_since as was_waiting`);
+    const was = toDate((rows[0] as { was_waiting?: unknown } | undefined)?.was_waiting);
+    if (was) await this.sla.cancel(conversationId, was);
+  }
+
+  /**
+   * Assigns the conversation to `agentId` in one guarded statement: of two agents at once, one
+   * wins and the other learns who holds it. With `takeover` an agent takes it from a colleague.
+   */
+  async claim(conversationId: number, agentId: number, opts: { takeover?: boolean } = {}): Promise<ClaimResult> {
+    const now = this.now().toISOString();
+    const rows = await this.db.execute(sql`
+      with prev as (select assignee_telegram_id as a from support_conversations where id = ${conversationId})
+      update support_conversations c
+         set assignee_telegram_id = ${agentId}, status = 'assigned', updated_at = ${now}::timestamptz
+        from prev
+       where c.id = ${conversationId} and c.status <> 'closed'
+         and (c.assignee_telegram_id is null or c.assignee_telegram_id = ${agentId} or ${opts.takeover === true}::boolean)
+      returning c.id, prev.a as previous`);
+    const won = rows[0] as { id: number; previous: unknown } | undefined;
+    const current = await this.byId(conversationId);
+    if (!won) {
+      if (!current || current.status === 'closed') return { kind: 'closed' };
+      return { kind: 'held', by: current.assigneeTelegramId! };
+    }
+    const previous = won.previous == null ? null : Number(won.previous);
+    if (previous === agentId) return { kind: 'mine', conversation: current! };
+    return { kind: 'claimed', conversation: current!, previous };
+  }
+
+  /** Closes the conversation; null when it was closed already (a double press, two agents). */
+  async close(conversationId: number, by: string): Promise<SupportConversation | null> {
+    const now = this.now();
+    const [row] = await this.db
+      .update(supportConversations)
+      .set({ status: 'closed', closedAt: now, closedBy: by, waitingSince: null, updatedAt: now })
+      .where(and(eq(supportConversations.id, conversationId), ne(supportConversations.status, 'closed')))
+      .returning();
+    return row ?? null;
+  }
+
+  /** Cancels the SLA jobs of a conversation that was closed while the customer waited. */
+  async cancelWaiting(conversationId: number, waitingSince: Date | null): Promise<void> {
+    if (waitingSince) await this.sla.cancel(conversationId, waitingSince);
+  }
+
+  /** Stores the customer's 1–5 rating of a closed conversation of theirs, once. */
+  async rate(conversationId: number, customerId: number, score: number): Promise<RateResult> {
+    const [row] = await this.db
+      .update(supportConversations)
+      .set({ rating: score, updatedAt: this.now() })
+      .where(
+        and(
+          eq(supportConversations.id, conversationId),
+          eq(supportConversations.customerId, customerId),
+          eq(supportConversations.status, 'closed'),
+          sql`${supportConversations.rating} is null`,
+        ),
+      )
+      .returning({ id: supportConversations.id });
+    if (row) return 'rated';
+    const c = await this.byId(conversationId);
+    return c && c.customerId === customerId && c.status === 'closed' ? 'duplicate' : 'not_found';
+  }
+
+  async customer(customerId: number): Promise<Customer | null> {
+    const [row] = await this.db.select().from(customers).where(eq(customers.id, customerId));
+    return row ?? null;
+  }
+
+  /** A staff member's name if they ever opened the bot (for "held by …" notices). */
+  async nameOf(telegramId: number): Promise<string | null> {
+    const [row] = await this.db.select({ firstName: customers.firstName, lastName: customers.lastName }).from(customers).where(eq(customers.telegramId, telegramId));
+    return row ? [row.firstName, row.lastName].filter(Boolean).join(' ') || null : null;
+  }
+
+  /** The customer's last `limit` transcript messages across conversations, oldest first. */
+  async transcript(customerId: number, limit = 20): Promise<SupportMessage[]> {
+    const rows = await this.db
+      .select()
+      .from(supportMessages)
+      .where(eq(supportMessages.customerId, customerId))
+      .orderBy(desc(supportMessages.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+}

@@ -1,0 +1,56 @@
+import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { Telegram } from 'telegraf';
+import { groupFmt, mention } from '../../bot/features/support-shared.js';
+import type { AppDeps } from '../../deps.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { queueNames, type SupportSlaJob } from '../queues.js';
+
+export type SupportSlaOutcome = 'posted' | 'skipped';
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const hhmm = (at: Date, timeZone: string): string => {
+  let f = timeFormats.get(timeZone);
+  if (!f) timeFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  return f.format(at);
+};
+
+/**
+ * SLA reminders in the support group. A job names a waiting spell; it posts only if that spell
+ * is still running (no agent answered, not closed), so a job an agent's reply failed to remove,
+ * or a re-run, does nothing. It mentions the assigned agent, or every agent when unassigned.
+ */
+export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions, opts: { telegram?: Telegram } = {}): Worker<SupportSlaJob, SupportSlaOutcome> {
+  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  return new Worker<SupportSlaJob, SupportSlaOutcome>(
+    queueNames.support,
+    async (job) => {
+      const { support, staff } = deps.services;
+      const chatId = deps.config.supportChatId;
+      const c = await support.byId(job.data.conversationId);
+      if (!chatId || !c || c.status === 'closed' || !c.threadId || c.waitingSince?.getTime() !== job.data.waitingSince) return 'skipped';
+      const f = groupFmt(deps);
+      let agents: string;
+      if (c.assigneeTelegramId) {
+        agents = mention(c.assigneeTelegramId, await support.nameOf(c.assigneeTelegramId));
+      } else {
+        const onDuty = (await staff.directory()).filter((e) => e.roles.includes('agent'));
+        agents = onDuty.length ? onDuty.map((e) => mention(e.telegramId, e.name)).join(' ') : f.t('support.group.sla_no_agents');
+      }
+      const since = new Date(job.data.waitingSince);
+      const minutes = Math.max(1, Math.round((deps.now().getTime() - since.getTime()) / 60_000));
+      try {
+        await telegram.sendMessage(chatId, f.t('support.group.sla', { since: hhmm(since, deps.config.timeZone), minutes, agents }), {
+          message_thread_id: c.threadId,
+          parse_mode: 'HTML',
+        });
+      } catch (err) {
+        const failure = classifyTelegramError(err);
+        if (failure.kind === 'bad_request' || failure.kind === 'blocked') throw new UnrecoverableError(`SLA reminder refused: ${String(err)}`);
+        throw err;
+      }
+      deps.logger.info({ job: job.id, conversation: c.id, level: job.data.level }, 'support SLA reminder posted');
+      return 'posted';
+    },
+    { connection, prefix: deps.config.queuePrefix, concurrency: 5 },
+  );
+}
