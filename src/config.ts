@@ -95,6 +95,8 @@ const schema = z
     HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
     QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tjd'),
     SEED_ON_START: boolFlag,
+    CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
+    CAMPAIGN_PAID_BROADCAST: boolFlag,
   });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -120,6 +122,10 @@ export interface Config {
   handlerTimeoutMs: number;
   queuePrefix: string;
   seedOnStart: boolean;
+  /** Campaign messages per second across all workers; above 30 only with paid broadcasts. */
+  campaignRate: number;
+  /** Sets allow_paid_broadcast on campaign messages (Telegram charges Stars above 30/s). */
+  campaignPaidBroadcast: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +144,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Cross-field rules are checked here, not in zod, so they are reported even when a field is missing.
   if (cleaned.WEBHOOK_URL && !cleaned.WEBHOOK_SECRET) {
     problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)');
+  }
+  // Telegram allows a bot about 30 messages/s; more only as paid broadcasts (up to 1,000/s).
+  if (result.success && result.data.CAMPAIGN_RATE > 30 && !result.data.CAMPAIGN_PAID_BROADCAST) {
+    problems.push('CAMPAIGN_RATE above 30 needs CAMPAIGN_PAID_BROADCAST=true (Telegram allows about 30 messages/s otherwise)');
   }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const c = result.data;
@@ -160,5 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     handlerTimeoutMs: c.HANDLER_TIMEOUT_MS,
     queuePrefix: c.QUEUE_PREFIX,
     seedOnStart: c.SEED_ON_START,
+    campaignRate: c.CAMPAIGN_RATE,
+    campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
   };
 }

@@ -13,6 +13,10 @@ import { FulfilmentService } from './domain/fulfilment/service.js';
 import { FeedbackService } from './domain/feedback/service.js';
 import { noEvents, type DomainEvents } from './domain/events.js';
 import { SupportService } from './domain/support/service.js';
+import { StoreService } from './domain/store/service.js';
+import { StoreCheckoutService } from './domain/store/checkout.js';
+import { noStoreEvents, type StoreEvents } from './domain/store/events.js';
+import { CampaignRepository } from './domain/campaigns/repository.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './server/metrics.js';
@@ -27,8 +31,13 @@ export interface Services {
   staff: StaffService;
   fulfilment: FulfilmentService;
   feedback: FeedbackService;
+  /** Broadcast campaigns (also the catalog's record of models looked at, for segments). */
+  campaigns: CampaignRepository;
   /** Support handoffs: conversations, topics, transcript, claims (SLA jobs wired by app.ts: useSla). */
   support: SupportService;
+  /** The flagship store: catalog and carts; checkout, holds, payments and shipping. */
+  store: StoreService;
+  storeCheckout: StoreCheckoutService;
 }
 
 /** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
@@ -49,8 +58,10 @@ export function createServices(
   now: () => Date = () => new Date(),
   hooks: DomainEvents = noEvents,
   relaxed?: postgres.Sql,
+  storeHooks: StoreEvents = noStoreEvents,
 ): Services {
   const orders = new OrderService(db, hooks);
+  const store = new StoreService(db, now);
   return {
     catalog: new CatalogService(db),
     customers: new CustomerService(db, config.defaultLocale),
@@ -61,6 +72,9 @@ export function createServices(
     staff: new StaffService(db),
     fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
     feedback: new FeedbackService(db),
+    campaigns: new CampaignRepository(db),
     support: new SupportService(db, { hours: config.supportHours, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes }, now),
+    store,
+    storeCheckout: new StoreCheckoutService(db, store, now, storeHooks),
   };
 }

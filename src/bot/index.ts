@@ -11,6 +11,13 @@ import { myOrdersFeature } from './features/my-orders.js';
 import { orderFeature } from './features/order.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
+import { storeFeature } from './features/store.js';
+import { storeOpsFeature } from './features/store-ops.js';
+import { storePaymentsFeature } from './features/store-payments.js';
+import { campaignComposerFeature } from './features/campaign-composer.js';
+import { campaignControlFeature } from './features/campaign-control.js';
+import { campaignCustomerFeature } from './features/campaign-customer.js';
+import { settingsFeature } from './features/settings.js';
 import { supportBlockedWatch, supportHandoff } from './features/support.js';
 import { supportGroup } from './features/support-group.js';
 import { ChatLock } from './middlewares/chat-lock.js';
@@ -52,6 +59,10 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   // Support handoff: agents in the support group, and customers talking to a person (bot paused).
   bot.use(supportGroup, supportHandoff);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
+  // Campaigns: the composer's typed answers are the marketer's; /start c<id>_<n> links and the consent question come before the menu.
+  bot.use(campaignComposerFeature, campaignControlFeature, campaignCustomerFeature, settingsFeature);
+  // Store: staff's /ops ship first; its payment handlers before the deposit's (other payloads pass on).
+  bot.use(storeOpsFeature, storePaymentsFeature, storeFeature);
   bot.use(startFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, myOrdersFeature, bookingFeature, checkinFeature);
   bot.use(unhandledFeature);
 

@@ -5,6 +5,8 @@ import type { Queues } from './queues.js';
 import { createMaintenanceWorker } from './workers/maintenance.worker.js';
 import { createRemindersWorker, type RemindersWorkerOptions } from './workers/reminders.worker.js';
 import { createSupportWorker } from './workers/support.worker.js';
+import { createCampaignsWorker, type CampaignsWorkerOptions } from './workers/campaigns.worker.js';
+import { createStoreWorker } from './workers/store.worker.js';
 
 export interface Workers {
   all: Worker[];
@@ -15,8 +17,10 @@ export interface Workers {
  * Starts every BullMQ worker. Workers need a connection with maxRetriesPerRequest: null
  * (BullMQ's requirement for blocking commands); `connection` must be such a client.
  */
-export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions } = {}): Workers {
+export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions; campaigns?: CampaignsWorkerOptions } = {}): Workers {
   const all: Worker[] = [createMaintenanceWorker(deps, connection), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
+  all.push(createStoreWorker(deps, connection));
+  all.push(createCampaignsWorker(deps, connection, queues.campaigns, opts.campaigns));
   all.push(createSupportWorker(deps, connection));
   for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
   return {

@@ -1,11 +1,15 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { Reminder } from '../domain/reminders/types.js';
+import type { StoreJob } from './store/store-jobs.js';
+import { campaignJobOptions } from './campaign-jobs.js';
 
 /** Queue names, their payloads, and job-id builders live here so producers and workers agree. */
 export const queueNames = {
   maintenance: 'maintenance',
   reminders: 'reminders',
+  store: 'store',
   support: 'support',
+  campaigns: 'campaigns',
 } as const;
 
 export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates'; days: number };
@@ -16,6 +20,12 @@ export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates';
  * reminder's id (rules.ts reminderId); the payload names rows, the worker reads them when it fires.
  */
 export type ReminderJob = Reminder & { dueAt: number };
+
+/** Broadcast campaigns: start (freeze the audience), deliver one batch, edit the progress message. */
+export type CampaignJob =
+  | { kind: 'start'; campaignId: number }
+  | { kind: 'batch'; campaignId: number; generation: number; batch: number }
+  | { kind: 'progress'; campaignId: number; generation: number; tick: number; prevDone: number; prevAt: number };
 
 /**
  * A support SLA reminder: posted in the customer's topic if the waiting spell that started at
@@ -53,20 +63,28 @@ export const reminderJobOptions: DefaultJobOptions = {
 export interface Queues {
   maintenance: Queue<MaintenanceJob>;
   reminders: Queue<ReminderJob>;
+  /** Store holds released, invoices expired, shipping notices, old carts pruned (src/jobs/store/). */
+  store: Queue<StoreJob>;
   support: Queue<SupportSlaJob>;
+  campaigns: Queue<CampaignJob>;
   close(): Promise<void>;
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const maintenance = new Queue<MaintenanceJob>(queueNames.maintenance, { connection, prefix, defaultJobOptions });
   const reminders = new Queue<ReminderJob>(queueNames.reminders, { connection, prefix, defaultJobOptions: reminderJobOptions });
+  const store = new Queue<StoreJob>(queueNames.store, { connection, prefix, defaultJobOptions });
   const support = new Queue<SupportSlaJob>(queueNames.support, { connection, prefix, defaultJobOptions });
+  const campaigns = new Queue<CampaignJob>(queueNames.campaigns, { connection, prefix, defaultJobOptions: campaignJobOptions });
   return {
     maintenance,
     reminders,
+    store,
     support,
+    campaigns,
     close: async () => {
-      await Promise.all([maintenance.close(), reminders.close(), support.close()]);
+      await store.close();
+      await Promise.all([maintenance.close(), reminders.close(), support.close(), campaigns.close()]);
     },
   };
 }

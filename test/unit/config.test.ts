@@ -40,6 +40,8 @@ describe('loadConfig defaults', () => {
       handlerTimeoutMs: 30_000,
       queuePrefix: 'tjd',
       seedOnStart: false,
+      campaignRate: 25,
+      campaignPaidBroadcast: false,
     });
   });
 
@@ -186,6 +188,21 @@ describe('SUPPORT_HOURS and SUPPORT_SLA_MINUTES', () => {
     expect(loadConfig({ ...base, SUPPORT_SLA_MINUTES: '10' }).supportSlaMinutes).toBe(10);
     expect(loadConfig({ ...base, SUPPORT_SLA_MINUTES: '0.5' }).supportSlaMinutes).toBe(0.5);
     for (const bad of ['0', '-1', 'soon']) expect(about(configError({ ...base, SUPPORT_SLA_MINUTES: bad }), 'SUPPORT_SLA_MINUTES')).toHaveLength(1);
+  });
+});
+
+describe('CAMPAIGN_RATE and CAMPAIGN_PAID_BROADCAST', () => {
+  it('takes up to 30 messages/s without paid broadcasts', () => {
+    expect(loadConfig({ ...base, CAMPAIGN_RATE: '30' }).campaignRate).toBe(30);
+    expect(about(configError({ ...base, CAMPAIGN_RATE: '31' }), 'CAMPAIGN_RATE')).toHaveLength(1);
+  });
+
+  it('takes up to 1000 messages/s with paid broadcasts, never more, never less than 1', () => {
+    const c = loadConfig({ ...base, CAMPAIGN_RATE: '1000', CAMPAIGN_PAID_BROADCAST: 'true' });
+    expect([c.campaignRate, c.campaignPaidBroadcast]).toEqual([1000, true]);
+    for (const bad of ['1001', '0', 'fast']) {
+      expect(about(configError({ ...base, CAMPAIGN_RATE: bad, CAMPAIGN_PAID_BROADCAST: 'true' }), 'CAMPAIGN_RATE')).toHaveLength(1);
+    }
   });
 });
 

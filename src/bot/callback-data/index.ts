@@ -136,6 +136,35 @@ export const cb = {
   supportRate: codec('spr', { conversationId: int, score: oneOf('1', '2', '3', '4', '5') }),
   supportClaim: codec('spk', { conversationId: int }),
   supportClose: codec('spx', { conversationId: int }),
+  // Campaigns (composer and controls: marketer or admin, checked from the database on every press)
+  campaignLocale: codec('cml', { locale: oneOf('zh-CN', 'en') }),
+  campaignNoButtons: codec('cmnb'),
+  campaignSecond: codec('cm2', { answer: oneOf('add', 'skip') }),
+  campaignSegment: codec('cms', { field: oneOf('lang', 'models', 'orders', 'cities', 'active', 'source', 'back', 'next') }),
+  campaignToggle: codec('cmt', { field: oneOf('models', 'orders', 'cities'), value: id }),
+  campaignNow: codec('cmnow'),
+  campaignConfirm: codec('cmok'),
+  campaignAbort: codec('cmx'),
+  campaignControl: codec('cmc', { action: oneOf('pause', 'resume', 'cancel', 'refresh'), campaignId: int }),
+  // Campaigns (customer side: buttons on a campaign message, consent, settings)
+  campaignUnsubscribe: codec('cmu', { campaignId: int }),
+  campaignModel: codec('cmm', { campaignId: int, button: int }),
+  campaignPreview: codec('cmpv'),
+  consent: codec('consent', { answer: oneOf('yes', 'no') }),
+  settings: codec('settings', { what: oneOf('open', 'news', 'lang') }),
+  // Store (every variant and order id is checked against the database and the sender)
+  storeHome: codec('sh'),
+  storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),
+  storeProduct: codec('shp', { productId: id }),
+  storeVariant: codec('shv', { variantId: id }),
+  storeAdd: codec('sha', { variantId: id }),
+  storeCart: codec('shk'),
+  storeCartQty: codec('shq', { variantId: id, op: oneOf('inc', 'dec', 'del') }),
+  storeCheckout: codec('shx'),
+  storeAddress: codec('shad', { addressId: int }),
+  storeNewAddress: codec('shn'),
+  storeShipping: codec('shs', { option: oneOf('standard', 'express') }),
+  storeOrder: codec('sho', { orderId: int }),
 } as const;
 
 export type CallbackCodecs = typeof cb;

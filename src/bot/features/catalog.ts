@@ -27,6 +27,7 @@ async function showModels(ctx: BotContext, opts: { fresh: boolean }) {
 
 async function showModel(ctx: BotContext, model: ModelCatalog, opts: { fresh: boolean }) {
   ctx.go('browse.model', { cfg: { modelId: model.model.id } });
+  await ctx.deps.services.campaigns.modelViewed(ctx.account.id, model.model.id); // for campaign segments
   await show(ctx, modelCard(fmtOf(ctx), model), opts);
 }
 

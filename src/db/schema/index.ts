@@ -4,4 +4,6 @@ export * from './catalog.js';
 export * from './orders.js';
 export * from './bookings.js';
 export * from './staff.js';
+export * from './store.js';
 export * from './support.js';
+export * from './campaigns.js';

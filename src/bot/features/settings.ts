@@ -1,0 +1,38 @@
+import { Composer } from 'telegraf';
+import { ConsentService } from '../../domain/campaigns/consent.js';
+import { cb } from '../callback-data/index.js';
+import { forCustomers, type BotContext } from '../context.js';
+import { fmtOf } from '../format.js';
+import { settingsScreen } from '../keyboards/campaigns.js';
+import { registerStep } from '../steps.js';
+import { show } from '../ui.js';
+
+/** /settings (and Settings in the main menu): language and news-and-offers consent. */
+const feature = new Composer<BotContext>();
+export const settingsFeature = forCustomers(feature);
+
+async function showSettings(ctx: BotContext, opts: { fresh: boolean }) {
+  ctx.go('settings', {});
+  await show(ctx, settingsScreen(fmtOf(ctx), ctx.account.marketingConsent), opts);
+}
+registerStep('settings', showSettings);
+
+feature.command('settings', (ctx) => showSettings(ctx, { fresh: true }));
+
+feature.action(cb.settings.trigger, async (ctx) => {
+  const data = cb.settings.read(ctx);
+  if (!data) return ctx.toast(ctx.t('errors.bad_button'), true);
+  if (data.what === 'lang') {
+    const locale = ctx.locale === 'en' ? 'zh-CN' : 'en';
+    await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
+    ctx.locale = locale;
+    ctx.t = ctx.deps.i18n.t(locale);
+    await ctx.toast(ctx.t('language.changed'));
+  } else if (data.what === 'news') {
+    const consent = !ctx.account.marketingConsent;
+    await new ConsentService(ctx.deps.db).set(ctx.account.id, consent, 'settings');
+    ctx.account.marketingConsent = consent;
+    await ctx.toast(ctx.t(consent ? 'campaigns.settings.toast_on' : 'campaigns.settings.toast_off'));
+  }
+  await showSettings(ctx, { fresh: false });
+});

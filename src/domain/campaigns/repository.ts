@@ -1,0 +1,339 @@
+import type postgres from 'postgres';
+import type { Db } from '../../db/client.js';
+import type { Campaign, CampaignButton, CampaignSegment, CampaignStatus, RecipientState } from '../../db/schema/campaigns.js';
+import type { Locale } from '../customers/service.js';
+import { audienceWhere, normalizeSegment } from './segment.js';
+
+export interface VariantDraft {
+  locale: Locale;
+  kind: 'text' | 'photo' | 'video';
+  text: string;
+  fileId: string | null;
+  entities: unknown[];
+  buttons: CampaignButton[];
+}
+
+export interface CampaignDraft {
+  createdBy: number;
+  segment: CampaignSegment;
+  defaultLocale: Locale;
+  scheduledAt: Date;
+  variants: VariantDraft[];
+}
+
+export interface ClaimedRecipient {
+  customerId: number;
+  chatId: number;
+  locale: Locale;
+  attempts: number;
+}
+
+/** What a send came to; `retryInMs` puts the recipient back to pending for a later attempt. */
+export interface SendResult {
+  customerId: number;
+  state: 'sent' | 'failed' | 'blocked' | 'pending';
+  messageId?: number | null;
+  error?: string | null;
+  retryInMs?: number;
+  /** A send never attempted (paused, cancelled): back to pending without spending an attempt. */
+  unattempted?: boolean;
+}
+
+export type Counts = Record<RecipientState, number> & { total: number };
+
+const emptyCounts = (): Counts => ({ pending: 0, sending: 0, sent: 0, failed: 0, blocked: 0, cancelled: 0, total: 0 });
+
+export interface CampaignFigures {
+  id: number;
+  status: CampaignStatus;
+  createdAt: Date;
+  startedAt: Date | null;
+  audience: number | null;
+  sent: number;
+  failed: number;
+  blocked: number;
+  unsubscribed: number;
+  clicks: number;
+  orders: number;
+  deposits: number;
+  depositsFen: number;
+}
+
+const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+
+/**
+ * Campaign rows in Postgres: the recipients table is the truth about who was sent what. Plain SQL
+ * (postgres.js) because the hot statements are set-based: freezing an audience, claiming a chunk,
+ * writing a chunk's results.
+ */
+export class CampaignRepository {
+  private readonly sql: postgres.Sql;
+  constructor(db: Db) {
+    this.sql = db.$client;
+  }
+
+  async audienceSize(segment: CampaignSegment): Promise<number> {
+    const sql = this.sql;
+    const [row] = await sql<[{ n: string }]>`select count(*) as n from customers c where ${audienceWhere(sql, normalizeSegment(segment))}`;
+    return Number(row.n);
+  }
+
+  async create(d: CampaignDraft): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      const [c] = await tx<[{ id: number }]>`
+        insert into campaigns (created_by, status, segment, default_locale, scheduled_at)
+        values (${d.createdBy}, 'scheduled', ${JSON.stringify(normalizeSegment(d.segment))}::jsonb, ${d.defaultLocale}, ${d.scheduledAt.toISOString()}::timestamptz)
+        returning id`;
+      for (const v of d.variants) {
+        await tx`insert into campaign_variants (campaign_id, locale, kind, text, file_id, entities, buttons)
+          values (${c.id}, ${v.locale}, ${v.kind}, ${v.text}, ${v.fileId}, ${JSON.stringify(v.entities)}::jsonb, ${JSON.stringify(v.buttons)}::jsonb)`;
+      }
+      return c.id;
+    });
+  }
+
+  async get(id: number): Promise<Campaign | null> {
+    const [r] = await this.sql<Array<Record<string, unknown>>>`select * from campaigns where id = ${id}`;
+    return r ? toCampaign(r) : null;
+  }
+
+  async variants(id: number): Promise<VariantDraft[]> {
+    const rows = await this.sql<Array<Record<string, unknown>>>`select * from campaign_variants where campaign_id = ${id}`;
+    return rows.map((r) => ({
+      locale: r.locale as Locale,
+      kind: r.kind as VariantDraft['kind'],
+      text: r.text as string,
+      fileId: (r.file_id as string | null) ?? null,
+      entities: parseJson(r.entities) as unknown[],
+      buttons: parseJson(r.buttons) as CampaignButton[],
+    }));
+  }
+
+  async setProgressMessage(id: number, messageId: number): Promise<void> {
+    await this.sql`update campaigns set progress_message_id = ${messageId} where id = ${id}`;
+  }
+
+  /**
+   * Starts a scheduled campaign: marks it running and freezes its audience into the recipients
+   * table with one INSERT … SELECT (customers are never loaded into memory), numbered into
+   * batches of `batchSize`. Null when the campaign is not (or no longer) scheduled.
+   */
+  async freeze(id: number, batchSize: number): Promise<{ audience: number; batches: number } | null> {
+    return this.sql.begin(async (tx) => {
+      const [c] = await tx<Array<{ segment: unknown }>>`
+        update campaigns set status = 'running', started_at = now(), updated_at = now()
+        where id = ${id} and status = 'scheduled' returning segment`;
+      if (!c) return null;
+      const segment = parseJson(c.segment) as CampaignSegment;
+      const inserted = await tx`
+        insert into campaign_recipients (campaign_id, customer_id, chat_id, locale, batch)
+        select ${id}, c.id, c.telegram_id, c.language, ((row_number() over (order by c.id)) - 1) / ${batchSize}
+        from customers c where ${audienceWhere(tx, segment)}`;
+      const audience = inserted.count;
+      await tx`update campaigns set audience = ${audience} where id = ${id}`;
+      return { audience, batches: Math.ceil(audience / batchSize) };
+    });
+  }
+
+  /** Status and generation, read before every chunk (and cached briefly between sends). */
+  async status(id: number): Promise<{ status: CampaignStatus; generation: number } | null> {
+    const [r] = await this.sql<Array<{ status: CampaignStatus; generation: number }>>`select status, generation from campaigns where id = ${id}`;
+    return r ?? null;
+  }
+
+  /**
+   * Claims up to `limit` recipients of a batch for sending: pending ones that are due, and ones
+   * this very job claimed before it was interrupted (a job re-run after a worker died). A
+   * recipient claimed by another live job is never taken (SKIP LOCKED, state check).
+   */
+  async claim(campaignId: number, batch: number, jobId: string, limit: number): Promise<ClaimedRecipient[]> {
+    const rows = await this.sql<Array<{ customer_id: number; chat_id: string; locale: Locale; attempts: number }>>`
+      update campaign_recipients r
+      set state = 'sending', claimed_by = ${jobId}, claimed_at = now(), attempts = r.attempts + 1
+      where r.campaign_id = ${campaignId} and r.customer_id in (
+        select customer_id from campaign_recipients
+        where campaign_id = ${campaignId} and batch = ${batch}
+          and ((state = 'pending' and (next_attempt_at is null or next_attempt_at <= now())) or (state = 'sending' and claimed_by = ${jobId}))
+        order by customer_id limit ${limit} for update skip locked)
+      returning r.customer_id, r.chat_id, r.locale, r.attempts`;
+    return rows.map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
+  }
+
+  /** Earliest retry time of recipients still pending in a batch; null when none is left. */
+  async nextRetry(campaignId: number, batch: number): Promise<Date | null | 'now'> {
+    const [r] = await this.sql<Array<{ n: string; due: boolean | null; min_at: unknown }>>`
+      select count(*) as n, bool_or(next_attempt_at is null or next_attempt_at <= now()) as due, min(next_attempt_at) as min_at
+      from campaign_recipients where campaign_id = ${campaignId} and batch = ${batch} and state = 'pending'`;
+    if (!r || Number(r.n) === 0) return null;
+    return r.due ? 'now' : toDate(r.min_at);
+  }
+
+  /** Writes a chunk's outcomes in one statement; customers who blocked the bot are flagged. */
+  async record(campaignId: number, results: SendResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const payload = results.map((r) => ({
+      customer_id: r.customerId,
+      state: r.state,
+      message_id: r.messageId ?? null,
+      error: r.error ?? null,
+      retry_ms: r.retryInMs ?? 0,
+      refund: r.unattempted ? 1 : 0,
+    }));
+    await this.sql`
+      update campaign_recipients r set
+        state = x.state,
+        message_id = coalesce(x.message_id, r.message_id),
+        error = x.error,
+        sent_at = case when x.state = 'sent' then now() else r.sent_at end,
+        next_attempt_at = case when x.retry_ms > 0 then now() + make_interval(secs => x.retry_ms / 1000.0) else null end,
+        attempts = r.attempts - x.refund,
+        claimed_by = null, claimed_at = null
+      from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as x(customer_id int, state text, message_id int, error text, retry_ms int, refund int)
+      where r.campaign_id = ${campaignId} and r.customer_id = x.customer_id and r.state = 'sending'`;
+    const blocked = results.filter((r) => r.state === 'blocked').map((r) => r.customerId);
+    if (blocked.length) await this.sql`update customers set blocked = true, updated_at = now() where id in ${this.sql(blocked)}`;
+  }
+
+  /** Gives back what a job claimed but did not send (paused, cancelled, 429). */
+  async release(campaignId: number, jobId: string): Promise<void> {
+    await this.sql`
+      update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null, attempts = greatest(attempts - 1, 0)
+      where campaign_id = ${campaignId} and state = 'sending' and claimed_by = ${jobId}`;
+  }
+
+  /**
+   * Recipients left in 'sending' by a job that died more than `olderThanS` ago go back to pending
+   * (they may have been sent just before the death: the only case where a customer can get a
+   * campaign twice). Returns the batches to run again.
+   */
+  async sweepStale(campaignId: number, olderThanS: number): Promise<number[]> {
+    const rows = await this.sql<Array<{ batch: number }>>`
+      update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null
+      where campaign_id = ${campaignId} and state = 'sending' and claimed_at < now() - make_interval(secs => ${olderThanS})
+      returning batch`;
+    return [...new Set(rows.map((r) => r.batch))];
+  }
+
+  async pendingBatches(campaignId: number): Promise<number[]> {
+    const rows = await this.sql<Array<{ batch: number }>>`
+      select distinct batch from campaign_recipients where campaign_id = ${campaignId} and state in ('pending', 'sending') order by batch`;
+    return rows.map((r) => r.batch);
+  }
+
+  async counts(campaignId: number): Promise<Counts> {
+    const rows = await this.sql<Array<{ state: RecipientState; n: string }>>`
+      select state, count(*) as n from campaign_recipients where campaign_id = ${campaignId} group by state`;
+    const c = emptyCounts();
+    for (const r of rows) {
+      c[r.state] = Number(r.n);
+      c.total += Number(r.n);
+    }
+    return c;
+  }
+
+  /** running → done once nothing is pending or being sent. */
+  async finishIfDone(campaignId: number): Promise<boolean> {
+    const rows = await this.sql`
+      update campaigns set status = 'done', finished_at = now(), updated_at = now()
+      where id = ${campaignId} and status = 'running'
+        and not exists (select 1 from campaign_recipients where campaign_id = ${campaignId} and state in ('pending', 'sending'))
+      returning id`;
+    return rows.length > 0;
+  }
+
+  /** A guarded status change; false when the campaign was not in one of `from`. */
+  async transition(campaignId: number, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | null> {
+    return this.sql.begin(async (tx) => {
+      const [r] = await tx<Array<Record<string, unknown>>>`
+        update campaigns set status = ${to}, updated_at = now(),
+          generation = case when ${to} = 'running' then generation + 1 else generation end,
+          finished_at = case when ${to} in ('cancelled', 'done') then now() else finished_at end
+        where id = ${campaignId} and status in ${tx(from)} returning *`;
+      if (!r) return null;
+      if (to === 'cancelled') {
+        await tx`update campaign_recipients set state = 'cancelled' where campaign_id = ${campaignId} and state = 'pending'`;
+      }
+      return toCampaign(r);
+    });
+  }
+
+  /** The catalog's hook: this customer looked at this model (for "models looked at" segments). */
+  async modelViewed(customerId: number, modelId: string): Promise<void> {
+    await this.sql`
+      insert into customer_model_views (customer_id, model_id) values (${customerId}, ${modelId})
+      on conflict (customer_id, model_id) do update set last_at = now()`;
+  }
+
+  async recordClick(campaignId: number, customerId: number, button: number): Promise<void> {
+    await this.sql`insert into campaign_clicks (campaign_id, customer_id, button) values (${campaignId}, ${customerId}, ${button})`;
+  }
+
+  /** True when the customer was a recipient of the campaign (clicks from anyone else are not counted). */
+  async isRecipient(campaignId: number, customerId: number): Promise<boolean> {
+    const rows = await this.sql`select 1 from campaign_recipients where campaign_id = ${campaignId} and customer_id = ${customerId}`;
+    return rows.length > 0;
+  }
+
+  /**
+   * Recent campaigns with their figures. Attribution: orders placed and deposits paid by a
+   * recipient within 7 days after their message was sent.
+   */
+  async recent(limit = 10): Promise<CampaignFigures[]> {
+    const rows = await this.sql<Array<Record<string, unknown>>>`
+      select c.id, c.status, c.created_at, c.started_at, c.audience,
+        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'sent') as sent,
+        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'failed') as failed,
+        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'blocked') as blocked,
+        (select count(distinct l.customer_id) from marketing_consent_log l join campaign_recipients r
+           on r.campaign_id = c.id and r.customer_id = l.customer_id and r.state = 'sent'
+           where l.consent is false and l.at >= r.sent_at) as unsubscribed,
+        (select count(*) from campaign_clicks k where k.campaign_id = c.id) as clicks,
+        (select count(*) from orders o join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
+           where o.created_at between r.sent_at and r.sent_at + interval '7 days') as orders,
+        (select count(*) from payments p join orders o on o.id = p.order_id
+           join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
+           where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits,
+        (select coalesce(sum(p.amount_fen), 0) from payments p join orders o on o.id = p.order_id
+           join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
+           where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits_fen
+      from campaigns c order by c.id desc limit ${limit}`;
+    return rows.map((r) => ({
+      id: r.id as number,
+      status: r.status as CampaignStatus,
+      createdAt: toDate(r.created_at)!,
+      startedAt: toDate(r.started_at),
+      audience: r.audience == null ? null : Number(r.audience),
+      sent: Number(r.sent),
+      failed: Number(r.failed),
+      blocked: Number(r.blocked),
+      unsubscribed: Number(r.unsubscribed),
+      clicks: Number(r.clicks),
+      orders: Number(r.orders),
+      deposits: Number(r.deposits),
+      depositsFen: Number(r.deposits_fen),
+    }));
+  }
+}
+
+function parseJson(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+function toCampaign(r: Record<string, unknown>): Campaign {
+  return {
+    id: r.id as number,
+    createdBy: Number(r.created_by),
+    status: r.status as CampaignStatus,
+    segment: parseJson(r.segment) as CampaignSegment,
+    defaultLocale: r.default_locale as string,
+    scheduledAt: toDate(r.scheduled_at)!,
+    startedAt: toDate(r.started_at),
+    finishedAt: toDate(r.finished_at),
+    audience: r.audience == null ? null : Number(r.audience),
+    progressMessageId: (r.progress_message_id as number | null) ?? null,
+    generation: r.generation as number,
+    createdAt: toDate(r.created_at)!,
+    updatedAt: toDate(r.updated_at)!,
+  };
+}

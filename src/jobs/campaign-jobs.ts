@@ -1,0 +1,56 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { queueNames, type CampaignJob } from './queues.js';
+
+/** Recipients per delivery job (the freeze numbers recipients into batches of this size). */
+export const CAMPAIGN_BATCH_SIZE = 200;
+/** Seconds between two edits of the progress message. */
+export const PROGRESS_EVERY_MS = 3_000;
+
+export const campaignJobOptions = {
+  removeOnComplete: { count: 10_000, age: 24 * 3600 },
+  removeOnFail: { count: 10_000, age: 14 * 24 * 3600 },
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+} as const;
+
+export const jobIds = {
+  start: (id: number) => `cmp-${id}-start`,
+  batch: (id: number, generation: number, batch: number, suffix = '') => `cmp-${id}-g${generation}-b${batch}${suffix}`,
+  progress: (id: number, generation: number, tick: number) => `cmp-${id}-g${generation}-p${tick}`,
+};
+
+const producers = new WeakMap<Redis, Map<string, Queue<CampaignJob>>>();
+
+/**
+ * The campaigns queue as a producer, on the app's fail-fast Redis client: the bot enqueues the
+ * start job of a confirmed campaign and the jobs of a resume (handlers get deps, not the queues).
+ */
+export function campaignQueue(redis: Redis, prefix: string): Queue<CampaignJob> {
+  let byPrefix = producers.get(redis);
+  if (!byPrefix) producers.set(redis, (byPrefix = new Map()));
+  let q = byPrefix.get(prefix);
+  if (!q) byPrefix.set(prefix, (q = new Queue<CampaignJob>(queueNames.campaigns, { connection: redis, prefix, defaultJobOptions: campaignJobOptions })));
+  return q;
+}
+
+/** Queues the delivery jobs of the batches given (all of them for a fresh start or a resume). */
+export async function enqueueBatches(queue: Queue<CampaignJob>, campaignId: number, generation: number, batches: number[], suffix = ''): Promise<void> {
+  for (let i = 0; i < batches.length; i += 500) {
+    await queue.addBulk(
+      batches.slice(i, i + 500).map((batch) => ({
+        name: 'batch',
+        data: { kind: 'batch' as const, campaignId, generation, batch },
+        opts: { jobId: jobIds.batch(campaignId, generation, batch, suffix) },
+      })),
+    );
+  }
+}
+
+export async function enqueueProgress(queue: Queue<CampaignJob>, campaignId: number, generation: number, tick: number, prev: { sent: number; at: number }, delay: number): Promise<void> {
+  await queue.add(
+    'progress',
+    { kind: 'progress', campaignId, generation, tick, prevDone: prev.sent, prevAt: prev.at },
+    { jobId: jobIds.progress(campaignId, generation, tick), delay, attempts: 2 },
+  );
+}

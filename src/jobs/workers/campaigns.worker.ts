@@ -1,0 +1,232 @@
+import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Telegram } from 'telegraf';
+import { createFmt } from '../../bot/format.js';
+import { campaignMessage, variantFor } from '../../bot/keyboards/campaign-message.js';
+import { progressScreen } from '../../bot/keyboards/campaigns.js';
+import type { AppDeps } from '../../deps.js';
+import { CampaignRepository, type ClaimedRecipient, type SendResult, type VariantDraft } from '../../domain/campaigns/repository.js';
+import type { Locale } from '../../domain/customers/service.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { CampaignLimiter } from '../campaign-limiter.js';
+import { CAMPAIGN_BATCH_SIZE, enqueueBatches, enqueueProgress, PROGRESS_EVERY_MS } from '../campaign-jobs.js';
+import { queueNames, type CampaignJob } from '../queues.js';
+
+/** Delivery jobs in flight per worker process; they share the global rate, so a few keep it busy. */
+export const CAMPAIGN_CONCURRENCY = 4;
+/** Attempts per recipient on network errors and 5xx before it is marked failed. */
+export const MAX_SEND_ATTEMPTS = 3;
+/** A recipient 'sending' for longer than this belongs to a job that died: it is sent again. */
+export const STALE_SENDING_S = 30;
+
+export interface CampaignsWorkerOptions {
+  concurrency?: number;
+  telegram?: Telegram;
+  /** Lock duration of a job, ms (how soon a killed worker's job is taken over; BullMQ default 30 s). */
+  lockDurationMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+type CallApi = (method: string, payload: Record<string, unknown>) => Promise<{ message_id: number }>;
+
+/**
+ * Delivers campaigns. `start` freezes the audience and queues one job per batch of recipients;
+ * a `batch` job claims a few recipients at a time (pending → sending in Postgres), reserves as
+ * many send slots from the global limiter, sends each at its slot, and writes the outcomes in one
+ * statement. Status (paused, cancelled, a newer resume) and a 429 pause are checked before every
+ * send. `progress` edits the marketer's progress message every few seconds and finishes the
+ * campaign once nothing is left.
+ */
+export function createCampaignsWorker(
+  deps: AppDeps,
+  connection: ConnectionOptions & Redis,
+  queue: Queue<CampaignJob>,
+  opts: CampaignsWorkerOptions = {},
+): Worker<CampaignJob, string> {
+  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  const callApi = telegram.callApi.bind(telegram) as unknown as CallApi;
+  const repo = new CampaignRepository(deps.db);
+  const limiter = new CampaignLimiter(deps.redis, deps.config.queuePrefix, deps.config.campaignRate);
+  const chunkSize = Math.max(1, Math.min(100, Math.ceil(deps.config.campaignRate / 4)));
+  let botUsername: string | null = null;
+  const username = async () => (botUsername ??= (await telegram.getMe()).username);
+
+  // Pause set by any process (a 429): polled, so a send never waits on a Redis round trip.
+  let pausedUntil = 0;
+  const pausePoll = setInterval(() => {
+    limiter.pausedFor().then(
+      (ms) => (pausedUntil = Math.max(pausedUntil, ms > 0 ? Date.now() + ms : 0)),
+      () => undefined,
+    );
+  }, 100);
+
+  // Campaign status, refreshed at most every 250 ms while sending.
+  const statusCache = new Map<number, { status: string; generation: number; at: number }>();
+  const statusOf = async (id: number, fresh = false) => {
+    const cached = statusCache.get(id);
+    if (!fresh && cached && Date.now() - cached.at < 250) return cached;
+    const s = await repo.status(id);
+    const entry = { status: s?.status ?? 'cancelled', generation: s?.generation ?? -1, at: Date.now() };
+    statusCache.set(id, entry);
+    return entry;
+  };
+  const variantsCache = new Map<number, VariantDraft[]>();
+  const variantsOf = async (id: number) => {
+    let v = variantsCache.get(id);
+    if (!v) variantsCache.set(id, (v = await repo.variants(id)));
+    return v;
+  };
+
+  const sendOne = async (campaignId: number, defaultLocale: string, r: ClaimedRecipient, variants: VariantDraft[]): Promise<SendResult & { retryAfterS?: number }> => {
+    const v = variantFor(variants, r.locale, defaultLocale);
+    const msg = campaignMessage(v, {
+      chatId: r.chatId,
+      campaignId,
+      botUsername: await username(),
+      t: deps.i18n.t(r.locale),
+      paidBroadcast: deps.config.campaignPaidBroadcast,
+    });
+    try {
+      const sent = await callApi(msg.method, msg.params);
+      return { customerId: r.customerId, state: 'sent', messageId: sent.message_id };
+    } catch (err) {
+      const f = classifyTelegramError(err);
+      const description = err instanceof Error ? err.message.slice(0, 300) : String(err);
+      switch (f.kind) {
+        case 'blocked':
+          return { customerId: r.customerId, state: 'blocked', error: description };
+        case 'chat_not_found':
+        case 'bad_request':
+          return { customerId: r.customerId, state: 'failed', error: description };
+        case 'rate_limited':
+          return { customerId: r.customerId, state: 'pending', unattempted: true, retryAfterS: f.retryAfterS };
+        default:
+          if (r.attempts >= MAX_SEND_ATTEMPTS) return { customerId: r.customerId, state: 'failed', error: description };
+          return { customerId: r.customerId, state: 'pending', error: description, retryInMs: 1000 * 2 ** (r.attempts - 1) };
+      }
+    }
+  };
+
+  /** Puts this job's unsent recipients back and hands the job back to BullMQ until the pause ends. */
+  const holdOff = async (campaignId: number, jobId: string, ms: number): Promise<never> => {
+    await repo.release(campaignId, jobId);
+    await queue.rateLimit(Math.max(1, Math.ceil(ms)));
+    throw new RateLimitError();
+  };
+
+  const runBatch = async (job: Job<CampaignJob>, data: Extract<CampaignJob, { kind: 'batch' }>): Promise<string> => {
+    const { campaignId, batch, generation } = data;
+    const jobId = job.id!;
+    const campaign = await repo.get(campaignId);
+    if (!campaign) return 'gone';
+    const variants = await variantsOf(campaignId);
+    for (;;) {
+      const st = await statusOf(campaignId, true);
+      if (st.status !== 'running' || st.generation !== generation) {
+        await repo.release(campaignId, jobId);
+        return `stopped:${st.status}`;
+      }
+      if (pausedUntil > Date.now()) await holdOff(campaignId, jobId, pausedUntil - Date.now());
+      const claimed = await repo.claim(campaignId, batch, jobId, chunkSize);
+      if (claimed.length === 0) {
+        const next = await repo.nextRetry(campaignId, batch);
+        if (next === null) return 'done';
+        if (next !== 'now') await sleep(Math.min(5_000, next.getTime() - Date.now()));
+        continue;
+      }
+      const delayMs = await limiter.acquire(claimed.length);
+      if (delayMs > 5_000) await holdOff(campaignId, jobId, delayMs);
+      const started = performance.now();
+      const intervalMs = limiter.intervalUs / 1000;
+      let retryAfterS = 0;
+      const results = await Promise.all(
+        claimed.map(async (r, i) => {
+          await sleep(delayMs + i * intervalMs - (performance.now() - started));
+          const now = await statusOf(campaignId);
+          if (now.status !== 'running' || now.generation !== generation || pausedUntil > Date.now() || retryAfterS > 0) {
+            return { customerId: r.customerId, state: 'pending' as const, unattempted: true };
+          }
+          const res = await sendOne(campaignId, campaign.defaultLocale, r, variants);
+          if (res.retryAfterS) {
+            retryAfterS = Math.max(retryAfterS, res.retryAfterS);
+            pausedUntil = Math.max(pausedUntil, Date.now() + res.retryAfterS * 1000);
+            await limiter.pause(res.retryAfterS * 1000);
+          }
+          return res;
+        }),
+      );
+      await repo.record(campaignId, results);
+      const done = results.filter((r) => r.state !== 'pending').length;
+      if (done) deps.metrics.inc('campaign_messages_total', done);
+      if (retryAfterS > 0) {
+        deps.logger.warn({ campaignId, retryAfterS }, 'campaign: Telegram asked to slow down; every sender pauses');
+        await holdOff(campaignId, jobId, retryAfterS * 1000);
+      }
+    }
+  };
+
+  const runStart = async (campaignId: number): Promise<string> => {
+    const frozen = await repo.freeze(campaignId, CAMPAIGN_BATCH_SIZE);
+    if (!frozen) return 'not-scheduled';
+    const c = (await repo.get(campaignId))!;
+    deps.logger.info({ campaignId, audience: frozen.audience }, 'campaign started: audience frozen');
+    await enqueueBatches(queue, campaignId, c.generation, Array.from({ length: frozen.batches }, (_, i) => i));
+    await enqueueProgress(queue, campaignId, c.generation, 0, { sent: 0, at: Date.now() }, 0);
+    return `frozen:${frozen.audience}`;
+  };
+
+  const runProgress = async (data: Extract<CampaignJob, { kind: 'progress' }>): Promise<string> => {
+    const { campaignId, generation, tick } = data;
+    let c = await repo.get(campaignId);
+    if (!c || c.generation !== generation) return 'superseded';
+    if (c.status === 'running') {
+      const stale = await repo.sweepStale(campaignId, STALE_SENDING_S);
+      if (stale.length) await enqueueBatches(queue, campaignId, c.generation, stale, `-s${Date.now()}`);
+      if (await repo.finishIfDone(campaignId)) c = (await repo.get(campaignId))!;
+    }
+    const counts = await repo.counts(campaignId);
+    const done = counts.sent + counts.failed + counts.blocked;
+    const seconds = (Date.now() - data.prevAt) / 1000;
+    const rate = tick === 0 || seconds <= 0 ? 0 : Math.max(0, (done - data.prevDone) / seconds);
+    if (c.progressMessageId) {
+      const marketer = await deps.db.$client<Array<{ language: string }>>`select language from customers where telegram_id = ${c.createdBy}`;
+      const locale = (marketer[0]?.language ?? deps.config.defaultLocale) as Locale;
+      const f = createFmt(locale, deps.i18n.t(locale), deps.config.timeZone);
+      const screen = progressScreen(f, c, counts, rate);
+      await telegram
+        .editMessageText(c.createdBy, c.progressMessageId, undefined, screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } })
+        .catch((err: unknown) => {
+          const kind = classifyTelegramError(err).kind;
+          if (kind !== 'not_modified') deps.logger.warn({ err, campaignId }, 'campaign progress message not updated');
+        });
+    }
+    if (c.status === 'running') await enqueueProgress(queue, campaignId, generation, tick + 1, { sent: done, at: Date.now() }, PROGRESS_EVERY_MS);
+    return c.status;
+  };
+
+  const worker = new Worker<CampaignJob, string>(
+    queueNames.campaigns,
+    async (job) => {
+      const data = job.data;
+      if (data.kind === 'start') return runStart(data.campaignId);
+      if (data.kind === 'batch') return runBatch(job, data);
+      return runProgress(data);
+    },
+    {
+      connection,
+      prefix: deps.config.queuePrefix,
+      concurrency: opts.concurrency ?? CAMPAIGN_CONCURRENCY,
+      // Only for queue.rateLimit (a 429 pauses the whole queue); the sending rate is CampaignLimiter's.
+      limiter: { max: 1_000_000, duration: 1000 },
+      lockDuration: opts.lockDurationMs ?? 30_000,
+    },
+  );
+  worker.on('closed', () => clearInterval(pausePoll));
+  const close = worker.close.bind(worker);
+  worker.close = async (force?: boolean) => {
+    clearInterval(pausePoll);
+    return close(force);
+  };
+  return worker;
+}

@@ -1,0 +1,65 @@
+import type postgres from 'postgres';
+import type { CampaignSegment } from '../../src/db/schema/campaigns.js';
+import { CampaignRepository, type VariantDraft } from '../../src/domain/campaigns/repository.js';
+import type { Db } from '../../src/db/client.js';
+import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
+import type { Harness } from './harness.js';
+
+/** Inserts `count` customers from telegram id `firstId` on, consenting unless told otherwise; returns their telegram ids. */
+export async function seedCustomers(
+  sql: postgres.Sql,
+  firstId: number,
+  count: number,
+  opts: { consent?: boolean | null; language?: 'en' | 'zh-CN'; blocked?: boolean; source?: string; activeDaysAgo?: number } = {},
+): Promise<number[]> {
+  const consent = opts.consent === undefined ? true : opts.consent;
+  await sql`
+    insert into customers (telegram_id, first_name, language, marketing_consent, blocked, source, last_active_at)
+    select ${firstId} + g, 'Cust', ${opts.language ?? 'zh-CN'}, ${consent}, ${opts.blocked ?? false}, ${opts.source ?? null},
+           now() - make_interval(days => ${opts.activeDaysAgo ?? 0})
+    from generate_series(0, ${count - 1}::int) g`;
+  return Array.from({ length: count }, (_, i) => firstId + i);
+}
+
+export const textVariant = (locale: 'en' | 'zh-CN', text: string, buttons: VariantDraft['buttons'] = []): VariantDraft => ({
+  locale,
+  kind: 'text',
+  text,
+  fileId: null,
+  entities: [],
+  buttons,
+});
+
+/** A confirmed campaign (as the composer's Confirm makes one) and its start job queued now. */
+export async function launchCampaign(
+  h: Harness,
+  opts: { createdBy: number; segment?: CampaignSegment; variants?: VariantDraft[] },
+): Promise<number> {
+  const repo = new CampaignRepository(h.app.deps.db);
+  const id = await repo.create({
+    createdBy: opts.createdBy,
+    segment: opts.segment ?? {},
+    defaultLocale: 'zh-CN',
+    scheduledAt: new Date(),
+    variants: opts.variants ?? [textVariant('zh-CN', '新品上市'), textVariant('en', 'New arrivals')],
+  });
+  await campaignQueue(h.app.deps.redis, h.config.queuePrefix).add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
+  return id;
+}
+
+export async function waitForStatus(db: Db, id: number, statuses: string[], timeoutMs = 30_000): Promise<string> {
+  const repo = new CampaignRepository(db);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await repo.status(id);
+    if (s && statuses.includes(s.status)) return s.status;
+    if (Date.now() > until) throw new Error(`campaign ${id} still ${s?.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function recipientStates(sql: postgres.Sql, id: number): Promise<Map<number, { state: string; attempts: number; error: string | null }>> {
+  const rows = await sql<Array<{ chat_id: string; state: string; attempts: number; error: string | null }>>`
+    select chat_id, state, attempts, error from campaign_recipients where campaign_id = ${id}`;
+  return new Map(rows.map((r) => [Number(r.chat_id), { state: r.state, attempts: r.attempts, error: r.error }]));
+}
