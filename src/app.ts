@@ -14,6 +14,7 @@ import { createWorkers, type Workers } from './jobs/index.js';
 import { createQueues, scheduleMaintenance } from './jobs/queues.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { supportSla } from './jobs/support/sla.js';
+import { scheduleStore, storeEvents } from './jobs/store/store-jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -104,7 +105,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     db: dbHandle.db,
     redis,
     i18n: createI18n(config.defaultLocale),
-    services: createServices(dbHandle.db, config, now, hooks, dbHandle.relaxed),
+    services: createServices(dbHandle.db, config, now, hooks, dbHandle.relaxed, storeEvents(queues.store, { now, logger })),
     metrics,
     now,
   };
@@ -139,6 +140,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   if (runsWorker) {
     await scheduleMaintenance(queues, config.timeZone);
+    await scheduleStore(queues.store, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
   }
 

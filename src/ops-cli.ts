@@ -7,6 +7,7 @@ import { createServices } from './deps.js';
 import { Redis } from 'ioredis';
 import { createQueues } from './jobs/queues.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
+import { storeEvents } from './jobs/store/store-jobs.js';
 import { destination } from 'pino';
 import { createLogger } from './logger.js';
 import { createI18n } from './i18n.js';
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
     await redis.connect().catch((err: unknown) => io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) })));
     const logger = createLogger('warn', [config.botToken], destination({ fd: 2, sync: true }));
     const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger });
-    const services = createServices(handle.db, config, () => new Date(), hooks);
+    const services = createServices(handle.db, config, () => new Date(), hooks, undefined, storeEvents(queues.store, { now: () => new Date(), logger }));
     return await runCommand(
       {
         services,

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isMain, rootPath } from '../shared/paths.js';
 import { zonedDayStart, addDays } from '../shared/time.js';
+import { seedStore } from '../domain/store/data.js';
 import { createDb, type Db } from './client.js';
 import { carModels, carOptions, deliveryCentres, slots, trims, type CarModel, type CarOption, type Trim } from './schema/index.js';
 
@@ -92,6 +93,8 @@ export async function seed(db: Db, opts: { timeZone: string; now?: Date; file?: 
     }
   });
   await ensureSlots(db, { ...opts, templates: data.slotTemplates });
+  // The flagship store's products and stock (data/store.json); stock is kept on re-seed.
+  await seedStore(db);
 }
 
 /**
@@ -150,7 +153,9 @@ if (isMain(import.meta.url)) {
   (async () => {
     if (onlyIfEmpty && !(await isCatalogEmpty(handle.db))) {
       const added = await ensureSlots(handle.db, { timeZone });
-      console.log(`catalog already seeded; ${added} new slots added`);
+      // Products added to data/store.json since (new variants get their stock; old stock is kept).
+      await seedStore(handle.db);
+      console.log(`catalog already seeded; ${added} new slots added; store products updated`);
       return;
     }
     await seed(handle.db, { timeZone });

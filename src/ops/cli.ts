@@ -7,6 +7,7 @@ import { explainOpsError } from './errors.js';
 import { importVins } from './import-vins.js';
 import { installationJson, orderJson, orderViewJson, worklistJson } from './json.js';
 import { findOrder, loadOrderView, nextActions } from './orders.js';
+import { isStoreRef, storeStep } from './store.js';
 
 /**
  * `npm run ops -- <command>`: the ops bot's actions for scripts. Human-readable by default (the
@@ -16,7 +17,7 @@ import { findOrder, loadOrderView, nextActions } from './orders.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Each command and how many arguments it takes. */
-const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, refunded: 1, installed: 1, 'import-vins': 1 } as const;
+const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, refunded: 1, installed: 1, 'import-vins': 1, shipped: 1 } as const;
 export type Command = keyof typeof COMMANDS;
 const isCommand = (c: string): c is Command => Object.hasOwn(COMMANDS, c);
 
@@ -35,9 +36,16 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
   const out: ParsedArgs = { json: false, lang: 'en', help: false, command: null, args: [], problem: null };
   const rest: string[] = [];
   let badOption: string | null = null;
+  // Store orders: `shipped S10001 --carrier JD --tracking JDV123456789` (see src/ops/store.ts).
+  const shipping: { carrier?: string; tracking?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--json') out.json = true;
+    const storeOption = /^--(carrier|tracking)(?:=(.*))?$/.exec(a);
+    if (storeOption) {
+      const value = storeOption[2] ?? argv[++i];
+      if (value && !value.startsWith('--')) shipping[storeOption[1] as 'carrier' | 'tracking'] = value;
+      else badOption ??= a;
+    } else if (a === '--json') out.json = true;
     else if (a === '-h' || a === '--help') out.help = true;
     else if (a === '--lang' || a.startsWith('--lang=')) {
       const value = a === '--lang' ? argv[++i] : a.slice('--lang='.length);
@@ -52,10 +60,11 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
   if (badOption) out.problem = problem(t('ops.cli.bad_option', { option: badOption }));
   else if (!command) return out; // the caller prints the usage
   else if (!isCommand(command)) out.problem = problem(t('ops.cli.unknown_command', { command }));
+  else if (command === 'shipped' && (args.length !== 1 || !shipping.carrier || !shipping.tracking)) out.problem = problem(t('store.cli.shipped_usage'));
   else if (args.length !== COMMANDS[command]) out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
   else {
     out.command = command;
-    out.args = args;
+    out.args = command === 'shipped' ? [...args, shipping.carrier!, shipping.tracking!] : args;
   }
   return out;
 }
@@ -196,7 +205,10 @@ export async function runCommand(c: CliContext, command: Command, args: string[]
     case 'ready':
     case 'delivered':
     case 'refunded':
+      if (command === 'delivered' && isStoreRef(a)) return storeStep(c, 'delivered', a);
       return orderStep(c, command, a);
+    case 'shipped':
+      return storeStep(c, 'shipped', a, b, args[2] ?? '');
     case 'installed':
       return installed(c, a);
     case 'import-vins':

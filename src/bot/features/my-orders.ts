@@ -5,6 +5,7 @@ import { cb } from '../callback-data/index.js';
 import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { confirmCancelOrder, orderDetail, orderList, type BookingView } from '../keyboards/orders.js';
+import { storeOrderDetail } from '../keyboards/store-orders.js';
 import { registerStep, staleButton } from '../steps.js';
 import { show } from '../ui.js';
 
@@ -14,9 +15,30 @@ export const myOrdersFeature = forCustomers(feature);
 
 async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('orders', {});
-  await show(ctx, orderList(fmtOf(ctx), await ctx.deps.services.orders.listForCustomer(ctx.account.id)), opts);
+  const { orders, storeCheckout } = ctx.deps.services;
+  await show(ctx, orderList(fmtOf(ctx), await orders.listForCustomer(ctx.account.id), await storeCheckout.listForCustomer(ctx.account.id)), opts);
 }
 registerStep('orders', showList);
+
+/** A store order with its lines, state, shipping and tracking; another customer's id is "not found". */
+async function showStoreOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
+  const view = await ctx.deps.services.storeCheckout.forCustomer(orderId, ctx.account.id).catch(() => null);
+  if (!view) {
+    await ctx.toast(ctx.t('store.errors.order_not_found'), true);
+    return showList(ctx, { fresh: !ctx.callbackQuery });
+  }
+  ctx.go('orders.store', { storeOrderId: orderId });
+  await show(ctx, storeOrderDetail(fmtOf(ctx), view), opts);
+}
+registerStep('orders.store', (ctx, opts) => {
+  const id = Number(ctx.session.data.storeOrderId);
+  return Number.isInteger(id) && id > 0 ? showStoreOrder(ctx, id, opts) : showList(ctx, opts);
+});
+feature.action(cb.storeOrder.trigger, async (ctx) => {
+  const data = cb.storeOrder.read(ctx);
+  if (!data) return staleButton(ctx);
+  await showStoreOrder(ctx, data.orderId, { fresh: false });
+});
 
 /** Bookings of these orders with their slots and centres, for rendering. */
 export async function bookingViews(ctx: BotContext, orders: Order[]): Promise<BookingView[]> {

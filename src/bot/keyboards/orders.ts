@@ -7,6 +7,8 @@ import type { Screen } from '../ui.js';
 import { button, menuButton, rows } from './common.js';
 import { escapeHtml } from '../../i18n.js';
 import { formatPhone } from '../../domain/customers/validation.js';
+import type { StoreOrder } from '../../db/schema/index.js';
+import { storeOrderButton } from './store-orders.js';
 
 /** Asks for the contact name, offering the customer's Telegram name when it is a valid one. */
 export function askName(f: Fmt, modelName: string, suggestion: string | null): Screen {
@@ -47,8 +49,8 @@ export function orderCreated(f: Fmt, order: Order, paymentsAvailable: boolean): 
   };
 }
 
-export function orderList(f: Fmt, list: Order[]): Screen {
-  if (list.length === 0) {
+export function orderList(f: Fmt, list: Order[], storeOrders: Array<StoreOrder & { items: number }> = []): Screen {
+  if (list.length === 0 && storeOrders.length === 0) {
     return { text: f.t('orders.none'), keyboard: [[button(f.t('menu.browse'), cb.models.pack({}))], [menuButton(f)]] };
   }
   return {
@@ -57,6 +59,8 @@ export function orderList(f: Fmt, list: Order[]): Screen {
       ...list.map((o) => [
         button(`${o.number} · ${o.snapshot.modelName} · ${stateLabel(f, o.state)}`, cb.orderDetail.pack({ orderId: o.id })),
       ]),
+      // Store orders (charging equipment, accessories, apparel) below the cars.
+      ...storeOrders.map((o) => [storeOrderButton(f, o)]),
       [menuButton(f)],
     ],
   };

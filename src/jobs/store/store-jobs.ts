@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import type { StoreOrder, StoreOrderState } from '../../db/schema/index.js';
+import type { StoreEvents } from '../../domain/store/events.js';
+import { UNPAID_ORDER_HOURS } from '../../domain/store/rules.js';
+import type { Logger } from '../../logger.js';
+
+/**
+ * Jobs of the `store` queue. Ids are deterministic (no ':'), so a hold's release is queued once
+ * and can be found: store-release-<order>, store-expire-<order>, store-notify-<order>-<state>.
+ */
+export type StoreJob =
+  | { task: 'expire'; orderId: number }
+  | { task: 'notify'; orderId: number; state: StoreOrderState }
+  | { task: 'prune-carts' };
+
+export const storeJobId = {
+  release: (orderId: number) => `store-release-${orderId}`,
+  expire: (orderId: number) => `store-expire-${orderId}`,
+  notify: (orderId: number, state: StoreOrderState) => `store-notify-${orderId}-${state}`,
+};
+
+/** States the customer hears about from a job (paid is answered in the chat itself). */
+const NOTIFIED: readonly StoreOrderState[] = ['shipped', 'delivered'];
+
+/**
+ * StoreEvents as BullMQ jobs. Failures are logged, never thrown: the committed sale or shipment
+ * stands even when Redis is down (the 24-hour expiry job is the backstop for a lost release).
+ */
+export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; logger: Logger }): StoreEvents {
+  const safe = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      opts.logger.error({ err, what }, 'store job scheduling failed');
+    }
+  };
+  const delayUntil = (at: Date) => Math.max(0, at.getTime() - opts.now().getTime());
+  return {
+    orderCreated: (order: StoreOrder) =>
+      safe('expire', () =>
+        queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 }),
+      ),
+    holdPlaced: (order: StoreOrder) =>
+      safe('release', () =>
+        queue.add('release', { task: 'expire', orderId: order.id }, { jobId: storeJobId.release(order.id), delay: delayUntil(order.holdExpiresAt ?? opts.now()) }),
+      ),
+    stateChanged: async (order: StoreOrder, _from: StoreOrderState, to: StoreOrderState) => {
+      if (!NOTIFIED.includes(to)) return;
+      await safe('notify', () => queue.add('notify', { task: 'notify', orderId: order.id, state: to }, { jobId: storeJobId.notify(order.id, to) }));
+    },
+  };
+}
+
+/** Daily: drop carts untouched for 30 days. Idempotent scheduler. */
+export async function scheduleStore(queue: Queue<StoreJob>, timeZone: string): Promise<void> {
+  await queue.upsertJobScheduler('store-prune-carts-daily', { pattern: '45 3 * * *', tz: timeZone }, { name: 'prune-carts', data: { task: 'prune-carts' } });
+}
