@@ -1,0 +1,109 @@
+/**
+ * Steering a running campaign from its progress message (pause, resume, cancel) and the customer's
+ * consent: asked once after /start, changed in /settings.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { TestChat } from '../support/chat.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+let h: Harness;
+const MARKETER = 570_000_001;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  h = await startHarness({ env: { CAMPAIGN_RATE: '10' } });
+  await h.app.deps.services.staff.add(MARKETER, 'marketer', 'test');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function composeAndSend(m: TestChat, text: string): Promise<number> {
+  await m.text('/campaign');
+  await m.tap('English');
+  await m.text(text);
+  await m.tap('No buttons');
+  await m.tap('Skip');
+  await m.tap('Next');
+  await m.tap('Send now');
+  await m.tap('Confirm');
+  const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
+  return row.id;
+}
+
+const sentCount = async (id: number) =>
+  Number((await h.db.sql<[{ n: string }]>`select count(*) as n from campaign_recipients where campaign_id = ${id} and state = 'sent'`)[0].n);
+
+describe('pause, resume, cancel', () => {
+  it('pause stops every send, resume finishes the rest, each recipient once', async () => {
+    const audience = await seedCustomers(h.db.sql, 840_000_000, 40, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, 'Winter service offer');
+    while ((await sentCount(id)) < 5) await sleep(50);
+    await m.tap('Pause');
+    expect(m.toasts().at(-1)).toBe('Paused');
+    await sleep(400); // sends on the wire at the press land
+    const atPause = await sentCount(id);
+    await sleep(1_500);
+    expect(await sentCount(id)).toBe(atPause);
+    expect(atPause).toBeLessThan(audience.length);
+    expect(m.lastText()).toMatch(new RegExp(`Campaign #${id}</b> · paused`));
+
+    await m.tap('Resume');
+    expect(m.toasts().at(-1)).toBe('Resumed');
+    await waitForStatus(h.db.db, id, ['done']);
+    for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
+    // The progress message was edited by the worker to its final state.
+    await sleep(200);
+    const progress = m.messages().find((x) => x.text.includes(`Campaign #${id}`));
+    expect(progress?.text).toMatch(/done/);
+    expect(progress?.text).toMatch(/Sent 40 · failed 0 · blocked 0 · left 0/);
+  });
+
+  it('cancel stops the campaign for good: the rest are marked cancelled and never sent', async () => {
+    const audience = await seedCustomers(h.db.sql, 841_000_000, 40, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, 'Charger discount');
+    while ((await sentCount(id)) < 3) await sleep(50);
+    await m.tap('Cancel campaign');
+    await sleep(1_000);
+    const states = await recipientStates(h.db.sql, id);
+    const sent = [...states.values()].filter((s) => s.state === 'sent').length;
+    const cancelled = [...states.values()].filter((s) => s.state === 'cancelled').length;
+    expect(sent + cancelled).toBe(states.size);
+    expect(cancelled).toBeGreaterThan(0);
+    const delivered = h.api.callsTo('sendMessage').filter((c) => c.response.ok && c.params.text === 'Charger discount' && Number(c.params.chat_id) !== MARKETER).length;
+    expect(delivered).toBe(sent);
+    // Pressing Resume on a cancelled campaign is refused.
+    await m.press(`cmc:resume:${id}`);
+    expect(m.toasts().at(-1)).toMatch(/Not possible now/);
+  });
+});
+
+describe('consent and settings', () => {
+  it('is asked once after /start; /settings toggles news and language', async () => {
+    const c = new TestChat(h, 842_000_001, { languageCode: 'en' });
+    await c.text('/start');
+    const ask = c.messages().find((x) => /news and offers from us/.test(x.text));
+    expect(ask).toBeDefined();
+    expect(c.lastText()).toMatch(/Wei/); // the menu comes right after
+    await c.tap('Yes, please', { on: ask });
+    const consent = async () => (await h.db.sql<[{ marketing_consent: boolean | null }]>`select marketing_consent from customers where telegram_id = ${c.id}`)[0].marketing_consent;
+    expect(await consent()).toBe(true);
+    await c.text('/start');
+    expect(c.messages().filter((x) => /news and offers from us|Thank you!/.test(x.text))).toHaveLength(1);
+
+    await c.text('/settings');
+    expect(c.lastText()).toMatch(/News and offers: on/);
+    await c.tap('Turn news off');
+    expect(await consent()).toBe(false);
+    expect(c.lastText()).toMatch(/News and offers: off/);
+    await c.tap('Language: Chinese');
+    expect(c.lastText()).toMatch(/资讯与优惠：关闭/);
+    const log = await h.db.sql`select via, consent from marketing_consent_log l join customers c on c.id = l.customer_id where c.telegram_id = ${c.id} order by l.id`;
+    expect(log.map((r) => `${r.via}:${r.consent}`)).toEqual(['asked:null', 'start:true', 'settings:false']);
+  });
+});
