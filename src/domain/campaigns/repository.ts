@@ -202,6 +202,11 @@ export class CampaignRepository {
       where campaign_id = ${campaignId} and state = 'sending' and claimed_by = ${jobId}`;
   }
 
+  /** After a cancel: what a job gave back (or had not sent yet) will never be sent. */
+  async cancelPending(campaignId: number): Promise<void> {
+    await this.sql`update campaign_recipients set state = 'cancelled' where campaign_id = ${campaignId} and state = 'pending'`;
+  }
+
   /**
    * Recipients left in 'sending' by a job that died more than `olderThanS` ago go back to pending
    * (they may have been sent just before the death: the only case where a customer can get a

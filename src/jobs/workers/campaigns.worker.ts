@@ -125,6 +125,7 @@ export function createCampaignsWorker(
       const st = await statusOf(campaignId, true);
       if (st.status !== 'running' || st.generation !== generation) {
         await repo.release(campaignId, jobId);
+        if (st.status === 'cancelled') await repo.cancelPending(campaignId);
         return `stopped:${st.status}`;
       }
       if (pausedUntil > Date.now()) await holdOff(campaignId, jobId, pausedUntil - Date.now());
