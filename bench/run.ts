@@ -28,6 +28,7 @@ interface BenchModule {
 const benchmarks: Record<string, () => Promise<BenchModule>> = {
   updates: () => import('./updates.js'),
   reminders: () => import('./reminders.js'),
+  handoff: () => import('./handoff.js'),
 };
 
 function usage(): string {

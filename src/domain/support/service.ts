@@ -32,8 +32,8 @@ export interface SupportSettings {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; conversation: SupportConversation; previous: number | null }
-  | { kind: 'mine'; conversation: SupportConversation }
+  | { kind: 'claimed'; previous: number | null }
+  | { kind: 'mine' }
   | { kind: 'held'; by: number }
   | { kind: 'closed' };
 
@@ -186,14 +186,14 @@ export class SupportService {
          and (c.assignee_telegram_id is null or c.assignee_telegram_id = ${agentId} or ${opts.takeover === true}::boolean)
       returning c.id, prev.a as previous`);
     const won = rows[0] as { id: number; previous: unknown } | undefined;
-    const current = await this.byId(conversationId);
     if (!won) {
+      // Lost (or closed): one more read says to whom, only on this rare path.
+      const current = await this.byId(conversationId);
       if (!current || current.status === 'closed') return { kind: 'closed' };
       return { kind: 'held', by: current.assigneeTelegramId! };
     }
     const previous = won.previous == null ? null : Number(won.previous);
-    if (previous === agentId) return { kind: 'mine', conversation: current! };
-    return { kind: 'claimed', conversation: current!, previous };
+    return previous === agentId ? { kind: 'mine' } : { kind: 'claimed', previous };
   }
 
   /** Closes the conversation; null when it was closed already (a double press, two agents). */

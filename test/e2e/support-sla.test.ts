@@ -1,0 +1,81 @@
+/**
+ * The SLA reminder: a customer waiting longer than SUPPORT_SLA_MINUTES without an agent's answer
+ * gets the topic a reminder that mentions the agents on duty (the BullMQ job fires in the real
+ * worker); an agent's reply removes the next one, which never posts.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { supportSlaJobId } from '../../src/jobs/queues.js';
+import { TestChat } from '../support/chat.js';
+import { REDIS_URL } from '../support/db.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { groupTextUpdate, userFor, withId } from '../support/updates.js';
+
+const GROUP = -1009400000003;
+const AGENT = 95_100_001;
+/** 0.02 min = 1.2 s: reminders at 1.2 s and 3.6 s. */
+const SLA_MS = 1200;
+
+let h: Harness;
+let redis: Redis;
+let queue: Queue;
+beforeAll(async () => {
+  h = await startHarness({ env: { SUPPORT_CHAT_ID: String(GROUP), SUPPORT_HOURS: '00:00-24:00', SUPPORT_SLA_MINUTES: '0.02' } });
+  await h.app.deps.services.staff.add(AGENT, 'agent', 'test');
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  queue = new Queue('support', { connection: redis, prefix: h.config.queuePrefix });
+});
+afterAll(async () => {
+  await queue?.close();
+  await redis?.quit();
+  await h?.stop();
+});
+
+const slaPosts = (thread: number) =>
+  h.api.callsTo('sendMessage').filter((c) => String(c.params.chat_id) === String(GROUP) && Number(c.params.message_thread_id) === thread && String(c.params.text).startsWith('⏰'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SLA reminders', () => {
+  it('fires after N minutes mentioning the agents, and is cancelled by an agent reply', async () => {
+    const c = new TestChat(h, 95_100_100, { languageCode: 'en' });
+    await c.text('/start');
+    await c.text('agent');
+    const thread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
+    const [row] = await h.db.sql<Array<{ id: number; since: string }>>`
+      select id, (extract(epoch from waiting_since) * 1000)::bigint::text as since from support_conversations`;
+    const id = row!.id;
+    const since = Number(row!.since);
+    expect(await queue.getJob(supportSlaJobId(id, since, 1))).toBeTruthy();
+    expect(slaPosts(thread)).toEqual([]);
+
+    // The first reminder, from the worker, mentions the agent.
+    const first = await h.api.waitFor((call) => call.method === 'sendMessage' && String(call.params.text).startsWith('⏰'), { timeoutMs: SLA_MS + 5000 });
+    expect(Number(first.params.message_thread_id)).toBe(thread);
+    expect(String(first.params.text)).toContain(`tg://user?id=${AGENT}`);
+    expect(first.params.parse_mode).toBe('HTML');
+
+    // The customer writes again: still the same waiting spell, no new jobs.
+    await c.text('hello?');
+    const [again] = await h.db.sql<Array<{ since: string }>>`select (extract(epoch from waiting_since) * 1000)::bigint::text as since from support_conversations where id = ${id}`;
+    expect(Number(again!.since)).toBe(since);
+
+    // The agent answers: the second reminder (due at 3N) is removed and never posts.
+    await h.deliver(withId(groupTextUpdate(userFor(AGENT, { firstName: 'Lena' }), GROUP, 'Hi, I am here', { messageThreadId: thread })));
+    expect(await queue.getJob(supportSlaJobId(id, since, 2))).toBeUndefined();
+    await sleep(3 * SLA_MS + 800);
+    expect(slaPosts(thread)).toHaveLength(1);
+    const [after] = await h.db.sql<Array<{ cleared: boolean }>>`select waiting_since is null as cleared from support_conversations where id = ${id}`;
+    expect(after!.cleared).toBe(true);
+  });
+
+  it('a new customer message after the answer starts a new spell with its own reminders', async () => {
+    const c = new TestChat(h, 95_100_100, { languageCode: 'en' });
+    await c.text('One more question');
+    const [row] = await h.db.sql<Array<{ id: number; since: string | null }>>`
+      select id, (extract(epoch from waiting_since) * 1000)::bigint::text as since from support_conversations`;
+    expect(row!.since).not.toBeNull();
+    const job = await queue.getJob(supportSlaJobId(row!.id, Number(row!.since), 1));
+    expect(await job!.getState()).toBe('delayed');
+  });
+});
