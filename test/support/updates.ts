@@ -379,3 +379,71 @@ export function myChatMemberUpdate(
     options,
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Store checkout (issue 6): Telegram's shipping form. A flexible invoice first sends a
+// shipping_query with the address typed in the form; pre_checkout_query and successful_payment
+// then carry the chosen shipping option and the order info.
+// ---------------------------------------------------------------------------------------------
+
+/** What the customer typed into the payment form. */
+export interface OrderInfoDraft {
+  name?: string;
+  phone_number?: string;
+  shipping_address?: {
+    country_code: string;
+    state: string;
+    city: string;
+    street_line1: string;
+    street_line2: string;
+    post_code: string;
+  };
+}
+
+/** A Shanghai address as typed in the payment form. */
+export const SAMPLE_ORDER_INFO: Readonly<Required<OrderInfoDraft>> = Object.freeze({
+  name: 'Zhang Wei',
+  phone_number: '+8613800138000',
+  shipping_address: { country_code: 'CN', state: 'Shanghai', city: 'Shanghai', street_line1: '88 Century Avenue', street_line2: 'Apt 1201', post_code: '200120' },
+});
+
+/** The shipping query Telegram sends for a flexible invoice once the address is entered. */
+export function shippingQueryUpdate(
+  user: User,
+  options: DraftOptions & { payload: string; address?: OrderInfoDraft['shipping_address']; id?: string },
+): UpdateDraft<Update.ShippingQueryUpdate> {
+  return draft<Update.ShippingQueryUpdate>(
+    {
+      shipping_query: {
+        id: options.id ?? nextQueryId(),
+        from: user,
+        invoice_payload: options.payload,
+        shipping_address: options.address ?? SAMPLE_ORDER_INFO.shipping_address,
+      },
+    },
+    options,
+  );
+}
+
+/** A pre-checkout query with the shipping option and order info of a flexible invoice. */
+export function preCheckoutWithShippingUpdate(
+  user: User,
+  options: PaymentAmount & DraftOptions & { shippingOptionId?: string; orderInfo?: OrderInfoDraft; id?: string },
+): UpdateDraft<Update.PreCheckoutQueryUpdate> {
+  const update = preCheckoutUpdate(user, options);
+  if (options.shippingOptionId !== undefined) update.pre_checkout_query.shipping_option_id = options.shippingOptionId;
+  if (options.orderInfo !== undefined) update.pre_checkout_query.order_info = options.orderInfo;
+  return update;
+}
+
+/** The successful payment of a flexible invoice, with its shipping option and order info. */
+export function successfulPaymentWithShippingUpdate(
+  user: User,
+  options: SuccessfulPaymentOptions & { shippingOptionId?: string; orderInfo?: OrderInfoDraft },
+): UpdateDraft<Update.MessageUpdate<Message.SuccessfulPaymentMessage>> {
+  const update = successfulPaymentUpdate(user, options);
+  const payment = update.message.successful_payment;
+  if (options.shippingOptionId !== undefined) payment.shipping_option_id = options.shippingOptionId;
+  if (options.orderInfo !== undefined) payment.order_info = options.orderInfo;
+  return update;
+}

@@ -184,7 +184,7 @@ export class StoreCheckoutService {
   /** Orders worth showing in "My orders": paid ones and the live invoice (not superseded or lapsed ones). */
   async listForCustomer(customerId: number): Promise<Array<StoreOrder & { items: number }>> {
     const rows = await this.db
-      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines where order_id = ${storeOrders.id})` })
+      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
       .from(storeOrders)
       .where(and(eq(storeOrders.customerId, customerId), notInArray(storeOrders.state, ['cancelled', 'expired'])))
       .orderBy(desc(storeOrders.id));
