@@ -64,7 +64,7 @@ describe('pause, resume, cancel', () => {
   });
 
   it('cancel stops the campaign for good: the rest are marked cancelled and never sent', async () => {
-    const audience = await seedCustomers(h.db.sql, 841_000_000, 40, { language: 'en' });
+    await seedCustomers(h.db.sql, 841_000_000, 40, { language: 'en' });
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
     const id = await composeAndSend(m, 'Charger discount');
     while ((await sentCount(id)) < 3) await sleep(50);
