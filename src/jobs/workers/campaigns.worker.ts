@@ -221,6 +221,8 @@ export function createCampaignsWorker(
       // Only for queue.rateLimit (a 429 pauses the whole queue); the sending rate is CampaignLimiter's.
       limiter: { max: 1_000_000, duration: 1000 },
       lockDuration: opts.lockDurationMs ?? 30_000,
+      // A job of a killed worker is taken over once its lock has run out and a stall check sees it.
+      stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000),
     },
   );
   worker.on('closed', () => clearInterval(pausePoll));
