@@ -11,6 +11,7 @@ import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { lastInvoice, payStoreInvoice } from '../support/store.js';
 import { newOrder } from '../integration/helpers.js';
+import { SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
 
 const ADMIN = 990_000_001;
 let h: Harness;
@@ -174,7 +175,23 @@ describe('store in Chinese', () => {
     expect(last(c)).toContain('付款成功');
     const [order] = await h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, me!.id));
     expect(order).toMatchObject({ state: 'paid', goodsFen: 130_000, shippingFen: 0, shipping: 'standard' });
-    // The same payment update delivered again changes nothing.
+    // The same payment update delivered again changes nothing: one payment, stock taken once.
+    const stockAfter = (await variant('mats-my')).stock;
+    const before = c.messages().length;
+    await h.deliver(
+      successfulPaymentWithShippingUpdate(c.user, {
+        payload: String(invoice.params.payload),
+        currency: 'CNY',
+        totalAmount: paid.totalAmount,
+        telegramChargeId: paid.chargeId!,
+        providerChargeId: `prov_${paid.chargeId}`,
+        shippingOptionId: 'standard',
+        orderInfo: SAMPLE_ORDER_INFO,
+      }),
+    );
     expect(await h.db.db.select().from(storePayments).where(eq(storePayments.orderId, order!.id))).toHaveLength(1);
+    expect((await variant('mats-my')).stock).toBe(stockAfter);
+    expect(stockAfter).toBe(1);
+    expect(c.messages().length).toBe(before);
   });
 });
