@@ -11,6 +11,8 @@ import { myOrdersFeature } from './features/my-orders.js';
 import { orderFeature } from './features/order.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
+import { supportBlockedWatch, supportHandoff } from './features/support.js';
+import { supportGroup } from './features/support-group.js';
 import { storeFeature } from './features/store.js';
 import { storeOpsFeature } from './features/store-ops.js';
 import { storePaymentsFeature } from './features/store-payments.js';
@@ -55,7 +57,10 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(serialize(lock));
   bot.use(beginUpdate);
   bot.use(supportBlockedWatch);
+  bot.use(supportBlockedWatch);
   bot.use(chatMemberTracker);
+  // Support handoff: agents in the support group, and customers talking to a person (bot paused).
+  bot.use(supportGroup, supportHandoff);
   // Support handoff: agents in the support group, and customers talking to a person (bot paused).
   bot.use(supportGroup, supportHandoff);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
@@ -78,7 +83,10 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
 export async function registerCommands(bot: Bot, deps: AppDeps): Promise<void> {
   const commands = (lng: 'zh-CN' | 'en') => {
     const t = deps.i18n.t(lng);
-    return ['start', 'models', 'orders', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) }));
+    return [
+      ...['start', 'models', 'orders', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
+      { command: 'support', description: t('support.command') },
+    ];
   };
   await bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
   await bot.telegram.setMyCommands(commands('zh-CN'), { language_code: 'zh' });

@@ -294,6 +294,23 @@ describe('edge cases', () => {
     expect(general.filter((x) => x.method === 'copyMessage' || x.method === 'sendMessage')).toEqual([]);
   });
 
+  it('a topic deleted by hand in the group is replaced on the next customer message, with a new card', async () => {
+    const { c, thread } = await handoff();
+    h.api.failNext('copyMessage', { code: 400, description: 'Bad Request: message thread not found' });
+    h.api.failNext('reopenForumTopic', { code: 400, description: 'Bad Request: TOPIC_ID_INVALID' });
+    const since = h.api.calls.length;
+    const calls = await c.text('are you there?');
+    const fresh = lastThread();
+    expect(fresh).not.toBe(thread);
+    expect(topicTexts(fresh, since)[0]).toContain('Wei');
+    expect(inTopic(fresh, since).filter((x) => x.method === 'copyMessage')).toHaveLength(1);
+    expect(calls.filter((x) => x.method === 'sendMessage')).toEqual([]);
+    expect(await conversationOf(c.id)).toMatchObject({ thread_id: fresh, status: 'queued' });
+    // The agent's next reply in the new topic reaches the customer.
+    const reply = await say(agent, fresh, 'Yes, here');
+    expect(copiesTo(c.id, reply.since)).toHaveLength(1);
+  });
+
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
     const c = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
     await c.text('/start');

@@ -71,8 +71,23 @@ async function forward(ctx: BotContext, conversation: SupportConversation, messa
   const content = contentOf(message);
   const chatId = ctx.deps.config.supportChatId;
   if (!content || !chatId || !conversation.threadId) return;
+  const copy = (threadId: number) => ctx.telegram.copyMessage(chatId, ctx.chat!.id, message.message_id, { message_thread_id: threadId });
   try {
-    await ctx.telegram.copyMessage(chatId, ctx.chat!.id, message.message_id, { message_thread_id: conversation.threadId });
+    try {
+      await copy(conversation.threadId);
+    } catch (err) {
+      const failure = classifyTelegramError(err);
+      if (failure.kind !== 'bad_request' || !/thread|topic/i.test(failure.description)) throw err;
+      // The topic was deleted (or closed) by hand in the group: reopen or replace it, then retry.
+      ctx.log.warn({ err, conversation: conversation.id }, 'support topic gone; reopening or making a new one');
+      await ctx.deps.services.support.setTopicClosed(conversation.customerId, true);
+      const threadId = await ensureTopic(ctx, ctx.account);
+      if (threadId !== conversation.threadId) {
+        await ctx.deps.services.support.attachThread(conversation.id, threadId);
+        await postCard(ctx, conversation, ctx.account, ctx.session.step, threadId);
+      }
+      await copy(threadId);
+    }
   } catch (err) {
     const failure = classifyTelegramError(err);
     if (failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'network') throw err;
