@@ -11,8 +11,6 @@ import { myOrdersFeature } from './features/my-orders.js';
 import { orderFeature } from './features/order.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
-import { supportBlockedWatch, supportHandoff } from './features/support.js';
-import { supportGroup } from './features/support-group.js';
 import { storeFeature } from './features/store.js';
 import { storeOpsFeature } from './features/store-ops.js';
 import { storePaymentsFeature } from './features/store-payments.js';
@@ -57,10 +55,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(serialize(lock));
   bot.use(beginUpdate);
   bot.use(supportBlockedWatch);
-  bot.use(supportBlockedWatch);
   bot.use(chatMemberTracker);
-  // Support handoff: agents in the support group, and customers talking to a person (bot paused).
-  bot.use(supportGroup, supportHandoff);
   // Support handoff: agents in the support group, and customers talking to a person (bot paused).
   bot.use(supportGroup, supportHandoff);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
