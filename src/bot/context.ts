@@ -28,6 +28,8 @@ export class BotContext extends Context {
   locale: Locale = 'zh-CN';
   t!: TFunction;
   session!: ChatState;
+  /** Set by beginUpdate: the customer's open support conversation, if any (features/support.ts). */
+  supportConversationId: number | null = null;
   sessionDirty = false;
   callbackAnswered = false;
   /** Set when handling failed: the webhook answers 500 so Telegram delivers the update again. */

@@ -26,8 +26,9 @@ const textOf = (ctx: BotContext): string | undefined => (ctx.message && 'text' i
 
 export const supportHandoff: MiddlewareFn<BotContext> = async (ctx, next) => {
   if (!ctx.customer || ctx.chat?.type !== 'private') return next();
-  const conversation = await ctx.deps.services.support.openFor(ctx.customer.id);
-  if (conversation) return during(ctx, conversation, next);
+  // beginUpdate read whether a conversation is open in its one statement: no query when none is.
+  const conversation = ctx.supportConversationId === null ? null : await ctx.deps.services.support.byId(ctx.supportConversationId);
+  if (conversation && conversation.status !== 'closed') return during(ctx, conversation, next);
 
   const text = textOf(ctx);
   if (cb.supportTalk.read(ctx) || (text !== undefined && (SUPPORT_COMMAND.test(text) || isPersonRequest(text)))) return startHandoff(ctx);

@@ -77,6 +77,7 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
     return;
   }
   ctx.session = start.state;
+  ctx.supportConversationId = start.supportConversationId;
   try {
     if (person) {
       const customer = await customers.ensure(person, start.customer, ctx.deps.now());

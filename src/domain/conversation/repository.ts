@@ -18,6 +18,8 @@ export interface UpdateStart {
   fresh: boolean;
   customer: Customer | null;
   state: ChatState;
+  /** The customer's open support conversation (a handoff pauses the bot), read in the same statement. */
+  supportConversationId: number | null;
 }
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -61,7 +63,8 @@ export class ConversationRepository {
       select exists(select 1 from claim) as fresh,
         c.id, c.telegram_id, c.first_name, c.last_name, c.username, c.language, c.phone, c.marketing_consent,
         c.blocked, c.source, c.last_source, c.last_active_at, c.created_at, c.updated_at,
-        s.step, s.data, s.menu_message_id, s.menu_photo
+        s.step, s.data, s.menu_message_id, s.menu_photo,
+        (select sc.id from support_conversations sc where sc.customer_id = c.id and sc.status <> 'closed') as support_conversation_id
       from (select 1) one
       left join customers c on c.telegram_id = ${chat?.telegramId ?? null}::bigint
       left join conversation_states s on s.chat_id = ${chat?.chatId ?? null}::bigint`;
@@ -85,7 +88,8 @@ export class ConversationRepository {
             createdAt: toDate(r.created_at),
             updatedAt: toDate(r.updated_at),
           };
-    return { fresh: r.fresh === true, customer, state: toState(r) };
+    const supportConversationId = r.support_conversation_id == null ? null : Number(r.support_conversation_id);
+    return { fresh: r.fresh === true, customer, state: toState(r), supportConversationId };
   }
 
   async load(chatId: number): Promise<ChatState> {
