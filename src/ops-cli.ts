@@ -53,7 +53,15 @@ async function main(): Promise<number> {
   redis.on('error', () => undefined);
   const queues = createQueues(redis, config.queuePrefix);
   try {
-    await redis.connect().catch((err: unknown) => io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) })));
+    // BullMQ starts connecting a lazy client as soon as a Queue is made on it, so a second
+    // connect() would fail with "already connecting": wait for the outcome instead.
+    await new Promise<void>((resolve, reject) => {
+      if (redis.status === 'ready') return resolve();
+      redis.once('ready', () => resolve());
+      redis.once('error', reject);
+      redis.once('end', () => reject(new Error('connection closed')));
+      if (redis.status === 'wait') redis.connect().catch(reject);
+    }).catch((err: unknown) => io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) })));
     const logger = createLogger('warn', [config.botToken], destination({ fd: 2, sync: true }));
     const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger });
     const services = createServices(handle.db, config, () => new Date(), hooks, undefined, storeEvents(queues.store, { now: () => new Date(), logger }));

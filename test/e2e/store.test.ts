@@ -137,6 +137,9 @@ describe('store in English', () => {
     // Ops marks it shipped; the customer is told with the tracking number.
     const number = orderButtons[1]!.split(' ')[0]!;
     const ops = new TestChat(h, ADMIN, { languageCode: 'en' });
+    await ops.text('/ops ship');
+    expect(last(ops)).toContain('Paid, to ship (2):');
+    expect(last(ops)).toContain(`${number} · 1 item(s) · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain(`Store order ${number} marked shipped (JD JDV0011223344)`);
     await eventually(async () => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));

@@ -60,6 +60,19 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   supportRate: { conversationId: 4242, score: '5' },
   supportClaim: { conversationId: 4242 },
   supportClose: { conversationId: 4242 },
+  // Store
+  storeHome: {},
+  storeCategory: { category: 'accessories', page: 2 },
+  storeProduct: { productId: 'centre-console-organiser-xl-2026' },
+  storeVariant: { variantId: 'a2345678901234567890123456789012' },
+  storeAdd: { variantId: 'a2345678901234567890123456789012' },
+  storeCart: {},
+  storeCartQty: { variantId: 'a2345678901234567890123456789012', op: 'del' },
+  storeCheckout: {},
+  storeAddress: { addressId: 2147483647 },
+  storeNewAddress: {},
+  storeShipping: { option: 'express' },
+  storeOrder: { orderId: 2147483647 },
 };
 
 /** Every allowed value of every enum field, so each one is round-tripped. */
@@ -73,6 +86,9 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   permission: { answer: ['yes', 'no'] },
   rate: { score: ['1', '2', '3', '4', '5'] },
   supportRate: { score: ['1', '2', '3', '4', '5'] },
+  storeCategory: { category: ['charging', 'accessories', 'apparel'] },
+  storeCartQty: { op: ['inc', 'dec', 'del'] },
+  storeShipping: { option: ['standard', 'express'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;

@@ -1,5 +1,6 @@
 import { Composer } from 'telegraf';
 import { StoreOrderError } from '../../domain/store/checkout.js';
+import { escapeHtml } from '../../i18n.js';
 import type { BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { storeStateLabel } from '../keyboards/store-orders.js';
@@ -25,7 +26,14 @@ storeOpsFeature.on('message', async (ctx, next) => {
   const f = fmtOf(ctx);
   const { storeCheckout } = ctx.deps.services;
   const expected = command.toLowerCase() === 'ship' ? 3 : 1;
-  if (args.length !== expected) return notice(ctx, f.t('store.ops.usage'));
+  if (args.length !== expected) {
+    // `/ops ship` alone: the usage and the paid orders waiting for a parcel.
+    const waiting = await storeCheckout.awaitingShipment();
+    const list = waiting.map((o) =>
+      f.t('store.ops.waiting_line', { number: o.number, count: o.items, recipient: escapeHtml(o.recipient ?? ''), address: escapeHtml(o.address ?? '') }),
+    );
+    return notice(ctx, [f.t('store.ops.usage'), list.length ? f.t('store.ops.waiting', { count: list.length }) : f.t('store.ops.none_waiting'), ...list].join('\n'));
+  }
   const order = await storeCheckout.byRef(args[0]!);
   if (!order) return notice(ctx, f.t('store.ops.not_found', { ref: args[0]!.slice(0, 20).replace(/[<>&]/g, '') }));
   const actor = `staff:${ctx.from.id}`;

@@ -1,0 +1,93 @@
+/**
+ * `npm run ops -- shipped S10001 --carrier JD --tracking …` and `delivered S10001` as scripts run
+ * them (a child process, a database of its own): output, exit codes, the order's row, and the
+ * customer notice queued for the store worker.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServices, type Services } from '../../src/deps.js';
+import { storeJobId } from '../../src/jobs/store/store-jobs.js';
+import { storePayload } from '../../src/domain/store/rules.js';
+import { configFor, newCustomer, TOKEN } from '../integration/helpers.js';
+import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+vi.setConfig({ testTimeout: 90_000 });
+const PREFIX = `tscli${randomBytes(4).toString('hex')}`;
+
+let t: TestDb;
+let s: Services;
+beforeAll(async () => {
+  t = await createTestDb();
+  s = createServices(t.db, configFor(t.url));
+});
+afterAll(async () => {
+  await t?.drop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${PREFIX}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+function ops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
+}
+
+describe('npm run ops -- shipped / delivered (store orders)', () => {
+  it('marks a paid store order shipped with carrier and tracking, queues the customer notice, then delivered', async () => {
+    const customer = await newCustomer(s);
+    await s.store.add(customer.id, 'inflator');
+    const { order } = await s.storeCheckout.place(customer.id);
+    const facts = {
+      payload: storePayload(order.id),
+      currency: 'CNY',
+      totalAmount: 45_000 + 1_500,
+      payerTelegramId: customer.telegramId,
+      shippingOptionId: 'standard',
+      orderInfo: { name: 'Li Na', phone_number: '13900139000', shipping_address: { country_code: 'CN', state: 'Beijing', city: 'Beijing', street_line1: '1 Chang’an Ave', street_line2: '', post_code: '100000' } },
+    };
+    expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
+    expect((await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: 'cli-charge-1', providerChargeId: 'p1' })).status).toBe('recorded');
+
+    const usage = await ops(['shipped', order.number, '--carrier', 'JD']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('shipped S10001 --carrier JD --tracking');
+
+    const shipped = await ops(['shipped', order.number, '--carrier', 'JD', '--tracking', 'JDV998877665']);
+    expect(shipped.stderr).toBe('');
+    expect(shipped.code).toBe(0);
+    expect(shipped.stdout).toContain(`Store order ${order.number} marked shipped (JD JDV998877665)`);
+    expect(await s.storeCheckout.byId(order.id)).toMatchObject({ state: 'shipped', carrier: 'JD', trackingNo: 'JDV998877665' });
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('store', { connection: redis, prefix: PREFIX });
+    try {
+      expect(await queue.getJob(storeJobId.notify(order.id, 'shipped'))).toBeTruthy();
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+
+    const again = await ops(['shipped', order.number, '--carrier', 'JD', '--tracking', 'JDV998877665', '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, error: { code: 'wrong_state' } });
+
+    const delivered = await ops(['delivered', order.number]);
+    expect(delivered.code).toBe(0);
+    expect(delivered.stdout).toContain('marked delivered');
+    expect((await s.storeCheckout.byId(order.id))!.state).toBe('delivered');
+  });
+});
