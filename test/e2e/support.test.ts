@@ -8,11 +8,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createI18n } from '../../src/i18n.js';
-import { paidOrder } from '../integration/helpers.js';
+import { newOrder, paidOrder } from '../integration/helpers.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { callbackUpdate, groupPhotoUpdate, groupTextUpdate, myChatMemberUpdate, userFor, withId } from '../support/updates.js';
+import {
+  callbackUpdate,
+  contactUpdate,
+  groupPhotoUpdate,
+  groupTextUpdate,
+  locationUpdate,
+  myChatMemberUpdate,
+  stickerUpdate,
+  userFor,
+  withId,
+} from '../support/updates.js';
 
 type Lng = 'en' | 'zh-CN';
 const i18n = createI18n('zh-CN');
@@ -309,6 +319,67 @@ describe('edge cases', () => {
     // The agent's next reply in the new topic reaches the customer.
     const reply = await say(agent, fresh, 'Yes, here');
     expect(copiesTo(c.id, reply.since)).toHaveLength(1);
+  });
+
+  it('the card lists orders with states and bookings; /order N shows one of them; a sticker, location and contact are copied too', async () => {
+    const c = new TestChat(h, ++nextCustomer, { languageCode: 'zh-hans', firstName: 'Fang' });
+    await c.text('/start');
+    const s = h.app.deps.services;
+    const customer = (await s.customers.touch({ id: c.id, first_name: 'Fang', language_code: 'zh-hans' }))!;
+    const created = await newOrder(s, customer);
+    const order = await s.orders.transition(created.id, 'deposit_paid', 'system', { note: 'test' });
+    const [centre] = await s.bookings.centresIn(order.city);
+    const days = await s.bookings.availableDays('delivery', centre!.id);
+    const [slot] = await s.bookings.freeSlotsOn('delivery', centre!.id, days.find((d) => d.free > 0)!.dateKey);
+    await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot!.id, centreId: centre!.id, method: 'pickup', actor: 'customer:e2e' });
+
+    const since = h.api.calls.length;
+    await c.text('客服');
+    const thread = lastThread();
+    const card = topicTexts(thread, since)[0]!;
+    const state = (await s.orders.byId(order.id))!.state;
+    expect(card).toContain(`<code>${order.number}</code> Model Y — ${t('zh-CN', `order_state.${state}`)}`);
+    // The booking, under its order: pickup, day and time window.
+    expect(card).toMatch(new RegExp(`${order.number}.*\\n   .*\\d\\d:\\d\\d–\\d\\d:\\d\\d`));
+
+    const shown = await say(agent, thread, `/order ${order.number}`);
+    const detail = topicTexts(thread, shown.since)[0]!;
+    expect(detail).toContain(order.number);
+    expect(detail).toContain('¥1,000');
+    expect(detail).toContain(t('zh-CN', `order_state.${state}`));
+    const byId = await say(agent, thread, `/order ${order.id}`);
+    expect(topicTexts(thread, byId.since)[0]).toContain(order.number);
+    const usage = await say(agent, thread, '/order');
+    expect(topicTexts(thread, usage.since)).toEqual([gt('order_usage')]);
+
+    const before = h.api.calls.length;
+    await h.deliver(stickerUpdate(c.user));
+    await h.deliver(locationUpdate(c.user, { latitude: 31.2304, longitude: 121.4737 }));
+    await h.deliver(contactUpdate(c.user, '+8613800138000'));
+    expect(inTopic(thread, before).filter((x) => x.method === 'copyMessage')).toHaveLength(3);
+    const rows = await transcriptOf(c.id);
+    expect(rows.slice(-3).map((r) => r.content_type)).toEqual(['sticker', 'location', 'contact']);
+    expect(rows.at(-2)!.text).toBe('31.2304,121.4737');
+  });
+
+  it('Close button: closes once (a second press says so); a forged rating for someone else’s conversation is refused', async () => {
+    const { c, thread } = await handoff();
+    const id = (await conversationOf(c.id))!.id;
+    const first = await pressInGroup(agent, `spx:${id}`);
+    expect(first.some((x) => x.method === 'closeForumTopic')).toBe(true);
+    expect(c.lastText()).toContain(t('en', 'support.rate_question'));
+    const second = await pressInGroup(agent2, `spx:${id}`);
+    expect(second.filter((x) => x.method === 'sendMessage').map((x) => x.params.text)).toEqual([gt('already_closed')]);
+    expect(second.filter((x) => x.method === 'sendMessage').every((x) => Number(x.params.message_thread_id) === thread)).toBe(true);
+    // A stranger presses this conversation's rating button (forged callback data).
+    const stranger = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
+    await stranger.text('/start');
+    await stranger.press(`spr:${id}:1`);
+    expect(stranger.toasts().at(-1)).toBe(t('en', 'stale.button'));
+    expect(await conversationOf(c.id)).toMatchObject({ rating: null });
+    // A Claim for a conversation that does not exist.
+    const bogus = await pressInGroup(agent, 'spk:999999');
+    expect(bogus.find((x) => x.method === 'answerCallbackQuery')?.params.text).toBe(t('zh-CN', 'errors.bad_button'));
   });
 
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
