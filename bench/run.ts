@@ -31,7 +31,6 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   broadcast: () => import('./broadcast.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
-  store: () => import('./store.js'),
 };
 
 function usage(): string {
