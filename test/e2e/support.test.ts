@@ -382,6 +382,22 @@ describe('edge cases', () => {
     expect(bogus.find((x) => x.method === 'answerCallbackQuery')?.params.text).toBe(t('zh-CN', 'errors.bad_button'));
   });
 
+  it('the delivery check-in help offers a person instead of "we cannot chat here"', async () => {
+    const c = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
+    await c.text('/start');
+    const s = h.app.deps.services;
+    const customer = (await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    const order = await newOrder(s, customer);
+    await c.press(`chelp:${order.id}`);
+    expect(c.lastText()).toBe(t('en', 'support.checkin_help', { number: order.number }) + (c.lastText().endsWith(t('en', 'reminders.help.charger_hint')) ? t('en', 'reminders.help.charger_hint') : ''));
+    expect(c.buttonLabels()).toContain(t('en', 'support.talk'));
+    await c.tap(t('en', 'support.talk'));
+    expect(c.lastText()).toBe(t('en', 'support.started'));
+    // "Talk to a person" pressed again on an older message during the handoff: already connected.
+    const calls = await c.press('spt');
+    expect(calls.find((x) => x.method === 'answerCallbackQuery')?.params.text).toBe(t('en', 'support.already'));
+  });
+
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
     const c = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
     await c.text('/start');

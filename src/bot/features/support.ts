@@ -53,7 +53,7 @@ async function during(ctx: BotContext, conversation: SupportConversation, next: 
       return;
     }
     // Any other button is the bot's, which is paused: say why, change nothing.
-    await ctx.toast(ctx.t('support.paused'), true);
+    await ctx.toast(ctx.t(cb.supportTalk.read(ctx) ? 'support.already' : 'support.paused'), true);
     return;
   }
   const message = ctx.message;
