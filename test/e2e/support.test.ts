@@ -296,6 +296,11 @@ describe('edge cases', () => {
     const photo = withId(groupPhotoUpdate(agent, GROUP, { messageThreadId: thread, caption: 'Here is the charger' }));
     await h.deliver(photo);
     expect(copiesTo(c.id, since)).toHaveLength(1);
+    // A photo captioned /note stays internal.
+    const noted = h.api.calls.length;
+    await h.deliver(withId(groupPhotoUpdate(agent, GROUP, { messageThreadId: thread, caption: '/note scratch on the door, see photo' })));
+    expect(copiesTo(c.id, noted)).toEqual([]);
+    expect((await transcriptOf(c.id)).at(-1)).toMatchObject({ direction: 'note', content_type: 'photo', text: 'scratch on the door, see photo' });
     const general = await (async () => {
       const s = h.api.calls.length;
       await h.deliver(withId(groupTextUpdate(agent, GROUP, 'lunch anyone?')));

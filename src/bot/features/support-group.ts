@@ -40,7 +40,8 @@ async function answerIn(ctx: BotContext, text: string, topic?: number | null): P
 const me = (ctx: BotContext) => mention(ctx.from!.id, senderName(ctx.from!));
 
 async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
-  const text = 'text' in message ? message.text : undefined;
+  // A caption counts too: a photo captioned "/note …" must stay internal.
+  const text = 'text' in message ? message.text : 'caption' in message ? message.caption : undefined;
   const command = text ? COMMAND.exec(text) : null;
   const name = command?.[1]?.toLowerCase();
   const isAgent = await ctx.deps.services.staff.can(ctx.from!.id, 'agent');
@@ -65,7 +66,7 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
     case undefined:
       return reply(ctx, conversation, message);
     case 'note':
-      await support.record({ conversationId: conversation.id, customerId: conversation.customerId, direction: 'note', senderTelegramId: ctx.from!.id, contentType: 'text', text: arg, fileId: null });
+      await support.record({ ...contentOf(message)!, text: arg, conversationId: conversation.id, customerId: conversation.customerId, direction: 'note', senderTelegramId: ctx.from!.id });
       return;
     case 'canned':
       return canned(ctx, conversation, arg);
