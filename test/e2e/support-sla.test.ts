@@ -69,6 +69,16 @@ describe('SLA reminders', () => {
     expect(after!.cleared).toBe(true);
   });
 
+  it('a reminder whose wait is over (a removal that failed, a re-run) posts nothing', async () => {
+    const [row] = await h.db.sql<Array<{ id: number; thread_id: number }>>`select id, thread_id from support_conversations`;
+    const before = slaPosts(row!.thread_id).length;
+    const job = await queue.add('sla', { conversationId: row!.id, waitingSince: 1_000, level: 1 }, { jobId: 'support-sla-stale-test' });
+    for (let i = 0; i < 50 && !(await job.isCompleted()); i++) await sleep(100);
+    expect(await job.isCompleted()).toBe(true);
+    expect((await queue.getJob(job.id!))!.returnvalue).toBe('skipped');
+    expect(slaPosts(row!.thread_id)).toHaveLength(before);
+  });
+
   it('a new customer message after the answer starts a new spell with its own reminders', async () => {
     const c = new TestChat(h, 95_100_100, { languageCode: 'en' });
     await c.text('One more question');
