@@ -100,6 +100,34 @@ describe('cart', () => {
     }
   });
 
+  it('a second checkout of the same cart reuses the open order; a changed cart replaces it', async () => {
+    const c = await newCustomer(s);
+    await s.store.add(c.id, 'tray-m3');
+    const first = await s.storeCheckout.place(c.id);
+    expect((await s.storeCheckout.place(c.id)).order.id).toBe(first.order.id);
+    await s.store.add(c.id, 'tray-m3');
+    const second = await s.storeCheckout.place(c.id);
+    expect(second.order.id).not.toBe(first.order.id);
+    expect((await s.storeCheckout.byId(first.order.id))!.state).toBe('cancelled');
+    expect((await s.storeCheckout.listForCustomer(c.id)).map((o) => [o.id, o.items])).toEqual([[second.order.id, 2]]);
+  });
+
+  it('the daily job prunes every cart untouched for 30 days, and only those', async () => {
+    const [old, fresh] = [await newCustomer(s), await newCustomer(s)];
+    await s.store.add(old.id, 'cap-blk');
+    const saved = clock;
+    clock = new Date(clock.getTime() + 20 * 86_400_000);
+    try {
+      await s.store.add(fresh.id, 'cap-blk');
+      clock = new Date(saved.getTime() + 31 * 86_400_000);
+      expect(await s.store.pruneCarts()).toBeGreaterThanOrEqual(1);
+      expect(await t.db.select().from(cartItems).where(eq(cartItems.customerId, old.id))).toHaveLength(0);
+      expect(await t.db.select().from(cartItems).where(eq(cartItems.customerId, fresh.id))).toHaveLength(1);
+    } finally {
+      clock = saved;
+    }
+  });
+
   it('refuses a cart over Telegram’s single-payment maximum for CNY', async () => {
     const c = await newCustomer(s);
     await s.store.add(c.id, 'wc3', 20);

@@ -1,97 +1,49 @@
-import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   cartItems,
   customers,
   shippingOptions,
   storeAddresses,
-  storeOrderEvents,
   storeOrderLines,
   storeOrders,
   storePayments,
-  storeProducts,
   storeVariants,
   type ShippingOption,
   type StoreOrder,
-  type StoreOrderLine,
-  type StoreOrderState,
 } from '../../db/schema/index.js';
-import { AppError } from '../../shared/errors.js';
+import {
+  CheckoutError,
+  formatAddress,
+  Refused,
+  variantName,
+  type StorePaymentFacts,
+  type StorePreCheckoutRefusal,
+  type StoreOrderView,
+  type StoreRecordResult,
+} from './types.js';
 import { HOLD_MINUTES, parseStorePayload, paymentLimitProblem, shippingFen, storeTransitions } from './rules.js';
 import type { StoreService } from './service.js';
 import { noStoreEvents, type StoreEvents } from './events.js';
+import { StoreOrders } from './orders.js';
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-export interface StoreOrderView {
-  order: StoreOrder;
-  lines: Array<StoreOrderLine & { productId: string; needsInstallation: boolean }>;
-}
-
-export type CheckoutRefusal = 'empty_cart' | 'cart_problems' | 'over_limit' | 'under_limit' | 'unknown_address';
-export class CheckoutError extends AppError<CheckoutRefusal> {}
-
-export type StoreOrderErrorCode = 'order_not_found' | 'not_your_order' | 'wrong_state' | 'bad_tracking';
-export class StoreOrderError extends AppError<StoreOrderErrorCode> {}
-
-export type StorePreCheckoutRefusal =
-  | 'order_not_found'
-  | 'not_your_order'
-  | 'already_paid'
-  | 'order_closed'
-  | 'price_changed'
-  | 'sold_out'
-  | 'amount_mismatch'
-  | 'currency_mismatch'
-  | 'no_shipping';
-
-export interface StorePaymentFacts {
-  payload: string;
-  currency: string;
-  totalAmount: number;
-  payerTelegramId: number;
-  /** Telegram's shipping flow: the option picked in the invoice and the address typed there. */
-  shippingOptionId?: string;
-  orderInfo?: { name?: string; phone_number?: string; shipping_address?: TelegramAddress };
-}
-export interface TelegramAddress {
-  country_code: string;
-  state: string;
-  city: string;
-  street_line1: string;
-  street_line2: string;
-  post_code: string;
-}
-
-export type StoreRecordResult =
-  | { status: 'recorded'; view: StoreOrderView }
-  | { status: 'duplicate'; view: StoreOrderView }
-  /** Money in, goods not: the hold had lapsed and the stock went to someone else (or the order was paid already). */
-  | { status: 'needs_refund'; view: StoreOrderView }
-  | { status: 'unrecognized'; view: null };
-
-/** Thrown inside a transaction to roll it back with a refusal. */
-class Refused extends Error {
-  constructor(readonly reason: StorePreCheckoutRefusal) {
-    super(reason);
-  }
-}
-
-export const formatAddress = (a: TelegramAddress): string =>
-  [[a.street_line1, a.street_line2].filter(Boolean).join(' '), a.city, [a.state, a.post_code].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+export * from './types.js';
+export { StoreOrders } from './orders.js';
 
 /**
  * Store orders: the invoice's order is made from the cart at checkout; pre-checkout reserves the
  * stock (`held`) with guarded UPDATEs, so two customers can never both pay for the last unit;
  * the payment turns the hold into a sale exactly once (unique telegram_payment_charge_id).
  */
-export class StoreCheckoutService {
+export class StoreCheckoutService extends StoreOrders {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly store: StoreService,
-    private readonly now: () => Date,
-    private readonly events: StoreEvents = noStoreEvents,
-  ) {}
+    now: () => Date,
+    events: StoreEvents = noStoreEvents,
+  ) {
+    super(db, now, events);
+  }
 
   /**
    * Makes a pending order from the cart. With an address and a shipping option the invoice is
@@ -114,6 +66,10 @@ export class StoreCheckoutService {
       address = { recipient: a.recipient, phone: a.phone, address: a.address };
     }
     const shipping = address && opts.shipping ? opts.shipping : null;
+    // A double press of Checkout (or checking out again unchanged) reuses the open invoice's
+    // order, so the first invoice stays payable instead of being superseded a second later.
+    const reusable = await this.reusable(customerId, cart, address, shipping);
+    if (reusable) return this.view(reusable);
     const created = await this.db.transaction(async (tx) => {
       const superseded = await tx
         .update(storeOrders)
@@ -149,69 +105,26 @@ export class StoreCheckoutService {
     return this.view(created);
   }
 
-  async view(order: StoreOrder): Promise<StoreOrderView> {
-    const lines = await this.db
-      .select({ line: storeOrderLines, productId: storeVariants.productId, needsInstallation: storeProducts.needsInstallation })
-      .from(storeOrderLines)
-      .innerJoin(storeVariants, eq(storeVariants.id, storeOrderLines.variantId))
-      .innerJoin(storeProducts, eq(storeProducts.id, storeVariants.productId))
-      .where(eq(storeOrderLines.orderId, order.id))
-      .orderBy(asc(storeOrderLines.id));
-    return { order, lines: lines.map((l) => ({ ...l.line, productId: l.productId, needsInstallation: l.needsInstallation })) };
-  }
-
-  async byId(orderId: number): Promise<StoreOrder | null> {
-    const [order] = await this.db.select().from(storeOrders).where(eq(storeOrders.id, orderId));
-    return order ?? null;
-  }
-
-  /** 'S10001', 's10001' or the numeric id. */
-  async byRef(ref: string): Promise<StoreOrder | null> {
-    const trimmed = ref.trim();
-    if (/^\d{1,9}$/.test(trimmed)) return this.byId(Number(trimmed));
-    if (!/^[sS]\d{1,10}$/.test(trimmed)) return null;
-    const [order] = await this.db.select().from(storeOrders).where(eq(storeOrders.number, trimmed.toUpperCase()));
-    return order ?? null;
-  }
-
-  /** The order if it is this customer's; a forged or foreign id is refused the same way as a missing one. */
-  async forCustomer(orderId: number, customerId: number): Promise<StoreOrderView> {
-    const order = await this.byId(orderId);
-    if (!order || order.customerId !== customerId) throw new StoreOrderError('order_not_found', `store order ${orderId} not the customer's`);
-    return this.view(order);
-  }
-
-  /** Orders worth showing in "My orders": paid ones and the live invoice (not superseded or lapsed ones). */
-  async listForCustomer(customerId: number): Promise<Array<StoreOrder & { items: number }>> {
-    const rows = await this.db
-      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
+  /** The customer's open order with no hold that has exactly this cart, address and shipping. */
+  private async reusable(
+    customerId: number,
+    cart: Awaited<ReturnType<StoreService['cart']>>,
+    address: { recipient: string; phone: string; address: string } | null,
+    shipping: ShippingOption | null,
+  ): Promise<StoreOrder | null> {
+    const open = await this.db
+      .select()
       .from(storeOrders)
-      .where(and(eq(storeOrders.customerId, customerId), notInArray(storeOrders.state, ['cancelled', 'expired'])))
-      .orderBy(desc(storeOrders.id));
-    return rows.map((r) => ({ ...r.order, items: r.items }));
-  }
-
-  /** Ops: paid orders waiting for a parcel, oldest first. */
-  async awaitingShipment(limit = 20): Promise<Array<StoreOrder & { items: number }>> {
-    const rows = await this.db
-      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
-      .from(storeOrders)
-      .where(eq(storeOrders.state, 'paid'))
-      .orderBy(asc(storeOrders.paidAt), asc(storeOrders.id))
-      .limit(limit);
-    return rows.map((r) => ({ ...r.order, items: r.items }));
-  }
-
-  /** Goods total of the invoice's order, for answering Telegram's shipping query. */
-  async forShippingQuery(payload: string, payerTelegramId: number): Promise<StoreOrder | null> {
-    const orderId = parseStorePayload(payload);
-    if (orderId === null) return null;
-    const [row] = await this.db
-      .select({ order: storeOrders, tg: customers.telegramId })
-      .from(storeOrders)
-      .innerJoin(customers, eq(customers.id, storeOrders.customerId))
-      .where(eq(storeOrders.id, orderId));
-    return row && row.tg === payerTelegramId && row.order.state === 'pending_payment' ? row.order : null;
+      .where(and(eq(storeOrders.customerId, customerId), eq(storeOrders.state, 'pending_payment'), isNull(storeOrders.holdExpiresAt)))
+      .orderBy(desc(storeOrders.id))
+      .limit(1);
+    const order = open[0];
+    if (!order || order.shipping !== shipping || (order.address ?? null) !== (address?.address ?? null) || (order.recipient ?? null) !== (address?.recipient ?? null)) return null;
+    const lines = await this.db.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, order.id));
+    const key = (variantId: string, qty: number, price: number) => `${variantId}|${qty}|${price}`;
+    const want = cart.lines.map((l) => key(l.variant.id, l.qty, l.variant.priceFen)).sort().join(',');
+    const have = lines.map((l) => key(l.variantId, l.qty, l.unitPriceFen)).sort().join(',');
+    return want === have ? order : null;
   }
 
   /**
@@ -384,43 +297,4 @@ export class StoreCheckoutService {
     });
   }
 
-  /** Ops: paid → shipped with the carrier and tracking number; the customer is told (store job). */
-  async ship(orderId: number, carrier: string, trackingNo: string, actor: string): Promise<StoreOrder> {
-    if (!/^[A-Za-z0-9-]{6,40}$/.test(trackingNo) || !/^[A-Za-z]{2,10}$/.test(carrier)) throw new StoreOrderError('bad_tracking');
-    return this.move(orderId, 'paid', 'shipped', actor, { carrier: carrier.toUpperCase(), trackingNo, shippedAt: this.now() }, `${carrier.toUpperCase()} ${trackingNo}`);
-  }
-
-  async deliver(orderId: number, actor: string): Promise<StoreOrder> {
-    return this.move(orderId, 'shipped', 'delivered', actor, { deliveredAt: this.now() });
-  }
-
-  private async move(orderId: number, from: StoreOrderState, to: StoreOrderState, actor: string, patch: Partial<StoreOrder>, note?: string): Promise<StoreOrder> {
-    const order = await this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
-      if (!current) throw new StoreOrderError('order_not_found');
-      if (current.state !== from) throw new StoreOrderError('wrong_state', `store order is ${current.state}`, { state: current.state });
-      const [updated] = await tx.update(storeOrders).set({ ...patch, state: to, updatedAt: this.now() }).where(eq(storeOrders.id, orderId)).returning();
-      await this.audit(tx, orderId, from, to, actor, note);
-      return updated!;
-    });
-    await this.events.stateChanged(order, from, to, actor);
-    return order;
-  }
-
-  private async audit(tx: Tx, orderId: number, from: StoreOrderState | null, to: StoreOrderState, actor: string, note?: string) {
-    await tx.insert(storeOrderEvents).values({ orderId, fromState: from, toState: to, actor, note: note ?? null, createdAt: this.now() });
-  }
 }
-
-/** "Tesla T-shirt · Black · M" as a localized snapshot for the order line. */
-function variantName(
-  name: { 'zh-CN': string; en: string },
-  a: { label?: { 'zh-CN': string; en: string }; colour?: { 'zh-CN': string; en: string }; size?: string; model?: string },
-): { 'zh-CN': string; en: string } {
-  const part = (lng: 'zh-CN' | 'en') =>
-    [name[lng], a.label?.[lng], a.model ? modelName(a.model) : undefined, a.colour?.[lng], a.size].filter(Boolean).join(' · ');
-  return { 'zh-CN': part('zh-CN'), en: part('en') };
-}
-
-/** 'model-y' → 'Model Y' (model names are the same in both languages). */
-export const modelName = (id: string): string => id.replace(/^model-(\w+)$/, (_, m: string) => `Model ${m.toUpperCase()}`);

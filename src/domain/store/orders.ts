@@ -1,0 +1,122 @@
+import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import {
+  customers,
+  storeOrderEvents,
+  storeOrderLines,
+  storeOrders,
+  storeProducts,
+  storeVariants,
+  type StoreOrder,
+  type StoreOrderState,
+} from '../../db/schema/index.js';
+import type { StoreEvents } from './events.js';
+import { parseStorePayload } from './rules.js';
+import { StoreOrderError, type StoreOrderView } from './types.js';
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Store orders once they exist: reading them (for the customer, ops and Telegram's shipping
+ * query), and ops' steps paid → shipped → delivered, each audited. Checkout and payments, which
+ * make and pay them, are in checkout.ts.
+ */
+export class StoreOrders {
+  constructor(
+    protected readonly db: Db,
+    protected readonly now: () => Date,
+    protected readonly events: StoreEvents,
+  ) {}
+
+  async view(order: StoreOrder): Promise<StoreOrderView> {
+    const lines = await this.db
+      .select({ line: storeOrderLines, productId: storeVariants.productId, needsInstallation: storeProducts.needsInstallation })
+      .from(storeOrderLines)
+      .innerJoin(storeVariants, eq(storeVariants.id, storeOrderLines.variantId))
+      .innerJoin(storeProducts, eq(storeProducts.id, storeVariants.productId))
+      .where(eq(storeOrderLines.orderId, order.id))
+      .orderBy(asc(storeOrderLines.id));
+    return { order, lines: lines.map((l) => ({ ...l.line, productId: l.productId, needsInstallation: l.needsInstallation })) };
+  }
+
+  async byId(orderId: number): Promise<StoreOrder | null> {
+    const [order] = await this.db.select().from(storeOrders).where(eq(storeOrders.id, orderId));
+    return order ?? null;
+  }
+
+  /** 'S10001', 's10001' or the numeric id. */
+  async byRef(ref: string): Promise<StoreOrder | null> {
+    const trimmed = ref.trim();
+    if (/^\d{1,9}$/.test(trimmed)) return this.byId(Number(trimmed));
+    if (!/^[sS]\d{1,10}$/.test(trimmed)) return null;
+    const [order] = await this.db.select().from(storeOrders).where(eq(storeOrders.number, trimmed.toUpperCase()));
+    return order ?? null;
+  }
+
+  /** The order if it is this customer's; a forged or foreign id is refused the same way as a missing one. */
+  async forCustomer(orderId: number, customerId: number): Promise<StoreOrderView> {
+    const order = await this.byId(orderId);
+    if (!order || order.customerId !== customerId) throw new StoreOrderError('order_not_found', `store order ${orderId} not the customer's`);
+    return this.view(order);
+  }
+
+  /** Orders worth showing in "My orders": paid ones and the live invoice (not superseded or lapsed ones). */
+  async listForCustomer(customerId: number): Promise<Array<StoreOrder & { items: number }>> {
+    const rows = await this.db
+      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
+      .from(storeOrders)
+      .where(and(eq(storeOrders.customerId, customerId), notInArray(storeOrders.state, ['cancelled', 'expired'])))
+      .orderBy(desc(storeOrders.id));
+    return rows.map((r) => ({ ...r.order, items: r.items }));
+  }
+
+  /** Ops: paid orders waiting for a parcel, oldest first. */
+  async awaitingShipment(limit = 20): Promise<Array<StoreOrder & { items: number }>> {
+    const rows = await this.db
+      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
+      .from(storeOrders)
+      .where(eq(storeOrders.state, 'paid'))
+      .orderBy(asc(storeOrders.paidAt), asc(storeOrders.id))
+      .limit(limit);
+    return rows.map((r) => ({ ...r.order, items: r.items }));
+  }
+
+  /** Goods total of the invoice's order, for answering Telegram's shipping query. */
+  async forShippingQuery(payload: string, payerTelegramId: number): Promise<StoreOrder | null> {
+    const orderId = parseStorePayload(payload);
+    if (orderId === null) return null;
+    const [row] = await this.db
+      .select({ order: storeOrders, tg: customers.telegramId })
+      .from(storeOrders)
+      .innerJoin(customers, eq(customers.id, storeOrders.customerId))
+      .where(eq(storeOrders.id, orderId));
+    return row && row.tg === payerTelegramId && row.order.state === 'pending_payment' ? row.order : null;
+  }
+
+  /** Ops: paid → shipped with the carrier and tracking number; the customer is told (store job). */
+  async ship(orderId: number, carrier: string, trackingNo: string, actor: string): Promise<StoreOrder> {
+    if (!/^[A-Za-z0-9-]{6,40}$/.test(trackingNo) || !/^[A-Za-z]{2,10}$/.test(carrier)) throw new StoreOrderError('bad_tracking');
+    return this.move(orderId, 'paid', 'shipped', actor, { carrier: carrier.toUpperCase(), trackingNo, shippedAt: this.now() }, `${carrier.toUpperCase()} ${trackingNo}`);
+  }
+
+  async deliver(orderId: number, actor: string): Promise<StoreOrder> {
+    return this.move(orderId, 'shipped', 'delivered', actor, { deliveredAt: this.now() });
+  }
+
+  protected async move(orderId: number, from: StoreOrderState, to: StoreOrderState, actor: string, patch: Partial<StoreOrder>, note?: string): Promise<StoreOrder> {
+    const order = await this.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
+      if (!current) throw new StoreOrderError('order_not_found');
+      if (current.state !== from) throw new StoreOrderError('wrong_state', `store order is ${current.state}`, { state: current.state });
+      const [updated] = await tx.update(storeOrders).set({ ...patch, state: to, updatedAt: this.now() }).where(eq(storeOrders.id, orderId)).returning();
+      await this.audit(tx, orderId, from, to, actor, note);
+      return updated!;
+    });
+    await this.events.stateChanged(order, from, to, actor);
+    return order;
+  }
+
+  protected async audit(tx: Tx, orderId: number, from: StoreOrderState | null, to: StoreOrderState, actor: string, note?: string) {
+    await tx.insert(storeOrderEvents).values({ orderId, fromState: from, toState: to, actor, note: note ?? null, createdAt: this.now() });
+  }
+}
