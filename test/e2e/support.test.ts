@@ -171,10 +171,11 @@ describe('the main story', () => {
   it('a second agent is refused with who holds it, until /takeover', async () => {
     const refused = await say(agent2, thread, 'Hi, can I help?');
     expect(copiesTo(chat.id, refused.since)).toEqual([]);
-    expect(topicTexts(thread, refused.since)).toEqual([gt('held', { agent: `<a href="tg://user?id=${AGENT}">${AGENT}</a>` })]);
+    // Lena never opened the bot: her name comes from her claim in the group.
+    expect(topicTexts(thread, refused.since)).toEqual([gt('held', { agent: `<a href="tg://user?id=${AGENT}">Lena</a>` })]);
 
     const takeover = await say(agent2, thread, '/takeover');
-    expect(topicTexts(thread, takeover.since).join('\n')).toContain(gt('taken_over', { agent: `<a href="tg://user?id=${AGENT2}">Bo</a>`, previous: `<a href="tg://user?id=${AGENT}">${AGENT}</a>` }));
+    expect(topicTexts(thread, takeover.since).join('\n')).toContain(gt('taken_over', { agent: `<a href="tg://user?id=${AGENT2}">Bo</a>`, previous: `<a href="tg://user?id=${AGENT}">Lena</a>` }));
     const now = await say(agent2, thread, 'I can help with the delivery date.');
     expect(copiesTo(chat.id, now.since)).toHaveLength(1);
     const back = await say(agent, thread, 'Let me add something');

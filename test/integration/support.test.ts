@@ -72,18 +72,20 @@ describe('claim', () => {
       const kinds = [ra.kind, rb.kind].sort();
       expect(kinds).toEqual(['claimed', 'held']);
       const winner = ra.kind === 'claimed' ? A : B;
-      const loser = ra.kind === 'held' ? ra : (rb as { kind: 'held'; by: number });
+      const loser = ra.kind === 'held' ? ra : (rb as { kind: 'held'; by: number; name: string | null });
       expect(loser.by).toBe(winner);
+      expect(loser.name).toBeNull();
       expect((await s.support.byId(conversation.id))!).toMatchObject({ status: 'assigned', assigneeTelegramId: winner });
     }
   });
 
   it('the holder claims again (a reply) as "mine"; /takeover moves it and names the previous agent', async () => {
     const { conversation } = await openConversation();
-    expect(await s.support.claim(conversation.id, A)).toMatchObject({ kind: 'claimed', previous: null });
+    expect(await s.support.claim(conversation.id, A, { name: 'Lena' })).toMatchObject({ kind: 'claimed', previous: null });
     expect(await s.support.claim(conversation.id, A)).toMatchObject({ kind: 'mine' });
-    expect(await s.support.claim(conversation.id, B)).toEqual({ kind: 'held', by: A });
-    expect(await s.support.claim(conversation.id, B, { takeover: true })).toMatchObject({ kind: 'claimed', previous: A });
+    expect(await s.support.claim(conversation.id, B, { name: 'Bo' })).toEqual({ kind: 'held', by: A, name: 'Lena' });
+    expect(await s.support.claim(conversation.id, B, { takeover: true, name: 'Bo' })).toEqual({ kind: 'claimed', previous: A, previousName: 'Lena' });
+    expect(await s.support.claim(conversation.id, A)).toEqual({ kind: 'held', by: B, name: 'Bo' });
     expect((await s.support.byId(conversation.id))!.assigneeTelegramId).toBe(B);
   });
 

@@ -77,7 +77,7 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
       return;
     case 'takeover':
     case 'claim':
-      await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { takeover: name === 'takeover' }), true);
+      await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { takeover: name === 'takeover', name: senderName(ctx.from!) }), true);
       return;
     default:
       await answer(ctx, g(ctx).t('support.group.help'));
@@ -93,7 +93,7 @@ async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boo
       await answer(ctx, f.t('support.group.already_closed'));
       return false;
     case 'held': {
-      const holder = mention(result.by, await ctx.deps.services.support.nameOf(result.by));
+      const holder = mention(result.by, result.name ?? (await ctx.deps.services.support.nameOf(result.by)));
       await answer(ctx, f.t('support.group.held', { agent: holder }));
       return false;
     }
@@ -102,7 +102,7 @@ async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boo
       return true;
     case 'claimed':
       if (result.previous !== null) {
-        const previous = mention(result.previous, await ctx.deps.services.support.nameOf(result.previous));
+        const previous = mention(result.previous, result.previousName ?? (await ctx.deps.services.support.nameOf(result.previous)));
         await answer(ctx, f.t('support.group.taken_over', { agent: me(ctx), previous }));
       } else {
         await answer(ctx, f.t('support.group.claimed', { agent: me(ctx) }));
@@ -118,7 +118,7 @@ async function deliverable(ctx: BotContext, conversation: SupportConversation): 
     await answer(ctx, g(ctx).t('support.group.already_closed'));
     return null;
   }
-  if (!(await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id), false))) return null;
+  if (!(await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { name: senderName(ctx.from!) }), false))) return null;
   return support.customer(conversation.customerId);
 }
 
@@ -210,7 +210,7 @@ async function groupButton(ctx: BotContext): Promise<void> {
   }
   await ctx.toast();
   if (claim) {
-    await announceClaim(ctx, await support.claim(conversation.id, from.id), true, conversation.threadId);
+    await announceClaim(ctx, await support.claim(conversation.id, from.id, { name: senderName(from) }), true, conversation.threadId);
     return;
   }
   if (!(await closeConversation(ctx, conversation, { agent: from.id, mention: me(ctx) }))) await answerIn(ctx, f.t('support.group.already_closed'), conversation.threadId);

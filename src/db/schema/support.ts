@@ -39,6 +39,8 @@ export const supportConversations = pgTable(
       .references(() => customers.id),
     status: text('status').$type<SupportStatus>().notNull().default('queued'),
     assigneeTelegramId: bigint('assignee_telegram_id', { mode: 'number' }),
+    /** The assignee's Telegram name when they claimed (agents need not have opened the bot). */
+    assigneeName: text('assignee_name'),
     threadId: integer('thread_id'),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
     firstAgentReplyAt: timestamp('first_agent_reply_at', { withTimezone: true }),

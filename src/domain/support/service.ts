@@ -32,9 +32,9 @@ export interface SupportSettings {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; previous: number | null }
+  | { kind: 'claimed'; previous: number | null; previousName: string | null }
   | { kind: 'mine' }
-  | { kind: 'held'; by: number }
+  | { kind: 'held'; by: number; name: string | null }
   | { kind: 'closed' };
 
 export type RateResult = 'rated' | 'duplicate' | 'not_found';
@@ -175,25 +175,27 @@ export class SupportService {
    * Assigns the conversation to `agentId` in one guarded statement: of two agents at once, one
    * wins and the other learns who holds it. With `takeover` an agent takes it from a colleague.
    */
-  async claim(conversationId: number, agentId: number, opts: { takeover?: boolean } = {}): Promise<ClaimResult> {
+  async claim(conversationId: number, agentId: number, opts: { takeover?: boolean; name?: string } = {}): Promise<ClaimResult> {
     const now = this.now().toISOString();
     const rows = await this.db.execute(sql`
-      with prev as (select assignee_telegram_id as a from support_conversations where id = ${conversationId})
+      with prev as (select assignee_telegram_id as a, assignee_name as n from support_conversations where id = ${conversationId})
       update support_conversations c
-         set assignee_telegram_id = ${agentId}, status = 'assigned', updated_at = ${now}::timestamptz
+         set assignee_telegram_id = ${agentId},
+             assignee_name = case when c.assignee_telegram_id = ${agentId} then coalesce(${opts.name ?? null}::text, c.assignee_name) else ${opts.name ?? null}::text end,
+             status = 'assigned', updated_at = ${now}::timestamptz
         from prev
        where c.id = ${conversationId} and c.status <> 'closed'
          and (c.assignee_telegram_id is null or c.assignee_telegram_id = ${agentId} or ${opts.takeover === true}::boolean)
-      returning c.id, prev.a as previous`);
-    const won = rows[0] as { id: number; previous: unknown } | undefined;
+      returning c.id, prev.a as previous, prev.n as previous_name`);
+    const won = rows[0] as { id: number; previous: unknown; previous_name: string | null } | undefined;
     if (!won) {
       // Lost (or closed): one more read says to whom, only on this rare path.
       const current = await this.byId(conversationId);
       if (!current || current.status === 'closed') return { kind: 'closed' };
-      return { kind: 'held', by: current.assigneeTelegramId! };
+      return { kind: 'held', by: current.assigneeTelegramId!, name: current.assigneeName };
     }
     const previous = won.previous == null ? null : Number(won.previous);
-    return previous === agentId ? { kind: 'mine' } : { kind: 'claimed', previous };
+    return previous === agentId ? { kind: 'mine' } : { kind: 'claimed', previous, previousName: previous === null ? null : won.previous_name };
   }
 
   /** Closes the conversation; null when it was closed already (a double press, two agents). */

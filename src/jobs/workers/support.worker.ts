@@ -31,7 +31,7 @@ export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions
       const f = groupFmt(deps);
       let agents: string;
       if (c.assigneeTelegramId) {
-        agents = mention(c.assigneeTelegramId, await support.nameOf(c.assigneeTelegramId));
+        agents = mention(c.assigneeTelegramId, c.assigneeName ?? (await support.nameOf(c.assigneeTelegramId)));
       } else {
         const onDuty = (await staff.directory()).filter((e) => e.roles.includes('agent'));
         agents = onDuty.length ? onDuty.map((e) => mention(e.telegramId, e.name)).join(' ') : f.t('support.group.sla_no_agents');
