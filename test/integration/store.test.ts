@@ -212,6 +212,27 @@ describe('holds and payments', () => {
     }
   });
 
+  it('the sweep expires lapsed holds and day-old invoices whose jobs were lost, and nothing else', async () => {
+    await setStock('shade-my', 6);
+    const held = await ordered('shade-my');
+    expect((await s.storeCheckout.preCheckout(facts(held.order.id, held.customer, held.total))).ok).toBe(true);
+    const waiting = await ordered('shade-my');
+    expect(await s.storeCheckout.sweepUnpaid()).toBe(0);
+    const saved = clock;
+    clock = new Date(clock.getTime() + 16 * 60_000);
+    try {
+      expect(await s.storeCheckout.sweepUnpaid()).toBeGreaterThanOrEqual(1);
+      expect((await s.storeCheckout.byId(held.order.id))!.state).toBe('expired');
+      expect((await s.storeCheckout.byId(waiting.order.id))!.state).toBe('pending_payment');
+      expect((await variant('shade-my')).held).toBe(0);
+      clock = new Date(saved.getTime() + 25 * 3_600_000);
+      await s.storeCheckout.sweepUnpaid();
+      expect((await s.storeCheckout.byId(waiting.order.id))!.state).toBe('expired');
+    } finally {
+      clock = saved;
+    }
+  });
+
   it('ships with a tracking number, then delivers; each step audited and in order', async () => {
     await setStock('mc', 15);
     const { customer, order, total } = await ordered('mc');

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   cartItems,
@@ -22,7 +22,7 @@ import {
   type StoreOrderView,
   type StoreRecordResult,
 } from './types.js';
-import { HOLD_MINUTES, parseStorePayload, paymentLimitProblem, shippingFen, storeTransitions } from './rules.js';
+import { HOLD_MINUTES, parseStorePayload, paymentLimitProblem, shippingFen, storeTransitions, UNPAID_ORDER_HOURS } from './rules.js';
 import type { StoreService } from './service.js';
 import { noStoreEvents, type StoreEvents } from './events.js';
 import { StoreOrders } from './orders.js';
@@ -272,6 +272,27 @@ export class StoreCheckoutService extends StoreOrders {
     if (result.status === 'unrecognized') return { status: 'unrecognized', view: null };
     if (result.status === 'recorded') await this.events.stateChanged(result.order, 'pending_payment', 'paid', actor);
     return { status: result.status, view: await this.view(result.order) };
+  }
+
+  /**
+   * Backstop for lost jobs (Redis flushed or down when the hold was placed): expires every unpaid
+   * order whose hold ran out, or that has waited a day without one. Returns how many.
+   */
+  async sweepUnpaid(): Promise<number> {
+    const now = this.now();
+    const dayAgo = new Date(now.getTime() - UNPAID_ORDER_HOURS * 3_600_000);
+    const due = await this.db
+      .select({ id: storeOrders.id })
+      .from(storeOrders)
+      .where(
+        and(
+          eq(storeOrders.state, 'pending_payment'),
+          or(lte(storeOrders.holdExpiresAt, now), and(isNull(storeOrders.holdExpiresAt), lte(storeOrders.createdAt, dayAgo))),
+        ),
+      );
+    let expired = 0;
+    for (const { id } of due) if ((await this.expireUnpaid(id)) === 'expired') expired++;
+    return expired;
   }
 
   /**

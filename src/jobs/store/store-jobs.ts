@@ -11,7 +11,9 @@ import type { Logger } from '../../logger.js';
 export type StoreJob =
   | { task: 'expire'; orderId: number }
   | { task: 'notify'; orderId: number; state: StoreOrderState }
-  | { task: 'prune-carts' };
+  | { task: 'prune-carts' }
+  /** Every 5 minutes: expire what lost its job (see StoreCheckoutService.sweepUnpaid). */
+  | { task: 'sweep' };
 
 export const storeJobId = {
   release: (orderId: number) => `store-release-${orderId}`,
@@ -51,7 +53,8 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
   };
 }
 
-/** Daily: drop carts untouched for 30 days. Idempotent scheduler. */
+/** Daily: drop carts untouched for 30 days; every 5 minutes: the unpaid-order sweep. Idempotent schedulers. */
 export async function scheduleStore(queue: Queue<StoreJob>, timeZone: string): Promise<void> {
   await queue.upsertJobScheduler('store-prune-carts-daily', { pattern: '45 3 * * *', tz: timeZone }, { name: 'prune-carts', data: { task: 'prune-carts' } });
+  await queue.upsertJobScheduler('store-sweep', { every: 5 * 60_000 }, { name: 'sweep', data: { task: 'sweep' } });
 }

@@ -25,6 +25,7 @@ export function createStoreWorker(deps: AppDeps, connection: ConnectionOptions, 
       const data = job.data;
       if (data.task === 'expire') return storeCheckout.expireUnpaid(data.orderId);
       if (data.task === 'prune-carts') return store.pruneCarts();
+      if (data.task === 'sweep') return storeCheckout.sweepUnpaid();
       const order = await storeCheckout.byId(data.orderId);
       if (!order || order.state !== data.state) return 'skipped';
       const [customer] = await deps.db.select().from(customers).where(eq(customers.id, order.customerId));
