@@ -404,6 +404,21 @@ describe('edge cases', () => {
     expect(calls.find((x) => x.method === 'answerCallbackQuery')?.params.text).toBe(t('en', 'support.already'));
   });
 
+  it('a conversation left without a topic (a stop between the two) gets one on the next message', async () => {
+    const c = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
+    await c.text('/start');
+    const customer = (await h.app.deps.services.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    await h.app.deps.services.support.open(customer.id);
+    const topics = h.api.callsTo('createForumTopic').length;
+    const since = h.api.calls.length;
+    const calls = await c.text('hello, anyone?');
+    expect(h.api.callsTo('createForumTopic')).toHaveLength(topics + 1);
+    const thread = lastThread();
+    expect(topicTexts(thread, since)[0]).toContain('Wei');
+    expect(inTopic(thread, since).filter((x) => x.method === 'copyMessage')).toHaveLength(1);
+    expect(calls.filter((x) => x.method === 'sendMessage')).toEqual([]);
+  });
+
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
     const c = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
     await c.text('/start');

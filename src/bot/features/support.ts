@@ -71,11 +71,18 @@ async function during(ctx: BotContext, conversation: SupportConversation, next: 
 async function forward(ctx: BotContext, conversation: SupportConversation, message: Message): Promise<void> {
   const content = contentOf(message);
   const chatId = ctx.deps.config.supportChatId;
-  if (!content || !chatId || !conversation.threadId) return;
+  if (!content || !chatId) return;
   const copy = (threadId: number) => ctx.telegram.copyMessage(chatId, ctx.chat!.id, message.message_id, { message_thread_id: threadId });
   try {
+    if (!conversation.threadId) {
+      // Opened but its topic never made (the process stopped in between): make it now.
+      const threadId = await ensureTopic(ctx, ctx.account);
+      await ctx.deps.services.support.attachThread(conversation.id, threadId);
+      await postCard(ctx, conversation, ctx.account, ctx.session.step, threadId);
+      conversation = { ...conversation, threadId };
+    }
     try {
-      await copy(conversation.threadId);
+      await copy(conversation.threadId!);
     } catch (err) {
       const failure = classifyTelegramError(err);
       if (failure.kind !== 'bad_request' || !/thread|topic/i.test(failure.description)) throw err;
