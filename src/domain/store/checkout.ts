@@ -264,7 +264,7 @@ export class StoreCheckoutService extends StoreOrders {
       if (order!.address && order!.recipient !== null && order!.phone !== null) {
         await tx
           .insert(storeAddresses)
-          .values({ customerId: current.customerId, recipient: order!.recipient, phone: order!.phone, city: '', address: order!.address, usedAt: now })
+          .values({ customerId: current.customerId, recipient: order!.recipient, phone: order!.phone, city: facts.orderInfo?.shipping_address?.city ?? '', address: order!.address, usedAt: now })
           .onConflictDoUpdate({ target: [storeAddresses.customerId, storeAddresses.recipient, storeAddresses.phone, storeAddresses.address], set: { usedAt: now } });
       }
       return { status: 'recorded' as const, order: order! };
