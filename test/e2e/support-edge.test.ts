@@ -194,6 +194,23 @@ describe('edge cases', () => {
     expect(calls.filter((x) => x.method === 'sendMessage')).toEqual([]);
   });
 
+  it('a deposit paid during a handoff is still recorded (payments pass through)', async () => {
+    const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
+    await c.text('/start');
+    const s = h.app.deps.services;
+    const customer = (await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    const order = await newOrder(s, customer);
+    await c.press(`pay:${order.id}`);
+    expect(h.api.callsTo('sendInvoice').some((x) => String(x.params.chat_id) === String(c.id))).toBe(true);
+    await c.text('/support');
+    expect(c.lastText()).toBe(t('en', 'support.started'));
+    const paid = await c.pay();
+    expect(paid.approved).toBe(true);
+    expect((await s.orders.byId(order.id))!.state).toBe('deposit_paid');
+    // The payment's service message is not copied into the topic.
+    expect(d.inTopic(d.lastThread()).filter((x) => x.method === 'copyMessage')).toEqual([]);
+  });
+
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
