@@ -61,7 +61,8 @@ const sessionOrderId = (ctx: BotContext): number | null => {
 
 async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('ops.list', {});
-  await show(ctx, kb.worklistScreen(fmtOf(ctx), await ctx.deps.services.fulfilment.worklist()), opts);
+  const storeToShip = (await ctx.deps.services.storeCheckout.awaitingShipment(100)).length;
+  await show(ctx, kb.worklistScreen(fmtOf(ctx), await ctx.deps.services.fulfilment.worklist(), storeToShip), opts);
 }
 
 /** One order; a missing one (a forged or mistyped id) says so and shows the worklist. */

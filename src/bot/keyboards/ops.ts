@@ -103,12 +103,14 @@ export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity): Workli
   ];
 }
 
-export function worklistScreen(f: Fmt, wl: Worklist): Screen {
+export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0): Screen {
   const sections = worklistSections(f, wl, SECTION_BUTTONS);
   const counts = [wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, wl.installations].map((l) => l.length);
   const notes = [];
   if (counts.every((c) => c === 0)) notes.push(f.t('ops.list.nothing'));
   if (counts.some((c) => c > SECTION_BUTTONS)) notes.push(f.t('ops.list.more', { shown: SECTION_BUTTONS }));
+  // Paid store orders waiting for a parcel: shipped with /ops ship (src/bot/features/store-ops.ts).
+  if (storeToShip > 0) notes.push(f.t('store.ops.worklist', { count: storeToShip }));
   notes.push(f.t('ops.list.hint'));
   return {
     text: [f.t('ops.list.title'), '', ...sections.map((s) => s.title), '', ...notes].join('\n'),
