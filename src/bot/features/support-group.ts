@@ -47,7 +47,7 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
   const isAgent = await ctx.deps.services.staff.can(ctx.from!.id, 'agent');
   if (!isAgent) {
     if (name && AGENT_COMMANDS.has(name)) await answer(ctx, g(ctx).t('support.group.not_agent'));
-    ctx.log.info({ from: ctx.from!.id }, 'support group: message from a non-agent not forwarded');
+    ctx.log.debug({ from: ctx.from!.id }, 'support group: message from a non-agent not forwarded');
     return;
   }
   const threadId = 'message_thread_id' in message && message.is_topic_message ? message.message_thread_id : undefined;
@@ -84,28 +84,31 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
   }
 }
 
-/** Tells the topic what a claim did; `quiet` skips the notice for an agent replying to their own conversation. */
+/**
+ * Tells the topic what a claim did; true when the agent holds the conversation now. Without
+ * `explicit` (a claim by replying) an agent's own conversation gets no "already yours" notice.
+ */
 async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boolean, topic?: number | null): Promise<boolean> {
   const f = g(ctx);
-  const answer = (c: BotContext, text: string) => answerIn(c, text, topic);
+  const tell = (c: BotContext, text: string) => answerIn(c, text, topic);
   switch (result.kind) {
     case 'closed':
-      await answer(ctx, f.t('support.group.already_closed'));
+      await tell(ctx, f.t('support.group.already_closed'));
       return false;
     case 'held': {
       const holder = mention(result.by, result.name ?? (await ctx.deps.services.support.nameOf(result.by)));
-      await answer(ctx, f.t('support.group.held', { agent: holder }));
+      await tell(ctx, f.t('support.group.held', { agent: holder }));
       return false;
     }
     case 'mine':
-      if (explicit) await answer(ctx, f.t('support.group.already_yours'));
+      if (explicit) await tell(ctx, f.t('support.group.already_yours'));
       return true;
     case 'claimed':
       if (result.previous !== null) {
         const previous = mention(result.previous, result.previousName ?? (await ctx.deps.services.support.nameOf(result.previous)));
-        await answer(ctx, f.t('support.group.taken_over', { agent: me(ctx), previous }));
+        await tell(ctx, f.t('support.group.taken_over', { agent: me(ctx), previous }));
       } else {
-        await answer(ctx, f.t('support.group.claimed', { agent: me(ctx) }));
+        await tell(ctx, f.t('support.group.claimed', { agent: me(ctx) }));
       }
       return true;
   }
