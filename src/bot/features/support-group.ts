@@ -142,6 +142,7 @@ async function delivered(ctx: BotContext, conversation: SupportConversation, con
   const { support } = ctx.deps.services;
   await support.record({ conversationId: conversation.id, customerId: conversation.customerId, direction: 'out', senderTelegramId: ctx.from!.id, ...content });
   await support.agentReplied(conversation.id);
+  ctx.deps.metrics.inc('support_messages_out_total');
 }
 
 /** `/canned` lists the templates; `/canned KEY` sends one in the customer's language. */

@@ -104,6 +104,7 @@ async function forward(ctx: BotContext, conversation: SupportConversation, messa
     return;
   }
   await ctx.deps.services.support.customerWrote(conversation, { senderTelegramId: ctx.from!.id, ...content });
+  ctx.deps.metrics.inc('support_messages_in_total');
 }
 
 /** "Talk to a person": opens the conversation and its topic, or explains why nobody can answer. */
@@ -146,6 +147,7 @@ async function startHandoff(ctx: BotContext): Promise<void> {
     ? ctx.t('support.started')
     : ctx.t('support.started_after_hours', { when: backAt(f, nextOpening(config.supportHours, now, config.timeZone), config.supportHours.start) });
   ctx.log.info({ conversation: conversation.id, threadId, open }, 'support handoff started');
+  ctx.deps.metrics.inc('support_handoffs_total');
   try {
     await ctx.reply(text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: endChatKeyboard(f) } });
   } catch (err) {
