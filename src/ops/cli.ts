@@ -205,7 +205,7 @@ export async function runCommand(c: CliContext, command: Command, args: string[]
     case 'ready':
     case 'delivered':
     case 'refunded':
-      if (command === 'delivered' && isStoreRef(a)) return storeStep(c, 'delivered', a);
+      if ((command === 'delivered' || command === 'refunded') && isStoreRef(a)) return storeStep(c, command, a);
       return orderStep(c, command, a);
     case 'shipped':
       return storeStep(c, 'shipped', a, b, args[2] ?? '');

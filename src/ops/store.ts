@@ -18,10 +18,11 @@ const storeOrderJson = (o: StoreOrder) => ({
 });
 
 /**
- * `shipped S10001 --carrier JD --tracking JDV…` and `delivered S10001`: the same steps as
+ * `shipped S10001 --carrier JD --tracking JDV…`, `delivered S10001` and `refunded S10001` (a
+ * needs_refund order whose money went back through the provider): the same steps as
  * `/ops ship` in the bot; the customer is told by the store worker (queued via StoreEvents).
  */
-export async function storeStep(c: CliContext, step: 'shipped' | 'delivered', ref: string, carrier = '', tracking = ''): Promise<number> {
+export async function storeStep(c: CliContext, step: 'shipped' | 'delivered' | 'refunded', ref: string, carrier = '', tracking = ''): Promise<number> {
   const { storeCheckout } = c.services;
   const fail = (code: string, message: string) => {
     if (c.json) c.io.out(JSON.stringify({ ok: false, error: { code, message } }, null, 2));
@@ -31,11 +32,16 @@ export async function storeStep(c: CliContext, step: 'shipped' | 'delivered', re
   const order = await storeCheckout.byRef(ref);
   if (!order) return fail('order_not_found', plainText(c.f.t('store.ops.not_found', { ref })));
   try {
-    const updated = step === 'shipped' ? await storeCheckout.ship(order.id, carrier, tracking, c.actor) : await storeCheckout.deliver(order.id, c.actor);
+    const updated =
+      step === 'shipped'
+        ? await storeCheckout.ship(order.id, carrier, tracking, c.actor)
+        : step === 'refunded'
+          ? await storeCheckout.refunded(order.id, c.actor)
+          : await storeCheckout.deliver(order.id, c.actor);
     const message =
       step === 'shipped'
         ? c.f.t('store.ops.shipped', { number: updated.number, carrier: updated.carrier, tracking: updated.trackingNo })
-        : c.f.t('store.ops.delivered', { number: updated.number });
+        : c.f.t(step === 'refunded' ? 'store.ops.refunded' : 'store.ops.delivered', { number: updated.number });
     if (c.json) c.io.out(JSON.stringify({ ok: true, storeOrder: storeOrderJson(updated) }, null, 2));
     else c.io.out(plainText(message));
     return 0;

@@ -7,8 +7,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { storeVariants } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { storeJobId } from '../../src/jobs/store/store-jobs.js';
 import { storePayload } from '../../src/domain/store/rules.js';
@@ -89,5 +91,31 @@ describe('npm run ops -- shipped / delivered (store orders)', () => {
     expect(delivered.code).toBe(0);
     expect(delivered.stdout).toContain('marked delivered');
     expect((await s.storeCheckout.byId(order.id))!.state).toBe('delivered');
+  });
+
+  it('marks a needs_refund store order refunded (and refuses one that was paid normally)', async () => {
+    const customer = await newCustomer(s);
+    await s.store.add(customer.id, 'screen');
+    const { order } = await s.storeCheckout.place(customer.id);
+    const facts = { payload: storePayload(order.id), currency: 'CNY', totalAmount: order.goodsFen + 1_500, payerTelegramId: customer.telegramId };
+    // A normally paid order is not refundable from here (its refunds are not modelled).
+    const withShipping = { ...facts, shippingOptionId: 'standard', orderInfo: { name: 'Li Na', phone_number: '139', shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' } } };
+    expect((await s.storeCheckout.preCheckout(withShipping)).ok).toBe(true);
+    expect((await s.storeCheckout.recordPayment({ ...withShipping, telegramChargeId: 'cli-r-1', providerChargeId: 'p' })).status).toBe('recorded');
+    const refuse = await ops(['refunded', order.number]);
+    expect(refuse.code).toBe(1);
+    expect(refuse.stderr).toContain('that step is not possible now');
+    // A lapsed, sold-out order paid late: needs_refund, then refunded from the CLI.
+    const other = await newCustomer(s);
+    await s.store.add(other.id, 'screen');
+    const late = (await s.storeCheckout.place(other.id)).order;
+    await s.storeCheckout.expireUnpaid(late.id);
+    await t.db.update(storeVariants).set({ stock: 0 }).where(eq(storeVariants.id, 'screen'));
+    const lateFacts = { ...withShipping, payload: storePayload(late.id), payerTelegramId: other.telegramId };
+    expect((await s.storeCheckout.recordPayment({ ...lateFacts, telegramChargeId: 'cli-r-2', providerChargeId: 'p' })).status).toBe('needs_refund');
+    const refunded = await ops(['refunded', late.number]);
+    expect(refunded.code).toBe(0);
+    expect(refunded.stdout).toContain(`Store order ${late.number} marked refunded`);
+    expect((await s.storeCheckout.byId(late.id))!.state).toBe('refunded');
   });
 });

@@ -60,6 +60,8 @@ export function storeNotice(f: Fmt, o: StoreOrder): Screen {
   const text =
     o.state === 'shipped'
       ? f.t('store.notice.shipped', { number: o.number, carrier: escapeHtml(o.carrier ?? ''), tracking: escapeHtml(o.trackingNo ?? '') })
-      : f.t('store.notice.delivered', { number: o.number });
+      : o.state === 'refunded'
+        ? f.t('store.notice.refunded', { number: o.number, amount: f.money(o.goodsFen + (o.shippingFen ?? 0)) })
+        : f.t('store.notice.delivered', { number: o.number });
   return { text, keyboard: [[button(f.t('store.view_order'), cb.storeOrder.pack({ orderId: o.id }))]] };
 }

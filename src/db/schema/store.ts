@@ -92,7 +92,7 @@ export const storeAddresses = pgTable(
   (t) => [uniqueIndex('store_addresses_uq').on(t.customerId, t.recipient, t.phone, t.address)],
 );
 
-export const storeOrderStates = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'expired', 'needs_refund'] as const;
+export const storeOrderStates = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'expired', 'needs_refund', 'refunded'] as const;
 export type StoreOrderState = (typeof storeOrderStates)[number];
 export const shippingOptions = ['standard', 'express'] as const;
 export type ShippingOption = (typeof shippingOptions)[number];
@@ -133,7 +133,7 @@ export const storeOrders = pgTable(
   (t) => [
     index('store_orders_customer_idx').on(t.customerId),
     index('store_orders_state_idx').on(t.state),
-    check('store_orders_state', sql`${t.state} in ('pending_payment','paid','shipped','delivered','cancelled','expired','needs_refund')`),
+    check('store_orders_state', sql`${t.state} in ('pending_payment','paid','shipped','delivered','cancelled','expired','needs_refund','refunded')`),
     check('store_orders_goods_positive', sql`${t.goodsFen} > 0`),
   ],
 );

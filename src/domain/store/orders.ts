@@ -99,6 +99,11 @@ export class StoreOrders {
     return this.move(orderId, 'paid', 'shipped', actor, { carrier: carrier.toUpperCase(), trackingNo, shippedAt: this.now() }, `${carrier.toUpperCase()} ${trackingNo}`);
   }
 
+  /** Ops: the money of a needs_refund order went back through the payment provider. */
+  async refunded(orderId: number, actor: string): Promise<StoreOrder> {
+    return this.move(orderId, 'needs_refund', 'refunded', actor, {});
+  }
+
   async deliver(orderId: number, actor: string): Promise<StoreOrder> {
     return this.move(orderId, 'shipped', 'delivered', actor, { deliveredAt: this.now() });
   }

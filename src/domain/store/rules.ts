@@ -52,7 +52,8 @@ export const storeTransitions: Readonly<Record<StoreOrderState, readonly StoreOr
   paid: ['shipped'],
   shipped: ['delivered'],
   delivered: [],
-  needs_refund: [],
+  needs_refund: ['refunded'],
+  refunded: [],
 };
 
 /** Tracking numbers as couriers print them: letters and digits, 6–40. */

@@ -22,7 +22,7 @@ export const storeJobId = {
 };
 
 /** States the customer hears about from a job (paid is answered in the chat itself). */
-const NOTIFIED: readonly StoreOrderState[] = ['shipped', 'delivered'];
+const NOTIFIED: readonly StoreOrderState[] = ['shipped', 'delivered', 'refunded'];
 
 /**
  * StoreEvents as BullMQ jobs. Failures are logged, never thrown: the committed sale or shipment
