@@ -28,7 +28,6 @@ interface BenchModule {
 const benchmarks: Record<string, () => Promise<BenchModule>> = {
   updates: () => import('./updates.js'),
   reminders: () => import('./reminders.js'),
-  broadcast: () => import('./broadcast.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
 };
