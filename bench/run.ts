@@ -28,6 +28,7 @@ interface BenchModule {
 const benchmarks: Record<string, () => Promise<BenchModule>> = {
   updates: () => import('./updates.js'),
   reminders: () => import('./reminders.js'),
+  broadcast: () => import('./broadcast.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
 };
