@@ -211,6 +211,18 @@ describe('edge cases', () => {
     expect(d.inTopic(d.lastThread()).filter((x) => x.method === 'copyMessage')).toEqual([]);
   });
 
+  it('a support group where the bot may not make topics: the customer hears no agents are available, nothing stays open', async () => {
+    const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
+    await c.text('/start');
+    h.api.failNext('createForumTopic', { code: 400, description: 'Bad Request: not enough rights to create a topic' });
+    await c.text('/support');
+    expect(c.lastText()).toBe(t('en', 'support.unavailable'));
+    expect(await d.conversationOf(c.id)).toMatchObject({ status: 'closed' });
+    // The bot still answers the customer as before.
+    await c.tap(t('en', 'support.continue'));
+    expect(c.buttonLabels()).toContain(t('en', 'menu.browse'));
+  });
+
   it('only a whole-message request starts a handoff; typed answers that contain the word do not', async () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
