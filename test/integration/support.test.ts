@@ -157,7 +157,7 @@ describe('topics and transcript', () => {
     const { customer, conversation } = await openConversation();
     await s.support.saveTopic(customer.id, 777_001);
     await s.support.attachThread(conversation.id, 777_001);
-    expect((await s.support.byThread(777_001))!.id).toBe(conversation.id);
+    expect(await s.support.byThread(777_001)).toMatchObject({ conversation: { id: conversation.id }, customer: { id: customer.id } });
     expect(await s.support.byThread(777_002)).toBeNull();
     for (let i = 1; i <= 25; i++) {
       await s.support.record({ conversationId: conversation.id, customerId: customer.id, direction: i % 2 ? 'in' : 'out', senderTelegramId: customer.telegramId, contentType: 'text', text: `m${i}`, fileId: null });
@@ -166,7 +166,7 @@ describe('topics and transcript', () => {
     expect(transcript.map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 6}`));
     await s.support.close(conversation.id, 'customer');
     const next = await s.support.open(customer.id);
-    expect((await s.support.byThread(777_001))!.id).toBe(next.conversation.id);
+    expect((await s.support.byThread(777_001))!.conversation.id).toBe(next.conversation.id);
     await s.support.setTopicClosed(customer.id, true);
     expect((await s.support.topicOf(customer.id))!.closed).toBe(true);
     await s.support.saveTopic(customer.id, 777_003);

@@ -56,20 +56,21 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
     return;
   }
   const { support } = ctx.deps.services;
-  const conversation = await support.byThread(threadId);
-  if (!conversation) {
+  const found = await support.byThread(threadId);
+  if (!found) {
     if (name) await answer(ctx, g(ctx).t('support.group.no_conversation'));
     return;
   }
+  const { conversation, customer } = found;
   const arg = command?.[2]?.trim() ?? '';
   switch (name) {
     case undefined:
-      return reply(ctx, conversation, message);
+      return reply(ctx, conversation, customer, message);
     case 'note':
       await support.record({ ...contentOf(message)!, text: arg, conversationId: conversation.id, customerId: conversation.customerId, direction: 'note', senderTelegramId: ctx.from!.id });
       return;
     case 'canned':
-      return canned(ctx, conversation, arg);
+      return canned(ctx, conversation, customer, arg);
     case 'order':
       return order(ctx, conversation, arg);
     case 'close':
@@ -115,19 +116,16 @@ async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boo
 }
 
 /** Claims (first reply wins), then delivers. The SLA clock stops once the customer has the answer. */
-async function deliverable(ctx: BotContext, conversation: SupportConversation): Promise<Customer | null> {
-  const { support } = ctx.deps.services;
+async function deliverable(ctx: BotContext, conversation: SupportConversation): Promise<boolean> {
   if (conversation.status === 'closed') {
     await answer(ctx, g(ctx).t('support.group.already_closed'));
-    return null;
+    return false;
   }
-  if (!(await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { name: senderName(ctx.from!) }), false))) return null;
-  return support.customer(conversation.customerId);
+  return announceClaim(ctx, await ctx.deps.services.support.claim(conversation.id, ctx.from!.id, { name: senderName(ctx.from!) }), false);
 }
 
-async function reply(ctx: BotContext, conversation: SupportConversation, message: Message): Promise<void> {
-  const customer = await deliverable(ctx, conversation);
-  if (!customer) return;
+async function reply(ctx: BotContext, conversation: SupportConversation, customer: Customer, message: Message): Promise<void> {
+  if (!(await deliverable(ctx, conversation))) return;
   try {
     await ctx.telegram.copyMessage(customer.telegramId, ctx.chat!.id, message.message_id);
   } catch (err) {
@@ -146,7 +144,7 @@ async function delivered(ctx: BotContext, conversation: SupportConversation, con
 }
 
 /** `/canned` lists the templates; `/canned KEY` sends one in the customer's language. */
-async function canned(ctx: BotContext, conversation: SupportConversation, arg: string): Promise<void> {
+async function canned(ctx: BotContext, conversation: SupportConversation, customer: Customer, arg: string): Promise<void> {
   const f = g(ctx);
   const key = arg.toLowerCase();
   if (!key) {
@@ -158,8 +156,7 @@ async function canned(ctx: BotContext, conversation: SupportConversation, arg: s
     await answer(ctx, f.t('support.group.canned_unknown', { key: escapeHtml(arg.slice(0, 32)) }));
     return;
   }
-  const customer = await deliverable(ctx, conversation);
-  if (!customer) return;
+  if (!(await deliverable(ctx, conversation))) return;
   const text = fmtFor(ctx.deps, customer.language as Locale).t(`support.canned.${key}`);
   try {
     await ctx.telegram.sendMessage(customer.telegramId, text, { parse_mode: 'HTML' });

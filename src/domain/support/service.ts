@@ -117,16 +117,20 @@ export class SupportService {
     await this.db.update(supportConversations).set({ threadId, updatedAt: this.now() }).where(eq(supportConversations.id, conversationId));
   }
 
-  /** The newest conversation of the customer whose topic `threadId` is (closed ones included). */
-  async byThread(threadId: number): Promise<SupportConversation | null> {
+  /**
+   * The customer whose topic `threadId` is, with their newest conversation (closed ones included),
+   * in one query: an agent's message in a topic needs both.
+   */
+  async byThread(threadId: number): Promise<{ conversation: SupportConversation; customer: Customer } | null> {
     const [row] = await this.db
-      .select({ c: supportConversations })
+      .select({ conversation: supportConversations, customer: customers })
       .from(supportTopics)
       .innerJoin(supportConversations, eq(supportConversations.customerId, supportTopics.customerId))
+      .innerJoin(customers, eq(customers.id, supportTopics.customerId))
       .where(eq(supportTopics.threadId, threadId))
       .orderBy(desc(supportConversations.id))
       .limit(1);
-    return row?.c ?? null;
+    return row ?? null;
   }
 
   async record(message: Omit<NewSupportMessage, 'createdAt'>): Promise<void> {
