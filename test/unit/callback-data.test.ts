@@ -73,6 +73,21 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   storeNewAddress: {},
   storeShipping: { option: 'express' },
   storeOrder: { orderId: 2147483647 },
+  // Campaigns
+  campaignLocale: { locale: 'zh-CN' },
+  campaignNoButtons: {},
+  campaignSecond: { answer: 'add' },
+  campaignSegment: { field: 'next' },
+  campaignToggle: { field: 'orders', value: 'awaiting-deposit' },
+  campaignNow: {},
+  campaignConfirm: {},
+  campaignAbort: {},
+  campaignControl: { action: 'refresh', campaignId: 2147483647 },
+  campaignUnsubscribe: { campaignId: 2147483647 },
+  campaignModel: { campaignId: 2147483647, button: 5 },
+  campaignPreview: {},
+  consent: { answer: 'yes' },
+  settings: { what: 'open' },
 };
 
 /** Every allowed value of every enum field, so each one is round-tripped. */
@@ -89,6 +104,13 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   storeCategory: { category: ['charging', 'accessories', 'apparel'] },
   storeCartQty: { op: ['inc', 'dec', 'del'] },
   storeShipping: { option: ['standard', 'express'] },
+  campaignLocale: { locale: ['zh-CN', 'en'] },
+  campaignSecond: { answer: ['add', 'skip'] },
+  campaignSegment: { field: ['lang', 'models', 'orders', 'cities', 'active', 'source', 'back', 'next'] },
+  campaignToggle: { field: ['models', 'orders', 'cities'] },
+  campaignControl: { action: ['pause', 'resume', 'cancel', 'refresh'] },
+  consent: { answer: ['yes', 'no'] },
+  settings: { what: ['open', 'news', 'lang'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;
