@@ -181,8 +181,11 @@ describe('webhook mode', () => {
     const update = { ...textUpdate(c.user, '/start'), update_id: 910_000_001 };
     const from = h.api.calls.length;
     await h.deliver(update);
+    // The first /start gets the menu (and, on first contact, the news-consent question before it).
+    const once = repliesTo(h, c.id, from).length;
+    expect(once).toBeGreaterThan(0);
     await h.deliver(update);
-    expect(repliesTo(h, c.id, from)).toHaveLength(1);
+    expect(repliesTo(h, c.id, from)).toHaveLength(once);
   });
 });
 
