@@ -135,6 +135,27 @@ describe('composer (Chinese admin)', () => {
     await m.tap('不加按钮');
     await m.tap('跳过');
     expect(m.lastText()).toMatch(/受众/);
+    // Pickers toggle values; the audience summary and size follow.
+    await m.tap('订单');
+    await m.tap('无订单');
+    expect(m.buttonLabels()).toContain('✅ 无订单');
+    await m.tap('返回');
+    expect(m.lastText()).toMatch(/订单：无订单/);
+    await m.tap('车型');
+    await m.tap('Model S');
+    await m.tap('返回');
+    expect(m.lastText()).toMatch(/车型：model-s/);
+    expect(m.lastText()).toMatch(/<b>0<\/b> 位客户/);
+    await m.tap('车型');
+    await m.tap('Model S');
+    await m.tap('返回');
+    await m.tap('活跃');
+    expect(m.lastText()).toMatch(/活跃：最近 7 天/);
+    await m.tap('来源');
+    await m.text('bad source!');
+    expect(m.messages().at(-2)?.text).toMatch(/来源只能包含/);
+    await m.text('wechat_ad');
+    expect(m.lastText()).toMatch(/来源：<code>wechat_ad<\/code>/);
     await m.tap('下一步');
     await m.text('2020-01-01 10:00');
     expect(m.messages().at(-2)?.text).toMatch(/请使用/);
