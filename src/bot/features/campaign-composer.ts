@@ -1,10 +1,6 @@
 import { Composer } from 'telegraf';
-import type { Message, MessageEntity } from 'telegraf/types';
-import type { CampaignButton } from '../../db/schema/campaigns.js';
-import { CampaignRepository, type VariantDraft } from '../../domain/campaigns/repository.js';
-import { orderStateGroups, type OrderStateGroup } from '../../domain/campaigns/segment.js';
+import { CampaignRepository } from '../../domain/campaigns/repository.js';
 import type { Locale } from '../../domain/customers/service.js';
-import { zoneOffsetMs } from '../../shared/time.js';
 import { cb } from '../callback-data/index.js';
 import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
@@ -16,17 +12,16 @@ import {
   contentScreen,
   formatWhen,
   localeName,
-  orderChoices,
   scheduleScreen,
   secondScreen,
-  segmentScreen,
   sourceScreen,
-  togglePicker,
 } from '../keyboards/campaigns.js';
 import { registerStep, staleButton } from '../steps.js';
 import { notice, show } from '../ui.js';
 import { showMenu } from './start.js';
-import { draftOf, emptyDraft, guard, inComposer, type Draft } from './campaign-shared.js';
+import { captureContent, MAX_BUTTONS, parseButtons, parseWhen } from './campaign-input.js';
+import { draftOf, emptyDraft, guard, inComposer, onStep, save, type Draft } from './campaign-shared.js';
+import { segmentHandlers, showPicker, showSegment } from './campaign-segment.js';
 import { startConfirmed } from './campaign-control.js';
 
 /**
@@ -38,14 +33,9 @@ import { startConfirmed } from './campaign-control.js';
 const feature = new Composer<BotContext>();
 export const campaignComposerFeature = forCustomers(feature);
 
-const MAX_BUTTONS = 5;
 const SOURCE = /^[A-Za-z0-9_-]{1,64}$/;
 const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
 const other = (l: Locale): Locale => (l === 'en' ? 'zh-CN' : 'en');
-
-function save(ctx: BotContext, step: string, draft: Draft) {
-  ctx.go(step, { draft });
-}
 
 /** Every composer update is a marketer's: checked from the database each time. */
 feature.use(async (ctx, next) => {
@@ -93,38 +83,13 @@ for (const step of ['locale', 'content', 'buttons', 'second', 'segment', 'pick.m
   registerStep(`campaign.${step}`, render);
 }
 
-async function cityNames(ctx: BotContext): Promise<Map<string, string>> {
-  const f = fmtOf(ctx);
-  return new Map((await ctx.deps.services.bookings.cities()).map((c) => [c.city, f.plain(c.cityName)]));
-}
-
-async function showSegment(ctx: BotContext, draft: Draft, opts: { fresh: boolean }) {
-  const [count, names] = await Promise.all([repoOf(ctx).audienceSize(draft.segment), cityNames(ctx)]);
-  await show(ctx, segmentScreen(fmtOf(ctx), draft.segment, count, (c) => names.get(c) ?? c), opts);
-}
-
-async function showPicker(ctx: BotContext, draft: Draft, field: 'models' | 'orders' | 'cities', opts: { fresh: boolean }) {
-  const f = fmtOf(ctx);
-  let choices: Array<{ value: string; label: string }>;
-  let chosen: string[];
-  if (field === 'models') {
-    choices = (await ctx.deps.services.catalog.models()).map((m) => ({ value: m.model.id, label: m.model.name }));
-    chosen = draft.segment.models ?? [];
-  } else if (field === 'orders') {
-    choices = orderChoices(f);
-    chosen = (draft.segment.orderStates ?? []).map((o) => o.replace(/_/g, '-'));
-  } else {
-    choices = [...(await cityNames(ctx))].map(([value, label]) => ({ value, label }));
-    chosen = draft.segment.cities ?? [];
-  }
-  await show(ctx, togglePicker(f, field, choices, chosen), opts);
-}
-
 async function showConfirm(ctx: BotContext, draft: Draft, opts: { fresh: boolean }) {
   const count = await repoOf(ctx).audienceSize(draft.segment);
   const when = draft.scheduledAt ? formatWhen(new Date(draft.scheduledAt), ctx.deps.config.timeZone) : null;
   await show(ctx, confirmScreen(fmtOf(ctx), { locales: draft.variants.map((v) => v.locale), count, when }), opts);
 }
+
+feature.use(segmentHandlers);
 
 feature.command('campaign', async (ctx) => {
   save(ctx, 'campaign.locale', emptyDraft(ctx.locale));
@@ -144,12 +109,6 @@ feature.action(cb.campaignAbort.trigger, async (ctx) => {
   await abort(ctx);
 });
 
-/** A composer button is only good on its own step (an older message's button is stale). */
-function onStep(ctx: BotContext, ...steps: string[]): Draft | null {
-  const draft = draftOf(ctx);
-  return draft && steps.includes(ctx.session.step) ? draft : null;
-}
-
 feature.action(cb.campaignLocale.trigger, async (ctx) => {
   const data = cb.campaignLocale.read(ctx);
   const draft = onStep(ctx, 'campaign.locale');
@@ -158,59 +117,6 @@ feature.action(cb.campaignLocale.trigger, async (ctx) => {
   save(ctx, 'campaign.content', draft);
   await render(ctx, { fresh: false });
 });
-
-/** What the marketer sent, as a variant: text, or a photo or video with its caption; formatting kept. */
-function captureContent(message: Message, locale: Locale): VariantDraft | null {
-  const base = { locale, buttons: [] as CampaignButton[] };
-  if ('text' in message && !message.text.startsWith('/')) {
-    return { ...base, kind: 'text', text: message.text, fileId: null, entities: (message.entities ?? []) as MessageEntity[] };
-  }
-  if ('photo' in message && message.photo.length) {
-    const largest = message.photo.at(-1)!;
-    return { ...base, kind: 'photo', text: message.caption ?? '', fileId: largest.file_id, entities: message.caption_entities ?? [] };
-  }
-  if ('video' in message) {
-    return { ...base, kind: 'video', text: message.caption ?? '', fileId: message.video.file_id, entities: message.caption_entities ?? [] };
-  }
-  return null;
-}
-
-/** "Label | https://…" or "Label | model-y", one per line; null with the bad line's number. */
-function parseButtons(text: string, models: string[]): { buttons: CampaignButton[] } | { badLine: number } {
-  const buttons: CampaignButton[] = [];
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  for (const [i, line] of lines.entries()) {
-    const m = /^(.{1,64}?)\s*\|\s*(\S+)$/.exec(line);
-    if (!m || buttons.length >= MAX_BUTTONS) return { badLine: i + 1 };
-    const [, label, target] = m as unknown as [string, string, string];
-    if (models.includes(target)) {
-      buttons.push({ kind: 'model', label: label.trim(), modelId: target });
-      continue;
-    }
-    try {
-      const url = new URL(target);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') return { badLine: i + 1 };
-      buttons.push({ kind: 'url', label: label.trim(), url: url.toString() });
-    } catch {
-      return { badLine: i + 1 };
-    }
-  }
-  return lines.length ? { buttons } : { badLine: 1 };
-}
-
-/** Shanghai "YYYY-MM-DD HH:mm" → the instant; null when malformed or not in the future. */
-function parseWhen(text: string, timeZone: string, now: Date): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/.exec(text.trim());
-  if (!m) return null;
-  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  const check = new Date(guess);
-  if (check.getUTCDate() !== d) return null;
-  const at = new Date(guess - zoneOffsetMs(check, timeZone));
-  if (at.getTime() <= now.getTime() || at.getTime() > now.getTime() + 90 * 86_400_000) return null;
-  return at;
-}
 
 async function afterVariant(ctx: BotContext, draft: Draft) {
   save(ctx, draft.variants.length < 2 ? 'campaign.second' : 'campaign.segment', draft);
@@ -291,75 +197,6 @@ feature.action(cb.campaignSecond.trigger, async (ctx) => {
   } else {
     save(ctx, 'campaign.segment', draft);
   }
-  await render(ctx, { fresh: false });
-});
-
-const ACTIVE_STEPS = [undefined, 7, 30, 90] as const;
-
-feature.action(cb.campaignSegment.trigger, async (ctx) => {
-  const data = cb.campaignSegment.read(ctx);
-  const draft = onStep(ctx, 'campaign.segment', 'campaign.pick.models', 'campaign.pick.orders', 'campaign.pick.cities', 'campaign.source');
-  if (!data || !draft) return staleButton(ctx);
-  const s = draft.segment;
-  let step = 'campaign.segment';
-  switch (data.field) {
-    case 'lang': {
-      // any → 中文 → English → any
-      const cur = s.locales?.length === 1 ? s.locales[0] : undefined;
-      if (!cur) s.locales = ['zh-CN'];
-      else if (cur === 'zh-CN') s.locales = ['en'];
-      else delete s.locales;
-      break;
-    }
-    case 'active': {
-      const i = ACTIVE_STEPS.indexOf(s.activeDays as (typeof ACTIVE_STEPS)[number]);
-      const nextDays = ACTIVE_STEPS[(i + 1) % ACTIVE_STEPS.length];
-      if (nextDays) s.activeDays = nextDays;
-      else delete s.activeDays;
-      break;
-    }
-    case 'models':
-    case 'orders':
-    case 'cities':
-      step = `campaign.pick.${data.field}`;
-      break;
-    case 'source':
-      step = 'campaign.source';
-      break;
-    case 'back':
-      break;
-    case 'next':
-      step = 'campaign.schedule';
-      break;
-  }
-  save(ctx, step, draft);
-  await ctx.toast();
-  await render(ctx, { fresh: false });
-});
-
-feature.action(cb.campaignToggle.trigger, async (ctx) => {
-  const data = cb.campaignToggle.read(ctx);
-  const draft = data && onStep(ctx, `campaign.pick.${data.field}`);
-  if (!data || !draft) return staleButton(ctx);
-  const s = draft.segment;
-  const toggle = <T extends string>(list: T[] | undefined, value: T): T[] | undefined => {
-    const next = list?.includes(value) ? list.filter((v) => v !== value) : [...(list ?? []), value];
-    return next.length ? next : undefined;
-  };
-  if (data.field === 'models') {
-    if (!(await ctx.deps.services.catalog.model(data.value))) return staleButton(ctx);
-    s.models = toggle(s.models, data.value);
-  } else if (data.field === 'orders') {
-    const group = data.value.replace(/-/g, '_') as OrderStateGroup;
-    if (!orderStateGroups.includes(group)) return staleButton(ctx);
-    s.orderStates = toggle(s.orderStates, group);
-  } else {
-    if (!(await cityNames(ctx)).has(data.value)) return staleButton(ctx);
-    s.cities = toggle(s.cities, data.value);
-  }
-  for (const k of ['models', 'orderStates', 'cities'] as const) if (!s[k]) delete s[k];
-  save(ctx, ctx.session.step, draft);
-  await ctx.toast();
   await render(ctx, { fresh: false });
 });
 

@@ -34,3 +34,14 @@ export async function guard(ctx: BotContext): Promise<boolean> {
   else await ctx.reply(ctx.t('campaigns.not_allowed'));
   return false;
 }
+
+/** Moves the composer to `step` with the draft. */
+export function save(ctx: BotContext, step: string, draft: Draft) {
+  ctx.go(step, { draft });
+}
+
+/** A composer button is only good on its own step (an older message's button is stale). */
+export function onStep(ctx: BotContext, ...steps: string[]): Draft | null {
+  const draft = draftOf(ctx);
+  return draft && steps.includes(ctx.session.step) ? draft : null;
+}

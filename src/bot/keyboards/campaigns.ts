@@ -1,6 +1,7 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
 import type { Campaign, CampaignSegment } from '../../db/schema/campaigns.js';
-import type { CampaignFigures, Counts } from '../../domain/campaigns/repository.js';
+import type { CampaignFigures } from '../../domain/campaigns/figures.js';
+import type { Counts } from '../../domain/campaigns/repository.js';
 import { orderStateGroups } from '../../domain/campaigns/segment.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { escapeHtml } from '../../i18n.js';

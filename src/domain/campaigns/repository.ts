@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import type { Db } from '../../db/client.js';
 import type { Campaign, CampaignButton, CampaignSegment, CampaignStatus, RecipientState } from '../../db/schema/campaigns.js';
 import type { Locale } from '../customers/service.js';
+import { recentCampaigns, type CampaignFigures } from './figures.js';
 import { audienceWhere, normalizeSegment } from './segment.js';
 
 export interface VariantDraft {
@@ -42,22 +43,6 @@ export interface SendResult {
 export type Counts = Record<RecipientState, number> & { total: number };
 
 const emptyCounts = (): Counts => ({ pending: 0, sending: 0, sent: 0, failed: 0, blocked: 0, cancelled: 0, total: 0 });
-
-export interface CampaignFigures {
-  id: number;
-  status: CampaignStatus;
-  createdAt: Date;
-  startedAt: Date | null;
-  audience: number | null;
-  sent: number;
-  failed: number;
-  blocked: number;
-  unsubscribed: number;
-  clicks: number;
-  orders: number;
-  deposits: number;
-  depositsFen: number;
-}
 
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
@@ -270,6 +255,11 @@ export class CampaignRepository {
       on conflict (customer_id, model_id) do update set last_at = now()`;
   }
 
+  /** Recent campaigns with their figures (see figures.ts). */
+  async recent(limit = 10): Promise<CampaignFigures[]> {
+    return recentCampaigns(this.sql, limit);
+  }
+
   async recordClick(campaignId: number, customerId: number, button: number): Promise<void> {
     await this.sql`insert into campaign_clicks (campaign_id, customer_id, button) values (${campaignId}, ${customerId}, ${button})`;
   }
@@ -278,46 +268,6 @@ export class CampaignRepository {
   async isRecipient(campaignId: number, customerId: number): Promise<boolean> {
     const rows = await this.sql`select 1 from campaign_recipients where campaign_id = ${campaignId} and customer_id = ${customerId}`;
     return rows.length > 0;
-  }
-
-  /**
-   * Recent campaigns with their figures. Attribution: orders placed and deposits paid by a
-   * recipient within 7 days after their message was sent.
-   */
-  async recent(limit = 10): Promise<CampaignFigures[]> {
-    const rows = await this.sql<Array<Record<string, unknown>>>`
-      select c.id, c.status, c.created_at, c.started_at, c.audience,
-        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'sent') as sent,
-        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'failed') as failed,
-        (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'blocked') as blocked,
-        (select count(distinct l.customer_id) from marketing_consent_log l join campaign_recipients r
-           on r.campaign_id = c.id and r.customer_id = l.customer_id and r.state = 'sent'
-           where l.consent is false and l.at >= r.sent_at) as unsubscribed,
-        (select count(*) from campaign_clicks k where k.campaign_id = c.id) as clicks,
-        (select count(*) from orders o join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
-           where o.created_at between r.sent_at and r.sent_at + interval '7 days') as orders,
-        (select count(*) from payments p join orders o on o.id = p.order_id
-           join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
-           where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits,
-        (select coalesce(sum(p.amount_fen), 0) from payments p join orders o on o.id = p.order_id
-           join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
-           where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits_fen
-      from campaigns c order by c.id desc limit ${limit}`;
-    return rows.map((r) => ({
-      id: r.id as number,
-      status: r.status as CampaignStatus,
-      createdAt: toDate(r.created_at)!,
-      startedAt: toDate(r.started_at),
-      audience: r.audience == null ? null : Number(r.audience),
-      sent: Number(r.sent),
-      failed: Number(r.failed),
-      blocked: Number(r.blocked),
-      unsubscribed: Number(r.unsubscribed),
-      clicks: Number(r.clicks),
-      orders: Number(r.orders),
-      deposits: Number(r.deposits),
-      depositsFen: Number(r.deposits_fen),
-    }));
   }
 }
 
