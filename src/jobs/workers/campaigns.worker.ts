@@ -61,7 +61,9 @@ export function createCampaignsWorker(
 
   // Pause set by any process (a 429): polled, so a send never waits on a Redis round trip.
   let pausedUntil = 0;
+  let sending = 0;
   const pausePoll = setInterval(() => {
+    if (sending === 0) return;
     limiter.pausedFor().then(
       (ms) => (pausedUntil = Math.max(pausedUntil, ms > 0 ? Date.now() + ms : 0)),
       () => undefined,
@@ -221,7 +223,14 @@ export function createCampaignsWorker(
     async (job) => {
       const data = job.data;
       if (data.kind === 'start') return runStart(data.campaignId);
-      if (data.kind === 'batch') return runBatch(job, data);
+      if (data.kind === 'batch') {
+        sending++;
+        try {
+          return await runBatch(job, data);
+        } finally {
+          sending--;
+        }
+      }
       return runProgress(data);
     },
     {
