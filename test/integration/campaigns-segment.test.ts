@@ -68,6 +68,8 @@ const audience = async (segment: CampaignSegment): Promise<string[]> => {
   return rows.map((r) => byId.get(r.customer_id)!).sort();
 };
 
+const consentBack = () => new ConsentService(db.db).set(ids.viewer!, true, 'settings');
+
 describe('campaign segments', () => {
   it('everyone who agreed, and nobody who did not, blocked the bot or unsubscribed', async () => {
     expect(await audience({})).toEqual(['awaiting', 'cancelledOnly', 'delivered', 'paid', 'viewer']);
@@ -103,5 +105,19 @@ describe('campaign segments', () => {
     expect(await repo.freeze(id, 2)).toBeNull();
     const batches = await db.sql<Array<{ batch: number; n: string }>>`select batch, count(*) as n from campaign_recipients where campaign_id = ${id} group by batch order by batch`;
     expect(batches.map((b) => [b.batch, Number(b.n)])).toEqual([[0, 2], [1, 2], [2, 1]]);
+  });
+
+  it('a claim skips (and closes) recipients who unsubscribed after the freeze, and never takes a row twice', async () => {
+    const id = await repo.create({ createdBy: 1, segment: { locales: ['en'] }, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'x')] });
+    await repo.freeze(id, 10);
+    await new ConsentService(db.db).set(ids.viewer!, false, 'unsubscribe', id);
+    const first = await repo.claim(id, 0, 'job-a', 10);
+    expect(first.map((r) => r.customerId)).toEqual([ids.paid]);
+    expect(await repo.claim(id, 0, 'job-b', 10)).toEqual([]);
+    // The same job, re-run after its worker died, takes its own claim back.
+    expect((await repo.claim(id, 0, 'job-a', 10)).map((r) => r.customerId)).toEqual([ids.paid]);
+    const [row] = await db.sql<[{ state: string }]>`select state from campaign_recipients where campaign_id = ${id} and customer_id = ${ids.viewer!}`;
+    expect(row.state).toBe('cancelled');
+    await consentBack();
   });
 });

@@ -132,16 +132,22 @@ export class CampaignRepository {
    * recipient claimed by another live job is never taken (SKIP LOCKED, state check).
    */
   async claim(campaignId: number, batch: number, jobId: string, limit: number): Promise<ClaimedRecipient[]> {
-    const rows = await this.sql<Array<{ customer_id: number; chat_id: string; locale: Locale; attempts: number }>>`
+    // A customer who unsubscribed or blocked the bot since the freeze is dropped here, not sent to.
+    const rows = await this.sql<Array<{ customer_id: number; chat_id: string; locale: Locale; attempts: number; state: string }>>`
       update campaign_recipients r
-      set state = 'sending', claimed_by = ${jobId}, claimed_at = now(), attempts = r.attempts + 1
-      where r.campaign_id = ${campaignId} and r.customer_id in (
+      set state = case when c.marketing_consent is true and not c.blocked then 'sending' else 'cancelled' end,
+          error = case when c.marketing_consent is true and not c.blocked then r.error else 'unsubscribed or blocked since the audience was frozen' end,
+          claimed_by = ${jobId}, claimed_at = now(), attempts = r.attempts + 1
+      from customers c
+      where c.id = r.customer_id and r.campaign_id = ${campaignId} and r.customer_id in (
         select customer_id from campaign_recipients
         where campaign_id = ${campaignId} and batch = ${batch}
           and ((state = 'pending' and (next_attempt_at is null or next_attempt_at <= now())) or (state = 'sending' and claimed_by = ${jobId}))
         order by customer_id limit ${limit} for update skip locked)
-      returning r.customer_id, r.chat_id, r.locale, r.attempts`;
-    return rows.map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
+      returning r.customer_id, r.chat_id, r.locale, r.attempts, r.state`;
+    return rows
+      .filter((r) => r.state === 'sending')
+      .map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
   }
 
   /** Earliest retry time of recipients still pending in a batch; null when none is left. */
