@@ -175,5 +175,6 @@ describe('composer (Chinese admin)', () => {
     expect(m.toasts().at(-1)).toMatch(/已取消/);
     const [after] = await h.db.sql<[{ status: string }]>`select status from campaigns where id = ${row.id}`;
     expect(after.status).toBe('cancelled');
+    expect(await campaignQueue(h.app.deps.redis, h.config.queuePrefix).getJob(jobIds.start(row.id))).toBeUndefined();
   });
 });

@@ -67,6 +67,8 @@ feature.action(cb.campaignControl.trigger, async (ctx) => {
         await enqueueBatches(queue, next.id, next.generation, await repo.pendingBatches(next.id));
         await enqueueProgress(queue, next.id, next.generation, 0, { sent: 0, at: Date.now() }, 0);
       }
+      // A scheduled campaign's start job would find it cancelled anyway; removing it keeps the queue tidy.
+      if (data.action === 'cancel' && campaign.status === 'scheduled') await queueOf(ctx).remove(jobIds.start(campaign.id)).catch(() => undefined);
       ctx.log.info({ campaignId: campaign.id, action: data.action }, 'campaign control');
       await ctx.toast(ctx.t(`campaigns.control.done_${data.action}`));
     }
