@@ -79,7 +79,7 @@ export async function registerCommands(bot: Bot, deps: AppDeps): Promise<void> {
   const commands = (lng: 'zh-CN' | 'en') => {
     const t = deps.i18n.t(lng);
     return [
-      ...['start', 'models', 'orders', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
+      ...['start', 'models', 'orders', 'store', 'cart', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
       { command: 'support', description: t('support.command') },
     ];
   };

@@ -156,14 +156,16 @@ async function installed(c: CliContext, idArg: string): Promise<number> {
   if (!installation) return refused(c, 'installation_not_found', plainText(c.f.t('ops.errors.installation_not_found', { id: idArg })));
   try {
     const updated = await c.services.fulfilment.markInstalled(installation.id, c.actor);
-    const order = await c.services.orders.byId(updated.orderId);
-    return done(c, [plainText(c.f.t('ops.done.installed', { number: order?.number ?? '' }))], {
+    const order = updated.orderId !== null ? await c.services.orders.byId(updated.orderId) : null;
+    // A store order's charger (Wall Connector without a car order) is named by the store order.
+    const storeOrder = updated.storeOrderId !== null ? await c.services.storeCheckout.byId(updated.storeOrderId) : null;
+    return done(c, [plainText(c.f.t('ops.done.installed', { number: order?.number ?? storeOrder?.number ?? '' }))], {
       ok: true,
       installation: installationJson(updated),
       order: order ? orderJson(order) : null,
     });
   } catch (err) {
-    const explained = await explainOpsError(c.services, c.f, err, { orderId: installation.orderId, installationId: installation.id });
+    const explained = await explainOpsError(c.services, c.f, err, { orderId: installation.orderId ?? undefined, installationId: installation.id });
     if (explained === null) throw err;
     return refused(c, (err as { code: string }).code, plainText(explained));
   }

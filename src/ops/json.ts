@@ -26,6 +26,7 @@ export const orderJson = (o: Order) => ({
 export const installationJson = (i: Installation) => ({
   id: i.id,
   orderId: i.orderId,
+  storeOrderId: i.storeOrderId,
   state: i.state,
   address: i.address,
   parking: i.parking,

@@ -214,14 +214,58 @@ describe('Wall Connector', () => {
     expect(booked).toHaveLength(1);
   });
 
-  it('without a car order the customer is told an installer will call', async () => {
+  it('without a car order the Wall Connector gets its own installation booking, linked to the store order', async () => {
     const c = await newChat();
     await addToCart(c, /Charging/, 'Wall Connector');
     await c.tap('Cart (1)');
     await c.tap('Checkout');
     expect((await payStoreInvoice(c)).approved).toBe(true);
-    expect(last(c)).toContain('A JD Auto installer will call you');
+    const [order] = await ordersOf(c);
+    expect(last(c)).toContain('Your Wall Connector needs a professional installation');
+    const book = c.screen()!.buttons.flat().find((b) => b.text === '🔌 Book installation')!;
+    expect(book.data).toBe(`shi:${order!.id}`);
+    await c.tap('Book installation');
+    // A store order has no city: asked first, then the journey's installation questions.
+    expect(last(c)).toContain(`Installation for store order ${order!.number}`);
+    await c.tap('Shanghai');
+    expect(last(c)).toContain('Please type the address where the charger should be installed');
+    await c.text('Tomson Riviera, Building 3, parking space B2-117');
+    await c.tap('Private garage');
+    await c.tap(/^Yes/);
+    const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'))!;
+    await c.press(day.data!);
+    const slot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
+    await c.press(slot.data!);
+    expect(last(c)).toContain(`Booked for order ${order!.number}`);
+    const [installation] = await h.db.db.select().from(installations).where(eq(installations.storeOrderId, order!.id));
+    expect(installation).toMatchObject({ orderId: null, state: 'scheduled', parking: 'garage', address: 'Tomson Riviera, Building 3, parking space B2-117' });
+    const booked = await h.db.db.select().from(bookings).where(eq(bookings.storeOrderId, order!.id));
+    expect(booked).toMatchObject([{ orderId: null, kind: 'installation', state: 'active', slotId: Number(slot.data!.split(':')[1]) }]);
+
+    // My orders → the store order shows the installation, with reschedule and cancel; no second booking offered.
+    await c.press(`sho:${order!.id}`);
+    expect(last(c)).toContain('Installation');
+    expect(last(c)).toContain('Tomson Riviera');
     expect(c.buttonLabels()).not.toContain('🔌 Book installation');
+    await c.press(`shi:${order!.id}`);
+    expect(c.toasts().at(-1)).toContain('already has that booking');
+    expect(await h.db.db.select().from(bookings).where(eq(bookings.storeOrderId, order!.id))).toHaveLength(1);
+
+    // Another customer cannot book or cancel it.
+    const other = await newChat();
+    await other.press(`shi:${order!.id}`);
+    expect(other.toasts().at(-1)).toBe('That order was not found.');
+    await other.press(`bxy:${booked[0]!.id}`);
+    expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('active');
+
+    // Cancelling frees the slot and closes the installation; the store order offers a booking again.
+    await c.press(`sho:${order!.id}`);
+    await c.tap('Cancel installation');
+    await c.tap(/^Yes/);
+    expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('cancelled');
+    expect((await h.db.db.select().from(installations).where(eq(installations.id, installation!.id)))[0]!.state).toBe('cancelled');
+    expect(last(c)).toContain(`Store order ${order!.number}`);
+    expect(c.buttonLabels()).toContain('🔌 Book installation');
   });
 });
 

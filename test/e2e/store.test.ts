@@ -138,7 +138,7 @@ describe('store in English', () => {
     const number = orderButtons[1]!.split(' ')[0]!;
     const ops = new TestChat(h, ADMIN, { languageCode: 'en' });
     await ops.text('/ops');
-    expect(last(ops)).toContain('Store orders paid and waiting to ship: 2 – /ops ship');
+    expect(last(ops)).toContain('Store orders paid and waiting to ship: 2 – tap 🛍 Store orders');
     await ops.text('/ops ship');
     expect(last(ops)).toContain('Paid, to ship (2):');
     expect(last(ops)).toContain(`${number} · 1 item(s) · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);

@@ -47,6 +47,7 @@ const customer = (over: Partial<Customer> = {}): Customer =>
 const booking = (over: Partial<BookingView> = {}): BookingView => ({
   id: 70,
   orderId: 17,
+  storeOrderId: null,
   kind: 'delivery',
   method: 'pickup',
   slotId: 9,
@@ -110,7 +111,7 @@ describe('is the reason still there when the job fires?', () => {
 
   it('an installation reminder only while the installation is scheduled', () => {
     const r: Reminder = { kind: 'installation', bookingId: 70 };
-    const inst = { id: 3, orderId: 17, state: 'scheduled' as const, address: 'Room 1', parking: 'garage' as const, installedAt: null, createdAt: NOW, updatedAt: NOW };
+    const inst = { id: 3, orderId: 17, storeOrderId: null, state: 'scheduled' as const, address: 'Room 1', parking: 'garage' as const, installedAt: null, createdAt: NOW, updatedAt: NOW };
     const live = ctx({ order: order({ state: 'delivered' }), booking: booking({ kind: 'installation' }), installation: inst });
     expect(skipReason(r, live, NOW)).toBeNull();
     expect(skipReason(r, { ...live, installation: null }, NOW)).toBe('installation_not_scheduled');

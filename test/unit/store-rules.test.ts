@@ -35,12 +35,17 @@ describe('store rules', () => {
 describe('store callback data', () => {
   it('packs the longest ids within 64 bytes and validates on the way in', () => {
     const longest = 'a'.repeat(32);
-    expect(cb.storeCartQty.unpack(cb.storeCartQty.pack({ variantId: longest, op: 'dec' }))).toEqual({ variantId: longest, op: 'dec' });
+    expect(cb.storeCartQty.unpack(cb.storeCartQty.pack({ variantId: longest, op: 'dec', have: 20 }))).toEqual({ variantId: longest, op: 'dec', have: 20 });
     expect(cb.storeCategory.unpack('shc:apparel:2')).toEqual({ category: 'apparel', page: 2 });
     expect(cb.storeCategory.unpack('shc:weapons:1')).toBeNull();
     expect(cb.storeCategory.unpack('shc:apparel:0')).toBeNull();
     expect(cb.storeVariant.unpack('shv:../etc')).toBeNull();
     expect(cb.storeOrder.unpack('sho:-1')).toBeNull();
+    // The quantity the customer saw may be 0 (nothing in the cart yet), never negative or padded.
+    expect(cb.storeAdd.unpack('sha:wall-connector:0')).toEqual({ variantId: 'wall-connector', have: 0 });
+    expect(cb.storeAdd.unpack('sha:wall-connector:-1')).toBeNull();
+    expect(cb.storeAdd.unpack('sha:wall-connector:01')).toBeNull();
+    expect(cb.storeAdd.unpack('sha:wall-connector')).toBeNull();
   });
 
   it('store prefixes are not claimed by any other codec', () => {

@@ -4,7 +4,7 @@
  * The values are still only claims: handlers check that an order or booking belongs to the sender.
  */
 
-type FieldKind = 'id' | 'int' | 'date' | 'enum';
+type FieldKind = 'id' | 'int' | 'count' | 'date' | 'enum';
 interface FieldSpec {
   kind: FieldKind;
   values?: readonly string[];
@@ -13,6 +13,8 @@ interface FieldSpec {
 const patterns: Record<Exclude<FieldKind, 'enum'>, RegExp> = {
   id: /^[a-z0-9][a-z0-9-]{0,31}$/,
   int: /^[1-9]\d{0,9}$/,
+  /** A quantity that may be 0 (store: the quantity the customer saw, against double taps). */
+  count: /^(?:0|[1-9]\d{0,9})$/,
   date: /^\d{8}$/,
 };
 
@@ -24,7 +26,7 @@ function isCalendarDate(raw: string): boolean {
 }
 
 type Values<F extends Record<string, FieldSpec>> = {
-  [K in keyof F]: F[K]['kind'] extends 'int' ? number : F[K] extends { values: readonly (infer V)[] } ? V : string;
+  [K in keyof F]: F[K]['kind'] extends 'int' | 'count' ? number : F[K] extends { values: readonly (infer V)[] } ? V : string;
 };
 
 export interface Codec<F extends Record<string, FieldSpec>> {
@@ -69,7 +71,7 @@ export function codec<F extends Record<string, FieldSpec>>(prefix: string, field
         } else {
           if (!patterns[spec.kind].test(raw)) return null;
           if (spec.kind === 'date' && !isCalendarDate(raw)) return null;
-          out[name] = spec.kind === 'int' ? Number(raw) : spec.kind === 'date' ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}` : raw;
+          out[name] = spec.kind === 'int' || spec.kind === 'count' ? Number(raw) : spec.kind === 'date' ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}` : raw;
         }
       }
       return out as Values<F>;
@@ -80,6 +82,7 @@ export function codec<F extends Record<string, FieldSpec>>(prefix: string, field
 
 const id = { kind: 'id' } as const;
 const int = { kind: 'int' } as const;
+const count = { kind: 'count' } as const;
 const date = { kind: 'date' } as const;
 const oneOf = <V extends string>(...values: V[]) => ({ kind: 'enum', values }) as const;
 
@@ -157,14 +160,23 @@ export const cb = {
   storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),
   storeProduct: codec('shp', { productId: id }),
   storeVariant: codec('shv', { variantId: id }),
-  storeAdd: codec('sha', { variantId: id }),
+  // `have`: the quantity in the cart the customer saw; a press whose `have` is out of date (a double tap) changes nothing.
+  storeAdd: codec('sha', { variantId: id, have: count }),
   storeCart: codec('shk'),
-  storeCartQty: codec('shq', { variantId: id, op: oneOf('inc', 'dec', 'del') }),
+  storeCartQty: codec('shq', { variantId: id, op: oneOf('inc', 'dec', 'del'), have: count }),
   storeCheckout: codec('shx'),
   storeAddress: codec('shad', { addressId: int }),
   storeNewAddress: codec('shn'),
   storeShipping: codec('shs', { option: oneOf('standard', 'express') }),
   storeOrder: codec('sho', { orderId: int }),
+  storeInstall: codec('shi', { orderId: int }),
+  bookCity: codec('bcity', { city: id }),
+  // Store orders in /ops (ops or admin role, checked on every press)
+  opsStoreList: codec('osl'),
+  opsStoreOrder: codec('oso', { orderId: int }),
+  opsStoreShip: codec('oss', { orderId: int }),
+  opsStoreDelivered: codec('osd', { orderId: int }),
+  opsStoreDeliveredConfirm: codec('osdy', { orderId: int }),
 } as const;
 
 export type CallbackCodecs = typeof cb;

@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
-import type { BookingKind, ParkingType } from '../../db/schema/index.js';
+import type { BookingKind, Order, ParkingType } from '../../db/schema/index.js';
 import { normalizeAddress } from '../../domain/customers/validation.js';
 import { canBookDelivery, canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
 import { AppError } from '../../shared/errors.js';
@@ -10,18 +10,27 @@ import { fmtOf } from '../format.js';
 import * as kb from '../keyboards/booking.js';
 import { registerStep, staleButton } from '../steps.js';
 import { fromLiveMenu, notice, show } from '../ui.js';
-import { bookingViews, showOrder } from './my-orders.js';
+import { showOrder, showStoreOrder } from './my-orders.js';
+import { storeInstallable } from '../../domain/store/rules.js';
 
 /**
  * Booking delivery (home or pickup at a centre of the order's city) and charger installation
  * (address, parking, property permission), then a day and a slot with room. Also reschedule and
  * cancel. The flow's choices live in the conversation state as `BookingDraft`.
+ *
+ * An installation belongs to a car order, or (a Wall Connector bought in the store by a customer
+ * without a car order that can take it) to a store order: then the draft has `storeOrderId`, the
+ * city is asked first (a store order has none), and "back" leads to the store order.
  */
 const feature = new Composer<BotContext>();
 export const bookingFeature = forCustomers(feature);
 
 interface BookingDraft {
-  orderId: number;
+  /** The car order; or `storeOrderId` for a store order's installation. Exactly one. */
+  orderId?: number;
+  storeOrderId?: number;
+  /** Store orders only: the city whose installers come. */
+  city?: string;
   kind: BookingKind;
   method?: 'home' | 'pickup';
   centreId?: string;
@@ -34,8 +43,35 @@ interface BookingDraft {
 
 const draftOf = (ctx: BotContext): BookingDraft | null => {
   const d = ctx.session.data as Partial<BookingDraft>;
+  if (typeof d.storeOrderId === 'number') return d.kind === 'installation' && d.orderId === undefined ? (d as BookingDraft) : null;
   return typeof d.orderId === 'number' && (d.kind === 'delivery' || d.kind === 'installation') ? (d as BookingDraft) : null;
 };
+
+/** What the flow needs of the order it books for, car or store. */
+interface Owner {
+  number: string;
+  /** The city whose centres and installers serve it (a store order: the one the customer picked). */
+  city: string | null;
+  /** Callback data of the order's screen ("back"). */
+  back: string;
+  /** Whether it can still take this booking. */
+  bookable: boolean;
+  car: Order | null;
+}
+
+/** The draft's order, checked against the sender (a foreign id throws, as for any forged id). */
+async function ownerOf(ctx: BotContext, draft: BookingDraft): Promise<Owner> {
+  if (draft.storeOrderId !== undefined) {
+    const view = await ctx.deps.services.storeCheckout.forCustomer(draft.storeOrderId, ctx.account.id);
+    return { number: view.order.number, city: draft.city ?? null, back: cb.storeOrder.pack({ orderId: view.order.id }), bookable: storeInstallable(view), car: null };
+  }
+  const order = await ctx.deps.services.orders.forCustomer(draft.orderId!, ctx.account.id);
+  return { number: order.number, city: order.city, back: cb.orderDetail.pack({ orderId: order.id }), bookable: allowed(draft.kind, order.state), car: order };
+}
+
+/** Back to the order the draft (or booking) is for. */
+const backToOwner = (ctx: BotContext, owner: { orderId?: number | null; storeOrderId?: number | null }) =>
+  owner.storeOrderId ? showStoreOrder(ctx, owner.storeOrderId, { fresh: false }) : showOrder(ctx, owner.orderId!, { fresh: false });
 
 const allowed = (kind: BookingKind, state: string) =>
   kind === 'delivery' ? canBookDelivery(state as OrderState) : canBookInstallation(state as OrderState);
@@ -73,41 +109,44 @@ async function render(ctx: BotContext, opts: { fresh: boolean }): Promise<void> 
     return show(ctx, { text: ctx.t('stale.flow_reset') }, opts);
   }
   const f = fmtOf(ctx);
-  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+  const owner = await ownerOf(ctx, draft);
   const { bookings } = ctx.deps.services;
+  if (owner.city === null && ctx.session.step !== 'booking.city') ctx.go('booking.city');
   switch (ctx.session.step) {
+    case 'booking.city':
+      return show(ctx, kb.cityPicker(f, await bookings.cities(), owner.number, owner.back), opts);
     case 'booking.method':
-      return show(ctx, kb.deliveryMethod(f, order, await cityName(ctx, order.city)), opts);
+      return show(ctx, kb.deliveryMethod(f, owner.car!, await cityName(ctx, owner.car!.city)), opts);
     case 'booking.address':
-      return show(ctx, kb.askAddress(f, draft.kind, order.id), opts);
+      return show(ctx, kb.askAddress(f, draft.kind, owner.back), opts);
     case 'booking.centre':
-      return show(ctx, kb.centrePicker(f, await bookings.centresIn(order.city), order.id), opts);
+      return show(ctx, kb.centrePicker(f, await bookings.centresIn(owner.city!), owner.back), opts);
     case 'booking.parking':
-      return show(ctx, kb.parkingPicker(f, order.id), opts);
+      return show(ctx, kb.parkingPicker(f, owner.back), opts);
     case 'booking.permission':
-      return show(ctx, kb.permissionPicker(f, order.id), opts);
+      return show(ctx, kb.permissionPicker(f, owner.back), opts);
     case 'booking.slot': {
       if (draft.centreId && draft.date) {
         const slots = await bookings.freeSlotsOn(draft.kind, draft.centreId, draft.date);
-        return show(ctx, kb.slotPicker(f, draft.kind, draft.date, slots, order.id), opts);
+        return show(ctx, kb.slotPicker(f, draft.kind, draft.date, slots, owner.back), opts);
       }
       ctx.go('booking.day');
       return render(ctx, opts);
     }
     default: {
       // booking.day
-      const centreId = draft.centreId ?? (await bookings.centresIn(order.city))[0]?.id;
-      if (!centreId) throw new AppError('no_centre', `no centre in ${order.city}`);
+      const centreId = draft.centreId ?? (await bookings.centresIn(owner.city!))[0]?.id;
+      if (!centreId) throw new AppError('no_centre', `no centre in ${owner.city}`);
       ctx.go('booking.day', { ...draft, centreId });
       const centre = await bookings.centre(centreId);
       const question = draft.kind === 'installation' ? 'installation' : draft.method === 'pickup' ? 'pickup' : 'home';
       const days = await bookings.availableDays(draft.kind, centreId);
-      return show(ctx, kb.dayPicker(f, question, days, order.id, centre ? f.text(centre.name) : ''), opts);
+      return show(ctx, kb.dayPicker(f, question, days, owner.back, centre ? f.text(centre.name) : ''), opts);
     }
   }
 }
 
-for (const step of ['method', 'address', 'centre', 'parking', 'permission', 'day', 'slot']) registerStep(`booking.${step}`, render);
+for (const step of ['city', 'method', 'address', 'centre', 'parking', 'permission', 'day', 'slot']) registerStep(`booking.${step}`, render);
 
 /** A flow button is live only on its own step and on the chat's live menu message. */
 const onStep = (ctx: BotContext, step: string) => ctx.session.step === `booking.${step}` && fromLiveMenu(ctx) && !!draftOf(ctx);
@@ -133,6 +172,38 @@ feature.action(cb.bookInstallation.trigger, async (ctx) => {
   await start(ctx, 'installation', data.orderId);
 });
 
+/** A store order's Wall Connector: its installation, when no car order takes it. */
+feature.action(cb.storeInstall.trigger, async (ctx) => {
+  const data = cb.storeInstall.read(ctx);
+  if (!data) return staleButton(ctx);
+  const { storeCheckout, bookings } = ctx.deps.services;
+  const view = await storeCheckout.forCustomer(data.orderId, ctx.account.id).catch(() => null);
+  if (!view) {
+    await ctx.toast(ctx.t('store.errors.order_not_found'), true);
+    return showStoreOrder(ctx, data.orderId, { fresh: false });
+  }
+  if (!storeInstallable(view)) {
+    await ctx.toast(ctx.t('booking.not_bookable_installation'), true);
+    return showStoreOrder(ctx, view.order.id, { fresh: false });
+  }
+  if (await bookings.activeForStoreOrder(view.order.id)) {
+    await ctx.toast(ctx.t('booking.already_booked'), true);
+    return showStoreOrder(ctx, view.order.id, { fresh: false });
+  }
+  const cities = await bookings.cities();
+  const only = cities.length === 1 ? cities[0]!.city : undefined;
+  ctx.go(only ? 'booking.address' : 'booking.city', { storeOrderId: view.order.id, kind: 'installation', city: only });
+  await render(ctx, { fresh: false });
+});
+
+feature.action(cb.bookCity.trigger, async (ctx) => {
+  const data = cb.bookCity.read(ctx);
+  if (!data || !onStep(ctx, 'city')) return staleButton(ctx);
+  if (!(await ctx.deps.services.bookings.cities()).some((c) => c.city === data.city)) return staleButton(ctx);
+  ctx.go('booking.address', { ...draftOf(ctx)!, city: data.city });
+  await render(ctx, { fresh: false });
+});
+
 feature.action(cb.deliveryMethod.trigger, async (ctx) => {
   const data = cb.deliveryMethod.read(ctx);
   if (!data || !onStep(ctx, 'method')) return staleButton(ctx);
@@ -140,7 +211,7 @@ feature.action(cb.deliveryMethod.trigger, async (ctx) => {
   if (data.method === 'home') {
     ctx.go('booking.address', { ...draft, method: 'home' });
   } else {
-    const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
+    const order = await ctx.deps.services.orders.forCustomer(draft.orderId!, ctx.account.id);
     const centres = await ctx.deps.services.bookings.centresIn(order.city);
     const only = centres.length === 1 ? centres[0]!.id : undefined;
     ctx.go(only ? 'booking.day' : 'booking.centre', { ...draft, method: 'pickup', centreId: only });
@@ -152,8 +223,8 @@ feature.action(cb.centre.trigger, async (ctx) => {
   const data = cb.centre.read(ctx);
   if (!data || !onStep(ctx, 'centre')) return staleButton(ctx);
   const draft = draftOf(ctx)!;
-  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
-  const centre = (await ctx.deps.services.bookings.centresIn(order.city)).find((c) => c.id === data.centreId);
+  const owner = await ownerOf(ctx, draft);
+  const centre = (await ctx.deps.services.bookings.centresIn(owner.city ?? '')).find((c) => c.id === data.centreId);
   if (!centre) return staleButton(ctx);
   ctx.go('booking.day', { ...draft, centreId: centre.id });
   await render(ctx, { fresh: false });
@@ -173,8 +244,9 @@ feature.action(cb.parking.trigger, async (ctx) => {
   if (!data || !onStep(ctx, 'parking')) return staleButton(ctx);
   const draft = draftOf(ctx)!;
   if (data.parking === 'none') {
+    const owner = await ownerOf(ctx, draft);
     ctx.go('menu', {});
-    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_parking', draft.orderId));
+    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_parking', owner.back));
   }
   ctx.go('booking.permission', { ...draft, parking: data.parking });
   await render(ctx, { fresh: false });
@@ -185,8 +257,9 @@ feature.action(cb.permission.trigger, async (ctx) => {
   if (!data || !onStep(ctx, 'permission')) return staleButton(ctx);
   const draft = draftOf(ctx)!;
   if (data.answer === 'no') {
+    const owner = await ownerOf(ctx, draft);
     ctx.go('menu', {});
-    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_permission', draft.orderId));
+    return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_permission', owner.back));
   }
   ctx.go('booking.day', { ...draft, permission: true });
   await render(ctx, { fresh: false });
@@ -209,11 +282,12 @@ feature.action(cb.slot.trigger, async (ctx) => {
   const data = cb.slot.read(ctx);
   if (!data || !onStep(ctx, 'slot')) return staleButton(ctx);
   const draft = draftOf(ctx)!;
-  const order = await ctx.deps.services.orders.forCustomer(draft.orderId, ctx.account.id);
-  if (!allowed(draft.kind, order.state)) return staleButton(ctx);
+  const owner = await ownerOf(ctx, draft);
+  if (!owner.bookable) return staleButton(ctx);
   try {
     const booking = await ctx.deps.services.bookings.book({
-      orderId: order.id,
+      orderId: draft.orderId ?? null,
+      storeOrderId: draft.storeOrderId ?? null,
       kind: draft.kind,
       slotId: data.slotId,
       centreId: draft.centreId!,
@@ -224,10 +298,10 @@ feature.action(cb.slot.trigger, async (ctx) => {
       replaces: draft.replaces,
       actor: `customer:${ctx.account.telegramId}`,
     });
-    ctx.log.info({ orderId: order.id, bookingId: booking.id, slotId: booking.slotId }, 'booked');
-    const [view] = await bookingViews(ctx, [order]).then((all) => all.filter((b) => b.id === booking.id));
+    ctx.log.info({ orderId: draft.orderId, storeOrderId: draft.storeOrderId, bookingId: booking.id, slotId: booking.slotId }, 'booked');
+    const view = { ...booking, centre: await ctx.deps.services.bookings.centre(booking.slot.centreId) };
     ctx.go('menu', {});
-    await show(ctx, kb.booked(fmtOf(ctx), order, view!, draft.replaces !== undefined));
+    await show(ctx, kb.booked(fmtOf(ctx), owner.number, owner.back, view, draft.replaces !== undefined));
   } catch (err) {
     if (err instanceof AppError && (err.code === 'slot_full' || err.code === 'slot_unavailable')) {
       await ctx.toast(ctx.t('booking.slot_taken'), true);
@@ -243,7 +317,8 @@ feature.action(cb.reschedule.trigger, async (ctx) => {
   const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
   if (booking.state !== 'active') return staleButton(ctx);
   const draft: BookingDraft = {
-    orderId: booking.orderId,
+    orderId: booking.orderId ?? undefined,
+    storeOrderId: booking.storeOrderId ?? undefined,
     kind: booking.kind,
     method: booking.method ?? undefined,
     centreId: booking.slot.centreId,
@@ -260,7 +335,7 @@ feature.action(cb.cancelBooking.trigger, async (ctx) => {
   const data = cb.cancelBooking.read(ctx);
   if (!data) return staleButton(ctx);
   const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
-  if (booking.state !== 'active') return showOrder(ctx, booking.orderId, { fresh: false });
+  if (booking.state !== 'active') return backToOwner(ctx, booking);
   const centre = await ctx.deps.services.bookings.centre(booking.slot.centreId);
   await show(ctx, kb.confirmCancelBooking(fmtOf(ctx), { ...booking, centre }));
 });
@@ -270,5 +345,5 @@ feature.action(cb.cancelBookingConfirm.trigger, async (ctx) => {
   if (!data) return staleButton(ctx);
   const booking = await ctx.deps.services.bookings.cancel(data.bookingId, ctx.account.id, `customer:${ctx.account.telegramId}`);
   await ctx.toast(ctx.t('booking.cancelled'));
-  await showOrder(ctx, booking.orderId, { fresh: false });
+  await backToOwner(ctx, booking);
 });

@@ -6,6 +6,7 @@ import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { confirmCancelOrder, orderDetail, orderList, type BookingView } from '../keyboards/orders.js';
 import { storeOrderDetail } from '../keyboards/store-orders.js';
+import { storeInstallInfo } from './store-installation.js';
 import { registerStep, staleButton } from '../steps.js';
 import { show } from '../ui.js';
 
@@ -21,14 +22,14 @@ async function showList(ctx: BotContext, opts: { fresh: boolean }) {
 registerStep('orders', showList);
 
 /** A store order with its lines, state, shipping and tracking; another customer's id is "not found". */
-async function showStoreOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
+export async function showStoreOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
   const view = await ctx.deps.services.storeCheckout.forCustomer(orderId, ctx.account.id).catch(() => null);
   if (!view) {
     await ctx.toast(ctx.t('store.errors.order_not_found'), true);
     return showList(ctx, { fresh: !ctx.callbackQuery });
   }
   ctx.go('orders.store', { storeOrderId: orderId });
-  await show(ctx, storeOrderDetail(fmtOf(ctx), view), opts);
+  await show(ctx, storeOrderDetail(fmtOf(ctx), view, await storeInstallInfo(ctx, view)), opts);
 }
 registerStep('orders.store', (ctx, opts) => {
   const id = Number(ctx.session.data.storeOrderId);

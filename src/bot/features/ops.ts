@@ -10,6 +10,7 @@ import * as kb from '../keyboards/ops.js';
 import { registerStep, staleButton, type StepRenderer } from '../steps.js';
 import { notice, show } from '../ui.js';
 import { showMenu } from './start.js';
+import { addDays, zonedDayStart } from '../../shared/time.js';
 
 /**
  * Operations staff move paid orders through fulfilment from their private chat: `/ops` (the
@@ -61,8 +62,12 @@ const sessionOrderId = (ctx: BotContext): number | null => {
 
 async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('ops.list', {});
-  const storeToShip = (await ctx.deps.services.storeCheckout.awaitingShipment(100)).length;
-  await show(ctx, kb.worklistScreen(fmtOf(ctx), await ctx.deps.services.fulfilment.worklist(), storeToShip), opts);
+  const { storeCheckout, fulfilment, bookings } = ctx.deps.services;
+  const storeToShip = (await storeCheckout.awaitingShipment(100)).length;
+  // Chargers bought in the store without a car order: the week's installations, beside the car orders'.
+  const today = zonedDayStart(ctx.deps.now(), ctx.deps.config.timeZone);
+  const storeInstalls = await bookings.storeInstallationsDue(today, addDays(today, 7, ctx.deps.config.timeZone));
+  await show(ctx, kb.worklistScreen(fmtOf(ctx), await fulfilment.worklist(), storeToShip, storeInstalls), opts);
 }
 
 /** One order; a missing one (a forged or mistyped id) says so and shows the worklist. */
@@ -239,9 +244,27 @@ staffOnly.action(cb.opsInstalled.trigger, async (ctx) => {
     await say(ctx, ctx.t('ops.errors.installation_not_found', { id: String(data.installationId) }));
     return showList(ctx, { fresh: false });
   }
-  await perform(ctx, { orderId: installation.orderId, installationId: installation.id }, async () => {
+  const orderId = installation.orderId;
+  if (orderId === null) return storeInstalled(ctx, installation.id, installation.storeOrderId!);
+  await perform(ctx, { orderId, installationId: installation.id }, async () => {
     await fulfilment.markInstalled(installation.id, actor(ctx));
-    const order = await orders.byId(installation.orderId);
+    const order = await orders.byId(orderId);
     return ctx.t('ops.done.installed', { number: order?.number ?? '' });
   });
 });
+
+/** A store order's charger (no car order): marked installed, then the worklist again. */
+async function storeInstalled(ctx: BotContext, installationId: number, storeOrderId: number) {
+  try {
+    await ctx.deps.services.fulfilment.markInstalled(installationId, actor(ctx));
+  } catch (err) {
+    const explained = await explainOpsError(ctx.deps.services, fmtOf(ctx), err, { installationId });
+    if (explained === null) throw err;
+    await say(ctx, explained);
+    return showList(ctx, { fresh: false });
+  }
+  const storeOrder = await ctx.deps.services.storeCheckout.byId(storeOrderId);
+  ctx.log.info({ installationId, storeOrderId, actor: actor(ctx) }, 'ops step done');
+  await ctx.toast(kb.plainText(ctx.t('ops.done.installed', { number: storeOrder?.number ?? '' })));
+  await showList(ctx, { fresh: false });
+}

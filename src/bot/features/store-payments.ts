@@ -85,11 +85,11 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   }
   ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
   // A Wall Connector needs an installer: book one through the car order's installation flow
-  // when there is a car order that can take it; otherwise the installer team calls.
-  let install: 'book' | 'later' | null = null;
+  // when there is a car order that can take it; otherwise for the store order itself.
+  let install: 'car' | 'store' | null = null;
   if (view.lines.some((l) => l.needsInstallation)) {
     const carOrders = await ctx.deps.services.orders.listForCustomer(ctx.account.id);
-    install = carOrders.some((o) => canBookInstallation(o.state as OrderState)) ? 'book' : 'later';
+    install = carOrders.some((o) => canBookInstallation(o.state as OrderState)) ? 'car' : 'store';
   }
   ctx.go('menu', {});
   await show(ctx, paidScreen(f, view, p.total_amount, install), { fresh: true });

@@ -122,7 +122,7 @@ feature.action(cb.storeAdd.trigger, async (ctx) => {
   const found = data && (await ctx.deps.services.store.productOfVariant(data.variantId));
   if (!found) return unknownVariant(ctx);
   try {
-    const qty = await ctx.deps.services.store.add(ctx.account.id, found.variant.id);
+    const qty = await ctx.deps.services.store.add(ctx.account.id, found.variant.id, 1, data.have);
     await ctx.toast(ctx.t('store.added', { count: qty }));
   } catch (err) {
     if (!(await storeRefusal(ctx, err))) throw err;
@@ -136,7 +136,7 @@ feature.action(cb.storeCartQty.trigger, async (ctx) => {
   const { store } = ctx.deps.services;
   try {
     if (data.op === 'del') await store.remove(ctx.account.id, data.variantId);
-    else await store.change(ctx.account.id, data.variantId, data.op === 'inc' ? 1 : -1);
+    else await store.change(ctx.account.id, data.variantId, data.op === 'inc' ? 1 : -1, data.have);
   } catch (err) {
     if (!(await storeRefusal(ctx, err))) throw err;
   }

@@ -1,4 +1,4 @@
-import type { Installation, Order, OrderEvent } from '../../db/schema/index.js';
+import type { Booking, Installation, Order, OrderEvent, Slot, StoreOrder } from '../../db/schema/index.js';
 import { formatPhone } from '../../domain/customers/validation.js';
 import type { Worklist } from '../../domain/fulfilment/service.js';
 import { escapeHtml } from '../../i18n.js';
@@ -55,8 +55,36 @@ export function dateTime(f: Fmt, at: Date): string {
 const when = (f: Fmt, start: Date, end: Date) => ({ day: f.day(localDateKey(start, f.timeZone)), time: f.timeRange(start, end) });
 const basics = (f: Fmt, o: Order) => ({ number: o.number, model: o.snapshot.modelName, state: stateLabel(f, o.state) });
 
+/** A scheduled charger installation of a store order (a Wall Connector bought without a car order). */
+export interface StoreInstallationDue {
+  storeOrder: StoreOrder;
+  installation: Installation;
+  booking: Booking;
+  slot: Slot;
+}
+
 /** The worklist as sections with one entry (button) per order; `limit` caps the entries per section. */
-export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity): WorklistSection[] {
+export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeInstalls: StoreInstallationDue[] = []): WorklistSection[] {
+  const installs = [
+    ...wl.installations.map(({ order: o, installation, slot }) => ({
+      at: slot.startsAt.getTime(),
+      entry: {
+        label: f.t('ops.entry.installation', { ...basics(f, o), ...when(f, slot.startsAt, slot.endsAt) }),
+        data: cb.opsInstalled.pack({ installationId: installation.id }),
+        orderId: o.id,
+        installationId: installation.id,
+      },
+    })),
+    ...storeInstalls.map(({ storeOrder: o, installation, slot }) => ({
+      at: slot.startsAt.getTime(),
+      entry: {
+        label: f.t('store.ops.entry_installation', { number: o.number, ...when(f, slot.startsAt, slot.endsAt) }),
+        data: cb.opsInstalled.pack({ installationId: installation.id }),
+        orderId: 0,
+        installationId: installation.id,
+      },
+    })),
+  ].sort((a, b) => a.at - b.at);
   const section = (key: string, count: number, entries: WorklistEntry[]): WorklistSection => ({
     title: f.t(`ops.list.section_${key}`, { count }),
     entries: entries.slice(0, limit),
@@ -92,20 +120,15 @@ export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity): Workli
     ),
     section(
       'installations',
-      wl.installations.length,
-      wl.installations.map(({ order: o, installation, slot }) => ({
-        label: f.t('ops.entry.installation', { ...basics(f, o), ...when(f, slot.startsAt, slot.endsAt) }),
-        data: cb.opsInstalled.pack({ installationId: installation.id }),
-        orderId: o.id,
-        installationId: installation.id,
-      })),
+      installs.length,
+      installs.map((i) => i.entry),
     ),
   ];
 }
 
-export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0): Screen {
-  const sections = worklistSections(f, wl, SECTION_BUTTONS);
-  const counts = [wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, wl.installations].map((l) => l.length);
+export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0, storeInstalls: StoreInstallationDue[] = []): Screen {
+  const sections = worklistSections(f, wl, SECTION_BUTTONS, storeInstalls);
+  const counts = [wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, [...wl.installations, ...storeInstalls]].map((l) => l.length);
   const notes = [];
   if (counts.every((c) => c === 0)) notes.push(f.t('ops.list.nothing'));
   if (counts.some((c) => c > SECTION_BUTTONS)) notes.push(f.t('ops.list.more', { shown: SECTION_BUTTONS }));
@@ -114,7 +137,11 @@ export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0): Screen {
   notes.push(f.t('ops.list.hint'));
   return {
     text: [f.t('ops.list.title'), '', ...sections.map((s) => s.title), '', ...notes].join('\n'),
-    keyboard: [...sections.flatMap((s) => s.entries.map((e) => [button(e.label, e.data)])), [button(f.t('ops.list.refresh'), cb.opsList.pack({}))]],
+    keyboard: [
+      ...sections.flatMap((s) => s.entries.map((e) => [button(e.label, e.data)])),
+      [button(f.t('store.ops.store_button', { count: storeToShip }), cb.opsStoreList.pack({}))],
+      [button(f.t('ops.list.refresh'), cb.opsList.pack({}))],
+    ],
   };
 }
 

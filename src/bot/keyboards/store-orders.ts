@@ -1,10 +1,11 @@
-import type { StoreOrder } from '../../db/schema/index.js';
+import type { Installation, StoreOrder } from '../../db/schema/index.js';
 import type { StoreOrderView } from '../../domain/store/checkout.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data/index.js';
 import type { Fmt } from '../format.js';
 import type { Screen } from '../ui.js';
 import { button, menuButton } from './common.js';
+import { bookingLine, type BookingView } from './orders.js';
 
 /** Store orders in "My orders", the paid receipt, and the shipping notices; pure (Fmt, rows) → Screen. */
 
@@ -18,7 +19,28 @@ export const storeLines = (f: Fmt, view: StoreOrderView): string =>
 
 const totalOf = (o: StoreOrder) => o.goodsFen + (o.shippingFen ?? 0);
 
-export function storeOrderDetail(f: Fmt, view: StoreOrderView): Screen {
+/** A store order's charger installation: booked, done, or still to book (see features/store-installation.ts). */
+export interface StoreInstallInfo {
+  booking: BookingView | null;
+  installed: Installation | null;
+  canBook: boolean;
+}
+
+function installText(f: Fmt, info: StoreInstallInfo | null): string {
+  if (!info) return '';
+  if (info.booking) return `\n\n${f.t('store.orders.installation_booked', { line: bookingLine(f, info.booking) })}`;
+  if (info.installed) return `\n\n${f.t('store.orders.installation_done', { address: escapeHtml(info.installed.address) })}`;
+  return info.canBook ? `\n\n${f.t('store.orders.installation_to_book')}` : '';
+}
+
+function installButtons(f: Fmt, o: StoreOrder, info: StoreInstallInfo | null) {
+  if (info?.booking) {
+    return [[button(f.t('orders.reschedule_installation'), cb.reschedule.pack({ bookingId: info.booking.id })), button(f.t('orders.cancel_installation'), cb.cancelBooking.pack({ bookingId: info.booking.id }))]];
+  }
+  return info?.canBook ? [[button(f.t('store.book_installation'), cb.storeInstall.pack({ orderId: o.id }))]] : [];
+}
+
+export function storeOrderDetail(f: Fmt, view: StoreOrderView, install: StoreInstallInfo | null = null): Screen {
   const o = view.order;
   const shipping = o.shipping ? `${f.t(`store.shipping.${o.shipping}`)} · ${o.shippingFen ? f.money(o.shippingFen) : f.t('store.free')}` : '—';
   return {
@@ -30,15 +52,19 @@ export function storeOrderDetail(f: Fmt, view: StoreOrderView): Screen {
       total: f.money(totalOf(o)),
       address: o.address ? escapeHtml(`${o.recipient ?? ''} ${o.phone ?? ''}, ${o.address}`.trim()) : f.t('store.orders.no_address'),
       tracking: o.trackingNo ? f.t('store.orders.tracking', { carrier: escapeHtml(o.carrier ?? ''), tracking: escapeHtml(o.trackingNo) }) : '',
-    }),
-    keyboard: [[button(f.t('nav.back'), cb.orders.pack({})), menuButton(f)]],
+    }) + installText(f, install),
+    keyboard: [...installButtons(f, o, install), [button(f.t('nav.back'), cb.orders.pack({})), menuButton(f)]],
   };
 }
 
-/** After the payment: the receipt, and for a Wall Connector the way to its installation. */
-export function paidScreen(f: Fmt, view: StoreOrderView, amountFen: number, install: 'book' | 'later' | null): Screen {
+/**
+ * After the payment: the receipt, and for a Wall Connector the way to its installation booking:
+ * through the car order's installation flow when a car order can take it ('car'), else for the
+ * store order itself ('store').
+ */
+export function paidScreen(f: Fmt, view: StoreOrderView, amountFen: number, install: 'car' | 'store' | null): Screen {
   const o = view.order;
-  const installText = install === 'book' ? `\n\n${f.t('store.paid_install')}` : install === 'later' ? `\n\n${f.t('store.paid_install_later')}` : '';
+  const installText = install ? `\n\n${f.t('store.paid_install')}` : '';
   return {
     text:
       f.t('store.paid', {
@@ -48,7 +74,8 @@ export function paidScreen(f: Fmt, view: StoreOrderView, amountFen: number, inst
         address: escapeHtml(o.address ?? ''),
       }) + installText,
     keyboard: [
-      ...(install === 'book' ? [[button(f.t('store.book_installation'), cb.bookPick.pack({ kind: 'installation' }))]] : []),
+      ...(install === 'car' ? [[button(f.t('store.book_installation'), cb.bookPick.pack({ kind: 'installation' }))]] : []),
+      ...(install === 'store' ? [[button(f.t('store.book_installation'), cb.storeInstall.pack({ orderId: o.id }))]] : []),
       [button(f.t('store.view_order'), cb.storeOrder.pack({ orderId: o.id })), button(f.t('store.menu'), cb.storeHome.pack({}))],
       [menuButton(f)],
     ],

@@ -140,7 +140,7 @@ export function productCard(
       ...pickers,
       [
         selected.available > 0
-          ? button(f.t('store.add', { price: f.money(selected.priceFen) }), cb.storeAdd.pack({ variantId: selected.id }))
+          ? button(f.t('store.add', { price: f.money(selected.priceFen) }), cb.storeAdd.pack({ variantId: selected.id, have: opts.inCart }))
           : button(f.t('store.sold_out_button'), cb.storeVariant.pack({ variantId: selected.id })),
       ],
       [button(f.t('store.back_to_list'), cb.storeCategory.pack({ category: p.product.category, page: opts.page })), cartButton(f, opts.cartCount)],
@@ -168,10 +168,10 @@ export function cartScreen(f: Fmt, cart: Cart): Screen {
     text: [f.t('store.cart_title'), lines.join('\n'), f.t('store.cart_total', { total: f.money(cart.goodsFen) }), f.t('store.cart_kept')].join('\n\n'),
     keyboard: [
       ...cart.lines.map((l) => [
-        button('➖', cb.storeCartQty.pack({ variantId: l.variant.id, op: 'dec' })),
+        button('➖', cb.storeCartQty.pack({ variantId: l.variant.id, op: 'dec', have: l.qty })),
         button(`${l.qty} × ${variantText(f, l.variant.attributes) || f.plain(l.product.name)}`, cb.storeProduct.pack({ productId: l.product.id })),
-        button('➕', cb.storeCartQty.pack({ variantId: l.variant.id, op: 'inc' })),
-        button(f.t('store.remove'), cb.storeCartQty.pack({ variantId: l.variant.id, op: 'del' })),
+        button('➕', cb.storeCartQty.pack({ variantId: l.variant.id, op: 'inc', have: l.qty })),
+        button(f.t('store.remove'), cb.storeCartQty.pack({ variantId: l.variant.id, op: 'del', have: l.qty })),
       ]),
       [button(f.t('store.checkout', { total: f.money(cart.goodsFen) }), cb.storeCheckout.pack({}))],
       [button(f.t('store.continue'), cb.storeHome.pack({})), menuButton(f)],

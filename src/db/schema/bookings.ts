@@ -3,6 +3,7 @@ import { boolean, check, index, integer, jsonb, pgTable, serial, text, timestamp
 import type { LocalizedText } from './catalog.js';
 import { timestamps } from './customers.js';
 import { orders } from './orders.js';
+import { storeOrders } from './store.js';
 
 export const deliveryCentres = pgTable('delivery_centres', {
   id: text('id').primaryKey(),
@@ -47,9 +48,10 @@ export const bookings = pgTable(
   'bookings',
   {
     id: serial('id').primaryKey(),
-    orderId: integer('order_id')
-      .notNull()
-      .references(() => orders.id),
+    /** The car order booked for; null for a store order's charger installation (store_order_id). */
+    orderId: integer('order_id').references(() => orders.id),
+    /** A Wall Connector bought in the store by a customer without a car order that can take it. */
+    storeOrderId: integer('store_order_id').references(() => storeOrders.id),
     kind: text('kind').$type<BookingKind>().notNull(),
     /** Delivery only: 'home' or 'pickup'. */
     method: text('method').$type<'home' | 'pickup'>(),
@@ -66,6 +68,10 @@ export const bookings = pgTable(
     index('bookings_order_idx').on(t.orderId),
     // One live booking of each kind per order: rescheduling replaces it in one transaction.
     uniqueIndex('bookings_one_active_uq').on(t.orderId, t.kind).where(sql`${t.state} = 'active'`),
+    uniqueIndex('bookings_one_active_store_uq').on(t.storeOrderId, t.kind).where(sql`${t.state} = 'active'`),
+    // Exactly one owner: a car order or a store order (installations only).
+    check('bookings_one_owner', sql`(${t.orderId} is null) <> (${t.storeOrderId} is null)`),
+    check('bookings_store_installation_only', sql`${t.storeOrderId} is null or ${t.kind} = 'installation'`),
   ],
 );
 
@@ -81,9 +87,9 @@ export const installations = pgTable(
   'installations',
   {
     id: serial('id').primaryKey(),
-    orderId: integer('order_id')
-      .notNull()
-      .references(() => orders.id),
+    /** The car order; null when the installation is for a store order (store_order_id). */
+    orderId: integer('order_id').references(() => orders.id),
+    storeOrderId: integer('store_order_id').references(() => storeOrders.id),
     state: text('state').$type<InstallationState>().notNull(),
     address: text('address').notNull(),
     parking: text('parking').$type<ParkingType>().notNull(),
@@ -93,6 +99,8 @@ export const installations = pgTable(
   (t) => [
     // One installation in progress per order; finished or cancelled ones stay as history.
     uniqueIndex('installations_one_open_uq').on(t.orderId).where(sql`${t.state} in ('requested','scheduled')`),
+    uniqueIndex('installations_one_open_store_uq').on(t.storeOrderId).where(sql`${t.state} in ('requested','scheduled')`),
+    check('installations_one_owner', sql`(${t.orderId} is null) <> (${t.storeOrderId} is null)`),
     check('installations_state', sql`${t.state} in ('requested','scheduled','installed','cancelled')`),
   ],
 );

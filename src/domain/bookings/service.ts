@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { noEvents, type DomainEvents } from '../events.js';
 import { OrderService } from '../orders/service.js';
@@ -6,20 +6,24 @@ import {
   bookings,
   deliveryCentres,
   installations,
-  orderEvents,
   orders,
   slots,
+  storeOrders,
   type Booking,
   type BookingKind,
   type DeliveryCentre,
+  type Installation,
   type ParkingType,
   type Slot,
 } from '../../db/schema/index.js';
 import { AppError, ForbiddenError, NotFoundError, pgErrorCode } from '../../shared/errors.js';
+import { auditInstallation, closeStoreInstallations } from '../installations/audit.js';
 import { addDays, dayStartFromKey, localDateKey } from '../../shared/time.js';
 
 export interface BookInput {
-  orderId: number;
+  /** The car order booked for; or, for a store order's charger installation, `storeOrderId`. Exactly one. */
+  orderId?: number | null;
+  storeOrderId?: number | null;
   kind: BookingKind;
   slotId: number;
   centreId: string;
@@ -133,6 +137,12 @@ export class BookingService {
    */
   async book(input: BookInput): Promise<Booking & { slot: Slot }> {
     const actor = input.actor ?? 'system';
+    const orderId = input.orderId ?? null;
+    const storeOrderId = input.storeOrderId ?? null;
+    if ((orderId === null) === (storeOrderId === null) || (storeOrderId !== null && input.kind !== 'installation')) {
+      throw new AppError('bad_owner', 'a booking needs exactly one car order, or a store order for an installation');
+    }
+    const owned = orderId !== null ? eq(bookings.orderId, orderId) : eq(bookings.storeOrderId, storeOrderId!);
     const after: Array<() => Promise<void>> = [];
     const result = await this.db.transaction(async (tx) => {
       const earliest = new Date(this.now().getTime() + LEAD_MS);
@@ -140,7 +150,7 @@ export class BookingService {
         const released = await tx
           .update(bookings)
           .set({ state: 'cancelled', updatedAt: sql`now()` })
-          .where(and(eq(bookings.id, input.replaces), eq(bookings.orderId, input.orderId), eq(bookings.state, 'active')))
+          .where(and(eq(bookings.id, input.replaces), owned, eq(bookings.state, 'active')))
           .returning({ slotId: bookings.slotId });
         if (released.length === 0) throw new AppError('booking_changed', `booking ${input.replaces} is no longer active`);
         await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, released[0]!.slotId));
@@ -168,7 +178,8 @@ export class BookingService {
         const [booking] = await tx
           .insert(bookings)
           .values({
-            orderId: input.orderId,
+            orderId,
+            storeOrderId,
             kind: input.kind,
             method: input.method ?? null,
             slotId: slot.id,
@@ -181,7 +192,7 @@ export class BookingService {
         return { ...booking!, slot };
       } catch (err) {
         if (pgErrorCode(err) === '23505') {
-          throw new AppError('already_booked', `order ${input.orderId} already has a ${input.kind} booking`);
+          throw new AppError('already_booked', `order ${orderId ?? `store ${storeOrderId}`} already has a ${input.kind} booking`);
         }
         throw err;
       }
@@ -198,6 +209,7 @@ export class BookingService {
    */
   private async onNewBooking(tx: Tx, booking: Booking, actor: string, after: Array<() => Promise<void>>) {
     if (booking.kind === 'delivery') {
+      if (booking.orderId === null) return;
       const order = await this.orders.byId(booking.orderId, tx);
       if (order?.state === 'ready_for_delivery') {
         const updated = await this.orders.transition(order.id, 'delivery_scheduled', actor, { tx, note: `booking ${booking.id}` });
@@ -207,12 +219,16 @@ export class BookingService {
     }
     const [installation] = await tx
       .insert(installations)
-      .values({ orderId: booking.orderId, state: 'scheduled', address: booking.address ?? '', parking: booking.parking ?? 'garage' })
+      .values({
+        orderId: booking.orderId,
+        storeOrderId: booking.storeOrderId,
+        state: 'scheduled',
+        address: booking.address ?? '',
+        parking: booking.parking ?? 'garage',
+      })
       .returning();
-    await tx.insert(orderEvents).values([
-      { orderId: booking.orderId, subject: 'installation', fromState: null, toState: 'requested', actor },
-      { orderId: booking.orderId, subject: 'installation', fromState: 'requested', toState: 'scheduled', actor, note: `booking ${booking.id}` },
-    ]);
+    await auditInstallation(tx, booking, null, 'requested', actor);
+    await auditInstallation(tx, booking, 'requested', 'scheduled', actor, `booking ${booking.id}`);
     after.push(() => this.hooks.installationChanged(installation!, 'requested', 'scheduled', actor));
   }
 
@@ -229,10 +245,14 @@ export class BookingService {
       if (!booking) throw new AppError('booking_changed', `booking ${bookingId} is not active`);
       await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, booking.slotId));
       if (booking.kind === 'installation') {
-        for (const c of await this.orders.closeInstallations(tx, booking.orderId, actor)) {
+        const closed =
+          booking.orderId !== null
+            ? await this.orders.closeInstallations(tx, booking.orderId, actor)
+            : await closeStoreInstallations(tx, booking.storeOrderId!, actor);
+        for (const c of closed) {
           after.push(() => this.hooks.installationChanged(c.installation, c.from, 'cancelled', actor));
         }
-      } else {
+      } else if (booking.orderId !== null) {
         const order = await this.orders.byId(booking.orderId, tx);
         if (order?.state === 'delivery_scheduled') {
           const updated = await this.orders.transition(order.id, 'ready_for_delivery', actor, { tx, note: `booking ${booking.id} cancelled` });
@@ -246,16 +266,17 @@ export class BookingService {
     return cancelled;
   }
 
-  /** The booking with its slot, if it belongs to one of `customerId`'s orders (ids come from buttons). */
+  /** The booking with its slot, if it belongs to one of `customerId`'s car or store orders (ids come from buttons). */
   async forCustomer(bookingId: number, customerId: number): Promise<Booking & { slot: Slot }> {
     const [row] = await this.db
-      .select({ booking: bookings, slot: slots, customerId: orders.customerId })
+      .select({ booking: bookings, slot: slots, customerId: sql<number | null>`coalesce(${orders.customerId}, ${storeOrders.customerId})` })
       .from(bookings)
-      .innerJoin(orders, eq(orders.id, bookings.orderId))
+      .leftJoin(orders, eq(orders.id, bookings.orderId))
+      .leftJoin(storeOrders, eq(storeOrders.id, bookings.storeOrderId))
       .innerJoin(slots, eq(slots.id, bookings.slotId))
       .where(eq(bookings.id, bookingId));
     if (!row) throw new NotFoundError(`booking ${bookingId} not found`);
-    if (row.customerId !== customerId) throw new ForbiddenError(`booking ${bookingId} is not customer ${customerId}'s`);
+    if (Number(row.customerId) !== customerId) throw new ForbiddenError(`booking ${bookingId} is not customer ${customerId}'s`);
     return { ...row.booking, slot: row.slot };
   }
 
@@ -269,5 +290,46 @@ export class BookingService {
       .where(and(inArray(bookings.orderId, orderIds), eq(bookings.state, 'active')))
       .orderBy(asc(slots.startsAt));
     return rows.map((r) => ({ ...r.booking, slot: r.slot }));
+  }
+
+  /** The live installation booking of a store order, with its slot (a Wall Connector without a car order). */
+  async activeForStoreOrder(storeOrderId: number): Promise<(Booking & { slot: Slot }) | null> {
+    const [row] = await this.db
+      .select({ booking: bookings, slot: slots })
+      .from(bookings)
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .where(and(eq(bookings.storeOrderId, storeOrderId), eq(bookings.state, 'active')));
+    return row ? { ...row.booking, slot: row.slot } : null;
+  }
+
+  /** A store order's installations (open, done or cancelled), newest first. */
+  async installationsOfStoreOrder(storeOrderId: number): Promise<Installation[]> {
+    return this.db.select().from(installations).where(eq(installations.storeOrderId, storeOrderId)).orderBy(desc(installations.id));
+  }
+
+  /** Whether any of the customer's car orders has a charger installation requested, scheduled or done. */
+  async hasCarInstallation(customerId: number): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: installations.id })
+      .from(installations)
+      .innerJoin(orders, eq(orders.id, installations.orderId))
+      .where(and(eq(orders.customerId, customerId), inArray(installations.state, ['requested', 'scheduled', 'installed'])))
+      .limit(1);
+    return !!row;
+  }
+
+  /** Ops: scheduled installations of store orders whose slot starts in [from, until). */
+  async storeInstallationsDue(from: Date, until: Date) {
+    return this.db
+      .select({ storeOrder: storeOrders, installation: installations, booking: bookings, slot: slots })
+      .from(installations)
+      .innerJoin(storeOrders, eq(storeOrders.id, installations.storeOrderId))
+      .innerJoin(
+        bookings,
+        and(eq(bookings.storeOrderId, installations.storeOrderId), eq(bookings.kind, 'installation'), eq(bookings.state, 'active')),
+      )
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .where(and(isNull(installations.orderId), eq(installations.state, 'scheduled'), gte(slots.startsAt, from), lt(slots.startsAt, until)))
+      .orderBy(asc(slots.startsAt));
   }
 }

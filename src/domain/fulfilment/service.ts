@@ -1,10 +1,11 @@
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { bookings, installations, orderEvents, orders, slots, type Booking, type Installation, type Order, type Slot } from '../../db/schema/index.js';
+import { bookings, installations, orders, slots, type Booking, type Installation, type Order, type Slot } from '../../db/schema/index.js';
 import { AppError, NotFoundError } from '../../shared/errors.js';
 import { addDays, zonedDayStart } from '../../shared/time.js';
 import { noEvents, type DomainEvents } from '../events.js';
 import type { OrderChange, OrderService } from '../orders/service.js';
+import { auditInstallation } from '../installations/audit.js';
 import { assertInstallationTransition } from '../installations/transitions.js';
 import { normalizeVin } from './vin.js';
 
@@ -96,7 +97,7 @@ export class FulfilmentService {
         .set({ state: 'installed', installedAt: this.now(), updatedAt: sql`now()` })
         .where(eq(installations.id, installationId))
         .returning();
-      await tx.insert(orderEvents).values({ orderId: current.orderId, subject: 'installation', fromState: current.state, toState: 'installed', actor });
+      await auditInstallation(tx, current, current.state, 'installed', actor);
       return { installation: updated!, from: current.state };
     });
     await this.hooks.installationChanged(installation, from, 'installed', actor);

@@ -88,7 +88,8 @@ export class ReminderRepository {
       }
       case 'notify-installation': {
         const [installation] = await this.db.select().from(installations).where(eq(installations.id, r.installationId));
-        const base = installation ? await this.forOrder(installation.orderId) : null;
+        // A store order's installation (no car order) has no reminder context: skipped as 'gone'.
+        const base = installation?.orderId ? await this.forOrder(installation.orderId) : null;
         return installation && base ? { ...base, installation, hasInstallation: true } : null;
       }
     }

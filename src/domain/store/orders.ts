@@ -81,6 +81,17 @@ export class StoreOrders {
     return rows.map((r) => ({ ...r.order, items: r.items }));
   }
 
+  /** Ops: shipped orders not yet marked delivered, oldest shipment first. */
+  async inTransit(limit = 20): Promise<Array<StoreOrder & { items: number }>> {
+    const rows = await this.db
+      .select({ order: storeOrders, items: sql<number>`(select coalesce(sum(qty), 0)::int from store_order_lines l where l.order_id = "store_orders"."id")` })
+      .from(storeOrders)
+      .where(eq(storeOrders.state, 'shipped'))
+      .orderBy(asc(storeOrders.shippedAt), asc(storeOrders.id))
+      .limit(limit);
+    return rows.map((r) => ({ ...r.order, items: r.items }));
+  }
+
   /** Goods total of the invoice's order, for answering Telegram's shipping query. */
   async forShippingQuery(payload: string, payerTelegramId: number): Promise<StoreOrder | null> {
     const orderId = parseStorePayload(payload);

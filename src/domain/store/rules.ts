@@ -59,3 +59,10 @@ export const storeTransitions: Readonly<Record<StoreOrderState, readonly StoreOr
 /** Tracking numbers as couriers print them: letters and digits, 6–40. */
 export const TRACKING_RE = /^[A-Za-z0-9-]{6,40}$/;
 export const CARRIERS = ['JD', 'SF', 'EMS'] as const;
+
+/** Store orders whose goods are the customer's: a charger in them can get its installation booked. */
+export const INSTALLABLE_STATES: readonly StoreOrderState[] = ['paid', 'shipped', 'delivered'];
+
+/** A paid store order with a product that needs an installer (the Wall Connector). */
+export const storeInstallable = (view: { order: { state: string }; lines: Array<{ needsInstallation: boolean }> }): boolean =>
+  (INSTALLABLE_STATES as readonly string[]).includes(view.order.state) && view.lines.some((l) => l.needsInstallation);

@@ -36,9 +36,16 @@ export interface Cart {
 }
 
 /** Raised for a change the stock or the rules do not allow; the code maps to `store.errors.<code>`. */
-export class StoreError extends AppError<'sold_out' | 'not_enough' | 'unknown_variant' | 'max_qty' | 'not_in_cart'> {}
+export class StoreError extends AppError<'sold_out' | 'not_enough' | 'unknown_variant' | 'max_qty' | 'not_in_cart' | 'cart_changed'> {}
 
 const available = (v: StoreVariant): number => Math.max(0, v.stock - v.held);
+
+/** A press made on a screen that showed `expected` in the cart, checked under the row lock. */
+function expectQty(variantId: string, current: number, expected: number | undefined) {
+  if (expected !== undefined && current !== expected) {
+    throw new StoreError('cart_changed', `variant ${variantId}: ${current} in the cart, the press saw ${expected}`, { qty: current });
+  }
+}
 const view = (v: StoreVariant): VariantView => ({ ...v, available: available(v) });
 
 /** Car orders that count for "fits your Model Y": any the customer has not walked away from. */
@@ -121,15 +128,23 @@ export class StoreService {
     return row?.n ?? 0;
   }
 
-  /** Adds one unit (or `qty`); refuses more than the shelf has right now. Returns the new quantity. */
-  async add(customerId: number, variantId: string, qty = 1): Promise<number> {
-    return this.setQty(customerId, variantId, (current) => current + qty);
+  /**
+   * Adds one unit (or `qty`); refuses more than the shelf has right now. Returns the new quantity.
+   * `expected`: the quantity the customer saw in the cart when pressing; if the cart no longer
+   * has that many (a double tap already added one), nothing changes (`cart_changed`).
+   */
+  async add(customerId: number, variantId: string, qty = 1, expected?: number): Promise<number> {
+    return this.setQty(customerId, variantId, (current) => {
+      expectQty(variantId, current, expected);
+      return current + qty;
+    });
   }
 
-  /** +1 / −1 on a cart line; −1 on the last unit removes the line (returns 0). */
-  async change(customerId: number, variantId: string, delta: 1 | -1): Promise<number> {
+  /** +1 / −1 on a cart line; −1 on the last unit removes the line (returns 0). `expected` as for add. */
+  async change(customerId: number, variantId: string, delta: 1 | -1, expected?: number): Promise<number> {
     return this.setQty(customerId, variantId, (current) => {
       if (current === 0) throw new StoreError('not_in_cart', `variant ${variantId} not in the cart`);
+      expectQty(variantId, current, expected);
       return current + delta;
     });
   }
