@@ -101,7 +101,7 @@ describe('consent and settings', () => {
     await c.tap('Turn news off');
     expect(await consent()).toBe(false);
     expect(c.lastText()).toMatch(/News and offers: off/);
-    await c.tap('Language: Chinese');
+    await c.tap('Switch to 中文');
     expect(c.lastText()).toMatch(/资讯与优惠：关闭/);
     const log = await h.db.sql`select via, consent from marketing_consent_log l join customers c on c.id = l.customer_id where c.telegram_id = ${c.id} order by l.id`;
     expect(log.map((r) => `${r.via}:${r.consent}`)).toEqual(['asked:null', 'start:true', 'settings:false']);
