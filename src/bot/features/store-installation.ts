@@ -11,9 +11,10 @@ import type { StoreInstallInfo } from '../keyboards/store-orders.js';
 export async function storeInstallInfo(ctx: BotContext, view: StoreOrderView): Promise<StoreInstallInfo | null> {
   if (!view.lines.some((l) => l.needsInstallation)) return null;
   const { bookings } = ctx.deps.services;
-  const active = await bookings.activeForStoreOrder(view.order.id);
-  const booking = active ? { ...active, centre: await bookings.centre(active.slot.centreId) } : null;
   const installed = (await bookings.installationsOfStoreOrder(view.order.id)).find((i) => i.state === 'installed') ?? null;
+  // Once installed, its booking (still 'active', as for car orders) is history: no reschedule or cancel.
+  const active = installed ? null : await bookings.activeForStoreOrder(view.order.id);
+  const booking = active ? { ...active, centre: await bookings.centre(active.slot.centreId) } : null;
   const canBook = !booking && !installed && storeInstallable(view) && !(await bookings.hasCarInstallation(ctx.account.id));
   return { booking, installed, canBook };
 }
