@@ -258,11 +258,23 @@ describe('Wall Connector', () => {
     await other.press(`bxy:${booked[0]!.id}`);
     expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('active');
 
+    // Rescheduling keeps the city, address and answers: straight to the days, then a new slot replaces the old.
+    await c.press(`sho:${order!.id}`);
+    await c.tap('Reschedule installation');
+    const otherDay = c.screen()!.buttons.flat().filter((b) => b.data?.startsWith('day:')).at(-1)!;
+    await c.press(otherDay.data!);
+    const newSlot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
+    await c.press(newSlot.data!);
+    expect(last(c)).toContain(`Rescheduled for order ${order!.number}`);
+    const live = await h.db.db.select().from(bookings).where(and(eq(bookings.storeOrderId, order!.id), eq(bookings.state, 'active')));
+    expect(live).toMatchObject([{ slotId: Number(newSlot.data!.split(':')[1]), address: 'Tomson Riviera, Building 3, parking space B2-117' }]);
+    expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('cancelled');
+
     // Cancelling frees the slot and closes the installation; the store order offers a booking again.
     await c.press(`sho:${order!.id}`);
     await c.tap('Cancel installation');
     await c.tap(/^Yes/);
-    expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('cancelled');
+    expect((await h.db.db.select().from(bookings).where(eq(bookings.id, live[0]!.id)))[0]!.state).toBe('cancelled');
     expect((await h.db.db.select().from(installations).where(eq(installations.id, installation!.id)))[0]!.state).toBe('cancelled');
     expect(last(c)).toContain(`Store order ${order!.number}`);
     expect(c.buttonLabels()).toContain('🔌 Book installation');

@@ -319,6 +319,8 @@ feature.action(cb.reschedule.trigger, async (ctx) => {
   const draft: BookingDraft = {
     orderId: booking.orderId ?? undefined,
     storeOrderId: booking.storeOrderId ?? undefined,
+    // A store order has no city of its own: the booked slot's centre says which.
+    city: booking.storeOrderId ? (await ctx.deps.services.bookings.centre(booking.slot.centreId))?.city : undefined,
     kind: booking.kind,
     method: booking.method ?? undefined,
     centreId: booking.slot.centreId,
