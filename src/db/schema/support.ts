@@ -50,6 +50,9 @@ export const supportConversations = pgTable(
     /** 'agent:<telegram id>' or 'customer'. */
     closedBy: text('closed_by'),
     rating: integer('rating'),
+    /** The profile card in the topic: its message, and its body, so its status line can be edited. */
+    cardMessageId: integer('card_message_id'),
+    cardText: text('card_text'),
     ...timestamps,
   },
   (t) => [
