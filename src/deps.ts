@@ -15,7 +15,7 @@ import { noEvents, type DomainEvents } from './domain/events.js';
 import { SupportService } from './domain/support/service.js';
 import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
-import { noStoreEvents, type StoreEvents } from './domain/store/events.js';
+import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
 import { CampaignRepository } from './domain/campaigns/repository.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
@@ -60,6 +60,8 @@ export function createServices(
   relaxed?: postgres.Sql,
   storeHooks: StoreEvents = noStoreEvents,
 ): Services {
+  // The store hears about its own orders' charger installations (src/domain/store/events.ts).
+  hooks = withStoreInstallations(hooks, storeHooks);
   const orders = new OrderService(db, hooks);
   const store = new StoreService(db, now);
   return {

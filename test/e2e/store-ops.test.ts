@@ -4,7 +4,7 @@
  * to ship → an order → "Mark shipped" asks for carrier and tracking number as text (checked) →
  * the customer is told; "Mark delivered" is confirmed first → the customer is told; repeated and
  * foreign presses change nothing. Also: the refund notice, double taps on the cart buttons, and a
- * store order's charger installation in the ops worklist.
+ * store order's charger installation in the ops worklist (marked installed; the customer is told).
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,6 +257,16 @@ describe('a store order’s charger installation for ops', () => {
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.storeOrderId, order.id));
     expect(installation!.state).toBe('installed');
     expect(ops.buttonLabels().some((l) => l.startsWith(`🔌 ${order.number}`))).toBe(false);
+    // The customer is told by the store worker (the car reminders need a car order and skip it).
+    await eventually(() => received(c, 'has been installed'));
+    const notice = c.messages().find((m) => plain(m.text).includes('has been installed'))!;
+    expect(plain(notice.text)).toBe(`🔌 The Wall Connector of store order ${order.number} has been installed at Lane 88 Yuyuan Rd. Happy charging!`);
+    expect(notice.buttons.flat().map((b) => b.data)).toEqual([`sho:${order.id}`]);
+    // Pressed again: refused, no second notice.
+    await ops.press(entry.data!);
+    expect(ops.toasts().at(-1)).toBe('This charger installation is already “Installed”.');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.messages().filter((m) => plain(m.text).includes('has been installed'))).toHaveLength(1);
 
     await c.press(`sho:${order.id}`);
     expect(last(c)).toContain('Installed at Lane 88 Yuyuan Rd.');

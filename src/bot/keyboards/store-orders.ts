@@ -82,6 +82,14 @@ export function paidScreen(f: Fmt, view: StoreOrderView, amountFen: number, inst
   };
 }
 
+/** Sent by the store worker when ops mark a store order's charger installed (no car order). */
+export function storeInstalledNotice(f: Fmt, o: StoreOrder, installation: Installation): Screen {
+  return {
+    text: f.t('store.notice.installed', { number: o.number, address: escapeHtml(installation.address) }),
+    keyboard: [[button(f.t('store.view_order'), cb.storeOrder.pack({ orderId: o.id }))]],
+  };
+}
+
 /** Sent by the store worker when ops mark an order shipped or delivered. */
 export function storeNotice(f: Fmt, o: StoreOrder): Screen {
   const text =

@@ -1,4 +1,5 @@
-import type { StoreOrder, StoreOrderState } from '../../db/schema/index.js';
+import type { Installation, InstallationState, StoreOrder, StoreOrderState } from '../../db/schema/index.js';
+import type { DomainEvents } from '../events.js';
 
 /**
  * What the store tells the rest of the system after a commit: the store queue (src/jobs/store/)
@@ -8,6 +9,22 @@ export interface StoreEvents {
   orderCreated(order: StoreOrder): Promise<void>;
   holdPlaced(order: StoreOrder): Promise<void>;
   stateChanged(order: StoreOrder, from: StoreOrderState, to: StoreOrderState, actor: string): Promise<void>;
+  /** A store order's charger installation (a Wall Connector without a car order) changed state. */
+  installationChanged?(installation: Installation, to: InstallationState): Promise<void>;
+}
+
+/**
+ * The domain's events, with a store order's installation changes also passed to the store's
+ * listeners (the reminders, which tell car-order customers, skip those: they need a car order).
+ */
+export function withStoreInstallations(hooks: DomainEvents, store: StoreEvents): DomainEvents {
+  return {
+    ...hooks,
+    installationChanged: async (installation, from, to, actor) => {
+      await hooks.installationChanged(installation, from, to, actor);
+      if (installation.storeOrderId !== null && store.installationChanged) await store.installationChanged(installation, to);
+    },
+  };
 }
 
 const noop = async () => undefined;

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { StoreOrder, StoreOrderState } from '../../db/schema/index.js';
+import type { Installation, InstallationState, StoreOrder, StoreOrderState } from '../../db/schema/index.js';
 import type { StoreEvents } from '../../domain/store/events.js';
 import { UNPAID_ORDER_HOURS } from '../../domain/store/rules.js';
 import type { Logger } from '../../logger.js';
@@ -13,12 +13,15 @@ export type StoreJob =
   | { task: 'notify'; orderId: number; state: StoreOrderState }
   | { task: 'prune-carts' }
   /** Every 5 minutes: expire what lost its job (see StoreCheckoutService.sweepUnpaid). */
-  | { task: 'sweep' };
+  | { task: 'sweep' }
+  /** A store order's charger was installed: tell the customer. */
+  | { task: 'installed'; installationId: number };
 
 export const storeJobId = {
   release: (orderId: number) => `store-release-${orderId}`,
   expire: (orderId: number) => `store-expire-${orderId}`,
   notify: (orderId: number, state: StoreOrderState) => `store-notify-${orderId}-${state}`,
+  installed: (installationId: number) => `store-installed-${installationId}`,
 };
 
 /** States the customer hears about from a job (paid is answered in the chat itself). */
@@ -49,6 +52,12 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
     stateChanged: async (order: StoreOrder, _from: StoreOrderState, to: StoreOrderState) => {
       if (!NOTIFIED.includes(to)) return;
       await safe('notify', () => queue.add('notify', { task: 'notify', orderId: order.id, state: to }, { jobId: storeJobId.notify(order.id, to) }));
+    },
+    installationChanged: async (installation: Installation, to: InstallationState) => {
+      if (to !== 'installed') return;
+      await safe('installed', () =>
+        queue.add('installed', { task: 'installed', installationId: installation.id }, { jobId: storeJobId.installed(installation.id) }),
+      );
     },
   };
 }

@@ -1,9 +1,10 @@
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
-import { createFmt } from '../../bot/format.js';
-import { storeNotice } from '../../bot/keyboards/store-orders.js';
-import { customers } from '../../db/schema/index.js';
+import { createFmt, type Fmt } from '../../bot/format.js';
+import { storeInstalledNotice, storeNotice } from '../../bot/keyboards/store-orders.js';
+import type { Screen } from '../../bot/ui.js';
+import { customers, installations, type StoreOrder } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
@@ -26,12 +27,23 @@ export function createStoreWorker(deps: AppDeps, connection: ConnectionOptions, 
       if (data.task === 'expire') return storeCheckout.expireUnpaid(data.orderId);
       if (data.task === 'prune-carts') return store.pruneCarts();
       if (data.task === 'sweep') return storeCheckout.sweepUnpaid();
-      const order = await storeCheckout.byId(data.orderId);
-      if (!order || order.state !== data.state) return 'skipped';
+      let order: StoreOrder | null;
+      let notice: (f: Fmt, o: StoreOrder) => Screen = storeNotice;
+      if (data.task === 'installed') {
+        // A store order's charger: still installed when the job runs (re-read), else nothing to say.
+        const [installation] = await deps.db.select().from(installations).where(eq(installations.id, data.installationId));
+        if (!installation || installation.state !== 'installed' || installation.storeOrderId === null) return 'skipped';
+        order = await storeCheckout.byId(installation.storeOrderId);
+        notice = (f, o) => storeInstalledNotice(f, o, installation);
+      } else {
+        order = await storeCheckout.byId(data.orderId);
+        if (order && order.state !== data.state) return 'skipped';
+      }
+      if (!order) return 'skipped';
       const [customer] = await deps.db.select().from(customers).where(eq(customers.id, order.customerId));
       if (!customer || customer.blocked) return 'unreachable';
       const locale = customer.language as Locale;
-      const screen = storeNotice(createFmt(locale, deps.i18n.t(locale), deps.config.timeZone), order);
+      const screen = notice(createFmt(locale, deps.i18n.t(locale), deps.config.timeZone), order);
       try {
         await telegram.sendMessage(customer.telegramId, screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
       } catch (err) {
