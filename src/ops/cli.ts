@@ -8,6 +8,7 @@ import { importVins } from './import-vins.js';
 import { installationJson, orderJson, orderViewJson, worklistJson } from './json.js';
 import { findOrder, loadOrderView, nextActions } from './orders.js';
 import { isStoreRef, storeStep } from './store.js';
+import { addDays, zonedDayStart } from '../shared/time.js';
 
 /**
  * `npm run ops -- <command>`: the ops bot's actions for scripts. Human-readable by default (the
@@ -99,15 +100,27 @@ function refused(c: CliContext, code: string, message: string, extra: object = {
 
 async function list(c: CliContext): Promise<number> {
   const wl = await c.services.fulfilment.worklist();
+  // Store orders' chargers (no car order) are listed with the week's installations, as in the bot.
+  const today = zonedDayStart(new Date(), c.f.timeZone);
+  const storeInstalls = await c.services.bookings.storeInstallationsDue(today, addDays(today, 7, c.f.timeZone));
   const lines = [plainText(c.f.t('ops.list.title')), ''];
-  for (const s of worklistSections(c.f, wl)) {
+  for (const s of worklistSections(c.f, wl, Infinity, storeInstalls)) {
     lines.push(plainText(s.title));
     for (const e of s.entries) {
       const ref = e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
       lines.push(`  ${e.label}  [${ref}]`);
     }
   }
-  return done(c, lines, worklistJson(wl));
+  return done(c, lines, {
+    ...worklistJson(wl),
+    storeInstallations: storeInstalls.map((i) => ({
+      storeOrder: { id: i.storeOrder.id, number: i.storeOrder.number },
+      installationId: i.installation.id,
+      address: i.installation.address,
+      startsAt: i.slot.startsAt.toISOString(),
+      endsAt: i.slot.endsAt.toISOString(),
+    })),
+  });
 }
 
 async function show(c: CliContext, ref: string): Promise<number> {

@@ -10,11 +10,11 @@ import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { storeVariants } from '../../src/db/schema/index.js';
+import { installations, storeVariants } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { storeJobId } from '../../src/jobs/store/store-jobs.js';
 import { storePayload } from '../../src/domain/store/rules.js';
-import { configFor, newCustomer, TOKEN } from '../integration/helpers.js';
+import { configFor, futureSlots, newCustomer, TOKEN } from '../integration/helpers.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,5 +117,47 @@ describe('npm run ops -- shipped / delivered (store orders)', () => {
     expect(refunded.code).toBe(0);
     expect(refunded.stdout).toContain(`Store order ${late.number} marked refunded`);
     expect((await s.storeCheckout.byId(late.id))!.state).toBe('refunded');
+  });
+});
+
+describe('npm run ops -- list / installed (a store order’s charger)', () => {
+  it('lists a store order’s installation with the week’s installations, marks it installed and queues the customer notice', async () => {
+    const customer = await newCustomer(s);
+    await s.store.add(customer.id, 'wc3');
+    const { order } = await s.storeCheckout.place(customer.id);
+    const facts = {
+      payload: storePayload(order.id),
+      currency: 'CNY',
+      totalAmount: order.goodsFen,
+      payerTelegramId: customer.telegramId,
+      shippingOptionId: 'standard',
+      orderInfo: { name: 'Li Na', phone_number: '139', shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' } },
+    };
+    expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
+    expect((await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: 'cli-wc-1', providerChargeId: 'p' })).status).toBe('recorded');
+    const [slot] = await futureSlots(t.db, 'installation', 'bj-yizhuang', new Date(Date.now() + 3 * 3_600_000));
+    await s.bookings.book({ storeOrderId: order.id, kind: 'installation', slotId: slot!.id, centreId: 'bj-yizhuang', address: '1 Road', parking: 'garage', permission: true });
+    const [installation] = await t.db.select().from(installations).where(eq(installations.storeOrderId, order.id));
+
+    const listed = await ops(['list', '--json']);
+    expect(listed.code).toBe(0);
+    const wl = JSON.parse(listed.stdout) as { storeInstallations: Array<{ storeOrder: { number: string }; installationId: number }> };
+    expect(wl.storeInstallations).toContainEqual(expect.objectContaining({ storeOrder: expect.objectContaining({ number: order.number }), installationId: installation!.id }));
+    const text = await ops(['list']);
+    expect(text.stdout).toContain(`🔌 ${order.number} · store charger`);
+
+    const done = await ops(['installed', String(installation!.id)]);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain(`${order.number}: charger installed`);
+    expect((await t.db.select().from(installations).where(eq(installations.id, installation!.id)))[0]!.state).toBe('installed');
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('store', { connection: redis, prefix: PREFIX });
+    try {
+      expect(await queue.getJob(storeJobId.installed(installation!.id))).toBeTruthy();
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });
