@@ -273,3 +273,23 @@ describe('a store order’s charger installation for ops', () => {
     expect(c.buttonLabels()).not.toContain('🔌 Book installation');
   });
 });
+
+describe('the store in the command menu and the help', () => {
+  it('/store and /cart are in Telegram’s command menu in both languages, and /help mentions them', async () => {
+    const menus = h.api.callsTo('setMyCommands');
+    const commandsFor = (lang: string) =>
+      menus.find((x) => x.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined;
+    expect(commandsFor('en')).toEqual(expect.arrayContaining([{ command: 'store', description: 'Official store' }, { command: 'cart', description: 'Shopping cart' }]));
+    expect(commandsFor('zh')).toEqual(expect.arrayContaining([{ command: 'store', description: '官方商城' }, { command: 'cart', description: '购物车' }]));
+    const en = await newChat('en');
+    await en.text('/help');
+    expect(last(en)).toContain('/store – official store');
+    expect(last(en)).toContain('/cart – shopping cart');
+    const zh = await newChat('zh-hans');
+    await zh.text('/help');
+    expect(last(zh)).toContain('/store – 官方商城');
+    // The commands work: /cart shows the (empty) cart.
+    await en.text('/cart');
+    expect(last(en)).toContain('Your cart is empty');
+  });
+});
