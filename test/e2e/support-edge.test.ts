@@ -9,7 +9,7 @@ import { newOrder } from '../integration/helpers.js';
 import { TestChat } from '../support/chat.js';
 import type { Harness } from '../support/harness.js';
 import { gt, SupportDesk, t } from '../support/support-desk.js';
-import { callbackUpdate, contactUpdate, groupPhotoUpdate, groupTextUpdate, locationUpdate, myChatMemberUpdate, stickerUpdate, withId } from '../support/updates.js';
+import { contactUpdate, groupPhotoUpdate, groupTextUpdate, locationUpdate, myChatMemberUpdate, stickerUpdate, withId } from '../support/updates.js';
 
 let d: SupportDesk;
 let h: Harness;
@@ -39,10 +39,8 @@ describe('edge cases', () => {
     const { c, thread } = await d.handoff('zh-CN');
     const id = (await d.conversationOf(c.id))!.id;
     const since = h.api.calls.length;
-    await Promise.all([
-      h.deliver(withId(callbackUpdate(d.agent, `spk:${id}`, { messageId: 1, chatId: d.group }))),
-      h.deliver(withId(callbackUpdate(d.agent2, `spk:${id}`, { messageId: 1, chatId: d.group }))),
-    ]);
+    const [a, b] = [await d.pressUpdate(d.agent, `spk:${id}`), await d.pressUpdate(d.agent2, `spk:${id}`)];
+    await Promise.all([h.deliver(a), h.deliver(b)]);
     const texts = d.topicTexts(thread, since);
     expect(texts).toHaveLength(2);
     const winner = String((await d.conversationOf(c.id))!.assignee);

@@ -25,6 +25,7 @@ afterAll(async () => {
 describe('the main story', () => {
   let chat: TestChat;
   let thread = 0;
+  let firstId = 0;
 
   it('a customer mid-configuration taps "Talk to a person": a topic opens with the profile card', async () => {
     chat = new TestChat(h, d.customerId(), { languageCode: 'en', firstName: 'Wei' });
@@ -41,11 +42,14 @@ describe('the main story', () => {
     expect(String(created.params.chat_id)).toBe(String(d.group));
     expect(String(created.params.name)).toMatch(/^Wei · en · #\d+$/);
     thread = d.lastThread();
-    const [card] = d.topicTexts(thread);
+    const card = d.topicTexts(thread)[0]!;
     expect(card).toContain('Wei');
     expect(card).toContain('🌐 en');
     expect(card).toContain(t('zh-CN', 'support.group.no_phone'));
-    expect(card).toMatch(/<code>cfg\.|<code>configure|<code>\w+\.trim/);
+    // The step in the group's language, not its id; the status line says nobody has it yet.
+    expect(card).toContain(`${gt('steps.config_trim')}\n`);
+    expect(card).not.toContain('config.trim');
+    expect(card.split('\n')[1]).toBe(gt('status_queued'));
     const cardCall = d.inTopic(thread).find((x) => x.method === 'sendMessage')!;
     const labels = JSON.stringify(cardCall.params.reply_markup);
     expect(labels).toContain(gt('claim'));
@@ -90,6 +94,11 @@ describe('the main story', () => {
     expect(Number(copy[0]!.params.message_id)).toBe(reply.messageId);
     expect(d.topicTexts(thread, reply.since).join('\n')).toContain(gt('claimed', { agent: mentionOf(d.agent.id, 'Lena') }));
     expect(await d.conversationOf(chat.id)).toMatchObject({ status: 'assigned', assignee: String(d.agent.id), replied: true });
+    // The card at the top of the topic now names who has it, and keeps its buttons.
+    const card = await d.cardNow((await d.conversationOf(chat.id))!.id);
+    expect(card.text.split('\n')[1]).toBe(gt('status_assigned', { agent: mentionOf(d.agent.id, 'Lena') }));
+    expect(card.text).toContain(gt('steps.config_trim'));
+    expect(card.buttons).toEqual([gt('claim'), gt('close')]);
 
     const note = await d.say(d.agent, thread, '/note customer seems price-sensitive');
     expect(h.api.calls.slice(note.since).filter((x) => String(x.params.chat_id) === String(chat.id))).toEqual([]);
@@ -111,6 +120,8 @@ describe('the main story', () => {
     const back = await d.say(d.agent, thread, 'Let me add something');
     expect(d.copiesTo(chat.id, back.since)).toEqual([]);
     expect(await d.conversationOf(chat.id)).toMatchObject({ assignee: String(d.agent2.id) });
+    const card = await d.cardNow((await d.conversationOf(chat.id))!.id);
+    expect(card.text.split('\n')[1]).toBe(gt('status_assigned', { agent: mentionOf(d.agent2.id, 'Bo') }));
   });
 
   it('/canned lists the templates; /canned KEY sends one in the customer’s language', async () => {
@@ -137,12 +148,17 @@ describe('the main story', () => {
     expect(chat.lastText()).toContain(t('en', 'support.closed_by_agent'));
     expect(chat.buttonLabels()).toEqual(['1 ⭐', '2 ⭐', '3 ⭐', '4 ⭐', '5 ⭐', t('en', 'support.continue')]);
     expect(await d.conversationOf(chat.id)).toMatchObject({ status: 'closed' });
+    const id = (firstId = (await d.conversationOf(chat.id))!.id);
+    const closedCard = await d.cardNow(id);
+    expect(closedCard.text.split('\n')[1]).toBe(gt('status_closed_agent', { agent: mentionOf(d.agent2.id, 'Bo') }));
+    expect(closedCard.buttons).toEqual([]);
 
     const since = h.api.calls.length;
     await chat.tap('4 ⭐');
     expect(chat.toasts()).toContain(t('en', 'support.rating_thanks', { score: 4 }));
     expect(d.topicTexts(thread, since)).toEqual([gt('rating', { score: 4 })]);
     expect(await d.conversationOf(chat.id)).toMatchObject({ rating: 4 });
+    expect((await d.cardNow(id)).text.split('\n')[1]).toBe(`${gt('status_closed_agent', { agent: mentionOf(d.agent2.id, 'Bo') })} · ${gt('status_rated', { score: 4 })}`);
     // A second press (another message's button, a double tap) changes nothing.
     await chat.press(`spr:${(await d.conversationOf(chat.id))!.id}:1`);
     expect(chat.toasts().at(-1)).toBe(t('en', 'support.rating_already'));
@@ -173,5 +189,9 @@ describe('the main story', () => {
     expect(chat.lastText()).toContain(t('en', 'support.ended'));
     expect(d.topicTexts(thread, end)).toEqual([gt('closed_by_customer')]);
     expect(await d.conversationOf(chat.id)).toMatchObject({ status: 'closed' });
+    // The new card says so; the first conversation's card still shows its own end and rating.
+    const second = (await d.conversationOf(chat.id))!.id;
+    expect((await d.cardNow(second)).text.split('\n')[1]).toBe(gt('status_closed_customer'));
+    expect((await d.cardNow(firstId)).text).toContain(gt('status_rated', { score: 4 }));
   });
 });

@@ -34,8 +34,8 @@ export class SupportDesk {
   }
 
   /** The app with SUPPORT_CHAT_ID = `group`, agents always on duty, and two agents (ids base+1, base+2). */
-  static async start(group: number, base: number): Promise<SupportDesk> {
-    const h = await startHarness({ env: { SUPPORT_CHAT_ID: String(group), SUPPORT_HOURS: '00:00-24:00', SUPPORT_SLA_MINUTES: '60' } });
+  static async start(group: number, base: number, opts: { mode?: 'polling' | 'webhook' } = {}): Promise<SupportDesk> {
+    const h = await startHarness({ mode: opts.mode, env: { SUPPORT_CHAT_ID: String(group), SUPPORT_HOURS: '00:00-24:00', SUPPORT_SLA_MINUTES: '60' } });
     const desk = new SupportDesk(h, group, base);
     await h.app.deps.services.staff.add(desk.agent.id, 'agent', 'test');
     await h.app.deps.services.staff.add(desk.agent2.id, 'agent', 'test');
@@ -88,11 +88,46 @@ export class SupportDesk {
     return { messageId: update.message.message_id, since };
   }
 
-  /** A press on a button of a profile card in the group. */
-  async press(user: User, data: string): Promise<RecordedCall[]> {
+  /** The profile card of a conversation: its message id and topic (from the database). */
+  async cardOf(conversationId: number): Promise<{ messageId: number; thread: number }> {
+    const [row] = await this.h.db.sql<Array<{ card: number; thread: number }>>`
+      select card_message_id as card, thread_id as thread from support_conversations where id = ${conversationId}`;
+    return { messageId: row!.card, thread: row!.thread };
+  }
+
+  /** What the card shows now: its last successful send or edit (text and button labels). */
+  async cardNow(conversationId: number): Promise<{ text: string; buttons: string[] }> {
+    const { messageId } = await this.cardOf(conversationId);
+    const call = this.h.api.calls.findLast(
+      (c) =>
+        c.response.ok &&
+        String(c.params.chat_id) === String(this.group) &&
+        ((c.method === 'editMessageText' && Number(c.params.message_id) === messageId) ||
+          (c.method === 'sendMessage' && (c.response as { result?: { message_id?: number } }).result?.message_id === messageId)),
+    )!;
+    const markup = call.params.reply_markup as { inline_keyboard?: Array<Array<{ text: string }>> } | string | undefined;
+    const parsed = typeof markup === 'string' ? (JSON.parse(markup) as { inline_keyboard?: Array<Array<{ text: string }>> }) : markup;
+    return { text: String(call.params.text), buttons: (parsed?.inline_keyboard ?? []).flat().map((b) => b.text) };
+  }
+
+  /**
+   * A press on a button of a profile card in the group. By default the button is on the card of
+   * the conversation its data names (`spk:12`), in that card's topic, as Telegram would send it;
+   * `on` presses it on another message or topic (a forged or misplaced button).
+   */
+  async press(user: User, data: string, on?: { messageId: number; thread?: number }): Promise<RecordedCall[]> {
     const since = this.h.api.calls.length;
-    await this.h.deliver(withId(callbackUpdate(user, data, { messageId: 1, chatId: this.group })));
+    await this.h.deliver(await this.pressUpdate(user, data, on));
     return this.h.api.calls.slice(since);
+  }
+
+  async pressUpdate(user: User, data: string, on?: { messageId: number; thread?: number }) {
+    const id = /^sp[kx]:(\d+)$/.exec(data)?.[1];
+    const card = on ?? (id ? await this.cardOf(Number(id)).catch(() => ({ messageId: 1, thread: undefined })) : { messageId: 1, thread: undefined });
+    const update = withId(callbackUpdate(user, data, { messageId: card.messageId ?? 1, chatId: this.group }));
+    const message = update.callback_query.message as { message_thread_id?: number; is_topic_message?: boolean };
+    if (card.thread) Object.assign(message, { message_thread_id: card.thread, is_topic_message: true });
+    return update;
   }
 
   /** A new customer who taps "Talk to a person" on the main menu: their chat and topic. */

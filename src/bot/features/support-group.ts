@@ -8,7 +8,7 @@ import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
 import { cannedKeys, isCannedKey, orderCard } from '../keyboards/support.js';
-import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, mention, senderName } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, mention, refreshCard, senderName } from './support-shared.js';
 
 /**
  * The agents' side, in the support group (SUPPORT_CHAT_ID, a forum): every update from that chat
@@ -78,7 +78,7 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
       return;
     case 'takeover':
     case 'claim':
-      await announceClaim(ctx, await support.claim(conversation.id, ctx.from!.id, { takeover: name === 'takeover', name: senderName(ctx.from!) }), true);
+      await announceClaim(ctx, conversation.id, await support.claim(conversation.id, ctx.from!.id, { takeover: name === 'takeover', name: senderName(ctx.from!) }), true);
       return;
     default:
       await answer(ctx, g(ctx).t('support.group.help'));
@@ -89,7 +89,7 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
  * Tells the topic what a claim did; true when the agent holds the conversation now. Without
  * `explicit` (a claim by replying) an agent's own conversation gets no "already yours" notice.
  */
-async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boolean, topic?: number | null): Promise<boolean> {
+async function announceClaim(ctx: BotContext, conversationId: number, result: ClaimResult, explicit: boolean, topic?: number | null): Promise<boolean> {
   const f = g(ctx);
   const tell = (c: BotContext, text: string) => answerIn(c, text, topic);
   switch (result.kind) {
@@ -111,6 +111,7 @@ async function announceClaim(ctx: BotContext, result: ClaimResult, explicit: boo
       } else {
         await tell(ctx, f.t('support.group.claimed', { agent: me(ctx) }));
       }
+      await refreshCard(ctx, conversationId);
       return true;
   }
 }
@@ -121,7 +122,7 @@ async function deliverable(ctx: BotContext, conversation: SupportConversation): 
     await answer(ctx, g(ctx).t('support.group.already_closed'));
     return false;
   }
-  return announceClaim(ctx, await ctx.deps.services.support.claim(conversation.id, ctx.from!.id, { name: senderName(ctx.from!) }), false);
+  return announceClaim(ctx, conversation.id, await ctx.deps.services.support.claim(conversation.id, ctx.from!.id, { name: senderName(ctx.from!) }), false);
 }
 
 async function reply(ctx: BotContext, conversation: SupportConversation, customer: Customer, message: Message): Promise<void> {
@@ -205,13 +206,24 @@ async function groupButton(ctx: BotContext): Promise<void> {
   const conversationId = (claim ?? close)!.conversationId;
   const { support } = ctx.deps.services;
   const conversation = await support.byId(conversationId);
-  if (!conversation) {
+  // The button must be on this conversation's card, in its topic: data naming another
+  // conversation (forged, or a card of another topic) changes nothing.
+  const pressed = ctx.callbackQuery?.message;
+  const pressedThread = pressed && 'message_thread_id' in pressed ? pressed.message_thread_id : undefined;
+  if (
+    !conversation ||
+    !pressed ||
+    pressedThread === undefined ||
+    pressedThread !== conversation.threadId ||
+    (conversation.cardMessageId !== null && pressed.message_id !== conversation.cardMessageId)
+  ) {
+    ctx.log.warn({ from: from.id, conversation: conversationId, thread: pressedThread }, 'support button that is not on its conversation’s card');
     await ctx.toast(ctx.t('errors.bad_button'), true);
     return;
   }
   await ctx.toast();
   if (claim) {
-    await announceClaim(ctx, await support.claim(conversation.id, from.id, { name: senderName(from) }), true, conversation.threadId);
+    await announceClaim(ctx, conversation.id, await support.claim(conversation.id, from.id, { name: senderName(from) }), true, conversation.threadId);
     return;
   }
   if (!(await closeConversation(ctx, conversation, { agent: from.id, mention: me(ctx) }))) await answerIn(ctx, f.t('support.group.already_closed'), conversation.threadId);

@@ -5,9 +5,9 @@ import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { isOpen } from '../../domain/support/hours.js';
 import { escapeHtml } from '../../i18n.js';
-import { classifyTelegramError } from '../../shared/telegram-errors.js';
+import { classifyTelegramError, isNotModified } from '../../shared/telegram-errors.js';
 import { createFmt, type Fmt } from '../format.js';
-import { profileCard, ratingKeyboard, topicName } from '../keyboards/support.js';
+import { cardScreen, profileCard, ratingKeyboard, topicName, type CardState } from '../keyboards/support.js';
 
 /** What the support feature needs of an update, on either side; telegraf's Context fits. */
 export interface SupportDeps {
@@ -57,8 +57,8 @@ export function fmtFor(deps: AppDeps, locale: Locale): Fmt {
 export const groupFmt = (deps: AppDeps): Fmt => fmtFor(deps, deps.config.defaultLocale);
 
 /** Posts HTML in a topic of the support group. */
-export async function postInTopic(s: SupportDeps, threadId: number, text: string, keyboard?: InlineKeyboardButton[][]): Promise<void> {
-  await s.telegram.sendMessage(s.deps.config.supportChatId!, text, {
+export async function postInTopic(s: SupportDeps, threadId: number, text: string, keyboard?: InlineKeyboardButton[][]): Promise<Message.TextMessage> {
+  return s.telegram.sendMessage(s.deps.config.supportChatId!, text, {
     message_thread_id: threadId,
     parse_mode: 'HTML',
     link_preview_options: { is_disabled: true },
@@ -95,7 +95,7 @@ export async function ensureTopic(s: SupportDeps, customer: Customer): Promise<n
   return created.message_thread_id;
 }
 
-/** Posts the profile card that opens a conversation in the topic. */
+/** Posts the profile card that opens a conversation in the topic, and remembers it. */
 export async function postCard(s: SupportDeps, conversation: SupportConversation, customer: Customer, step: string, threadId: number): Promise<void> {
   const { orders, bookings, support } = s.deps.services;
   const list = await orders.listForCustomer(customer.id, 10);
@@ -103,8 +103,8 @@ export async function postCard(s: SupportDeps, conversation: SupportConversation
   const views = await Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
   const transcript = await support.transcript(customer.id, 20);
   const { config } = s.deps;
-  const card = profileCard(groupFmt(s.deps), {
-    conversationId: conversation.id,
+  const f = groupFmt(s.deps);
+  const body = profileCard(f, {
     customer,
     step,
     orders: list,
@@ -112,7 +112,45 @@ export async function postCard(s: SupportDeps, conversation: SupportConversation
     transcript,
     afterHours: !isOpen(config.supportHours, s.deps.now(), config.timeZone),
   });
-  await postInTopic(s, threadId, card.text, card.keyboard);
+  // A card posted again (the topic was replaced) shows the conversation as it is now.
+  const current = (await support.byId(conversation.id)) ?? conversation;
+  const card = cardScreen(f, await cardState(s, current), body);
+  const sent = await postInTopic(s, threadId, card.text, card.keyboard);
+  await support.saveCard(conversation.id, sent.message_id, body);
+}
+
+/** The status line's view of a conversation: who holds it, who closed it (as mentions). */
+async function cardState(s: SupportDeps, c: SupportConversation, closer?: string): Promise<CardState> {
+  const { support } = s.deps.services;
+  const nameOf = async (id: number) => (id === c.assigneeTelegramId && c.assigneeName ? c.assigneeName : await support.nameOf(id));
+  const assignee = c.assigneeTelegramId ? mention(c.assigneeTelegramId, await nameOf(c.assigneeTelegramId)) : null;
+  let closedBy: string | null = null;
+  if (c.status === 'closed') {
+    const agent = /^agent:(\d+)$/.exec(c.closedBy ?? '');
+    closedBy = c.closedBy === 'customer' ? 'customer' : (closer ?? (agent ? mention(Number(agent[1]), await nameOf(Number(agent[1]))) : null));
+  }
+  return { id: c.id, status: c.status, rating: c.rating, assignee, closedBy };
+}
+
+/**
+ * Edits the profile card's status line (queued / held by X / closed, rating) so the topic's first
+ * message tells the truth. Best effort: a card that cannot be edited is logged, nothing else.
+ */
+export async function refreshCard(s: SupportDeps, conversationId: number, closer?: string): Promise<void> {
+  const chatId = s.deps.config.supportChatId;
+  const c = await s.deps.services.support.byId(conversationId);
+  if (!chatId || !c?.cardMessageId || !c.cardText) return;
+  const card = cardScreen(groupFmt(s.deps), await cardState(s, c, closer), c.cardText);
+  try {
+    await s.telegram.editMessageText(chatId, c.cardMessageId, undefined, card.text, {
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      ...(card.keyboard?.length ? { reply_markup: { inline_keyboard: card.keyboard } } : {}),
+    });
+  } catch (err) {
+    if (isNotModified(err)) return;
+    s.deps.logger.warn({ err, conversation: c.id }, 'support card could not be updated');
+  }
 }
 
 /**
@@ -135,6 +173,7 @@ export async function closeConversation(
     await postInTopic(s, conversation.threadId, by === 'customer' ? g.t('support.group.closed_by_customer') : g.t('support.group.closed', { agent: by.mention })).catch((err: unknown) =>
       s.deps.logger.warn({ err }, 'could not post the close in the topic'),
     );
+    await refreshCard(s, conversation.id, by === 'customer' ? undefined : by.mention);
     await s.telegram.closeForumTopic(chatId, conversation.threadId).catch((err: unknown) => s.deps.logger.warn({ err }, 'could not close the topic'));
     await support.setTopicClosed(conversation.customerId, true);
   }

@@ -9,7 +9,7 @@ import type { BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { backAt, continueKeyboard, endChatKeyboard, ratingKeyboard } from '../keyboards/support.js';
 import { showCurrentStep, staleButton } from '../steps.js';
-import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, postCard, postInTopic } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, postCard, postInTopic, refreshCard } from './support-shared.js';
 
 /**
  * The customer side of the support handoff, mounted before the customer features. While a
@@ -178,6 +178,7 @@ async function rate(ctx: BotContext): Promise<void> {
       ctx.log.warn({ err }, 'could not post the rating in the topic'),
     );
   }
+  await refreshCard(ctx, data.conversationId);
   const pressed = ctx.callbackQuery?.message;
   const text = ctx.t('support.rating_thanks', { score });
   const extra = { parse_mode: 'HTML' as const, reply_markup: { inline_keyboard: continueKeyboard(fmtOf(ctx)) } };

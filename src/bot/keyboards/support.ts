@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
-import type { Customer, Order, SupportMessage } from '../../db/schema/index.js';
+import type { Customer, Order, SupportConversation, SupportMessage } from '../../db/schema/index.js';
 import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data/index.js';
@@ -59,15 +59,32 @@ function hhmm(f: Fmt, at: Date): string {
   return format.format(at);
 }
 
+/** "[photo]", "[图片]": a message without text in the transcript (raw type for a kind not in locales). */
+export function contentLabel(f: Fmt, type: string): string {
+  const id = type.replace(/[^A-Za-z0-9_-]/g, '_');
+  const label = f.t(`support.group.types.${id}`);
+  // i18next answers a missing key with the key itself.
+  return label === `support.group.types.${id}` ? f.t('support.group.no_text', { type: escapeHtml(type) }) : label;
+}
+
 /** One transcript line, cut short: the card must stay under Telegram's 4,096 characters. */
 export function transcriptLine(f: Fmt, m: SupportMessage): string {
   const raw = m.text ? (m.text.length > 120 ? `${m.text.slice(0, 119)}…` : m.text) : '';
-  const text = m.contentType === 'text' ? escapeHtml(raw) : `${f.t('support.group.no_text', { type: m.contentType })} ${escapeHtml(raw)}`.trim();
+  const text = m.contentType === 'text' ? escapeHtml(raw) : `${contentLabel(f, m.contentType)} ${escapeHtml(raw)}`.trim();
   return f.t('support.group.transcript_line', { who: f.t(`support.group.who_${m.direction}`), time: hhmm(f, m.createdAt), text });
 }
 
+/**
+ * The customer's step in the group's language ("Configuring: version"), HTML; a step without a
+ * label (a staff screen, a step added later) shows its id as code.
+ */
+export function stepLabel(f: Fmt, step: string): string {
+  const id = step.replace(/[^A-Za-z0-9_-]/g, '_');
+  const label = f.t(`support.group.steps.${id}`);
+  return label === `support.group.steps.${id}` ? `<code>${escapeHtml(step)}</code>` : escapeHtml(label);
+}
+
 export interface CardInput {
-  conversationId: number;
   customer: Customer;
   step: string;
   orders: Order[];
@@ -76,25 +93,51 @@ export interface CardInput {
   afterHours: boolean;
 }
 
-/** The profile card that opens each conversation in the customer's topic. */
-export function profileCard(f: Fmt, input: CardInput): Screen {
+/** The profile card's body (the part that does not change): who, step, orders, last messages. */
+export function profileCard(f: Fmt, input: CardInput): string {
   const { customer } = input;
   const orders = input.orders.flatMap((o) => [
     f.t('support.group.order_line', { number: o.number, model: escapeHtml(o.snapshot.modelName), state: stateLabel(f, o.state) }),
     ...input.bookings.filter((b) => b.orderId === o.id).map((b) => f.t('support.group.booking_line', { line: bookingLine(f, b) })),
   ]);
   const text = f.t('support.group.card', {
-    conversation: input.conversationId,
     name: escapeHtml(displayName(customer)),
     username: customer.username ? f.t('support.group.username', { username: escapeHtml(customer.username) }) : '',
     language: customer.language,
     phone: customer.phone ? escapeHtml(customer.phone) : f.t('support.group.no_phone'),
-    step: escapeHtml(input.step),
+    step: stepLabel(f, input.step),
     orders: orders.length ? orders.join('\n') : f.t('support.group.no_orders'),
     transcript: input.transcript.length ? input.transcript.map((m) => transcriptLine(f, m)).join('\n') : f.t('support.group.no_messages'),
   });
   const full = input.afterHours ? `${text}\n\n${f.t('support.group.after_hours')}` : text;
-  return { text: full.length > 4000 ? `${full.slice(0, 3999)}…` : full, keyboard: cardKeyboard(f, input.conversationId) };
+  return full.length > 3700 ? `${full.slice(0, 3699)}…` : full;
+}
+
+/** What the card's status line needs to know of a conversation. */
+export interface CardState {
+  id: number;
+  status: SupportConversation['status'];
+  rating: number | null;
+  /** HTML mention of the assignee, when assigned. */
+  assignee: string | null;
+  /** HTML mention of the agent who closed it, or 'customer'. */
+  closedBy: string | null;
+}
+
+/** The status line: waiting / held by X / closed by X, and the rating once given. */
+export function cardStatus(f: Fmt, c: CardState): string {
+  let status: string;
+  if (c.status === 'queued') status = f.t('support.group.status_queued');
+  else if (c.status === 'assigned') status = f.t('support.group.status_assigned', { agent: c.assignee ?? '?' });
+  else if (c.closedBy === 'customer') status = f.t('support.group.status_closed_customer');
+  else status = c.closedBy ? f.t('support.group.status_closed_agent', { agent: c.closedBy }) : f.t('support.group.status_closed');
+  return c.rating === null ? status : `${status} · ${f.t('support.group.status_rated', { score: c.rating })}`;
+}
+
+/** The whole card: head with the status line, the body, and Claim / Close while it is open. */
+export function cardScreen(f: Fmt, c: CardState, body: string): Screen {
+  const head = f.t('support.group.card_head', { conversation: c.id, status: cardStatus(f, c) });
+  return { text: `${head}\n\n${body}`, keyboard: c.status === 'closed' ? [] : cardKeyboard(f, c.id) };
 }
 
 /** `/order N` in a topic. */

@@ -117,6 +117,11 @@ export class SupportService {
     await this.db.update(supportConversations).set({ threadId, updatedAt: this.now() }).where(eq(supportConversations.id, conversationId));
   }
 
+  /** Remembers the profile card posted in the topic (its status line is edited as things change). */
+  async saveCard(conversationId: number, messageId: number, text: string): Promise<void> {
+    await this.db.update(supportConversations).set({ cardMessageId: messageId, cardText: text, updatedAt: this.now() }).where(eq(supportConversations.id, conversationId));
+  }
+
   /**
    * The customer whose topic `threadId` is, with their newest conversation (closed ones included),
    * in one query: an agent's message in a topic needs both.
