@@ -196,3 +196,37 @@ describe('forged check-in buttons', () => {
     expect(calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text)).toEqual([t('en', 'errors.not_found')]);
   });
 });
+
+describe('a delivery that has taken place', () => {
+  it('My orders offers no reschedule or cancel for it, and an old Cancel button is refused with the reason', async () => {
+    const { chat, order } = await customerWithPaidOrder('en');
+    const s = h.app.deps.services;
+    await s.fulfilment.allocate(order.id, 'LRWYGCEK1PC300004', STAFF);
+    await s.fulfilment.markReady(order.id, STAFF);
+    const [slot] = await h.db.sql<Array<{ id: number; centre_id: string }>>`
+      select id, centre_id from slots where kind = 'delivery' and booked < capacity and starts_at > ${new Date(clock.now().getTime() + 3 * 86_400_000).toISOString()}::timestamptz
+      order by starts_at limit 1`;
+    if (!slot) throw new Error('no free delivery slot');
+    const booking = await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: slot.centre_id, method: 'pickup' });
+    await chat.text('/orders');
+    await chat.tap(order.number);
+    expect(chat.buttonLabels()).toContain(t('en', 'orders.cancel_delivery'));
+    const [row] = await h.db.sql<Array<{ starts_at: Date }>>`select starts_at from slots where id = ${slot.id}`;
+    const saved = clock.offsetMs;
+    try {
+      clock.set(new Date(new Date(row!.starts_at).getTime() + 2 * 3600_000));
+      await s.fulfilment.markDelivered(order.id, STAFF);
+      await chat.text('/orders');
+      await chat.tap(order.number);
+      expect(chat.buttonLabels()).not.toContain(t('en', 'orders.cancel_delivery'));
+      expect(chat.buttonLabels()).not.toContain(t('en', 'orders.reschedule_delivery'));
+      const calls = await chat.press(cb.cancelBooking.pack({ bookingId: booking.id }));
+      expect(calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text)).toEqual([t('en', 'errors.booking_past')]);
+      const [after] = await h.db.sql<Array<{ state: string; booked: number }>>`
+        select b.state, s.booked from bookings b join slots s on s.id = b.slot_id where b.id = ${booking.id}`;
+      expect(after).toEqual({ state: 'active', booked: 1 });
+    } finally {
+      clock.offsetMs = saved;
+    }
+  });
+});

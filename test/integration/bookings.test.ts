@@ -233,6 +233,31 @@ describe('cancel and ownership', () => {
   });
 });
 
+describe('bookings that are history', () => {
+  it('a booking whose slot has begun cannot be cancelled or moved, and keeps its place (booking_past)', async () => {
+    const { customer, order } = await paidOrder(s);
+    const all = await futureSlots(t.db, 'delivery', 'hz-xiaoshan');
+    const [slot, other] = [all[5]!, all[8]!];
+    const booking = await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: 'hz-xiaoshan' });
+    // The same services an hour after the slot began.
+    const later = createServices(t.db, configFor(t.url), () => new Date(slot.startsAt.getTime() + 3600_000));
+    expect(codeOf(await rejectionOf(later.bookings.cancel(booking.id, customer.id)))).toBe('booking_past');
+    const move = later.bookings.book({ orderId: order.id, kind: 'delivery', slotId: other.id, centreId: 'hz-xiaoshan', replaces: booking.id });
+    expect(codeOf(await rejectionOf(move))).toBe('booking_past');
+    expect((await slotById(t.db, slot.id)).booked).toBe(1);
+    expect((await s.bookings.forCustomer(booking.id, customer.id)).state).toBe('active');
+  });
+
+  it('an installation marked installed cannot be cancelled from an old button, even before its slot', async () => {
+    const { customer, order } = await paidOrder(s);
+    const [slot] = (await futureSlots(t.db, 'installation', 'hz-xiaoshan')).slice(-1);
+    const booking = await s.bookings.book({ orderId: order.id, kind: 'installation', slotId: slot!.id, centreId: 'hz-xiaoshan', address: 'No. 1 Test Road', parking: 'garage', permission: true });
+    await t.db.execute(sql`update installations set state = 'installed' where order_id = ${order.id}`);
+    expect(codeOf(await rejectionOf(s.bookings.cancel(booking.id, customer.id)))).toBe('booking_past');
+    expect((await slotById(t.db, slot!.id)).booked).toBe(1);
+  });
+});
+
 describe('availability (fixed clock)', () => {
   it('freeSlotsOn and availableDays skip full slots and slots starting within 2 hours', async () => {
     const all = await futureSlots(t.db, 'delivery', 'gz-panyu', new Date());

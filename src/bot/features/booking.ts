@@ -316,6 +316,7 @@ feature.action(cb.reschedule.trigger, async (ctx) => {
   if (!data) return staleButton(ctx);
   const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
   if (booking.state !== 'active') return staleButton(ctx);
+  await ctx.deps.services.bookings.assertChangeable(booking);
   const draft: BookingDraft = {
     orderId: booking.orderId ?? undefined,
     storeOrderId: booking.storeOrderId ?? undefined,
@@ -338,6 +339,7 @@ feature.action(cb.cancelBooking.trigger, async (ctx) => {
   if (!data) return staleButton(ctx);
   const booking = await ctx.deps.services.bookings.forCustomer(data.bookingId, ctx.account.id);
   if (booking.state !== 'active') return backToOwner(ctx, booking);
+  await ctx.deps.services.bookings.assertChangeable(booking);
   const centre = await ctx.deps.services.bookings.centre(booking.slot.centreId);
   await show(ctx, kb.confirmCancelBooking(fmtOf(ctx), { ...booking, centre }));
 });

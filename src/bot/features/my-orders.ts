@@ -53,7 +53,7 @@ export async function showOrder(ctx: BotContext, orderId: number, opts: { fresh:
   const cities = await ctx.deps.services.bookings.cities();
   const city = cities.find((c) => c.city === order.city);
   ctx.go('orders.detail', { orderId });
-  await show(ctx, orderDetail(fmtOf(ctx), order, await bookingViews(ctx, [order]), city ? fmtOf(ctx).plain(city.cityName) : order.city), opts);
+  await show(ctx, orderDetail(fmtOf(ctx), order, await bookingViews(ctx, [order]), city ? fmtOf(ctx).plain(city.cityName) : order.city, ctx.deps.now()), opts);
 }
 registerStep('orders.detail', (ctx, opts) => {
   const orderId = Number(ctx.session.data.orderId);

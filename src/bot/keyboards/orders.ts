@@ -75,7 +75,7 @@ export function bookingLine(f: Fmt, b: BookingView): string {
   return f.t('booking.line_pickup', { when, centre: b.centre ? f.text(b.centre.name) : '' });
 }
 
-export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityName: string): Screen {
+export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityName: string, now: Date): Screen {
   const state = order.state as OrderState;
   const breakdown = [order.snapshot.trim, ...order.snapshot.options]
     .map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) }))
@@ -90,6 +90,8 @@ export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityN
     ['installation', installation, canBookInstallation(state)],
   ] as const) {
     if (booking) {
+      // A slot that has begun is history: no buttons to move or cancel it.
+      if (booking.slot.startsAt <= now) continue;
       keyboard.push([
         button(f.t(`orders.reschedule_${kind}`), cb.reschedule.pack({ bookingId: booking.id })),
         button(f.t(`orders.cancel_${kind}`), cb.cancelBooking.pack({ bookingId: booking.id })),

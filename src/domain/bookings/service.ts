@@ -143,6 +143,10 @@ export class BookingService {
       throw new AppError('bad_owner', 'a booking needs exactly one car order, or a store order for an installation');
     }
     const owned = orderId !== null ? eq(bookings.orderId, orderId) : eq(bookings.storeOrderId, storeOrderId!);
+    if (input.replaces !== undefined) {
+      const [old] = await this.db.select({ booking: bookings, slot: slots }).from(bookings).innerJoin(slots, eq(slots.id, bookings.slotId)).where(eq(bookings.id, input.replaces));
+      if (old) await this.assertChangeable({ ...old.booking, slot: old.slot });
+    }
     const after: Array<() => Promise<void>> = [];
     const result = await this.db.transaction(async (tx) => {
       const earliest = new Date(this.now().getTime() + LEAD_MS);
@@ -234,7 +238,7 @@ export class BookingService {
 
   /** Cancels a live booking that belongs to one of the customer's orders and frees its place. */
   async cancel(bookingId: number, customerId: number, actor = `customer-id:${customerId}`): Promise<Booking> {
-    await this.forCustomer(bookingId, customerId);
+    await this.assertChangeable(await this.forCustomer(bookingId, customerId));
     const after: Array<() => Promise<void>> = [];
     const cancelled = await this.db.transaction(async (tx) => {
       const [booking] = await tx
@@ -264,6 +268,18 @@ export class BookingService {
     await this.hooks.bookingCancelled(cancelled);
     for (const announce of after) await announce();
     return cancelled;
+  }
+
+  /**
+   * A booking whose slot has begun, or whose installation is done, is history: cancelling or
+   * moving it (an old button) would free a slot that was used. Error: booking_past.
+   */
+  async assertChangeable(booking: Booking & { slot: Slot }): Promise<void> {
+    if (booking.slot.startsAt <= this.now()) throw new AppError('booking_past', `booking ${booking.id} has started`);
+    if (booking.kind !== 'installation') return;
+    const owner = booking.orderId !== null ? eq(installations.orderId, booking.orderId) : eq(installations.storeOrderId, booking.storeOrderId!);
+    const done = await this.db.select({ id: installations.id }).from(installations).where(and(owner, eq(installations.state, 'installed'))).limit(1);
+    if (done.length > 0) throw new AppError('booking_past', `booking ${booking.id}: installation done`);
   }
 
   /** The booking with its slot, if it belongs to one of `customerId`'s car or store orders (ids come from buttons). */
