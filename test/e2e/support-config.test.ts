@@ -53,7 +53,9 @@ describe('outside business hours', () => {
     const c = new TestChat(h, 95_000_002, { languageCode: 'en' });
     await c.text('/start');
     await c.text('talk to a person');
-    expect(c.lastText()).toBe(t('en', 'support.started_after_hours', { when: 'Sat 28 Nov 09:00' }));
+    // 03:00 on Saturday: back today at 09:00; the hours are named in Beijing time.
+    expect(c.lastText()).toBe(t('en', 'support.started_after_hours', { when: 'today at 09:00', hours: '09:00–21:00' }));
+    expect(c.lastText()).toContain('09:00–21:00 (Beijing time)');
     const card = h.api.callsTo('sendMessage').find((x) => String(x.params.chat_id) === String(GROUP))!;
     expect(String(card.params.text)).toContain(t('zh-CN', 'support.group.after_hours'));
 

@@ -100,6 +100,19 @@ describe('edge cases', () => {
     expect(d.copiesTo(c.id, reply.since)).toHaveLength(1);
   });
 
+  it('a topic closed by hand in the group is reopened on the next customer message (same topic, no new card)', async () => {
+    const { c, thread } = await d.handoff();
+    const topics = h.api.callsTo('createForumTopic').length;
+    h.api.failNext('copyMessage', { code: 400, description: 'Bad Request: TOPIC_CLOSED' });
+    const since = h.api.calls.length;
+    const calls = await c.text('hello again');
+    expect(h.api.calls.slice(since).filter((x) => x.method === 'reopenForumTopic').map((x) => Number(x.params.message_thread_id))).toEqual([thread]);
+    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage')).toHaveLength(1);
+    expect(d.topicTexts(thread, since)).toEqual([]);
+    expect(h.api.callsTo('createForumTopic')).toHaveLength(topics);
+    expect(calls.filter((x) => x.method === 'sendMessage')).toEqual([]);
+  });
+
   it('the card lists orders with states and bookings; /order N shows one of them; a sticker, location and contact are copied too', async () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'zh-hans', firstName: 'Fang' });
     await c.text('/start');

@@ -14,6 +14,7 @@ import { groupTextUpdate, userFor, withId } from '../support/updates.js';
 
 const GROUP = -1009400000003;
 const AGENT = 95_100_001;
+const AGENT2 = 95_100_002;
 /** 0.02 min = 1.2 s: reminders at 1.2 s and 3.6 s. */
 const SLA_MS = 1200;
 
@@ -23,6 +24,7 @@ let queue: Queue;
 beforeAll(async () => {
   h = await startHarness({ env: { SUPPORT_CHAT_ID: String(GROUP), SUPPORT_HOURS: '00:00-24:00', SUPPORT_SLA_MINUTES: '0.02' } });
   await h.app.deps.services.staff.add(AGENT, 'agent', 'test');
+  await h.app.deps.services.staff.add(AGENT2, 'agent', 'test');
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue('support', { connection: redis, prefix: h.config.queuePrefix });
 });
@@ -53,6 +55,7 @@ describe('SLA reminders', () => {
     const first = await h.api.waitFor((call) => call.method === 'sendMessage' && String(call.params.text).startsWith('⏰'), { timeoutMs: SLA_MS + 5000 });
     expect(Number(first.params.message_thread_id)).toBe(thread);
     expect(String(first.params.text)).toContain(`tg://user?id=${AGENT}`);
+    expect(String(first.params.text)).toContain(`tg://user?id=${AGENT2}`);
     expect(first.params.parse_mode).toBe('HTML');
 
     // The customer writes again: still the same waiting spell, no new jobs.
@@ -87,5 +90,27 @@ describe('SLA reminders', () => {
     expect(row!.since).not.toBeNull();
     const job = await queue.getJob(supportSlaJobId(row!.id, Number(row!.since), 1));
     expect(await job!.getState()).toBe('delayed');
+  });
+
+  it('a claimed conversation: the first reminder mentions the agent who holds it (by the name from the claim), the second everyone', async () => {
+    const c = new TestChat(h, 95_100_200, { languageCode: 'zh-hans' });
+    await c.text('/start');
+    await c.text('人工');
+    const thread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
+    // Bo claims without answering: the customer is still waiting.
+    await h.deliver(withId(groupTextUpdate(userFor(AGENT2, { firstName: 'Bo' }), GROUP, '/claim', { messageThreadId: thread })));
+    for (let i = 0; i < 80 && slaPosts(thread).length < 2; i++) await sleep(100);
+    const [first, second] = slaPosts(thread).map((x) => String(x.params.text));
+    expect(first).toContain(`<a href="tg://user?id=${AGENT2}">Bo</a>`);
+    expect(first).not.toContain(`tg://user?id=${AGENT}"`);
+    expect(second).toContain(`<a href="tg://user?id=${AGENT2}">Bo</a> <a href="tg://user?id=${AGENT}">`);
+
+    // Another customer, unassigned: every agent, by the names they claimed with (neither opened the bot).
+    const other = new TestChat(h, 95_100_300, { languageCode: 'en' });
+    await other.text('/start');
+    await other.text('human');
+    const otherThread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
+    for (let i = 0; i < 50 && slaPosts(otherThread).length < 1; i++) await sleep(100);
+    expect(String(slaPosts(otherThread)[0]?.params.text)).toContain(`<a href="tg://user?id=${AGENT}">Lena</a> <a href="tg://user?id=${AGENT2}">Bo</a>`);
   });
 });

@@ -7,7 +7,7 @@ import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
-import { backAt, continueKeyboard, endChatKeyboard, ratingKeyboard } from '../keyboards/support.js';
+import { backAt, continueKeyboard, endChatKeyboard, hoursText, ratingKeyboard } from '../keyboards/support.js';
 import { showCurrentStep, staleButton } from '../steps.js';
 import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, postCard, postInTopic, refreshCard } from './support-shared.js';
 
@@ -145,7 +145,10 @@ async function startHandoff(ctx: BotContext): Promise<void> {
   const open = isOpen(config.supportHours, now, config.timeZone);
   const text = open
     ? ctx.t('support.started')
-    : ctx.t('support.started_after_hours', { when: backAt(f, nextOpening(config.supportHours, now, config.timeZone), config.supportHours.start) });
+    : ctx.t('support.started_after_hours', {
+        when: backAt(f, nextOpening(config.supportHours, now, config.timeZone), now, config.supportHours.start),
+        hours: hoursText(config.supportHours),
+      });
   ctx.log.info({ conversation: conversation.id, threadId, open }, 'support handoff started');
   ctx.deps.metrics.inc('support_handoffs_total');
   try {

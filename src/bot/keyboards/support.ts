@@ -40,11 +40,18 @@ export const cardKeyboard = (f: Fmt, conversationId: number): InlineKeyboardButt
   [button(f.t('support.group.claim'), cb.supportClaim.pack({ conversationId })), button(f.t('support.group.close'), cb.supportClose.pack({ conversationId }))],
 ];
 
-/** "Sat 28 Nov 09:00": when agents are back. */
-export function backAt(f: Fmt, at: Date, startMinute: number): string {
-  const hh = String(Math.floor(startMinute / 60)).padStart(2, '0');
-  const mm = String(startMinute % 60).padStart(2, '0');
-  return `${f.day(localDateKey(at, f.timeZone))} ${hh}:${mm}`;
+const hm = (minute: number): string => `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/** "09:00–21:00": the team's hours. */
+export const hoursText = (hours: { start: number; end: number }): string => `${hm(hours.start)}–${hm(hours.end)}`;
+
+/** When agents are back: "today at 09:00", "tomorrow at 09:00", or "Mon 30 Nov at 09:00". */
+export function backAt(f: Fmt, at: Date, now: Date, startMinute: number): string {
+  const day = localDateKey(at, f.timeZone);
+  const time = hm(startMinute);
+  if (day === localDateKey(now, f.timeZone)) return f.t('support.back_today', { time });
+  if (day === localDateKey(new Date(now.getTime() + 86_400_000), f.timeZone)) return f.t('support.back_tomorrow', { time });
+  return f.t('support.back_day', { day: f.day(day), time });
 }
 
 export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string => [c.firstName, c.lastName].filter(Boolean).join(' ') || '?';

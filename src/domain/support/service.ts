@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   customers,
@@ -251,6 +251,20 @@ export class SupportService {
   async nameOf(telegramId: number): Promise<string | null> {
     const [row] = await this.db.select({ firstName: customers.firstName, lastName: customers.lastName }).from(customers).where(eq(customers.telegramId, telegramId));
     return row ? [row.firstName, row.lastName].filter(Boolean).join(' ') || null : null;
+  }
+
+  /**
+   * Names agents gave when they last claimed a conversation, for agents who never opened the bot
+   * (SLA reminders mention them by name).
+   */
+  async claimNames(telegramIds: number[]): Promise<Map<number, string>> {
+    if (telegramIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectDistinctOn([supportConversations.assigneeTelegramId], { id: supportConversations.assigneeTelegramId, name: supportConversations.assigneeName })
+      .from(supportConversations)
+      .where(and(inArray(supportConversations.assigneeTelegramId, telegramIds), isNotNull(supportConversations.assigneeName)))
+      .orderBy(supportConversations.assigneeTelegramId, desc(supportConversations.updatedAt));
+    return new Map(rows.map((r) => [r.id!, r.name!]));
   }
 
   /** The customer's last `limit` transcript messages across conversations, oldest first. */

@@ -17,7 +17,8 @@ const hhmm = (at: Date, timeZone: string): string => {
 /**
  * SLA reminders in the support group. A job names a waiting spell; it posts only if that spell
  * is still running (no agent answered, not closed), so a job an agent's reply failed to remove,
- * or a re-run, does nothing. It mentions the assigned agent, or every agent when unassigned.
+ * or a re-run, does nothing. It mentions every agent when unassigned; else the assigned agent,
+ * and at the second reminder (3×N) every other agent as well.
  */
 export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions, opts: { telegram?: Telegram } = {}): Worker<SupportSlaJob, SupportSlaOutcome> {
   const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
@@ -29,13 +30,17 @@ export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions
       const c = await support.byId(job.data.conversationId);
       if (!chatId || !c || c.status === 'closed' || !c.threadId || c.waitingSince?.getTime() !== job.data.waitingSince) return 'skipped';
       const f = groupFmt(deps);
-      let agents: string;
+      // The agents on the rota (the agent role), named even if they never opened the bot.
+      const rota = (await staff.directory()).filter((e) => e.roles.includes('agent'));
+      const claimed = await support.claimNames(rota.filter((e) => !e.name).map((e) => e.telegramId));
+      const everyone = rota.map((e) => ({ id: e.telegramId, name: e.name ?? claimed.get(e.telegramId) ?? null }));
+      let list = everyone;
       if (c.assigneeTelegramId) {
-        agents = mention(c.assigneeTelegramId, c.assigneeName ?? (await support.nameOf(c.assigneeTelegramId)));
-      } else {
-        const onDuty = (await staff.directory()).filter((e) => e.roles.includes('agent'));
-        agents = onDuty.length ? onDuty.map((e) => mention(e.telegramId, e.name)).join(' ') : f.t('support.group.sla_no_agents');
+        // First the agent who holds it; at 3×N everyone else on the rota too.
+        const holder = { id: c.assigneeTelegramId, name: c.assigneeName ?? (await support.nameOf(c.assigneeTelegramId)) };
+        list = job.data.level >= 2 ? [holder, ...everyone.filter((a) => a.id !== holder.id)] : [holder];
       }
+      const agents = list.length ? list.map((a) => mention(a.id, a.name)).join(' ') : f.t('support.group.sla_no_agents');
       const since = new Date(job.data.waitingSince);
       const minutes = Math.max(1, Math.round((deps.now().getTime() - since.getTime()) / 60_000));
       try {
