@@ -44,6 +44,24 @@ describe('without SUPPORT_CHAT_ID', () => {
   });
 });
 
+describe('SUPPORT_CHAT_ID removed while a conversation is open', () => {
+  it('the customer’s next message is not swallowed: the conversation ends and they hear how else to get help', async () => {
+    const h = await startHarness();
+    harnesses.push(h);
+    const c = new TestChat(h, 95_000_003, { languageCode: 'en' });
+    await c.text('/start');
+    const customer = (await h.app.deps.services.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    await h.app.deps.services.support.open(customer.id);
+    await c.text('hello, is anyone there?');
+    expect(c.lastText()).toBe(t('en', 'support.unavailable'));
+    const [row] = await h.db.sql<Array<{ status: string; closed_by: string }>>`select status, closed_by from support_conversations`;
+    expect(row).toEqual({ status: 'closed', closed_by: 'system' });
+    // The bot is back.
+    await c.tap(t('en', 'support.continue'));
+    expect(c.buttonLabels()).toContain(t('en', 'menu.browse'));
+  });
+});
+
 describe('outside business hours', () => {
   it('the customer is told when agents are back; the card says so; the SLA jobs wait for opening time', async () => {
     // 03:00 in Shanghai (19:00 UTC the day before); agents work 09:00–21:00.

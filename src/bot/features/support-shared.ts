@@ -122,7 +122,8 @@ export async function postCard(s: SupportDeps, conversation: SupportConversation
 /** The status line's view of a conversation: who holds it, who closed it (as mentions). */
 async function cardState(s: SupportDeps, c: SupportConversation, closer?: string): Promise<CardState> {
   const { support } = s.deps.services;
-  const nameOf = async (id: number) => (id === c.assigneeTelegramId && c.assigneeName ? c.assigneeName : await support.nameOf(id));
+  const nameOf = async (id: number) =>
+    (id === c.assigneeTelegramId ? c.assigneeName : null) ?? (await support.nameOf(id)) ?? (await support.claimNames([id])).get(id) ?? null;
   const assignee = c.assigneeTelegramId ? mention(c.assigneeTelegramId, await nameOf(c.assigneeTelegramId)) : null;
   let closedBy: string | null = null;
   if (c.status === 'closed') {

@@ -28,7 +28,9 @@ export const supportHandoff: MiddlewareFn<BotContext> = async (ctx, next) => {
   if (!ctx.customer || ctx.chat?.type !== 'private') return next();
   // beginUpdate read whether a conversation is open in its one statement: no query when none is.
   const conversation = ctx.supportConversationId === null ? null : await ctx.deps.services.support.byId(ctx.supportConversationId);
-  if (conversation && conversation.status !== 'closed') return during(ctx, conversation, next);
+  if (conversation && conversation.status !== 'closed') {
+    return ctx.deps.config.supportChatId === null ? deskGone(ctx, conversation, next) : during(ctx, conversation, next);
+  }
 
   const text = textOf(ctx);
   if (cb.supportTalk.read(ctx) || (text !== undefined && (SUPPORT_COMMAND.test(text) || isPersonRequest(text)))) return startHandoff(ctx);
@@ -65,6 +67,20 @@ async function during(ctx: BotContext, conversation: SupportConversation, next: 
     return;
   }
   await forward(ctx, conversation, message);
+}
+
+/**
+ * A conversation still open while SUPPORT_CHAT_ID is no longer set (the app was reconfigured):
+ * nobody can read the customer, so it ends, and the customer hears how else to get help instead
+ * of writing into the void. A payment is still recorded.
+ */
+async function deskGone(ctx: BotContext, conversation: SupportConversation, next: () => Promise<void>): Promise<void> {
+  await ctx.deps.services.support.abandon(conversation.id);
+  await ctx.deps.services.support.cancelWaiting(conversation.id, conversation.waitingSince);
+  ctx.log.warn({ conversation: conversation.id }, 'support conversation closed: SUPPORT_CHAT_ID is not set');
+  if (ctx.message && 'successful_payment' in ctx.message) return next();
+  await ctx.toast();
+  await ctx.reply(ctx.t('support.unavailable'), { parse_mode: 'HTML', reply_markup: { inline_keyboard: continueKeyboard(fmtOf(ctx)) } });
 }
 
 /** Copies a customer message into their topic and records it. */
