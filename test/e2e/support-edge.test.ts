@@ -57,11 +57,29 @@ describe('edge cases', () => {
     expect(d.topicTexts(thread, msg.since)).toContain(gt('blocked'));
     const [row] = await h.db.sql<Array<{ blocked: boolean }>>`select blocked from customers where telegram_id = ${c.id}`;
     expect(row!.blocked).toBe(true);
+    // Nobody can answer them now: the conversation ends (no SLA reminders), the card and topic say so.
+    const conversation = (await d.conversationOf(c.id))!;
+    expect(conversation).toMatchObject({ status: 'closed' });
+    const [why] = await h.db.sql<Array<{ closed_by: string; waiting: boolean }>>`select closed_by, waiting_since is not null as waiting from support_conversations where id = ${conversation.id}`;
+    expect(why).toEqual({ closed_by: 'blocked', waiting: false });
+    expect((await d.cardNow(conversation.id)).text.split('\n')[1]).toBe(gt('status_closed_blocked'));
+    expect(h.api.calls.slice(msg.since).some((x) => x.method === 'closeForumTopic' && Number(x.params.message_thread_id) === thread)).toBe(true);
 
     const since = h.api.calls.length;
     await h.deliver(withId(myChatMemberUpdate(c.user, 'kicked')));
     expect(d.topicTexts(thread, since)).toEqual([gt('blocked')]);
     h.api.unblockChat(c.id);
+  });
+
+  it('a customer who blocks the bot mid-handoff (my_chat_member): the conversation ends, its SLA jobs with it', async () => {
+    const { c, thread } = await d.handoff();
+    const id = (await d.conversationOf(c.id))!.id;
+    const since = h.api.calls.length;
+    await h.deliver(withId(myChatMemberUpdate(c.user, 'kicked')));
+    expect(d.topicTexts(thread, since)).toEqual([gt('blocked')]);
+    expect(await d.conversationOf(c.id)).toMatchObject({ status: 'closed' });
+    expect((await d.cardNow(id)).text.split('\n')[1]).toBe(gt('status_closed_blocked'));
+    await h.deliver(withId(myChatMemberUpdate(c.user, 'member')));
   });
 
   it('an agent photo reply is copied; service and general-chat messages are not', async () => {

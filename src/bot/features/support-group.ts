@@ -4,11 +4,10 @@ import type { Customer, SupportConversation } from '../../db/schema/index.js';
 import type { Locale } from '../../domain/customers/service.js';
 import type { ClaimResult } from '../../domain/support/service.js';
 import { escapeHtml } from '../../i18n.js';
-import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
 import { cannedKeys, isCannedKey, orderCard } from '../keyboards/support.js';
-import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, mention, refreshCard, senderName } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, isUnreachable, mention, refreshCard, senderName } from './support-shared.js';
 
 /**
  * The agents' side, in the support group (SUPPORT_CHAT_ID, a forum): every update from that chat
@@ -130,8 +129,8 @@ async function reply(ctx: BotContext, conversation: SupportConversation, custome
   try {
     await ctx.telegram.copyMessage(customer.telegramId, ctx.chat!.id, message.message_id);
   } catch (err) {
-    if (classifyTelegramError(err).kind !== 'blocked') throw err;
-    await customerBlocked(ctx, customer.telegramId, conversation.threadId);
+    if (!isUnreachable(err)) throw err;
+    await customerBlocked(ctx, customer.id, customer.telegramId, conversation.threadId);
     return;
   }
   await delivered(ctx, conversation, contentOf(message)!);
@@ -162,8 +161,8 @@ async function canned(ctx: BotContext, conversation: SupportConversation, custom
   try {
     await ctx.telegram.sendMessage(customer.telegramId, text, { parse_mode: 'HTML' });
   } catch (err) {
-    if (classifyTelegramError(err).kind !== 'blocked') throw err;
-    await customerBlocked(ctx, customer.telegramId, conversation.threadId);
+    if (!isUnreachable(err)) throw err;
+    await customerBlocked(ctx, customer.id, customer.telegramId, conversation.threadId);
     return;
   }
   await delivered(ctx, conversation, { contentType: 'text', text, fileId: null });

@@ -128,7 +128,7 @@ async function cardState(s: SupportDeps, c: SupportConversation, closer?: string
   let closedBy: string | null = null;
   if (c.status === 'closed') {
     const agent = /^agent:(\d+)$/.exec(c.closedBy ?? '');
-    closedBy = c.closedBy === 'customer' ? 'customer' : (closer ?? (agent ? mention(Number(agent[1]), await nameOf(Number(agent[1]))) : null));
+    closedBy = c.closedBy === 'customer' || c.closedBy === 'blocked' ? c.closedBy : (closer ?? (agent ? mention(Number(agent[1]), await nameOf(Number(agent[1]))) : null));
   }
   return { id: c.id, status: c.status, rating: c.rating, assignee, closedBy };
 }
@@ -186,17 +186,35 @@ export async function closeConversation(
         reply_markup: { inline_keyboard: ratingKeyboard(f, conversation.id) },
       });
     } catch (err) {
-      if (classifyTelegramError(err).kind !== 'blocked') throw err;
-      await customerBlocked(s, customer.telegramId, conversation.threadId);
+      if (!isUnreachable(err)) throw err;
+      await customerBlocked(s, customer.id, customer.telegramId, conversation.threadId);
     }
   }
   return true;
 }
 
-/** The customer blocked the bot: marked unreachable, and the topic says so. */
-export async function customerBlocked(s: SupportDeps, telegramId: number, threadId: number | null): Promise<void> {
+/** Telegram says the customer cannot be written to: they blocked the bot, or deleted their account. */
+export const isUnreachable = (err: unknown): boolean => {
+  const kind = classifyTelegramError(err).kind;
+  return kind === 'blocked' || kind === 'chat_not_found';
+};
+
+/**
+ * The customer blocked the bot: marked unreachable, the topic says so, and an open conversation
+ * ends (nobody can answer them; no SLA reminder keeps calling agents), its card saying why.
+ */
+export async function customerBlocked(s: SupportDeps, customerId: number, telegramId: number, threadId: number | null): Promise<void> {
+  const { support } = s.deps.services;
   await s.deps.services.customers.markBlocked(telegramId);
-  if (threadId && s.deps.config.supportChatId) await postInTopic(s, threadId, groupFmt(s.deps).t('support.group.blocked'));
+  const chatId = s.deps.config.supportChatId;
+  if (threadId && chatId) await postInTopic(s, threadId, groupFmt(s.deps).t('support.group.blocked'));
+  const open = await support.openFor(customerId);
+  if (!open || !(await support.close(open.id, 'blocked'))) return;
+  await support.cancelWaiting(open.id, open.waitingSince);
+  if (!chatId || !open.threadId) return;
+  await refreshCard(s, open.id);
+  await s.telegram.closeForumTopic(chatId, open.threadId).catch((err: unknown) => s.deps.logger.warn({ err }, 'could not close the topic'));
+  await support.setTopicClosed(customerId, true);
 }
 
 /** A staff member as a mention for the group (HTML). */

@@ -9,7 +9,7 @@ import type { BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { backAt, continueKeyboard, endChatKeyboard, hoursText, ratingKeyboard } from '../keyboards/support.js';
 import { showCurrentStep, staleButton } from '../steps.js';
-import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, postCard, postInTopic, refreshCard } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, isUnreachable, postCard, postInTopic, refreshCard } from './support-shared.js';
 
 /**
  * The customer side of the support handoff, mounted before the customer features. While a
@@ -170,7 +170,7 @@ async function startHandoff(ctx: BotContext): Promise<void> {
   try {
     await ctx.reply(text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: endChatKeyboard(f) } });
   } catch (err) {
-    if (classifyTelegramError(err).kind === 'blocked') await customerBlocked(ctx, customer.telegramId, threadId);
+    if (isUnreachable(err)) await customerBlocked(ctx, customer.id, customer.telegramId, threadId);
     throw err;
   }
 }
@@ -215,5 +215,5 @@ export const supportBlockedWatch: MiddlewareFn<BotContext> = async (ctx, next) =
   await next();
   if (!upd || upd.chat.type !== 'private' || upd.new_chat_member.status !== 'kicked' || !customer || !ctx.deps.config.supportChatId) return;
   const topic = await ctx.deps.services.support.topicOf(customer.id);
-  if (topic) await postInTopic(ctx, topic.threadId, groupFmt(ctx.deps).t('support.group.blocked'));
+  if (topic) await customerBlocked(ctx, customer.id, customer.telegramId, topic.threadId);
 };

@@ -127,7 +127,7 @@ export interface CardState {
   rating: number | null;
   /** HTML mention of the assignee, when assigned. */
   assignee: string | null;
-  /** HTML mention of the agent who closed it, or 'customer'. */
+  /** HTML mention of the agent who closed it, 'customer', or 'blocked' (the customer blocked the bot). */
   closedBy: string | null;
 }
 
@@ -137,6 +137,7 @@ export function cardStatus(f: Fmt, c: CardState): string {
   if (c.status === 'queued') status = f.t('support.group.status_queued');
   else if (c.status === 'assigned') status = f.t('support.group.status_assigned', { agent: c.assignee ?? '?' });
   else if (c.closedBy === 'customer') status = f.t('support.group.status_closed_customer');
+  else if (c.closedBy === 'blocked') status = f.t('support.group.status_closed_blocked');
   else status = c.closedBy ? f.t('support.group.status_closed_agent', { agent: c.closedBy }) : f.t('support.group.status_closed');
   return c.rating === null ? status : `${status} · ${f.t('support.group.status_rated', { score: c.rating })}`;
 }

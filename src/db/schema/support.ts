@@ -47,7 +47,7 @@ export const supportConversations = pgTable(
     lastCustomerMsgAt: timestamp('last_customer_msg_at', { withTimezone: true }),
     waitingSince: timestamp('waiting_since', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
-    /** 'agent:<telegram id>' or 'customer'. */
+    /** 'agent:<telegram id>', 'customer', 'blocked' (the customer blocked the bot) or 'system' (no topic could be made, or no support chat). */
     closedBy: text('closed_by'),
     rating: integer('rating'),
     /** The profile card in the topic: its message, and its body, so its status line can be edited. */
