@@ -18,6 +18,7 @@ import { campaignComposerFeature } from './features/campaign-composer.js';
 import { campaignControlFeature } from './features/campaign-control.js';
 import { campaignCustomerFeature } from './features/campaign-customer.js';
 import { settingsFeature } from './features/settings.js';
+import { registerStaffCommands } from './features/campaign-commands.js';
 import { supportBlockedWatch, supportHandoff } from './features/support.js';
 import { supportGroup } from './features/support-group.js';
 import { ChatLock } from './middlewares/chat-lock.js';
@@ -76,14 +77,19 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
 
 /** The command menu in both languages (the default list is the zh-CN one). */
 export async function registerCommands(bot: Bot, deps: AppDeps): Promise<void> {
-  const commands = (lng: 'zh-CN' | 'en') => {
-    const t = deps.i18n.t(lng);
-    return [
-      ...['start', 'models', 'orders', 'store', 'cart', 'language', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
-      { command: 'support', description: t('support.command') },
-    ];
-  };
+  const commands = (lng: 'zh-CN' | 'en') => customerCommands(deps, lng);
   await bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
   await bot.telegram.setMyCommands(commands('zh-CN'), { language_code: 'zh' });
   await bot.telegram.setMyCommands(commands(deps.config.defaultLocale));
+  // Marketers and admins get their own list in their chat (customer commands plus /campaign, /campaigns).
+  await registerStaffCommands(bot.telegram, deps);
+}
+
+/** The customer command list (staff lists in campaign-commands.ts start from it). */
+export function customerCommands(deps: AppDeps, lng: 'zh-CN' | 'en'): Array<{ command: string; description: string }> {
+  const t = deps.i18n.t(lng);
+  return [
+    ...['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
+    { command: 'support', description: t('support.command') },
+  ];
 }

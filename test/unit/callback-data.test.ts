@@ -116,7 +116,7 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   campaignSegment: { field: ['lang', 'models', 'orders', 'cities', 'active', 'source', 'back', 'next'] },
   campaignToggle: { field: ['models', 'orders', 'cities'] },
   campaignControl: { action: ['pause', 'resume', 'cancel', 'refresh'] },
-  consent: { answer: ['yes', 'no'] },
+  consent: { answer: ['yes', 'no', 'lang'] },
   settings: { what: ['open', 'news', 'lang'] },
 };
 

@@ -153,7 +153,7 @@ export const cb = {
   campaignUnsubscribe: codec('cmu', { campaignId: int }),
   campaignModel: codec('cmm', { campaignId: int, button: int }),
   campaignPreview: codec('cmpv'),
-  consent: codec('consent', { answer: oneOf('yes', 'no') }),
+  consent: codec('consent', { answer: oneOf('yes', 'no', 'lang') }),
   settings: codec('settings', { what: oneOf('open', 'news', 'lang') }),
   // Store (every variant and order id is checked against the database and the sender)
   storeHome: codec('sh'),

@@ -2,13 +2,14 @@ import { Composer } from 'telegraf';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { ConsentService } from '../../domain/campaigns/consent.js';
 import { CampaignRepository } from '../../domain/campaigns/repository.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { cb } from '../callback-data/index.js';
 import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { CLICK_PAYLOAD, variantFor } from '../keyboards/campaign-message.js';
 import { consentScreen } from '../keyboards/campaigns.js';
 import { modelCard } from '../keyboards/catalog.js';
-import { staleButton } from '../steps.js';
+import { showCurrentStep, staleButton } from '../steps.js';
 import { show } from '../ui.js';
 
 /**
@@ -53,11 +54,32 @@ async function followLink(ctx: BotContext, campaignId: number, index: number) {
 feature.action(cb.consent.trigger, async (ctx) => {
   const data = cb.consent.read(ctx);
   if (!data) return staleButton(ctx);
+  if (data.answer === 'lang') return switchLanguage(ctx);
   const yes = data.answer === 'yes';
   await consentOf(ctx).set(ctx.account.id, yes, 'start');
   await ctx.toast(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'));
   await ctx.editMessageText(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'), { parse_mode: 'HTML' }).catch(() => undefined);
 });
+
+/**
+ * The consent question's language switch: the customer's language changes, the question is asked
+ * again in it (same message), and the live menu below it is shown again in the new language.
+ */
+async function switchLanguage(ctx: BotContext) {
+  const locale = ctx.locale === 'en' ? 'zh-CN' : 'en';
+  await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
+  ctx.locale = locale;
+  ctx.t = ctx.deps.i18n.t(locale);
+  await ctx.toast(ctx.t('language.changed'));
+  const screen = consentScreen(fmtOf(ctx));
+  await ctx.editMessageText(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } }).catch((err: unknown) => {
+    if (classifyTelegramError(err).kind !== 'not_modified') throw err;
+  });
+  // The menu (or wherever the customer is) was shown in the old language: show it again below.
+  const menuId = ctx.session.menuMessageId;
+  if (menuId && menuId !== ctx.callbackQuery?.message?.message_id) await ctx.deleteMessage(menuId).catch(() => undefined);
+  await showCurrentStep(ctx, { fresh: true });
+}
 
 /** One tap: consent off, logged against the campaign; the button goes away. */
 feature.action(cb.campaignUnsubscribe.trigger, async (ctx) => {

@@ -4,6 +4,7 @@ import { isStaffRole, type StaffEntry } from '../../domain/staff/service.js';
 import { escapeHtml } from '../../i18n.js';
 import { forCustomers, type BotContext } from '../context.js';
 import { notice } from '../ui.js';
+import { refreshStaffCommands } from './campaign-commands.js';
 
 /**
  * `/staff list|add|remove` for admins, in their private chat with the bot. Roles are rows in the
@@ -55,12 +56,14 @@ async function change(ctx: BotContext, op: 'add' | 'remove', idArg: string, role
   if (op === 'add') {
     const added = await staff.add(telegramId, role, `staff:${ctx.from!.id}`);
     ctx.log.info({ telegramId, role, added, by: ctx.from!.id }, 'staff role added');
+    if (added) await refreshStaffCommands(ctx.telegram, ctx.deps, telegramId, role);
     return notice(ctx, ctx.t(added ? 'staff.added' : 'staff.already', vars));
   }
   // An admin locking themselves out would need a redeploy with ADMIN_IDS to undo.
   if (role === 'admin' && telegramId === ctx.from!.id) return notice(ctx, ctx.t('staff.self_admin'));
   const removed = await staff.remove(telegramId, role);
   ctx.log.info({ telegramId, role, removed, by: ctx.from!.id }, 'staff role removed');
+  if (removed) await refreshStaffCommands(ctx.telegram, ctx.deps, telegramId, role);
   await notice(ctx, ctx.t(removed ? 'staff.removed' : 'staff.not_had', vars));
 }
 

@@ -141,6 +141,7 @@ export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: nu
     `${bar(done / total)} ${Math.floor((done / total) * 100)}%`,
     f.t('campaigns.progress.counts', { sent: counts.sent, failed: counts.failed, blocked: counts.blocked, left, cancelled: counts.cancelled }),
   ];
+  if (c.status === 'paused') lines.push(f.t('campaigns.progress.paused', { left }));
   if (c.status === 'running') {
     lines.push(
       ratePerS > 0
@@ -176,7 +177,11 @@ export function listScreen(f: Fmt, items: CampaignFigures[]): Screen {
 export function consentScreen(f: Fmt): Screen {
   return {
     text: f.t('campaigns.consent.ask'),
-    keyboard: [[button(f.t('campaigns.consent.yes'), cb.consent.pack({ answer: 'yes' })), button(f.t('campaigns.consent.no'), cb.consent.pack({ answer: 'no' }))]],
+    keyboard: [
+      [button(f.t('campaigns.consent.yes'), cb.consent.pack({ answer: 'yes' })), button(f.t('campaigns.consent.no'), cb.consent.pack({ answer: 'no' }))],
+      // The question comes before the customer has chosen a language: they can switch here.
+      [button(f.t('campaigns.settings.switch_lang'), cb.consent.pack({ answer: 'lang' }))],
+    ],
   };
 }
 

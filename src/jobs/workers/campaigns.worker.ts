@@ -2,14 +2,12 @@ import http from 'node:http';
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Telegram } from 'telegraf';
-import { createFmt } from '../../bot/format.js';
 import { campaignMessage, variantFor } from '../../bot/keyboards/campaign-message.js';
-import { progressScreen } from '../../bot/keyboards/campaigns.js';
 import type { AppDeps } from '../../deps.js';
 import { CampaignRepository, type ClaimedRecipient, type SendResult, type VariantDraft } from '../../domain/campaigns/repository.js';
-import type { Locale } from '../../domain/customers/service.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { CampaignLimiter } from '../campaign-limiter.js';
+import { editProgressMessage } from '../campaign-progress.js';
 import { CAMPAIGN_BATCH_SIZE, enqueueBatches, enqueueProgress, PROGRESS_EVERY_MS } from '../campaign-jobs.js';
 import { queueNames, type CampaignJob } from '../queues.js';
 
@@ -197,24 +195,19 @@ export function createCampaignsWorker(
       const stale = await repo.sweepStale(campaignId, STALE_SENDING_S);
       if (stale.length) await enqueueBatches(queue, campaignId, c.generation, stale, `-s${Date.now()}`);
       if (await repo.finishIfDone(campaignId)) c = (await repo.get(campaignId))!;
+    } else if (c.status === 'paused') {
+      // A job that died while paused leaves its claims behind: back to pending, so a resume sends them (and the ticks below end).
+      await repo.sweepStale(campaignId, STALE_SENDING_S);
     }
     const counts = await repo.counts(campaignId);
     const done = counts.sent + counts.failed + counts.blocked;
     const seconds = (Date.now() - data.prevAt) / 1000;
     const rate = tick === 0 || seconds <= 0 ? 0 : Math.max(0, (done - data.prevDone) / seconds);
-    if (c.progressMessageId) {
-      const marketer = await deps.db.$client<Array<{ language: string }>>`select language from customers where telegram_id = ${c.createdBy}`;
-      const locale = (marketer[0]?.language ?? deps.config.defaultLocale) as Locale;
-      const f = createFmt(locale, deps.i18n.t(locale), deps.config.timeZone);
-      const screen = progressScreen(f, c, counts, rate);
-      await telegram
-        .editMessageText(c.createdBy, c.progressMessageId, undefined, screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } })
-        .catch((err: unknown) => {
-          const kind = classifyTelegramError(err).kind;
-          if (kind !== 'not_modified') deps.logger.warn({ err, campaignId }, 'campaign progress message not updated');
-        });
+    await editProgressMessage(deps, telegram, c, counts, rate);
+    // Paused: sends that were on the wire at the pause still land; keep the message up to date until they have.
+    if (c.status === 'running' || (c.status === 'paused' && counts.sending > 0)) {
+      await enqueueProgress(queue, campaignId, generation, tick + 1, { sent: done, at: Date.now() }, PROGRESS_EVERY_MS);
     }
-    if (c.status === 'running') await enqueueProgress(queue, campaignId, generation, tick + 1, { sent: done, at: Date.now() }, PROGRESS_EVERY_MS);
     return c.status;
   };
 

@@ -1,0 +1,282 @@
+/**
+ * Campaigns from the command line of the chat and from the customer's side, end to end through the
+ * stand-in: `/campaigns pause|resume|cancel N` (the progress message shows "Paused" and goes on
+ * after a resume), any marketer may steer any campaign but customers never (typed or forged
+ * buttons), a forged Unsubscribe or click link touches nobody else, the consent question's
+ * language switch, video content, and the command menus (/settings for everyone; /campaign and
+ * /campaigns in marketers' and admins' own chats).
+ */
+import { Telegram } from 'telegraf';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerStaffCommands } from '../../src/bot/features/campaign-commands.js';
+import { photoUpdate } from '../support/updates.js';
+import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { TestChat } from '../support/chat.js';
+import { startHarness, TEST_TOKEN, type Harness } from '../support/harness.js';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+let h: Harness;
+const ADMIN = 575_000_001;
+const MARKETER = 575_000_002;
+const OTHER_MARKETER = 575_000_003;
+const CUSTOMER = 575_000_004;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  h = await startHarness({ env: { CAMPAIGN_RATE: '10', ADMIN_IDS: String(ADMIN) } });
+  await h.app.deps.services.staff.add(MARKETER, 'marketer', 'test');
+  await h.app.deps.services.staff.add(OTHER_MARKETER, 'marketer', 'test');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** Composes an English campaign to everyone who agreed and confirms it; `content` sends the message itself. */
+async function composeAndSend(m: TestChat, content: () => Promise<unknown>): Promise<number> {
+  await m.text('/campaign');
+  await m.tap('English');
+  await content();
+  await m.tap('No buttons');
+  await m.tap('Skip');
+  await m.tap('Next');
+  await m.tap('Send now');
+  await m.tap('Confirm');
+  const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
+  return row.id;
+}
+
+const count = async (id: number, state: string) =>
+  Number((await h.db.sql<[{ n: string }]>`select count(*) as n from campaign_recipients where campaign_id = ${id} and state = ${state}`)[0].n);
+const statusOf = async (id: number) => (await h.db.sql<[{ status: string }]>`select status from campaigns where id = ${id}`)[0].status;
+const progressOf = async (m: TestChat, id: number) => {
+  const [row] = await h.db.sql<[{ progress_message_id: number }]>`select progress_message_id from campaigns where id = ${id}`;
+  return m.messages().find((x) => x.messageId === row.progress_message_id);
+};
+
+describe('typed controls and who may use them', () => {
+  it('/campaigns pause|resume N: the progress message says Paused, then goes on; each recipient once', async () => {
+    const audience = await seedCustomers(h.db.sql, 850_000_000, 40, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, () => m.text('Spring test drives'));
+    while ((await count(id, 'sent')) < 4) await sleep(50);
+
+    // A customer can neither type nor forge a control; nothing changes.
+    const c = new TestChat(h, CUSTOMER, { languageCode: 'en' });
+    await c.text(`/campaigns pause ${id}`);
+    expect(c.lastText()).toBe('Only marketers can do that.');
+    await c.text('/start');
+    await c.press(`cmc:cancel:${id}`);
+    expect(c.toasts().at(-1)).toBe('Only marketers can do that.');
+    expect(await statusOf(id)).toBe('running');
+
+    // Another marketer may steer it: the creator's progress message shows the pause.
+    const other = new TestChat(h, OTHER_MARKETER, { languageCode: 'en' });
+    await other.text(`/campaigns pause ${id}`);
+    expect(other.lastText()).toMatch(new RegExp(`^Paused\\n\\n<b>Campaign #${id}</b> · paused`));
+    expect(await statusOf(id)).toBe('paused');
+    await sleep(400); // sends already on the wire land
+    const atPause = await count(id, 'sent');
+    await sleep(3_500); // past a progress tick of the worker
+    expect(await count(id, 'sent')).toBe(atPause);
+    const paused = await progressOf(m, id);
+    expect(paused?.text).toMatch(/· paused/);
+    expect(paused?.text).toMatch(/⏸ Paused: nothing is being sent\. Resume sends the \d+ left\./);
+    expect(paused?.text).toContain(`Sent ${atPause} ·`);
+    expect(paused?.buttons.flat().map((b) => b.text)).toEqual(expect.arrayContaining(['▶ Resume', '✖ Cancel campaign']));
+
+    await other.text(`/campaigns pause ${id}`);
+    expect(other.lastText()).toMatch(/^Not possible now: the campaign is paused\./);
+    await m.text(`/campaigns resume #${id}`);
+    expect(m.lastText()).toMatch(new RegExp(`^Resumed\\n\\n<b>Campaign #${id}</b> · sending`));
+    const resumed = await progressOf(m, id);
+    expect(resumed?.text).not.toMatch(/Paused:/);
+    expect(resumed?.text).toMatch(/· sending/);
+    await waitForStatus(h.db.db, id, ['done']);
+    for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
+    await sleep(300);
+    expect((await progressOf(m, id))?.text).toMatch(/· done[\s\S]*Sent 40 · failed 0 · blocked 0 · left 0/);
+  });
+
+  it('/campaigns cancel N stops it for good; bad or unknown ids get a clear answer', async () => {
+    await seedCustomers(h.db.sql, 851_000_000, 30, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, () => m.text('Last call for winter tyres'));
+    await m.text(`/campaigns cancel ${id}`);
+    expect(m.lastText()).toMatch(/^Cancelled: nobody else will get it/);
+    await sleep(800);
+    const states = [...(await recipientStates(h.db.sql, id)).values()];
+    expect(states.every((s) => s.state === 'sent' || s.state === 'cancelled')).toBe(true);
+    expect((await progressOf(m, id))?.text).toMatch(/· cancelled/);
+    await m.text(`/campaigns resume ${id}`);
+    expect(m.lastText()).toMatch(/^Not possible now: the campaign is cancelled\./);
+
+    await m.text('/campaigns cancel 999999');
+    expect(m.lastText()).toBe('There is no campaign #999999.');
+    for (const bad of ['/campaigns stop 1', '/campaigns pause', '/campaigns pause x', '/campaigns pause 99999999999999']) {
+      await m.text(bad);
+      expect(m.lastText()).toMatch(/<code>\/campaigns pause 12<\/code>/);
+    }
+    // In Chinese too.
+    const zh = new TestChat(h, OTHER_MARKETER, { languageCode: 'en' });
+    await h.db.sql`update customers set language = 'zh-CN' where telegram_id = ${OTHER_MARKETER}`;
+    await zh.text('/campaigns cancel 999999');
+    expect(zh.lastText()).toBe('没有活动 #999999。');
+    await zh.text('/campaigns nope');
+    expect(zh.lastText()).toMatch(/可暂停、继续或取消活动 #12/);
+    await h.db.sql`update customers set language = 'en' where telegram_id = ${OTHER_MARKETER}`;
+  });
+});
+
+describe("customers' buttons and links cannot reach anyone else", () => {
+  it('a forged Unsubscribe only unsubscribes the sender; forged click links count nothing', async () => {
+    const [a, b] = await seedCustomers(h.db.sql, 852_000_000, 2, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, () => m.text('Open house on Saturday'));
+    await waitForStatus(h.db.db, id, ['done']);
+    const consent = async (tg: number) => (await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${tg}`)[0].marketing_consent;
+
+    // B presses Unsubscribe with a campaign id that does not exist, on A's campaign message id: only B is affected.
+    const bChat = new TestChat(h, b!, { languageCode: 'en' });
+    const received = bChat.messages().find((x) => x.text === 'Open house on Saturday')!;
+    await bChat.press('cmu:999999', received);
+    expect(bChat.toasts().at(-1)).toMatch(/You are unsubscribed/);
+    expect(await consent(b!)).toBe(false);
+    expect(await consent(a!)).toBe(true);
+
+    // Click links: an unknown campaign, a button that does not exist, and a link button pressed by a non-recipient.
+    const stranger = new TestChat(h, CUSTOMER, { languageCode: 'en' });
+    const clicks = async () => Number((await h.db.sql<[{ n: string }]>`select count(*) as n from campaign_clicks`)[0].n);
+    const before = await clicks();
+    for (const payload of ['c999999_0', `c${id}_0`, `c${id}_7`, 'c0_0']) {
+      await stranger.text(`/start ${payload}`);
+      expect(stranger.lastText()).toBe('This link is no longer available.');
+    }
+    await stranger.text('/start c9999999999_0'); // not a click link at all: just the menu
+    expect(stranger.lastText()).toMatch(/Wei/);
+    // A forged model button of an unknown campaign is a stale button.
+    await stranger.press('cmm:999999:1');
+    expect(stranger.toasts().at(-1)).toMatch(/earlier step/);
+    expect(await clicks()).toBe(before);
+  });
+});
+
+describe('consent question in the customer’s language', () => {
+  it('English → 中文: the question is asked again in Chinese, the language is saved, the menu follows', async () => {
+    const c = new TestChat(h, 853_000_001, { languageCode: 'en' });
+    await c.text('/start');
+    const ask = c.messages().find((x) => /news and offers from us/.test(x.text))!;
+    expect(ask.buttons.flat().map((b) => b.text)).toEqual(['Yes, please', 'No, thanks', '🌐 Switch to 中文']);
+    await c.tap('Switch to 中文', { on: ask });
+    expect(c.toasts().at(-1)).toBe('已切换为简体中文');
+    const asked = c.messages().find((x) => x.messageId === ask.messageId)!;
+    expect(asked.text).toBe('是否愿意不时收到我们的资讯与优惠？可随时在 /settings 中更改。');
+    expect(asked.buttons.flat().map((b) => b.text)).toEqual(['好的', '不用了，谢谢', '🌐 切换为 English']);
+    const [row] = await h.db.sql<[{ language: string; marketing_consent: boolean | null }]>`select language, marketing_consent from customers where telegram_id = ${c.id}`;
+    expect(row).toEqual({ language: 'zh-CN', marketing_consent: null });
+    // The English menu is replaced by the Chinese one.
+    expect(c.messages().some((x) => /Welcome|Browse models/.test(x.text))).toBe(false);
+    expect(c.lastText()).toMatch(/Wei，您好/);
+    await c.tap('好的', { on: asked });
+    expect(c.messages().find((x) => x.messageId === ask.messageId)?.text).toMatch(/^谢谢！/);
+    expect((await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${c.id}`)[0].marketing_consent).toBe(true);
+  });
+
+  it('中文 → English, then No', async () => {
+    const c = new TestChat(h, 853_000_002, { languageCode: 'zh-hans' });
+    await c.text('/start');
+    const ask = c.messages().find((x) => /资讯与优惠/.test(x.text))!;
+    await c.tap('切换为 English', { on: ask });
+    expect(c.toasts().at(-1)).toBe('Language set to English');
+    expect(c.messages().find((x) => x.messageId === ask.messageId)?.text).toMatch(/^Would you like news and offers/);
+    expect(c.lastText()).toMatch(/Wei/);
+    expect(c.lastText()).not.toMatch(/您好/);
+    await c.tap('No, thanks', { on: c.messages().find((x) => x.messageId === ask.messageId) });
+    const [row] = await h.db.sql<[{ language: string; marketing_consent: boolean | null }]>`select language, marketing_consent from customers where telegram_id = ${c.id}`;
+    expect(row).toEqual({ language: 'en', marketing_consent: false });
+    // Asked once: a later /start does not ask again.
+    await c.text('/start');
+    expect(c.messages().filter((x) => /news and offers from us|资讯与优惠？/.test(x.text))).toHaveLength(0);
+  });
+});
+
+describe('video content', () => {
+  it('a video with a caption is previewed and delivered as a video with the Unsubscribe button', async () => {
+    const audience = await seedCustomers(h.db.sql, 854_000_000, 3, { language: 'en' });
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    const id = await composeAndSend(m, async () => {
+      const update = photoUpdate(m.user, { caption: 'Model 3 in motion' });
+      const message = update.message as unknown as Record<string, unknown>;
+      delete message.photo;
+      message.video = { file_id: 'VIDEO_FILE_1', file_unique_id: 'vid1', width: 1280, height: 720, duration: 12 };
+      await h.deliver(update);
+    });
+    const preview = h.api.callsTo('sendVideo').find((c) => Number(c.params.chat_id) === MARKETER);
+    expect(preview?.params.video).toBe('VIDEO_FILE_1');
+    expect(preview?.params.caption).toBe('Model 3 in motion');
+    await waitForStatus(h.db.db, id, ['done']);
+    const states = await recipientStates(h.db.sql, id);
+    for (const chat of audience) expect(states.get(chat)?.state).toBe('sent');
+    for (const chat of states.keys()) {
+      const sends = h.api.messagesTo(chat, { delivered: true }).filter((c) => c.method === 'sendVideo' && c.params.video === 'VIDEO_FILE_1');
+      expect(sends).toHaveLength(1);
+      expect(sends[0]!.params.caption).toBe('Model 3 in motion');
+      expect(JSON.stringify(sends[0]!.params.reply_markup)).toContain(`cmu:${id}`);
+    }
+  });
+});
+
+describe('command menus', () => {
+  const commandsIn = (call: { params: Record<string, unknown> } | undefined) => {
+    const raw = call?.params.commands;
+    const list = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ command: string }> | undefined;
+    return list?.map((c) => c.command) ?? [];
+  };
+  const scopeOf = (call: { params: Record<string, unknown> }) => {
+    const raw = call.params.scope;
+    return (typeof raw === 'string' ? JSON.parse(raw) : raw) as { type: string; chat_id?: number } | undefined;
+  };
+  const chatLists = (chatId: number, method = 'setMyCommands') =>
+    h.api.callsTo(method).filter((c) => scopeOf(c)?.type === 'chat' && Number(scopeOf(c)?.chat_id) === chatId);
+
+  it('customers get /settings; /staff add marketer gives that chat /campaign and /campaigns, /staff remove takes them away', async () => {
+    const global = h.api.callsTo('setMyCommands').filter((c) => !scopeOf(c));
+    expect(global.length).toBeGreaterThanOrEqual(3);
+    for (const call of global) {
+      expect(commandsIn(call)).toContain('settings');
+      expect(commandsIn(call)).not.toContain('campaign');
+    }
+    const help = new TestChat(h, 855_000_001, { languageCode: 'en' });
+    await help.text('/help');
+    expect(help.lastText()).toContain('/settings – language, news and offers');
+    expect(help.lastText()).toContain('/store – official store');
+
+    const NEW = 855_000_009;
+    const admin = new TestChat(h, ADMIN, { languageCode: 'en' });
+    await admin.text(`/staff add ${NEW} marketer`);
+    const lists = chatLists(NEW);
+    expect(lists.map((c) => c.params.language_code ?? '')).toEqual(['en', 'zh', '']);
+    for (const call of lists) expect(commandsIn(call)).toEqual(expect.arrayContaining(['start', 'settings', 'campaign', 'campaigns']));
+    const zhList = JSON.stringify(lists[1]!.params.commands);
+    expect(zhList).toContain('新建群发活动');
+    // A role that does not allow campaigns changes nothing; removing the marketer role takes the list away.
+    await admin.text(`/staff add ${NEW} ops`);
+    expect(chatLists(NEW)).toHaveLength(3);
+    await admin.text(`/staff remove ${NEW} marketer`);
+    expect(chatLists(NEW, 'deleteMyCommands')).toHaveLength(3);
+  });
+
+  it('at startup every marketer and admin gets their list', async () => {
+    // ADMIN_IDS are made admins before the app registers its commands: the admin's list was set then.
+    expect(h.api.callsTo('getMe')).toHaveLength(1);
+    expect(chatLists(ADMIN)).toHaveLength(3);
+    // The marketers were added after this app started; the startup step picks them up next time.
+    const telegram = new Telegram(TEST_TOKEN, { apiRoot: h.api.apiRoot });
+    await registerStaffCommands(telegram, h.app.deps);
+    for (const id of [ADMIN, MARKETER, OTHER_MARKETER]) {
+      expect(commandsIn(chatLists(id).at(-1))).toEqual(expect.arrayContaining(['campaign', 'campaigns']));
+    }
+    expect(chatLists(MARKETER)).toHaveLength(3);
+    expect(chatLists(CUSTOMER)).toHaveLength(0);
+  });
+});
