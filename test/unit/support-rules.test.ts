@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isOpen, nextOpening } from '../../src/domain/support/hours.js';
 import { isPersonRequest } from '../../src/domain/support/keywords.js';
 import { createFmt } from '../../src/bot/format.js';
-import { backAt, hoursText } from '../../src/bot/keyboards/support.js';
+import { backAt, cardScreen, cardStatus, contentLabel, hoursText, stepLabel, transcriptLine } from '../../src/bot/keyboards/support.js';
 import { createI18n } from '../../src/i18n.js';
 
 describe('isPersonRequest', () => {
@@ -64,5 +64,38 @@ describe('when agents are back, in the customer’s words', () => {
     expect(backAt(en, new Date('2026-11-30T01:00:00Z'), new Date('2026-11-27T14:30:00Z'), 9 * 60)).toBe('Mon 30 Nov at 09:00');
     expect(hoursText(hours)).toBe('09:00–21:00');
     expect(hoursText({ start: 22 * 60 + 30, end: 24 * 60 })).toBe('22:30–00:00');
+  });
+});
+
+describe('the profile card, in the group’s language', () => {
+  const i18n = createI18n('zh-CN');
+  const en = createFmt('en', i18n.t('en'), 'Asia/Shanghai');
+  const zh = createFmt('zh-CN', i18n.t('zh-CN'), 'Asia/Shanghai');
+  const message = (contentType: string, text: string | null) =>
+    ({ id: 1, conversationId: 1, customerId: 1, direction: 'in', senderTelegramId: 1, contentType, text, fileId: null, createdAt: new Date('2026-11-27T15:19:00Z') }) as const;
+
+  it('names the step; a step without a label shows its id as code (escaped)', () => {
+    expect(stepLabel(zh, 'config.trim')).toBe('选配：选择版本');
+    expect(stepLabel(en, 'booking.slot')).toBe('Booking: time');
+    expect(stepLabel(en, 'ops.list')).toBe('<code>ops.list</code>');
+    expect(stepLabel(en, 'a<b>')).toBe('<code>a&lt;b&gt;</code>');
+  });
+
+  it('transcript lines: Shanghai time, media kinds in words, text escaped', () => {
+    expect(transcriptLine(en, message('photo', 'the scratch'))).toBe('👤 11-27 23:19 [photo] the scratch');
+    expect(transcriptLine(zh, message('voice', null))).toBe('👤 11-27 23:19 [语音]');
+    expect(transcriptLine(en, message('text', '<b>hi</b>'))).toBe('👤 11-27 23:19 &lt;b&gt;hi&lt;/b&gt;');
+    expect(contentLabel(en, 'hologram')).toBe('[hologram]');
+  });
+
+  it('status line: waiting, held, closed by an agent / the customer / a block, with the rating', () => {
+    const base = { id: 7, rating: null, assignee: null, closedBy: null };
+    expect(cardStatus(en, { ...base, status: 'queued' })).toBe(en.t('support.group.status_queued'));
+    expect(cardStatus(en, { ...base, status: 'assigned', assignee: '<a>Lena</a>' })).toBe('✋ Handled by <a>Lena</a>');
+    expect(cardStatus(en, { ...base, status: 'closed', closedBy: '<a>Bo</a>', rating: 4 })).toBe('✅ Closed by <a>Bo</a> · ⭐ rated 4/5');
+    expect(cardStatus(zh, { ...base, status: 'closed', closedBy: 'customer' })).toBe('✅ 客户已结束对话');
+    expect(cardStatus(en, { ...base, status: 'closed', closedBy: 'blocked' })).toBe(en.t('support.group.status_closed_blocked'));
+    expect(cardScreen(en, { ...base, status: 'closed', closedBy: 'customer' }, 'body').keyboard).toEqual([]);
+    expect(cardScreen(en, { ...base, status: 'queued' }, 'body').keyboard!.flat().map((b) => b.text)).toEqual([en.t('support.group.claim'), en.t('support.group.close')]);
   });
 });

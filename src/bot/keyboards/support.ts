@@ -60,10 +60,12 @@ export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string
 export const topicName = (c: Customer): string => `${displayName(c)} · ${c.language} · #${c.id}`.slice(0, 128);
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
+/** "11-27 23:19" in the business time zone: readable the same way in both languages. */
 function hhmm(f: Fmt, at: Date): string {
   let format = timeFormats.get(f.timeZone);
   if (!format) timeFormats.set(f.timeZone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: f.timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
-  return format.format(at);
+  const p = Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]));
+  return `${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 /** "[photo]", "[图片]": a message without text in the transcript (raw type for a kind not in locales). */
