@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isOpen, nextOpening } from '../../src/domain/support/hours.js';
 import { isPersonRequest } from '../../src/domain/support/keywords.js';
 import { createFmt } from '../../src/bot/format.js';
-import { backAt, cardScreen, cardStatus, contentLabel, hoursText, stepLabel, transcriptLine } from '../../src/bot/keyboards/support.js';
+import { backAt, CARD_BODY_LIMIT, cardScreen, cardStatus, contentLabel, hoursText, profileCard, stepLabel, transcriptLine } from '../../src/bot/keyboards/support.js';
 import { createI18n } from '../../src/i18n.js';
 
 describe('isPersonRequest', () => {
@@ -97,5 +97,33 @@ describe('the profile card, in the group’s language', () => {
     expect(cardStatus(en, { ...base, status: 'closed', closedBy: 'blocked' })).toBe(en.t('support.group.status_closed_blocked'));
     expect(cardScreen(en, { ...base, status: 'closed', closedBy: 'customer' }, 'body').keyboard).toEqual([]);
     expect(cardScreen(en, { ...base, status: 'queued' }, 'body').keyboard!.flat().map((b) => b.text)).toEqual([en.t('support.group.claim'), en.t('support.group.close')]);
+  });
+});
+
+describe('a long profile card', () => {
+  const i18n = createI18n('zh-CN');
+  const zh = createFmt('zh-CN', i18n.t('zh-CN'), 'Asia/Shanghai');
+  const customer = { id: 1, firstName: 'Wei', lastName: null, username: 'wei', language: 'en', phone: null } as never;
+  const orders = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, number: `T2026${String(i).padStart(6, '0')}`, state: 'deposit_paid', snapshot: { modelName: 'Model Y' } })) as never[];
+  const transcript = Array.from({ length: 20 }, (_, i) => ({
+    id: i,
+    conversationId: 1,
+    customerId: 1,
+    direction: 'in' as const,
+    senderTelegramId: 1,
+    contentType: 'text',
+    // Escaping makes each of these lines four times longer: 20 of them cannot all fit.
+    text: `${i}: ${'<'.repeat(200)}`,
+    fileId: null,
+    createdAt: new Date('2026-11-27T15:19:00Z'),
+  }));
+
+  it('drops the oldest transcript lines to fit, never cutting through a tag', () => {
+    const body = profileCard(zh, { customer, step: 'menu', orders, bookings: [], transcript, afterHours: true });
+    expect(body.length).toBeLessThanOrEqual(CARD_BODY_LIMIT);
+    expect(body).toContain('19: &lt;&lt;');
+    expect(body).not.toContain('\n👤 11-27 23:19 0: ');
+    expect(body.match(/<code>/g)!.length).toBe(body.match(/<\/code>/g)!.length);
+    expect(body).toContain(zh.t('support.group.after_hours'));
   });
 });

@@ -102,24 +102,42 @@ export interface CardInput {
   afterHours: boolean;
 }
 
-/** The profile card's body (the part that does not change): who, step, orders, last messages. */
+/** Room for the card's body: Telegram takes 4,096 characters, the head and status line need the rest. */
+export const CARD_BODY_LIMIT = 3600;
+
+/**
+ * The profile card's body (the part that does not change): who, step, orders, last messages. When
+ * it is too long the oldest transcript lines go first (never a cut through an HTML tag, which
+ * Telegram would refuse, and with it the whole handoff).
+ */
 export function profileCard(f: Fmt, input: CardInput): string {
   const { customer } = input;
   const orders = input.orders.flatMap((o) => [
     f.t('support.group.order_line', { number: o.number, model: escapeHtml(o.snapshot.modelName), state: stateLabel(f, o.state) }),
     ...input.bookings.filter((b) => b.orderId === o.id).map((b) => f.t('support.group.booking_line', { line: bookingLine(f, b) })),
   ]);
-  const text = f.t('support.group.card', {
-    name: escapeHtml(displayName(customer)),
-    username: customer.username ? f.t('support.group.username', { username: escapeHtml(customer.username) }) : '',
-    language: customer.language,
-    phone: customer.phone ? escapeHtml(customer.phone) : f.t('support.group.no_phone'),
-    step: stepLabel(f, input.step),
-    orders: orders.length ? orders.join('\n') : f.t('support.group.no_orders'),
-    transcript: input.transcript.length ? input.transcript.map((m) => transcriptLine(f, m)).join('\n') : f.t('support.group.no_messages'),
-  });
-  const full = input.afterHours ? `${text}\n\n${f.t('support.group.after_hours')}` : text;
-  return full.length > 3700 ? `${full.slice(0, 3699)}…` : full;
+  const render = (lines: string[]) => {
+    const text = f.t('support.group.card', {
+      name: escapeHtml(displayName(customer)),
+      username: customer.username ? f.t('support.group.username', { username: escapeHtml(customer.username) }) : '',
+      language: customer.language,
+      phone: customer.phone ? escapeHtml(customer.phone) : f.t('support.group.no_phone'),
+      step: stepLabel(f, input.step),
+      orders: orders.length ? orders.join('\n') : f.t('support.group.no_orders'),
+      transcript: lines.length ? lines.join('\n') : f.t('support.group.no_messages'),
+    });
+    return input.afterHours ? `${text}\n\n${f.t('support.group.after_hours')}` : text;
+  };
+  const lines = input.transcript.map((m) => transcriptLine(f, m));
+  let body = render(lines);
+  while (body.length > CARD_BODY_LIMIT && lines.length > 0) {
+    lines.shift();
+    body = render(lines);
+  }
+  // Still too long (a very long name or order list): plain text is the only safe cut.
+  if (body.length <= CARD_BODY_LIMIT) return body;
+  const plain = body.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return `${escapeHtml(plain.slice(0, CARD_BODY_LIMIT / 2))}…`;
 }
 
 /** What the card's status line needs to know of a conversation. */
