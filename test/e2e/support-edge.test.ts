@@ -142,6 +142,9 @@ describe('edge cases', () => {
     const days = await s.bookings.availableDays('delivery', centre!.id);
     const [slot] = await s.bookings.freeSlotsOn('delivery', centre!.id, days.find((d) => d.free > 0)!.dateKey);
     await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot!.id, centreId: centre!.id, method: 'pickup', actor: 'customer:e2e' });
+    // A store order too (a jacket, awaiting payment).
+    await s.store.add(customer.id, 'jkt-gry-m', 1);
+    const storeOrder = await s.storeCheckout.place(customer.id);
 
     const since = h.api.calls.length;
     await c.text('客服');
@@ -151,6 +154,7 @@ describe('edge cases', () => {
     expect(card).toContain(`<code>${order.number}</code> Model Y — ${t('zh-CN', `order_state.${state}`)}`);
     // The booking, under its order: pickup, day and time window.
     expect(card).toMatch(new RegExp(`${order.number}.*\\n   .*\\d\\d:\\d\\d–\\d\\d:\\d\\d`));
+    expect(card).toContain(gt('store_order_line', { number: storeOrder.order.number, count: 1, state: t('zh-CN', 'store.orders.state.pending_payment') }));
 
     const shown = await d.say(d.agent, thread, `/order ${order.number}`);
     const detail = d.topicTexts(thread, shown.since)[0]!;

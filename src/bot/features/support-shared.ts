@@ -97,8 +97,9 @@ export async function ensureTopic(s: SupportDeps, customer: Customer): Promise<n
 
 /** Posts the profile card that opens a conversation in the topic, and remembers it. */
 export async function postCard(s: SupportDeps, conversation: SupportConversation, customer: Customer, step: string, threadId: number): Promise<void> {
-  const { orders, bookings, support } = s.deps.services;
+  const { orders, bookings, support, storeCheckout } = s.deps.services;
   const list = await orders.listForCustomer(customer.id, 10);
+  const storeOrders = await storeCheckout.listForCustomer(customer.id);
   const active = await bookings.activeFor(list.map((o) => o.id));
   const views = await Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
   const transcript = await support.transcript(customer.id, 20);
@@ -108,6 +109,7 @@ export async function postCard(s: SupportDeps, conversation: SupportConversation
     customer,
     step,
     orders: list,
+    storeOrders,
     bookings: views,
     transcript,
     afterHours: !isOpen(config.supportHours, s.deps.now(), config.timeZone),

@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
-import type { Customer, Order, SupportConversation, SupportMessage } from '../../db/schema/index.js';
+import type { Customer, Order, StoreOrder, SupportConversation, SupportMessage } from '../../db/schema/index.js';
 import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data/index.js';
@@ -7,6 +7,7 @@ import type { Fmt } from '../format.js';
 import type { Screen } from '../ui.js';
 import { button } from './common.js';
 import { bookingLine, configLine, stateLabel, type BookingView } from './orders.js';
+import { storeStateLabel } from './store-orders.js';
 
 /** Pure builders for the support handoff: the customer's buttons and the agents' topic texts. */
 
@@ -94,6 +95,8 @@ export function stepLabel(f: Fmt, step: string): string {
 }
 
 export interface CardInput {
+  /** Store orders (accessories), shown after the car orders. */
+  storeOrders?: Array<StoreOrder & { items: number }>;
   customer: Customer;
   step: string;
   orders: Order[];
@@ -116,6 +119,9 @@ export function profileCard(f: Fmt, input: CardInput): string {
     f.t('support.group.order_line', { number: o.number, model: escapeHtml(o.snapshot.modelName), state: stateLabel(f, o.state) }),
     ...input.bookings.filter((b) => b.orderId === o.id).map((b) => f.t('support.group.booking_line', { line: bookingLine(f, b) })),
   ]);
+  for (const o of (input.storeOrders ?? []).slice(0, 5)) {
+    orders.push(f.t('support.group.store_order_line', { number: o.number, count: o.items, state: storeStateLabel(f, o.state) }));
+  }
   const render = (lines: string[]) => {
     const text = f.t('support.group.card', {
       name: escapeHtml(displayName(customer)),
