@@ -163,6 +163,9 @@ describe('edge cases', () => {
     expect(detail).toContain(t('zh-CN', `order_state.${state}`));
     const byId = await d.say(d.agent, thread, `/order ${order.id}`);
     expect(d.topicTexts(thread, byId.since)[0]).toContain(order.number);
+    const byStoreNumber = await d.say(d.agent, thread, `/order ${storeOrder.order.number}`);
+    expect(d.topicTexts(thread, byStoreNumber.since)[0]).toContain(storeOrder.order.number);
+    expect(d.topicTexts(thread, byStoreNumber.since)[0]).toContain(t('zh-CN', 'store.orders.state.pending_payment'));
     const usage = await d.say(d.agent, thread, '/order');
     expect(d.topicTexts(thread, usage.since)).toEqual([gt('order_usage')]);
 

@@ -6,6 +6,7 @@ import type { ClaimResult } from '../../domain/support/service.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
+import { storeOrderDetail } from '../keyboards/store-orders.js';
 import { cannedKeys, isCannedKey, orderCard } from '../keyboards/support.js';
 import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, isUnreachable, mention, refreshCard, senderName } from './support-shared.js';
 
@@ -169,7 +170,7 @@ async function canned(ctx: BotContext, conversation: SupportConversation, custom
   await answer(ctx, f.t('support.group.canned_sent', { language: customer.language, text }));
 }
 
-/** `/order N`: an order of this topic's customer only, by number or id. */
+/** `/order N`: an order of this topic's customer only, by number or id (or a store order by number). */
 async function order(ctx: BotContext, conversation: SupportConversation, arg: string): Promise<void> {
   const f = g(ctx);
   if (!arg || !/^[A-Za-z0-9-]{1,32}$/.test(arg)) {
@@ -179,6 +180,13 @@ async function order(ctx: BotContext, conversation: SupportConversation, arg: st
   const { orders, bookings } = ctx.deps.services;
   const found = (await orders.byNumber(arg)) ?? (/^\d{1,9}$/.test(arg) ? await orders.byId(Number(arg)) : null);
   if (!found || found.customerId !== conversation.customerId) {
+    // A store order of this customer's (S10001), looked up among theirs only.
+    const { storeCheckout } = ctx.deps.services;
+    const store = (await storeCheckout.listForCustomer(conversation.customerId)).find((o) => o.number.toLowerCase() === arg.toLowerCase());
+    if (store) {
+      await answer(ctx, storeOrderDetail(f, await storeCheckout.view(store)).text);
+      return;
+    }
     await answer(ctx, f.t('support.group.order_not_found', { ref: escapeHtml(arg) }));
     return;
   }
