@@ -9,7 +9,7 @@ import { newOrder } from '../integration/helpers.js';
 import { TestChat } from '../support/chat.js';
 import type { Harness } from '../support/harness.js';
 import { gt, SupportDesk, t } from '../support/support-desk.js';
-import { contactUpdate, groupPhotoUpdate, groupTextUpdate, locationUpdate, myChatMemberUpdate, stickerUpdate, withId } from '../support/updates.js';
+import { contactUpdate, groupPhotoUpdate, groupTextUpdate, locationUpdate, myChatMemberUpdate, stickerUpdate, userFor, withId } from '../support/updates.js';
 
 let d: SupportDesk;
 let h: Harness;
@@ -27,6 +27,14 @@ describe('edge cases', () => {
     const msg = await d.say(d.member, thread, 'I can answer this one');
     expect(d.copiesTo(c.id, msg.since)).toEqual([]);
     expect(d.topicTexts(thread, msg.since)).toEqual([]);
+    // An admin posting anonymously (as the group): not sent, and told why.
+    const anonymous = withId(groupTextUpdate(userFor(1087968824, { firstName: 'Group' }), d.group, 'Hello from the team', { messageThreadId: thread }));
+    Object.assign(anonymous.message, { sender_chat: { id: d.group, type: 'supergroup', title: 'Support' } });
+    Object.assign(anonymous.message.from!, { is_bot: true, username: 'GroupAnonymousBot' });
+    const anonSince = h.api.calls.length;
+    await h.deliver(anonymous);
+    expect(d.copiesTo(c.id, anonSince)).toEqual([]);
+    expect(d.topicTexts(thread, anonSince)).toEqual([gt('anonymous')]);
     const cmd = await d.say(d.member, thread, '/close');
     expect(d.topicTexts(thread, cmd.since)).toEqual([gt('not_agent')]);
     const conversation = (await d.conversationOf(c.id))!;

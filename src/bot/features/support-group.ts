@@ -25,6 +25,12 @@ export const supportGroup: MiddlewareFn<BotContext> = async (ctx, next) => {
   if (chatId === null || ctx.chat?.id !== chatId) return next();
   if (ctx.callbackQuery) return groupButton(ctx);
   if (ctx.message && ctx.from && !ctx.from.is_bot) return groupMessage(ctx, ctx.message);
+  // An admin posting anonymously (as the group) cannot be told apart from anyone: say so in the
+  // topic, or their answer would vanish without a word. Nothing reaches the customer.
+  const m = ctx.message;
+  if (m && 'sender_chat' in m && m.sender_chat?.id === chatId && m.is_topic_message && contentOf(m)) {
+    await answer(ctx, g(ctx).t('support.group.anonymous'));
+  }
 };
 
 const g = (ctx: BotContext) => groupFmt(ctx.deps);
