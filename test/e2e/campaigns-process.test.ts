@@ -3,19 +3,16 @@
  * recipient ends up sent exactly once, except messages that were on the wire at the kill, which
  * may go twice and are accounted for (the recipient row shows a second attempt).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { recipientStates, seedCustomers, textVariant, waitForStatus } from '../support/campaigns.js';
+import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus } from '../support/campaigns.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 vi.setConfig({ testTimeout: 120_000 });
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -23,26 +20,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
-function worker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/campaigns-worker.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${err}`)));
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-    }
-  });
-  return { child, ready };
-}
+const worker = (env: Record<string, string>) => spawnCampaignWorker(env, cleanups);
 
 describe('a worker killed mid-campaign', () => {
   it('a second worker finishes it: every recipient once, duplicates only from sends in flight at the kill', async () => {

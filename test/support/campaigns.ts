@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
 import type { CampaignSegment } from '../../src/db/schema/campaigns.js';
 import { CampaignRepository, type VariantDraft } from '../../src/domain/campaigns/repository.js';
@@ -62,4 +64,31 @@ export async function recipientStates(sql: postgres.Sql, id: number): Promise<Ma
   const rows = await sql<Array<{ chat_id: string; state: string; attempts: number; error: string | null }>>`
     select chat_id, state, attempts, error from campaign_recipients where campaign_id = ${id}`;
   return new Map(rows.map((r) => [Number(r.chat_id), { state: r.state, attempts: r.attempts, error: r.error }]));
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Starts test/support/campaigns-worker.ts in its own process with `env` only (plus PATH and HOME);
+ * `ready` resolves once it runs. `cleanups` gets a SIGKILL for it, in case the test does not stop it.
+ */
+export function spawnCampaignWorker(env: Record<string, string>, cleanups: Array<() => Promise<unknown>>): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/campaigns-worker.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${err}`)));
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return { child, ready };
 }
