@@ -48,14 +48,26 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
   }
 }
 
-/** One update per chat at a time, in this process and across processes. */
+/**
+ * One update per chat at a time, in this process and across processes. In a forum supergroup (the
+ * support desk) the unit is the topic: each topic is one customer's conversation, so agents in
+ * different topics do not wait for each other.
+ */
 export const serialize =
   (lock: ChatLock): MiddlewareFn<BotContext> =>
   async (ctx, next) => {
-    const key = ctx.chat?.id ?? ctx.from?.id;
+    const key = lockKeyOf(ctx);
     if (key === undefined) return next();
-    await lock.run(String(key), () => next());
+    await lock.run(key, () => next());
   };
+
+export function lockKeyOf(ctx: Pick<BotContext, 'chat' | 'from' | 'msg'>): string | undefined {
+  const chat = ctx.chat;
+  if (!chat) return ctx.from ? String(ctx.from.id) : undefined;
+  if (chat.type !== 'supergroup' || !chat.is_forum) return String(chat.id);
+  const msg = ctx.msg as { message_thread_id?: number; is_topic_message?: boolean } | undefined;
+  return `${chat.id}:${msg?.is_topic_message ? (msg.message_thread_id ?? 0) : 0}`;
+}
 
 /**
  * Under the chat's lock, in one round trip: drops an update_id seen before (Telegram delivers at
