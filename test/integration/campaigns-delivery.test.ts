@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
+import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
+import { campaignQueue, enqueueBatches, enqueueProgress } from '../../src/jobs/campaign-jobs.js';
 import { launchCampaign, recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -90,5 +92,33 @@ describe('campaign delivery', () => {
     const first = limited[0]!.at;
     const tooSoon = all.filter((s) => s.at > first + 150 && s.at < first + 1_900);
     expect(tooSoon).toEqual([]);
+  });
+
+  it('a quick pause and resume: recipients the old job gives back after the resume are still sent, once', async () => {
+    h = await startHarness({ env: { CAMPAIGN_RATE: '20' } });
+    const sql = h.db.sql;
+    const audience = await seedCustomers(sql, 830_000_000, 30, { language: 'en' });
+    const id = await launchCampaign(h, { createdBy: MARKETER });
+    const repo = new CampaignRepository(h.db.db);
+    while ((await repo.counts(id)).sent < 3) await new Promise((r) => setTimeout(r, 20));
+    await repo.transition(id, ['running'], 'paused');
+    await new Promise((r) => setTimeout(r, 500));
+    // A job from before the pause still holds five recipients (its chunk on the wire) when the resume comes.
+    const held = await sql<Array<{ customer_id: number }>>`
+      update campaign_recipients set state = 'sending', claimed_by = 'job-before-pause', claimed_at = now()
+      where customer_id in (select customer_id from campaign_recipients where campaign_id = ${id} and state = 'pending' order by customer_id limit 5)
+        and campaign_id = ${id} returning customer_id`;
+    expect(held).toHaveLength(5);
+    const resumed = (await repo.transition(id, ['paused'], 'running'))!;
+    const queue = campaignQueue(h.app.deps.redis, h.config.queuePrefix);
+    await enqueueBatches(queue, id, resumed.generation, await repo.pendingBatches(id));
+    await enqueueProgress(queue, id, resumed.generation, 0, { sent: 0, at: Date.now() }, 0);
+    // The resumed job sends everyone else; then the old job gives its five back unsent.
+    while ((await repo.counts(id)).pending > 0) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    await sql`update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null where campaign_id = ${id} and claimed_by = 'job-before-pause'`;
+    await waitForStatus(h.db.db, id, ['done'], 20_000);
+    const byChat = sendsByChat(h);
+    for (const chat of audience) expect(byChat.get(chat)?.filter((x) => x.ok)).toHaveLength(1);
   });
 });

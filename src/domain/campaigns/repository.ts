@@ -150,12 +150,20 @@ export class CampaignRepository {
       .map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
   }
 
-  /** Earliest retry time of recipients still pending in a batch; null when none is left. */
+  /**
+   * Earliest retry time of recipients still pending in a batch; null when none is left. Recipients
+   * another job is sending (a job of before a pause, still finishing its chunk after a quick
+   * resume) count as a retry shortly: that job may give some back as pending, and nobody else
+   * would send them.
+   */
   async nextRetry(campaignId: number, batch: number): Promise<Date | null | 'now'> {
-    const [r] = await this.sql<Array<{ n: string; due: boolean | null; min_at: unknown }>>`
-      select count(*) as n, bool_or(next_attempt_at is null or next_attempt_at <= now()) as due, min(next_attempt_at) as min_at
-      from campaign_recipients where campaign_id = ${campaignId} and batch = ${batch} and state = 'pending'`;
-    if (!r || Number(r.n) === 0) return null;
+    const [r] = await this.sql<Array<{ n: string; busy: string; due: boolean | null; min_at: unknown }>>`
+      select count(*) filter (where state = 'pending') as n, count(*) filter (where state = 'sending') as busy,
+        bool_or(state = 'pending' and (next_attempt_at is null or next_attempt_at <= now())) as due,
+        min(next_attempt_at) filter (where state = 'pending') as min_at
+      from campaign_recipients where campaign_id = ${campaignId} and batch = ${batch} and state in ('pending', 'sending')`;
+    if (!r || (Number(r.n) === 0 && Number(r.busy) === 0)) return null;
+    if (Number(r.n) === 0) return new Date(Date.now() + 250);
     return r.due ? 'now' : toDate(r.min_at);
   }
 
