@@ -136,6 +136,8 @@ feature.on('message', async (ctx, next) => {
   if (!draft || !inComposer(ctx)) return next();
   const message = ctx.message;
   const text = 'text' in message ? message.text.trim() : '';
+  // Other commands are not answers: /campaigns or /help work mid-composer, /start or /menu leave it.
+  if (text.startsWith('/')) return next();
   switch (ctx.session.step) {
     case 'campaign.content': {
       const variant = captureContent(message, draft.current);
