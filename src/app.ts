@@ -14,6 +14,7 @@ import { createWorkers, type Workers } from './jobs/index.js';
 import { createQueues, scheduleMaintenance } from './jobs/queues.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { supportSla } from './jobs/support/sla.js';
+import { supportRelay } from './jobs/support/relay.js';
 import { scheduleStore, storeEvents } from './jobs/store/store-jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
@@ -111,6 +112,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   };
 
   deps.services.support.useSla(supportSla(queues.support, now));
+  deps.services.support.useRelay(supportRelay(queues.support, redis, config.queuePrefix));
 
   try {
     await deps.services.staff.bootstrapAdmins(config.adminIds);

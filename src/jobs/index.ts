@@ -21,7 +21,7 @@ export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, 
   const all: Worker[] = [createMaintenanceWorker(deps, connection), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
   all.push(createStoreWorker(deps, connection));
   all.push(createCampaignsWorker(deps, connection, queues.campaigns, opts.campaigns));
-  all.push(createSupportWorker(deps, connection));
+  all.push(createSupportWorker(deps, connection, queues.support));
   for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
   return {
     all,

@@ -41,6 +41,19 @@ export interface SupportSlaJob {
 export const supportSlaJobId = (conversationId: number, waitingSince: number, level: number): string =>
   `support-sla-${conversationId}-${waitingSince}-${level}`;
 
+/**
+ * Support relay (job name 'relay', on the same `support` queue): copies the messages Telegram
+ * would not take yet (429) of one conversation and direction, in order (src/jobs/support/relay.ts).
+ * Job id: supportRelayJobId, one per source message.
+ */
+export interface SupportRelayJob {
+  conversationId: number;
+  direction: 'in' | 'out';
+}
+
+export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', messageId: number): string =>
+  `support-relay-${direction}-${conversationId}-${messageId}`;
+
 /** Bounded history, so Redis does not grow without end (DESIGN.md §4.9). */
 export const defaultJobOptions: DefaultJobOptions = {
   removeOnComplete: { count: 1000, age: 24 * 3600 },

@@ -2,8 +2,9 @@ import type { MiddlewareFn } from 'telegraf';
 import type { Message } from 'telegraf/types';
 import type { Customer, SupportConversation } from '../../db/schema/index.js';
 import type { Locale } from '../../domain/customers/service.js';
-import type { ClaimResult } from '../../domain/support/service.js';
+import type { ClaimResult, RelayEntry } from '../../domain/support/service.js';
 import { escapeHtml } from '../../i18n.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
 import { storeOrderDetail } from '../keyboards/store-orders.js';
@@ -133,14 +134,36 @@ async function deliverable(ctx: BotContext, conversation: SupportConversation): 
 
 async function reply(ctx: BotContext, conversation: SupportConversation, customer: Customer, message: Message): Promise<void> {
   if (!(await deliverable(ctx, conversation))) return;
+  const { relay } = ctx.deps.services.support;
+  const entry = { fromChatId: ctx.chat!.id, messageId: message.message_id, step: '' };
+  // Earlier replies still waiting out the customer's 429: this one goes after them.
+  const wait = await relay.waitFor(conversation.id, 'out');
+  if (wait !== null) return queueReply(ctx, conversation, message, entry, wait);
   try {
     await ctx.telegram.copyMessage(customer.telegramId, ctx.chat!.id, message.message_id);
   } catch (err) {
+    const failure = classifyTelegramError(err);
+    if (failure.kind === 'rate_limited') {
+      // Longer than the inline retry waits: the reply is delivered by the relay queue, the agent told.
+      await relay.pause(conversation.id, 'out', failure.retryAfterS * 1000);
+      return queueReply(ctx, conversation, message, entry, failure.retryAfterS * 1000);
+    }
     if (!isUnreachable(err)) throw err;
     await customerBlocked(ctx, customer.id, customer.telegramId, conversation.threadId);
     return;
   }
   await delivered(ctx, conversation, contentOf(message)!);
+}
+
+/** An agent's reply that must wait (429 for the customer's chat): queued, recorded, and the agent told. */
+async function queueReply(ctx: BotContext, conversation: SupportConversation, message: Message, entry: RelayEntry, delayMs: number): Promise<void> {
+  await ctx.deps.services.support.relay.enqueue(conversation.id, 'out', entry, delayMs);
+  ctx.log.warn({ conversation: conversation.id, delayMs }, 'agent reply queued: the customer chat is rate-limited');
+  await delivered(ctx, conversation, contentOf(message)!);
+  // The group may be slowed down too: the notice is a courtesy, the reply is safe either way.
+  await answer(ctx, g(ctx).t('support.group.reply_queued', { seconds: Math.max(1, Math.ceil(delayMs / 1000)) })).catch((err: unknown) =>
+    ctx.log.warn({ err }, 'could not tell the agent their reply was queued'),
+  );
 }
 
 async function delivered(ctx: BotContext, conversation: SupportConversation, content: { contentType: string; text: string | null; fileId: string | null }) {

@@ -9,6 +9,7 @@ import type { BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { backAt, continueKeyboard, endChatKeyboard, hoursText, ratingKeyboard } from '../keyboards/support.js';
 import { showCurrentStep, staleButton } from '../steps.js';
+import { copyToTopic } from './support-relay.js';
 import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, isUnreachable, postCard, postInTopic, refreshCard } from './support-shared.js';
 
 /**
@@ -83,41 +84,41 @@ async function deskGone(ctx: BotContext, conversation: SupportConversation, next
   await ctx.reply(ctx.t('support.unavailable'), { parse_mode: 'HTML', reply_markup: { inline_keyboard: continueKeyboard(fmtOf(ctx)) } });
 }
 
-/** Copies a customer message into their topic and records it. */
+/**
+ * Copies a customer message into their topic and records it. When Telegram says 429 (the group
+ * is over its limit), or earlier messages of this conversation still wait for their turn, the
+ * message goes to the relay queue instead (copied in order once the pause is over): it is safe,
+ * so it is recorded and the customer hears nothing of it.
+ */
 async function forward(ctx: BotContext, conversation: SupportConversation, message: Message): Promise<void> {
   const content = contentOf(message);
   const chatId = ctx.deps.config.supportChatId;
   if (!content || !chatId) return;
-  const copy = (threadId: number) => ctx.telegram.copyMessage(chatId, ctx.chat!.id, message.message_id, { message_thread_id: threadId });
+  const { relay } = ctx.deps.services.support;
+  const entry = { fromChatId: ctx.chat!.id, messageId: message.message_id, step: ctx.session.step };
   try {
-    if (!conversation.threadId) {
-      // Opened but its topic never made (the process stopped in between): make it now.
-      const threadId = await ensureTopic(ctx, ctx.account);
-      await ctx.deps.services.support.attachThread(conversation.id, threadId);
-      await postCard(ctx, conversation, ctx.account, ctx.session.step, threadId);
-      conversation = { ...conversation, threadId };
-    }
-    try {
-      await copy(conversation.threadId!);
-    } catch (err) {
-      const failure = classifyTelegramError(err);
-      if (failure.kind !== 'bad_request' || !/thread|topic/i.test(failure.description)) throw err;
-      // The topic was deleted (or closed) by hand in the group: reopen or replace it, then retry.
-      ctx.log.warn({ err, conversation: conversation.id }, 'support topic gone; reopening or making a new one');
-      await ctx.deps.services.support.setTopicClosed(conversation.customerId, true);
-      const threadId = await ensureTopic(ctx, ctx.account);
-      if (threadId !== conversation.threadId) {
-        await ctx.deps.services.support.attachThread(conversation.id, threadId);
-        await postCard(ctx, conversation, ctx.account, ctx.session.step, threadId);
-      }
-      await copy(threadId);
+    const wait = await relay.waitFor(conversation.id, 'in');
+    if (wait !== null) {
+      await relay.enqueue(conversation.id, 'in', entry, wait);
+      ctx.log.info({ conversation: conversation.id, delayMs: wait }, 'support relay backlog: customer message queued behind it');
+    } else {
+      await copyToTopic(ctx, conversation, ctx.account, ctx.session.step, { chatId: ctx.chat!.id, messageId: message.message_id });
     }
   } catch (err) {
     const failure = classifyTelegramError(err);
-    if (failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'network') throw err;
-    ctx.log.error({ err, conversation: conversation.id }, 'customer message could not be copied to the support topic');
-    await ctx.reply(ctx.t('support.not_delivered'), { parse_mode: 'HTML' });
-    return;
+    if (failure.kind === 'rate_limited') {
+      const ms = failure.retryAfterS * 1000;
+      await relay.pause(conversation.id, 'in', ms);
+      await relay.enqueue(conversation.id, 'in', entry, ms);
+      ctx.log.warn({ conversation: conversation.id, retryAfterS: failure.retryAfterS }, 'support group rate-limited; customer message queued for the topic');
+      ctx.deps.metrics.inc('support_relay_queued_total');
+    } else if (failure.kind === 'server' || failure.kind === 'network') {
+      throw err;
+    } else {
+      ctx.log.error({ err, conversation: conversation.id }, 'customer message could not be copied to the support topic');
+      await ctx.reply(ctx.t('support.not_delivered'), { parse_mode: 'HTML' });
+      return;
+    }
   }
   await ctx.deps.services.support.customerWrote(conversation, { senderTelegramId: ctx.from!.id, ...content });
   ctx.deps.metrics.inc('support_messages_in_total');

@@ -25,6 +25,37 @@ export interface SlaScheduler {
 
 export const noSla: SlaScheduler = { schedule: async () => undefined, cancel: async () => undefined };
 
+/** Which way a relayed message goes: a customer's into their topic, an agent's to the customer. */
+export type RelayDirection = 'in' | 'out';
+
+/** A message to copy later: the chat and message it is copied from, and the customer's step (for a card). */
+export interface RelayEntry {
+  fromChatId: number;
+  messageId: number;
+  step: string;
+}
+
+/**
+ * Messages Telegram would not take yet (429), kept in order per conversation and direction and
+ * copied by the `support` queue's relay jobs (src/jobs/support/relay.ts). While a conversation has
+ * a backlog, or the group is paused, its new messages join the queue too, so order is kept.
+ */
+export interface SupportRelay {
+  /** Null when a message may be copied now; else the delay (ms, ≥ 0) to queue it with. */
+  waitFor(conversationId: number, direction: RelayDirection): Promise<number | null>;
+  /** Telegram asked for `ms` of quiet (for 'in': the whole group; for 'out': this conversation's customer). */
+  pause(conversationId: number, direction: RelayDirection, ms: number): Promise<void>;
+  enqueue(conversationId: number, direction: RelayDirection, entry: RelayEntry, delayMs: number): Promise<void>;
+}
+
+export const noRelay: SupportRelay = {
+  waitFor: async () => null,
+  pause: async () => undefined,
+  enqueue: async () => {
+    throw new Error('support relay queue is not wired (SupportService.useRelay)');
+  },
+};
+
 export interface SupportSettings {
   hours: SupportHours;
   timeZone: string;
@@ -52,7 +83,18 @@ export class SupportService {
     private readonly settings: SupportSettings,
     private readonly now: () => Date = () => new Date(),
     private sla: SlaScheduler = noSla,
+    private relayQueue: SupportRelay = noRelay,
   ) {}
+
+  /** The app wires the relay queue once it exists (like useSla). */
+  useRelay(relay: SupportRelay): void {
+    this.relayQueue = relay;
+  }
+
+  /** Where messages Telegram would not take yet wait their turn (see SupportRelay). */
+  get relay(): SupportRelay {
+    return this.relayQueue;
+  }
 
   /** The app wires the queue once it exists (services are built before the queues). */
   useSla(sla: SlaScheduler): void {

@@ -1,11 +1,15 @@
-import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { Telegram } from 'telegraf';
 import { groupFmt, mention } from '../../bot/features/support-shared.js';
 import type { AppDeps } from '../../deps.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
-import { queueNames, type SupportSlaJob } from '../queues.js';
+import { queueNames, type SupportRelayJob, type SupportSlaJob } from '../queues.js';
+import { relayProcessor, type RelayOutcome } from '../support/relay-worker.js';
 
 export type SupportSlaOutcome = 'posted' | 'skipped';
+
+/** Jobs per second of the `support` queue (SLA reminders and relay drains); a 429 pauses it (queue.rateLimit). */
+export const SUPPORT_JOBS_PER_S = 20;
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 const hhmm = (at: Date, timeZone: string): string => {
@@ -20,11 +24,20 @@ const hhmm = (at: Date, timeZone: string): string => {
  * or a re-run, does nothing. It mentions every agent when unassigned; else the assigned agent,
  * and at the second reminder (3×N) every other agent as well.
  */
-export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions, opts: { telegram?: Telegram } = {}): Worker<SupportSlaJob, SupportSlaOutcome> {
+export function createSupportWorker(
+  deps: AppDeps,
+  connection: ConnectionOptions,
+  queue: Queue<SupportSlaJob>,
+  opts: { telegram?: Telegram } = {},
+): Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome> {
   const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
-  return new Worker<SupportSlaJob, SupportSlaOutcome>(
+  // Relay jobs (name 'relay') copy messages Telegram would not take yet: src/jobs/support/relay-worker.ts.
+  const relay = relayProcessor(deps, telegram, queue);
+  return new Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome>(
     queueNames.support,
-    async (job) => {
+    async (anyJob, token) => {
+      if (anyJob.name === 'relay') return relay(anyJob as Job<SupportRelayJob>, token);
+      const job = anyJob as Job<SupportSlaJob>;
       const { support, staff } = deps.services;
       const chatId = deps.config.supportChatId;
       const c = await support.byId(job.data.conversationId);
@@ -56,6 +69,6 @@ export function createSupportWorker(deps: AppDeps, connection: ConnectionOptions
       deps.logger.info({ job: job.id, conversation: c.id, level: job.data.level }, 'support SLA reminder posted');
       return 'posted';
     },
-    { connection, prefix: deps.config.queuePrefix, concurrency: 5 },
+    { connection, prefix: deps.config.queuePrefix, concurrency: 5, limiter: { max: SUPPORT_JOBS_PER_S, duration: 1000 } },
   );
 }

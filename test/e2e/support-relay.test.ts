@@ -1,0 +1,169 @@
+/**
+ * Relaying to the support topic when Telegram says 429 (a group takes about 20 messages a minute
+ * from a bot): the customer's messages are recorded and queued, not failed, and reach the topic
+ * in order once the pause is over, in polling and webhook mode. The relay worker re-reads the
+ * conversation, survives a group that refuses for good, and replaces a deleted topic. An agent's
+ * reply to a rate-limited customer is delivered later, and the agent told so.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { supportRelayJobId } from '../../src/jobs/queues.js';
+import type { RecordedCall } from '../support/bot-api-stand-in.js';
+import { REDIS_URL } from '../support/db.js';
+import { gt, SupportDesk } from '../support/support-desk.js';
+import { textUpdate, withId } from '../support/updates.js';
+
+const TOO_MANY = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Found<T> = Exclude<T, false | null | undefined | 0 | ''>;
+async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 12_000): Promise<Found<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as Found<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const desks: SupportDesk[] = [];
+const conns: Array<{ close(): Promise<unknown> }> = [];
+afterAll(async () => {
+  for (const c of conns) await c.close();
+  for (const d of desks) await d.h.stop();
+});
+
+async function deskFor(mode: 'polling' | 'webhook', group: number, base: number) {
+  const d = await SupportDesk.start(group, base, { mode });
+  desks.push(d);
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('support', { connection: redis, prefix: d.h.config.queuePrefix });
+  conns.push(queue, { close: () => redis.quit() });
+  return { d, h: d.h, queue, redis };
+}
+
+/** The customer writes `text`; resolves once handled, with the message's id. */
+async function customerSays(d: SupportDesk, customerId: number, text: string): Promise<number> {
+  const update = withId(textUpdate({ id: customerId, is_bot: false, first_name: 'Wei', language_code: 'en' }, text));
+  await d.h.deliver(update);
+  if (d.h.mode === 'webhook') expect(d.h.lastWebhookStatus).toBe(200);
+  return update.message.message_id;
+}
+
+const toCustomer = (calls: RecordedCall[], customerId: number) => calls.filter((c) => String(c.params.chat_id) === String(customerId));
+
+describe.each([
+  ['polling', -1009400000021, 96_100_000],
+  ['webhook', -1009400000022, 96_200_000],
+] as const)('relay to the topic after a 429 (%s)', (mode, group, base) => {
+  it('three messages while the group answers 429: no error to the customer, all three in the topic in order, three transcript rows', async () => {
+    const { d, h } = await deskFor(mode, group, base);
+    const { c, thread } = await d.handoff();
+    const since = h.api.calls.length;
+    h.api.failChat(d.group, TOO_MANY);
+    const ids: number[] = [];
+    for (const text of ['first', 'second', 'third']) ids.push(await customerSays(d, c.id, text));
+    // Safe: recorded at once, nothing in the topic yet, and the customer heard nothing.
+    expect((await d.transcriptOf(c.id)).map((m) => [m.direction, m.text])).toEqual([
+      ['in', 'first'],
+      ['in', 'second'],
+      ['in', 'third'],
+    ]);
+    expect(d.inTopic(thread, since)).toEqual([]);
+    await sleep(1200);
+    h.api.failChat(d.group, null);
+    const copies = await until('three copies in the topic', () => {
+      const got = d.inTopic(thread, since).filter((x) => x.method === 'copyMessage');
+      return got.length >= 3 && got;
+    });
+    await sleep(300);
+    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual(ids);
+    expect(copies.every((x) => String(x.params.from_chat_id) === String(c.id))).toBe(true);
+    expect(toCustomer(h.api.calls.slice(since), c.id)).toEqual([]);
+    expect(await d.transcriptOf(c.id)).toHaveLength(3);
+    // The backlog is gone: the next message goes straight to the topic.
+    const after = h.api.calls.length;
+    const next = await customerSays(d, c.id, 'fourth');
+    expect(d.inTopic(thread, after).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual([next]);
+  });
+});
+
+describe('relay worker', () => {
+  let ctx: Awaited<ReturnType<typeof deskFor>>;
+
+  it('a conversation deleted while its messages wait: nothing is copied, the job ends', async () => {
+    ctx = await deskFor('polling', -1009400000023, 96_300_000);
+    const { d, h, queue } = ctx;
+    const { c, thread } = await d.handoff();
+    const conversation = (await d.conversationOf(c.id))!;
+    const since = h.api.calls.length;
+    h.api.failChat(d.group, TOO_MANY);
+    const id = await customerSays(d, c.id, 'are you there?');
+    await h.db.sql`delete from support_messages where conversation_id = ${conversation.id}`;
+    await h.db.sql`delete from support_conversations where id = ${conversation.id}`;
+    h.api.failChat(d.group, null);
+    const job = await until('the relay job to finish', async () => {
+      const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
+      return j && (await j.getState()) === 'completed' && j;
+    });
+    expect(job.returnvalue).toBe('gone');
+    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage')).toEqual([]);
+  });
+
+  it('the group refuses for good (403, bot removed): the message is dropped with a log, the conversation is not stuck', async () => {
+    const { d, h, queue } = ctx;
+    const { c, thread } = await d.handoff();
+    const conversation = (await d.conversationOf(c.id))!;
+    h.api.failChat(d.group, TOO_MANY);
+    const id = await customerSays(d, c.id, 'hello?');
+    h.api.failChat(d.group, { code: 403, description: 'Forbidden: bot was kicked from the supergroup chat' });
+    const job = await until('the relay job to finish', async () => {
+      const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
+      return j && (await j.getState()) === 'completed' && j;
+    });
+    h.api.failChat(d.group, null);
+    expect(job.returnvalue).toBe('dropped');
+    await until('the group pause to expire', async () => (await ctx.redis.pttl(`${h.config.queuePrefix}:support-relay:pause:group`)) < 0);
+    const since = h.api.calls.length;
+    const next = await customerSays(d, c.id, 'back again');
+    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual([next]);
+  });
+
+  it('the topic was deleted while the message waited: the worker makes a new one with a card and copies into it', async () => {
+    const { d, h } = ctx;
+    const { c, thread } = await d.handoff();
+    const conversation = (await d.conversationOf(c.id))!;
+    h.api.failChat(d.group, TOO_MANY);
+    const id = await customerSays(d, c.id, 'still there?');
+    const since = h.api.calls.length;
+    h.api.failChat(d.group, null);
+    h.api.failNext('copyMessage', { code: 400, description: 'Bad Request: message thread not found' });
+    h.api.failNext('reopenForumTopic', { code: 400, description: 'Bad Request: TOPIC_ID_INVALID' });
+    const copy = await until('the copy in a new topic', () =>
+      h.api.calls.slice(since).find((x) => x.response.ok && x.method === 'copyMessage' && String(x.params.chat_id) === String(d.group)),
+    );
+    const fresh = d.lastThread();
+    expect(fresh).not.toBe(thread);
+    expect(Number(copy.params.message_thread_id)).toBe(fresh);
+    expect(Number(copy.params.message_id)).toBe(id);
+    expect((await d.conversationOf(c.id))!.thread_id).toBe(fresh);
+    // The new topic opens with the conversation's card.
+    expect(d.topicTexts(fresh, since).some((x) => x.includes(`#${conversation.id}`))).toBe(true);
+  });
+
+  it('an agent reply to a customer over their limit: the agent is told, the reply arrives after the pause', async () => {
+    const { d, h } = ctx;
+    const { c, thread } = await d.handoff();
+    h.api.failChat(c.id, TOO_MANY);
+    const said = await d.say(d.agent, thread, 'We are on it');
+    expect(d.copiesTo(c.id, said.since)).toEqual([]);
+    expect(d.topicTexts(thread, said.since)).toContain(gt('reply_queued', { seconds: 1 }));
+    expect((await d.transcriptOf(c.id)).filter((m) => m.direction === 'out').map((m) => m.text)).toEqual(['We are on it']);
+    h.api.failChat(c.id, null);
+    const copy = await until('the reply at the customer', () => d.copiesTo(c.id, said.since)[0]);
+    expect(Number(copy.params.message_id)).toBe(said.messageId);
+    expect(String(copy.params.from_chat_id)).toBe(String(d.group));
+  });
+});
