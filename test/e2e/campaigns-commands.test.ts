@@ -145,6 +145,35 @@ describe('commands while composing', () => {
   });
 });
 
+describe('content Telegram would refuse', () => {
+  it('a caption over 1,024 characters is refused at once; a version the preview is refused for is made again', async () => {
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    await m.text('/campaign');
+    await m.tap('English');
+    await h.deliver(photoUpdate(m.user, { caption: 'x'.repeat(1100) }));
+    expect(m.messages().at(-2)?.text).toBe('A caption can be at most 1,024 characters (this one has 1100). Send it shorter.');
+    expect(m.lastText()).toMatch(/Send the .*English.* message/);
+    await h.deliver(photoUpdate(m.user, { caption: 'Charging week' }));
+    await m.text('Details | https://tesla.cn/charging');
+    await m.tap('Skip');
+    await m.tap('Next');
+    h.api.failNext('sendPhoto', { code: 400, description: 'Bad Request: BUTTON_URL_INVALID' });
+    await m.tap('Send now');
+    expect(m.messages().at(-2)?.text).toBe(
+      'Telegram refused the English version: <code>Bad Request: BUTTON_URL_INVALID</code>\nSend its content again (and then its buttons).',
+    );
+    expect(m.lastText()).toMatch(/Send the .*English.* message/);
+    await m.text('Charging week, text only');
+    await m.tap('No buttons');
+    await m.tap('Skip');
+    await m.tap('Next');
+    await m.tap('Send now');
+    expect(m.lastText()).toMatch(/<b>Ready<\/b>\nVersions: English/);
+    await m.tap('Cancel');
+    expect(await h.db.sql`select 1 from campaign_variants where text like 'Charging week%'`).toHaveLength(0);
+  });
+});
+
 describe("customers' buttons and links cannot reach anyone else", () => {
   it('a forged Unsubscribe only unsubscribes the sender; forged click links count nothing', async () => {
     const [a, b] = await seedCustomers(h.db.sql, 852_000_000, 2, { language: 'en' });

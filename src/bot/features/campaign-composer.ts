@@ -1,5 +1,7 @@
 import { Composer } from 'telegraf';
 import { CampaignRepository } from '../../domain/campaigns/repository.js';
+import { escapeHtml } from '../../i18n.js';
+import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { cb } from '../callback-data/index.js';
 import { forCustomers, type BotContext } from '../context.js';
@@ -19,7 +21,7 @@ import {
 import { registerStep, staleButton } from '../steps.js';
 import { notice, show } from '../ui.js';
 import { showMenu } from './start.js';
-import { captureContent, MAX_BUTTONS, parseButtons, parseWhen } from './campaign-input.js';
+import { captureContent, MAX_BUTTONS, MAX_CAPTION, parseButtons, parseWhen } from './campaign-input.js';
 import { draftOf, emptyDraft, guard, inComposer, onStep, save, type Draft } from './campaign-shared.js';
 import { segmentHandlers, showPicker, showSegment } from './campaign-segment.js';
 import { startConfirmed } from './campaign-control.js';
@@ -141,6 +143,10 @@ feature.on('message', async (ctx, next) => {
   switch (ctx.session.step) {
     case 'campaign.content': {
       const variant = captureContent(message, draft.current);
+      if (variant && variant.kind !== 'text' && variant.text.length > MAX_CAPTION) {
+        await notice(ctx, ctx.t('campaigns.composer.caption_too_long', { count: variant.text.length }));
+        return render(ctx, { fresh: true });
+      }
       if (!variant) {
         await notice(ctx, ctx.t('campaigns.composer.content_invalid'));
         return render(ctx, { fresh: true });
@@ -215,9 +221,21 @@ async function toConfirm(ctx: BotContext, draft: Draft) {
   save(ctx, 'campaign.confirm', draft);
   const callApi = ctx.telegram.callApi.bind(ctx.telegram) as unknown as (m: string, p: Record<string, unknown>) => Promise<unknown>;
   for (const v of draft.variants) {
-    await notice(ctx, ctx.t('campaigns.composer.preview_title', { lang: localeName(fmtOf(ctx), v.locale) }));
+    const lang = localeName(fmtOf(ctx), v.locale);
+    await notice(ctx, ctx.t('campaigns.composer.preview_title', { lang }));
     const msg = campaignMessage(v, { chatId: ctx.chat!.id, campaignId: null, botUsername: ctx.botInfo.username, t: ctx.deps.i18n.t(v.locale) });
-    await callApi(msg.method, msg.params);
+    try {
+      await callApi(msg.method, msg.params);
+    } catch (err) {
+      // What Telegram refuses in the preview it would refuse for every customer: that version is made again.
+      const failure = classifyTelegramError(err);
+      if (failure.kind !== 'bad_request') throw err;
+      ctx.log.info({ error: failure.description }, 'campaign preview refused');
+      await notice(ctx, ctx.t('campaigns.composer.preview_failed', { lang, error: escapeHtml(failure.description.slice(0, 200)) }));
+      draft.current = v.locale;
+      save(ctx, 'campaign.content', draft);
+      return render(ctx, { fresh: true });
+    }
   }
   await render(ctx, { fresh: true });
 }

@@ -6,6 +6,8 @@ import { zoneOffsetMs } from '../../shared/time.js';
 
 /** What the composer accepts as typed input: content, button lines, a schedule time. */
 export const MAX_BUTTONS = 5;
+/** Telegram's limit on a photo or video caption sent by a bot. */
+export const MAX_CAPTION = 1024;
 
 /** What the marketer sent, as a variant: text, or a photo or video with its caption; formatting kept. */
 export function captureContent(message: Message, locale: Locale): VariantDraft | null {
