@@ -77,7 +77,10 @@ describe('typed controls and who may use them', () => {
     expect(await statusOf(id)).toBe('paused');
     await sleep(400); // sends already on the wire land
     const atPause = await count(id, 'sent');
-    await sleep(3_500); // past a progress tick of the worker
+    // The worker's progress ticks go on until those sends have landed, then the message holds still.
+    const quietUntil = Date.now() + 8_000;
+    while (!(await progressOf(m, id))?.text.includes(`Sent ${atPause} ·`) && Date.now() < quietUntil) await sleep(100);
+    await sleep(1_000);
     expect(await count(id, 'sent')).toBe(atPause);
     const paused = await progressOf(m, id);
     expect(paused?.text).toMatch(/· paused/);
