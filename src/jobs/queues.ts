@@ -44,15 +44,15 @@ export const supportSlaJobId = (conversationId: number, waitingSince: number, le
 /**
  * Support relay (job name 'relay', on the same `support` queue): copies the messages Telegram
  * would not take yet (429) of one conversation and direction, in order (src/jobs/support/relay.ts).
- * Job id: supportRelayJobId, one per source message.
+ * Job id: supportRelayJobId, one per source message (or per card / notice of the conversation).
  */
 export interface SupportRelayJob {
   conversationId: number;
   direction: 'in' | 'out';
 }
 
-export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', messageId: number): string =>
-  `support-relay-${direction}-${conversationId}-${messageId}`;
+export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', key: number | string): string =>
+  `support-relay-${direction}-${conversationId}-${key}`;
 
 /** Bounded history, so Redis does not grow without end (DESIGN.md §4.9). */
 export const defaultJobOptions: DefaultJobOptions = {

@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { supportRelayJobId } from '../../src/jobs/queues.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { REDIS_URL } from '../support/db.js';
-import { gt, SupportDesk } from '../support/support-desk.js';
+import { TestChat } from '../support/chat.js';
+import { gt, SupportDesk, t } from '../support/support-desk.js';
+import type { User } from 'telegraf/types';
 import { textUpdate, withId } from '../support/updates.js';
 
 const TOO_MANY = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };
@@ -45,12 +47,17 @@ async function deskFor(mode: 'polling' | 'webhook', group: number, base: number)
 }
 
 /** The customer writes `text`; resolves once handled, with the message's id. */
-async function customerSays(d: SupportDesk, customerId: number, text: string): Promise<number> {
-  const update = withId(textUpdate({ id: customerId, is_bot: false, first_name: 'Wei', language_code: 'en' }, text));
+async function customerSays(d: SupportDesk, customer: number | User, text: string): Promise<number> {
+  const user = typeof customer === 'number' ? { id: customer, is_bot: false, first_name: 'Wei', language_code: 'en' } : customer;
+  const update = withId(textUpdate(user, text));
   await d.h.deliver(update);
   if (d.h.mode === 'webhook') expect(d.h.lastWebhookStatus).toBe(200);
   return update.message.message_id;
 }
+
+/** What went into a topic, in order: 'copy:<message id>' or the text posted. */
+const topicLog = (d: SupportDesk, thread: number, since: number) =>
+  d.inTopic(thread, since).map((x) => (x.method === 'copyMessage' ? `copy:${String(x.params.message_id)}` : x.method === 'sendMessage' ? String(x.params.text) : x.method));
 
 const toCustomer = (calls: RecordedCall[], customerId: number) => calls.filter((c) => String(c.params.chat_id) === String(customerId));
 
@@ -165,5 +172,44 @@ describe('relay worker', () => {
     const copy = await until('the reply at the customer', () => d.copiesTo(c.id, said.since)[0]);
     expect(Number(copy.params.message_id)).toBe(said.messageId);
     expect(String(copy.params.from_chat_id)).toBe(String(d.group));
+  });
+
+  it('a handoff asked for while the group answers 429: the customer is connected as usual; topic, card and the request follow in order', async () => {
+    const { d, h } = ctx;
+    const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
+    await c.text('/start');
+    const since = h.api.calls.length;
+    h.api.failChat(d.group, TOO_MANY);
+    const id = await customerSays(d, c.user, 'talk to a person');
+    const replies = toCustomer(h.api.calls.slice(since), c.id).filter((x) => x.method === 'sendMessage');
+    expect(replies.map((x) => x.params.text)).toEqual([t('en', 'support.started')]);
+    const conversation = (await d.conversationOf(c.id))!;
+    expect(conversation.status).toBe('queued');
+    h.api.failChat(d.group, null);
+    await until('the request in the topic', () => h.api.calls.slice(since).some((x) => x.response.ok && x.method === 'copyMessage' && Number(x.params.message_id) === id));
+    const thread = d.lastThread();
+    const log = topicLog(d, thread, since);
+    expect(log).toHaveLength(2);
+    expect(log[0]).toContain(`#${conversation.id}`);
+    expect(log[1]).toBe(`copy:${id}`);
+    expect((await d.conversationOf(c.id))!.thread_id).toBe(thread);
+  });
+
+  it('End chat and a rating while messages wait: the message, the close notice, the topic closed and the rating, in that order', async () => {
+    const { d, h } = ctx;
+    const { c, thread } = await d.handoff();
+    const since = h.api.calls.length;
+    h.api.failChat(d.group, TOO_MANY);
+    const id = await customerSays(d, c.user, 'one more thing');
+    await c.tap(t('en', 'support.end'));
+    expect(c.lastText()).toContain(t('en', 'support.rate_question'));
+    await c.tap('5 ⭐');
+    expect(c.lastText()).toBe(t('en', 'support.rating_thanks', { score: 5 }));
+    expect(topicLog(d, thread, since)).toEqual([]);
+    h.api.failChat(d.group, null);
+    await until('the rating in the topic', () => topicLog(d, thread, since).includes(gt('rating', { score: 5 })));
+    // As without a pause: the close notice, the topic closed, then the rating (posted in the closed topic).
+    expect(topicLog(d, thread, since).filter((x) => x !== 'editMessageText')).toEqual([`copy:${id}`, gt('closed_by_customer'), 'closeForumTopic', gt('rating', { score: 5 })]);
+    expect((await d.cardNow((await d.conversationOf(c.id))!.id)).text).toContain(gt('status_closed_customer'));
   });
 });

@@ -135,7 +135,7 @@ async function deliverable(ctx: BotContext, conversation: SupportConversation): 
 async function reply(ctx: BotContext, conversation: SupportConversation, customer: Customer, message: Message): Promise<void> {
   if (!(await deliverable(ctx, conversation))) return;
   const { relay } = ctx.deps.services.support;
-  const entry = { fromChatId: ctx.chat!.id, messageId: message.message_id, step: '' };
+  const entry = { kind: 'copy' as const, fromChatId: ctx.chat!.id, messageId: message.message_id, step: '' };
   // Earlier replies still waiting out the customer's 429: this one goes after them.
   const wait = await relay.waitFor(conversation.id, 'out');
   if (wait !== null) return queueReply(ctx, conversation, message, entry, wait);

@@ -3,6 +3,22 @@ import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { ensureTopic, postCard, type SupportDeps } from './support-shared.js';
 
 /**
+ * The conversation's topic; one opened but whose topic was never made (the process stopped in
+ * between, or Telegram said 429) gets it now, with its card. With `card`, a topic whose card was
+ * never posted gets it too.
+ */
+export async function topicFor(s: SupportDeps, conversation: SupportConversation, customer: Customer, step: string, card = false): Promise<number> {
+  if (conversation.threadId) {
+    if (card && conversation.cardMessageId === null) await postCard(s, conversation, customer, step, conversation.threadId);
+    return conversation.threadId;
+  }
+  const threadId = await ensureTopic(s, customer);
+  await s.deps.services.support.attachThread(conversation.id, threadId);
+  await postCard(s, conversation, customer, step, threadId);
+  return threadId;
+}
+
+/**
  * Copies a customer's message into their conversation's topic, from the bot (as it arrives) or
  * from the relay worker (after a 429). A conversation whose topic was never made gets it now,
  * with the card; a topic deleted or closed by hand is reopened or replaced (with a new card) and
@@ -19,13 +35,7 @@ export async function copyToTopic(
 ): Promise<void> {
   const { support } = s.deps.services;
   const chatId = s.deps.config.supportChatId!;
-  let threadId = conversation.threadId;
-  if (!threadId) {
-    // Opened but its topic never made (the process stopped in between, or Telegram said 429): make it now.
-    threadId = await ensureTopic(s, customer);
-    await support.attachThread(conversation.id, threadId);
-    await postCard(s, conversation, customer, step, threadId);
-  }
+  const threadId = await topicFor(s, conversation, customer, step);
   const copy = (thread: number) => s.telegram.copyMessage(chatId, from.chatId, from.messageId, { message_thread_id: thread });
   try {
     await copy(threadId);

@@ -67,6 +67,30 @@ export async function postInTopic(s: SupportDeps, threadId: number, text: string
 }
 
 /**
+ * Posts a bot notice (`name`: one of each per conversation, e.g. 'closed', 'rating') in the
+ * conversation's topic; behind its relay backlog if it has one, and via the relay queue if
+ * Telegram says 429, so it lands after the customer's messages. Best effort otherwise (logged).
+ */
+export async function noticeInTopic(s: SupportDeps, conversation: { id: number; threadId: number | null }, name: string, text: string): Promise<void> {
+  const { relay } = s.deps.services.support;
+  const entry = { kind: 'notice' as const, name, text };
+  try {
+    try {
+      const wait = await relay.waitFor(conversation.id, 'in');
+      if (wait !== null) return await relay.enqueue(conversation.id, 'in', entry, wait);
+      if (conversation.threadId) await postInTopic(s, conversation.threadId, text);
+    } catch (err) {
+      const failure = classifyTelegramError(err);
+      if (failure.kind !== 'rate_limited') throw err;
+      await relay.pause(conversation.id, 'in', failure.retryAfterS * 1000);
+      await relay.enqueue(conversation.id, 'in', entry, failure.retryAfterS * 1000);
+    }
+  } catch (err) {
+    s.deps.logger.warn({ err, conversation: conversation.id, notice: name }, 'could not post a notice in the topic');
+  }
+}
+
+/**
  * The customer's topic: the one they had (reopened if it was closed), or a new one. A topic
  * deleted by hand in the group fails to reopen; then a new one is made.
  */
@@ -173,12 +197,8 @@ export async function closeConversation(
   const chatId = s.deps.config.supportChatId;
   const customer = await support.customer(conversation.customerId);
   if (chatId && conversation.threadId) {
-    await postInTopic(s, conversation.threadId, by === 'customer' ? g.t('support.group.closed_by_customer') : g.t('support.group.closed', { agent: by.mention })).catch((err: unknown) =>
-      s.deps.logger.warn({ err }, 'could not post the close in the topic'),
-    );
-    await refreshCard(s, conversation.id, by === 'customer' ? undefined : by.mention);
-    await s.telegram.closeForumTopic(chatId, conversation.threadId).catch((err: unknown) => s.deps.logger.warn({ err }, 'could not close the topic'));
-    await support.setTopicClosed(conversation.customerId, true);
+    await noticeInTopic(s, conversation, 'closed', by === 'customer' ? g.t('support.group.closed_by_customer') : g.t('support.group.closed', { agent: by.mention }));
+    await closeTopic(s, { ...conversation, threadId: conversation.threadId }, by === 'customer' ? null : by.mention);
   }
   if (customer && by !== 'customer') {
     const f = fmtFor(s.deps, customer.language as Locale);
@@ -193,6 +213,31 @@ export async function closeConversation(
     }
   }
   return true;
+}
+
+/**
+ * A closed conversation's card says so and its topic is closed; behind the conversation's relay
+ * backlog (its last messages and the close notice), or via the relay queue after a 429, so the
+ * topic is not closed under them. Other failures are logged (the topic is then taken as closed).
+ */
+export async function closeTopic(s: SupportDeps, conversation: SupportConversation & { threadId: number }, closer: string | null): Promise<void> {
+  const { support } = s.deps.services;
+  const entry = { kind: 'close' as const, closer };
+  try {
+    const wait = await support.relay.waitFor(conversation.id, 'in');
+    if (wait !== null) return await support.relay.enqueue(conversation.id, 'in', entry, wait);
+    await refreshCard(s, conversation.id, closer ?? undefined);
+    await s.telegram.closeForumTopic(s.deps.config.supportChatId!, conversation.threadId);
+  } catch (err) {
+    const failure = classifyTelegramError(err);
+    if (failure.kind === 'rate_limited') {
+      await support.relay.pause(conversation.id, 'in', failure.retryAfterS * 1000);
+      await support.relay.enqueue(conversation.id, 'in', entry, failure.retryAfterS * 1000);
+      return;
+    }
+    s.deps.logger.warn({ err }, 'could not close the topic');
+  }
+  await support.setTopicClosed(conversation.customerId, true);
 }
 
 /** Telegram says the customer cannot be written to: they blocked the bot, or deleted their account. */

@@ -10,7 +10,7 @@ import { fmtOf } from '../format.js';
 import { backAt, continueKeyboard, endChatKeyboard, hoursText, ratingKeyboard } from '../keyboards/support.js';
 import { showCurrentStep, staleButton } from '../steps.js';
 import { copyToTopic } from './support-relay.js';
-import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, isUnreachable, postCard, postInTopic, refreshCard } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, ensureTopic, groupFmt, isUnreachable, noticeInTopic, postCard, refreshCard } from './support-shared.js';
 
 /**
  * The customer side of the support handoff, mounted before the customer features. While a
@@ -95,7 +95,7 @@ async function forward(ctx: BotContext, conversation: SupportConversation, messa
   const chatId = ctx.deps.config.supportChatId;
   if (!content || !chatId) return;
   const { relay } = ctx.deps.services.support;
-  const entry = { fromChatId: ctx.chat!.id, messageId: message.message_id, step: ctx.session.step };
+  const entry = { kind: 'copy' as const, fromChatId: ctx.chat!.id, messageId: message.message_id, step: ctx.session.step };
   try {
     const wait = await relay.waitFor(conversation.id, 'in');
     if (wait !== null) {
@@ -140,17 +140,27 @@ async function startHandoff(ctx: BotContext): Promise<void> {
     await ctx.reply(ctx.t('support.already'), { parse_mode: 'HTML', reply_markup: { inline_keyboard: endChatKeyboard(f) } });
     return;
   }
-  let threadId: number;
+  let threadId: number | null = null;
   try {
     threadId = await ensureTopic(ctx, customer);
     await support.attachThread(conversation.id, threadId);
     await postCard(ctx, conversation, customer, ctx.session.step, threadId);
   } catch (err) {
-    // The group is misconfigured (bot not an admin, not a forum…): nobody would see the request.
-    ctx.log.error({ err, conversation: conversation.id }, 'support topic could not be opened');
-    await support.abandon(conversation.id);
-    await ctx.reply(ctx.t('support.unavailable'), { parse_mode: 'HTML', reply_markup: { inline_keyboard: continueKeyboard(f) } });
-    return;
+    const failure = classifyTelegramError(err);
+    if (failure.kind === 'rate_limited') {
+      // A busy group: the topic and card are made by the relay queue after the pause, and the
+      // customer's messages follow them there. The customer is served as usual.
+      const ms = failure.retryAfterS * 1000;
+      await support.relay.pause(conversation.id, 'in', ms);
+      await support.relay.enqueue(conversation.id, 'in', { kind: 'open', step: ctx.session.step }, ms);
+      ctx.log.warn({ conversation: conversation.id, retryAfterS: failure.retryAfterS }, 'support group rate-limited; topic and card queued');
+    } else {
+      // The group is misconfigured (bot not an admin, not a forum…): nobody would see the request.
+      ctx.log.error({ err, conversation: conversation.id }, 'support topic could not be opened');
+      await support.abandon(conversation.id);
+      await ctx.reply(ctx.t('support.unavailable'), { parse_mode: 'HTML', reply_markup: { inline_keyboard: continueKeyboard(f) } });
+      return;
+    }
   }
   const opened = { ...conversation, threadId };
   // The request itself ("人工", "talk to a person") is the first line of the transcript.
@@ -193,11 +203,7 @@ async function rate(ctx: BotContext): Promise<void> {
   }
   await ctx.toast(ctx.t('support.rating_thanks', { score }));
   const conversation = await support.byId(data.conversationId);
-  if (conversation?.threadId && ctx.deps.config.supportChatId) {
-    await postInTopic(ctx, conversation.threadId, groupFmt(ctx.deps).t('support.group.rating', { score })).catch((err: unknown) =>
-      ctx.log.warn({ err }, 'could not post the rating in the topic'),
-    );
-  }
+  if (conversation?.threadId && ctx.deps.config.supportChatId) await noticeInTopic(ctx, conversation, 'rating', groupFmt(ctx.deps).t('support.group.rating', { score }));
   await refreshCard(ctx, data.conversationId);
   const pressed = ctx.callbackQuery?.message;
   const text = ctx.t('support.rating_thanks', { score });

@@ -28,12 +28,23 @@ export const noSla: SlaScheduler = { schedule: async () => undefined, cancel: as
 /** Which way a relayed message goes: a customer's into their topic, an agent's to the customer. */
 export type RelayDirection = 'in' | 'out';
 
-/** A message to copy later: the chat and message it is copied from, and the customer's step (for a card). */
-export interface RelayEntry {
-  fromChatId: number;
-  messageId: number;
-  step: string;
-}
+/**
+ * What waits in a conversation's relay list:
+ * - copy: a message to copy (from the customer's chat, or an agent's from the group), with the
+ *   customer's step (for a card, if the topic must be made first);
+ * - open: the conversation's topic and profile card, not yet made when its handoff started;
+ * - notice: a bot notice for the topic (`name` tells them apart: one of each per conversation);
+ * - close: the closed conversation's card edited (`closer`: the agent's mention) and its topic closed.
+ */
+export type RelayEntry =
+  | { kind: 'copy'; fromChatId: number; messageId: number; step: string }
+  | { kind: 'open'; step: string }
+  | { kind: 'notice'; name: string; text: string }
+  | { kind: 'close'; closer: string | null };
+
+/** The part of a relay job's id that names its entry (the source message, or what it is). */
+export const relayEntryKey = (entry: RelayEntry): string =>
+  entry.kind === 'copy' ? String(entry.messageId) : entry.kind === 'notice' ? `notice-${entry.name}` : entry.kind;
 
 /**
  * Messages Telegram would not take yet (429), kept in order per conversation and direction and

@@ -1,9 +1,10 @@
 import { DelayedError, RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Telegram } from 'telegraf';
-import { copyToTopic } from '../../bot/features/support-relay.js';
-import { customerBlocked, isUnreachable } from '../../bot/features/support-shared.js';
+import { copyToTopic, topicFor } from '../../bot/features/support-relay.js';
+import { customerBlocked, isUnreachable, postInTopic, refreshCard } from '../../bot/features/support-shared.js';
+import type { Customer, SupportConversation } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
-import type { RelayDirection, RelayEntry } from '../../domain/support/service.js';
+import { relayEntryKey, type RelayDirection, type RelayEntry } from '../../domain/support/service.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { SupportRelayJob, SupportSlaJob } from '../queues.js';
 import { relayKeys } from './relay.js';
@@ -62,11 +63,7 @@ export function relayProcessor(deps: AppDeps, telegram: Telegram, queue: Queue<S
         }
         const entry = JSON.parse(raw) as RelayEntry;
         try {
-          if (direction === 'in') {
-            await copyToTopic(s, found, customer, entry.step, { chatId: entry.fromChatId, messageId: entry.messageId }, found.status !== 'closed');
-          } else {
-            await telegram.copyMessage(customer.telegramId, entry.fromChatId, entry.messageId);
-          }
+          await send(found, customer, direction, entry);
         } catch (err) {
           const failure = classifyTelegramError(err);
           if (failure.kind === 'rate_limited') return await rateLimited(job, token, conversationId, direction, failure.retryAfterS * 1000);
@@ -79,7 +76,7 @@ export function relayProcessor(deps: AppDeps, telegram: Telegram, queue: Queue<S
           }
           // Refused for good (bot removed from the group, no rights, message deleted): the
           // transcript has it; the next ones may still go.
-          deps.logger.error({ err, job: job.id, conversation: conversationId, direction, message: entry.messageId }, 'support relay: message refused by Telegram; dropped');
+          deps.logger.error({ err, job: job.id, conversation: conversationId, direction, entry: relayEntryKey(entry) }, 'support relay: message refused by Telegram; dropped');
           await redis.lrem(list, 1, raw);
           dropped += 1;
           continue;
@@ -92,6 +89,39 @@ export function relayProcessor(deps: AppDeps, telegram: Telegram, queue: Queue<S
       await redis.eval(UNLOCK, 1, lock, owner);
     }
   };
+
+  /** One entry: a copy (into the topic, or to the customer), the topic and card, or a notice. */
+  async function send(c: SupportConversation, customer: Customer, direction: RelayDirection, entry: RelayEntry): Promise<void> {
+    const open = c.status !== 'closed';
+    switch (entry.kind) {
+      case 'copy':
+        if (direction === 'out') await telegram.copyMessage(customer.telegramId, entry.fromChatId, entry.messageId);
+        // Closed before it ever had a topic: none is made for it (the transcript has the message).
+        else if (open || c.threadId) await copyToTopic(s, c, customer, entry.step, { chatId: entry.fromChatId, messageId: entry.messageId }, open);
+        return;
+      case 'open':
+        // Closed before its topic was made: nobody is to answer it.
+        if (open) await topicFor(s, c, customer, entry.step, true);
+        return;
+      case 'notice':
+        if (c.threadId) await postInTopic(s, c.threadId, entry.text);
+        return;
+      case 'close': {
+        // The customer may have opened a new conversation in the same topic meanwhile: leave it open.
+        const current = await deps.services.support.openFor(c.customerId);
+        if (!c.threadId || (current && current.id !== c.id)) return;
+        await refreshCard(s, c.id, entry.closer ?? undefined);
+        try {
+          await telegram.closeForumTopic(deps.config.supportChatId!, c.threadId);
+        } catch (err) {
+          const failure = classifyTelegramError(err);
+          if (failure.kind !== 'bad_request' || !/TOPIC_NOT_MODIFIED/i.test(failure.description)) throw err;
+        }
+        await deps.services.support.setTopicClosed(c.customerId, true);
+        return;
+      }
+    }
+  }
 
   async function rateLimited(job: Job<SupportRelayJob>, token: string | undefined, conversationId: number, direction: RelayDirection, ms: number): Promise<never> {
     await redis.set(keys.pause(conversationId, direction), '1', 'PX', Math.max(1, Math.round(ms)));

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RelayDirection, RelayEntry, SupportRelay } from '../../domain/support/service.js';
+import { relayEntryKey, type RelayDirection, type RelayEntry, type SupportRelay } from '../../domain/support/service.js';
 import { supportRelayJobId, type SupportRelayJob, type SupportSlaJob } from '../queues.js';
 
 /**
@@ -44,7 +44,7 @@ export function supportRelay(queue: Queue<SupportSlaJob>, redis: Redis, prefix: 
         'relay',
         { conversationId, direction },
         {
-          jobId: supportRelayJobId(conversationId, direction, entry.messageId),
+          jobId: supportRelayJobId(conversationId, direction, relayEntryKey(entry)),
           delay: Math.max(0, Math.round(delayMs)),
           attempts: RELAY_ATTEMPTS,
           backoff: { type: 'exponential', delay: 2000 },
