@@ -9,6 +9,7 @@
 import { Telegram } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerStaffCommands } from '../../src/bot/features/campaign-commands.js';
+import { newOrder } from '../integration/helpers.js';
 import { photoUpdate } from '../support/updates.js';
 import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
 import { TestChat } from '../support/chat.js';
@@ -22,6 +23,8 @@ const MARKETER = 575_000_002;
 const OTHER_MARKETER = 575_000_003;
 const CUSTOMER = 575_000_004;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A finished campaign and one of its recipients, for the figures test. */
+let attribution: { id: number; customer: number } | undefined;
 
 beforeAll(async () => {
   h = await startHarness({ env: { CAMPAIGN_RATE: '10', ADMIN_IDS: String(ADMIN) } });
@@ -203,10 +206,33 @@ describe("customers' buttons and links cannot reach anyone else", () => {
     }
     await stranger.text('/start c9999999999_0'); // not a click link at all: just the menu
     expect(stranger.lastText()).toMatch(/Wei/);
+    attribution = { id, customer: a! };
     // A forged model button of an unknown campaign is a stale button.
     await stranger.press('cmm:999999:1');
     expect(stranger.toasts().at(-1)).toMatch(/earlier step/);
     expect(await clicks()).toBe(before);
+  });
+});
+
+describe('/campaigns figures', () => {
+  it('orders, deposits and paid store orders of recipients within 7 days are attributed', async () => {
+    const { id, customer: tg } = attribution!;
+    const s = h.app.deps.services;
+    const customer = await s.customers.touch({ id: tg, first_name: 'Cust' });
+    const order = await newOrder(s, customer);
+    await h.db.sql`
+      insert into payments (order_id, telegram_payment_charge_id, provider_payment_charge_id, amount_fen, currency, payer_telegram_id)
+      values (${order.id}, 'tg-attribution-1', 'prov-attribution-1', 500000, 'CNY', ${tg})`;
+    await h.db.sql`
+      insert into store_orders (customer_id, state, goods_fen, shipping_fen, paid_at) values
+        (${customer.id}, 'paid', 150000, 3000, now()),
+        (${customer.id}, 'shipped', 20000, null, now() + interval '8 days'),
+        (${customer.id}, 'refunded', 99900, 0, now())`;
+    const m = new TestChat(h, MARKETER, { languageCode: 'en' });
+    await m.text('/campaigns');
+    const item = m.lastText().split('\n\n').find((x) => x.startsWith(`<b>#${id}</b>`));
+    expect(item).toContain('Within 7 days: 1 orders, 1 deposits (¥5,000)');
+    expect(item).toContain('Store: 1 paid orders (¥1,530)');
   });
 });
 

@@ -168,6 +168,8 @@ export function listScreen(f: Fmt, items: CampaignFigures[]): Screen {
       orders: c.orders,
       deposits: c.deposits,
       amount: f.money(c.depositsFen),
+      storeOrders: c.storeOrders,
+      storeAmount: f.money(c.storeFen),
     }),
   );
   const controls = items.filter((c) => c.status === 'running' || c.status === 'paused' || c.status === 'scheduled').flatMap((c) => controlButtons(f, c).slice(0, 1));

@@ -17,11 +17,14 @@ export interface CampaignFigures {
   orders: number;
   deposits: number;
   depositsFen: number;
+  /** Store orders paid (and not refunded) by recipients within 7 days, and their total with shipping. */
+  storeOrders: number;
+  storeFen: number;
 }
 
 /**
- * Recent campaigns with their figures. Attribution: orders placed and deposits paid by a
- * recipient within 7 days after their message was sent.
+ * Recent campaigns with their figures. Attribution: car orders placed, deposits paid and store
+ * orders paid (not refunded) by a recipient within 7 days after their message was sent.
  */
 export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<CampaignFigures[]> {
   const rows = await sql<Array<Record<string, unknown>>>`
@@ -40,7 +43,12 @@ export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<Ca
          where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits,
       (select coalesce(sum(p.amount_fen), 0) from payments p join orders o on o.id = p.order_id
          join campaign_recipients r on r.customer_id = o.customer_id and r.campaign_id = c.id and r.state = 'sent'
-         where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits_fen
+         where p.created_at between r.sent_at and r.sent_at + interval '7 days') as deposits_fen,
+      (select count(*) from store_orders so join campaign_recipients r on r.customer_id = so.customer_id and r.campaign_id = c.id and r.state = 'sent'
+         where so.state in ('paid', 'shipped', 'delivered') and so.paid_at between r.sent_at and r.sent_at + interval '7 days') as store_orders,
+      (select coalesce(sum(so.goods_fen + coalesce(so.shipping_fen, 0)), 0) from store_orders so
+         join campaign_recipients r on r.customer_id = so.customer_id and r.campaign_id = c.id and r.state = 'sent'
+         where so.state in ('paid', 'shipped', 'delivered') and so.paid_at between r.sent_at and r.sent_at + interval '7 days') as store_fen
     from campaigns c order by c.id desc limit ${limit}`;
   return rows.map((r) => ({
     id: r.id as number,
@@ -56,5 +64,7 @@ export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<Ca
     orders: Number(r.orders),
     deposits: Number(r.deposits),
     depositsFen: Number(r.deposits_fen),
+    storeOrders: Number(r.store_orders),
+    storeFen: Number(r.store_fen),
   }));
 }
