@@ -3,8 +3,9 @@
  * stand-in: `/campaigns pause|resume|cancel N` (the progress message shows "Paused" and goes on
  * after a resume), any marketer may steer any campaign but customers never (typed or forged
  * buttons), a forged Unsubscribe or click link touches nobody else, the consent question's
- * language switch, video content, and the command menus (/settings for everyone; /campaign and
- * /campaigns in marketers' and admins' own chats).
+ * language switch, video content, commands and refused content while composing, the figures'
+ * attribution, and the command menus (/settings for everyone; /campaign and /campaigns in
+ * marketers' and admins' own chats). The tests share one app and run in order.
  */
 import { Telegram } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
