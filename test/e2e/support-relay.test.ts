@@ -7,7 +7,7 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supportRelayJobId } from '../../src/jobs/queues.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { REDIS_URL } from '../support/db.js';
@@ -99,9 +99,11 @@ describe.each([
 
 describe('relay worker', () => {
   let ctx: Awaited<ReturnType<typeof deskFor>>;
+  beforeAll(async () => {
+    ctx = await deskFor('polling', -1009400000023, 96_300_000);
+  });
 
   it('a conversation deleted while its messages wait: nothing is copied, the job ends', async () => {
-    ctx = await deskFor('polling', -1009400000023, 96_300_000);
     const { d, h, queue } = ctx;
     const { c, thread } = await d.handoff();
     const conversation = (await d.conversationOf(c.id))!;
@@ -172,6 +174,18 @@ describe('relay worker', () => {
     const copy = await until('the reply at the customer', () => d.copiesTo(c.id, said.since)[0]);
     expect(Number(copy.params.message_id)).toBe(said.messageId);
     expect(String(copy.params.from_chat_id)).toBe(String(d.group));
+    // A canned reply while the customer is over their limit: queued the same way, after the first.
+    h.api.failChat(c.id, TOO_MANY);
+    const canned = await d.say(d.agent, thread, '/canned greeting');
+    const later = await d.say(d.agent, thread, 'And one more');
+    expect(toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok)).toEqual([]);
+    expect(d.topicTexts(thread, canned.since).filter((x) => x === gt('reply_queued', { seconds: 1 })).length).toBeGreaterThanOrEqual(1);
+    h.api.failChat(c.id, null);
+    await until('both at the customer', () => toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok).length >= 2);
+    const got = toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok);
+    expect(got.map((x) => x.method)).toEqual(['sendMessage', 'copyMessage']);
+    expect(got[0]!.params.text).toBe(t('en', 'support.canned.greeting'));
+    expect(Number(got[1]!.params.message_id)).toBe(later.messageId);
   });
 
   it('a handoff asked for while the group answers 429: the customer is connected as usual; topic, card and the request follow in order', async () => {

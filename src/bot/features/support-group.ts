@@ -9,7 +9,7 @@ import { cb } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
 import { storeOrderDetail } from '../keyboards/store-orders.js';
 import { cannedKeys, isCannedKey, orderCard } from '../keyboards/support.js';
-import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, isUnreachable, mention, refreshCard, senderName } from './support-shared.js';
+import { closeConversation, contentOf, customerBlocked, fmtFor, groupFmt, isUnreachable, mention, refreshCard, senderName, type Content } from './support-shared.js';
 
 /**
  * The agents' side, in the support group (SUPPORT_CHAT_ID, a forum): every update from that chat
@@ -138,7 +138,7 @@ async function reply(ctx: BotContext, conversation: SupportConversation, custome
   const entry = { kind: 'copy' as const, fromChatId: ctx.chat!.id, messageId: message.message_id, step: '' };
   // Earlier replies still waiting out the customer's 429: this one goes after them.
   const wait = await relay.waitFor(conversation.id, 'out');
-  if (wait !== null) return queueReply(ctx, conversation, message, entry, wait);
+  if (wait !== null) return queueReply(ctx, conversation, entry, contentOf(message)!, wait);
   try {
     await ctx.telegram.copyMessage(customer.telegramId, ctx.chat!.id, message.message_id);
   } catch (err) {
@@ -146,7 +146,7 @@ async function reply(ctx: BotContext, conversation: SupportConversation, custome
     if (failure.kind === 'rate_limited') {
       // Longer than the inline retry waits: the reply is delivered by the relay queue, the agent told.
       await relay.pause(conversation.id, 'out', failure.retryAfterS * 1000);
-      return queueReply(ctx, conversation, message, entry, failure.retryAfterS * 1000);
+      return queueReply(ctx, conversation, entry, contentOf(message)!, failure.retryAfterS * 1000);
     }
     if (!isUnreachable(err)) throw err;
     await customerBlocked(ctx, customer.id, customer.telegramId, conversation.threadId);
@@ -156,10 +156,10 @@ async function reply(ctx: BotContext, conversation: SupportConversation, custome
 }
 
 /** An agent's reply that must wait (429 for the customer's chat): queued, recorded, and the agent told. */
-async function queueReply(ctx: BotContext, conversation: SupportConversation, message: Message, entry: RelayEntry, delayMs: number): Promise<void> {
+async function queueReply(ctx: BotContext, conversation: SupportConversation, entry: RelayEntry, content: Content, delayMs: number): Promise<void> {
   await ctx.deps.services.support.relay.enqueue(conversation.id, 'out', entry, delayMs);
   ctx.log.warn({ conversation: conversation.id, delayMs }, 'agent reply queued: the customer chat is rate-limited');
-  await delivered(ctx, conversation, contentOf(message)!);
+  await delivered(ctx, conversation, content);
   // The group may be slowed down too: the notice is a courtesy, the reply is safe either way.
   await answer(ctx, g(ctx).t('support.group.reply_queued', { seconds: Math.max(1, Math.ceil(delayMs / 1000)) })).catch((err: unknown) =>
     ctx.log.warn({ err }, 'could not tell the agent their reply was queued'),
@@ -188,9 +188,18 @@ async function canned(ctx: BotContext, conversation: SupportConversation, custom
   }
   if (!(await deliverable(ctx, conversation))) return;
   const text = fmtFor(ctx.deps, customer.language as Locale).t(`support.canned.${key}`);
+  const { relay } = ctx.deps.services.support;
+  const entry = { kind: 'notice' as const, name: `canned-${ctx.message!.message_id}`, text };
+  const wait = await relay.waitFor(conversation.id, 'out');
+  if (wait !== null) return queueReply(ctx, conversation, entry, { contentType: 'text', text, fileId: null }, wait);
   try {
     await ctx.telegram.sendMessage(customer.telegramId, text, { parse_mode: 'HTML' });
   } catch (err) {
+    const failure = classifyTelegramError(err);
+    if (failure.kind === 'rate_limited') {
+      await relay.pause(conversation.id, 'out', failure.retryAfterS * 1000);
+      return queueReply(ctx, conversation, entry, { contentType: 'text', text, fileId: null }, failure.retryAfterS * 1000);
+    }
     if (!isUnreachable(err)) throw err;
     await customerBlocked(ctx, customer.id, customer.telegramId, conversation.threadId);
     return;

@@ -33,7 +33,8 @@ export type RelayDirection = 'in' | 'out';
  * - copy: a message to copy (from the customer's chat, or an agent's from the group), with the
  *   customer's step (for a card, if the topic must be made first);
  * - open: the conversation's topic and profile card, not yet made when its handoff started;
- * - notice: a bot notice for the topic (`name` tells them apart: one of each per conversation);
+ * - notice: a bot notice for the topic (`name` tells them apart: one of each per conversation), or
+ *   for 'out' a canned reply to the customer (`name`: canned-<the agent's message id>);
  * - close: the closed conversation's card edited (`closer`: the agent's mention) and its topic closed.
  */
 export type RelayEntry =

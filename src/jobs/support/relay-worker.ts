@@ -104,7 +104,8 @@ export function relayProcessor(deps: AppDeps, telegram: Telegram, queue: Queue<S
         if (open) await topicFor(s, c, customer, entry.step, true);
         return;
       case 'notice':
-        if (c.threadId) await postInTopic(s, c.threadId, entry.text);
+        if (direction === 'out') await telegram.sendMessage(customer.telegramId, entry.text, { parse_mode: 'HTML' });
+        else if (c.threadId) await postInTopic(s, c.threadId, entry.text);
         return;
       case 'close': {
         // The customer may have opened a new conversation in the same topic meanwhile: leave it open.

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { Telegram } from 'telegraf';
 import { groupFmt, mention } from '../../bot/features/support-shared.js';
 import type { AppDeps } from '../../deps.js';
@@ -64,6 +64,11 @@ export function createSupportWorker(
       } catch (err) {
         const failure = classifyTelegramError(err);
         if (failure.kind === 'bad_request' || failure.kind === 'blocked') throw new UnrecoverableError(`SLA reminder refused: ${String(err)}`);
+        if (failure.kind === 'rate_limited') {
+          // The group's limit: the whole queue waits (relays too), this job goes back unspent.
+          await queue.rateLimit(failure.retryAfterS * 1000);
+          throw new RateLimitError();
+        }
         throw err;
       }
       deps.logger.info({ job: job.id, conversation: c.id, level: job.data.level }, 'support SLA reminder posted');
