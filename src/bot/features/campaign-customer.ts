@@ -10,6 +10,7 @@ import { CLICK_PAYLOAD, variantFor } from '../keyboards/campaign-message.js';
 import { consentScreen } from '../keyboards/campaigns.js';
 import { modelCard } from '../keyboards/catalog.js';
 import { showCurrentStep, staleButton } from '../steps.js';
+import { refreshStaffCommands } from './campaign-commands.js';
 import { show } from '../ui.js';
 
 /**
@@ -31,6 +32,8 @@ feature.start(async (ctx, next) => {
   if (ctx.account.marketingConsent === null && (await consentOf(ctx).markAsked(ctx.account.id))) {
     const screen = consentScreen(fmtOf(ctx));
     await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
+    // Staff added before they ever talked to the bot could not get their command menu then (chat not found).
+    if (await ctx.deps.services.staff.can(ctx.from.id, 'marketer')) await refreshStaffCommands(ctx.telegram, ctx.deps, ctx.from.id);
   }
   return next();
 });
