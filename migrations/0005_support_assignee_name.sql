@@ -1,1 +1,0 @@
-ALTER TABLE "support_conversations" ADD COLUMN "assignee_name" text;
