@@ -11,6 +11,7 @@ import { isCatalogEmpty, seed } from './db/seed.js';
 import { createServices, type AppDeps } from './deps.js';
 import { createI18n } from './i18n.js';
 import { createWorkers, type Workers } from './jobs/index.js';
+import { JobOutbox, queueList } from './jobs/outbox.js';
 import { createQueues, scheduleMaintenance } from './jobs/queues.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { supportSla } from './jobs/support/sla.js';
@@ -99,7 +100,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // exist in both. Producers use the fail-fast connection: with Redis down, a handler's queue.add
   // errors (logged by fanOut) instead of hanging the update; workers use bullConnection.
   const queues = createQueues(redis, config.queuePrefix);
-  const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger });
+  // Reminder jobs Redis refuses wait in Postgres (job_outbox) and are replayed by the workers.
+  const outbox = new JobOutbox(dbHandle.db, queueList(queues), { now, logger });
+  const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger, outbox });
   const deps: AppDeps = {
     config,
     logger,
@@ -144,6 +147,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await scheduleMaintenance(queues, config.timeZone);
     await scheduleStore(queues.store, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
+    await outbox.flush().catch((err: unknown) => logger.error({ err }, 'job outbox flush at start failed'));
   }
 
   if (runsBot) {

@@ -18,7 +18,7 @@ export interface Workers {
  * (BullMQ's requirement for blocking commands); `connection` must be such a client.
  */
 export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions; campaigns?: CampaignsWorkerOptions } = {}): Workers {
-  const all: Worker[] = [createMaintenanceWorker(deps, connection), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
+  const all: Worker[] = [createMaintenanceWorker(deps, connection, queues), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
   all.push(createStoreWorker(deps, connection));
   all.push(createCampaignsWorker(deps, connection, queues.campaigns, opts.campaigns));
   all.push(createSupportWorker(deps, connection, queues.support));

@@ -12,7 +12,7 @@ export const queueNames = {
   campaigns: 'campaigns',
 } as const;
 
-export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates'; days: number };
+export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-updates'; days: number } | { task: 'flush-outbox' };
 
 /**
  * A customer message due at `dueAt` (epoch ms of the app clock, quiet hours applied): the
@@ -114,4 +114,6 @@ export async function scheduleMaintenance(queues: Queues, timeZone: string): Pro
     { pattern: '30 3 * * *', tz: timeZone },
     { name: 'prune-updates', data: { task: 'prune-updates', days: 7 } },
   );
+  // Jobs Redis refused while it was down wait in job_outbox (src/jobs/outbox.ts): replay them.
+  await queues.maintenance.upsertJobScheduler('flush-outbox-every-minute', { every: 60_000 }, { name: 'flush-outbox', data: { task: 'flush-outbox' } });
 }

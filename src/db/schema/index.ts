@@ -7,3 +7,4 @@ export * from './staff.js';
 export * from './store.js';
 export * from './support.js';
 export * from './campaigns.js';
+export * from './outbox.js';

@@ -5,6 +5,7 @@ import type { OrderState } from '../../domain/orders/transitions.js';
 import * as rules from '../../domain/reminders/rules.js';
 import type { PlannedReminder, ReminderChanges } from '../../domain/reminders/types.js';
 import type { Logger } from '../../logger.js';
+import type { JobOutbox } from '../outbox.js';
 import type { ReminderJob } from '../queues.js';
 
 export interface SchedulerOptions {
@@ -12,6 +13,8 @@ export interface SchedulerOptions {
   /** The app clock: due times are planned from it and delays measured against it. */
   now: () => Date;
   logger: Logger;
+  /** When set, jobs Redis refuses are kept in job_outbox and replayed later (src/jobs/outbox.ts). */
+  outbox?: JobOutbox;
 }
 
 /**
@@ -65,6 +68,12 @@ export class ReminderScheduler implements DomainEvents {
    * was planned with, so an injected clock (tests, benchmarks) moves both together.
    */
   async add(plans: PlannedReminder[]): Promise<void> {
+    if (this.opts.outbox) {
+      const jobs = plans.map((p) => ({ name: p.reminder.kind, data: { ...p.reminder, dueAt: p.dueAt.getTime() }, jobId: p.id, dueAt: p.dueAt.getTime() }));
+      const outcome = await this.opts.outbox.add(this.queue, jobs);
+      this.opts.logger.debug({ jobs: plans.map((p) => p.id), outcome }, 'reminders queued');
+      return;
+    }
     const now = this.opts.now().getTime();
     await this.queue.addBulk(
       plans.map((p) => ({
@@ -81,6 +90,11 @@ export class ReminderScheduler implements DomainEvents {
    * the database before sending, and finds the reason gone.
    */
   async remove(ids: string[]): Promise<void> {
+    if (this.opts.outbox) {
+      const outcome = await this.opts.outbox.remove(this.queue, ids);
+      this.opts.logger.debug({ jobs: ids, outcome }, 'reminders removed');
+      return;
+    }
     const removed = await Promise.all(ids.map((id) => this.queue.remove(id)));
     this.opts.logger.debug({ jobs: ids, removed: removed.filter(Boolean).length }, 'reminders removed');
   }

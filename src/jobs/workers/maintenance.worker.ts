@@ -1,9 +1,12 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import { ensureSlots } from '../../db/seed.js';
 import type { AppDeps } from '../../deps.js';
-import { queueNames, type MaintenanceJob } from '../queues.js';
+import { JobOutbox, queueList } from '../outbox.js';
+import { queueNames, type MaintenanceJob, type Queues } from '../queues.js';
 
-export function createMaintenanceWorker(deps: AppDeps, connection: ConnectionOptions): Worker<MaintenanceJob, number> {
+/** `queues`: what the outbox flush re-adds to (without them, 'flush-outbox' does nothing). */
+export function createMaintenanceWorker(deps: AppDeps, connection: ConnectionOptions, queues?: Queues): Worker<MaintenanceJob, number> {
+  const outbox = queues ? new JobOutbox(deps.db, queueList(queues), { now: deps.now, logger: deps.logger }) : null;
   return new Worker<MaintenanceJob, number>(
     queueNames.maintenance,
     async (job) => {
@@ -12,6 +15,11 @@ export function createMaintenanceWorker(deps: AppDeps, connection: ConnectionOpt
           return ensureSlots(deps.db, { timeZone: deps.config.timeZone, now: deps.now() });
         case 'prune-updates':
           return deps.services.conversation.pruneProcessed(job.data.days);
+        case 'flush-outbox': {
+          if (!outbox) return 0;
+          const r = await outbox.flush();
+          return r.added + r.removed;
+        }
       }
     },
     { connection, prefix: deps.config.queuePrefix, concurrency: 1 },
