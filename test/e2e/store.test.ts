@@ -102,6 +102,9 @@ describe('store in English', () => {
     expect(paid.approved).toBe(true);
     expect(paid.totalAmount).toBe(31_500);
     expect(last(c)).toContain('Payment received');
+    // The receipt adds up to the amount paid: its shipping line is there.
+    expect(last(c)).toContain('Payment received · order S');
+    expect(last(c)).toMatch(/· ¥315\n• Tesla T-shirt · Black · M × 1 — ¥300\nShipping: JD standard \(2–4 days\) · ¥15\n/);
     expect(last(c)).toContain('88 Century Avenue Apt 1201, Shanghai, Shanghai 200120');
     expect(await variant('tee-blk-m')).toMatchObject({ stock: 1, held: 0 });
 
@@ -178,6 +181,7 @@ describe('store in Chinese', () => {
     expect(paid.options.find((o) => o.id === 'standard')!.prices[0]!.amount).toBe(0);
     expect(paid.totalAmount).toBe(130_000);
     expect(last(c)).toContain('付款成功');
+    expect(last(c)).toContain('配送：京东标准配送（2–4 天） · 免运费');
     const [order] = await h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, me!.id));
     expect(order).toMatchObject({ state: 'paid', goodsFen: 130_000, shippingFen: 0, shipping: 'standard' });
     // The same payment update delivered again changes nothing: one payment, stock taken once.

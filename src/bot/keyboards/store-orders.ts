@@ -1,4 +1,5 @@
 import type { Installation, StoreOrder } from '../../db/schema/index.js';
+import type { StoreInstallationContext } from '../../domain/reminders/repository.js';
 import type { StoreOrderView } from '../../domain/store/checkout.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data/index.js';
@@ -18,6 +19,10 @@ export const storeLines = (f: Fmt, view: StoreOrderView): string =>
   view.lines.map((l) => f.t('store.orders.line', { name: f.text(l.name), qty: l.qty, total: f.money(l.qty * l.unitPriceFen) })).join('\n');
 
 const totalOf = (o: StoreOrder) => o.goodsFen + (o.shippingFen ?? 0);
+
+/** "JD next-day · ¥30" / "JD standard (2–4 days) · free"; '—' before a shipping option is chosen. */
+const shippingText = (f: Fmt, o: StoreOrder): string =>
+  o.shipping ? `${f.t(`store.shipping.${o.shipping}`)} · ${o.shippingFen ? f.money(o.shippingFen) : f.t('store.free')}` : '—';
 
 /** A store order's charger installation: booked, done, or still to book (see features/store-installation.ts). */
 export interface StoreInstallInfo {
@@ -42,13 +47,12 @@ function installButtons(f: Fmt, o: StoreOrder, info: StoreInstallInfo | null) {
 
 export function storeOrderDetail(f: Fmt, view: StoreOrderView, install: StoreInstallInfo | null = null): Screen {
   const o = view.order;
-  const shipping = o.shipping ? `${f.t(`store.shipping.${o.shipping}`)} · ${o.shippingFen ? f.money(o.shippingFen) : f.t('store.free')}` : '—';
   return {
     text: f.t('store.orders.detail', {
       number: o.number,
       state: storeStateLabel(f, o.state),
       lines: storeLines(f, view),
-      shipping,
+      shipping: shippingText(f, o),
       total: f.money(totalOf(o)),
       address: o.address ? escapeHtml(`${o.recipient ?? ''} ${o.phone ?? ''}, ${o.address}`.trim()) : f.t('store.orders.no_address'),
       tracking: o.trackingNo ? f.t('store.orders.tracking', { carrier: escapeHtml(o.carrier ?? ''), tracking: escapeHtml(o.trackingNo) }) : '',
@@ -71,6 +75,8 @@ export function paidScreen(f: Fmt, view: StoreOrderView, amountFen: number, inst
         number: o.number,
         amount: f.money(amountFen),
         lines: storeLines(f, view),
+        // The amount paid includes shipping: the receipt shows it, so the lines add up.
+        shipping: shippingText(f, o),
         address: escapeHtml(o.address ?? ''),
       }) + installText,
     keyboard: [
@@ -99,4 +105,13 @@ export function storeNotice(f: Fmt, o: StoreOrder): Screen {
         ? f.t('store.notice.refunded', { number: o.number, amount: f.money(o.goodsFen + (o.shippingFen ?? 0)) })
         : f.t('store.notice.delivered', { number: o.number });
   return { text, keyboard: [[button(f.t('store.view_order'), cb.storeOrder.pack({ orderId: o.id }))]] };
+}
+
+/** Sent by the reminders worker 24 hours before a store order's charger installation (no car order). */
+export function storeInstallationReminder(f: Fmt, ctx: StoreInstallationContext): Screen {
+  const parking = f.t(`booking.parking_${ctx.installation?.parking ?? ctx.booking.parking ?? 'garage'}`);
+  return {
+    text: f.t('reminders.installation.store_t24h', { number: ctx.storeOrder.number, line: bookingLine(f, ctx.booking), parking }),
+    keyboard: [[button(f.t('store.view_order'), cb.storeOrder.pack({ orderId: ctx.storeOrder.id }))]],
+  };
 }
