@@ -30,6 +30,7 @@ describe('job ids', () => {
     { kind: 'delivery', bookingId: 7, step: 't24h' },
     { kind: 'delivery', bookingId: 7, step: 't2h' },
     { kind: 'installation', bookingId: 8 },
+    { kind: 'store-installation', bookingId: 9 },
     { kind: 'checkin', orderId: 42 },
     { kind: 'notify-order', orderId: 42, state: 'vehicle_allocated' },
     { kind: 'notify-installation', installationId: 3 },
@@ -44,6 +45,7 @@ describe('job ids', () => {
       'reminder-delivery-7-t24h',
       'reminder-delivery-7-t2h',
       'reminder-installation-8-t24h',
+      'reminder-store-installation-9-t24h',
       'checkin-42-d3',
       'notify-order-42-vehicle_allocated',
       'notify-installation-3-installed',
@@ -178,6 +180,15 @@ describe('booking reminders', () => {
     });
     expect(onBookingCancelled({ id: 51, kind: 'installation' })).toEqual({ add: [], remove: ['reminder-installation-51-t24h'] });
     expect(onBookingCancelled({ id: 21, kind: 'delivery' })).toEqual({ add: [], remove: bookingReminderIds({ id: 21, kind: 'delivery' }) });
+  });
+
+  it('a store order’s installation (no car order): its own reminder 24 h before, moved on reschedule, removed on cancel', () => {
+    const store = (id: number, startsAt: string) => ({ ...installation(id, startsAt), storeOrderId: 5 });
+    expect(due(onBookingMade(store(61, '2026-03-14T14:00:00'), null, clock('2026-03-10T12:00:00')).add)).toEqual({
+      'reminder-store-installation-61-t24h': iso('2026-03-13T14:00:00'),
+    });
+    expect(onBookingMade(store(62, '2026-03-15T14:00:00'), 61, clock('2026-03-10T12:00:00')).remove).toEqual(['reminder-store-installation-61-t24h']);
+    expect(onBookingCancelled({ id: 62, kind: 'installation', storeOrderId: 5 })).toEqual({ add: [], remove: ['reminder-store-installation-62-t24h'] });
   });
 
   it('a 24-hour reminder due at night moves to 08:00 (slots outside business hours)', () => {

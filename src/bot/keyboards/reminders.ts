@@ -1,6 +1,6 @@
 import type { Order } from '../../db/schema/index.js';
 import { canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
-import type { ReminderContext } from '../../domain/reminders/repository.js';
+import type { CarReminder, ReminderContext } from '../../domain/reminders/repository.js';
 import type { Reminder } from '../../domain/reminders/types.js';
 import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
@@ -31,7 +31,7 @@ function dateTime(f: Fmt, at: Date): string {
 }
 
 /** The message for a reminder that is still due (see relevance.ts), in the customer's language. */
-export function reminderScreen(f: Fmt, r: Exclude<Reminder, { kind: 'expire-order' }>, ctx: ReminderContext): Screen {
+export function reminderScreen(f: Fmt, r: Exclude<CarReminder, { kind: 'expire-order' }>, ctx: ReminderContext): Screen {
   const { order } = ctx;
   const base = { number: order.number, model: model(order) };
   switch (r.kind) {

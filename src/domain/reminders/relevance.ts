@@ -1,6 +1,7 @@
 import { canBookDelivery, type OrderState } from '../orders/transitions.js';
-import type { ReminderContext } from './repository.js';
-import type { NotifiedOrderState, Reminder } from './types.js';
+import { INSTALLABLE_STATES } from '../store/rules.js';
+import type { CarReminder, ReminderContext, StoreInstallationContext } from './repository.js';
+import type { NotifiedOrderState } from './types.js';
 
 /** Why a reminder that fired is not sent after all. */
 export type SkipReason =
@@ -20,7 +21,7 @@ export type SkipReason =
  * was paid or the booking cancelled after it was queued (its removal may have failed, or raced
  * the firing), so the reason is checked here, every time: null means "send it".
  */
-export function skipReason(r: Reminder, ctx: ReminderContext | null, now: Date): SkipReason | null {
+export function skipReason(r: CarReminder, ctx: ReminderContext | null, now: Date): SkipReason | null {
   if (!ctx) return 'gone';
   const state = ctx.order.state as OrderState;
   // The expiry acts on the order even for a customer we cannot reach.
@@ -47,6 +48,19 @@ export function skipReason(r: Reminder, ctx: ReminderContext | null, now: Date):
     case 'notify-installation':
       return ctx.installation?.state === 'installed' ? null : 'not_installed';
   }
+}
+
+/**
+ * The same re-check for a store order's installation reminder: the booking still live, the
+ * installation still scheduled, the order not refunded or cancelled, the slot still ahead.
+ */
+export function storeInstallationSkipReason(ctx: StoreInstallationContext | null, now: Date): SkipReason | null {
+  if (!ctx) return 'gone';
+  if (ctx.customer.blocked) return 'blocked';
+  if (ctx.booking.state !== 'active') return 'booking_cancelled';
+  if (ctx.installation?.state !== 'scheduled') return 'installation_not_scheduled';
+  if (!INSTALLABLE_STATES.includes(ctx.storeOrder.state as (typeof INSTALLABLE_STATES)[number])) return 'order_moved_on';
+  return ctx.booking.slot.startsAt.getTime() > now.getTime() ? null : 'slot_passed';
 }
 
 /**

@@ -8,14 +8,19 @@ import {
   installations,
   orders,
   slots,
+  storeOrders,
   type Booking,
   type Customer,
   type DeliveryCentre,
   type Installation,
   type Order,
   type Slot,
+  type StoreOrder,
 } from '../../db/schema/index.js';
 import type { Reminder } from './types.js';
+
+/** The reminders read through ReminderContext (a car order's); a store order's installation has its own. */
+export type CarReminder = Exclude<Reminder, { kind: 'store-installation' }>;
 
 export type BookingView = Booking & { slot: Slot; centre: DeliveryCentre | null };
 
@@ -31,6 +36,15 @@ export interface ReminderContext {
   hasInstallation: boolean;
   /** The 3-day check-in has been answered. */
   rated: boolean;
+}
+
+/** What a store order's installation reminder needs, read fresh when it fires. */
+export interface StoreInstallationContext {
+  storeOrder: StoreOrder;
+  customer: Customer;
+  booking: BookingView;
+  /** The store order's open installation (requested or scheduled), if any. */
+  installation: Installation | null;
 }
 
 /** Reads the rows behind a reminder. Null when they no longer exist at all. */
@@ -60,7 +74,7 @@ export class ReminderRepository {
       .prepare('reminder_order_context');
   }
 
-  async load(r: Reminder): Promise<ReminderContext | null> {
+  async load(r: CarReminder): Promise<ReminderContext | null> {
     switch (r.kind) {
       case 'deposit':
       case 'expire-order':
@@ -93,6 +107,25 @@ export class ReminderRepository {
         return installation && base ? { ...base, installation, hasInstallation: true } : null;
       }
     }
+  }
+
+  /** A store order's installation booking with its order, customer and open installation. */
+  async loadStoreInstallation(bookingId: number): Promise<StoreInstallationContext | null> {
+    const [row] = await this.db
+      .select({ booking: bookings, slot: slots, centre: deliveryCentres, storeOrder: storeOrders, customer: customers })
+      .from(bookings)
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .leftJoin(deliveryCentres, eq(deliveryCentres.id, slots.centreId))
+      .innerJoin(storeOrders, eq(storeOrders.id, bookings.storeOrderId))
+      .innerJoin(customers, eq(customers.id, storeOrders.customerId))
+      .where(eq(bookings.id, bookingId));
+    if (!row) return null;
+    const [installation] = await this.db
+      .select()
+      .from(installations)
+      .where(and(eq(installations.storeOrderId, row.storeOrder.id), inArray(installations.state, ['requested', 'scheduled'])));
+    const booking = { ...row.booking, slot: row.slot, centre: row.centre };
+    return { storeOrder: row.storeOrder, customer: row.customer, booking, installation: installation ?? null };
   }
 
   private async forOrder(orderId: number): Promise<ReminderContext | null> {

@@ -39,6 +39,8 @@ export function reminderId(r: Reminder): string {
       return `reminder-delivery-${r.bookingId}-${r.step}`;
     case 'installation':
       return `reminder-installation-${r.bookingId}-t24h`;
+    case 'store-installation':
+      return `reminder-store-installation-${r.bookingId}-t24h`;
     case 'checkin':
       return `checkin-${r.orderId}-d3`;
     case 'notify-order':
@@ -118,9 +120,16 @@ export function onOrderStateChanged(
   return changes;
 }
 
+/** What the rules need of a booking: a store order's (store_order_id set) is an installation without a car order. */
+type BookingRef = Pick<Booking, 'id' | 'kind'> & Partial<Pick<Booking, 'storeOrderId'>>;
+
+/** The one installation reminder a booking gets: a car order's, or a store order's (read differently when it fires). */
+const installationReminder = (booking: BookingRef): Reminder =>
+  booking.storeOrderId != null ? { kind: 'store-installation', bookingId: booking.id } : { kind: 'installation', bookingId: booking.id };
+
 /** Every job id a booking can have (whatever reminders it actually got). */
-export function bookingReminderIds(booking: Pick<Booking, 'id' | 'kind'>): string[] {
-  if (booking.kind === 'installation') return [reminderId({ kind: 'installation', bookingId: booking.id })];
+export function bookingReminderIds(booking: BookingRef): string[] {
+  if (booking.kind === 'installation') return [reminderId(installationReminder(booking))];
   return DELIVERY_REMINDERS.map((d) => reminderId({ kind: 'delivery', bookingId: booking.id, step: d.step }));
 }
 
@@ -128,11 +137,11 @@ export function bookingReminderIds(booking: Pick<Booking, 'id' | 'kind'>): strin
  * Reminders before a booked slot. One whose time has already passed is skipped (a slot booked
  * 5 hours ahead gets no "tomorrow" reminder), as is one pushed by quiet hours to the slot itself.
  */
-export function bookingReminders(booking: Pick<Booking, 'id' | 'kind'> & { slot: Pick<Slot, 'startsAt'> }, clock: PlanClock): PlannedReminder[] {
+export function bookingReminders(booking: BookingRef & { slot: Pick<Slot, 'startsAt'> }, clock: PlanClock): PlannedReminder[] {
   const start = booking.slot.startsAt.getTime();
   const candidates: Array<{ reminder: Reminder; due: number }> =
     booking.kind === 'installation'
-      ? [{ reminder: { kind: 'installation', bookingId: booking.id }, due: start - INSTALLATION_REMINDER_BEFORE_MS }]
+      ? [{ reminder: installationReminder(booking), due: start - INSTALLATION_REMINDER_BEFORE_MS }]
       : DELIVERY_REMINDERS.map((d) => ({ reminder: { kind: 'delivery', bookingId: booking.id, step: d.step }, due: start - d.before }));
   return candidates
     .filter((c) => c.due > clock.now.getTime())
@@ -140,19 +149,18 @@ export function bookingReminders(booking: Pick<Booking, 'id' | 'kind'> & { slot:
     .filter((p) => p.dueAt.getTime() < start);
 }
 
-/** A booking was made; a reschedule (`replaced` set) moves the reminders to the new slot. */
-export function onBookingMade(
-  booking: Pick<Booking, 'id' | 'kind'> & { slot: Pick<Slot, 'startsAt'> },
-  replaced: number | null,
-  clock: PlanClock,
-): ReminderChanges {
+/**
+ * A booking was made; a reschedule (`replaced` set) moves the reminders to the new slot. The
+ * replaced booking had the same owner (a reschedule keeps the order), so the same kind of ids.
+ */
+export function onBookingMade(booking: BookingRef & { slot: Pick<Slot, 'startsAt'> }, replaced: number | null, clock: PlanClock): ReminderChanges {
   return {
     add: bookingReminders(booking, clock),
-    remove: replaced === null ? [] : bookingReminderIds({ id: replaced, kind: booking.kind }),
+    remove: replaced === null ? [] : bookingReminderIds({ id: replaced, kind: booking.kind, storeOrderId: booking.storeOrderId }),
   };
 }
 
-export function onBookingCancelled(booking: Pick<Booking, 'id' | 'kind'>): ReminderChanges {
+export function onBookingCancelled(booking: BookingRef): ReminderChanges {
   return { add: [], remove: bookingReminderIds(booking) };
 }
 

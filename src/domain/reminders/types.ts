@@ -14,6 +14,8 @@ export type Reminder =
   | { kind: 'expire-order'; orderId: number }
   | { kind: 'delivery'; bookingId: number; step: 't24h' | 't2h' }
   | { kind: 'installation'; bookingId: number }
+  /** The 24-hours-before reminder of a store order's charger installation (a Wall Connector without a car order). */
+  | { kind: 'store-installation'; bookingId: number }
   | { kind: 'checkin'; orderId: number }
   | { kind: 'notify-order'; orderId: number; state: NotifiedOrderState }
   | { kind: 'notify-installation'; installationId: number };

@@ -2,11 +2,14 @@ import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Connecti
 import { Telegram } from 'telegraf';
 import { createFmt, type Fmt } from '../../bot/format.js';
 import { reminderScreen } from '../../bot/keyboards/reminders.js';
+import { storeInstallationReminder } from '../../bot/keyboards/store-orders.js';
+import type { Screen } from '../../bot/ui.js';
+import type { Customer } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { isQuiet, quietEnd } from '../../domain/reminders/quiet-hours.js';
-import { skipReason, type SkipReason } from '../../domain/reminders/relevance.js';
-import { ReminderRepository, type ReminderContext } from '../../domain/reminders/repository.js';
+import { skipReason, storeInstallationSkipReason, type SkipReason } from '../../domain/reminders/relevance.js';
+import { ReminderRepository } from '../../domain/reminders/repository.js';
 import { ignoresQuietHours } from '../../domain/reminders/rules.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
@@ -60,11 +63,11 @@ export function createRemindersWorker(
     return f;
   };
 
-  const send = async (job: Job<ReminderJob>, r: Exclude<ReminderJob, { kind: 'expire-order' }>, ctx: ReminderContext): Promise<ReminderOutcome> => {
-    const locale = ctx.customer.language as Locale;
-    const screen = reminderScreen(fmtFor(locale), r, ctx);
+  const fmtOfCustomer = (customer: Customer): Fmt => fmtFor(customer.language as Locale);
+
+  const send = async (job: Job<ReminderJob>, r: ReminderJob, customer: Customer, screen: Screen): Promise<ReminderOutcome> => {
     try {
-      await telegram.sendMessage(ctx.customer.telegramId, screen.text, {
+      await telegram.sendMessage(customer.telegramId, screen.text, {
         parse_mode: 'HTML',
         reply_markup: { inline_keyboard: screen.keyboard ?? [] },
         link_preview_options: { is_disabled: true },
@@ -75,8 +78,8 @@ export function createRemindersWorker(
         case 'blocked':
         case 'chat_not_found':
           // Unreachable until they come back (any update of theirs clears the flag): no retry.
-          await deps.services.customers.markBlocked(ctx.customer.telegramId);
-          deps.logger.info({ job: job.id, customer: ctx.customer.id }, 'reminder not delivered: customer unreachable');
+          await deps.services.customers.markBlocked(customer.telegramId);
+          deps.logger.info({ job: job.id, customer: customer.id }, 'reminder not delivered: customer unreachable');
           return 'unreachable';
         case 'rate_limited':
           // Telegram's 429 is for the bot as a whole: pause the queue for every worker, and put
@@ -117,13 +120,22 @@ export function createRemindersWorker(
         deps.logger.info({ job: job.id, until }, 'reminder held back: quiet hours');
         throw new DelayedError();
       }
+      const skipped = (reason: SkipReason): ReminderOutcome => {
+        deps.logger.info({ job: job.id, reason }, 'reminder no longer needed');
+        return `skipped:${reason}`;
+      };
+      if (r.kind === 'store-installation') {
+        // A store order's charger installation: no car order behind it, so its own rows and re-check.
+        const ctx = await repo.loadStoreInstallation(r.bookingId);
+        const skip = storeInstallationSkipReason(ctx, now);
+        if (skip) return skipped(skip);
+        return send(job, r, ctx!.customer, storeInstallationReminder(fmtOfCustomer(ctx!.customer), ctx!));
+      }
       const ctx = await repo.load(r);
       const skip = skipReason(r, ctx, now);
-      if (skip) {
-        deps.logger.info({ job: job.id, reason: skip }, 'reminder no longer needed');
-        return `skipped:${skip}`;
-      }
-      return r.kind === 'expire-order' ? expire(r.orderId) : send(job, r, ctx!);
+      if (skip) return skipped(skip);
+      if (r.kind === 'expire-order') return expire(r.orderId);
+      return send(job, r, ctx!.customer, reminderScreen(fmtOfCustomer(ctx!.customer), r, ctx!));
     },
     {
       connection,
