@@ -3,7 +3,7 @@ import { createFmt } from '../bot/format.js';
 import { progressScreen } from '../bot/keyboards/campaigns.js';
 import type { AppDeps } from '../deps.js';
 import type { Campaign } from '../db/schema/campaigns.js';
-import type { Counts } from '../domain/campaigns/repository.js';
+import type { Counts } from '../domain/campaigns/delivery.js';
 import type { Locale } from '../domain/customers/service.js';
 import { classifyTelegramError } from '../shared/telegram-errors.js';
 

@@ -65,12 +65,19 @@ describe('composer (English marketer)', () => {
     expect(previewEn?.buttons[0]![0]!.url).toBe('https://tesla.cn/drive');
     expect(seen.some((x) => x.method === 'sendPhoto' && x.buttons.flat().some((b) => b.text === '退订'))).toBe(true);
     expect(m.lastText()).toMatch(/Audience now: <b>3<\/b>/);
+    expect(m.lastText()).toMatch(/Versions: English, Chinese\n/);
     expect(await campaignCount()).toBe(0);
 
     await m.tap('Confirm');
     const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
     const id = row.id;
     await waitForStatus(h.db.db, id, ['done']);
+    // Sent now: the progress message starts as "starting", never as "scheduled for" the current minute.
+    const progressSends = h.api.callsTo('sendMessage').filter((x) => String(x.params.chat_id) === String(EN_MARKETER) && String(x.params.text).includes(`Campaign #${id}`));
+    expect(progressSends.map((x) => x.params.text)).toEqual([`<b>Campaign #${id}</b> · sending\nStarting…`]);
+    await expect.poll(() => m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text, { timeout: 10_000 }).toMatch(
+      /· done\n██████████ 100%\nSent 3 · failed 0 · blocked 0 · left 0\nFinished\. \/campaigns shows its clicks, unsubscribes and orders\./,
+    );
     // Each English customer got the English text once, with counted links; nobody else got anything.
     for (const chat of en) {
       const got = h.api.messagesTo(chat, { delivered: true });
@@ -96,7 +103,7 @@ describe('composer (English marketer)', () => {
     const list = m.lastText();
     expect(list).toMatch(new RegExp(`#${id}</b> · done`));
     expect(list).toMatch(/Audience 3 · sent 3 · failed 0 · blocked 0/);
-    expect(list).toMatch(/Unsubscribed since 1 · clicks 2/);
+    expect(list).toMatch(/Unsubscribed afterwards 1 · clicks 2/);
   });
 
   it('/cancel at any step leaves without a campaign; a customer cannot open the composer', async () => {
@@ -132,6 +139,8 @@ describe('composer (Chinese admin)', () => {
     expect(m.lastText()).toMatch(/新建营销活动/);
     await m.tap('中文');
     await m.text('双十二限时优惠');
+    // Lists read in Chinese: 、 between items.
+    expect(m.lastText()).toMatch(/（<code>model-3<\/code>、<code>model-y<\/code>、/);
     await m.tap('不加按钮');
     await m.tap('跳过');
     expect(m.lastText()).toMatch(/受众/);
@@ -170,7 +179,11 @@ describe('composer (Chinese admin)', () => {
     expect(new Date(row.scheduled_at).toISOString()).toBe(new Date(`${local}T20:30:00+08:00`).toISOString());
     const job = await campaignQueue(h.app.deps.redis, h.config.queuePrefix).getJob(jobIds.start(row.id));
     expect(await job?.getState()).toBe('delayed');
-    expect(m.lastText()).toMatch(new RegExp(`活动 #${row.id}</b> 已排期`));
+    expect(m.lastText()).toMatch(new RegExp(`活动 #${row.id}</b> 已排期：${local} 20:30（北京时间）`));
+    // /campaigns shows when it will go out (Beijing time), and its Cancel names it.
+    await m.text('/campaigns');
+    expect(m.lastText()).toMatch(new RegExp(`#${row.id}</b> · 已排期 · ${local} 20:30\n`));
+    expect(m.buttonLabels()).toContain(`✖ 取消活动 #${row.id}`);
     await m.tap('取消活动');
     expect(m.toasts().at(-1)).toMatch(/已取消/);
     const [after] = await h.db.sql<[{ status: string }]>`select status from campaigns where id = ${row.id}`;

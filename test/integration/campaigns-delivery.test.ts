@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
+import { DeliveryRepository } from '../../src/domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, enqueueBatches, enqueueProgress } from '../../src/jobs/campaign-jobs.js';
 import { launchCampaign, recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
@@ -100,7 +101,7 @@ describe('campaign delivery', () => {
     const audience = await seedCustomers(sql, 830_000_000, 30, { language: 'en' });
     const id = await launchCampaign(h, { createdBy: MARKETER });
     const repo = new CampaignRepository(h.db.db);
-    while ((await repo.counts(id)).sent < 3) await new Promise((r) => setTimeout(r, 20));
+    while ((await new DeliveryRepository(h.db.db).counts(id)).sent < 3) await new Promise((r) => setTimeout(r, 20));
     await repo.transition(id, ['running'], 'paused');
     await new Promise((r) => setTimeout(r, 500));
     // A job from before the pause still holds five recipients (its chunk on the wire) when the resume comes.
@@ -111,10 +112,10 @@ describe('campaign delivery', () => {
     expect(held).toHaveLength(5);
     const resumed = (await repo.transition(id, ['paused'], 'running'))!;
     const queue = campaignQueue(h.app.deps.redis, h.config.queuePrefix);
-    await enqueueBatches(queue, id, resumed.generation, await repo.pendingBatches(id));
+    await enqueueBatches(queue, id, resumed.generation, await new DeliveryRepository(h.db.db).pendingBatches(id));
     await enqueueProgress(queue, id, resumed.generation, 0, { sent: 0, at: Date.now() }, 0);
     // The resumed job sends everyone else; then the old job gives its five back unsent.
-    while ((await repo.counts(id)).pending > 0) await new Promise((r) => setTimeout(r, 50));
+    while ((await new DeliveryRepository(h.db.db).counts(id)).pending > 0) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
     await sql`update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null where campaign_id = ${id} and claimed_by = 'job-before-pause'`;
     await waitForStatus(h.db.db, id, ['done'], 20_000);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignSegment } from '../../src/db/schema/campaigns.js';
 import { createServices, type Services } from '../../src/deps.js';
+import { DeliveryRepository } from '../../src/domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { ConsentService } from '../../src/domain/campaigns/consent.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -111,11 +112,11 @@ describe('campaign segments', () => {
     const id = await repo.create({ createdBy: 1, segment: { locales: ['en'] }, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'x')] });
     await repo.freeze(id, 10);
     await new ConsentService(db.db).set(ids.viewer!, false, 'unsubscribe', id);
-    const first = await repo.claim(id, 0, 'job-a', 10);
+    const first = await new DeliveryRepository(db.db).claim(id, 0, 'job-a', 10);
     expect(first.map((r) => r.customerId)).toEqual([ids.paid]);
-    expect(await repo.claim(id, 0, 'job-b', 10)).toEqual([]);
+    expect(await new DeliveryRepository(db.db).claim(id, 0, 'job-b', 10)).toEqual([]);
     // The same job, re-run after its worker died, takes its own claim back.
-    expect((await repo.claim(id, 0, 'job-a', 10)).map((r) => r.customerId)).toEqual([ids.paid]);
+    expect((await new DeliveryRepository(db.db).claim(id, 0, 'job-a', 10)).map((r) => r.customerId)).toEqual([ids.paid]);
     const [row] = await db.sql<[{ state: string }]>`select state from campaign_recipients where campaign_id = ${id} and customer_id = ${ids.viewer!}`;
     expect(row.state).toBe('cancelled');
     await consentBack();

@@ -1,5 +1,6 @@
 import { Composer } from 'telegraf';
 import type { Campaign } from '../../db/schema/campaigns.js';
+import { DeliveryRepository } from '../../domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../domain/campaigns/repository.js';
 import { campaignQueue, enqueueBatches, enqueueProgress, jobIds } from '../../jobs/campaign-jobs.js';
 import { editProgressMessage } from '../../jobs/campaign-progress.js';
@@ -19,6 +20,7 @@ const feature = new Composer<BotContext>();
 export const campaignControlFeature = forCustomers(feature);
 
 const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
+const deliveryOf = (ctx: BotContext) => new DeliveryRepository(ctx.deps.db);
 const queueOf = (ctx: BotContext) => campaignQueue(ctx.deps.redis, ctx.deps.config.queuePrefix);
 
 /** Writes the confirmed draft, posts its progress message and queues its start (now or delayed). */
@@ -34,7 +36,7 @@ export async function startConfirmed(ctx: BotContext, draft: Draft): Promise<voi
     variants: draft.variants,
   });
   const campaign = (await repo.get(id))!;
-  const screen = progressScreen(fmtOf(ctx), campaign, await repo.counts(id), 0);
+  const screen = progressScreen(fmtOf(ctx), campaign, await deliveryOf(ctx).counts(id), 0, now);
   const sent = await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
   await repo.setProgressMessage(id, sent.message_id);
   await queueOf(ctx).add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id), delay: Math.max(0, scheduledAt.getTime() - now.getTime()) });
@@ -60,13 +62,13 @@ async function control(ctx: BotContext, campaign: Campaign, action: Action): Pro
   if (!next) return { campaign, changed: false };
   const queue = queueOf(ctx);
   if (action === 'resume') {
-    await enqueueBatches(queue, next.id, next.generation, await repo.pendingBatches(next.id));
+    await enqueueBatches(queue, next.id, next.generation, await deliveryOf(ctx).pendingBatches(next.id));
     await enqueueProgress(queue, next.id, next.generation, 0, { sent: 0, at: Date.now() }, 0);
   }
   // A scheduled campaign's start job would find it cancelled anyway; removing it keeps the queue tidy.
   if (action === 'cancel' && campaign.status === 'scheduled') await queue.remove(jobIds.start(campaign.id)).catch(() => undefined);
   ctx.log.info({ campaignId: campaign.id, action, by: ctx.from?.id }, 'campaign control');
-  await editProgressMessage(ctx.deps, ctx.telegram, next, await repo.counts(next.id), 0);
+  await editProgressMessage(ctx.deps, ctx.telegram, next, await deliveryOf(ctx).counts(next.id), 0);
   return { campaign: next, changed: true };
 }
 
@@ -87,7 +89,7 @@ feature.command('campaigns', async (ctx) => {
   if (!campaign) return notice(ctx, ctx.t('campaigns.control.not_found', { id }));
   const result = await control(ctx, campaign, action as Action);
   const head = result.changed ? ctx.t(`campaigns.control.done_${action as Action}`) : notNow(ctx, result.campaign);
-  const screen = progressScreen(fmtOf(ctx), result.campaign, await repo.counts(id), 0);
+  const screen = progressScreen(fmtOf(ctx), result.campaign, await deliveryOf(ctx).counts(id), 0);
   await show(ctx, { ...screen, text: `${head}\n\n${screen.text}` }, { fresh: true });
 });
 
@@ -108,7 +110,7 @@ feature.action(cb.campaignControl.trigger, async (ctx) => {
   const messageId = ctx.callbackQuery.message?.message_id;
   // The progress message itself was edited by control(); a /campaigns list pressed becomes this campaign's view.
   if (!messageId || (messageId === now.progressMessageId && ctx.chat?.id === now.createdBy && data.action !== 'refresh')) return;
-  const screen = progressScreen(fmtOf(ctx), now, await repo.counts(now.id), 0);
+  const screen = progressScreen(fmtOf(ctx), now, await deliveryOf(ctx).counts(now.id), 0);
   await ctx.telegram
     .editMessageText(ctx.chat!.id, messageId, undefined, screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } })
     .catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
 import type { Campaign, CampaignSegment } from '../../db/schema/campaigns.js';
 import type { CampaignFigures } from '../../domain/campaigns/figures.js';
-import type { Counts } from '../../domain/campaigns/repository.js';
+import type { Counts } from '../../domain/campaigns/delivery.js';
 import { orderStateGroups } from '../../domain/campaigns/segment.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { escapeHtml } from '../../i18n.js';
@@ -12,6 +12,8 @@ import { button, menuButton, rows } from './common.js';
 
 const abortRow = (f: Fmt) => [button(f.t('campaigns.composer.abort'), cb.campaignAbort.pack({}))];
 export const localeName = (f: Fmt, l: Locale | string) => f.t(l === 'en' ? 'campaigns.locale.en' : 'campaigns.locale.zh');
+/** A list in the reader's language: "a, b" in English, "a、b" in Chinese. */
+const list = (f: Fmt, items: string[]) => items.join(f.t('campaigns.list_sep'));
 
 export function chooseLocaleScreen(f: Fmt): Screen {
   return {
@@ -29,7 +31,7 @@ export function contentScreen(f: Fmt, locale: Locale): Screen {
 
 export function buttonsScreen(f: Fmt, modelIds: string[]): Screen {
   return {
-    text: f.t('campaigns.composer.buttons', { models: modelIds.map((m) => `<code>${escapeHtml(m)}</code>`).join(', ') }),
+    text: f.t('campaigns.composer.buttons', { models: list(f, modelIds.map((m) => `<code>${escapeHtml(m)}</code>`)) }),
     keyboard: [[button(f.t('campaigns.composer.no_buttons'), cb.campaignNoButtons.pack({}))], abortRow(f)],
   };
 }
@@ -48,10 +50,10 @@ const any = (f: Fmt) => f.t('campaigns.segment.any');
 
 export function segmentSummary(f: Fmt, s: CampaignSegment, cityName: (c: string) => string): string {
   return f.t('campaigns.segment.summary', {
-    lang: s.locales?.length ? s.locales.map((l) => localeName(f, l)).join(', ') : any(f),
-    models: s.models?.length ? escapeHtml(s.models.join(', ')) : any(f),
-    orders: s.orderStates?.length ? s.orderStates.map((o) => f.t(`campaigns.orders.${o}`)).join(', ') : any(f),
-    cities: s.cities?.length ? escapeHtml(s.cities.map(cityName).join(', ')) : any(f),
+    lang: s.locales?.length ? list(f, s.locales.map((l) => localeName(f, l))) : any(f),
+    models: s.models?.length ? escapeHtml(list(f, s.models)) : any(f),
+    orders: s.orderStates?.length ? list(f, s.orderStates.map((o) => f.t(`campaigns.orders.${o}`))) : any(f),
+    cities: s.cities?.length ? escapeHtml(list(f, s.cities.map(cityName))) : any(f),
     active: s.activeDays ? f.t('campaigns.segment.active_days', { count: s.activeDays }) : any(f),
     source: s.source ? `<code>${escapeHtml(s.source)}</code>` : any(f),
   });
@@ -93,7 +95,7 @@ export function scheduleScreen(f: Fmt): Screen {
 export function confirmScreen(f: Fmt, o: { locales: Locale[]; count: number; when: string | null }): Screen {
   return {
     text: f.t('campaigns.composer.confirm', {
-      langs: o.locales.map((l) => localeName(f, l)).join(', '),
+      langs: list(f, o.locales.map((l) => localeName(f, l))),
       count: o.count,
       when: o.when ?? f.t('campaigns.composer.when_now'),
     }),
@@ -127,9 +129,15 @@ export function controlButtons(f: Fmt, c: Pick<Campaign, 'id' | 'status'>): Inli
   return [];
 }
 
-/** The marketer's live view of a campaign: bar, counts, rate and time left, and its controls. */
-export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: number): Screen {
+/**
+ * The marketer's live view of a campaign: bar, counts, rate and time left, and its controls.
+ * `now`: a scheduled campaign already due (Send now, before its start job ran) shows as starting.
+ */
+export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: number, now?: Date): Screen {
   const status = f.t(`campaigns.status.${c.status}`);
+  if (c.status === 'scheduled' && now && c.scheduledAt.getTime() <= now.getTime()) {
+    return { text: [f.t('campaigns.progress.title', { id: c.id, status: f.t('campaigns.status.running') }), f.t('campaigns.progress.starting')].join('\n'), keyboard: controlButtons(f, c) };
+  }
   if (c.status === 'scheduled') {
     return { text: f.t('campaigns.progress.scheduled', { id: c.id, when: formatWhen(c.scheduledAt, f.timeZone) }), keyboard: controlButtons(f, c) };
   }
@@ -139,8 +147,10 @@ export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: nu
   const lines = [
     f.t('campaigns.progress.title', { id: c.id, status }),
     `${bar(done / total)} ${Math.floor((done / total) * 100)}%`,
-    f.t('campaigns.progress.counts', { sent: counts.sent, failed: counts.failed, blocked: counts.blocked, left, cancelled: counts.cancelled }),
+    f.t('campaigns.progress.counts', { sent: counts.sent, failed: counts.failed, blocked: counts.blocked, left }) +
+      (counts.cancelled > 0 ? f.t('campaigns.progress.cancelled', { count: counts.cancelled }) : ''),
   ];
+  if (c.status === 'done') lines.push(f.t('campaigns.progress.done'));
   if (c.status === 'paused') lines.push(f.t('campaigns.progress.paused', { left }));
   if (c.status === 'running') {
     lines.push(
@@ -158,7 +168,7 @@ export function listScreen(f: Fmt, items: CampaignFigures[]): Screen {
     f.t('campaigns.list.item', {
       id: c.id,
       status: f.t(`campaigns.status.${c.status}`),
-      when: formatWhen(c.startedAt ?? c.createdAt, f.timeZone),
+      when: formatWhen(c.startedAt ?? c.scheduledAt, f.timeZone),
       audience: c.audience ?? '–',
       sent: c.sent,
       failed: c.failed,
@@ -172,7 +182,10 @@ export function listScreen(f: Fmt, items: CampaignFigures[]): Screen {
       storeAmount: f.money(c.storeFen),
     }),
   );
-  const controls = items.filter((c) => c.status === 'running' || c.status === 'paused' || c.status === 'scheduled').flatMap((c) => controlButtons(f, c).slice(0, 1));
+  // The first row of controls of each live campaign, named with its number: several would otherwise read alike.
+  const controls = items
+    .filter((c) => c.status === 'running' || c.status === 'paused' || c.status === 'scheduled')
+    .map((c) => controlButtons(f, c)[0]!.map((b) => ({ ...b, text: `${b.text} #${c.id}` })));
   return { text: [f.t('campaigns.list.title'), ...lines].join('\n\n'), keyboard: [...controls, [menuButton(f)]] };
 }
 

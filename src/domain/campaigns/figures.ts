@@ -7,6 +7,7 @@ export interface CampaignFigures {
   id: number;
   status: CampaignStatus;
   createdAt: Date;
+  scheduledAt: Date;
   startedAt: Date | null;
   audience: number | null;
   sent: number;
@@ -28,7 +29,7 @@ export interface CampaignFigures {
  */
 export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<CampaignFigures[]> {
   const rows = await sql<Array<Record<string, unknown>>>`
-    select c.id, c.status, c.created_at, c.started_at, c.audience,
+    select c.id, c.status, c.created_at, c.scheduled_at, c.started_at, c.audience,
       (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'sent') as sent,
       (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'failed') as failed,
       (select count(*) from campaign_recipients r where r.campaign_id = c.id and r.state = 'blocked') as blocked,
@@ -54,6 +55,7 @@ export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<Ca
     id: r.id as number,
     status: r.status as CampaignStatus,
     createdAt: toDate(r.created_at)!,
+    scheduledAt: toDate(r.scheduled_at)!,
     startedAt: toDate(r.started_at),
     audience: r.audience == null ? null : Number(r.audience),
     sent: Number(r.sent),

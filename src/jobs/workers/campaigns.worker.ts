@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { Telegram } from 'telegraf';
 import { campaignMessage, variantFor } from '../../bot/keyboards/campaign-message.js';
 import type { AppDeps } from '../../deps.js';
-import { CampaignRepository, type ClaimedRecipient, type SendResult, type VariantDraft } from '../../domain/campaigns/repository.js';
+import { DeliveryRepository, type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
+import { CampaignRepository, type VariantDraft } from '../../domain/campaigns/repository.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { CampaignLimiter } from '../campaign-limiter.js';
 import { editProgressMessage } from '../campaign-progress.js';
@@ -52,6 +53,7 @@ export function createCampaignsWorker(
   }
   const callApi = telegram.callApi.bind(telegram) as unknown as CallApi;
   const repo = new CampaignRepository(deps.db);
+  const delivery = new DeliveryRepository(deps.db);
   const limiter = new CampaignLimiter(deps.redis, deps.config.queuePrefix, deps.config.campaignRate);
   const chunkSize = Math.max(1, Math.min(100, Math.ceil(deps.config.campaignRate / 4)));
   let botUsername: string | null = null;
@@ -117,7 +119,7 @@ export function createCampaignsWorker(
 
   /** Puts this job's unsent recipients back and hands the job back to BullMQ until the pause ends. */
   const holdOff = async (campaignId: number, jobId: string, ms: number): Promise<never> => {
-    await repo.release(campaignId, jobId);
+    await delivery.release(campaignId, jobId);
     await queue.rateLimit(Math.max(1, Math.ceil(ms)));
     throw new RateLimitError();
   };
@@ -131,14 +133,19 @@ export function createCampaignsWorker(
     for (;;) {
       const st = await statusOf(campaignId, true);
       if (st.status !== 'running' || st.generation !== generation) {
-        await repo.release(campaignId, jobId);
-        if (st.status === 'cancelled') await repo.cancelPending(campaignId);
+        await delivery.release(campaignId, jobId);
+        if (st.status === 'cancelled') {
+          await delivery.cancelPending(campaignId);
+          // The message was edited at the cancel, while this chunk was still on the wire: show where it ended.
+          const now = await repo.get(campaignId);
+          if (now) await editProgressMessage(deps, telegram, now, await delivery.counts(campaignId), 0);
+        }
         return `stopped:${st.status}`;
       }
       if (pausedUntil > Date.now()) await holdOff(campaignId, jobId, pausedUntil - Date.now());
-      const claimed = await repo.claim(campaignId, batch, jobId, chunkSize);
+      const claimed = await delivery.claim(campaignId, batch, jobId, chunkSize);
       if (claimed.length === 0) {
-        const next = await repo.nextRetry(campaignId, batch);
+        const next = await delivery.nextRetry(campaignId, batch);
         if (next === null) return 'done';
         if (next !== 'now') await sleep(Math.min(5_000, next.getTime() - Date.now()));
         continue;
@@ -165,7 +172,7 @@ export function createCampaignsWorker(
           return res;
         }),
       );
-      await repo.record(campaignId, results);
+      await delivery.record(campaignId, results);
       const done = results.filter((r) => r.state !== 'pending').length;
       if (done) deps.metrics.inc('campaign_messages_total', done);
       if (retryAfterS > 0) {
@@ -192,14 +199,14 @@ export function createCampaignsWorker(
     let c = await repo.get(campaignId);
     if (!c || c.generation !== generation) return 'superseded';
     if (c.status === 'running') {
-      const stale = await repo.sweepStale(campaignId, STALE_SENDING_S);
+      const stale = await delivery.sweepStale(campaignId, STALE_SENDING_S);
       if (stale.length) await enqueueBatches(queue, campaignId, c.generation, stale, `-s${Date.now()}`);
-      if (await repo.finishIfDone(campaignId)) c = (await repo.get(campaignId))!;
+      if (await delivery.finishIfDone(campaignId)) c = (await repo.get(campaignId))!;
     } else if (c.status === 'paused') {
       // A job that died while paused leaves its claims behind: back to pending, so a resume sends them (and the ticks below end).
-      await repo.sweepStale(campaignId, STALE_SENDING_S);
+      await delivery.sweepStale(campaignId, STALE_SENDING_S);
     }
-    const counts = await repo.counts(campaignId);
+    const counts = await delivery.counts(campaignId);
     const done = counts.sent + counts.failed + counts.blocked;
     const seconds = (Date.now() - data.prevAt) / 1000;
     const rate = tick === 0 || seconds <= 0 ? 0 : Math.max(0, (done - data.prevDone) / seconds);
