@@ -153,7 +153,7 @@ describe('composer (Chinese admin)', () => {
     await m.tap('车型');
     await m.tap('Model S');
     await m.tap('返回');
-    expect(m.lastText()).toMatch(/车型：model-s/);
+    expect(m.lastText()).toMatch(/车型：Model S\n/);
     expect(m.lastText()).toMatch(/<b>0<\/b> 位客户/);
     await m.tap('车型');
     await m.tap('Model S');

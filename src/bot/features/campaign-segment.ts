@@ -18,8 +18,10 @@ export async function cityNames(ctx: BotContext): Promise<Map<string, string>> {
 }
 
 export async function showSegment(ctx: BotContext, draft: Draft, opts: { fresh: boolean }) {
-  const [count, names] = await Promise.all([new CampaignRepository(ctx.deps.db).audienceSize(draft.segment), cityNames(ctx)]);
-  await show(ctx, segmentScreen(fmtOf(ctx), draft.segment, count, (c) => names.get(c) ?? c), opts);
+  const [count, names, models] = await Promise.all([new CampaignRepository(ctx.deps.db).audienceSize(draft.segment), cityNames(ctx), ctx.deps.services.catalog.models()]);
+  // The summary names models as the picker does ("Model S"), not by their ids.
+  const modelNames = new Map(models.map((m) => [m.model.id, m.model.name]));
+  await show(ctx, segmentScreen(fmtOf(ctx), draft.segment, count, (c) => names.get(c) ?? c, (m) => modelNames.get(m) ?? m), opts);
 }
 
 export async function showPicker(ctx: BotContext, draft: Draft, field: 'models' | 'orders' | 'cities', opts: { fresh: boolean }) {

@@ -48,10 +48,10 @@ export function secondScreen(f: Fmt, other: Locale, first: Locale): Screen {
 
 const any = (f: Fmt) => f.t('campaigns.segment.any');
 
-export function segmentSummary(f: Fmt, s: CampaignSegment, cityName: (c: string) => string): string {
+export function segmentSummary(f: Fmt, s: CampaignSegment, cityName: (c: string) => string, modelName: (m: string) => string = (m) => m): string {
   return f.t('campaigns.segment.summary', {
     lang: s.locales?.length ? list(f, s.locales.map((l) => localeName(f, l))) : any(f),
-    models: s.models?.length ? escapeHtml(list(f, s.models)) : any(f),
+    models: s.models?.length ? escapeHtml(list(f, s.models.map(modelName))) : any(f),
     orders: s.orderStates?.length ? list(f, s.orderStates.map((o) => f.t(`campaigns.orders.${o}`))) : any(f),
     cities: s.cities?.length ? escapeHtml(list(f, s.cities.map(cityName))) : any(f),
     active: s.activeDays ? f.t('campaigns.segment.active_days', { count: s.activeDays }) : any(f),
@@ -59,10 +59,10 @@ export function segmentSummary(f: Fmt, s: CampaignSegment, cityName: (c: string)
   });
 }
 
-export function segmentScreen(f: Fmt, s: CampaignSegment, count: number, cityName: (c: string) => string): Screen {
+export function segmentScreen(f: Fmt, s: CampaignSegment, count: number, cityName: (c: string) => string, modelName?: (m: string) => string): Screen {
   const seg = (field: Parameters<typeof cb.campaignSegment.pack>[0]['field'], label: string) => button(label, cb.campaignSegment.pack({ field }));
   return {
-    text: `${f.t('campaigns.segment.title')}\n${segmentSummary(f, s, cityName)}\n\n${f.t('campaigns.segment.count', { count })}`,
+    text: `${f.t('campaigns.segment.title')}\n${segmentSummary(f, s, cityName, modelName)}\n\n${f.t('campaigns.segment.count', { count })}`,
     keyboard: [
       [seg('lang', f.t('campaigns.segment.lang')), seg('models', f.t('campaigns.segment.models'))],
       [seg('orders', f.t('campaigns.segment.orders')), seg('cities', f.t('campaigns.segment.cities'))],
