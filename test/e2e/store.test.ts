@@ -177,8 +177,9 @@ describe('store in Chinese', () => {
     const invoice = lastInvoice(c);
     expect(invoice.params.title).toMatch(/^特斯拉商城订单 S\d+$/);
     const paid = await payStoreInvoice(c, { shipping: 'standard' });
-    // Free JD standard shipping from ¥500.
+    // Free JD standard shipping from ¥500, said so in the form.
     expect(paid.options.find((o) => o.id === 'standard')!.prices[0]!.amount).toBe(0);
+    expect(paid.options.map((o) => o.title)).toEqual(['京东标准配送（2–4 天） · 免运费', '京东次日达']);
     expect(paid.totalAmount).toBe(130_000);
     expect(last(c)).toContain('付款成功');
     expect(last(c)).toContain('配送：京东标准配送（2–4 天） · 免运费');

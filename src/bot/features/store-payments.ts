@@ -29,8 +29,11 @@ feature.on('shipping_query', async (ctx, next) => {
     return ctx.answerShippingQuery(false, [], ctx.t('store.shipping_refused'));
   }
   const options = shippingOptions.map((id) => {
-    const title = ctx.t(`store.shipping.${id}`);
-    return { id, title, prices: [{ label: title, amount: shippingFen(id, order.goodsFen) }] };
+    const name = ctx.t(`store.shipping.${id}`);
+    const amount = shippingFen(id, order.goodsFen);
+    // Said in words when free, as on the chat's shipping buttons (the form shows ¥0.00 otherwise).
+    const title = amount === 0 ? ctx.t('store.shipping_button', { name, price: ctx.t('store.free') }) : name;
+    return { id, title, prices: [{ label: title, amount }] };
   });
   await ctx.answerShippingQuery(true, options, undefined);
 });
