@@ -96,6 +96,7 @@ describe('typed controls and who may use them', () => {
     expect(other.lastText()).toMatch(/^Not possible now: the campaign is paused\./);
     await m.text(`/campaigns resume #${id}`);
     expect(m.lastText()).toMatch(new RegExp(`^Resumed\\n\\n<b>Campaign #${id}</b> · sending`));
+    expect(m.lastText()).not.toMatch(/Starting/); // it is not starting: it goes on
     const resumed = await progressOf(m, id);
     expect(resumed?.text).not.toMatch(/Paused:/);
     expect(resumed?.text).toMatch(/· sending/);

@@ -42,6 +42,9 @@ describe('composer (English marketer)', () => {
     expect(m.messages().at(-2)?.text).toMatch(/cannot be sent as a campaign/);
     await m.text('Model Y from ¥263,500 this week');
     expect(m.lastText()).toMatch(/Buttons \(optional\)/);
+    await m.photo();
+    expect(m.messages().at(-2)?.text).toMatch(/^Buttons are sent as a text message/);
+    expect(m.lastText()).toMatch(/Buttons \(optional\)/);
     await m.text('Book a drive | ftp://nope');
     expect(m.messages().at(-2)?.text).toMatch(/Line 1 is not understood/);
     await m.text('Book a drive | https://tesla.cn/drive\nSee Model Y | model-y');

@@ -157,7 +157,12 @@ feature.on('message', async (ctx, next) => {
     }
     case 'campaign.buttons': {
       const models = (await ctx.deps.services.catalog.models()).map((m) => m.model.id);
-      const parsed = text && !text.startsWith('/') ? parseButtons(text, models) : { badLine: 1 };
+      if (!text) {
+        // A photo or sticker here: the buttons are a text message (the content was taken already).
+        await notice(ctx, ctx.t('campaigns.composer.buttons_not_text'));
+        return render(ctx, { fresh: true });
+      }
+      const parsed = parseButtons(text, models);
       if ('badLine' in parsed) {
         await notice(ctx, ctx.t('campaigns.composer.buttons_invalid', { line: parsed.badLine, max: MAX_BUTTONS }));
         return render(ctx, { fresh: true });

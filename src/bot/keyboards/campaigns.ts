@@ -152,12 +152,11 @@ export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: nu
   ];
   if (c.status === 'done') lines.push(f.t('campaigns.progress.done'));
   if (c.status === 'paused') lines.push(f.t('campaigns.progress.paused', { left }));
-  if (c.status === 'running') {
-    lines.push(
-      ratePerS > 0
-        ? f.t('campaigns.progress.rate', { rate: Math.round(ratePerS * 10) / 10, eta: durationText(f, left / ratePerS) })
-        : f.t('campaigns.progress.starting'),
-    );
+  // No rate measured yet: "Starting…" for a campaign that has sent nothing, nothing after a resume.
+  if (c.status === 'running' && ratePerS > 0) {
+    lines.push(f.t('campaigns.progress.rate', { rate: Math.round(ratePerS * 10) / 10, eta: durationText(f, left / ratePerS) }));
+  } else if (c.status === 'running' && done === 0) {
+    lines.push(f.t('campaigns.progress.starting'));
   }
   return { text: lines.join('\n'), keyboard: controlButtons(f, c) };
 }
