@@ -6,8 +6,10 @@ import { createDb } from './db/client.js';
 import { createServices } from './deps.js';
 import { Redis } from 'ioredis';
 import { createQueues } from './jobs/queues.js';
+import { JobOutbox, queueList } from './jobs/outbox.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { storeEvents } from './jobs/store/store-jobs.js';
+import { noStoreEvents } from './domain/store/events.js';
 import { destination } from 'pino';
 import { createLogger } from './logger.js';
 import { createI18n } from './i18n.js';
@@ -55,16 +57,22 @@ async function main(): Promise<number> {
   try {
     // BullMQ starts connecting a lazy client as soon as a Queue is made on it, so a second
     // connect() would fail with "already connecting": wait for the outcome instead.
+    let redisDown = false;
     await new Promise<void>((resolve, reject) => {
       if (redis.status === 'ready') return resolve();
       redis.once('ready', () => resolve());
       redis.once('error', reject);
       redis.once('end', () => reject(new Error('connection closed')));
       if (redis.status === 'wait') redis.connect().catch(reject);
-    }).catch((err: unknown) => io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) })));
+    }).catch((err: unknown) => {
+      redisDown = true;
+      io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) }));
+    });
     const logger = createLogger('warn', [config.botToken], destination({ fd: 2, sync: true }));
-    const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger });
-    const services = createServices(handle.db, config, () => new Date(), hooks, undefined, storeEvents(queues.store, { now: () => new Date(), logger }));
+    // With Redis down, the customers' notices wait in job_outbox; a worker replays them within a minute.
+    const outbox = new JobOutbox(handle.db, queueList(queues), { now: () => new Date(), logger, redisDown: () => redisDown });
+    const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger, outbox });
+    const services = createServices(handle.db, config, () => new Date(), hooks, undefined, redisDown ? noStoreEvents : storeEvents(queues.store, { now: () => new Date(), logger }));
     return await runCommand(
       {
         services,

@@ -18,6 +18,11 @@ export interface OutboxOptions {
   /** The app clock: due times are planned on it, so delays are measured on it too. */
   now: () => Date;
   logger: Logger;
+  /**
+   * True when this process knows Redis is unreachable (the ops CLI checks once at start): jobs go
+   * straight to the outbox, as BullMQ would wait for a connection that never comes.
+   */
+  redisDown?: () => boolean;
 }
 
 export interface FlushResult {
@@ -59,6 +64,7 @@ export class JobOutbox {
     if (!jobs.length) return 'queued';
     const now = this.opts.now().getTime();
     try {
+      if (this.opts.redisDown?.()) throw new Error('Redis is unreachable');
       await queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { ...j.opts, jobId: j.jobId, delay: this.delay(j.dueAt, now) } })));
       return 'queued';
     } catch (err) {
@@ -83,6 +89,7 @@ export class JobOutbox {
       .where(and(eq(jobOutbox.queue, queue.name), eq(jobOutbox.op, 'add'), inArray(jobOutbox.jobId, ids)))
       .catch((err: unknown) => this.opts.logger.warn({ err }, 'job outbox: could not drop pending adds of removed jobs'));
     try {
+      if (this.opts.redisDown?.()) throw new Error('Redis is unreachable');
       await Promise.all(ids.map((id) => queue.remove(id)));
       return 'removed';
     } catch (err) {

@@ -134,6 +134,17 @@ describe('npm run ops', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, error: { code: 'order_state_changed' }, order: { state: 'vehicle_allocated' } });
   });
 
+  it('with Redis down a step is still taken, and the customer notice waits in job_outbox for a worker', async () => {
+    const { order } = await paidOrder(s);
+    const r = await ops(['allocate', order.number, 'LRWYGCEK1PC700009'], { DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${order.number}: vehicle allocated`);
+    expect(r.stderr).toContain('wait in the database (job_outbox)');
+    expect(await reread(order.id)).toMatchObject({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC700009' });
+    const rows = await t.sql<Array<{ job_id: string }>>`select job_id from job_outbox where job_id = ${`notify-order-${order.id}-vehicle_allocated`}`;
+    expect(rows).toHaveLength(1);
+  });
+
   it('ready, delivered and show take an order through to delivery', async () => {
     const { order } = await paidOrder(s);
     await s.fulfilment.allocate(order.id, 'LRWYGCEK1PC700010', 'staff:1');
