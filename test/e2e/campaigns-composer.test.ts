@@ -175,7 +175,7 @@ describe('composer (Chinese admin)', () => {
     const local = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(when);
     await m.text(`${local} 20:30`);
     expect(m.messages().some((x) => x.text === '双十二限时优惠')).toBe(true);
-    expect(m.lastText()).toMatch(new RegExp(`时间：${local} 20:30`));
+    expect(m.lastText()).toMatch(new RegExp(`时间：${local} 20:30（北京时间）\n`));
     await m.tap('确认');
     const [row] = await h.db.sql<[{ id: number; status: string; scheduled_at: string }]>`select id, status, scheduled_at::text from campaigns order by id desc limit 1`;
     expect(row.status).toBe('scheduled');

@@ -97,7 +97,7 @@ export function confirmScreen(f: Fmt, o: { locales: Locale[]; count: number; whe
     text: f.t('campaigns.composer.confirm', {
       langs: list(f, o.locales.map((l) => localeName(f, l))),
       count: o.count,
-      when: o.when ?? f.t('campaigns.composer.when_now'),
+      when: o.when ? f.t('campaigns.composer.when_at', { when: o.when }) : f.t('campaigns.composer.when_now'),
     }),
     keyboard: [[button(f.t('campaigns.composer.confirm_button'), cb.campaignConfirm.pack({})), button(f.t('campaigns.composer.abort'), cb.campaignAbort.pack({}))]],
   };
