@@ -490,6 +490,23 @@ describe('typed input', () => {
     });
   }
 
+  it('/cancel mid-flow leaves it for the main menu; at the menu it says there is nothing to cancel (zh-CN, en)', async () => {
+    const c = newChat('zh-CN');
+    await configure(c, 4);
+    await c.press(cb.orderStart.pack({}));
+    expect((await stateOf(c.id)).step).toBe('order.name');
+    const calls = await c.text('/cancel');
+    expect(textsIn(calls)[0]).toBe(t('zh-CN', 'errors.cancelled_step'));
+    expect((await stateOf(c.id)).step).toBe('menu');
+    expect(c.buttonLabels()).toContain(t('zh-CN', 'menu.browse'));
+    const again = await c.text('/cancel');
+    expect(textsIn(again)).toEqual([t('zh-CN', 'errors.nothing_to_cancel')]);
+
+    const e = newChat('en');
+    await e.text('/start');
+    expect(textsIn(await e.text('/cancel'))).toEqual([t('en', 'errors.nothing_to_cancel')]);
+  });
+
   it('an unknown command in the middle of configuring keeps the step: the paint buttons still work', async () => {
     const c = newChat('en');
     await configure(c, 1);

@@ -107,6 +107,8 @@ describe('composer (English marketer)', () => {
     expect(list).toMatch(new RegExp(`#${id}</b> · done`));
     expect(list).toMatch(/Audience 3 · sent 3 · failed 0 · blocked 0/);
     expect(list).toMatch(/Unsubscribed afterwards 1 · clicks 2/);
+    // A work screen for staff: no "Talk to a person" row.
+    expect(m.messages().at(-1)!.buttons.flat().map((b) => b.text)).not.toContain('🙋 Talk to a person');
   });
 
   it('/cancel at any step leaves without a campaign; a customer cannot open the composer', async () => {

@@ -78,7 +78,7 @@ const notNow = (ctx: BotContext, c: Campaign) => ctx.t('campaigns.control.not_no
 feature.command('campaigns', async (ctx) => {
   if (!(await guard(ctx))) return;
   const args = ctx.payload.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  if (args.length === 0) return show(ctx, listScreen(fmtOf(ctx), await repoOf(ctx).recent(10)), { fresh: true });
+  if (args.length === 0) return show(ctx, { ...listScreen(fmtOf(ctx), await repoOf(ctx).recent(10)), noSupport: true }, { fresh: true });
   const [action, idArg] = args;
   const id = Number((idArg ?? '').replace(/^#/, ''));
   if (args.length !== 2 || !ACTIONS.includes(action!) || !Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) {
@@ -90,7 +90,7 @@ feature.command('campaigns', async (ctx) => {
   const result = await control(ctx, campaign, action as Action);
   const head = result.changed ? ctx.t(`campaigns.control.done_${action as Action}`) : notNow(ctx, result.campaign);
   const screen = progressScreen(fmtOf(ctx), result.campaign, await deliveryOf(ctx).counts(id), 0);
-  await show(ctx, { ...screen, text: `${head}\n\n${screen.text}` }, { fresh: true });
+  await show(ctx, { ...screen, text: `${head}\n\n${screen.text}`, noSupport: true }, { fresh: true });
 });
 
 feature.action(cb.campaignControl.trigger, async (ctx) => {

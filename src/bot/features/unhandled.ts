@@ -23,6 +23,15 @@ unhandledFeature.on('callback_query', async (ctx) => {
 unhandledFeature.on('message', async (ctx) => {
   if (!ctx.customer || ctx.chat.type !== 'private') return;
   const text = 'text' in ctx.message ? ctx.message.text : undefined;
+  if (text && /^\/cancel(?:@\w+)?$/i.test(text.trim())) {
+    // Flows with their own /cancel (ops, the campaign composer) answered before this; for a
+    // customer mid-flow it means "leave this": drafts live in the chat state, nothing is lost.
+    if (ctx.session.step === 'menu') return notice(ctx, ctx.t('errors.nothing_to_cancel'));
+    await notice(ctx, ctx.t('errors.cancelled_step'));
+    ctx.go('menu', {});
+    await showCurrentStep(ctx, { fresh: true });
+    return;
+  }
   if (text?.startsWith('/')) {
     // The help comes as a plain message, so the current step's buttons stay live; mid-flow the
     // question is asked again below it.
