@@ -156,13 +156,19 @@ describe('a correctly configured process', () => {
   async function started(): Promise<Run> {
     const since = api.calls.length;
     const r = run(env());
-    await api.waitFor('getMe', { since, timeoutMs: 20_000 }).catch(() => {
-      throw new Error(`no getMe; stderr: ${r.stderr()}`);
-    });
-    // telegraf drops any webhook before it starts polling; this process's own call, not an earlier one's.
-    await api.waitFor('deleteWebhook', { since, timeoutMs: 20_000 });
-    // A held long poll is only recorded once answered: seeing it held is enough.
-    await waitUntil(() => api.heldPolls > 0, 20_000, () => `no long poll held; stderr: ${r.stderr()}`);
+    try {
+      await api.waitFor('getMe', { since, timeoutMs: 20_000 }).catch(() => {
+        throw new Error(`no getMe; stderr: ${r.stderr()}`);
+      });
+      // telegraf drops any webhook before it starts polling; this process's own call, not an earlier one's.
+      await api.waitFor('deleteWebhook', { since, timeoutMs: 20_000 });
+      // A held long poll is only recorded once answered: seeing it held is enough.
+      await waitUntil(() => api.heldPolls > 0, 20_000, () => `no long poll held; stderr: ${r.stderr()}`);
+    } catch (err) {
+      // A process that never got ready must not outlive the test run.
+      r.child.kill('SIGKILL');
+      throw err;
+    }
     return r;
   }
 
