@@ -42,7 +42,10 @@ feature.start(async (ctx, next) => {
 async function followLink(ctx: BotContext, campaignId: number, index: number) {
   const repo = repoOf(ctx);
   const campaign = await repo.get(campaignId);
-  const button = campaign && variantFor(await repo.variants(campaignId), ctx.locale, campaign.defaultLocale)?.buttons[index];
+  // A campaign that has not started sending (scheduled, or cancelled before it began) has no
+  // message out there: its links stay unknown to anyone guessing /start c<id>_<n>.
+  const sentOut = campaign && campaign.startedAt !== null;
+  const button = sentOut && variantFor(await repo.variants(campaignId), ctx.locale, campaign.defaultLocale)?.buttons[index];
   if (!campaign || !button || button.kind !== 'url') {
     await ctx.reply(ctx.t('campaigns.link.gone'));
     return;

@@ -1,0 +1,47 @@
+/**
+ * Review fix: a campaign's click link (/start c<id>_<n>) answers only once the campaign has started
+ * sending. Before that (scheduled for later) nobody has its message, so a guessed payload must not
+ * show the campaign's URL ahead of its launch.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
+import { textVariant } from '../support/campaigns.js';
+import { TestChat } from '../support/chat.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+let h: Harness;
+const MARKETER = 576_000_001;
+const STRANGER = 576_000_002;
+
+beforeAll(async () => {
+  h = await startHarness({});
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('campaign click links', () => {
+  it('a scheduled campaign’s link is unknown until the campaign starts sending', async () => {
+    const repo = new CampaignRepository(h.app.deps.db);
+    const secret = 'https://example.com/launch-next-week';
+    const id = await repo.create({
+      createdBy: MARKETER,
+      segment: {},
+      defaultLocale: 'en',
+      scheduledAt: new Date(Date.now() + 7 * 86_400_000),
+      variants: [textVariant('en', 'Launch', [{ kind: 'url', label: 'Preorder', url: secret }])],
+    });
+    const stranger = new TestChat(h, STRANGER, { languageCode: 'en' });
+    await stranger.text(`/start c${id}_0`);
+    expect(stranger.lastText()).toBe('This link is no longer available.');
+    expect(stranger.messages().some((m) => m.buttons.flat().some((b) => b.url === secret))).toBe(false);
+
+    // Once it has started, a forwarded message's link works for anyone (counted for recipients only).
+    await h.db.sql`update campaigns set status = 'running', started_at = now() where id = ${id}`;
+    await stranger.text(`/start c${id}_0`);
+    expect(stranger.lastText()).toBe('Preorder: tap to open.');
+    expect(stranger.messages().at(-1)!.buttons[0]![0]!.url).toBe(secret);
+  });
+});
