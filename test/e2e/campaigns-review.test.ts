@@ -45,3 +45,22 @@ describe('campaign click links', () => {
     expect(stranger.messages().at(-1)!.buttons[0]![0]!.url).toBe(secret);
   });
 });
+
+describe('/settings news button', () => {
+  it('a double tap on "Turn news on" leaves news on (the button sets, it does not toggle)', async () => {
+    const c = new TestChat(h, 576_000_003, { languageCode: 'en' });
+    await c.text('/settings');
+    expect(c.lastText()).toMatch(/News and offers: off/);
+    const screen = c.screen()!;
+    const data = screen.buttons.flat().find((b) => b.text.includes('Turn news on'))!.data!;
+    await c.press(data, screen);
+    await c.press(data, screen); // the same button again, before the edited screen was seen
+    const [row] = await h.db.sql<[{ marketing_consent: boolean | null }]>`select marketing_consent from customers where telegram_id = ${c.id}`;
+    expect(row.marketing_consent).toBe(true);
+    expect(c.lastText()).toMatch(/News and offers: on/);
+    const log = await h.db.sql<Array<{ consent: boolean }>>`
+      select l.consent from marketing_consent_log l join customers c on c.id = l.customer_id
+      where c.telegram_id = ${c.id} and l.via = 'settings'`;
+    expect(log.map((r) => r.consent)).toEqual([true]);
+  });
+});

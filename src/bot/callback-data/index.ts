@@ -154,7 +154,7 @@ export const cb = {
   campaignModel: codec('cmm', { campaignId: int, button: int }),
   campaignPreview: codec('cmpv'),
   consent: codec('consent', { answer: oneOf('yes', 'no', 'lang') }),
-  settings: codec('settings', { what: oneOf('open', 'news', 'lang') }),
+  settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off') }),
   // Store (every variant and order id is checked against the database and the sender)
   storeHome: codec('sh'),
   storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),

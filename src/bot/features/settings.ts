@@ -28,8 +28,10 @@ feature.action(cb.settings.trigger, async (ctx) => {
     ctx.locale = locale;
     ctx.t = ctx.deps.i18n.t(locale);
     await ctx.toast(ctx.t('language.changed'));
-  } else if (data.what === 'news') {
-    const consent = !ctx.account.marketingConsent;
+  } else if (data.what === 'news' || data.what === 'news_on' || data.what === 'news_off') {
+    // The button says what it sets (a double tap must not turn news on and straight off again);
+    // 'news' is the toggle of buttons sent before that.
+    const consent = data.what === 'news' ? !ctx.account.marketingConsent : data.what === 'news_on';
     await new ConsentService(ctx.deps.db).set(ctx.account.id, consent, 'settings');
     ctx.account.marketingConsent = consent;
     await ctx.toast(ctx.t(consent ? 'campaigns.settings.toast_on' : 'campaigns.settings.toast_off'));

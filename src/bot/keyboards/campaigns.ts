@@ -204,7 +204,7 @@ export function settingsScreen(f: Fmt, consent: boolean | null): Screen {
     text: f.t('campaigns.settings.text', { lang: localeName(f, f.locale), news: f.t(consent ? 'campaigns.settings.on' : 'campaigns.settings.off') }),
     keyboard: [
       [button(f.t('campaigns.settings.switch_lang'), cb.settings.pack({ what: 'lang' }))],
-      [button(f.t(consent ? 'campaigns.settings.news_off' : 'campaigns.settings.news_on'), cb.settings.pack({ what: 'news' }))],
+      [button(f.t(consent ? 'campaigns.settings.news_off' : 'campaigns.settings.news_on'), cb.settings.pack({ what: consent ? 'news_off' : 'news_on' }))],
       [menuButton(f)],
     ],
   };
