@@ -64,3 +64,28 @@ describe('/settings news button', () => {
     expect(log.map((r) => r.consent)).toEqual([true]);
   });
 });
+
+describe('language buttons', () => {
+  it('a double tap on the /settings language button leaves the language it names (no switching back)', async () => {
+    const c = new TestChat(h, 576_000_004, { languageCode: 'en' });
+    await c.text('/settings');
+    const screen = c.screen()!;
+    const data = screen.buttons.flat().find((b) => b.text.includes('Switch to 中文'))!.data!;
+    await c.press(data, screen);
+    await c.press(data, screen);
+    const [row] = await h.db.sql<[{ language: string }]>`select language from customers where telegram_id = ${c.id}`;
+    expect(row.language).toBe('zh-CN');
+    expect(c.lastText()).toMatch(/语言：中文/);
+  });
+
+  it('a double tap on the consent question’s language button leaves the language it names', async () => {
+    const c = new TestChat(h, 576_000_005, { languageCode: 'zh-hans' });
+    await c.text('/start');
+    const question = c.messages().find((m) => m.buttons.flat().some((b) => b.text.includes('English')))!;
+    const data = question.buttons.flat().find((b) => b.text.includes('English'))!.data!;
+    await c.press(data, question);
+    await c.press(data, question);
+    const [row] = await h.db.sql<[{ language: string }]>`select language from customers where telegram_id = ${c.id}`;
+    expect(row.language).toBe('en');
+  });
+});

@@ -116,8 +116,8 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   campaignSegment: { field: ['lang', 'models', 'orders', 'cities', 'active', 'source', 'back', 'next'] },
   campaignToggle: { field: ['models', 'orders', 'cities'] },
   campaignControl: { action: ['pause', 'resume', 'cancel', 'refresh'] },
-  consent: { answer: ['yes', 'no', 'lang'] },
-  settings: { what: ['open', 'news', 'lang'] },
+  consent: { answer: ['yes', 'no', 'lang', 'lang_en', 'lang_zh'] },
+  settings: { what: ['open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;

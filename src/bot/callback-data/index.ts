@@ -153,8 +153,8 @@ export const cb = {
   campaignUnsubscribe: codec('cmu', { campaignId: int }),
   campaignModel: codec('cmm', { campaignId: int, button: int }),
   campaignPreview: codec('cmpv'),
-  consent: codec('consent', { answer: oneOf('yes', 'no', 'lang') }),
-  settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off') }),
+  consent: codec('consent', { answer: oneOf('yes', 'no', 'lang', 'lang_en', 'lang_zh') }),
+  settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh') }),
   // Store (every variant and order id is checked against the database and the sender)
   storeHome: codec('sh'),
   storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),

@@ -1,3 +1,4 @@
+import type { Locale } from '../../domain/customers/service.js';
 import { Composer } from 'telegraf';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { ConsentService } from '../../domain/campaigns/consent.js';
@@ -60,7 +61,8 @@ async function followLink(ctx: BotContext, campaignId: number, index: number) {
 feature.action(cb.consent.trigger, async (ctx) => {
   const data = cb.consent.read(ctx);
   if (!data) return staleButton(ctx);
-  if (data.answer === 'lang') return switchLanguage(ctx);
+  if (data.answer === 'lang') return switchLanguage(ctx, ctx.locale === 'en' ? 'zh-CN' : 'en');
+  if (data.answer === 'lang_en' || data.answer === 'lang_zh') return switchLanguage(ctx, data.answer === 'lang_en' ? 'en' : 'zh-CN');
   const yes = data.answer === 'yes';
   await consentOf(ctx).set(ctx.account.id, yes, 'start');
   await ctx.toast(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'));
@@ -71,8 +73,7 @@ feature.action(cb.consent.trigger, async (ctx) => {
  * The consent question's language switch: the customer's language changes, the question is asked
  * again in it (same message), and the live menu below it is shown again in the new language.
  */
-async function switchLanguage(ctx: BotContext) {
-  const locale = ctx.locale === 'en' ? 'zh-CN' : 'en';
+async function switchLanguage(ctx: BotContext, locale: Locale) {
   await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
   ctx.locale = locale;
   ctx.t = ctx.deps.i18n.t(locale);

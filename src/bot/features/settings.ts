@@ -22,8 +22,10 @@ feature.command('settings', (ctx) => showSettings(ctx, { fresh: true }));
 feature.action(cb.settings.trigger, async (ctx) => {
   const data = cb.settings.read(ctx);
   if (!data) return ctx.toast(ctx.t('errors.bad_button'), true);
-  if (data.what === 'lang') {
-    const locale = ctx.locale === 'en' ? 'zh-CN' : 'en';
+  if (data.what === 'lang' || data.what === 'lang_en' || data.what === 'lang_zh') {
+    // The button names the language it sets, so a double tap does not switch straight back;
+    // 'lang' is the toggle of buttons sent before that.
+    const locale = data.what === 'lang' ? (ctx.locale === 'en' ? 'zh-CN' : 'en') : data.what === 'lang_en' ? 'en' : 'zh-CN';
     await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
     ctx.locale = locale;
     ctx.t = ctx.deps.i18n.t(locale);

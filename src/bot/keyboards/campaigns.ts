@@ -194,7 +194,7 @@ export function consentScreen(f: Fmt): Screen {
     keyboard: [
       [button(f.t('campaigns.consent.yes'), cb.consent.pack({ answer: 'yes' })), button(f.t('campaigns.consent.no'), cb.consent.pack({ answer: 'no' }))],
       // The question comes before the customer has chosen a language: they can switch here.
-      [button(f.t('campaigns.settings.switch_lang'), cb.consent.pack({ answer: 'lang' }))],
+      [button(f.t('campaigns.settings.switch_lang'), cb.consent.pack({ answer: f.locale === 'en' ? 'lang_zh' : 'lang_en' }))],
     ],
   };
 }
@@ -203,7 +203,7 @@ export function settingsScreen(f: Fmt, consent: boolean | null): Screen {
   return {
     text: f.t('campaigns.settings.text', { lang: localeName(f, f.locale), news: f.t(consent ? 'campaigns.settings.on' : 'campaigns.settings.off') }),
     keyboard: [
-      [button(f.t('campaigns.settings.switch_lang'), cb.settings.pack({ what: 'lang' }))],
+      [button(f.t('campaigns.settings.switch_lang'), cb.settings.pack({ what: f.locale === 'en' ? 'lang_zh' : 'lang_en' }))],
       [button(f.t(consent ? 'campaigns.settings.news_off' : 'campaigns.settings.news_on'), cb.settings.pack({ what: consent ? 'news_off' : 'news_on' }))],
       [menuButton(f)],
     ],
