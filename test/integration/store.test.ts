@@ -160,6 +160,19 @@ describe('holds and payments', () => {
     expect((await s.store.addresses(customer.id))[0]).toMatchObject({ recipient: 'Zhang Wei', phone: '13800138000' });
   });
 
+  it("a payment update from someone other than the order's customer sells nothing and shows them nothing", async () => {
+    await setStock('tray-my', 5);
+    const { customer, order, total } = await ordered('tray-my', 1);
+    expect((await s.storeCheckout.preCheckout(facts(order.id, customer, total))).ok).toBe(true);
+    const stranger = await newCustomer(s);
+    const forged = await s.storeCheckout.recordPayment(paid(facts(order.id, stranger, total)));
+    expect(forged).toEqual({ status: 'unrecognized', view: null });
+    expect(await variant('tray-my')).toMatchObject({ stock: 5, held: 1 });
+    expect(await t.db.select().from(storePayments).where(eq(storePayments.orderId, order.id))).toHaveLength(0);
+    // The owner's own payment still goes through.
+    expect((await s.storeCheckout.recordPayment(paid(facts(order.id, customer, total)))).status).toBe('recorded');
+  });
+
   it('the last unit: two customers at pre-checkout at once, exactly one gets it', async () => {
     await setStock('cap-wht', 1);
     const a = await ordered('cap-wht');

@@ -203,8 +203,16 @@ export class StoreCheckoutService extends StoreOrders {
     const actor = `customer:${facts.payerTelegramId}`;
     const now = this.now();
     const result = await this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
-      if (!current) return { status: 'unrecognized' as const, order: null };
+      const [row] = await tx
+        .select({ order: storeOrders, tg: customers.telegramId })
+        .from(storeOrders)
+        .innerJoin(customers, eq(customers.id, storeOrders.customerId))
+        .where(eq(storeOrders.id, orderId))
+        .for('update', { of: storeOrders });
+      // Pre-checkout refused anyone else; a payment from another person (a forged update) must not
+      // sell, nor show them the owner's receipt and address: it is logged for a refund instead.
+      if (!row || Number(row.tg) !== facts.payerTelegramId) return { status: 'unrecognized' as const, order: null };
+      const current = row.order;
       const inserted = await tx
         .insert(storePayments)
         .values({
