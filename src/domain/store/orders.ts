@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   customers,
@@ -11,7 +11,7 @@ import {
   type StoreOrderState,
 } from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
-import { parseStorePayload } from './rules.js';
+import { parseStorePayload, UNPAID_ORDER_HOURS } from './rules.js';
 import { StoreOrderError, type StoreOrderView } from './types.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -134,5 +134,49 @@ export class StoreOrders {
 
   protected async audit(tx: Tx, orderId: number, from: StoreOrderState | null, to: StoreOrderState, actor: string, note?: string) {
     await tx.insert(storeOrderEvents).values({ orderId, fromState: from, toState: to, actor, note: note ?? null, createdAt: this.now() });
+  }
+
+  /**
+   * Backstop for lost jobs (Redis flushed or down when the hold was placed): expires every unpaid
+   * order whose hold ran out, or that has waited a day without one. Returns how many.
+   */
+  async sweepUnpaid(): Promise<number> {
+    const now = this.now();
+    const dayAgo = new Date(now.getTime() - UNPAID_ORDER_HOURS * 3_600_000);
+    const due = await this.db
+      .select({ id: storeOrders.id })
+      .from(storeOrders)
+      .where(
+        and(
+          eq(storeOrders.state, 'pending_payment'),
+          or(lte(storeOrders.holdExpiresAt, now), and(isNull(storeOrders.holdExpiresAt), lte(storeOrders.createdAt, dayAgo))),
+        ),
+      );
+    let expired = 0;
+    for (const { id } of due) if ((await this.expireUnpaid(id)) === 'expired') expired++;
+    return expired;
+  }
+
+  /**
+   * The store job: an order still unpaid when its hold ran out (or a day after its invoice) gives
+   * its stock back and expires. Re-checks everything under the row lock, so a payment that
+   * arrived first wins, and a second run does nothing.
+   */
+  async expireUnpaid(orderId: number): Promise<'expired' | 'skipped'> {
+    const now = this.now();
+    return this.db.transaction(async (tx) => {
+      const [order] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
+      if (!order || order.state !== 'pending_payment') return 'skipped';
+      if (order.holdExpiresAt && order.holdExpiresAt > now) return 'skipped';
+      if (order.holdExpiresAt) {
+        const lines = await tx.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, orderId)).orderBy(asc(storeOrderLines.variantId));
+        for (const l of lines) {
+          await tx.update(storeVariants).set({ held: sql`${storeVariants.held} - ${l.qty}` }).where(eq(storeVariants.id, l.variantId));
+        }
+      }
+      await tx.update(storeOrders).set({ state: 'expired', holdExpiresAt: null, updatedAt: now }).where(eq(storeOrders.id, orderId));
+      await this.audit(tx, orderId, 'pending_payment', 'expired', 'system', order.holdExpiresAt ? 'hold released: not paid in time' : 'invoice not paid');
+      return 'expired';
+    });
   }
 }
