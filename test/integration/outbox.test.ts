@@ -3,11 +3,6 @@
  * kept in job_outbox, and a flush queues them with their ids and due times, once. The "down" Redis
  * is a private redis-server (AOF on, as in reminders-aof.test.ts) that is shut down and started again.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { asc, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -19,10 +14,10 @@ import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs
 import { reminderEvents } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
 import { dropPrefix, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
 import { newCustomer, newOrder, sleep } from './helpers.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedisServer) console.warn('SKIPPED outbox: redis-server is not on PATH, so Redis cannot be taken down');
 
 const MIN = 60_000;
@@ -32,9 +27,7 @@ const clock = new TestClock();
 const prefix = uniquePrefix();
 
 let t: TestDb;
-let dir: string;
-let port: number;
-let child: ChildProcess | null = null;
+let down: PrivateRedis;
 /** The producer side as the app wires it, on the private Redis. */
 let conn: Redis;
 let downQueue: Queue<ReminderJob>;
@@ -44,48 +37,6 @@ let services: Services;
 let realConn: Redis;
 let realQueue: Queue<ReminderJob>;
 let realOutbox: JobOutbox;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-
-async function startRedis(): Promise<void> {
-  const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', ''], { stdio: 'ignore' });
-  child = c;
-  c.once('exit', () => {
-    if (child === c) child = null;
-  });
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  probe.on('error', () => undefined);
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect().catch(() => undefined);
-      if ((await probe.ping()) === 'PONG') break;
-    } catch {
-      if (Date.now() > until) throw new Error(`redis-server on ${port} did not start`);
-      await sleep(50);
-    }
-  }
-  probe.disconnect();
-}
-
-async function stopRedis(): Promise<void> {
-  const c = child;
-  if (!c) return;
-  const exited = new Promise((resolve) => c.once('exit', resolve));
-  const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
-  admin.on('error', () => undefined);
-  await admin.call('SHUTDOWN').catch(() => undefined);
-  admin.disconnect();
-  await exited;
-}
 
 const rows = () => t.db.select().from(jobOutbox).orderBy(asc(jobOutbox.id));
 const depositIds = (orderId: number) => [`reminder-deposit-${orderId}-t30m`, `reminder-deposit-${orderId}-t24h`, `expire-order-${orderId}-t72h`];
@@ -103,16 +54,14 @@ beforeAll(async () => {
   if (!hasRedisServer) return;
   t = await createTestDb();
   clock.setShanghai(11);
-  dir = mkdtempSync(join(tmpdir(), 'tjd-outbox-'));
-  port = await freePort();
-  await startRedis();
+  down = await PrivateRedis.create();
   // As src/app.ts makes the producers' connection: fail fast, so a handler is not held up.
-  conn = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 3 });
+  conn = new Redis(down.url, { maxRetriesPerRequest: 3 });
   conn.on('error', () => undefined);
   downQueue = new Queue<ReminderJob>(queueNames.reminders, { connection: conn, prefix, defaultJobOptions: reminderJobOptions });
   downQueue.on('error', () => undefined);
   outbox = new JobOutbox(t.db, [downQueue], { now: clock.now, logger });
-  const config = testConfig(t, `redis://127.0.0.1:${port}`, prefix, null);
+  const config = testConfig(t, down.url, prefix, null);
   services = createServices(t.db, config, clock.now, reminderEvents(downQueue, { timeZone: config.timeZone, now: clock.now, logger, outbox }));
   realConn = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   realQueue = new Queue<ReminderJob>(queueNames.reminders, { connection: realConn, prefix, defaultJobOptions: reminderJobOptions });
@@ -125,15 +74,15 @@ afterAll(async () => {
   conn?.disconnect();
   await realQueue?.close();
   realConn?.disconnect();
-  await stopRedis();
+  await down?.stop();
+  await down?.dispose();
   await t?.drop();
   await dropPrefix(REDIS_URL, prefix);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasRedisServer)('job outbox', () => {
   it('an order created while Redis is down keeps its reminders in job_outbox; a flush queues them with their ids and due times, once', async () => {
-    await stopRedis();
+    await down.stop();
     const t0 = clock.now().getTime();
     const order = await newOrder(services, await newCustomer(services));
     expect(order.state).toBe('awaiting_deposit');
@@ -168,16 +117,16 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
   });
 
   it('a cancel while Redis is down keeps the removals; once Redis is back the flush removes the pending reminders', async () => {
-    await startRedis();
+    await down.start();
     const customer = await newCustomer(services);
     const order = await newOrder(services, customer);
     expect(await downQueue.getJobState(depositIds(order.id)[0]!)).toBe('delayed');
 
-    await stopRedis();
+    await down.stop();
     await services.orders.cancelByCustomer(order.id, customer.id, `customer:${customer.telegramId}`);
     expect((await rows()).map((r) => [r.op, r.jobId])).toEqual(depositIds(order.id).map((id) => ['remove', id]));
 
-    await startRedis();
+    await down.start();
     // The AOF kept the jobs through the restart; the flush goes through the app's reconnected client.
     expect(await downQueue.getJobState(depositIds(order.id)[0]!)).toBe('delayed');
     expect(await outbox.flush()).toMatchObject({ removed: 3, left: 0 });
@@ -186,11 +135,11 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
   });
 
   it('a removal drops the adds of the same jobs still waiting in the outbox', async () => {
-    await stopRedis();
+    await down.stop();
     const customer = await newCustomer(services);
     const order = await newOrder(services, customer);
     expect((await rows()).map((r) => r.op)).toEqual(['add', 'add', 'add']);
-    await startRedis();
+    await down.start();
     await services.orders.cancelByCustomer(order.id, customer.id, `customer:${customer.telegramId}`);
     expect(await rows()).toEqual([]);
     expect(await outbox.flush()).toMatchObject({ added: 0, removed: 0 });
@@ -198,7 +147,7 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
   });
 
   it('a worker flushes the outbox when it starts, and schedules the flush every minute', async () => {
-    await stopRedis();
+    await down.stop();
     const order = await newOrder(services, await newCustomer(services));
     expect(await rows()).toHaveLength(3);
     // The worker runs on the shared Redis (what "Redis is back" looks like to it).

@@ -3,97 +3,42 @@
  * redis-server child with `--appendonly yes` holds the queue, is shut down and started again on the
  * same directory, and the reminders that came due meanwhile fire exactly once.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Customer } from '../../src/db/schema/index.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { createProducer, sentTo, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
 import { futureSlots, paidOrder, sleep } from './helpers.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedisServer) console.warn('SKIPPED reminders-aof: redis-server is not on PATH, so the Redis restart cannot be tested');
 
 const DAY = 86_400_000;
 let t: TestDb;
 let api: BotApiStandIn;
-let dir: string;
-let port: number;
-let redis: ChildProcess | null = null;
+let redis: PrivateRedis | null = null;
 let worker: App | null = null;
 const clock = new TestClock();
 const prefix = uniquePrefix();
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-
-/** Starts redis-server on `port` with AOF in `dir` and resolves once it answers PING. */
-async function startRedis(): Promise<void> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', ''], { stdio: 'ignore' });
-  redis = child;
-  child.once('exit', () => {
-    if (redis === child) redis = null;
-  });
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  probe.on('error', () => undefined);
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect().catch(() => undefined);
-      if ((await probe.ping()) === 'PONG') break;
-    } catch {
-      if (Date.now() > until) throw new Error(`redis-server on ${port} did not start`);
-      await sleep(50);
-    }
-  }
-  probe.disconnect();
-}
-
-/** SHUTDOWN (which writes the AOF out) and wait for the process to exit. */
-async function stopRedis(): Promise<void> {
-  const child = redis;
-  if (!child) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
-  admin.on('error', () => undefined);
-  await admin.call('SHUTDOWN').catch(() => undefined);
-  admin.disconnect();
-  await exited;
-}
-
 beforeAll(async () => {
   if (!hasRedisServer) return;
-  dir = mkdtempSync(join(tmpdir(), 'tjd-aof-'));
-  port = await freePort();
-  await startRedis();
+  redis = await PrivateRedis.create();
   t = await createTestDb();
   api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
 });
 
 afterAll(async () => {
   await worker?.stop().catch(() => undefined);
-  redis?.kill('SIGKILL');
+  await redis?.dispose();
   await api?.stop();
   await t?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it.skipIf(!hasRedisServer)('reminders queued before a Redis restart with AOF fire exactly once afterwards', async () => {
-  const redisUrl = `redis://127.0.0.1:${port}`;
+  const redisUrl = redis!.url;
   const config = testConfig(t, redisUrl, prefix, api);
   const p = createProducer(t, config, clock);
   const slots = (await futureSlots(t.db, 'delivery', 'sz-nanshan', new Date(Date.now() + 2 * DAY))).filter(
@@ -111,8 +56,8 @@ it.skipIf(!hasRedisServer)('reminders queued before a Redis restart with AOF fir
   expect((await p.queue.getDelayed(0, -1)).length).toBe(6);
   await p.close();
 
-  await stopRedis();
-  await startRedis();
+  await redis!.stop();
+  await redis!.start();
   // Everything came back from the AOF: three reminders due in seconds, three in 22 hours.
   const check = createProducer(t, config, clock);
   expect((await check.queue.getDelayed(0, -1)).length).toBe(6);
