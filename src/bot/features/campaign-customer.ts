@@ -9,10 +9,9 @@ import { forCustomers, type BotContext } from '../context.js';
 import { fmtOf } from '../format.js';
 import { CLICK_PAYLOAD, variantFor } from '../keyboards/campaign-message.js';
 import { consentScreen } from '../keyboards/campaigns.js';
-import { modelCard } from '../keyboards/catalog.js';
+import { showModel } from './catalog.js';
 import { showCurrentStep, staleButton } from '../steps.js';
 import { refreshStaffCommands } from './campaign-commands.js';
-import { show } from '../ui.js';
 
 /**
  * The customer's side of campaigns: the consent question on first contact, one-tap Unsubscribe,
@@ -115,9 +114,7 @@ feature.action(cb.campaignModel.trigger, async (ctx) => {
   if (!campaign || !model) return staleButton(ctx);
   if (await repo.isRecipient(campaign.id, ctx.account.id)) await repo.recordClick(campaign.id, ctx.account.id, index);
   await ctx.toast();
-  ctx.go('browse.model', { cfg: { modelId: model.model.id } });
-  await repo.modelViewed(ctx.account.id, model.model.id);
-  await show(ctx, modelCard(fmtOf(ctx), model), { fresh: true });
+  await showModel(ctx, model, { fresh: true });
 });
 
 feature.action(cb.campaignPreview.trigger, (ctx) => ctx.toast(ctx.t('campaigns.preview_only'), true));

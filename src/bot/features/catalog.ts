@@ -25,9 +25,10 @@ async function showModels(ctx: BotContext, opts: { fresh: boolean }) {
   await show(ctx, modelList(fmtOf(ctx), await ctx.deps.services.catalog.models()), opts);
 }
 
-async function showModel(ctx: BotContext, model: ModelCatalog, opts: { fresh: boolean }) {
+/** The model card (also opened from a campaign's model button); the view counts for campaign segments. */
+export async function showModel(ctx: BotContext, model: ModelCatalog, opts: { fresh: boolean }) {
   ctx.go('browse.model', { cfg: { modelId: model.model.id } });
-  await ctx.deps.services.campaigns.modelViewed(ctx.account.id, model.model.id); // for campaign segments
+  await ctx.deps.services.campaigns.modelViewed(ctx.account.id, model.model.id);
   await show(ctx, modelCard(fmtOf(ctx), model), opts);
 }
 
