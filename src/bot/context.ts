@@ -62,6 +62,14 @@ export class BotContext extends Context {
     await this.answerCbQuery(text, alert ? { show_alert: true } : undefined).catch(() => undefined);
   }
 
+  /** Saves the customer's language and answers in it from now on (this update included). */
+  async useLanguage(locale: Locale): Promise<void> {
+    await this.deps.services.customers.setLanguage(this.account.id, locale);
+    this.account.language = locale;
+    this.locale = locale;
+    this.t = this.deps.i18n.t(locale);
+  }
+
   /** The sender's customer row; features are mounted behind a guard that guarantees it. */
   get account(): Customer {
     if (!this.customer) throw new Error('no customer on this update');

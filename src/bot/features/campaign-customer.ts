@@ -73,9 +73,7 @@ feature.action(cb.consent.trigger, async (ctx) => {
  * again in it (same message), and the live menu below it is shown again in the new language.
  */
 async function switchLanguage(ctx: BotContext, locale: Locale) {
-  await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
-  ctx.locale = locale;
-  ctx.t = ctx.deps.i18n.t(locale);
+  await ctx.useLanguage(locale);
   await ctx.toast(ctx.t('language.changed'));
   const screen = consentScreen(fmtOf(ctx));
   await ctx.editMessageText(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } }).catch((err: unknown) => {

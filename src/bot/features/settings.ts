@@ -26,9 +26,7 @@ feature.action(cb.settings.trigger, async (ctx) => {
     // The button names the language it sets, so a double tap does not switch straight back;
     // 'lang' is the toggle of buttons sent before that.
     const locale = data.what === 'lang' ? (ctx.locale === 'en' ? 'zh-CN' : 'en') : data.what === 'lang_en' ? 'en' : 'zh-CN';
-    await ctx.deps.services.customers.setLanguage(ctx.account.id, locale);
-    ctx.locale = locale;
-    ctx.t = ctx.deps.i18n.t(locale);
+    await ctx.useLanguage(locale);
     await ctx.toast(ctx.t('language.changed'));
   } else if (data.what === 'news' || data.what === 'news_on' || data.what === 'news_off') {
     // The button says what it sets (a double tap must not turn news on and straight off again);

@@ -35,9 +35,7 @@ feature.command('language', (ctx) => show(ctx, languagePicker(fmtOf(ctx)), { fre
 feature.action(cb.language.trigger, async (ctx) => {
   const data = cb.language.read(ctx);
   if (!data) return ctx.toast(ctx.t('errors.bad_button'));
-  await ctx.deps.services.customers.setLanguage(ctx.account.id, data.locale);
-  ctx.locale = data.locale;
-  ctx.t = ctx.deps.i18n.t(data.locale);
+  await ctx.useLanguage(data.locale);
   await ctx.toast(ctx.t('language.changed'));
   // Keep the customer where they were, now in the new language.
   await showCurrentStep(ctx, { fresh: false });
