@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { createFmt } from './bot/format.js';
+import { createFmt } from './telegram/format.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { createServices } from './deps.js';
@@ -14,7 +14,7 @@ import { destination } from 'pino';
 import { createLogger } from './logger.js';
 import { createI18n } from './i18n.js';
 import { EXIT, parseArgs, runCommand, type CliIo } from './ops/cli.js';
-import { cliActor } from './ops/orders.js';
+import { cliActor } from './domain/fulfilment/order-view.js';
 
 /**
  * `npm run ops -- <command> [--json] [--lang en|zh-CN]`: fulfilment steps from the command line

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { Latencies } from './stats.js';
 import type { Message, Update, User } from 'telegraf/types';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import { readCatalogFile, type CatalogFile } from '../../src/db/seed.js';
 import { rootPath } from '../../src/shared/paths.js';
 import type { BotApiStandIn, RecordedCall } from '../../test/support/bot-api-stand-in.js';

@@ -1,12 +1,12 @@
-import type { Fmt } from '../bot/format.js';
-import { orderCardText, plainText, worklistSections } from '../bot/keyboards/ops.js';
+import type { Fmt } from '../telegram/format.js';
+import { orderCardText, plainText, worklistSections } from '../telegram/screens/ops.js';
 import type { Services } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
-import { explainOpsError } from './errors.js';
+import { explainOpsError } from '../telegram/screens/ops-errors.js';
 import { importVins } from './import-vins.js';
 import { installationJson, orderJson, orderViewJson, worklistJson } from './json.js';
-import { findOrder, loadOrderView, nextActions } from './orders.js';
+import { findOrder, loadOrderView, nextActions } from '../domain/fulfilment/order-view.js';
 import { isStoreRef, storeStep } from './store.js';
 import { addDays, zonedDayStart } from '../shared/time.js';
 

@@ -1,9 +1,9 @@
-import { plainText } from '../bot/keyboards/ops.js';
-import type { Fmt } from '../bot/format.js';
+import { plainText } from '../telegram/screens/ops.js';
+import type { Fmt } from '../telegram/format.js';
 import type { Services } from '../deps.js';
 import { normalizeVin } from '../domain/fulfilment/vin.js';
-import { explainOpsError } from './errors.js';
-import { findOrder } from './orders.js';
+import { explainOpsError } from '../telegram/screens/ops-errors.js';
+import { findOrder } from '../domain/fulfilment/order-view.js';
 
 /** One data line of a VIN import and what became of it. */
 export interface ImportResult {

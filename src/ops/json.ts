@@ -1,6 +1,6 @@
 import type { Installation, Order } from '../db/schema/index.js';
 import type { Worklist } from '../domain/fulfilment/service.js';
-import { nextActions, type OrderView } from './orders.js';
+import { nextActions, type OrderView } from '../domain/fulfilment/order-view.js';
 
 /**
  * The machine-readable shapes `npm run ops -- … --json` prints. Scripts depend on these field

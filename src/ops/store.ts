@@ -1,5 +1,5 @@
-import { plainText } from '../bot/keyboards/ops.js';
-import { storeStateLabel } from '../bot/keyboards/store-orders.js';
+import { plainText } from '../telegram/screens/ops.js';
+import { storeStateLabel } from '../telegram/screens/store-orders.js';
 import type { StoreOrder } from '../db/schema/index.js';
 import { StoreOrderError } from '../domain/store/checkout.js';
 import type { CliContext } from './cli.js';

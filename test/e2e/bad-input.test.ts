@@ -5,7 +5,7 @@
  * the customer's language against the locale files, and the database is checked for side effects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat, type SeenMessage } from '../support/chat.js';

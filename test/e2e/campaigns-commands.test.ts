@@ -9,7 +9,7 @@
  */
 import { Telegram } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerStaffCommands } from '../../src/bot/features/campaign-commands.js';
+import { registerStaffCommands } from '../../src/bot/commands.js';
 import { newOrder } from '../integration/helpers.js';
 import { photoUpdate } from '../support/updates.js';
 import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';

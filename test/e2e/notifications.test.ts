@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import type { Order } from '../../src/db/schema/index.js';
 import { queueNames, type ReminderJob } from '../../src/jobs/queues.js';
 import { createI18n } from '../../src/i18n.js';

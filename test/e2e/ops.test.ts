@@ -7,7 +7,7 @@
  * their language, and on the rows left behind; the customer's own messages are another feature's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import type { BookingKind, Order } from '../../src/db/schema/index.js';
 import { createI18n } from '../../src/i18n.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';

@@ -5,7 +5,7 @@
  * and the bot keeps serving this and every other chat.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { Logger } from '../../src/logger.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cb, codec } from '../../src/bot/callback-data/index.js';
+import { cb, codec } from '../../src/telegram/callback-data.js';
 
 type AnyCodec = {
   prefix: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseButtons, parseWhen } from '../../src/bot/features/campaign-input.js';
+import { parseButtons, parseWhen } from '../../src/bot/features/campaigns/input.js';
 
 const MODELS = ['model-3', 'model-y'];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFmt } from '../../src/bot/format.js';
+import { createFmt } from '../../src/telegram/format.js';
 import { createI18n } from '../../src/i18n.js';
 import { CNY_MAX_FEN, CNY_MIN_FEN, formatCny } from '../../src/shared/money.js';
 import { addDays, dayStartFromKey, localDateKey, zonedDayStart, zoneOffsetMs } from '../../src/shared/time.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
-import { createFmt } from '../../src/bot/format.js';
-import { checkinHelp, checkinThanks, reminderScreen } from '../../src/bot/keyboards/reminders.js';
+import { cb } from '../../src/telegram/callback-data.js';
+import { createFmt } from '../../src/telegram/format.js';
+import { checkinHelp, checkinThanks, reminderScreen } from '../../src/telegram/screens/reminders.js';
 import type { Customer, Order } from '../../src/db/schema/index.js';
 import type { Locale } from '../../src/domain/customers/service.js';
 import { skipReason } from '../../src/domain/reminders/relevance.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cb } from '../../src/bot/callback-data/index.js';
+import { cb } from '../../src/telegram/callback-data.js';
 import { parseArgs } from '../../src/ops/cli.js';
 import { createI18n } from '../../src/i18n.js';
 import { formatAddress, modelName } from '../../src/domain/store/checkout.js';

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { isOpen, nextOpening } from '../../src/domain/support/hours.js';
 import { isPersonRequest } from '../../src/domain/support/keywords.js';
-import { createFmt } from '../../src/bot/format.js';
-import { backAt, CARD_BODY_LIMIT, cardScreen, cardStatus, contentLabel, hoursText, profileCard, stepLabel, transcriptLine } from '../../src/bot/keyboards/support.js';
+import { createFmt } from '../../src/telegram/format.js';
+import { backAt, CARD_BODY_LIMIT, cardScreen, cardStatus, contentLabel, hoursText, profileCard, stepLabel, transcriptLine } from '../../src/telegram/screens/support.js';
 import { createI18n } from '../../src/i18n.js';
 
 describe('isPersonRequest', () => {

@@ -1,7 +1,7 @@
 import { DelayedError, RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Telegram } from 'telegraf';
-import { copyToTopic, topicFor } from '../../bot/features/support-relay.js';
-import { customerBlocked, isUnreachable, postInTopic, refreshCard } from '../../bot/features/support-shared.js';
+import { copyToTopic, topicFor } from '../../telegram/support-relay.js';
+import { customerBlocked, isUnreachable, postInTopic, refreshCard } from '../../telegram/support-desk.js';
 import type { Customer, SupportConversation } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
 import { relayEntryKey, type RelayDirection, type RelayEntry } from '../../domain/support/service.js';

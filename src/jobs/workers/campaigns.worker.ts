@@ -2,13 +2,13 @@ import http from 'node:http';
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Telegram } from 'telegraf';
-import { campaignMessage, variantFor } from '../../bot/keyboards/campaign-message.js';
+import { campaignMessage, variantFor } from '../../telegram/screens/campaign-message.js';
 import type { AppDeps } from '../../deps.js';
 import { DeliveryRepository, type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
 import { CampaignRepository, type VariantDraft } from '../../domain/campaigns/repository.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { CampaignLimiter } from '../campaign-limiter.js';
-import { editProgressMessage } from '../campaign-progress.js';
+import { editProgressMessage } from '../../telegram/campaign-progress.js';
 import { CAMPAIGN_BATCH_SIZE, enqueueBatches, enqueueProgress, PROGRESS_EVERY_MS } from '../campaign-jobs.js';
 import { queueNames, type CampaignJob } from '../queues.js';
 

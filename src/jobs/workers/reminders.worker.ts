@@ -1,8 +1,8 @@
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { Telegram } from 'telegraf';
-import { createFmt, type Fmt } from '../../bot/format.js';
-import { reminderScreen } from '../../bot/keyboards/reminders.js';
-import { storeInstallationReminder } from '../../bot/keyboards/store-orders.js';
+import { createFmt, type Fmt } from '../../telegram/format.js';
+import { reminderScreen } from '../../telegram/screens/reminders.js';
+import { storeInstallationReminder } from '../../telegram/screens/store-orders.js';
 import type { Screen } from '../../bot/ui.js';
 import type { Customer } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';

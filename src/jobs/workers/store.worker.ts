@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
-import { createFmt, type Fmt } from '../../bot/format.js';
-import { storeInstalledNotice, storeNotice } from '../../bot/keyboards/store-orders.js';
+import { createFmt, type Fmt } from '../../telegram/format.js';
+import { storeInstalledNotice, storeNotice } from '../../telegram/screens/store-orders.js';
 import type { Screen } from '../../bot/ui.js';
 import { customers, installations, type StoreOrder } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';

@@ -1,6 +1,6 @@
 import { RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { Telegram } from 'telegraf';
-import { groupFmt, mention } from '../../bot/features/support-shared.js';
+import { groupFmt, mention } from '../../telegram/support-desk.js';
 import type { AppDeps } from '../../deps.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { queueNames, type SupportRelayJob, type SupportSlaJob } from '../queues.js';

@@ -1,0 +1,73 @@
+/**
+ * The layer rules of src/ (docs/architecture.md draws them). `npm run deps:check` runs them in CI;
+ * there is no list of known violations: a new one fails the build.
+ *
+ *   shared ← db ← domain ← telegram (presentation) ← bot | jobs | ops ← app, main, deps, ops-cli
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle means two modules cannot be understood (or tested) one without the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'shared-is-the-bottom',
+      severity: 'error',
+      comment: 'src/shared is plain helpers (money, time, errors): it imports nothing else of src.',
+      from: { path: '^src/shared/' },
+      to: { path: '^src/', pathNot: '^src/shared/' },
+    },
+    {
+      name: 'db-imports-only-shared',
+      severity: 'error',
+      comment: 'The schema and client know nothing of the rules above them.',
+      from: { path: '^src/db/', pathNot: '^src/db/seed\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(db|shared)/' },
+    },
+    {
+      name: 'domain-imports-only-shared-and-db',
+      severity: 'error',
+      comment: 'Domain services hold the rules and know nothing of Telegram, BullMQ, HTTP or the app.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/', pathNot: '^src/(domain|db|shared)/' },
+    },
+    {
+      name: 'presentation-below-its-users',
+      severity: 'error',
+      comment: 'src/telegram (formatting, screens, the support desk) is shared by bot, jobs and ops: it imports none of them.',
+      from: { path: '^src/telegram/' },
+      to: { path: '^src/(bot|jobs|ops|server)/|^src/(app|main|deps|ops-cli)\\.ts$' },
+    },
+    {
+      name: 'bot-jobs-ops-apart',
+      severity: 'error',
+      comment: 'The bot, the workers and the ops CLI share the presentation layer, never each other.',
+      from: { path: '^src/(bot|jobs|ops)/' },
+      to: { path: '^src/(bot|jobs|ops)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'features-are-leaves',
+      severity: 'error',
+      comment: 'A feature is a Composer mounted by src/bot/index.ts; nothing else imports a feature.',
+      from: { path: '^src/', pathNot: '^src/bot/(index\\.ts|features/)' },
+      to: { path: '^src/bot/features/' },
+    },
+    {
+      name: 'entry-points-are-roots',
+      severity: 'error',
+      comment: 'main.ts, app.ts, ops-cli.ts and deps.ts wire everything; nothing in src imports them.',
+      from: { path: '^src/' },
+      to: { path: '^src/(app|main|ops-cli)\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|dist|coverage)/' },
+  },
+};

@@ -1,0 +1,118 @@
+import type { Locale } from '../../../domain/customers/service.js';
+import { Composer } from 'telegraf';
+import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { ConsentService } from '../../../domain/campaigns/consent.js';
+import { CampaignRepository } from '../../../domain/campaigns/repository.js';
+import { classifyTelegramError } from '../../../shared/telegram-errors.js';
+import { cb } from '../../../telegram/callback-data.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { CLICK_PAYLOAD, variantFor } from '../../../telegram/screens/campaign-message.js';
+import { consentScreen } from '../../../telegram/screens/campaigns.js';
+import { showModel } from '../catalog/index.js';
+import { showCurrentStep, staleButton } from '../../steps.js';
+import { refreshStaffCommands } from '../../commands.js';
+
+/**
+ * The customer's side of campaigns: the consent question on first contact, one-tap Unsubscribe,
+ * and the buttons of a campaign message (model cards, and URL buttons that come back through
+ * /start c<campaign>_<button> so the click is counted before the link is shown).
+ */
+const feature = new Composer<BotContext>();
+export const campaignCustomerFeature = forCustomers(feature);
+
+const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
+const consentOf = (ctx: BotContext) => new ConsentService(ctx.deps.db);
+
+feature.start(async (ctx, next) => {
+  const click = CLICK_PAYLOAD.exec(ctx.payload.trim());
+  if (click) return followLink(ctx, Number(click[1]), Number(click[2]));
+  // Asked once, on first contact, before the menu (in the language Telegram gave us; the menu
+  // below it switches languages, and /settings changes either later).
+  if (ctx.account.marketingConsent === null && (await consentOf(ctx).markAsked(ctx.account.id))) {
+    const screen = consentScreen(fmtOf(ctx));
+    await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
+    // Staff added before they ever talked to the bot could not get their command menu then (chat not found).
+    if (await ctx.deps.services.staff.can(ctx.from.id, 'marketer')) await refreshStaffCommands(ctx.telegram, ctx.deps, ctx.from.id);
+  }
+  return next();
+});
+
+/** A URL button of a campaign: counted (for recipients), then the link itself. */
+async function followLink(ctx: BotContext, campaignId: number, index: number) {
+  const repo = repoOf(ctx);
+  const campaign = await repo.get(campaignId);
+  // A campaign that has not started sending (scheduled, or cancelled before it began) has no
+  // message out there: its links stay unknown to anyone guessing /start c<id>_<n>.
+  const sentOut = campaign && campaign.startedAt !== null;
+  const button = sentOut && variantFor(await repo.variants(campaignId), ctx.locale, campaign.defaultLocale)?.buttons[index];
+  if (!campaign || !button || button.kind !== 'url') {
+    await ctx.reply(ctx.t('campaigns.link.gone'));
+    return;
+  }
+  if (await repo.isRecipient(campaignId, ctx.account.id)) await repo.recordClick(campaignId, ctx.account.id, index);
+  await ctx.reply(ctx.t('campaigns.link.text', { label: button.label.replace(/[<>&]/g, '') }), {
+    parse_mode: 'HTML',
+    reply_markup: { inline_keyboard: [[{ text: ctx.t('campaigns.link.open'), url: button.url }]] },
+  });
+}
+
+feature.action(cb.consent.trigger, async (ctx) => {
+  const data = cb.consent.read(ctx);
+  if (!data) return staleButton(ctx);
+  if (data.answer === 'lang') return switchLanguage(ctx, ctx.locale === 'en' ? 'zh-CN' : 'en');
+  if (data.answer === 'lang_en' || data.answer === 'lang_zh') return switchLanguage(ctx, data.answer === 'lang_en' ? 'en' : 'zh-CN');
+  const yes = data.answer === 'yes';
+  await consentOf(ctx).set(ctx.account.id, yes, 'start');
+  await ctx.toast(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'));
+  await ctx.editMessageText(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'), { parse_mode: 'HTML' }).catch(() => undefined);
+});
+
+/**
+ * The consent question's language switch: the customer's language changes, the question is asked
+ * again in it (same message), and the live menu below it is shown again in the new language.
+ */
+async function switchLanguage(ctx: BotContext, locale: Locale) {
+  await ctx.useLanguage(locale);
+  await ctx.toast(ctx.t('language.changed'));
+  const screen = consentScreen(fmtOf(ctx));
+  await ctx.editMessageText(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } }).catch((err: unknown) => {
+    if (classifyTelegramError(err).kind !== 'not_modified') throw err;
+  });
+  // The menu (or wherever the customer is) was shown in the old language: show it again below.
+  const menuId = ctx.session.menuMessageId;
+  if (menuId && menuId !== ctx.callbackQuery?.message?.message_id) await ctx.deleteMessage(menuId).catch(() => undefined);
+  await showCurrentStep(ctx, { fresh: true });
+}
+
+/** One tap: consent off, logged against the campaign; the button goes away. */
+feature.action(cb.campaignUnsubscribe.trigger, async (ctx) => {
+  const data = cb.campaignUnsubscribe.read(ctx);
+  if (!data) return staleButton(ctx);
+  await consentOf(ctx).set(ctx.account.id, false, 'unsubscribe', data.campaignId);
+  await ctx.toast(ctx.t('campaigns.unsubscribed'), true);
+  const pressed = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : '';
+  const msg = ctx.callbackQuery.message;
+  const markup = msg && 'reply_markup' in msg ? (msg.reply_markup as InlineKeyboardMarkup | undefined) : undefined;
+  if (markup) {
+    const kept = markup.inline_keyboard.filter((row) => !row.some((b) => 'callback_data' in b && b.callback_data === pressed));
+    await ctx.editMessageReplyMarkup({ inline_keyboard: kept }).catch(() => undefined);
+  }
+});
+
+/** "Open model card" on a campaign message: counted, then the model card as a new message. */
+feature.action(cb.campaignModel.trigger, async (ctx) => {
+  const data = cb.campaignModel.read(ctx);
+  if (!data) return staleButton(ctx);
+  const repo = repoOf(ctx);
+  const campaign = await repo.get(data.campaignId);
+  const index = data.button - 1;
+  const button = campaign && variantFor(await repo.variants(campaign.id), ctx.locale, campaign.defaultLocale)?.buttons[index];
+  const model = button && button.kind === 'model' ? await ctx.deps.services.catalog.model(button.modelId) : null;
+  if (!campaign || !model) return staleButton(ctx);
+  if (await repo.isRecipient(campaign.id, ctx.account.id)) await repo.recordClick(campaign.id, ctx.account.id, index);
+  await ctx.toast();
+  await showModel(ctx, model, { fresh: true });
+});
+
+feature.action(cb.campaignPreview.trigger, (ctx) => ctx.toast(ctx.t('campaigns.preview_only'), true));

@@ -1,0 +1,117 @@
+import { Composer } from 'telegraf';
+import { nextStep, priceLines, resetFrom, type Configuration, type ConfigStep, type ModelCatalog } from '../../../domain/catalog/pricing.js';
+import { AppError } from '../../../shared/errors.js';
+import { cb } from '../../../telegram/callback-data.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { configStep, modelCard, modelList, summary } from '../../../telegram/screens/catalog.js';
+import { registerStep, showCurrentStep, staleButton } from '../../steps.js';
+import { fromLiveMenu, show } from '../../ui.js';
+
+/**
+ * Browse and configure: model list → model card → trim → paint → wheels → interior → summary.
+ * The configuration lives in the conversation state (`data.cfg`), so a restart resumes it.
+ */
+const feature = new Composer<BotContext>();
+export const catalogFeature = forCustomers(feature);
+
+export const configOf = (ctx: BotContext): Configuration | null => {
+  const cfg = ctx.session.data.cfg as Configuration | undefined;
+  return cfg && typeof cfg.modelId === 'string' ? cfg : null;
+};
+
+async function showModels(ctx: BotContext, opts: { fresh: boolean }) {
+  ctx.go('browse', {});
+  await show(ctx, modelList(fmtOf(ctx), await ctx.deps.services.catalog.models()), opts);
+}
+
+/** The model card (also opened from a campaign's model button); the view counts for campaign segments. */
+export async function showModel(ctx: BotContext, model: ModelCatalog, opts: { fresh: boolean }) {
+  ctx.go('browse.model', { cfg: { modelId: model.model.id } });
+  await ctx.deps.services.campaigns.modelViewed(ctx.account.id, model.model.id);
+  await show(ctx, modelCard(fmtOf(ctx), model), opts);
+}
+
+/** Shows whichever step the configuration in the state is at (or the summary when complete). */
+async function showConfig(ctx: BotContext, opts: { fresh: boolean }) {
+  const cfg = configOf(ctx);
+  const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
+  if (!cfg || !model) return showModels(ctx, opts);
+  const step = nextStep(cfg);
+  ctx.go(step ? `config.${step}` : 'config.summary', { cfg });
+  await show(ctx, step ? configStep(fmtOf(ctx), model, cfg, step) : summary(fmtOf(ctx), model, cfg), opts);
+}
+
+registerStep('browse', showModels);
+registerStep('browse.model', async (ctx, opts) => {
+  const cfg = configOf(ctx);
+  const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
+  return model ? showModel(ctx, model, opts) : showModels(ctx, opts);
+});
+for (const step of ['trim', 'paint', 'wheels', 'interior', 'summary']) registerStep(`config.${step}`, showConfig);
+
+feature.command(['models', 'browse'], (ctx) => showModels(ctx, { fresh: true }));
+feature.action(cb.models.trigger, (ctx) => showModels(ctx, { fresh: false }));
+
+feature.action(cb.model.trigger, async (ctx) => {
+  const data = cb.model.read(ctx);
+  const model = data && (await ctx.deps.services.catalog.model(data.modelId));
+  if (!model) return staleButton(ctx);
+  await showModel(ctx, model, { fresh: false });
+});
+
+feature.action(cb.configure.trigger, async (ctx) => {
+  const data = cb.configure.read(ctx);
+  const model = data && (await ctx.deps.services.catalog.model(data.modelId));
+  if (!model) return staleButton(ctx);
+  ctx.go('config.trim', { cfg: { modelId: model.model.id } });
+  await showConfig(ctx, { fresh: false });
+});
+
+const stepKey = { trim: 'trimId', paint: 'paintId', wheels: 'wheelsId', interior: 'interiorId' } as const;
+
+feature.action(cb.choose.trigger, async (ctx) => {
+  const data = cb.choose.read(ctx);
+  const cfg = configOf(ctx);
+  // Only the live message's current step may be answered; anything else is from an earlier screen.
+  if (!data || !cfg || ctx.session.step !== `config.${data.step}` || !fromLiveMenu(ctx)) return staleButton(ctx);
+  const model = await ctx.deps.services.catalog.model(cfg.modelId);
+  if (!model) return staleButton(ctx);
+  const next: Configuration = { ...resetFrom(cfg, data.step), [stepKey[data.step]]: data.optionId };
+  try {
+    priceLines(model, next);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'invalid_configuration') {
+      ctx.log.warn({ data }, 'option not offered for this configuration');
+      await ctx.toast(ctx.t('errors.invalid_configuration'), true);
+      return showCurrentStep(ctx, { fresh: true });
+    }
+    throw err;
+  }
+  ctx.go('config', { cfg: next });
+  await showConfig(ctx, { fresh: false });
+});
+
+const previous: Record<string, ConfigStep | 'model' | 'models'> = {
+  models: 'models',
+  model: 'model',
+  trim: 'trim',
+  paint: 'paint',
+  wheels: 'wheels',
+  interior: 'interior',
+};
+
+feature.action(cb.back.trigger, async (ctx) => {
+  const data = cb.back.read(ctx);
+  if (!data) return staleButton(ctx);
+  if (data.to === 'models') return showModels(ctx, { fresh: false });
+  const cfg = configOf(ctx);
+  if (!cfg || !fromLiveMenu(ctx)) return staleButton(ctx);
+  const model = await ctx.deps.services.catalog.model(cfg.modelId);
+  if (!model) return showModels(ctx, { fresh: false });
+  const target = previous[data.to];
+  if (target === 'model') return showModel(ctx, model, { fresh: false });
+  if (!target || target === 'models' || data.to === 'summary') return showConfig(ctx, { fresh: false });
+  ctx.go(`config.${target}`, { cfg: resetFrom(cfg, target) });
+  await showConfig(ctx, { fresh: false });
+});

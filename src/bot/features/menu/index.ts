@@ -1,0 +1,42 @@
+import { Composer } from 'telegraf';
+import { cb } from '../../../telegram/callback-data.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { helpScreen, languagePicker, mainMenu } from '../../../telegram/screens/common.js';
+import { registerStep, showCurrentStep } from '../../steps.js';
+import { show } from '../../ui.js';
+import { escapeHtml } from '../../../i18n.js';
+
+/** Deep-link payloads we keep for attribution: letters, digits, _ and -, as Telegram allows. */
+const SOURCE = /^[A-Za-z0-9_-]{1,64}$/;
+
+const feature = new Composer<BotContext>();
+export const startFeature = forCustomers(feature);
+
+export async function showMenu(ctx: BotContext, opts: { fresh: boolean }): Promise<void> {
+  ctx.go('menu', {});
+  await show(ctx, mainMenu(fmtOf(ctx), escapeHtml(ctx.account.firstName)), opts);
+}
+registerStep('menu', showMenu);
+
+feature.command('start', async (ctx) => {
+  const payload = ctx.payload.trim();
+  if (payload && SOURCE.test(payload)) await ctx.deps.services.customers.recordSource(ctx.account.id, payload);
+  await showMenu(ctx, { fresh: true });
+});
+
+feature.command('menu', (ctx) => showMenu(ctx, { fresh: true }));
+feature.action(cb.menu.trigger, (ctx) => showMenu(ctx, { fresh: false }));
+
+feature.command('help', (ctx) => show(ctx, helpScreen(fmtOf(ctx)), { fresh: true }));
+feature.action(cb.help.trigger, (ctx) => show(ctx, helpScreen(fmtOf(ctx))));
+
+feature.command('language', (ctx) => show(ctx, languagePicker(fmtOf(ctx)), { fresh: true }));
+feature.action(cb.language.trigger, async (ctx) => {
+  const data = cb.language.read(ctx);
+  if (!data) return ctx.toast(ctx.t('errors.bad_button'));
+  await ctx.useLanguage(data.locale);
+  await ctx.toast(ctx.t('language.changed'));
+  // Keep the customer where they were, now in the new language.
+  await showCurrentStep(ctx, { fresh: false });
+});

@@ -1,0 +1,90 @@
+import { Composer } from 'telegraf';
+import type { Order } from '../../../db/schema/index.js';
+import { cancellationTarget, type OrderState } from '../../../domain/orders/transitions.js';
+import { cb } from '../../../telegram/callback-data.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { confirmCancelOrder, orderDetail, orderList, type BookingView } from '../../../telegram/screens/orders.js';
+import { storeOrderDetail } from '../../../telegram/screens/store-orders.js';
+import { storeInstallInfo } from './store-installation.js';
+import { registerStep, staleButton } from '../../steps.js';
+import { show } from '../../ui.js';
+
+/** "My orders": every order with its configuration, state and bookings; cancel before delivery. */
+const feature = new Composer<BotContext>();
+export const myOrdersFeature = forCustomers(feature);
+
+async function showList(ctx: BotContext, opts: { fresh: boolean }) {
+  ctx.go('orders', {});
+  const { orders, storeCheckout } = ctx.deps.services;
+  await show(ctx, orderList(fmtOf(ctx), await orders.listForCustomer(ctx.account.id), await storeCheckout.listForCustomer(ctx.account.id)), opts);
+}
+registerStep('orders', showList);
+
+/** A store order with its lines, state, shipping and tracking; another customer's id is "not found". */
+export async function showStoreOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
+  const view = await ctx.deps.services.storeCheckout.forCustomer(orderId, ctx.account.id).catch(() => null);
+  if (!view) {
+    await ctx.toast(ctx.t('store.errors.order_not_found'), true);
+    return showList(ctx, { fresh: !ctx.callbackQuery });
+  }
+  ctx.go('orders.store', { storeOrderId: orderId });
+  await show(ctx, storeOrderDetail(fmtOf(ctx), view, await storeInstallInfo(ctx, view)), opts);
+}
+registerStep('orders.store', (ctx, opts) => {
+  const id = Number(ctx.session.data.storeOrderId);
+  return Number.isInteger(id) && id > 0 ? showStoreOrder(ctx, id, opts) : showList(ctx, opts);
+});
+feature.action(cb.storeOrder.trigger, async (ctx) => {
+  const data = cb.storeOrder.read(ctx);
+  if (!data) return staleButton(ctx);
+  await showStoreOrder(ctx, data.orderId, { fresh: false });
+});
+
+/** Bookings of these orders with their slots and centres, for rendering. */
+export async function bookingViews(ctx: BotContext, orders: Order[]): Promise<BookingView[]> {
+  const { bookings } = ctx.deps.services;
+  const active = await bookings.activeFor(orders.map((o) => o.id));
+  return Promise.all(active.map(async (b) => ({ ...b, centre: await bookings.centre(b.slot.centreId) })));
+}
+
+export async function showOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
+  const order = await ctx.deps.services.orders.forCustomer(orderId, ctx.account.id);
+  const cities = await ctx.deps.services.bookings.cities();
+  const city = cities.find((c) => c.city === order.city);
+  ctx.go('orders.detail', { orderId });
+  await show(ctx, orderDetail(fmtOf(ctx), order, await bookingViews(ctx, [order]), city ? fmtOf(ctx).plain(city.cityName) : order.city, ctx.deps.now()), opts);
+}
+registerStep('orders.detail', (ctx, opts) => {
+  const orderId = Number(ctx.session.data.orderId);
+  return Number.isInteger(orderId) && orderId > 0 ? showOrder(ctx, orderId, opts) : showList(ctx, opts);
+});
+
+feature.command('orders', (ctx) => showList(ctx, { fresh: true }));
+feature.action(cb.orders.trigger, (ctx) => showList(ctx, { fresh: false }));
+
+feature.action(cb.orderDetail.trigger, async (ctx) => {
+  const data = cb.orderDetail.read(ctx);
+  if (!data) return staleButton(ctx);
+  await showOrder(ctx, data.orderId, { fresh: false });
+});
+
+feature.action(cb.cancelOrder.trigger, async (ctx) => {
+  const data = cb.cancelOrder.read(ctx);
+  if (!data) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
+  if (!cancellationTarget(order.state as OrderState)) {
+    await ctx.toast(ctx.t('errors.order_not_cancellable'), true);
+    return showOrder(ctx, order.id, { fresh: false });
+  }
+  await show(ctx, confirmCancelOrder(fmtOf(ctx), order));
+});
+
+feature.action(cb.cancelOrderConfirm.trigger, async (ctx) => {
+  const data = cb.cancelOrderConfirm.read(ctx);
+  if (!data) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
+  const f = fmtOf(ctx);
+  await ctx.toast(ctx.t(order.state === 'refund_requested' ? 'orders.refund_requested' : 'orders.cancelled', { number: order.number, deposit: f.money(order.depositFen) }), true);
+  await showOrder(ctx, order.id, { fresh: false });
+});

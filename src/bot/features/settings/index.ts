@@ -1,0 +1,40 @@
+import { Composer } from 'telegraf';
+import { ConsentService } from '../../../domain/campaigns/consent.js';
+import { cb } from '../../../telegram/callback-data.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { settingsScreen } from '../../../telegram/screens/campaigns.js';
+import { registerStep } from '../../steps.js';
+import { show } from '../../ui.js';
+
+/** /settings (and Settings in the main menu): language and news-and-offers consent. */
+const feature = new Composer<BotContext>();
+export const settingsFeature = forCustomers(feature);
+
+async function showSettings(ctx: BotContext, opts: { fresh: boolean }) {
+  ctx.go('settings', {});
+  await show(ctx, settingsScreen(fmtOf(ctx), ctx.account.marketingConsent), opts);
+}
+registerStep('settings', showSettings);
+
+feature.command('settings', (ctx) => showSettings(ctx, { fresh: true }));
+
+feature.action(cb.settings.trigger, async (ctx) => {
+  const data = cb.settings.read(ctx);
+  if (!data) return ctx.toast(ctx.t('errors.bad_button'), true);
+  if (data.what === 'lang' || data.what === 'lang_en' || data.what === 'lang_zh') {
+    // The button names the language it sets, so a double tap does not switch straight back;
+    // 'lang' is the toggle of buttons sent before that.
+    const locale = data.what === 'lang' ? (ctx.locale === 'en' ? 'zh-CN' : 'en') : data.what === 'lang_en' ? 'en' : 'zh-CN';
+    await ctx.useLanguage(locale);
+    await ctx.toast(ctx.t('language.changed'));
+  } else if (data.what === 'news' || data.what === 'news_on' || data.what === 'news_off') {
+    // The button says what it sets (a double tap must not turn news on and straight off again);
+    // 'news' is the toggle of buttons sent before that.
+    const consent = data.what === 'news' ? !ctx.account.marketingConsent : data.what === 'news_on';
+    await new ConsentService(ctx.deps.db).set(ctx.account.id, consent, 'settings');
+    ctx.account.marketingConsent = consent;
+    await ctx.toast(ctx.t(consent ? 'campaigns.settings.toast_on' : 'campaigns.settings.toast_off'));
+  }
+  await showSettings(ctx, { fresh: false });
+});

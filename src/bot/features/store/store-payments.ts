@@ -1,0 +1,99 @@
+import { Composer } from 'telegraf';
+import { message } from 'telegraf/filters';
+import { shippingOptions } from '../../../db/schema/index.js';
+import { canBookInstallation, type OrderState } from '../../../domain/orders/transitions.js';
+import { STORE_PAYLOAD_PREFIX, shippingFen } from '../../../domain/store/rules.js';
+import { forCustomers, type BotContext } from '../../context.js';
+import { fmtOf } from '../../../telegram/format.js';
+import { menuButton } from '../../../telegram/screens/common.js';
+import { paidScreen } from '../../../telegram/screens/store-orders.js';
+import { show } from '../../ui.js';
+
+/**
+ * Telegram's payment updates for store invoices (payload `store:<order>`); anything else passes
+ * on to the deposit feature, so this is mounted before it. The shipping query and pre-checkout
+ * are answered inside the handler (Telegram waits 10 s for pre-checkout).
+ */
+const feature = new Composer<BotContext>();
+export const storePaymentsFeature = forCustomers(feature);
+
+const isStore = (payload: string | undefined) => !!payload?.startsWith(STORE_PAYLOAD_PREFIX);
+
+feature.on('shipping_query', async (ctx, next) => {
+  const q = ctx.shippingQuery;
+  if (!isStore(q.invoice_payload)) return next();
+  if (q.shipping_address.country_code !== 'CN') return ctx.answerShippingQuery(false, [], ctx.t('store.ship_only_cn'));
+  const order = await ctx.deps.services.storeCheckout.forShippingQuery(q.invoice_payload, q.from.id);
+  if (!order) {
+    ctx.log.warn({ payload: q.invoice_payload }, 'shipping query for no open store order');
+    return ctx.answerShippingQuery(false, [], ctx.t('store.shipping_refused'));
+  }
+  const options = shippingOptions.map((id) => {
+    const name = ctx.t(`store.shipping.${id}`);
+    const amount = shippingFen(id, order.goodsFen);
+    // Said in words when free, as on the chat's shipping buttons (the form shows ¥0.00 otherwise).
+    const title = amount === 0 ? ctx.t('store.shipping_button', { name, price: ctx.t('store.free') }) : name;
+    return { id, title, prices: [{ label: title, amount }] };
+  });
+  await ctx.answerShippingQuery(true, options, undefined);
+});
+
+feature.on('pre_checkout_query', async (ctx, next) => {
+  const q = ctx.preCheckoutQuery;
+  if (!isStore(q.invoice_payload)) return next();
+  const check = await ctx.deps.services.storeCheckout.preCheckout({
+    payload: q.invoice_payload,
+    currency: q.currency,
+    totalAmount: q.total_amount,
+    payerTelegramId: q.from.id,
+    shippingOptionId: q.shipping_option_id,
+    orderInfo: q.order_info,
+  });
+  if (check.ok) {
+    await ctx.answerPreCheckoutQuery(true);
+    return;
+  }
+  ctx.log.warn({ reason: check.reason, payload: q.invoice_payload }, 'store pre-checkout refused');
+  await ctx.answerPreCheckoutQuery(false, ctx.t(`store.refused.${check.reason}`));
+});
+
+feature.on(message('successful_payment'), async (ctx, next) => {
+  const p = ctx.message.successful_payment;
+  if (!isStore(p.invoice_payload)) return next();
+  const result = await ctx.deps.services.storeCheckout.recordPayment({
+    payload: p.invoice_payload,
+    currency: p.currency,
+    totalAmount: p.total_amount,
+    payerTelegramId: ctx.from.id,
+    shippingOptionId: p.shipping_option_id,
+    orderInfo: p.order_info,
+    telegramChargeId: p.telegram_payment_charge_id,
+    providerChargeId: p.provider_payment_charge_id,
+  });
+  const f = fmtOf(ctx);
+  if (result.status === 'duplicate') {
+    ctx.log.info({ charge: p.telegram_payment_charge_id }, 'store payment already recorded');
+    return;
+  }
+  if (result.status === 'unrecognized') {
+    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'store payment for no known order: refund needed');
+    await show(ctx, { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
+    return;
+  }
+  const view = result.view;
+  if (result.status === 'needs_refund') {
+    ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id }, 'store payment without stock: refund needed');
+    await show(ctx, { text: ctx.t('store.paid_but_gone', { number: view.order.number, amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
+    return;
+  }
+  ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
+  // A Wall Connector needs an installer: book one through the car order's installation flow
+  // when there is a car order that can take it; otherwise for the store order itself.
+  let install: 'car' | 'store' | null = null;
+  if (view.lines.some((l) => l.needsInstallation)) {
+    const carOrders = await ctx.deps.services.orders.listForCustomer(ctx.account.id);
+    install = carOrders.some((o) => canBookInstallation(o.state as OrderState)) ? 'car' : 'store';
+  }
+  ctx.go('menu', {});
+  await show(ctx, paidScreen(f, view, p.total_amount, install), { fresh: true });
+});

@@ -1,0 +1,43 @@
+import type { InlineKeyboardButton } from 'telegraf/types';
+import { cb } from '../callback-data.js';
+import type { Fmt } from '../format.js';
+import type { Screen } from '../../bot/ui.js';
+
+export const button = (text: string, data: string): InlineKeyboardButton.CallbackButton => ({ text, callback_data: data });
+
+/** Lays buttons out `perRow` to a row. */
+export function rows<T>(items: T[], perRow: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += perRow) out.push(items.slice(i, i + perRow));
+  return out;
+}
+
+export const menuButton = (f: Fmt) => button(f.t('nav.menu'), cb.menu.pack({}));
+
+export function mainMenu(f: Fmt, name: string): Screen {
+  return {
+    text: f.t('menu.text', { name }),
+    keyboard: [
+      [button(f.t('menu.browse'), cb.models.pack({})), button(f.t('store.menu'), cb.storeHome.pack({}))],
+      [button(f.t('menu.orders'), cb.orders.pack({}))],
+      [button(f.t('support.talk'), cb.supportTalk.pack({}))],
+      [
+        button(f.t('menu.delivery'), cb.bookPick.pack({ kind: 'delivery' })),
+        button(f.t('menu.installation'), cb.bookPick.pack({ kind: 'installation' })),
+      ],
+      [button(f.t('menu.language'), cb.language.pack({ locale: f.locale === 'en' ? 'zh-CN' : 'en' })), button(f.t('menu.help'), cb.help.pack({}))],
+      [button(f.t('campaigns.menu_settings'), cb.settings.pack({ what: 'open' }))],
+    ],
+  };
+}
+
+export function helpScreen(f: Fmt): Screen {
+  return { text: f.t('help.text'), keyboard: [[menuButton(f)]] };
+}
+
+export function languagePicker(f: Fmt): Screen {
+  return {
+    text: f.t('language.choose'),
+    keyboard: [[button('简体中文', cb.language.pack({ locale: 'zh-CN' })), button('English', cb.language.pack({ locale: 'en' }))]],
+  };
+}
