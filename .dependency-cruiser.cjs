@@ -40,7 +40,15 @@ module.exports = {
       severity: 'error',
       comment: 'src/telegram (formatting, screens, the support desk) is shared by bot, jobs and ops: it imports none of them.',
       from: { path: '^src/telegram/' },
-      to: { path: '^src/(bot|jobs|ops|server)/|^src/(app|main|deps|ops-cli)\\.ts$' },
+      to: { path: '^src/(bot|jobs|ops|server)/|^src/(app|main|ops-cli)\\.ts$' },
+    },
+    {
+      name: 'deps-types-only',
+      severity: 'error',
+      comment:
+        'src/deps.ts is the composition root: below it, code may name its types (AppDeps, Services) but never call it; the domain does not even name them.',
+      from: { path: '^src/(telegram|bot|jobs|ops|server)/' },
+      to: { path: '^src/deps\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'bot-jobs-ops-apart',
@@ -60,7 +68,7 @@ module.exports = {
       name: 'entry-points-are-roots',
       severity: 'error',
       comment: 'main.ts, app.ts, ops-cli.ts and deps.ts wire everything; nothing in src imports them.',
-      from: { path: '^src/' },
+      from: { path: '^src/', pathNot: '^src/main\\.ts$' },
       to: { path: '^src/(app|main|ops-cli)\\.ts$' },
     },
   ],

@@ -13,6 +13,7 @@ import { createI18n } from './i18n.js';
 import { createWorkers, type Workers } from './jobs/index.js';
 import { JobOutbox, queueList } from './jobs/outbox.js';
 import { createQueues, scheduleMaintenance } from './jobs/queues.js';
+import { campaignJobs } from './jobs/campaign-jobs.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
 import { supportSla } from './jobs/support/sla.js';
 import { supportRelay } from './jobs/support/relay.js';
@@ -111,6 +112,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     i18n: createI18n(config.defaultLocale),
     services: createServices(dbHandle.db, config, now, hooks, dbHandle.relaxed, storeEvents(queues.store, { now, logger })),
     metrics,
+    campaignJobs: campaignJobs(queues.campaigns),
     now,
   };
 

@@ -17,6 +17,10 @@ import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
 import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
 import { CampaignRepository } from './domain/campaigns/repository.js';
+import { DeliveryRepository } from './domain/campaigns/delivery.js';
+import { ConsentService } from './domain/campaigns/consent.js';
+import type { CampaignJobs } from './domain/campaigns/jobs.js';
+import { ReminderRepository } from './domain/reminders/repository.js';
 import type { I18n } from './i18n.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './server/metrics.js';
@@ -33,6 +37,12 @@ export interface Services {
   feedback: FeedbackService;
   /** Broadcast campaigns (also the catalog's record of models looked at, for segments). */
   campaigns: CampaignRepository;
+  /** Each campaign's recipients: freezing the audience, claiming and recording sends, counts. */
+  campaignDelivery: DeliveryRepository;
+  /** Customers' consent to marketing messages. */
+  consent: ConsentService;
+  /** What reminders need to read: the order, booking or installation they are about. */
+  reminders: ReminderRepository;
   /** Support handoffs: conversations, topics, transcript, claims (SLA jobs wired by app.ts: useSla). */
   support: SupportService;
   /** The flagship store: catalog and carts; checkout, holds, payments and shipping. */
@@ -49,6 +59,8 @@ export interface AppDeps {
   i18n: I18n;
   services: Services;
   metrics: Metrics;
+  /** The campaign rules' port to the job queue (src/jobs/campaign-jobs.ts). */
+  campaignJobs: CampaignJobs;
   now: () => Date;
 }
 
@@ -75,6 +87,9 @@ export function createServices(
     fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
     feedback: new FeedbackService(db),
     campaigns: new CampaignRepository(db),
+    campaignDelivery: new DeliveryRepository(db),
+    consent: new ConsentService(db),
+    reminders: new ReminderRepository(db),
     support: new SupportService(db, { hours: config.supportHours, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes }, now),
     store,
     storeCheckout: new StoreCheckoutService(db, store, now, storeHooks),

@@ -14,7 +14,7 @@ import { destination } from 'pino';
 import { createLogger } from './logger.js';
 import { createI18n } from './i18n.js';
 import { EXIT, parseArgs, runCommand, type CliIo } from './ops/cli.js';
-import { cliActor } from './domain/fulfilment/order-view.js';
+import { cliActor } from './ops/actor.js';
 
 /**
  * `npm run ops -- <command> [--json] [--lang en|zh-CN]`: fulfilment steps from the command line

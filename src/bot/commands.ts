@@ -1,7 +1,6 @@
 import type { Telegram } from 'telegraf';
 import type { AppDeps } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
-import { customerCommands } from './index.js';
 
 /**
  * Marketers' and admins' command menu: the customer commands plus /campaign and /campaigns, set
@@ -42,4 +41,23 @@ export async function registerStaffCommands(telegram: Telegram, deps: AppDeps): 
   const members = await deps.services.staff.list();
   const ids = new Set(members.filter((m) => m.role === 'marketer' || m.role === 'admin').map((m) => m.telegramId));
   for (const id of ids) await refreshStaffCommands(telegram, deps, id);
+}
+
+/** The command menu in both languages (the default list is the zh-CN one). */
+export async function registerCommands(bot: { telegram: Telegram }, deps: AppDeps): Promise<void> {
+  const commands = (lng: Locale) => customerCommands(deps, lng);
+  await bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
+  await bot.telegram.setMyCommands(commands('zh-CN'), { language_code: 'zh' });
+  await bot.telegram.setMyCommands(commands(deps.config.defaultLocale));
+  // Marketers and admins get their own list in their chat (customer commands plus /campaign, /campaigns).
+  await registerStaffCommands(bot.telegram, deps);
+}
+
+/** The customer command list (staff lists in campaign-commands.ts start from it). */
+export function customerCommands(deps: AppDeps, lng: 'zh-CN' | 'en'): Array<{ command: string; description: string }> {
+  const t = deps.i18n.t(lng);
+  return [
+    ...['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
+    { command: 'support', description: t('support.command') },
+  ];
 }

@@ -1,17 +1,10 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove } from 'telegraf/types';
+import type { Screen } from '../telegram/screen.js';
 import { classifyTelegramError } from '../shared/telegram-errors.js';
 import type { BotContext } from './context.js';
+
 import { fmtOf } from '../telegram/format.js';
 import { withTalkRow } from '../telegram/screens/support.js';
-
-/** One screen of the bot: HTML text, inline buttons, and optionally a photo the text captions. */
-export interface Screen {
-  text: string;
-  keyboard?: InlineKeyboardButton[][];
-  photo?: string;
-  /** Leave out the "Talk to a person" row customer screens get (see src/telegram/screens/support.ts). */
-  noSupport?: boolean;
-}
 
 const markup = (keyboard?: InlineKeyboardButton[][]): InlineKeyboardMarkup => ({ inline_keyboard: keyboard ?? [] });
 

@@ -1,18 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { queueNames, type CampaignJob } from './queues.js';
+import type { CampaignJobs } from '../domain/campaigns/jobs.js';
+import { campaignJobOptions, queueNames, type CampaignJob } from './queues.js';
+
 
 /** Recipients per delivery job (the freeze numbers recipients into batches of this size). */
 export const CAMPAIGN_BATCH_SIZE = 200;
 /** Seconds between two edits of the progress message. */
 export const PROGRESS_EVERY_MS = 3_000;
-
-export const campaignJobOptions = {
-  removeOnComplete: { count: 10_000, age: 24 * 3600 },
-  removeOnFail: { count: 10_000, age: 14 * 24 * 3600 },
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2000 },
-} as const;
 
 export const jobIds = {
   start: (id: number) => `cmp-${id}-start`,
@@ -53,4 +48,20 @@ export async function enqueueProgress(queue: Queue<CampaignJob>, campaignId: num
     { kind: 'progress', campaignId, generation, tick, prevDone: prev.sent, prevAt: prev.at },
     { jobId: jobIds.progress(campaignId, generation, tick), delay, attempts: 2 },
   );
+}
+
+/** The campaign rules' port to the queue (src/domain/campaigns/jobs.ts) over a producer queue. */
+export function campaignJobs(queue: Queue<CampaignJob>): CampaignJobs {
+  return {
+    start: async (campaignId, delayMs) => {
+      await queue.add('start', { kind: 'start', campaignId }, { jobId: jobIds.start(campaignId), delay: Math.max(0, delayMs) });
+    },
+    resume: async (campaignId, generation, batches) => {
+      await enqueueBatches(queue, campaignId, generation, batches);
+      await enqueueProgress(queue, campaignId, generation, 0, { sent: 0, at: Date.now() }, 0);
+    },
+    cancelStart: async (campaignId) => {
+      await queue.remove(jobIds.start(campaignId)).catch(() => undefined);
+    },
+  };
 }

@@ -1,9 +1,16 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { Reminder } from '../domain/reminders/types.js';
 import type { StoreJob } from './store/store-jobs.js';
-import { campaignJobOptions } from './campaign-jobs.js';
 
 /** Queue names, their payloads, and job-id builders live here so producers and workers agree. */
+/** Campaign jobs: bounded history, a few retries with backoff (a batch re-run sends nothing twice). */
+export const campaignJobOptions = {
+  removeOnComplete: { count: 10_000, age: 24 * 3600 },
+  removeOnFail: { count: 10_000, age: 14 * 24 * 3600 },
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+} as const;
+
 export const queueNames = {
   maintenance: 'maintenance',
   reminders: 'reminders',

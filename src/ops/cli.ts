@@ -1,6 +1,4 @@
-import type { Fmt } from '../telegram/format.js';
 import { orderCardText, plainText, worklistSections } from '../telegram/screens/ops.js';
-import type { Services } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import { explainOpsError } from '../telegram/screens/ops-errors.js';
@@ -8,6 +6,7 @@ import { importVins } from './import-vins.js';
 import { installationJson, orderJson, orderViewJson, worklistJson } from './json.js';
 import { findOrder, loadOrderView, nextActions } from '../domain/fulfilment/order-view.js';
 import { isStoreRef, storeStep } from './store.js';
+import type { CliContext, CliIo } from './context.js';
 import { addDays, zonedDayStart } from '../shared/time.js';
 
 /**
@@ -70,19 +69,7 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
   return out;
 }
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export interface CliContext {
-  services: Services;
-  f: Fmt;
-  actor: string;
-  json: boolean;
-  io: CliIo;
-  readFile(path: string): Promise<string>;
-}
+export type { CliContext, CliIo };
 
 /** Success: the human line(s), or the JSON document. */
 function done(c: CliContext, human: string[], json: object): number {

@@ -2,7 +2,7 @@ import { plainText } from '../telegram/screens/ops.js';
 import { storeStateLabel } from '../telegram/screens/store-orders.js';
 import type { StoreOrder } from '../db/schema/index.js';
 import { StoreOrderError } from '../domain/store/checkout.js';
-import type { CliContext } from './cli.js';
+import type { CliContext } from './context.js';
 
 /** Store order numbers are S + digits (car orders are TJ…). */
 export const isStoreRef = (ref: string): boolean => /^[sS]\d{1,10}$/.test(ref.trim());

@@ -8,7 +8,7 @@ import { skipReason } from '../../src/domain/reminders/relevance.js';
 import type { BookingView, ReminderContext } from '../../src/domain/reminders/repository.js';
 import type { Reminder } from '../../src/domain/reminders/types.js';
 import { createI18n } from '../../src/i18n.js';
-import type { Screen } from '../../src/bot/ui.js';
+import type { Screen } from '../../src/telegram/screen.js';
 
 const TZ = 'Asia/Shanghai';
 const sh = (local: string) => new Date(`${local}+08:00`);

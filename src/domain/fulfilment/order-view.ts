@@ -1,12 +1,21 @@
 import type { DeliveryCentre, Installation, LocalizedText, Order, OrderEvent } from '../../db/schema/index.js';
-import type { Services } from '../../deps.js';
+import type { BookingService } from '../bookings/service.js';
+import type { OrderService } from '../orders/service.js';
+import type { FulfilmentService } from './service.js';
 import type { OrderState } from '../orders/transitions.js';
-import type { BookingView } from '../../telegram/screens/orders.js';
+import type { BookingView } from '../bookings/views.js';
 
 /**
  * What the ops bot and `npm run ops` share: finding an order from what a person typed, loading
  * everything one order screen shows, and which fulfilment step comes next for it.
  */
+
+/** The services an order view is read from. */
+export interface OrderViewServices {
+  orders: OrderService;
+  bookings: BookingService;
+  fulfilment: FulfilmentService;
+}
 
 /** Everything shown about one order to operations staff. */
 export interface OrderView {
@@ -27,7 +36,7 @@ export type OpsAction =
  * An order from what staff type: `TJ100042` (any case) by number; bare digits as a number's
  * digits (`100042`) and otherwise as the order id (`42`), which is what logs and the database use.
  */
-export async function findOrder(services: Services, ref: string): Promise<Order | null> {
+export async function findOrder(services: Pick<OrderViewServices, 'orders'>, ref: string): Promise<Order | null> {
   const cleaned = ref.trim().replace(/^#/, '');
   if (/^TJ\d{1,12}$/i.test(cleaned)) return services.orders.byNumber(cleaned);
   if (!/^\d{1,12}$/.test(cleaned)) return null;
@@ -38,7 +47,7 @@ export async function findOrder(services: Services, ref: string): Promise<Order 
   return id > 0 && id <= 2_147_483_647 ? services.orders.byId(id) : null;
 }
 
-export async function loadOrderView(services: Services, order: Order): Promise<OrderView> {
+export async function loadOrderView(services: OrderViewServices, order: Order): Promise<OrderView> {
   const { bookings, fulfilment, orders } = services;
   const [active, installations, events, cities] = await Promise.all([
     bookings.activeFor([order.id]),
@@ -68,15 +77,4 @@ export function nextActions(view: OrderView): OpsAction[] {
   const scheduled = view.installations.find((i) => i.state === 'scheduled');
   if (scheduled) actions.push({ kind: 'installed', orderId, installationId: scheduled.id });
   return actions;
-}
-
-/** `cli:<os user>` for the audit trail; the environment is the fallback where userInfo fails (no passwd entry). */
-export function cliActor(username: () => string, env: Record<string, string | undefined>): string {
-  let name = '';
-  try {
-    name = username();
-  } catch {
-    name = env.USER ?? env.LOGNAME ?? '';
-  }
-  return `cli:${name || 'unknown'}`;
 }

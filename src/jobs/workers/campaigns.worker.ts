@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 import { Telegram } from 'telegraf';
 import { campaignMessage, variantFor } from '../../telegram/screens/campaign-message.js';
 import type { AppDeps } from '../../deps.js';
-import { DeliveryRepository, type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
-import { CampaignRepository, type VariantDraft } from '../../domain/campaigns/repository.js';
+import { type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
+import { type VariantDraft } from '../../domain/campaigns/repository.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { CampaignLimiter } from '../campaign-limiter.js';
 import { editProgressMessage } from '../../telegram/campaign-progress.js';
@@ -52,8 +52,8 @@ export function createCampaignsWorker(
     (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   }
   const callApi = telegram.callApi.bind(telegram) as unknown as CallApi;
-  const repo = new CampaignRepository(deps.db);
-  const delivery = new DeliveryRepository(deps.db);
+  const repo = deps.services.campaigns;
+  const delivery = deps.services.campaignDelivery;
   const limiter = new CampaignLimiter(deps.redis, deps.config.queuePrefix, deps.config.campaignRate);
   const chunkSize = Math.max(1, Math.min(100, Math.ceil(deps.config.campaignRate / 4)));
   let botUsername: string | null = null;

@@ -3,13 +3,12 @@ import { Telegram } from 'telegraf';
 import { createFmt, type Fmt } from '../../telegram/format.js';
 import { reminderScreen } from '../../telegram/screens/reminders.js';
 import { storeInstallationReminder } from '../../telegram/screens/store-orders.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../../telegram/screen.js';
 import type { Customer } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { isQuiet, quietEnd } from '../../domain/reminders/quiet-hours.js';
 import { skipReason, storeInstallationSkipReason, type SkipReason } from '../../domain/reminders/relevance.js';
-import { ReminderRepository } from '../../domain/reminders/repository.js';
 import { ignoresQuietHours } from '../../domain/reminders/rules.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
@@ -53,7 +52,7 @@ export function createRemindersWorker(
   opts: RemindersWorkerOptions = {},
 ): Worker<ReminderJob, ReminderOutcome> {
   const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
-  const repo = new ReminderRepository(deps.db);
+  const repo = deps.services.reminders;
   const timeZone = deps.config.timeZone;
   // Fmt builds Intl formatters, which is slow enough to matter when thousands of reminders fire.
   const fmts = new Map<Locale, Fmt>();

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
 import { createFmt, type Fmt } from '../../telegram/format.js';
 import { storeInstalledNotice, storeNotice } from '../../telegram/screens/store-orders.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../../telegram/screen.js';
 import { customers, installations, type StoreOrder } from '../../db/schema/index.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';

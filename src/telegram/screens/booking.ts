@@ -3,9 +3,10 @@ import type { DayAvailability } from '../../domain/bookings/service.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton, rows } from './common.js';
-import { bookingLine, type BookingView } from './orders.js';
+import type { BookingView } from '../../domain/bookings/views.js';
+import { bookingLine } from './common.js';
 
 /** "Back" to the order being booked for (`back` is the callback data of its screen: a car or a store order). */
 const backToOrder = (f: Fmt, back: string) => [button(f.t('nav.back'), back), menuButton(f)];

@@ -7,7 +7,7 @@ import type { Locale } from '../../domain/customers/service.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton, rows } from './common.js';
 
 const abortRow = (f: Fmt) => [button(f.t('campaigns.composer.abort'), cb.campaignAbort.pack({}))];

@@ -10,7 +10,7 @@ import {
 } from '../../domain/catalog/pricing.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton } from './common.js';
 
 export function modelList(f: Fmt, models: ModelCatalog[]): Screen {

@@ -1,7 +1,9 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { cb } from '../callback-data.js';
+import type { BookingView } from '../../domain/bookings/views.js';
+import { escapeHtml } from '../../i18n.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 
 export const button = (text: string, data: string): InlineKeyboardButton.CallbackButton => ({ text, callback_data: data });
 
@@ -40,4 +42,12 @@ export function languagePicker(f: Fmt): Screen {
     text: f.t('language.choose'),
     keyboard: [[button('简体中文', cb.language.pack({ locale: 'zh-CN' })), button('English', cb.language.pack({ locale: 'en' }))]],
   };
+}
+
+/** One line for a booking: when, and where (the address, or the delivery centre). */
+export function bookingLine(f: Fmt, b: BookingView): string {
+  const when = f.slot(b.slot.startsAt, b.slot.endsAt);
+  if (b.kind === 'installation') return f.t('booking.line_installation', { when, address: escapeHtml(b.address ?? '') });
+  if (b.method === 'home') return f.t('booking.line_home', { when, address: escapeHtml(b.address ?? '') });
+  return f.t('booking.line_pickup', { when, centre: b.centre ? f.text(b.centre.name) : '' });
 }

@@ -6,9 +6,10 @@ import { nextActions, type OpsAction, type OrderView } from '../../domain/fulfil
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button } from './common.js';
-import { bookingLine, configLine, stateLabel } from './orders.js';
+import { bookingLine } from './common.js';
+import { configLine, stateLabel } from './orders.js';
 
 /**
  * Screens of the operations staff's bot UI. Also the text `npm run ops` prints (with the HTML

@@ -1,10 +1,11 @@
-import type { Booking, Order, Slot } from '../../db/schema/index.js';
-import type { DeliveryCentre, LocalizedText } from '../../db/schema/index.js';
+import type { Order } from '../../db/schema/index.js';
+import type { LocalizedText } from '../../db/schema/index.js';
 import { cancellationTarget, canBookDelivery, canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
-import { button, menuButton, rows } from './common.js';
+import type { Screen } from '../screen.js';
+import { bookingLine, button, menuButton, rows } from './common.js';
+import type { BookingView } from '../../domain/bookings/views.js';
 import { escapeHtml } from '../../i18n.js';
 import { formatPhone } from '../../domain/customers/validation.js';
 import type { StoreOrder } from '../../db/schema/index.js';
@@ -64,15 +65,6 @@ export function orderList(f: Fmt, list: Order[], storeOrders: Array<StoreOrder &
       [menuButton(f)],
     ],
   };
-}
-
-export type BookingView = Booking & { slot: Slot; centre: DeliveryCentre | null };
-
-export function bookingLine(f: Fmt, b: BookingView): string {
-  const when = f.slot(b.slot.startsAt, b.slot.endsAt);
-  if (b.kind === 'installation') return f.t('booking.line_installation', { when, address: escapeHtml(b.address ?? '') });
-  if (b.method === 'home') return f.t('booking.line_home', { when, address: escapeHtml(b.address ?? '') });
-  return f.t('booking.line_pickup', { when, centre: b.centre ? f.text(b.centre.name) : '' });
 }
 
 export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityName: string, now: Date): Screen {

@@ -6,9 +6,9 @@ import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton } from './common.js';
-import { bookingLine } from './orders.js';
+import { bookingLine } from './common.js';
 
 /** The messages the reminders worker sends, and the check-in answers; pure (Fmt, rows) → Screen. */
 

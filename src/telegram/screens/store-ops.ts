@@ -3,7 +3,7 @@ import type { StoreOrderView } from '../../domain/store/checkout.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button } from './common.js';
 import { storeLines, storeStateLabel } from './store-orders.js';
 

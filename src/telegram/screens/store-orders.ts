@@ -4,9 +4,10 @@ import type { StoreOrderView } from '../../domain/store/checkout.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton } from './common.js';
-import { bookingLine, type BookingView } from './orders.js';
+import type { BookingView } from '../../domain/bookings/views.js';
+import { bookingLine } from './common.js';
 
 /** Store orders in "My orders", the paid receipt, and the shipping notices; pure (Fmt, rows) → Screen. */
 

@@ -5,7 +5,7 @@ import type { Cart, ProductView, VariantView } from '../../domain/store/service.
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button, menuButton } from './common.js';
 
 /** The store's screens: pure (Fmt, rows) → Screen. */

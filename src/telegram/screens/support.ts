@@ -4,9 +4,11 @@ import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
-import type { Screen } from '../../bot/ui.js';
+import type { Screen } from '../screen.js';
 import { button } from './common.js';
-import { bookingLine, configLine, stateLabel, type BookingView } from './orders.js';
+import type { BookingView } from '../../domain/bookings/views.js';
+import { bookingLine } from './common.js';
+import { configLine, stateLabel } from './orders.js';
 import { storeStateLabel } from './store-orders.js';
 
 /** Pure builders for the support handoff: the customer's buttons and the agents' topic texts. */

@@ -24,7 +24,7 @@ import { showStoreOrder } from '../order/my-orders.js';
  * The draft, the order behind it and the screens of each step are in booking-flow.ts.
  */
 const feature = new Composer<BotContext>();
-export const bookingFeature = forCustomers(feature);
+export const bookingFlowFeature = forCustomers(feature);
 
 feature.action(cb.bookPick.trigger, async (ctx) => {
   const data = cb.bookPick.read(ctx);

@@ -1,5 +1,4 @@
 import { Composer } from 'telegraf';
-import { CampaignRepository } from '../../../domain/campaigns/repository.js';
 import { escapeHtml } from '../../../i18n.js';
 import { classifyTelegramError } from '../../../shared/telegram-errors.js';
 import type { Locale } from '../../../domain/customers/service.js';
@@ -36,7 +35,7 @@ const feature = new Composer<BotContext>();
 export const campaignComposerFeature = forCustomers(feature);
 
 const SOURCE = /^[A-Za-z0-9_-]{1,64}$/;
-const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
+const repoOf = (ctx: BotContext) => ctx.deps.services.campaigns;
 const other = (l: Locale): Locale => (l === 'en' ? 'zh-CN' : 'en');
 
 /** Every composer update is a marketer's: checked from the database each time. */

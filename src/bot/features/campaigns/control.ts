@@ -1,8 +1,5 @@
 import { Composer } from 'telegraf';
 import type { Campaign } from '../../../db/schema/campaigns.js';
-import { DeliveryRepository } from '../../../domain/campaigns/delivery.js';
-import { CampaignRepository } from '../../../domain/campaigns/repository.js';
-import { campaignQueue, enqueueBatches, enqueueProgress, jobIds } from '../../../jobs/campaign-jobs.js';
 import { editProgressMessage } from '../../../telegram/campaign-progress.js';
 import { classifyTelegramError } from '../../../shared/telegram-errors.js';
 import { cb } from '../../../telegram/callback-data.js';
@@ -19,9 +16,8 @@ import { guard, type Draft } from './shared.js';
 const feature = new Composer<BotContext>();
 export const campaignControlFeature = forCustomers(feature);
 
-const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
-const deliveryOf = (ctx: BotContext) => new DeliveryRepository(ctx.deps.db);
-const queueOf = (ctx: BotContext) => campaignQueue(ctx.deps.redis, ctx.deps.config.queuePrefix);
+const repoOf = (ctx: BotContext) => ctx.deps.services.campaigns;
+const deliveryOf = (ctx: BotContext) => ctx.deps.services.campaignDelivery;
 
 /** Writes the confirmed draft, posts its progress message and queues its start (now or delayed). */
 export async function startConfirmed(ctx: BotContext, draft: Draft): Promise<void> {
@@ -39,7 +35,7 @@ export async function startConfirmed(ctx: BotContext, draft: Draft): Promise<voi
   const screen = progressScreen(fmtOf(ctx), campaign, await deliveryOf(ctx).counts(id), 0, now);
   const sent = await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
   await repo.setProgressMessage(id, sent.message_id);
-  await queueOf(ctx).add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id), delay: Math.max(0, scheduledAt.getTime() - now.getTime()) });
+  await ctx.deps.campaignJobs.start(id, scheduledAt.getTime() - now.getTime());
   ctx.log.info({ campaignId: id, scheduledAt }, 'campaign confirmed');
 }
 
@@ -60,13 +56,9 @@ async function control(ctx: BotContext, campaign: Campaign, action: Action): Pro
         ? await repo.transition(campaign.id, ['paused'], 'running')
         : await repo.transition(campaign.id, ['scheduled', 'running', 'paused'], 'cancelled');
   if (!next) return { campaign, changed: false };
-  const queue = queueOf(ctx);
-  if (action === 'resume') {
-    await enqueueBatches(queue, next.id, next.generation, await deliveryOf(ctx).pendingBatches(next.id));
-    await enqueueProgress(queue, next.id, next.generation, 0, { sent: 0, at: Date.now() }, 0);
-  }
+  if (action === 'resume') await ctx.deps.campaignJobs.resume(next.id, next.generation, await deliveryOf(ctx).pendingBatches(next.id));
   // A scheduled campaign's start job would find it cancelled anyway; removing it keeps the queue tidy.
-  if (action === 'cancel' && campaign.status === 'scheduled') await queue.remove(jobIds.start(campaign.id)).catch(() => undefined);
+  if (action === 'cancel' && campaign.status === 'scheduled') await ctx.deps.campaignJobs.cancelStart(campaign.id);
   ctx.log.info({ campaignId: campaign.id, action, by: ctx.from?.id }, 'campaign control');
   await editProgressMessage(ctx.deps, ctx.telegram, next, await deliveryOf(ctx).counts(next.id), 0);
   return { campaign: next, changed: true };

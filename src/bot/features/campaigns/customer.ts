@@ -1,8 +1,6 @@
 import type { Locale } from '../../../domain/customers/service.js';
 import { Composer } from 'telegraf';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
-import { ConsentService } from '../../../domain/campaigns/consent.js';
-import { CampaignRepository } from '../../../domain/campaigns/repository.js';
 import { classifyTelegramError } from '../../../shared/telegram-errors.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
@@ -21,8 +19,8 @@ import { refreshStaffCommands } from '../../commands.js';
 const feature = new Composer<BotContext>();
 export const campaignCustomerFeature = forCustomers(feature);
 
-const repoOf = (ctx: BotContext) => new CampaignRepository(ctx.deps.db);
-const consentOf = (ctx: BotContext) => new ConsentService(ctx.deps.db);
+const repoOf = (ctx: BotContext) => ctx.deps.services.campaigns;
+const consentOf = (ctx: BotContext) => ctx.deps.services.consent;
 
 feature.start(async (ctx, next) => {
   const click = CLICK_PAYLOAD.exec(ctx.payload.trim());

@@ -1,6 +1,5 @@
 import { Composer } from 'telegraf';
 import { orderStateGroups, type OrderStateGroup } from '../../../domain/campaigns/segment.js';
-import { CampaignRepository } from '../../../domain/campaigns/repository.js';
 import { cb } from '../../../telegram/callback-data.js';
 import type { BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
@@ -18,7 +17,7 @@ export async function cityNames(ctx: BotContext): Promise<Map<string, string>> {
 }
 
 export async function showSegment(ctx: BotContext, draft: Draft, opts: { fresh: boolean }) {
-  const [count, names, models] = await Promise.all([new CampaignRepository(ctx.deps.db).audienceSize(draft.segment), cityNames(ctx), ctx.deps.services.catalog.models()]);
+  const [count, names, models] = await Promise.all([ctx.deps.services.campaigns.audienceSize(draft.segment), cityNames(ctx), ctx.deps.services.catalog.models()]);
   // The summary names models as the picker does ("Model S"), not by their ids.
   const modelNames = new Map(models.map((m) => [m.model.id, m.model.name]));
   await show(ctx, segmentScreen(fmtOf(ctx), draft.segment, count, (c) => names.get(c) ?? c, (m) => modelNames.get(m) ?? m), opts);

@@ -2,6 +2,7 @@ import type { CampaignSegment } from '../../../db/schema/campaigns.js';
 import type { VariantDraft } from '../../../domain/campaigns/repository.js';
 import type { Locale } from '../../../domain/customers/service.js';
 import type { BotContext } from '../../context.js';
+import { hasRole } from '../../staff-only.js';
 
 /** The composer's draft, kept in the chat's conversation state until it is confirmed. */
 export interface Draft {
@@ -22,9 +23,7 @@ export const draftOf = (ctx: BotContext): Draft | null => {
 export const inComposer = (ctx: BotContext): boolean => ctx.session.step.startsWith('campaign.');
 
 /** Marketers and admins only, from the database, on every update that needs it. */
-export async function isMarketer(ctx: BotContext): Promise<boolean> {
-  return !!ctx.from && (await ctx.deps.services.staff.can(ctx.from.id, 'marketer'));
-}
+export const isMarketer = (ctx: BotContext): Promise<boolean> => hasRole(ctx, 'marketer');
 
 /** Refuses a non-marketer with a localized answer; true when the sender may go on. */
 export async function guard(ctx: BotContext): Promise<boolean> {

@@ -11,7 +11,7 @@ import { escapeHtml } from '../../../i18n.js';
 const SOURCE = /^[A-Za-z0-9_-]{1,64}$/;
 
 const feature = new Composer<BotContext>();
-export const startFeature = forCustomers(feature);
+export const menuFeature = forCustomers(feature);
 
 export async function showMenu(ctx: BotContext, opts: { fresh: boolean }): Promise<void> {
   ctx.go('menu', {});

@@ -5,6 +5,7 @@ import { explainOpsError, isOpsRefusal, type ErrorSubject } from '../../../teleg
 import { findOrder, loadOrderView } from '../../../domain/fulfilment/order-view.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
+import { hasRole, staffOnly } from '../../staff-only.js';
 import { fmtOf } from '../../../telegram/format.js';
 import * as kb from '../../../telegram/screens/ops.js';
 import { registerStep, staleButton, type StepRenderer } from '../../steps.js';
@@ -21,14 +22,12 @@ import { addDays, zonedDayStart } from '../../../shared/time.js';
 const feature = new Composer<BotContext>();
 export const opsFeature = forCustomers(feature);
 /** Handlers behind the role check. */
-const staffOnly = new Composer<BotContext>();
+const opsHandlers = new Composer<BotContext>();
 
 const OPS_CODECS = [cb.opsList, cb.opsOrder, cb.opsAllocate, cb.opsReady, cb.opsDelivered, cb.opsDeliveredConfirm, cb.opsInstalled];
 const OPS_COMMAND = /^\/ops(?:@\w+)?(?:\s|$)/i;
 
-export async function isOps(ctx: BotContext): Promise<boolean> {
-  return !!ctx.from && ctx.chat?.type === 'private' && (await ctx.deps.services.staff.can(ctx.from.id, 'ops'));
-}
+export const isOps = (ctx: BotContext): Promise<boolean> => hasRole(ctx, 'ops');
 
 const callbackData = (ctx: BotContext): string | undefined => {
   const q = ctx.callbackQuery;
@@ -44,15 +43,21 @@ function claims(ctx: BotContext): boolean {
   return ctx.session.step.startsWith('ops.');
 }
 
-feature.use(async (ctx, next) => {
-  if (!claims(ctx)) return next();
-  if (await isOps(ctx)) return staffOnly.middleware()(ctx, next);
-  const text = ctx.message && 'text' in ctx.message ? ctx.message.text.slice(0, 64) : undefined;
-  ctx.log.warn({ from: ctx.from?.id, data: callbackData(ctx), text, step: ctx.session.step }, 'ops refused: sender is not ops staff');
-  // Someone who lost the role mid-step is not left on a step they can no longer use.
-  if (ctx.session.step.startsWith('ops.')) ctx.go('menu', {});
-  return next();
-});
+feature.use(
+  staffOnly(
+    'ops',
+    {
+      claims,
+      refused(ctx) {
+        const text = ctx.message && 'text' in ctx.message ? ctx.message.text.slice(0, 64) : undefined;
+        ctx.log.warn({ from: ctx.from?.id, data: callbackData(ctx), text, step: ctx.session.step }, 'ops refused: sender is not ops staff');
+        // Someone who lost the role mid-step is not left on a step they can no longer use.
+        if (ctx.session.step.startsWith('ops.')) ctx.go('menu', {});
+      },
+    },
+    opsHandlers,
+  ),
+);
 
 const actor = (ctx: BotContext) => `staff:${ctx.from!.id}`;
 const sessionOrderId = (ctx: BotContext): number | null => {
@@ -145,7 +150,7 @@ async function orderIn(ctx: BotContext, orderId: number, state: string) {
   return null;
 }
 
-staffOnly.command('ops', async (ctx) => {
+opsHandlers.command('ops', async (ctx) => {
   const args = ctx.payload.trim().split(/\s+/).filter(Boolean);
   const [first, second] = args;
   if (!first || (first.toLowerCase() === 'list' && !second)) return showList(ctx, { fresh: true });
@@ -156,22 +161,22 @@ staffOnly.command('ops', async (ctx) => {
   await showOrder(ctx, order.id, { fresh: true });
 });
 
-staffOnly.command('cancel', async (ctx, next) => {
+opsHandlers.command('cancel', async (ctx, next) => {
   if (ctx.session.step !== 'ops.vin' && ctx.session.step !== 'ops.confirm') return next();
   await notice(ctx, ctx.t('ops.cancelled'));
   const orderId = sessionOrderId(ctx);
   await (orderId ? showOrder(ctx, orderId, { fresh: true }) : showList(ctx, { fresh: true }));
 });
 
-staffOnly.action(cb.opsList.trigger, (ctx) => showList(ctx, { fresh: false }));
+opsHandlers.action(cb.opsList.trigger, (ctx) => showList(ctx, { fresh: false }));
 
-staffOnly.action(cb.opsOrder.trigger, async (ctx) => {
+opsHandlers.action(cb.opsOrder.trigger, async (ctx) => {
   const data = cb.opsOrder.read(ctx);
   if (!data) return staleButton(ctx);
   await showOrder(ctx, data.orderId, { fresh: false });
 });
 
-staffOnly.action(cb.opsAllocate.trigger, async (ctx) => {
+opsHandlers.action(cb.opsAllocate.trigger, async (ctx) => {
   const data = cb.opsAllocate.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await orderIn(ctx, data.orderId, 'deposit_paid');
@@ -180,7 +185,7 @@ staffOnly.action(cb.opsAllocate.trigger, async (ctx) => {
   await askVin(ctx, { fresh: false });
 });
 
-staffOnly.on(message('text'), async (ctx, next) => {
+opsHandlers.on(message('text'), async (ctx, next) => {
   if (ctx.session.step !== 'ops.vin' || ctx.message.text.startsWith('/')) return next();
   const orderId = sessionOrderId(ctx);
   if (!orderId) return showList(ctx, { fresh: true });
@@ -201,13 +206,13 @@ staffOnly.on(message('text'), async (ctx, next) => {
 });
 
 // A sticker, photo or file where the VIN is expected: ask for text.
-staffOnly.on('message', async (ctx, next) => {
+opsHandlers.on('message', async (ctx, next) => {
   if (ctx.session.step !== 'ops.vin' || ('text' in ctx.message && ctx.message.text.startsWith('/'))) return next();
   await notice(ctx, ctx.t('ops.vin.type_it'));
   await askVin(ctx, { fresh: true });
 });
 
-staffOnly.action(cb.opsReady.trigger, async (ctx) => {
+opsHandlers.action(cb.opsReady.trigger, async (ctx) => {
   const data = cb.opsReady.read(ctx);
   if (!data) return staleButton(ctx);
   await perform(ctx, { orderId: data.orderId }, async () => {
@@ -217,7 +222,7 @@ staffOnly.action(cb.opsReady.trigger, async (ctx) => {
 });
 
 // Handing over is final, so the first press only asks; the "yes" is a button of its own.
-staffOnly.action(cb.opsDelivered.trigger, async (ctx) => {
+opsHandlers.action(cb.opsDelivered.trigger, async (ctx) => {
   const data = cb.opsDelivered.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await orderIn(ctx, data.orderId, 'delivery_scheduled');
@@ -226,7 +231,7 @@ staffOnly.action(cb.opsDelivered.trigger, async (ctx) => {
   await askDelivered(ctx, { fresh: false });
 });
 
-staffOnly.action(cb.opsDeliveredConfirm.trigger, async (ctx) => {
+opsHandlers.action(cb.opsDeliveredConfirm.trigger, async (ctx) => {
   const data = cb.opsDeliveredConfirm.read(ctx);
   if (!data) return staleButton(ctx);
   await perform(ctx, { orderId: data.orderId }, async () => {
@@ -235,7 +240,7 @@ staffOnly.action(cb.opsDeliveredConfirm.trigger, async (ctx) => {
   });
 });
 
-staffOnly.action(cb.opsInstalled.trigger, async (ctx) => {
+opsHandlers.action(cb.opsInstalled.trigger, async (ctx) => {
   const data = cb.opsInstalled.read(ctx);
   if (!data) return staleButton(ctx);
   const { fulfilment, orders } = ctx.deps.services;

@@ -4,7 +4,8 @@ import { cancellationTarget, type OrderState } from '../../../domain/orders/tran
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
-import { confirmCancelOrder, orderDetail, orderList, type BookingView } from '../../../telegram/screens/orders.js';
+import type { BookingView } from '../../../domain/bookings/views.js';
+import { confirmCancelOrder, orderDetail, orderList } from '../../../telegram/screens/orders.js';
 import { storeOrderDetail } from '../../../telegram/screens/store-orders.js';
 import { storeInstallInfo } from './store-installation.js';
 import { registerStep, staleButton } from '../../steps.js';

@@ -17,7 +17,7 @@ import { sendDepositInvoice } from '../deposit/index.js';
  * city → the order is created awaiting its deposit and the invoice is sent.
  */
 const feature = new Composer<BotContext>();
-export const orderFeature = forCustomers(feature);
+export const placeOrderFeature = forCustomers(feature);
 
 /** The customer's Telegram name, if it would pass as a contact name. */
 const telegramName = (ctx: BotContext): string | null =>

@@ -1,5 +1,4 @@
 import { Composer } from 'telegraf';
-import { ConsentService } from '../../../domain/campaigns/consent.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
@@ -32,7 +31,7 @@ feature.action(cb.settings.trigger, async (ctx) => {
     // The button says what it sets (a double tap must not turn news on and straight off again);
     // 'news' is the toggle of buttons sent before that.
     const consent = data.what === 'news' ? !ctx.account.marketingConsent : data.what === 'news_on';
-    await new ConsentService(ctx.deps.db).set(ctx.account.id, consent, 'settings');
+    await ctx.deps.services.consent.set(ctx.account.id, consent, 'settings');
     ctx.account.marketingConsent = consent;
     await ctx.toast(ctx.t(consent ? 'campaigns.settings.toast_on' : 'campaigns.settings.toast_off'));
   }

@@ -3,6 +3,7 @@ import { staffRoles, type StaffRole } from '../../../db/schema/index.js';
 import { isStaffRole, type StaffEntry } from '../../../domain/staff/service.js';
 import { escapeHtml } from '../../../i18n.js';
 import { forCustomers, type BotContext } from '../../context.js';
+import { staffOnly } from '../../staff-only.js';
 import { notice } from '../../ui.js';
 import { refreshStaffCommands } from '../../commands.js';
 
@@ -19,15 +20,18 @@ const STAFF_COMMAND = /^\/staff(?:@\w+)?(?:\s|$)/i;
 /** Telegram user ids are positive and below 2^52 (Bot API: "at most 52 significant bits"). */
 const TELEGRAM_ID = /^[1-9]\d{0,15}$/;
 
-feature.use(async (ctx, next) => {
-  const text = ctx.message && 'text' in ctx.message ? ctx.message.text : undefined;
-  if (!text || !STAFF_COMMAND.test(text)) return next();
-  if (ctx.from && ctx.chat?.type === 'private' && (await ctx.deps.services.staff.can(ctx.from.id, 'admin'))) {
-    return adminsOnly.middleware()(ctx, next);
-  }
-  ctx.log.warn({ from: ctx.from?.id, text: text.slice(0, 64) }, 'staff command refused: sender is not an admin');
-  return next();
-});
+const textOf = (ctx: BotContext) => (ctx.message && 'text' in ctx.message ? ctx.message.text : undefined);
+
+feature.use(
+  staffOnly(
+    'admin',
+    {
+      claims: (ctx) => STAFF_COMMAND.test(textOf(ctx) ?? ''),
+      refused: (ctx) => ctx.log.warn({ from: ctx.from?.id, text: textOf(ctx)?.slice(0, 64) }, 'staff command refused: sender is not an admin'),
+    },
+    adminsOnly,
+  ),
+);
 
 const roleLabel = (ctx: BotContext, role: StaffRole) => ctx.t(`staff.role.${role}`);
 const roleList = (ctx: BotContext) => staffRoles.map((r) => roleLabel(ctx, r)).join(', ');

@@ -4,6 +4,7 @@ import { StoreOrderError } from '../../../domain/store/checkout.js';
 import { escapeHtml } from '../../../i18n.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
+import { hasRole, staffOnly } from '../../staff-only.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { plainText } from '../../../telegram/screens/ops.js';
 import { storeConfirmDelivered, storeOpsList, storeOpsOrder, storeTrackingPrompt } from '../../../telegram/screens/store-ops.js';
@@ -25,7 +26,7 @@ import { showMenu } from '../menu/index.js';
 export const storeOpsFeature = new Composer<BotContext>();
 const panel = new Composer<BotContext>();
 /** Panel handlers, behind the role check. */
-const staffOnly = new Composer<BotContext>();
+const panelHandlers = new Composer<BotContext>();
 storeOpsFeature.use(forCustomers(panel));
 
 const COMMAND = /^\/ops(?:@\w+)?\s+(ship|store_delivered)\b\s*(.*)$/is;
@@ -33,7 +34,7 @@ const COMMAND = /^\/ops(?:@\w+)?\s+(ship|store_delivered)\b\s*(.*)$/is;
 storeOpsFeature.on('message', async (ctx, next) => {
   const text = 'text' in ctx.message ? ctx.message.text : '';
   const m = COMMAND.exec(text);
-  if (!m || ctx.chat.type !== 'private' || !(await ctx.deps.services.staff.can(ctx.from.id, 'ops'))) return next();
+  if (!m || !(await hasRole(ctx, 'ops'))) return next();
   const [, command, rest] = m as unknown as [string, string, string];
   const args = rest.trim().split(/\s+/).filter(Boolean);
   const f = fmtOf(ctx);
@@ -72,21 +73,28 @@ const PANEL_CODECS = [cb.opsStoreList, cb.opsStoreOrder, cb.opsStoreShip, cb.ops
 const TRACKING_STEP = 'store.ops.tracking';
 const CONFIRM_STEP = 'store.ops.confirm';
 
-const isOpsStaff = async (ctx: BotContext) => !!ctx.from && ctx.chat?.type === 'private' && (await ctx.deps.services.staff.can(ctx.from.id, 'ops'));
+const isOpsStaff = (ctx: BotContext) => hasRole(ctx, 'ops');
 const callbackData = (ctx: BotContext) => (ctx.callbackQuery && 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined);
 const onPanelStep = (ctx: BotContext) => ctx.session.step === TRACKING_STEP || ctx.session.step === CONFIRM_STEP;
 
 /** The panel's buttons, and messages typed on its steps; the role is read from the database each time. */
-panel.use(async (ctx, next) => {
-  const data = callbackData(ctx);
-  const claimed = data !== undefined ? PANEL_CODECS.some((c) => c.trigger.test(data)) : !!ctx.message && onPanelStep(ctx);
-  if (!claimed) return next();
-  if (await isOpsStaff(ctx)) return staffOnly.middleware()(ctx, next);
-  ctx.log.warn({ from: ctx.from?.id, data, step: ctx.session.step }, 'store ops refused: sender is not ops staff');
-  // Someone who lost the role mid-step is not left on a step they can no longer use.
-  if (onPanelStep(ctx)) ctx.go('menu', {});
-  return next();
-});
+panel.use(
+  staffOnly(
+    'ops',
+    {
+      claims(ctx) {
+        const data = callbackData(ctx);
+        return data !== undefined ? PANEL_CODECS.some((c) => c.trigger.test(data)) : !!ctx.message && onPanelStep(ctx);
+      },
+      refused(ctx) {
+        ctx.log.warn({ from: ctx.from?.id, data: callbackData(ctx), step: ctx.session.step }, 'store ops refused: sender is not ops staff');
+        // Someone who lost the role mid-step is not left on a step they can no longer use.
+        if (onPanelStep(ctx)) ctx.go('menu', {});
+      },
+    },
+    panelHandlers,
+  ),
+);
 
 const staffActor = (ctx: BotContext) => `staff:${ctx.from!.id}`;
 const sessionOrderId = (ctx: BotContext): number | null => {
@@ -155,15 +163,15 @@ registerStep('store.ops.order', guarded((ctx, opts) => (sessionOrderId(ctx) ? sh
 registerStep(TRACKING_STEP, guarded(askTracking));
 registerStep(CONFIRM_STEP, guarded(askDelivered));
 
-staffOnly.action(cb.opsStoreList.trigger, (ctx) => showPanelList(ctx, { fresh: false }));
+panelHandlers.action(cb.opsStoreList.trigger, (ctx) => showPanelList(ctx, { fresh: false }));
 
-staffOnly.action(cb.opsStoreOrder.trigger, async (ctx) => {
+panelHandlers.action(cb.opsStoreOrder.trigger, async (ctx) => {
   const data = cb.opsStoreOrder.read(ctx);
   if (!data) return staleButton(ctx);
   await showPanelOrder(ctx, data.orderId, { fresh: false });
 });
 
-staffOnly.action(cb.opsStoreShip.trigger, async (ctx) => {
+panelHandlers.action(cb.opsStoreShip.trigger, async (ctx) => {
   const data = cb.opsStoreShip.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await orderIn(ctx, data.orderId, 'paid');
@@ -172,14 +180,14 @@ staffOnly.action(cb.opsStoreShip.trigger, async (ctx) => {
   await askTracking(ctx, { fresh: false });
 });
 
-staffOnly.command('cancel', async (ctx) => {
+panelHandlers.command('cancel', async (ctx) => {
   await notice(ctx, ctx.t('ops.cancelled'));
   const id = sessionOrderId(ctx);
   await (id ? showPanelOrder(ctx, id, { fresh: true }) : showPanelList(ctx, { fresh: true }));
 });
 
 /** "JD JDV123456789" (also "JD, JDV…" or on two lines): checked by the domain, which tells the customer. */
-staffOnly.on(message('text'), async (ctx, next) => {
+panelHandlers.on(message('text'), async (ctx, next) => {
   if (ctx.session.step !== TRACKING_STEP || ctx.message.text.startsWith('/')) return next();
   const id = sessionOrderId(ctx);
   if (!id) return showPanelList(ctx, { fresh: true });
@@ -207,14 +215,14 @@ staffOnly.on(message('text'), async (ctx, next) => {
 });
 
 // A photo, sticker or file where the tracking number is expected: ask for text.
-staffOnly.on('message', async (ctx, next) => {
+panelHandlers.on('message', async (ctx, next) => {
   if (ctx.session.step !== TRACKING_STEP) return next();
   await notice(ctx, ctx.t('store.ops.type_tracking'));
   await askTracking(ctx, { fresh: true });
 });
 
 // Delivered is final, so the first press only asks.
-staffOnly.action(cb.opsStoreDelivered.trigger, async (ctx) => {
+panelHandlers.action(cb.opsStoreDelivered.trigger, async (ctx) => {
   const data = cb.opsStoreDelivered.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await orderIn(ctx, data.orderId, 'shipped');
@@ -223,7 +231,7 @@ staffOnly.action(cb.opsStoreDelivered.trigger, async (ctx) => {
   await askDelivered(ctx, { fresh: false });
 });
 
-staffOnly.action(cb.opsStoreDeliveredConfirm.trigger, async (ctx) => {
+panelHandlers.action(cb.opsStoreDeliveredConfirm.trigger, async (ctx) => {
   const data = cb.opsStoreDeliveredConfirm.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await orderIn(ctx, data.orderId, 'shipped');

@@ -19,7 +19,7 @@ import { show } from '../../ui.js';
  * again: a forged or stale one gets a clear answer, never someone else's data.
  */
 const feature = new Composer<BotContext>();
-export const storeFeature = forCustomers(feature);
+export const shopFeature = forCustomers(feature);
 
 const isCategory = (c: unknown): c is StoreCategory => typeof c === 'string' && (storeCategories as readonly string[]).includes(c);
 

@@ -26,7 +26,8 @@ const SUPPORT_COMMAND = /^\/support(?:@\w+)?(?:\s|$)/i;
 const textOf = (ctx: BotContext): string | undefined => (ctx.message && 'text' in ctx.message ? ctx.message.text : undefined);
 
 export const supportHandoff: MiddlewareFn<BotContext> = async (ctx, next) => {
-  if (!ctx.customer || ctx.chat?.type !== 'private') return next();
+  // my_chat_member is chatMemberTracker's (mounted after this feature), even during a handoff.
+  if (!ctx.customer || ctx.chat?.type !== 'private' || ctx.myChatMember) return next();
   // beginUpdate read whether a conversation is open in its one statement: no query when none is.
   const conversation = ctx.supportConversationId === null ? null : await ctx.deps.services.support.byId(ctx.supportConversationId);
   if (conversation && conversation.status !== 'closed') {
