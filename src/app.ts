@@ -5,22 +5,15 @@ import { createBot, registerCommands, type Bot } from './bot/index.js';
 import { failedUpdates } from './bot/middlewares/index.js';
 import { webhookReplySinks, type WebhookReplySink } from './bot/webhook-reply.js';
 import type { Config } from './config.js';
-import { createDb, type DbHandle } from './db/client.js';
+import type { DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
-import { createServices, type AppDeps } from './deps.js';
-import { createI18n } from './i18n.js';
+import { createDeps, type AppDeps } from './deps.js';
 import { createWorkers, type Workers } from './jobs/index.js';
-import { JobOutbox, queueList } from './jobs/outbox.js';
-import { createQueues, scheduleMaintenance } from './jobs/queues.js';
-import { campaignJobs } from './jobs/campaign-jobs.js';
-import { reminderEvents } from './jobs/reminders/scheduler.js';
-import { supportSla } from './jobs/support/sla.js';
-import { supportRelay } from './jobs/support/relay.js';
-import { scheduleStore, storeEvents } from './jobs/store/store-jobs.js';
-import { createLogger, type Logger } from './logger.js';
+import { scheduleMaintenance } from './jobs/queues.js';
+import { scheduleStore } from './jobs/store/store-jobs.js';
+import type { Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
-import { Metrics } from './server/metrics.js';
 
 export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member'] as const;
 
@@ -76,13 +69,13 @@ async function checkRedis(url: string) {
  * server), the BullMQ workers, and the HTTP server with /healthz and /metrics.
  */
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
-  const dbHandle = createDb(config.databaseUrl);
+  const deps = createDeps(config, { logger: opts.logger, now: opts.now });
+  const { logger, dbHandle, queues, outbox, redis } = deps;
   try {
     await checkPostgres(dbHandle, config.databaseUrl);
     await checkRedis(config.redisUrl);
   } catch (err) {
-    await dbHandle.close();
+    await deps.close();
     throw err;
   }
   if (opts.migrate) {
@@ -92,32 +85,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger.info('catalog seeded from data/catalog.json');
     }
   }
-  const now = opts.now ?? (() => new Date());
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  // Workers block on Redis (BRPOPLPUSH …), so they get a connection of their own that waits.
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  for (const r of [redis, bullConnection]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const metrics = new Metrics();
-  // Both roles produce jobs (a bot handler creates an order, a worker expires one), so the queues
-  // exist in both. Producers use the fail-fast connection: with Redis down, a handler's queue.add
-  // errors (logged by fanOut) instead of hanging the update; workers use bullConnection.
-  const queues = createQueues(redis, config.queuePrefix);
-  // Reminder jobs Redis refuses wait in Postgres (job_outbox) and are replayed by the workers.
-  const outbox = new JobOutbox(dbHandle.db, queueList(queues), { now, logger });
-  const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger, outbox });
-  const deps: AppDeps = {
-    config,
-    logger,
-    db: dbHandle.db,
-    redis,
-    i18n: createI18n(config.defaultLocale),
-    services: createServices(dbHandle.db, config, now, hooks, dbHandle.relaxed, storeEvents(queues.store, { now, logger })),
-    metrics,
-    campaignJobs: campaignJobs(queues.campaigns),
-    now,
-  };
-
-  deps.services.support.useSla(supportSla(queues.support, now));
-  deps.services.support.useRelay(supportRelay(queues.support, redis, config.queuePrefix));
+  bullConnection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const { metrics } = deps;
 
   try {
     await deps.services.staff.bootstrapAdmins(config.adminIds);
@@ -210,10 +181,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       }
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
       await workers?.close();
-      await queues.close();
-      redis.disconnect();
       await bullConnection.quit().catch(() => undefined);
-      await dbHandle.close();
+      await deps.close();
       logger.info('stopped');
     })());
 

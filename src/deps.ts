@@ -1,7 +1,9 @@
-import type { Redis } from 'ioredis';
+import http from 'node:http';
+import { Redis } from 'ioredis';
 import type postgres from 'postgres';
+import { Telegram } from 'telegraf';
 import type { Config } from './config.js';
-import type { Db } from './db/client.js';
+import { createDb, type Db, type DbHandle } from './db/client.js';
 import { BookingService } from './domain/bookings/service.js';
 import { CatalogService } from './domain/catalog/service.js';
 import { ConversationRepository } from './domain/conversation/repository.js';
@@ -21,9 +23,16 @@ import { DeliveryRepository } from './domain/campaigns/delivery.js';
 import { ConsentService } from './domain/campaigns/consent.js';
 import type { CampaignJobs } from './domain/campaigns/jobs.js';
 import { ReminderRepository } from './domain/reminders/repository.js';
-import type { I18n } from './i18n.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './server/metrics.js';
+import { createI18n, type I18n } from './i18n.js';
+import { campaignJobs } from './jobs/campaign-jobs.js';
+import { JobOutbox, queueList } from './jobs/outbox.js';
+import { createQueues, type Queues } from './jobs/queues.js';
+import { reminderEvents } from './jobs/reminders/scheduler.js';
+import { storeEvents } from './jobs/store/store-jobs.js';
+import { supportRelay } from './jobs/support/relay.js';
+import { supportSla } from './jobs/support/sla.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './server/metrics.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -50,18 +59,94 @@ export interface Services {
   storeCheckout: StoreCheckoutService;
 }
 
-/** Everything a bot handler or a job may use; built once in main.ts (or a test) and passed down. */
+/** Everything a bot handler, a job or the ops CLI may use; built once by createDeps and passed down. */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   db: Db;
+  /** The pools behind `db` (and the relaxed one for per-update bookkeeping; see DbHandle). */
+  dbHandle: DbHandle;
+  /** The fail-fast Redis client: producers, locks and rate budgets (workers get their own connection). */
   redis: Redis;
+  /** The BullMQ queues, as producers on `redis`. */
+  queues: Queues;
+  /** Jobs Redis refused, kept in Postgres and replayed (src/jobs/outbox.ts). */
+  outbox: JobOutbox;
+  /** The one Bot API client of workers, the ops CLI and the support desk outside an update. */
+  telegram: Telegram;
   i18n: I18n;
   services: Services;
   metrics: Metrics;
   /** The campaign rules' port to the job queue (src/jobs/campaign-jobs.ts). */
   campaignJobs: CampaignJobs;
   now: () => Date;
+  /** Closes what createDeps opened: queues, Redis (unless handed in), the Postgres pools. */
+  close(): Promise<void>;
+}
+
+/** What a caller may put in instead of what createDeps would make from the config. */
+export interface DepsOverrides {
+  logger?: Logger;
+  now?: () => Date;
+  /** Postgres pool size (default 10; the ops CLI needs 2). */
+  dbMax?: number;
+  /** A Redis client to use instead of one made from REDIS_URL (the ops CLI's offline-failing one); not closed by close(). */
+  redis?: Redis;
+  /** Domain events instead of the reminder scheduler over the queues (tests of the hooks themselves). */
+  events?: DomainEvents;
+}
+
+/**
+ * The one composition root: everything the app needs, made from the configuration. Nothing
+ * connects until it is used (postgres.js and ioredis connect lazily), so a caller checks
+ * reachability itself (src/app.ts does, with a message naming the service).
+ */
+export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDeps {
+  const logger = overrides.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
+  const now = overrides.now ?? (() => new Date());
+  const dbHandle = createDb(config.databaseUrl, { max: overrides.dbMax ?? 10 });
+  const redis = overrides.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  if (!overrides.redis) redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  // Both roles produce jobs (a bot handler creates an order, a worker expires one). Producers use
+  // the fail-fast connection: with Redis down, a handler's queue.add errors (and the job waits in
+  // the outbox) instead of hanging the update.
+  const queues = createQueues(redis, config.queuePrefix);
+  const outbox = new JobOutbox(dbHandle.db, queueList(queues), { now, logger });
+  const events = overrides.events ?? reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger, outbox });
+  const services = createServices(dbHandle.db, config, now, events, dbHandle.relaxed, storeEvents(queues.store, { now, logger }));
+  services.support.useSla(supportSla(queues.support, now));
+  services.support.useRelay(supportRelay(queues.support, redis, config.queuePrefix));
+  return {
+    config,
+    logger,
+    db: dbHandle.db,
+    dbHandle,
+    redis,
+    queues,
+    outbox,
+    telegram: createTelegram(config),
+    i18n: createI18n(config.defaultLocale),
+    services,
+    metrics: new Metrics(),
+    campaignJobs: campaignJobs(queues.campaigns),
+    now,
+    async close() {
+      await queues.close();
+      if (!overrides.redis) redis.disconnect();
+      await dbHandle.close();
+    },
+  };
+}
+
+/**
+ * The Bot API client. telegraf keeps connections alive for https only; a plain-http Bot API server
+ * (self-hosted, or the test stand-in) would cost a TCP connection per message, which at hundreds a
+ * second is most of the CPU and makes send times jittery.
+ */
+export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>): Telegram {
+  const telegram = new Telegram(config.botToken, { apiRoot: config.telegramApiRoot });
+  if (config.telegramApiRoot.startsWith('http://')) (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  return telegram;
 }
 
 export function createServices(

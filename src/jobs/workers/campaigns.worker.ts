@@ -1,7 +1,6 @@
-import http from 'node:http';
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Telegram } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { campaignMessage, variantFor } from '../../telegram/screens/campaign-message.js';
 import type { AppDeps } from '../../deps.js';
 import { type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
@@ -44,13 +43,7 @@ export function createCampaignsWorker(
   queue: Queue<CampaignJob>,
   opts: CampaignsWorkerOptions = {},
 ): Worker<CampaignJob, string> {
-  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
-  // telegraf keeps connections alive for https only; a plain-http Bot API server (self-hosted, or
-  // the stand-in) would cost a TCP connection per message, which at hundreds a second is most of
-  // the CPU and makes send times jittery.
-  if (deps.config.telegramApiRoot.startsWith('http://') && !opts.telegram) {
-    (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  }
+  const telegram = opts.telegram ?? deps.telegram;
   const callApi = telegram.callApi.bind(telegram) as unknown as CallApi;
   const repo = deps.services.campaigns;
   const delivery = deps.services.campaignDelivery;

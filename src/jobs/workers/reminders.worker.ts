@@ -1,5 +1,5 @@
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
-import { Telegram } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { createFmt, type Fmt } from '../../telegram/format.js';
 import { reminderScreen } from '../../telegram/screens/reminders.js';
 import { storeInstallationReminder } from '../../telegram/screens/store-orders.js';
@@ -51,7 +51,7 @@ export function createRemindersWorker(
   queue: Queue<ReminderJob>,
   opts: RemindersWorkerOptions = {},
 ): Worker<ReminderJob, ReminderOutcome> {
-  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  const telegram = opts.telegram ?? deps.telegram;
   const repo = deps.services.reminders;
   const timeZone = deps.config.timeZone;
   // Fmt builds Intl formatters, which is slow enough to matter when thousands of reminders fire.

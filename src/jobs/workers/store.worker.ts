@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { Telegram } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { createFmt, type Fmt } from '../../telegram/format.js';
 import { storeInstalledNotice, storeNotice } from '../../telegram/screens/store-orders.js';
 import type { Screen } from '../../telegram/screen.js';
@@ -18,7 +18,7 @@ export type StoreJobOutcome = 'expired' | 'skipped' | 'sent' | 'unreachable' | n
  * database first, so running one twice does no harm.
  */
 export function createStoreWorker(deps: AppDeps, connection: ConnectionOptions, opts: { telegram?: Telegram } = {}): Worker<StoreJob, StoreJobOutcome> {
-  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  const telegram = opts.telegram ?? deps.telegram;
   const { storeCheckout, store } = deps.services;
   return new Worker<StoreJob, StoreJobOutcome>(
     'store',

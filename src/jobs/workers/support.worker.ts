@@ -1,5 +1,5 @@
 import { RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
-import { Telegram } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { groupFmt, mention } from '../../telegram/support-desk.js';
 import type { AppDeps } from '../../deps.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
@@ -30,7 +30,7 @@ export function createSupportWorker(
   queue: Queue<SupportSlaJob>,
   opts: { telegram?: Telegram } = {},
 ): Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome> {
-  const telegram = opts.telegram ?? new Telegram(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot });
+  const telegram = opts.telegram ?? deps.telegram;
   // Relay jobs (name 'relay') copy messages Telegram would not take yet: src/jobs/support/relay-worker.ts.
   const relay = relayProcessor(deps, telegram, queue);
   return new Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome>(
