@@ -10,9 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import type { Update } from 'telegraf/types';
 import { loadConfig } from '../src/config.js';
-import { createDb } from '../src/db/client.js';
 import { storeVariants } from '../src/db/schema/index.js';
-import { createServices } from '../src/deps.js';
+import { createDeps } from '../src/deps.js';
 import { storePayload } from '../src/domain/store/rules.js';
 import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, userFor, withId } from '../test/support/updates.js';
 import type { BenchArgs } from './support/args.js';
@@ -42,9 +41,11 @@ export async function run(args: BenchArgs): Promise<void> {
   const onSignal = () => void app.stop().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const handle = createDb(app.db.url, { max: 4 });
+  // The benchmark's own view of the app's database and queues, built as the app builds its own.
+  const deps = createDeps(loadConfig({ BOT_TOKEN: BENCH_TOKEN, DATABASE_URL: app.db.url, QUEUE_PREFIX: app.prefix }), { dbMax: 4 });
+  const handle = { db: deps.db, close: () => deps.close() };
   try {
-    const s = createServices(handle.db, loadConfig({ BOT_TOKEN: BENCH_TOKEN, DATABASE_URL: app.db.url }));
+    const s = deps.services;
     // Everyone has the cap in the cart and an invoice for it (stock is high while they check out).
     await handle.db.update(storeVariants).set({ stock: customerCount, held: 0 }).where(eq(storeVariants.id, VARIANT));
     const updates: Update[] = [];
