@@ -3,6 +3,7 @@ import type { Locale } from '../../domain/customers/service.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
+import { menuState } from '../step-registry.js';
 import type { ChatLock } from './chat-lock.js';
 
 /** Updates whose handling failed (keyed by the update object handed to handleUpdate). */
@@ -72,9 +73,11 @@ export function lockKeyOf(ctx: Pick<BotContext, 'chat' | 'from' | 'msg'>): strin
 /**
  * Under the chat's lock, in one round trip: drops an update_id seen before (Telegram delivers at
  * least once), and for private chats and payment queries loads the customer (created on first
- * contact) and the chat's conversation state; `t` is fixed to the customer's language. After the
- * handlers the state is saved if it changed. If handling fails the update id is given back, so a
- * redelivery (the webhook answers 500 for it) is handled rather than dropped as a repeat.
+ * contact) and the chat's conversation state; `t` is fixed to the customer's language. The state
+ * is checked against its step's schema: a step that no longer exists, or data that does not fit,
+ * is read as the main menu. After the handlers the state is saved if it changed. If handling
+ * fails the update id is given back, so a redelivery (the webhook answers 500 for it) is handled
+ * rather than dropped as a repeat.
  */
 export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const { customers, conversation } = ctx.deps.services;
@@ -88,7 +91,8 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
     ctx.callbackAnswered = true; // the first delivery answered it
     return;
   }
-  ctx.session = start.state;
+  const loaded = ctx.steps.load(start.state);
+  ctx.session = loaded.ok ? loaded.state : menuState(start.state);
   ctx.supportConversationId = start.supportConversationId;
   try {
     if (person) {
