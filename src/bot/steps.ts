@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { BotContext } from './context.js';
-import type { StepDefinition, StepRenderer as RendererOf } from './step-registry.js';
+import type { LoadedState, StepDefinition, StepRenderer as RendererOf } from './step-registry.js';
+import { fromLiveMenu, notice } from './ui.js';
 
 export type { StepData, StepName } from './step-registry.js';
 
@@ -36,4 +37,25 @@ export async function staleButton(ctx: BotContext): Promise<void> {
   ctx.log.info({ data: q && 'data' in q ? q.data : undefined, step: ctx.session.step }, 'stale or invalid button');
   await ctx.toast(ctx.t('stale.button'));
   await showCurrentStep(ctx, { fresh: true });
+}
+
+/**
+ * The chat's saved step no longer exists, or its data does not fit the step's schema (a deploy
+ * renamed or changed it, or the row was corrupted), and beginUpdate has put the chat on the main
+ * menu. Logged with the step and where the data failed (never the data). When the update is the
+ * customer answering that step (typing, or a button of its screen, the live menu) it is answered
+ * here: a short note and the main menu. Anything else (a command, a button of another message, a
+ * payment, a message to a support agent) is handled as usual, from the menu. True when answered.
+ */
+export async function leaveStaleStep(ctx: BotContext, stale: Extract<LoadedState, { ok: false }>): Promise<boolean> {
+  ctx.log.warn({ step: stale.step, reason: stale.reason, issues: stale.issues }, 'stale conversation state: back to the main menu');
+  ctx.sessionDirty = true;
+  if (!ctx.customer || ctx.supportConversationId !== null) return false;
+  const msg = ctx.message;
+  const typed = !!msg && !('successful_payment' in msg) && !('text' in msg && msg.text.startsWith('/'));
+  if (!typed && !fromLiveMenu(ctx)) return false;
+  await ctx.toast();
+  await notice(ctx, ctx.t('stale.state'));
+  await showCurrentStep(ctx, { fresh: true });
+  return true;
 }

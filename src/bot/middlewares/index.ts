@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
 import { menuState } from '../step-registry.js';
+import { leaveStaleStep } from '../steps.js';
 import type { ChatLock } from './chat-lock.js';
 
 /** Updates whose handling failed (keyed by the update object handed to handleUpdate). */
@@ -75,9 +76,9 @@ export function lockKeyOf(ctx: Pick<BotContext, 'chat' | 'from' | 'msg'>): strin
  * least once), and for private chats and payment queries loads the customer (created on first
  * contact) and the chat's conversation state; `t` is fixed to the customer's language. The state
  * is checked against its step's schema: a step that no longer exists, or data that does not fit,
- * is read as the main menu. After the handlers the state is saved if it changed. If handling
- * fails the update id is given back, so a redelivery (the webhook answers 500 for it) is handled
- * rather than dropped as a repeat.
+ * puts the chat on the main menu (see leaveStaleStep in src/bot/steps.ts). After the handlers the
+ * state is saved if it changed. If handling fails the update id is given back, so a redelivery
+ * (the webhook answers 500 for it) is handled rather than dropped as a repeat.
  */
 export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const { customers, conversation } = ctx.deps.services;
@@ -101,7 +102,7 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
       ctx.locale = customer.language as Locale;
       ctx.t = ctx.deps.i18n.t(ctx.locale);
     }
-    await next();
+    if (loaded.ok || !(await leaveStaleStep(ctx, loaded))) await next();
     if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
   } catch (err) {
     await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);
