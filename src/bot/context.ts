@@ -1,10 +1,10 @@
 import { Context, type Composer, type MiddlewareFn } from 'telegraf';
 import type { Customer } from '../db/schema/index.js';
 import type { AppDeps } from '../deps.js';
-import type { ChatState } from '../domain/conversation/repository.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import type { Logger } from '../logger.js';
+import type { GoData, Session, StepData, StepName, StepRegistry } from './step-registry.js';
 import { webhookReplySinks } from './webhook-reply.js';
 
 const updateLoggers = new WeakMap<object, Logger>();
@@ -27,7 +27,9 @@ export class BotContext extends Context {
   customer: Customer | null = null;
   locale: Locale = 'zh-CN';
   t!: TFunction;
-  session!: ChatState;
+  session!: Session;
+  /** The bot's steps (names, data schemas, renderers), set by createBot. */
+  steps!: StepRegistry<BotContext>;
   /** Set by beginUpdate: the customer's open support conversation, if any (features/support.ts). */
   supportConversationId: number | null = null;
   sessionDirty = false;
@@ -35,16 +37,15 @@ export class BotContext extends Context {
   /** Set when handling failed: the webhook answers 500 so Telegram delivers the update again. */
   failed = false;
 
-  /** Moves the chat to `step`, replacing (or, with merge, extending) the step's data. */
-  go(step: string, data?: Record<string, unknown>, opts: { merge?: boolean } = {}): void {
-    this.session.step = step;
-    if (data) this.session.data = opts.merge ? { ...this.session.data, ...data } : data;
+  /** Moves the chat to `step` with its data (the step's schema, src/bot/features/<area>/steps.ts). */
+  go<S extends StepName>(step: S, data: NoInfer<GoData<S>>): void {
+    Object.assign(this.session, { step, data });
     this.sessionDirty = true;
   }
 
-  patch(data: Record<string, unknown>): void {
-    this.session.data = { ...this.session.data, ...data };
-    this.sessionDirty = true;
+  /** The data of the chat's step when it is one of `steps` (checked when the state was loaded), else null. */
+  stepData<S extends StepName>(...steps: S[]): StepData<S> | null {
+    return (steps as StepName[]).includes(this.session.step) ? (this.session.data as StepData<S>) : null;
   }
 
   /**

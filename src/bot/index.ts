@@ -1,24 +1,66 @@
 import { Telegraf } from 'telegraf';
 import type { AppDeps } from '../deps.js';
 import { BotContext } from './context.js';
-import { bookingFeature } from './features/booking/index.js';
-import { campaignsFeature } from './features/campaigns/index.js';
-import { catalogFeature } from './features/catalog/index.js';
-import { depositFeature } from './features/deposit/index.js';
-import { menuFeature } from './features/menu/index.js';
-import { opsFeature } from './features/ops/index.js';
-import { orderFeature } from './features/order/index.js';
-import { settingsFeature } from './features/settings/index.js';
+import { bookingFeature, bookingSteps } from './features/booking/index.js';
+import type { bookingStepSchemas } from './features/booking/steps.js';
+import { campaignsFeature, campaignSteps } from './features/campaigns/index.js';
+import type { campaignStepSchemas } from './features/campaigns/steps.js';
+import { catalogFeature, catalogSteps } from './features/catalog/index.js';
+import type { catalogStepSchemas } from './features/catalog/steps.js';
+import { depositFeature, depositSteps } from './features/deposit/index.js';
+import type { depositStepSchemas } from './features/deposit/steps.js';
+import { menuFeature, menuSteps } from './features/menu/index.js';
+import type { menuStepSchemas } from './features/menu/steps.js';
+import { opsFeature, opsSteps } from './features/ops/index.js';
+import type { opsStepSchemas } from './features/ops/steps.js';
+import { orderFeature, orderSteps } from './features/order/index.js';
+import type { orderStepSchemas } from './features/order/steps.js';
+import { settingsFeature, settingsSteps } from './features/settings/index.js';
+import type { settingsStepSchemas } from './features/settings/steps.js';
 import { staffFeature } from './features/staff/index.js';
-import { storeFeature } from './features/store/index.js';
+import { storeFeature, storeSteps } from './features/store/index.js';
+import type { storeStepSchemas } from './features/store/steps.js';
 import { supportFeature } from './features/support/index.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { ChatLock } from './middlewares/chat-lock.js';
+import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
 
 export type Bot = Telegraf<BotContext>;
 export { registerCommands } from './commands.js';
+
+/** Every area's steps with their data schemas: the names and data types of StepName and StepData. */
+type AllStepSchemas = typeof menuStepSchemas &
+  typeof settingsStepSchemas &
+  typeof catalogStepSchemas &
+  typeof orderStepSchemas &
+  typeof depositStepSchemas &
+  typeof bookingStepSchemas &
+  typeof storeStepSchemas &
+  typeof opsStepSchemas &
+  typeof campaignStepSchemas;
+
+// The registry type of src/bot/step-registry.ts: its StepSchemas are exactly these.
+declare module './step-registry.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface StepSchemas extends AllStepSchemas {}
+}
+
+/** The bot's step registry, from every area's step definitions (one missing does not compile). */
+export function createStepRegistry(): StepRegistry<BotContext> {
+  return new StepRegistry<BotContext>({
+    ...menuSteps,
+    ...settingsSteps,
+    ...catalogSteps,
+    ...orderSteps,
+    ...depositSteps,
+    ...bookingSteps,
+    ...storeSteps,
+    ...opsSteps,
+    ...campaignSteps,
+  });
+}
 
 /**
  * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
@@ -33,9 +75,11 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
   const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000);
+  const steps = createStepRegistry();
 
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
+    ctx.steps = steps;
     retryShortRateLimits(ctx.telegram);
     const started = performance.now();
     try {

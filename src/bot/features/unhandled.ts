@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import type { BotContext } from '../context.js';
-import { showCurrentStep } from '../steps.js';
+import { showCurrentStep, type StepName } from '../steps.js';
 import { notice } from '../ui.js';
 
 /**
@@ -11,7 +11,7 @@ import { notice } from '../ui.js';
 export const unhandledFeature = new Composer<BotContext>();
 
 /** Steps answered by typing: after the help, their question is asked again. */
-const TYPED_ANSWER_STEPS = new Set(['order.name', 'order.phone', 'booking.address']);
+const TYPED_ANSWER_STEPS = new Set<StepName>(['order.name', 'order.phone', 'booking.address']);
 
 unhandledFeature.on('callback_query', async (ctx) => {
   const data = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;

@@ -3,6 +3,8 @@ import type { Locale } from '../../domain/customers/service.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
+import { menuState } from '../step-registry.js';
+import { leaveStaleStep } from '../steps.js';
 import type { ChatLock } from './chat-lock.js';
 
 /** Updates whose handling failed (keyed by the update object handed to handleUpdate). */
@@ -72,9 +74,11 @@ export function lockKeyOf(ctx: Pick<BotContext, 'chat' | 'from' | 'msg'>): strin
 /**
  * Under the chat's lock, in one round trip: drops an update_id seen before (Telegram delivers at
  * least once), and for private chats and payment queries loads the customer (created on first
- * contact) and the chat's conversation state; `t` is fixed to the customer's language. After the
- * handlers the state is saved if it changed. If handling fails the update id is given back, so a
- * redelivery (the webhook answers 500 for it) is handled rather than dropped as a repeat.
+ * contact) and the chat's conversation state; `t` is fixed to the customer's language. The state
+ * is checked against its step's schema: a step that no longer exists, or data that does not fit,
+ * puts the chat on the main menu (see leaveStaleStep in src/bot/steps.ts). After the handlers the
+ * state is saved if it changed. If handling fails the update id is given back, so a redelivery
+ * (the webhook answers 500 for it) is handled rather than dropped as a repeat.
  */
 export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const { customers, conversation } = ctx.deps.services;
@@ -88,7 +92,8 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
     ctx.callbackAnswered = true; // the first delivery answered it
     return;
   }
-  ctx.session = start.state;
+  const loaded = ctx.steps.load(start.state);
+  ctx.session = loaded.ok ? loaded.state : menuState(start.state);
   ctx.supportConversationId = start.supportConversationId;
   try {
     if (person) {
@@ -97,7 +102,7 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
       ctx.locale = customer.language as Locale;
       ctx.t = ctx.deps.i18n.t(ctx.locale);
     }
-    await next();
+    if (loaded.ok || !(await leaveStaleStep(ctx, loaded))) await next();
     if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
   } catch (err) {
     await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);

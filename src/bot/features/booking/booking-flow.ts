@@ -1,4 +1,4 @@
-import type { BookingKind, Order, ParkingType } from '../../../db/schema/index.js';
+import type { BookingKind, Order } from '../../../db/schema/index.js';
 import { canBookDelivery, canBookInstallation, type OrderState } from '../../../domain/orders/transitions.js';
 import { storeInstallable } from '../../../domain/store/rules.js';
 import { AppError } from '../../../shared/errors.js';
@@ -6,9 +6,9 @@ import { cb } from '../../../telegram/callback-data.js';
 import type { BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import * as kb from '../../../telegram/screens/booking.js';
-import { registerStep } from '../../steps.js';
 import { fromLiveMenu, show } from '../../ui.js';
 import { showOrder, showStoreOrder } from '../order/my-orders.js';
+import type { BookingDraft, bookingStepSchemas } from './steps.js';
 
 /**
  * The booking flow's state and screens (the buttons and text that move it are in booking.ts): the
@@ -16,27 +16,14 @@ import { showOrder, showStoreOrder } from '../order/my-orders.js';
  * sender), the entry for a car order, and the renderer of every step.
  */
 
-export interface BookingDraft {
-  /** The car order; or `storeOrderId` for a store order's installation. Exactly one. */
-  orderId?: number;
-  storeOrderId?: number;
-  /** Store orders only: the city whose installers come. */
-  city?: string;
-  kind: BookingKind;
-  method?: 'home' | 'pickup';
-  centreId?: string;
-  address?: string;
-  parking?: ParkingType;
-  permission?: boolean;
-  date?: string;
-  replaces?: number;
-}
+export type { BookingDraft };
 
-export const draftOf = (ctx: BotContext): BookingDraft | null => {
-  const d = ctx.session.data as Partial<BookingDraft>;
-  if (typeof d.storeOrderId === 'number') return d.kind === 'installation' && d.orderId === undefined ? (d as BookingDraft) : null;
-  return typeof d.orderId === 'number' && (d.kind === 'delivery' || d.kind === 'installation') ? (d as BookingDraft) : null;
-};
+/** The flow's steps (the names of bookingStepSchemas in steps.ts). */
+type BookingStep = keyof typeof bookingStepSchemas;
+const BOOKING_STEPS: BookingStep[] = ['booking.city', 'booking.method', 'booking.address', 'booking.centre', 'booking.parking', 'booking.permission', 'booking.day', 'booking.slot'];
+
+/** The draft, on a step of the flow (its schema checks there is exactly one order it books for). */
+export const draftOf = (ctx: BotContext): BookingDraft | null => ctx.stepData(...BOOKING_STEPS);
 
 /** What the flow needs of the order it books for, car or store. */
 export interface Owner {
@@ -102,7 +89,7 @@ export async function render(ctx: BotContext, opts: { fresh: boolean }): Promise
   const f = fmtOf(ctx);
   const owner = await ownerOf(ctx, draft);
   const { bookings } = ctx.deps.services;
-  if (owner.city === null && ctx.session.step !== 'booking.city') ctx.go('booking.city');
+  if (owner.city === null && ctx.session.step !== 'booking.city') ctx.go('booking.city', draft);
   switch (ctx.session.step) {
     case 'booking.city':
       return show(ctx, kb.cityPicker(f, await bookings.cities(), owner.number, owner.back), opts);
@@ -121,7 +108,7 @@ export async function render(ctx: BotContext, opts: { fresh: boolean }): Promise
         const slots = await bookings.freeSlotsOn(draft.kind, draft.centreId, draft.date);
         return show(ctx, kb.slotPicker(f, draft.kind, draft.date, slots, owner.back), opts);
       }
-      ctx.go('booking.day');
+      ctx.go('booking.day', draft);
       return render(ctx, opts);
     }
     default: {
@@ -137,7 +124,16 @@ export async function render(ctx: BotContext, opts: { fresh: boolean }): Promise
   }
 }
 
-for (const step of ['city', 'method', 'address', 'centre', 'parking', 'permission', 'day', 'slot']) registerStep(`booking.${step}`, render);
+export const bookingRenderers = {
+  'booking.city': render,
+  'booking.method': render,
+  'booking.address': render,
+  'booking.centre': render,
+  'booking.parking': render,
+  'booking.permission': render,
+  'booking.day': render,
+  'booking.slot': render,
+};
 
 /** A flow button is live only on its own step and on the chat's live menu message. */
 export const onStep = (ctx: BotContext, step: string) => ctx.session.step === `booking.${step}` && fromLiveMenu(ctx) && !!draftOf(ctx);

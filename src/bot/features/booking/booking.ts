@@ -205,7 +205,7 @@ feature.action(cb.reschedule.trigger, async (ctx) => {
     permission: booking.permission ?? undefined,
     replaces: booking.id,
   };
-  ctx.go('booking.day', draft as unknown as Record<string, unknown>);
+  ctx.go('booking.day', draft);
   await render(ctx, { fresh: false });
 });
 

@@ -17,7 +17,7 @@ import {
   secondScreen,
   sourceScreen,
 } from '../../../telegram/screens/campaigns.js';
-import { registerStep, staleButton } from '../../steps.js';
+import { staleButton } from '../../steps.js';
 import { notice, show } from '../../ui.js';
 import { showMenu } from '../menu/index.js';
 import { captureContent, MAX_BUTTONS, MAX_CAPTION, parseButtons, parseWhen } from './input.js';
@@ -80,9 +80,19 @@ async function render(ctx: BotContext, opts: { fresh: boolean }) {
       return showMenu(ctx, opts);
   }
 }
-for (const step of ['locale', 'content', 'buttons', 'second', 'segment', 'pick.models', 'pick.orders', 'pick.cities', 'source', 'schedule', 'confirm']) {
-  registerStep(`campaign.${step}`, render);
-}
+export const composerRenderers = {
+  'campaign.locale': render,
+  'campaign.content': render,
+  'campaign.buttons': render,
+  'campaign.second': render,
+  'campaign.segment': render,
+  'campaign.pick.models': render,
+  'campaign.pick.orders': render,
+  'campaign.pick.cities': render,
+  'campaign.source': render,
+  'campaign.schedule': render,
+  'campaign.confirm': render,
+};
 
 async function showConfirm(ctx: BotContext, draft: Draft, opts: { fresh: boolean }) {
   const count = await repoOf(ctx).audienceSize(draft.segment);

@@ -7,6 +7,7 @@ import { orderChoices, segmentScreen, togglePicker } from '../../../telegram/scr
 import { showCurrentStep, staleButton } from '../../steps.js';
 import { show } from '../../ui.js';
 import { onStep, save, type Draft } from './shared.js';
+import type { CampaignStep } from './steps.js';
 
 /** The composer's audience step: the summary with its size, and the pickers of each field. */
 export const segmentHandlers = new Composer<BotContext>();
@@ -47,7 +48,7 @@ segmentHandlers.action(cb.campaignSegment.trigger, async (ctx) => {
   const draft = onStep(ctx, 'campaign.segment', 'campaign.pick.models', 'campaign.pick.orders', 'campaign.pick.cities', 'campaign.source');
   if (!data || !draft) return staleButton(ctx);
   const s = draft.segment;
-  let step = 'campaign.segment';
+  let step: CampaignStep = 'campaign.segment';
   switch (data.field) {
     case 'lang': {
       // any → 中文 → English → any
@@ -104,7 +105,7 @@ segmentHandlers.action(cb.campaignToggle.trigger, async (ctx) => {
     s.cities = toggle(s.cities, data.value);
   }
   for (const k of ['models', 'orderStates', 'cities'] as const) if (!s[k]) delete s[k];
-  save(ctx, ctx.session.step, draft);
+  save(ctx, `campaign.pick.${data.field}`, draft);
   await ctx.toast();
   await showCurrentStep(ctx, { fresh: false });
 });

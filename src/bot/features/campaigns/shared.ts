@@ -1,24 +1,17 @@
-import type { CampaignSegment } from '../../../db/schema/campaigns.js';
-import type { VariantDraft } from '../../../domain/campaigns/repository.js';
+import type { z } from 'zod';
 import type { Locale } from '../../../domain/customers/service.js';
 import type { BotContext } from '../../context.js';
 import { hasRole } from '../../staff-only.js';
+import { campaignStepSchemas, type campaignDraft, type CampaignStep } from './steps.js';
 
-/** The composer's draft, kept in the chat's conversation state until it is confirmed. */
-export interface Draft {
-  variants: VariantDraft[];
-  current: Locale;
-  segment: CampaignSegment;
-  /** ISO time, or null for "now". */
-  scheduledAt: string | null;
-}
+/** The composer's draft, kept in the chat's conversation state until it is confirmed (schema in steps.ts). */
+export type Draft = z.output<typeof campaignDraft>;
+
+const CAMPAIGN_STEPS = Object.keys(campaignStepSchemas) as CampaignStep[];
 
 export const emptyDraft = (locale: Locale): Draft => ({ variants: [], current: locale, segment: {}, scheduledAt: null });
 
-export const draftOf = (ctx: BotContext): Draft | null => {
-  const d = ctx.session.data.draft as Draft | undefined;
-  return d && Array.isArray(d.variants) ? d : null;
-};
+export const draftOf = (ctx: BotContext): Draft | null => ctx.stepData(...CAMPAIGN_STEPS)?.draft ?? null;
 
 export const inComposer = (ctx: BotContext): boolean => ctx.session.step.startsWith('campaign.');
 
@@ -35,12 +28,11 @@ export async function guard(ctx: BotContext): Promise<boolean> {
 }
 
 /** Moves the composer to `step` with the draft. */
-export function save(ctx: BotContext, step: string, draft: Draft) {
+export function save(ctx: BotContext, step: CampaignStep, draft: Draft) {
   ctx.go(step, { draft });
 }
 
 /** A composer button is only good on its own step (an older message's button is stale). */
-export function onStep(ctx: BotContext, ...steps: string[]): Draft | null {
-  const draft = draftOf(ctx);
-  return draft && steps.includes(ctx.session.step) ? draft : null;
+export function onStep(ctx: BotContext, ...steps: CampaignStep[]): Draft | null {
+  return ctx.stepData(...steps)?.draft ?? null;
 }

@@ -5,8 +5,9 @@ import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { configStep, modelCard, modelList, summary } from '../../../telegram/screens/catalog.js';
-import { registerStep, showCurrentStep, staleButton } from '../../steps.js';
+import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
 import { fromLiveMenu, show } from '../../ui.js';
+import { catalogStepSchemas } from './steps.js';
 
 /**
  * Browse and configure: model list → model card → trim → paint → wheels → interior → summary.
@@ -15,10 +16,10 @@ import { fromLiveMenu, show } from '../../ui.js';
 const feature = new Composer<BotContext>();
 export const catalogFeature = forCustomers(feature);
 
-export const configOf = (ctx: BotContext): Configuration | null => {
-  const cfg = ctx.session.data.cfg as Configuration | undefined;
-  return cfg && typeof cfg.modelId === 'string' ? cfg : null;
-};
+/** The steps whose data has the configuration: the model card, configuring, and ordering. */
+const WITH_CONFIGURATION = ['browse.model', 'config.trim', 'config.paint', 'config.wheels', 'config.interior', 'config.summary', 'order.name', 'order.phone', 'order.city'] as const;
+
+export const configOf = (ctx: BotContext): Configuration | null => ctx.stepData(...WITH_CONFIGURATION)?.cfg ?? null;
 
 async function showModels(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('browse', {});
@@ -42,13 +43,19 @@ async function showConfig(ctx: BotContext, opts: { fresh: boolean }) {
   await show(ctx, step ? configStep(fmtOf(ctx), model, cfg, step) : summary(fmtOf(ctx), model, cfg), opts);
 }
 
-registerStep('browse', showModels);
-registerStep('browse.model', async (ctx, opts) => {
-  const cfg = configOf(ctx);
-  const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
-  return model ? showModel(ctx, model, opts) : showModels(ctx, opts);
+export const catalogSteps = defineSteps(catalogStepSchemas, {
+  browse: showModels,
+  'browse.model': async (ctx, opts) => {
+    const cfg = configOf(ctx);
+    const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
+    return model ? showModel(ctx, model, opts) : showModels(ctx, opts);
+  },
+  'config.trim': showConfig,
+  'config.paint': showConfig,
+  'config.wheels': showConfig,
+  'config.interior': showConfig,
+  'config.summary': showConfig,
 });
-for (const step of ['trim', 'paint', 'wheels', 'interior', 'summary']) registerStep(`config.${step}`, showConfig);
 
 feature.command(['models', 'browse'], (ctx) => showModels(ctx, { fresh: true }));
 feature.action(cb.models.trigger, (ctx) => showModels(ctx, { fresh: false }));
@@ -88,7 +95,8 @@ feature.action(cb.choose.trigger, async (ctx) => {
     }
     throw err;
   }
-  ctx.go('config', { cfg: next });
+  // showConfig moves on to the step the new configuration is at.
+  ctx.go(`config.${data.step}`, { cfg: next });
   await showConfig(ctx, { fresh: false });
 });
 

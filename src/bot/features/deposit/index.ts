@@ -7,9 +7,10 @@ import type { BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { button, menuButton } from '../../../telegram/screens/common.js';
 import { orderCreated } from '../../../telegram/screens/orders.js';
-import { registerStep, showCurrentStep, staleButton } from '../../steps.js';
+import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
 import { show } from '../../ui.js';
 import { showOrder } from '../order/my-orders.js';
+import { depositStepSchemas } from './steps.js';
 
 /**
  * The deposit: an invoice in CNY naming the order, a pre-checkout check answered inside the
@@ -39,14 +40,16 @@ export async function sendDepositInvoice(ctx: BotContext, order: Order, opts: { 
   });
 }
 
-registerStep('deposit', async (ctx, opts) => {
-  const orderId = Number(ctx.session.data.orderId);
-  const order = Number.isInteger(orderId) ? await ctx.deps.services.orders.byId(orderId) : null;
-  if (!order || order.customerId !== ctx.account.id || order.state !== 'awaiting_deposit') {
-    ctx.go('menu', {});
-    return showCurrentStep(ctx, opts);
-  }
-  await sendDepositInvoice(ctx, order, { ...opts, invoice: false });
+export const depositSteps = defineSteps(depositStepSchemas, {
+  deposit: async (ctx, opts) => {
+    const awaiting = ctx.stepData('deposit');
+    const order = awaiting ? await ctx.deps.services.orders.byId(awaiting.orderId) : null;
+    if (!order || order.customerId !== ctx.account.id || order.state !== 'awaiting_deposit') {
+      ctx.go('menu', {});
+      return showCurrentStep(ctx, opts);
+    }
+    await sendDepositInvoice(ctx, order, { ...opts, invoice: false });
+  },
 });
 
 depositFeature.action(cb.pay.trigger, async (ctx) => {

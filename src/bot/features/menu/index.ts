@@ -3,9 +3,10 @@ import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { helpScreen, languagePicker, mainMenu } from '../../../telegram/screens/common.js';
-import { registerStep, showCurrentStep } from '../../steps.js';
+import { defineSteps, showCurrentStep } from '../../steps.js';
 import { show } from '../../ui.js';
 import { escapeHtml } from '../../../i18n.js';
+import { menuStepSchemas } from './steps.js';
 
 /** Deep-link payloads we keep for attribution: letters, digits, _ and -, as Telegram allows. */
 const SOURCE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -17,7 +18,7 @@ export async function showMenu(ctx: BotContext, opts: { fresh: boolean }): Promi
   ctx.go('menu', {});
   await show(ctx, mainMenu(fmtOf(ctx), escapeHtml(ctx.account.firstName)), opts);
 }
-registerStep('menu', showMenu);
+export const menuSteps = defineSteps(menuStepSchemas, { menu: showMenu });
 
 feature.command('start', async (ctx) => {
   const payload = ctx.payload.trim();

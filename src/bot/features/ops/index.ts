@@ -8,10 +8,11 @@ import { forCustomers, type BotContext } from '../../context.js';
 import { hasRole, staffOnly } from '../../staff-only.js';
 import { fmtOf } from '../../../telegram/format.js';
 import * as kb from '../../../telegram/screens/ops.js';
-import { registerStep, staleButton, type StepRenderer } from '../../steps.js';
+import { defineSteps, staleButton, type StepRenderer } from '../../steps.js';
 import { notice, show } from '../../ui.js';
 import { showMenu } from '../menu/index.js';
 import { addDays, zonedDayStart } from '../../../shared/time.js';
+import { opsStepSchemas } from './steps.js';
 
 /**
  * Operations staff move paid orders through fulfilment from their private chat: `/ops` (the
@@ -60,10 +61,7 @@ feature.use(
 );
 
 const actor = (ctx: BotContext) => `staff:${ctx.from!.id}`;
-const sessionOrderId = (ctx: BotContext): number | null => {
-  const id = Number(ctx.session.data.orderId);
-  return Number.isInteger(id) && id > 0 ? id : null;
-};
+const sessionOrderId = (ctx: BotContext): number | null => ctx.stepData('ops.order', 'ops.vin', 'ops.confirm')?.orderId ?? null;
 
 async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('ops.list', {});
@@ -112,10 +110,12 @@ const guarded =
   async (ctx, opts) =>
     (await isOps(ctx)) ? render(ctx, opts) : showMenu(ctx, opts);
 
-registerStep('ops.list', guarded(showList));
-registerStep('ops.order', guarded((ctx, opts) => (sessionOrderId(ctx) ? showOrder(ctx, sessionOrderId(ctx)!, opts) : showList(ctx, opts))));
-registerStep('ops.vin', guarded(askVin));
-registerStep('ops.confirm', guarded(askDelivered));
+export const opsSteps = defineSteps(opsStepSchemas, {
+  'ops.list': guarded(showList),
+  'ops.order': guarded((ctx, opts) => (sessionOrderId(ctx) ? showOrder(ctx, sessionOrderId(ctx)!, opts) : showList(ctx, opts))),
+  'ops.vin': guarded(askVin),
+  'ops.confirm': guarded(askDelivered),
+});
 
 /**
  * Runs one fulfilment step. Done: the updated order (in place) and a refreshed worklist below it.

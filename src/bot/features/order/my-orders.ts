@@ -8,7 +8,7 @@ import type { BookingView } from '../../../domain/bookings/views.js';
 import { confirmCancelOrder, orderDetail, orderList } from '../../../telegram/screens/orders.js';
 import { storeOrderDetail } from '../../../telegram/screens/store-orders.js';
 import { storeInstallInfo } from './store-installation.js';
-import { registerStep, staleButton } from '../../steps.js';
+import { staleButton, type StepRenderer } from '../../steps.js';
 import { show } from '../../ui.js';
 
 /** "My orders": every order with its configuration, state and bookings; cancel before delivery. */
@@ -20,7 +20,6 @@ async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   const { orders, storeCheckout } = ctx.deps.services;
   await show(ctx, orderList(fmtOf(ctx), await orders.listForCustomer(ctx.account.id), await storeCheckout.listForCustomer(ctx.account.id)), opts);
 }
-registerStep('orders', showList);
 
 /** A store order with its lines, state, shipping and tracking; another customer's id is "not found". */
 export async function showStoreOrder(ctx: BotContext, orderId: number, opts: { fresh: boolean }) {
@@ -32,10 +31,10 @@ export async function showStoreOrder(ctx: BotContext, orderId: number, opts: { f
   ctx.go('orders.store', { storeOrderId: orderId });
   await show(ctx, storeOrderDetail(fmtOf(ctx), view, await storeInstallInfo(ctx, view)), opts);
 }
-registerStep('orders.store', (ctx, opts) => {
-  const id = Number(ctx.session.data.storeOrderId);
-  return Number.isInteger(id) && id > 0 ? showStoreOrder(ctx, id, opts) : showList(ctx, opts);
-});
+const showStoreOrderStep: StepRenderer = (ctx, opts) => {
+  const shown = ctx.stepData('orders.store');
+  return shown ? showStoreOrder(ctx, shown.storeOrderId, opts) : showList(ctx, opts);
+};
 feature.action(cb.storeOrder.trigger, async (ctx) => {
   const data = cb.storeOrder.read(ctx);
   if (!data) return staleButton(ctx);
@@ -56,10 +55,12 @@ export async function showOrder(ctx: BotContext, orderId: number, opts: { fresh:
   ctx.go('orders.detail', { orderId });
   await show(ctx, orderDetail(fmtOf(ctx), order, await bookingViews(ctx, [order]), city ? fmtOf(ctx).plain(city.cityName) : order.city, ctx.deps.now()), opts);
 }
-registerStep('orders.detail', (ctx, opts) => {
-  const orderId = Number(ctx.session.data.orderId);
-  return Number.isInteger(orderId) && orderId > 0 ? showOrder(ctx, orderId, opts) : showList(ctx, opts);
-});
+const showOrderStep: StepRenderer = (ctx, opts) => {
+  const shown = ctx.stepData('orders.detail');
+  return shown ? showOrder(ctx, shown.orderId, opts) : showList(ctx, opts);
+};
+
+export const myOrdersRenderers = { orders: showList, 'orders.store': showStoreOrderStep, 'orders.detail': showOrderStep };
 
 feature.command('orders', (ctx) => showList(ctx, { fresh: true }));
 feature.action(cb.orders.trigger, (ctx) => showList(ctx, { fresh: false }));

@@ -1,15 +1,15 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { nextStep } from '../../../domain/catalog/pricing.js';
 import { formatPhone, normalizeName, normalizePhone } from '../../../domain/customers/validation.js';
 import { escapeHtml } from '../../../i18n.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { askName, cityPicker } from '../../../telegram/screens/orders.js';
-import { registerStep, showCurrentStep, staleButton } from '../../steps.js';
+import { showCurrentStep, staleButton, type StepData } from '../../steps.js';
 import { fromLiveMenu, notice, show } from '../../ui.js';
 import { configOf } from '../catalog/index.js';
+import { completeConfiguration } from '../catalog/steps.js';
 import { sendDepositInvoice } from '../deposit/index.js';
 
 /**
@@ -48,36 +48,33 @@ async function askForCity(ctx: BotContext, opts: { fresh: boolean }) {
   await show(ctx, cityPicker(fmtOf(ctx), await ctx.deps.services.bookings.cities()), opts);
 }
 
-registerStep('order.name', askForName);
-registerStep('order.phone', askForPhone);
-registerStep('order.city', askForCity);
+export const placeOrderRenderers = { 'order.name': askForName, 'order.phone': askForPhone, 'order.city': askForCity };
 
 feature.action(cb.orderStart.trigger, async (ctx) => {
-  const cfg = configOf(ctx);
-  if (!cfg || nextStep(cfg) !== null || ctx.session.step !== 'config.summary' || !fromLiveMenu(ctx)) return staleButton(ctx);
-  ctx.go('order.name', { cfg });
+  // Only from the summary of a complete configuration, on the live message.
+  const complete = completeConfiguration.safeParse(ctx.stepData('config.summary')?.cfg);
+  if (!complete.success || !fromLiveMenu(ctx)) return staleButton(ctx);
+  ctx.go('order.name', { cfg: complete.data });
   await askForName(ctx, { fresh: false });
 });
 
-function nameAccepted(ctx: BotContext, name: string) {
-  ctx.patch({ contactName: name });
-  ctx.go('order.phone');
+function nameAccepted(ctx: BotContext, asked: StepData<'order.name'>, name: string) {
+  ctx.go('order.phone', { ...asked, contactName: name });
   return askForPhone(ctx);
 }
 
 feature.action(cb.useName.trigger, async (ctx) => {
   const name = telegramName(ctx);
-  if (ctx.session.step !== 'order.name' || !fromLiveMenu(ctx) || !name) return staleButton(ctx);
+  const asked = ctx.stepData('order.name');
+  if (!asked || !fromLiveMenu(ctx) || !name) return staleButton(ctx);
   await ctx.toast();
-  await nameAccepted(ctx, name);
+  await nameAccepted(ctx, asked, name);
 });
 
 feature.on(message('text'), async (ctx, next) => {
-  const step = ctx.session.step;
-  if (step !== 'order.name' && step !== 'order.phone' && step !== 'order.city') return next();
   const text = ctx.message.text;
   if (text.startsWith('/')) return next();
-  if (step === 'order.city') {
+  if (ctx.stepData('order.city')) {
     // A typed city name is as good as the button (上海, shanghai, Shanghai).
     const typed = text.trim().toLowerCase();
     const city = (await ctx.deps.services.bookings.cities()).find(
@@ -85,37 +82,40 @@ feature.on(message('text'), async (ctx, next) => {
     );
     return city ? createOrder(ctx, city.city, { fresh: true }) : next();
   }
-  if (step === 'order.name') {
+  const naming = ctx.stepData('order.name');
+  if (naming) {
     const name = normalizeName(text);
     if (!name) return notice(ctx, ctx.t('order.bad_name'));
-    return nameAccepted(ctx, name);
+    return nameAccepted(ctx, naming, name);
   }
+  const asked = ctx.stepData('order.phone');
+  if (!asked) return next();
   const phone = normalizePhone(text);
   if (!phone) return notice(ctx, ctx.t('order.bad_phone', { input: escapeHtml(text.slice(0, 40)) }));
-  await phoneAccepted(ctx, phone);
+  await phoneAccepted(ctx, asked, phone);
 });
 
 feature.on(message('contact'), async (ctx, next) => {
-  if (ctx.session.step !== 'order.phone') return next();
+  const asked = ctx.stepData('order.phone');
+  if (!asked) return next();
   const contact = ctx.message.contact;
   // Only the customer's own number: a forwarded contact card is someone else's.
   if (contact.user_id !== ctx.from.id) return notice(ctx, ctx.t('order.not_own_contact'));
   const phone = normalizePhone(contact.phone_number.startsWith('+') ? contact.phone_number : `+${contact.phone_number}`);
   if (!phone) return notice(ctx, ctx.t('order.bad_phone', { input: escapeHtml(contact.phone_number) }));
-  await phoneAccepted(ctx, phone);
+  await phoneAccepted(ctx, asked, phone);
 });
 
-async function phoneAccepted(ctx: BotContext, phone: string) {
+async function phoneAccepted(ctx: BotContext, asked: StepData<'order.phone'>, phone: string) {
   await ctx.deps.services.customers.setPhone(ctx.account.id, phone);
-  ctx.patch({ phone });
-  ctx.go('order.city');
+  ctx.go('order.city', { ...asked, phone });
   await notice(ctx, ctx.t('order.phone_saved', { phone: formatPhone(phone) }), { removeKeyboard: true });
   await askForCity(ctx, { fresh: true });
 }
 
 feature.action(cb.city.trigger, async (ctx) => {
   const data = cb.city.read(ctx);
-  if (!data || ctx.session.step !== 'order.city' || !fromLiveMenu(ctx)) return staleButton(ctx);
+  if (!data || !ctx.stepData('order.city') || !fromLiveMenu(ctx)) return staleButton(ctx);
   await createOrder(ctx, data.city, { fresh: false });
 });
 
@@ -123,10 +123,10 @@ feature.action(cb.city.trigger, async (ctx) => {
 async function createOrder(ctx: BotContext, cityCode: string, opts: { fresh: boolean }) {
   const cities = await ctx.deps.services.bookings.cities();
   const city = cities.find((c) => c.city === cityCode);
-  const cfg = configOf(ctx);
-  const { contactName, phone } = ctx.session.data as { contactName?: string; phone?: string };
-  const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
-  if (!city || !cfg || !model || !contactName || !phone) return staleButton(ctx);
+  const answers = ctx.stepData('order.city');
+  const model = answers && (await ctx.deps.services.catalog.model(answers.cfg.modelId));
+  if (!city || !answers || !model) return staleButton(ctx);
+  const { cfg, contactName, phone } = answers;
   const order = await ctx.deps.services.orders.create(
     { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city: city.city },
     `customer:${ctx.account.telegramId}`,

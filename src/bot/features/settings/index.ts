@@ -3,8 +3,9 @@ import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { settingsScreen } from '../../../telegram/screens/campaigns.js';
-import { registerStep } from '../../steps.js';
+import { defineSteps } from '../../steps.js';
 import { show } from '../../ui.js';
+import { settingsStepSchemas } from './steps.js';
 
 /** /settings (and Settings in the main menu): language and news-and-offers consent. */
 const feature = new Composer<BotContext>();
@@ -14,7 +15,7 @@ async function showSettings(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('settings', {});
   await show(ctx, settingsScreen(fmtOf(ctx), ctx.account.marketingConsent), opts);
 }
-registerStep('settings', showSettings);
+export const settingsSteps = defineSteps(settingsStepSchemas, { settings: showSettings });
 
 feature.command('settings', (ctx) => showSettings(ctx, { fresh: true }));
 

@@ -9,7 +9,7 @@ import { fmtOf } from '../../../telegram/format.js';
 import { plainText } from '../../../telegram/screens/ops.js';
 import { storeConfirmDelivered, storeOpsList, storeOpsOrder, storeTrackingPrompt } from '../../../telegram/screens/store-ops.js';
 import { storeStateLabel } from '../../../telegram/screens/store-orders.js';
-import { registerStep, staleButton, type StepRenderer } from '../../steps.js';
+import { staleButton, type StepRenderer } from '../../steps.js';
 import { notice, show } from '../../ui.js';
 import { showMenu } from '../menu/index.js';
 
@@ -97,10 +97,7 @@ panel.use(
 );
 
 const staffActor = (ctx: BotContext) => `staff:${ctx.from!.id}`;
-const sessionOrderId = (ctx: BotContext): number | null => {
-  const id = Number(ctx.session.data.storeOrderId);
-  return Number.isInteger(id) && id > 0 ? id : null;
-};
+const sessionOrderId = (ctx: BotContext): number | null => ctx.stepData('store.ops.order', TRACKING_STEP, CONFIRM_STEP)?.storeOrderId ?? null;
 
 async function showPanelList(ctx: BotContext, opts: { fresh: boolean }) {
   const { storeCheckout } = ctx.deps.services;
@@ -158,10 +155,12 @@ const guarded =
   async (ctx, opts) =>
     (await isOpsStaff(ctx)) ? render(ctx, opts) : showMenu(ctx, opts);
 
-registerStep('store.ops.list', guarded(showPanelList));
-registerStep('store.ops.order', guarded((ctx, opts) => (sessionOrderId(ctx) ? showPanelOrder(ctx, sessionOrderId(ctx)!, opts) : showPanelList(ctx, opts))));
-registerStep(TRACKING_STEP, guarded(askTracking));
-registerStep(CONFIRM_STEP, guarded(askDelivered));
+export const storeOpsRenderers = {
+  'store.ops.list': guarded(showPanelList),
+  'store.ops.order': guarded((ctx, opts) => (sessionOrderId(ctx) ? showPanelOrder(ctx, sessionOrderId(ctx)!, opts) : showPanelList(ctx, opts))),
+  [TRACKING_STEP]: guarded(askTracking),
+  [CONFIRM_STEP]: guarded(askDelivered),
+};
 
 panelHandlers.action(cb.opsStoreList.trigger, (ctx) => showPanelList(ctx, { fresh: false }));
 

@@ -1,5 +1,5 @@
 import { Composer } from 'telegraf';
-import { storeCategories, type ShippingOption, type StoreCategory } from '../../../db/schema/index.js';
+import type { ShippingOption, StoreCategory } from '../../../db/schema/index.js';
 import { CheckoutError, type StoreOrderView } from '../../../domain/store/checkout.js';
 import { paymentLimitProblem, shippingFen, storePayload } from '../../../domain/store/rules.js';
 import { StoreError } from '../../../domain/store/service.js';
@@ -9,7 +9,7 @@ import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { addressScreen, cartScreen, defaultVariant, productCard, productList, shippingScreen, storeHome } from '../../../telegram/screens/store.js';
 import { button, menuButton } from '../../../telegram/screens/common.js';
-import { registerStep, staleButton } from '../../steps.js';
+import { staleButton, type StepRenderer } from '../../steps.js';
 import { show } from '../../ui.js';
 
 /**
@@ -20,8 +20,6 @@ import { show } from '../../ui.js';
  */
 const feature = new Composer<BotContext>();
 export const shopFeature = forCustomers(feature);
-
-const isCategory = (c: unknown): c is StoreCategory => typeof c === 'string' && (storeCategories as readonly string[]).includes(c);
 
 async function showHome(ctx: BotContext, opts: { fresh: boolean }) {
   const { store } = ctx.deps.services;
@@ -44,7 +42,8 @@ async function showProduct(ctx: BotContext, productId: string, variantId: string
   const models = await store.customerModels(ctx.account.id);
   const selected = product.variants.find((v) => v.id === variantId) ?? defaultVariant(product, models);
   const cart = await store.cart(ctx.account.id);
-  const page = ctx.session.data.category === product.product.category ? Number(ctx.session.data.page) || 1 : 1;
+  const from = ctx.stepData('store.list', 'store.product');
+  const page = from?.category === product.product.category ? from.page : 1;
   ctx.go('store.product', { productId, variantId: selected.id, category: product.product.category, page });
   const inCart = cart.lines.find((l) => l.variant.id === selected.id)?.qty ?? 0;
   const cartCount = cart.lines.reduce((s, l) => s + l.qty, 0);
@@ -56,27 +55,34 @@ async function showCart(ctx: BotContext, opts: { fresh: boolean }) {
   await show(ctx, cartScreen(fmtOf(ctx), await ctx.deps.services.store.cart(ctx.account.id)), opts);
 }
 
-registerStep('store', showHome);
-registerStep('store.list', (ctx, opts) => {
-  const { category, page } = ctx.session.data;
-  return isCategory(category) ? showCategory(ctx, category, Number(page) || 1, opts) : showHome(ctx, opts);
-});
-registerStep('store.product', (ctx, opts) => {
-  const { productId, variantId } = ctx.session.data;
-  return typeof productId === 'string' ? showProduct(ctx, productId, typeof variantId === 'string' ? variantId : null, opts) : showHome(ctx, opts);
-});
-registerStep('store.cart', showCart);
-registerStep('store.checkout', (ctx, opts) => showCheckout(ctx, opts));
-registerStep('store.shipping', (ctx, opts) => {
-  const addressId = Number(ctx.session.data.addressId);
-  return Number.isInteger(addressId) ? showShipping(ctx, addressId, opts) : showCart(ctx, opts);
-});
-registerStep('store.invoice', async (ctx, opts) => {
-  const orderId = Number(ctx.session.data.orderId);
-  const view = Number.isInteger(orderId) ? await ctx.deps.services.storeCheckout.forCustomer(orderId, ctx.account.id).catch(() => null) : null;
+const showListStep: StepRenderer = (ctx, opts) => {
+  const shown = ctx.stepData('store.list');
+  return shown ? showCategory(ctx, shown.category, shown.page, opts) : showHome(ctx, opts);
+};
+const showProductStep: StepRenderer = (ctx, opts) => {
+  const shown = ctx.stepData('store.product');
+  return shown ? showProduct(ctx, shown.productId, shown.variantId, opts) : showHome(ctx, opts);
+};
+const showShippingStep: StepRenderer = (ctx, opts) => {
+  const shown = ctx.stepData('store.shipping');
+  return shown ? showShipping(ctx, shown.addressId, opts) : showCart(ctx, opts);
+};
+const showInvoiceStep: StepRenderer = async (ctx, opts) => {
+  const shown = ctx.stepData('store.invoice');
+  const view = shown ? await ctx.deps.services.storeCheckout.forCustomer(shown.orderId, ctx.account.id).catch(() => null) : null;
   if (!view || view.order.state !== 'pending_payment') return showCart(ctx, opts);
   await show(ctx, invoiceScreen(ctx, view), opts);
-});
+};
+
+export const shopRenderers = {
+  store: showHome,
+  'store.list': showListStep,
+  'store.product': showProductStep,
+  'store.cart': showCart,
+  'store.checkout': showCheckout,
+  'store.shipping': showShippingStep,
+  'store.invoice': showInvoiceStep,
+};
 
 feature.command(['store', 'shop'], (ctx) => showHome(ctx, { fresh: true }));
 feature.command('cart', (ctx) => showCart(ctx, { fresh: true }));
@@ -192,9 +198,9 @@ feature.action(cb.storeAddress.trigger, async (ctx) => {
 
 feature.action(cb.storeShipping.trigger, async (ctx) => {
   const data = cb.storeShipping.read(ctx);
-  const addressId = Number(ctx.session.data.addressId);
-  if (!data || ctx.session.step !== 'store.shipping' || !Number.isInteger(addressId)) return staleButton(ctx);
-  await placeAndInvoice(ctx, { addressId, shipping: data.option }, { fresh: false });
+  const chosen = ctx.stepData('store.shipping');
+  if (!data || !chosen) return staleButton(ctx);
+  await placeAndInvoice(ctx, { addressId: chosen.addressId, shipping: data.option }, { fresh: false });
 });
 
 feature.action(cb.storeNewAddress.trigger, (ctx) => placeAndInvoice(ctx, {}, { fresh: false }));
