@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { carModels } from './catalog.js';
+import type { Locale } from '../../shared/locale.js';
 import { customers, timestamps } from './customers.js';
 
 /** Who a campaign goes to; every field narrows (AND), values within a field widen (OR). */
 export interface CampaignSegment {
-  locales?: Array<'zh-CN' | 'en'>;
+  locales?: Locale[];
   /** Models the customer looked at (customer_model_views) or ordered. */
   models?: string[];
   orderStates?: Array<'none' | 'awaiting_deposit' | 'deposit_paid' | 'delivered'>;

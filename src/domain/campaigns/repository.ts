@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import type { Db } from '../../db/client.js';
 import type { Campaign, CampaignButton, CampaignSegment, CampaignStatus } from '../../db/schema/campaigns.js';
-import type { Locale } from '../customers/service.js';
+import type { Locale } from '../../shared/locale.js';
 import { recentCampaigns, type CampaignFigures } from './figures.js';
 import { audienceWhere, normalizeSegment } from './segment.js';
 

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { customers, type Customer } from '../../db/schema/index.js';
+import type { Locale } from '../../shared/locale.js';
 
-export type Locale = 'zh-CN' | 'en';
-export const locales: readonly Locale[] = ['zh-CN', 'en'];
+/** Locale lives in src/shared/locale.ts; re-exported here for the importers that still name this file. */
+export type { Locale };
 
 /** zh* → zh-CN, en* → en, anything else → the configured default. */
 export function localeFromTelegram(languageCode: string | undefined, fallback: Locale): Locale {

@@ -1,5 +1,6 @@
 import type { StoreOrder, StoreOrderLine } from '../../db/schema/index.js';
 import { AppError } from '../../shared/errors.js';
+import type { Locale } from '../../shared/locale.js';
 
 /** The store's order types, errors and small pure helpers (checkout.ts holds the rules). */
 
@@ -65,7 +66,7 @@ export function variantName(
   name: { 'zh-CN': string; en: string },
   a: { label?: { 'zh-CN': string; en: string }; colour?: { 'zh-CN': string; en: string }; size?: string; model?: string },
 ): { 'zh-CN': string; en: string } {
-  const part = (lng: 'zh-CN' | 'en') =>
+  const part = (lng: Locale) =>
     [name[lng], a.label?.[lng], a.model ? modelName(a.model) : undefined, a.colour?.[lng], a.size].filter(Boolean).join(' · ');
   return { 'zh-CN': part('zh-CN'), en: part('en') };
 }
