@@ -1,5 +1,4 @@
-import type { Booking, Installation, InstallationState, Order, Slot } from '../db/schema/index.js';
-import type { OrderState } from './orders/transitions.js';
+import type { Booking, Installation, InstallationState, Order, OrderState, Slot } from '../db/schema/index.js';
 
 /**
  * What the domain tells the rest of the system after a change is committed: the reminder

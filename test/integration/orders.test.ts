@@ -260,3 +260,13 @@ describe('OrderService.cancelByCustomer', () => {
     expect(await rejectionOf(s.orders.forCustomer(o1.id, b.id))).toBeInstanceOf(ForbiddenError);
   });
 });
+
+describe('orders CHECK constraint', () => {
+  it('refuses a state the lifecycle does not know, at the SQL level', async () => {
+    const order = await newOrder(s, await newCustomer(s));
+    const bad = (await rejectionOf(t.sql`update orders set state = 'shipped' where id = ${order.id}`)) as { code?: string; constraint_name?: string };
+    expect(bad.code).toBe('23514');
+    expect(bad.constraint_name).toBe('orders_state');
+    expect((await s.orders.byId(order.id))?.state).toBe('awaiting_deposit');
+  });
+});

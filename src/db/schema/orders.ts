@@ -11,6 +11,24 @@ export interface OrderSnapshot {
   options: Array<{ id: string; kind: 'paint' | 'wheels' | 'interior'; name: { 'zh-CN': string; en: string }; priceFen: number }>;
 }
 
+/**
+ * The car order lifecycle's states; which may follow which is in src/domain/orders/transitions.ts.
+ * The CHECK on orders.state lists the same values.
+ */
+export const orderStates = [
+  'awaiting_deposit',
+  'deposit_paid',
+  'vehicle_allocated',
+  'ready_for_delivery',
+  'delivery_scheduled',
+  'delivered',
+  'cancelled',
+  'expired',
+  'refund_requested',
+  'refunded',
+] as const;
+export type OrderState = (typeof orderStates)[number];
+
 export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 100001 });
 
 export const orders = pgTable(
@@ -32,7 +50,7 @@ export const orders = pgTable(
     totalFen: integer('total_fen').notNull(),
     depositFen: integer('deposit_fen').notNull(),
     currency: text('currency').notNull().default('CNY'),
-    state: text('state').notNull(),
+    state: text('state').$type<OrderState>().notNull(),
     contactName: text('contact_name').notNull(),
     phone: text('phone').notNull(),
     city: text('city').notNull(),
@@ -48,6 +66,10 @@ export const orders = pgTable(
     // One car, one order: the service checks first, this is the backstop.
     uniqueIndex('orders_vin_uq').on(t.vin).where(sql`${t.vin} is not null`),
     check('orders_total_positive', sql`${t.totalFen} > 0 and ${t.depositFen} > 0`),
+    check(
+      'orders_state',
+      sql`${t.state} in ('awaiting_deposit','deposit_paid','vehicle_allocated','ready_for_delivery','delivery_scheduled','delivered','cancelled','expired','refund_requested','refunded')`,
+    ),
   ],
 );
 

@@ -2,7 +2,6 @@ import type { DeliveryCentre, Installation, LocalizedText, Order, OrderEvent } f
 import type { BookingService } from '../bookings/service.js';
 import type { OrderService } from '../orders/service.js';
 import type { FulfilmentService } from './service.js';
-import type { OrderState } from '../orders/transitions.js';
 import type { BookingView } from '../bookings/views.js';
 
 /**
@@ -70,7 +69,7 @@ export async function loadOrderView(services: OrderViewServices, order: Order): 
 export function nextActions(view: OrderView): OpsAction[] {
   const orderId = view.order.id;
   const actions: OpsAction[] = [];
-  const state = view.order.state as OrderState;
+  const state = view.order.state;
   if (state === 'deposit_paid') actions.push({ kind: 'allocate', orderId });
   if (state === 'vehicle_allocated') actions.push({ kind: 'ready', orderId });
   if (state === 'delivery_scheduled') actions.push({ kind: 'delivered', orderId });

@@ -95,7 +95,7 @@ export class OrderService {
     const run = async (tx: DbOrTx): Promise<OrderChange> => {
       const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
       if (!current) throw new NotFoundError(`order ${orderId} not found`);
-      const from = current.state as OrderState;
+      const from = current.state;
       if (opts.expectFrom && !opts.expectFrom.includes(from)) {
         throw new AppError('order_state_changed', `order ${orderId} is ${from}`, { from, to });
       }
@@ -126,7 +126,7 @@ export class OrderService {
    */
   async cancelByCustomer(orderId: number, customerId: number, actor: string): Promise<Order> {
     const order = await this.forCustomer(orderId, customerId);
-    const from = order.state as OrderState;
+    const from = order.state;
     const target = cancellationTarget(from);
     if (!target) throw new AppError('order_not_cancellable', `order ${orderId} is ${order.state}`);
     const { updated, released, closed } = await this.db.transaction(async (tx) => {

@@ -1,23 +1,13 @@
+import type { OrderState } from '../../db/schema/index.js';
 import { AppError } from '../../shared/errors.js';
+
+/** The states are listed beside the column they constrain (src/db/schema/orders.ts). */
+export { orderStates, type OrderState } from '../../db/schema/index.js';
 
 /**
  * The car order lifecycle: the one place that says which state may follow which. Every change of
  * `orders.state` goes through `assertTransition` and writes an audit row (see OrderService.transition).
  */
-export const orderStates = [
-  'awaiting_deposit',
-  'deposit_paid',
-  'vehicle_allocated',
-  'ready_for_delivery',
-  'delivery_scheduled',
-  'delivered',
-  'cancelled',
-  'expired',
-  'refund_requested',
-  'refunded',
-] as const;
-export type OrderState = (typeof orderStates)[number];
-
 export const transitions: Readonly<Record<OrderState, readonly OrderState[]>> = {
   awaiting_deposit: ['deposit_paid', 'cancelled', 'expired'],
   deposit_paid: ['vehicle_allocated', 'refund_requested'],

@@ -23,7 +23,7 @@ export type SkipReason =
  */
 export function skipReason(r: CarReminder, ctx: ReminderContext | null, now: Date): SkipReason | null {
   if (!ctx) return 'gone';
-  const state = ctx.order.state as OrderState;
+  const state = ctx.order.state;
   // The expiry acts on the order even for a customer we cannot reach.
   if (r.kind === 'expire-order') return state === 'awaiting_deposit' ? null : 'order_paid_or_closed';
   if (ctx.customer.blocked) return 'blocked';

@@ -6,6 +6,7 @@ import {
   storeAddresses,
   storeProducts,
   storeVariants,
+  type OrderState,
   type StoreAddress,
   type StoreCategory,
   type StoreProduct,
@@ -49,7 +50,7 @@ function expectQty(variantId: string, current: number, expected: number | undefi
 const view = (v: StoreVariant): VariantView => ({ ...v, available: available(v) });
 
 /** Car orders that count for "fits your Model Y": any the customer has not walked away from. */
-const CLOSED_CAR_ORDER_STATES = ['cancelled', 'expired', 'refund_requested', 'refunded'];
+const CLOSED_CAR_ORDER_STATES: OrderState[] = ['cancelled', 'expired', 'refund_requested', 'refunded'];
 
 /**
  * The store's catalog and the customer's cart (rows in Postgres, so a restart loses nothing).

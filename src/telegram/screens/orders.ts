@@ -1,6 +1,6 @@
 import type { Order } from '../../db/schema/index.js';
 import type { LocalizedText } from '../../db/schema/index.js';
-import { cancellationTarget, canBookDelivery, canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
+import { cancellationTarget, canBookDelivery, canBookInstallation } from '../../domain/orders/transitions.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
@@ -68,7 +68,7 @@ export function orderList(f: Fmt, list: Order[], storeOrders: Array<StoreOrder &
 }
 
 export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityName: string, now: Date): Screen {
-  const state = order.state as OrderState;
+  const state = order.state;
   const breakdown = [order.snapshot.trim, ...order.snapshot.options]
     .map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) }))
     .join('\n');
@@ -113,7 +113,7 @@ export function orderDetail(f: Fmt, order: Order, bookings: BookingView[], cityN
 }
 
 export function confirmCancelOrder(f: Fmt, order: Order): Screen {
-  const paid = cancellationTarget(order.state as OrderState) === 'refund_requested';
+  const paid = cancellationTarget(order.state) === 'refund_requested';
   return {
     text: f.t(paid ? 'orders.confirm_cancel_paid' : 'orders.confirm_cancel_unpaid', { number: order.number, deposit: f.money(order.depositFen) }),
     keyboard: [

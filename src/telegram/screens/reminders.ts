@@ -1,5 +1,5 @@
 import type { Order } from '../../db/schema/index.js';
-import { canBookInstallation, type OrderState } from '../../domain/orders/transitions.js';
+import { canBookInstallation } from '../../domain/orders/transitions.js';
 import type { CarReminder, ReminderContext } from '../../domain/reminders/repository.js';
 import type { Reminder } from '../../domain/reminders/types.js';
 import { escapeHtml } from '../../i18n.js';
@@ -110,7 +110,7 @@ export function checkinThanks(f: Fmt, order: Order, score: number, repeat: boole
  * installation is offered when the order has none and can still get one.
  */
 export function checkinHelp(f: Fmt, order: Order, hasInstallation: boolean): Screen {
-  const offerCharger = !hasInstallation && canBookInstallation(order.state as OrderState);
+  const offerCharger = !hasInstallation && canBookInstallation(order.state);
   return {
     text: f.t('reminders.help.text', { number: order.number }) + (offerCharger ? f.t('reminders.help.charger_hint') : ''),
     keyboard: [...(offerCharger ? [[bookInstallation(f, order)]] : []), [viewOrder(f, order), menuButton(f)]],

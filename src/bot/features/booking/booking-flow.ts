@@ -51,8 +51,8 @@ export async function ownerOf(ctx: BotContext, draft: BookingDraft): Promise<Own
 export const backToOwner = (ctx: BotContext, owner: { orderId?: number | null; storeOrderId?: number | null }) =>
   owner.storeOrderId ? showStoreOrder(ctx, owner.storeOrderId, { fresh: false }) : showOrder(ctx, owner.orderId!, { fresh: false });
 
-export const allowed = (kind: BookingKind, state: string) =>
-  kind === 'delivery' ? canBookDelivery(state as OrderState) : canBookInstallation(state as OrderState);
+export const allowed = (kind: BookingKind, state: OrderState) =>
+  kind === 'delivery' ? canBookDelivery(state) : canBookInstallation(state);
 
 /** Entry for one order: refused when the order is not the sender's or not in a bookable state. */
 export async function start(ctx: BotContext, kind: BookingKind, orderId: number) {

@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import type { Order } from '../../../db/schema/index.js';
-import { cancellationTarget, type OrderState } from '../../../domain/orders/transitions.js';
+import { cancellationTarget } from '../../../domain/orders/transitions.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
@@ -75,7 +75,7 @@ feature.action(cb.cancelOrder.trigger, async (ctx) => {
   const data = cb.cancelOrder.read(ctx);
   if (!data) return staleButton(ctx);
   const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
-  if (!cancellationTarget(order.state as OrderState)) {
+  if (!cancellationTarget(order.state)) {
     await ctx.toast(ctx.t('errors.order_not_cancellable'), true);
     return showOrder(ctx, order.id, { fresh: false });
   }

@@ -1,7 +1,7 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { shippingOptions } from '../../../db/schema/index.js';
-import { canBookInstallation, type OrderState } from '../../../domain/orders/transitions.js';
+import { canBookInstallation } from '../../../domain/orders/transitions.js';
 import { STORE_PAYLOAD_PREFIX, shippingFen } from '../../../domain/store/rules.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
@@ -92,7 +92,7 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   let install: 'car' | 'store' | null = null;
   if (view.lines.some((l) => l.needsInstallation)) {
     const carOrders = await ctx.deps.services.orders.listForCustomer(ctx.account.id);
-    install = carOrders.some((o) => canBookInstallation(o.state as OrderState)) ? 'car' : 'store';
+    install = carOrders.some((o) => canBookInstallation(o.state)) ? 'car' : 'store';
   }
   ctx.go('menu', {});
   await show(ctx, paidScreen(f, view, p.total_amount, install), { fresh: true });
