@@ -24,17 +24,28 @@ export interface DayAvailability {
 /** Slots must start at least this far ahead to be offered or booked. */
 export const LEAD_MS = 2 * 3_600_000;
 
+export interface BookingQueriesOptions {
+  db: Db;
+  /** The business time zone: "a day" of availability is a local day there. */
+  timeZone: string;
+  now?: () => Date;
+}
+
 /**
  * The read side of bookings: centres and cities, days and slots with room, a customer's bookings
- * (checked against the sender) and store-order installations. BookingService (service.ts) adds
- * booking, rescheduling and cancelling on top; callers use BookingService.
+ * (checked against the sender) and store-order installations. BookingService (service.ts) holds
+ * one and hands these reads on beside booking, rescheduling and cancelling; callers use BookingService.
  */
 export class BookingQueries {
-  constructor(
-    protected readonly db: Db,
-    protected readonly timeZone: string,
-    protected readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly db: Db;
+  private readonly timeZone: string;
+  private readonly now: () => Date;
+
+  constructor(opts: BookingQueriesOptions) {
+    this.db = opts.db;
+    this.timeZone = opts.timeZone;
+    this.now = opts.now ?? (() => new Date());
+  }
 
   private centresCache: { at: number; rows: DeliveryCentre[] } | null = null;
 
@@ -111,7 +122,6 @@ export class BookingQueries {
     const [row] = await this.db.select().from(slots).where(eq(slots.id, id));
     return row ?? null;
   }
-
 
   /** The booking with its slot, if it belongs to one of `customerId`'s car or store orders (ids come from buttons). */
   async forCustomer(bookingId: number, customerId: number): Promise<Booking & { slot: Slot }> {

@@ -2,10 +2,20 @@ import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { noEvents, type DomainEvents } from '../events.js';
 import { OrderService } from '../orders/service.js';
-import { bookings, installations, slots, type Booking, type BookingKind, type ParkingType, type Slot } from '../../db/schema/index.js';
+import {
+  bookings,
+  installations,
+  slots,
+  type Booking,
+  type BookingKind,
+  type DeliveryCentre,
+  type Installation,
+  type ParkingType,
+  type Slot,
+} from '../../db/schema/index.js';
 import { AppError, pgErrorCode } from '../../shared/errors.js';
 import { auditInstallation, closeStoreInstallations } from '../installations/audit.js';
-import { BookingQueries, LEAD_MS } from './queries.js';
+import { BookingQueries, LEAD_MS, type DayAvailability } from './queries.js';
 
 export type { DayAvailability } from './queries.js';
 
@@ -27,18 +37,71 @@ export interface BookInput {
 }
 
 /**
- * Bookings of delivery and installation slots: the reads of BookingQueries (queries.ts), and
- * booking, rescheduling and cancelling, with what they mean for the order and its installation.
+ * Bookings of delivery and installation slots: booking, rescheduling and cancelling, with what
+ * they mean for the order and its installation; and the reads of BookingQueries (queries.ts),
+ * handed on so callers keep one service.
  */
-export class BookingService extends BookingQueries {
+export class BookingService {
+  private readonly queries: BookingQueries;
+
   constructor(
-    db: Db,
+    private readonly db: Db,
     timeZone: string,
-    now: () => Date = () => new Date(),
+    private readonly now: () => Date = () => new Date(),
     private readonly orders: OrderService = new OrderService(db),
     private readonly hooks: DomainEvents = noEvents,
   ) {
-    super(db, timeZone, now);
+    this.queries = new BookingQueries({ db, timeZone, now });
+  }
+
+  // The reads, from BookingQueries (queries.ts).
+
+  cities(): Promise<Array<Pick<DeliveryCentre, 'city' | 'cityName'>>> {
+    return this.queries.cities();
+  }
+
+  centresIn(city: string): Promise<DeliveryCentre[]> {
+    return this.queries.centresIn(city);
+  }
+
+  centre(id: string): Promise<DeliveryCentre | null> {
+    return this.queries.centre(id);
+  }
+
+  availableDays(kind: BookingKind, centreId: string, days?: number): Promise<DayAvailability[]> {
+    return this.queries.availableDays(kind, centreId, days);
+  }
+
+  freeSlotsOn(kind: BookingKind, centreId: string, dateKey: string): Promise<Slot[]> {
+    return this.queries.freeSlotsOn(kind, centreId, dateKey);
+  }
+
+  slot(id: number): Promise<Slot | null> {
+    return this.queries.slot(id);
+  }
+
+  forCustomer(bookingId: number, customerId: number): Promise<Booking & { slot: Slot }> {
+    return this.queries.forCustomer(bookingId, customerId);
+  }
+
+  activeFor(orderIds: number[]): Promise<Array<Booking & { slot: Slot }>> {
+    return this.queries.activeFor(orderIds);
+  }
+
+  activeForStoreOrder(storeOrderId: number): Promise<(Booking & { slot: Slot }) | null> {
+    return this.queries.activeForStoreOrder(storeOrderId);
+  }
+
+  installationsOfStoreOrder(storeOrderId: number): Promise<Installation[]> {
+    return this.queries.installationsOfStoreOrder(storeOrderId);
+  }
+
+  hasCarInstallation(customerId: number): Promise<boolean> {
+    return this.queries.hasCarInstallation(customerId);
+  }
+
+  storeInstallationsDue(from: Date, until: Date) {
+    return this.queries.storeInstallationsDue(from, until);
   }
 
   /**
@@ -192,5 +255,4 @@ export class BookingService extends BookingQueries {
     const done = await this.db.select({ id: installations.id }).from(installations).where(and(owner, eq(installations.state, 'installed'))).limit(1);
     if (done.length > 0) throw new AppError('booking_past', `booking ${booking.id}: installation done`);
   }
-
 }

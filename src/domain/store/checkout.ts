@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   cartItems,
@@ -28,22 +28,67 @@ import { noStoreEvents, type StoreEvents } from './events.js';
 import { StoreOrders } from './orders.js';
 
 export * from './types.js';
-export { StoreOrders } from './orders.js';
 
 /**
  * Store orders: the invoice's order is made from the cart at checkout; pre-checkout reserves the
  * stock (`held`) with guarded UPDATEs, so two customers can never both pay for the last unit;
  * the payment turns the hold into a sale exactly once (unique telegram_payment_charge_id).
+ * Reading orders and ops' steps are StoreOrders' (orders.ts), handed on below.
  */
-export class StoreCheckoutService extends StoreOrders {
+export class StoreCheckoutService {
+  private readonly orders: StoreOrders;
+
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly store: StoreService,
-    now: () => Date,
-    events: StoreEvents = noStoreEvents,
+    private readonly now: () => Date,
+    private readonly events: StoreEvents = noStoreEvents,
   ) {
-    super(db, now, events);
+    this.orders = new StoreOrders({ db, now, events });
   }
+
+  // Reading orders and ops' steps, from StoreOrders (orders.ts).
+  view(order: StoreOrder): Promise<StoreOrderView> {
+    return this.orders.view(order);
+  }
+  byId(orderId: number): Promise<StoreOrder | null> {
+    return this.orders.byId(orderId);
+  }
+  byRef(ref: string): Promise<StoreOrder | null> {
+    return this.orders.byRef(ref);
+  }
+  forCustomer(orderId: number, customerId: number): Promise<StoreOrderView> {
+    return this.orders.forCustomer(orderId, customerId);
+  }
+  listForCustomer(customerId: number): Promise<Array<StoreOrder & { items: number }>> {
+    return this.orders.listForCustomer(customerId);
+  }
+  awaitingShipment(limit?: number): Promise<Array<StoreOrder & { items: number }>> {
+    return this.orders.awaitingShipment(limit);
+  }
+  inTransit(limit?: number): Promise<Array<StoreOrder & { items: number }>> {
+    return this.orders.inTransit(limit);
+  }
+  forShippingQuery(payload: string, payerTelegramId: number): Promise<StoreOrder | null> {
+    return this.orders.forShippingQuery(payload, payerTelegramId);
+  }
+  ship(orderId: number, carrier: string, trackingNo: string, actor: string): Promise<StoreOrder> {
+    return this.orders.ship(orderId, carrier, trackingNo, actor);
+  }
+  refunded(orderId: number, actor: string): Promise<StoreOrder> {
+    return this.orders.refunded(orderId, actor);
+  }
+  deliver(orderId: number, actor: string): Promise<StoreOrder> {
+    return this.orders.deliver(orderId, actor);
+  }
+  sweepUnpaid(): Promise<number> {
+    return this.orders.sweepUnpaid();
+  }
+  expireUnpaid(orderId: number): Promise<'expired' | 'skipped'> {
+    return this.orders.expireUnpaid(orderId);
+  }
+
+  // Checkout and payment.
 
   /**
    * Makes a pending order from the cart. With an address and a shipping option the invoice is
@@ -68,7 +113,7 @@ export class StoreCheckoutService extends StoreOrders {
     const shipping = address && opts.shipping ? opts.shipping : null;
     // A double press of Checkout (or checking out again unchanged) reuses the open invoice's
     // order, so the first invoice stays payable instead of being superseded a second later.
-    const reusable = await this.reusable(customerId, cart, address, shipping);
+    const reusable = await this.orders.openInvoiceMatching(customerId, cart, address, shipping);
     if (reusable) return this.view(reusable);
     const created = await this.db.transaction(async (tx) => {
       const superseded = await tx
@@ -76,7 +121,7 @@ export class StoreCheckoutService extends StoreOrders {
         .set({ state: 'cancelled', updatedAt: this.now() })
         .where(and(eq(storeOrders.customerId, customerId), eq(storeOrders.state, 'pending_payment'), isNull(storeOrders.holdExpiresAt)))
         .returning({ id: storeOrders.id });
-      for (const s of superseded) await this.audit(tx, s.id, 'pending_payment', 'cancelled', 'system', 'replaced by a newer checkout');
+      for (const s of superseded) await this.orders.audit(tx, s.id, 'pending_payment', 'cancelled', 'system', 'replaced by a newer checkout');
       const [order] = await tx
         .insert(storeOrders)
         .values({
@@ -98,33 +143,11 @@ export class StoreCheckoutService extends StoreOrders {
           unitPriceFen: l.variant.priceFen,
         })),
       );
-      await this.audit(tx, order!.id, null, 'pending_payment', `customer:${customerId}`);
+      await this.orders.audit(tx, order!.id, null, 'pending_payment', `customer:${customerId}`);
       return order!;
     });
     await this.events.orderCreated(created);
     return this.view(created);
-  }
-
-  /** The customer's open order with no hold that has exactly this cart, address and shipping. */
-  private async reusable(
-    customerId: number,
-    cart: Awaited<ReturnType<StoreService['cart']>>,
-    address: { recipient: string; phone: string; address: string } | null,
-    shipping: ShippingOption | null,
-  ): Promise<StoreOrder | null> {
-    const open = await this.db
-      .select()
-      .from(storeOrders)
-      .where(and(eq(storeOrders.customerId, customerId), eq(storeOrders.state, 'pending_payment'), isNull(storeOrders.holdExpiresAt)))
-      .orderBy(desc(storeOrders.id))
-      .limit(1);
-    const order = open[0];
-    if (!order || order.shipping !== shipping || (order.address ?? null) !== (address?.address ?? null) || (order.recipient ?? null) !== (address?.recipient ?? null)) return null;
-    const lines = await this.db.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, order.id));
-    const key = (variantId: string, qty: number, price: number) => `${variantId}|${qty}|${price}`;
-    const want = cart.lines.map((l) => key(l.variant.id, l.qty, l.variant.priceFen)).sort().join(',');
-    const have = lines.map((l) => key(l.variantId, l.qty, l.unitPriceFen)).sort().join(',');
-    return want === have ? order : null;
   }
 
   /**
@@ -181,7 +204,7 @@ export class StoreCheckoutService extends StoreOrders {
         }
         const holdExpiresAt = new Date(now.getTime() + HOLD_MINUTES * 60_000);
         const [updated] = await tx.update(storeOrders).set({ ...patch, holdExpiresAt, updatedAt: now }).where(eq(storeOrders.id, order.id)).returning();
-        await this.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, `stock held until ${holdExpiresAt.toISOString()}`);
+        await this.orders.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, `stock held until ${holdExpiresAt.toISOString()}`);
         return { order: updated!, placed: true };
       });
       if (result.placed) await this.events.holdPlaced(result.order);
@@ -260,14 +283,14 @@ export class StoreCheckoutService extends StoreOrders {
         // Already paid by another charge, or the goods are gone: keep the money's record for a refund.
         if (storeTransitions[current.state].includes('needs_refund')) {
           const [order] = await tx.update(storeOrders).set({ state: 'needs_refund', holdExpiresAt: null, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
-          await this.audit(tx, orderId, current.state, 'needs_refund', actor, `payment ${facts.telegramChargeId}: stock gone`);
+          await this.orders.audit(tx, orderId, current.state, 'needs_refund', actor, `payment ${facts.telegramChargeId}: stock gone`);
           return { status: 'needs_refund' as const, order: order! };
         }
-        await this.audit(tx, orderId, current.state, current.state, actor, `extra payment ${facts.telegramChargeId}: refund needed`);
+        await this.orders.audit(tx, orderId, current.state, current.state, actor, `extra payment ${facts.telegramChargeId}: refund needed`);
         return { status: 'needs_refund' as const, order: current };
       }
       const [order] = await tx.update(storeOrders).set({ state: 'paid', holdExpiresAt: null, paidAt: now, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
-      await this.audit(tx, orderId, current.state, 'paid', actor, `payment ${facts.telegramChargeId}`);
+      await this.orders.audit(tx, orderId, current.state, 'paid', actor, `payment ${facts.telegramChargeId}`);
       await tx.delete(cartItems).where(and(eq(cartItems.customerId, current.customerId), inArray(cartItems.variantId, lines.map((l) => l.variantId))));
       if (order!.address && order!.recipient !== null && order!.phone !== null) {
         await tx
