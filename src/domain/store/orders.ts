@@ -7,13 +7,11 @@ import {
   storeOrders,
   storeProducts,
   storeVariants,
-  type ShippingOption,
   type StoreOrder,
   type StoreOrderState,
 } from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
 import { parseStorePayload, UNPAID_ORDER_HOURS } from './rules.js';
-import type { Cart } from './service.js';
 import { StoreOrderError, type StoreOrderView } from './types.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -27,7 +25,7 @@ export interface StoreOrdersOptions {
 /**
  * Store orders once they exist: reading them (for the customer, ops and Telegram's shipping
  * query), and ops' steps paid → shipped → delivered, each audited. Checkout and payments, which
- * make and pay them, are in checkout.ts (StoreCheckoutService holds one of these).
+ * make and pay them, are in checkout.ts and payment.ts (StoreCheckoutService holds one of these).
  */
 export class StoreOrders {
   private readonly db: Db;
@@ -116,31 +114,6 @@ export class StoreOrders {
     return row && row.tg === payerTelegramId && row.order.state === 'pending_payment' ? row.order : null;
   }
 
-  /**
-   * The customer's open order with no hold that has exactly this cart, address and shipping: a
-   * repeated checkout (checkout.ts) reuses it instead of superseding it.
-   */
-  async openInvoiceMatching(
-    customerId: number,
-    cart: Cart,
-    address: { recipient: string; phone: string; address: string } | null,
-    shipping: ShippingOption | null,
-  ): Promise<StoreOrder | null> {
-    const open = await this.db
-      .select()
-      .from(storeOrders)
-      .where(and(eq(storeOrders.customerId, customerId), eq(storeOrders.state, 'pending_payment'), isNull(storeOrders.holdExpiresAt)))
-      .orderBy(desc(storeOrders.id))
-      .limit(1);
-    const order = open[0];
-    if (!order || order.shipping !== shipping || (order.address ?? null) !== (address?.address ?? null) || (order.recipient ?? null) !== (address?.recipient ?? null)) return null;
-    const lines = await this.db.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, order.id));
-    const key = (variantId: string, qty: number, price: number) => `${variantId}|${qty}|${price}`;
-    const want = cart.lines.map((l) => key(l.variant.id, l.qty, l.variant.priceFen)).sort().join(',');
-    const have = lines.map((l) => key(l.variantId, l.qty, l.unitPriceFen)).sort().join(',');
-    return want === have ? order : null;
-  }
-
   /** Ops: paid → shipped with the carrier and tracking number; the customer is told (store job). */
   async ship(orderId: number, carrier: string, trackingNo: string, actor: string): Promise<StoreOrder> {
     if (!/^[A-Za-z0-9-]{6,40}$/.test(trackingNo) || !/^[A-Za-z]{2,10}$/.test(carrier)) throw new StoreOrderError('bad_tracking');
@@ -169,7 +142,7 @@ export class StoreOrders {
     return order;
   }
 
-  /** The audit row of a state change, written in the caller's transaction (checkout.ts writes them too). */
+  /** The audit row of a state change, written in the caller's transaction (checkout and payment write them too). */
   async audit(tx: Tx, orderId: number, from: StoreOrderState | null, to: StoreOrderState, actor: string, note?: string) {
     await tx.insert(storeOrderEvents).values({ orderId, fromState: from, toState: to, actor, note: note ?? null, createdAt: this.now() });
   }
