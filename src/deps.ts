@@ -14,7 +14,7 @@ import { StaffService } from './domain/staff/service.js';
 import { FulfilmentService } from './domain/fulfilment/service.js';
 import { FeedbackService } from './domain/feedback/service.js';
 import { noEvents, type DomainEvents } from './domain/events.js';
-import { SupportService } from './domain/support/service.js';
+import { SupportService, type SlaScheduler, type SupportRelay } from './domain/support/service.js';
 import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
 import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
@@ -52,7 +52,7 @@ export interface Services {
   consent: ConsentService;
   /** What reminders need to read: the order, booking or installation they are about. */
   reminders: ReminderRepository;
-  /** Support handoffs: conversations, topics, transcript, claims (SLA jobs wired by app.ts: useSla). */
+  /** Support handoffs: conversations, topics, transcript, claims (SLA jobs and relay queue: ServiceOptions). */
   support: SupportService;
   /** The flagship store: catalog and carts; checkout, holds, payments and shipping. */
   store: StoreService;
@@ -113,9 +113,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
   const queues = createQueues(redis, config.queuePrefix);
   const outbox = new JobOutbox(dbHandle.db, queueList(queues), { now, logger });
   const events = overrides.events ?? reminderEvents(queues.reminders, { timeZone: config.timeZone, now, logger, outbox });
-  const services = createServices(dbHandle.db, config, now, events, dbHandle.relaxed, storeEvents(queues.store, { now, logger }));
-  services.support.useSla(supportSla(queues.support, now));
-  services.support.useRelay(supportRelay(queues.support, redis, config.queuePrefix));
+  const services = createServices(dbHandle.db, config, {
+    now,
+    events,
+    relaxed: dbHandle.relaxed,
+    storeEvents: storeEvents(queues.store, { now, logger }),
+    sla: supportSla(queues.support, now),
+    relay: supportRelay(queues.support, redis, config.queuePrefix),
+  });
   return {
     config,
     logger,
@@ -149,34 +154,50 @@ export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoo
   return telegram;
 }
 
-export function createServices(
-  db: Db,
-  config: Config,
-  now: () => Date = () => new Date(),
-  hooks: DomainEvents = noEvents,
-  relaxed?: postgres.Sql,
-  storeHooks: StoreEvents = noStoreEvents,
-): Services {
+/** What createServices wires in beside the database and the config; each has a quiet default. */
+export interface ServiceOptions {
+  now?: () => Date;
+  /** Told about committed order, booking and installation changes (reminders, notices). */
+  events?: DomainEvents;
+  /** The pool for per-update bookkeeping (DbHandle.relaxed); the Drizzle pool by default. */
+  relaxed?: postgres.Sql;
+  /** Told about store orders (the store queue's jobs). */
+  storeEvents?: StoreEvents;
+  /** Support's SLA reminder jobs (src/jobs/support/sla.ts). */
+  sla?: SlaScheduler;
+  /** Support's queue of messages Telegram would not take yet (src/jobs/support/relay.ts). */
+  relay?: SupportRelay;
+}
+
+export function createServices(db: Db, config: Config, opts: ServiceOptions = {}): Services {
+  const now = opts.now ?? (() => new Date());
+  const storeHooks = opts.storeEvents ?? noStoreEvents;
   // The store hears about its own orders' charger installations (src/domain/store/events.ts).
-  hooks = withStoreInstallations(hooks, storeHooks);
-  const orders = new OrderService(db, hooks);
-  const store = new StoreService(db, now);
+  const events = withStoreInstallations(opts.events ?? noEvents, storeHooks);
+  const orders = new OrderService({ db, events });
+  const store = new StoreService({ db, now });
   return {
-    catalog: new CatalogService(db),
-    customers: new CustomerService(db, config.defaultLocale),
+    catalog: new CatalogService({ db }),
+    customers: new CustomerService({ db, defaultLocale: config.defaultLocale }),
     orders,
-    payments: new PaymentService(db, orders),
-    bookings: new BookingService(db, config.timeZone, now, orders, hooks),
-    conversation: new ConversationRepository(db, relaxed),
+    payments: new PaymentService({ db, orders }),
+    bookings: new BookingService({ db, timeZone: config.timeZone, now, orders, events }),
+    conversation: new ConversationRepository({ db, relaxed: opts.relaxed }),
     staff: new StaffService(db),
-    fulfilment: new FulfilmentService(db, orders, config.timeZone, now, hooks),
+    fulfilment: new FulfilmentService({ db, orders, timeZone: config.timeZone, now, events }),
     feedback: new FeedbackService(db),
     campaigns: new CampaignRepository(db),
     campaignDelivery: new DeliveryRepository(db),
     consent: new ConsentService(db),
     reminders: new ReminderRepository(db),
-    support: new SupportService(db, { hours: config.supportHours, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes }, now),
+    support: new SupportService({
+      db,
+      settings: { hours: config.supportHours, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes },
+      now,
+      sla: opts.sla,
+      relay: opts.relay,
+    }),
     store,
-    storeCheckout: new StoreCheckoutService(db, store, now, storeHooks),
+    storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
   };
 }

@@ -72,7 +72,10 @@ async function main(): Promise<number> {
     // With Redis down, the customers' notices wait in job_outbox; a worker replays them within a minute.
     const outbox = new JobOutbox(handle.db, queueList(queues), { now: () => new Date(), logger, redisDown: () => redisDown });
     const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger, outbox });
-    const services = createServices(handle.db, config, () => new Date(), hooks, undefined, redisDown ? noStoreEvents : storeEvents(queues.store, { now: () => new Date(), logger }));
+    const services = createServices(handle.db, config, {
+      events: hooks,
+      storeEvents: redisDown ? noStoreEvents : storeEvents(queues.store, { now: () => new Date(), logger }),
+    });
     return await runCommand(
       {
         services,

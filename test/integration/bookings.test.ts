@@ -77,7 +77,7 @@ describe('BookingService.book capacity', () => {
     );
     expect(codeOf(wrongCentre)).toBe('slot_unavailable');
 
-    const soon = new BookingService(t.db, TZ, () => new Date(delivery!.startsAt.getTime() - 90 * 60_000));
+    const soon = new BookingService({ db: t.db, timeZone: TZ, now: () => new Date(delivery!.startsAt.getTime() - 90 * 60_000) });
     const tooSoon = await rejectionOf(soon.book({ orderId: order.id, kind: 'delivery', slotId: delivery!.id, centreId: 'cd-gaoxin' }));
     expect(codeOf(tooSoon)).toBe('slot_unavailable');
 
@@ -240,7 +240,7 @@ describe('bookings that are history', () => {
     const [slot, other] = [all[5]!, all[8]!];
     const booking = await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: 'hz-xiaoshan' });
     // The same services an hour after the slot began.
-    const later = createServices(t.db, configFor(t.url), () => new Date(slot.startsAt.getTime() + 3600_000));
+    const later = createServices(t.db, configFor(t.url), { now: () => new Date(slot.startsAt.getTime() + 3600_000) });
     expect(codeOf(await rejectionOf(later.bookings.cancel(booking.id, customer.id)))).toBe('booking_past');
     const move = later.bookings.book({ orderId: order.id, kind: 'delivery', slotId: other.id, centreId: 'hz-xiaoshan', replaces: booking.id });
     expect(codeOf(await rejectionOf(move))).toBe('booking_past');
@@ -267,12 +267,12 @@ describe('availability (fixed clock)', () => {
     const [s10, s14, s16] = day as [Slot, Slot, Slot];
 
     // Three hours before the first slot: all three are offered.
-    const early = new BookingService(t.db, TZ, () => new Date(s10.startsAt.getTime() - 3 * 3_600_000));
+    const early = new BookingService({ db: t.db, timeZone: TZ, now: () => new Date(s10.startsAt.getTime() - 3 * 3_600_000) });
     expect((await early.freeSlotsOn('delivery', 'gz-panyu', dayKey)).map((x) => x.id)).toEqual([s10.id, s14.id, s16.id]);
 
     // One hour before the first slot: it starts within the lead time.
     const now = new Date(s10.startsAt.getTime() - 3_600_000);
-    const svc = new BookingService(t.db, TZ, () => now);
+    const svc = new BookingService({ db: t.db, timeZone: TZ, now: () => now });
     expect((await svc.freeSlotsOn('delivery', 'gz-panyu', dayKey)).map((x) => x.id)).toEqual([s14.id, s16.id]);
 
     // A full slot disappears.
@@ -306,7 +306,7 @@ describe('availability (fixed clock)', () => {
     expect(days).toEqual([...expected].map(([dateKey, free]) => ({ dateKey, free })));
 
     // Later the same day: every remaining slot is too soon or full, so the day is gone.
-    const late = new BookingService(t.db, TZ, () => new Date(s16.startsAt.getTime() - 90 * 60_000));
+    const late = new BookingService({ db: t.db, timeZone: TZ, now: () => new Date(s16.startsAt.getTime() - 90 * 60_000) });
     expect(await late.freeSlotsOn('delivery', 'gz-panyu', dayKey)).toEqual([]);
     expect((await late.availableDays('delivery', 'gz-panyu')).map((d) => d.dateKey)).not.toContain(dayKey);
   });

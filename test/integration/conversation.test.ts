@@ -147,7 +147,7 @@ describe('CustomerService', () => {
     expect((await s.customers.touch({ id: freshTelegramId(), first_name: 'A', language_code: 'zh-TW' })).language).toBe('zh-CN');
     expect((await s.customers.touch({ id: freshTelegramId(), first_name: 'B', language_code: 'de' })).language).toBe('zh-CN');
     expect((await s.customers.touch({ id: freshTelegramId(), first_name: 'C' })).language).toBe('zh-CN');
-    const english = new CustomerService(t.db, 'en');
+    const english = new CustomerService({ db: t.db, defaultLocale: 'en' });
     expect((await english.touch({ id: freshTelegramId(), first_name: 'D', language_code: 'fr' })).language).toBe('en');
   });
 

@@ -27,7 +27,7 @@ const hooks: DomainEvents = {
 
 beforeAll(async () => {
   t = await createTestDb();
-  s = createServices(t.db, configFor(t.url), () => new Date(), hooks);
+  s = createServices(t.db, configFor(t.url), { events: hooks });
 });
 
 afterAll(async () => {

@@ -57,7 +57,7 @@ describe('OrderService.create', () => {
     expect(reread?.totalFen).toBe(order.totalFen);
 
     // A new order (with a fresh catalog read) gets the new price.
-    const fresh = new CatalogService(t.db);
+    const fresh = new CatalogService({ db: t.db });
     const cat = await fresh.model('model-s');
     const later = await s.orders.create(
       { customerId: customer.id, catalog: cat!, configuration: MODEL_S_PLAID, contactName: 'Zhang Wei', phone: '13800138000', city: 'beijing' },

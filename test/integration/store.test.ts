@@ -16,7 +16,7 @@ const now = () => clock;
 
 beforeAll(async () => {
   t = await createTestDb();
-  s = createServices(t.db, configFor(t.url), now);
+  s = createServices(t.db, configFor(t.url), { now });
 });
 afterAll(async () => {
   await t?.drop();

@@ -30,7 +30,7 @@ beforeAll(async () => {
   s = createServices(t.db, configFor(t.url));
   // A second pool: the two agents' claims really run on two connections at once.
   other = createDb(t.url);
-  s2 = new SupportService(other.db, settings);
+  s2 = new SupportService({ db: other.db, settings });
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue<SupportSlaJob>('support', { connection: redis, prefix: `ts${randomBytes(4).toString('hex')}` });
 });
@@ -120,8 +120,7 @@ describe('close and rate', () => {
 describe('waiting spells and SLA jobs', () => {
   it('the first customer message schedules reminders at N and 3N; more messages do not; a reply removes them', async () => {
     let clock = new Date('2026-11-27T04:00:00Z');
-    const svc = new SupportService(t.db, settings, () => clock);
-    svc.useSla(supportSla(queue, () => clock));
+    const svc = new SupportService({ db: t.db, settings, now: () => clock, sla: supportSla(queue, () => clock) });
     const customer = await newCustomer(s);
     const { conversation } = await svc.open(customer.id);
     const since = await svc.startWaiting(conversation.id);

@@ -81,8 +81,8 @@ export function createProducer(db: TestDb, config: Config, clock: TestClock): Pr
   return {
     queue,
     scheduler,
-    services: createServices(db.db, config, clock.now, hooks),
-    quiet: createServices(db.db, config, clock.now),
+    services: createServices(db.db, config, { now: clock.now, events: hooks }),
+    quiet: createServices(db.db, config, { now: clock.now }),
     async close() {
       await queue.close();
       connection.disconnect();

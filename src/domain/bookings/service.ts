@@ -15,7 +15,7 @@ import {
 } from '../../db/schema/index.js';
 import { AppError, pgErrorCode } from '../../shared/errors.js';
 import { auditInstallation, closeStoreInstallations } from '../installations/audit.js';
-import { BookingQueries, LEAD_MS, type DayAvailability } from './queries.js';
+import { BookingQueries, LEAD_MS, type BookingQueriesOptions, type DayAvailability } from './queries.js';
 
 export type { DayAvailability } from './queries.js';
 
@@ -36,22 +36,31 @@ export interface BookInput {
   actor?: string;
 }
 
+export interface BookingServiceOptions extends BookingQueriesOptions {
+  /** Moves the order on when a booking schedules its delivery; one without events by default. */
+  orders?: OrderService;
+  /** Told about bookings and installations (reminders, customer notices); nobody by default. */
+  events?: DomainEvents;
+}
+
 /**
  * Bookings of delivery and installation slots: booking, rescheduling and cancelling, with what
  * they mean for the order and its installation; and the reads of BookingQueries (queries.ts),
  * handed on so callers keep one service.
  */
 export class BookingService {
+  private readonly db: Db;
+  private readonly now: () => Date;
+  private readonly orders: OrderService;
+  private readonly hooks: DomainEvents;
   private readonly queries: BookingQueries;
 
-  constructor(
-    private readonly db: Db,
-    timeZone: string,
-    private readonly now: () => Date = () => new Date(),
-    private readonly orders: OrderService = new OrderService(db),
-    private readonly hooks: DomainEvents = noEvents,
-  ) {
-    this.queries = new BookingQueries({ db, timeZone, now });
+  constructor(opts: BookingServiceOptions) {
+    this.db = opts.db;
+    this.now = opts.now ?? (() => new Date());
+    this.orders = opts.orders ?? new OrderService({ db: opts.db });
+    this.hooks = opts.events ?? noEvents;
+    this.queries = new BookingQueries({ db: opts.db, timeZone: opts.timeZone, now: this.now });
   }
 
   // The reads, from BookingQueries (queries.ts).

@@ -3,6 +3,14 @@ import type { Db } from '../../db/client.js';
 import { carModels, carOptions, trims } from '../../db/schema/index.js';
 import type { ModelCatalog } from './pricing.js';
 
+export interface CatalogServiceOptions {
+  db: Db;
+  /** How long a read of the catalog is served from memory (30 s by default). */
+  ttlMs?: number;
+  /** The clock of the cache, in ms (Date.now by default). */
+  now?: () => number;
+}
+
 /**
  * Read-mostly catalog with a short in-memory cache: every browse step needs it, and a price change
  * in the database shows within `ttlMs`. Orders snapshot prices, so a change never alters an order.
@@ -11,11 +19,15 @@ export class CatalogService {
   private cache: { at: number; models: ModelCatalog[] } | null = null;
   private loading: Promise<ModelCatalog[]> | null = null;
 
-  constructor(
-    private readonly db: Db,
-    private readonly ttlMs = 30_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly db: Db;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: CatalogServiceOptions) {
+    this.db = opts.db;
+    this.ttlMs = opts.ttlMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+  }
 
   async models(): Promise<ModelCatalog[]> {
     if (this.cache && this.now() - this.cache.at < this.ttlMs) return this.cache.models;

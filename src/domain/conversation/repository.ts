@@ -36,19 +36,24 @@ function toState(r: { step?: unknown; data?: unknown; menu_message_id?: unknown;
   };
 }
 
+export interface ConversationRepositoryOptions {
+  db: Db;
+  /** The relaxed pool (DbHandle.relaxed) for the hot statements; the Drizzle pool's client by default. */
+  relaxed?: postgres.Sql;
+}
+
 /**
  * Conversation state and seen update ids: per-update bookkeeping on the hot path, so it is plain
  * prepared SQL on the relaxed pool (see DbHandle.relaxed) rather than built by Drizzle each time.
  * State lives in Postgres, so a restart (or another bot process) resumes the step.
  */
 export class ConversationRepository {
+  private readonly db: Db;
   private readonly sql: postgres.Sql;
 
-  constructor(
-    private readonly db: Db,
-    relaxed?: postgres.Sql,
-  ) {
-    this.sql = relaxed ?? db.$client;
+  constructor(opts: ConversationRepositoryOptions) {
+    this.db = opts.db;
+    this.sql = opts.relaxed ?? opts.db.$client;
   }
 
   /**

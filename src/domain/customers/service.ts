@@ -23,11 +23,20 @@ export interface TelegramUserFacts {
   language_code?: string;
 }
 
+export interface CustomerServiceOptions {
+  db: Db;
+  /** The language of a customer whose Telegram language is neither Chinese nor English. */
+  defaultLocale: Locale;
+}
+
 export class CustomerService {
-  constructor(
-    private readonly db: Db,
-    private readonly defaultLocale: Locale,
-  ) {}
+  private readonly db: Db;
+  private readonly defaultLocale: Locale;
+
+  constructor(opts: CustomerServiceOptions) {
+    this.db = opts.db;
+    this.defaultLocale = opts.defaultLocale;
+  }
 
   /**
    * One round trip per update: creates the customer on first contact (language from Telegram),

@@ -27,14 +27,31 @@ export interface Worklist {
  * over, and mark chargers installed. Every change goes through the transition tables, writes an
  * audit row, and is announced (customer message, reminders) after commit.
  */
+export interface FulfilmentServiceOptions {
+  db: Db;
+  /** Every order step goes through its transitions (and is announced by it). */
+  orders: OrderService;
+  /** The business time zone: delivery weeks and "today" in the worklist. */
+  timeZone: string;
+  now?: () => Date;
+  /** Told about installation changes (reminders, customer notices); nobody by default. */
+  events?: DomainEvents;
+}
+
 export class FulfilmentService {
-  constructor(
-    private readonly db: Db,
-    private readonly orders: OrderService,
-    private readonly timeZone: string,
-    private readonly now: () => Date = () => new Date(),
-    private readonly hooks: DomainEvents = noEvents,
-  ) {}
+  private readonly db: Db;
+  private readonly orders: OrderService;
+  private readonly timeZone: string;
+  private readonly now: () => Date;
+  private readonly hooks: DomainEvents;
+
+  constructor(opts: FulfilmentServiceOptions) {
+    this.db = opts.db;
+    this.orders = opts.orders;
+    this.timeZone = opts.timeZone;
+    this.now = opts.now ?? (() => new Date());
+    this.hooks = opts.events ?? noEvents;
+  }
 
   /** deposit_paid → vehicle_allocated, with the VIN and the expected delivery week (in two weeks). */
   async allocate(orderId: number, vinInput: string, actor: string): Promise<Order> {

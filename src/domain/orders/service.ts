@@ -23,11 +23,20 @@ export interface OrderChange {
   actor: string;
 }
 
+export interface OrderServiceOptions {
+  db: Db;
+  /** Told about each committed change (reminders, customer notices); nobody by default. */
+  events?: DomainEvents;
+}
+
 export class OrderService {
-  constructor(
-    private readonly db: Db,
-    private readonly hooks: DomainEvents = noEvents,
-  ) {}
+  private readonly db: Db;
+  private readonly hooks: DomainEvents;
+
+  constructor(opts: OrderServiceOptions) {
+    this.db = opts.db;
+    this.hooks = opts.events ?? noEvents;
+  }
 
   /** Creates the order `awaiting_deposit` with the configuration and prices frozen as they are now. */
   async create(input: NewOrderInput, actor: string): Promise<Order> {

@@ -34,11 +34,20 @@ export type RecordResult =
   /** Money arrived with a payload naming no order of ours: kept nowhere, logged for a manual refund. */
   | { status: 'unrecognized'; order: null };
 
+export interface PaymentServiceOptions {
+  db: Db;
+  /** Moves the paid order on (and announces it). */
+  orders: OrderService;
+}
+
 export class PaymentService {
-  constructor(
-    private readonly db: Db,
-    private readonly orders: OrderService,
-  ) {}
+  private readonly db: Db;
+  private readonly orders: OrderService;
+
+  constructor(opts: PaymentServiceOptions) {
+    this.db = opts.db;
+    this.orders = opts.orders;
+  }
 
   /**
    * Everything Telegram lets us refuse before money moves: the order exists, is the payer's, still

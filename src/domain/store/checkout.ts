@@ -17,23 +17,35 @@ import { StorePayments } from './payment.js';
 
 export * from './types.js';
 
+export interface StoreCheckoutOptions {
+  db: Db;
+  /** The catalog and carts (checkout reads the cart). */
+  store: StoreService;
+  now?: () => Date;
+  /** Told about new orders, holds and state changes (the store queue's jobs); nobody by default. */
+  events?: StoreEvents;
+}
+
 /**
  * Store orders: the invoice's order is made from the cart at checkout; pre-checkout holds its
  * stock and the payment sells it (StorePayments, payment.ts); reading orders and ops' steps are
  * StoreOrders' (orders.ts). Callers use this one service, which hands those on.
  */
 export class StoreCheckoutService {
+  private readonly db: Db;
+  private readonly store: StoreService;
+  private readonly now: () => Date;
+  private readonly events: StoreEvents;
   private readonly orders: StoreOrders;
   private readonly payments: StorePayments;
 
-  constructor(
-    private readonly db: Db,
-    private readonly store: StoreService,
-    private readonly now: () => Date,
-    private readonly events: StoreEvents = noStoreEvents,
-  ) {
-    this.orders = new StoreOrders({ db, now, events });
-    this.payments = new StorePayments({ db, now, events, orders: this.orders });
+  constructor(opts: StoreCheckoutOptions) {
+    this.db = opts.db;
+    this.store = opts.store;
+    this.now = opts.now ?? (() => new Date());
+    this.events = opts.events ?? noStoreEvents;
+    this.orders = new StoreOrders({ db: this.db, now: this.now, events: this.events });
+    this.payments = new StorePayments({ db: this.db, now: this.now, events: this.events, orders: this.orders });
   }
 
   // Reading orders and ops' steps, from StoreOrders (orders.ts).

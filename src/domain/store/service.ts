@@ -52,16 +52,24 @@ const view = (v: StoreVariant): VariantView => ({ ...v, available: available(v) 
 /** Car orders that count for "fits your Model Y": any the customer has not walked away from. */
 const CLOSED_CAR_ORDER_STATES: OrderState[] = ['cancelled', 'expired', 'refund_requested', 'refunded'];
 
+export interface StoreServiceOptions {
+  db: Db;
+  now?: () => Date;
+}
+
 /**
  * The store's catalog and the customer's cart (rows in Postgres, so a restart loses nothing).
  * Cart changes check the stock as it is now; the stock is only reserved at pre-checkout
  * (checkout.ts), so a cart never keeps units from other customers.
  */
 export class StoreService {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
+  private readonly db: Db;
+  private readonly now: () => Date;
+
+  constructor(opts: StoreServiceOptions) {
+    this.db = opts.db;
+    this.now = opts.now ?? (() => new Date());
+  }
 
   async categories(): Promise<Array<{ category: StoreCategory; products: number }>> {
     const rows = await this.db.select({ category: storeProducts.category, products: count() }).from(storeProducts).groupBy(storeProducts.category);

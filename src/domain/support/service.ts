@@ -64,7 +64,7 @@ export const noRelay: SupportRelay = {
   waitFor: async () => null,
   pause: async () => undefined,
   enqueue: async () => {
-    throw new Error('support relay queue is not wired (SupportService.useRelay)');
+    throw new Error('support relay queue is not wired (the `relay` option of SupportService)');
   },
 };
 
@@ -72,6 +72,16 @@ export interface SupportSettings {
   hours: SupportHours;
   timeZone: string;
   slaMinutes: number;
+}
+
+export interface SupportServiceOptions {
+  db: Db;
+  settings: SupportSettings;
+  now?: () => Date;
+  /** The SLA reminder jobs (src/jobs/support/sla.ts); none by default. */
+  sla?: SlaScheduler;
+  /** The queue of messages Telegram would not take yet (src/jobs/support/relay.ts); unwired by default. */
+  relay?: SupportRelay;
 }
 
 export type ClaimResult =
@@ -90,27 +100,19 @@ const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Dat
  * watch. Knows nothing of Telegram.
  */
 export class SupportService {
-  constructor(
-    private readonly db: Db,
-    private readonly settings: SupportSettings,
-    private readonly now: () => Date = () => new Date(),
-    private sla: SlaScheduler = noSla,
-    private relayQueue: SupportRelay = noRelay,
-  ) {}
-
-  /** The app wires the relay queue once it exists (like useSla). */
-  useRelay(relay: SupportRelay): void {
-    this.relayQueue = relay;
-  }
-
+  private readonly db: Db;
+  private readonly settings: SupportSettings;
+  private readonly now: () => Date;
+  private readonly sla: SlaScheduler;
   /** Where messages Telegram would not take yet wait their turn (see SupportRelay). */
-  get relay(): SupportRelay {
-    return this.relayQueue;
-  }
+  readonly relay: SupportRelay;
 
-  /** The app wires the queue once it exists (services are built before the queues). */
-  useSla(sla: SlaScheduler): void {
-    this.sla = sla;
+  constructor(opts: SupportServiceOptions) {
+    this.db = opts.db;
+    this.settings = opts.settings;
+    this.now = opts.now ?? (() => new Date());
+    this.sla = opts.sla ?? noSla;
+    this.relay = opts.relay ?? noRelay;
   }
 
   /** The customer's conversation that is not closed, if any (one indexed lookup; hot path). */
