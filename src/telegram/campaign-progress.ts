@@ -4,7 +4,6 @@ import { progressScreen } from './screens/campaigns.js';
 import type { AppDeps } from '../deps.js';
 import type { Campaign } from '../db/schema/campaigns.js';
 import type { Counts } from '../domain/campaigns/delivery.js';
-import type { Locale } from '../domain/customers/service.js';
 import { classifyTelegramError } from '../shared/telegram-errors.js';
 
 /**
@@ -15,8 +14,7 @@ import { classifyTelegramError } from '../shared/telegram-errors.js';
  */
 export async function editProgressMessage(deps: AppDeps, telegram: Telegram, c: Campaign, counts: Counts, ratePerS: number): Promise<void> {
   if (!c.progressMessageId) return;
-  const marketer = await deps.db.$client<Array<{ language: string }>>`select language from customers where telegram_id = ${c.createdBy}`;
-  const locale = (marketer[0]?.language ?? deps.config.defaultLocale) as Locale;
+  const locale = await deps.services.customers.languageOf(c.createdBy);
   const screen = progressScreen(createFmt(locale, deps.i18n.t(locale), deps.config.timeZone), c, counts, ratePerS);
   await telegram
     .editMessageText(c.createdBy, c.progressMessageId, undefined, screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } })

@@ -151,6 +151,13 @@ describe('CustomerService', () => {
     expect((await english.touch({ id: freshTelegramId(), first_name: 'D', language_code: 'fr' })).language).toBe('en');
   });
 
+  it('languageOf: the stored language of a Telegram id, the default for one never seen', async () => {
+    const id = freshTelegramId();
+    await s.customers.touch({ id, first_name: 'E', language_code: 'en-GB' });
+    expect(await s.customers.languageOf(id)).toBe('en');
+    expect(await s.customers.languageOf(freshTelegramId())).toBe('zh-CN');
+  });
+
   it('concurrent first contacts create one customer', async () => {
     const id = freshTelegramId();
     const rows = await Promise.all(Array.from({ length: 10 }, () => s.customers.touch({ id, first_name: 'Wei', language_code: 'en' })));

@@ -103,6 +103,15 @@ export class CustomerService {
     await this.db.update(customers).set({ phone, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
   }
 
+  /**
+   * The language of whoever has this Telegram id (staff write to the bot too), or the default
+   * locale for someone who never opened the bot.
+   */
+  async languageOf(telegramId: number): Promise<Locale> {
+    const [row] = await this.db.select({ language: customers.language }).from(customers).where(eq(customers.telegramId, telegramId));
+    return (row?.language ?? this.defaultLocale) as Locale;
+  }
+
   /** 403 from Telegram or a my_chat_member "kicked": the customer cannot be reached until they return. */
   async markBlocked(telegramId: number, blocked = true): Promise<void> {
     await this.db.update(customers).set({ blocked, updatedAt: sql`now()` }).where(eq(customers.telegramId, telegramId));
