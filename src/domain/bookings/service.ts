@@ -1,7 +1,7 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { noEvents, type DomainEvents } from '../events.js';
-import { OrderService } from '../orders/service.js';
+import { OrderService } from '../orders/index.js';
 import {
   bookings,
   installations,
@@ -14,7 +14,7 @@ import {
   type Slot,
 } from '../../db/schema/index.js';
 import { AppError, pgErrorCode } from '../../shared/errors.js';
-import { auditInstallation, closeStoreInstallations } from '../installations/audit.js';
+import { auditInstallation, closeStoreInstallations } from '../installations/index.js';
 import { BookingQueries, LEAD_MS, type BookingQueriesOptions, type DayAvailability } from './queries.js';
 
 export type { DayAvailability } from './queries.js';

@@ -1,8 +1,7 @@
 import type { DeliveryCentre, Installation, LocalizedText, Order, OrderEvent } from '../../db/schema/index.js';
-import type { BookingService } from '../bookings/service.js';
-import type { OrderService } from '../orders/service.js';
+import type { BookingService, BookingView } from '../bookings/index.js';
+import type { OrderService } from '../orders/index.js';
 import type { FulfilmentService } from './service.js';
-import type { BookingView } from '../bookings/views.js';
 
 /**
  * What the ops bot and `npm run ops` share: finding an order from what a person typed, loading

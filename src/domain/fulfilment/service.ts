@@ -4,9 +4,8 @@ import { bookings, installations, orders, slots, type Booking, type Installation
 import { AppError, NotFoundError } from '../../shared/errors.js';
 import { addDays, zonedDayStart } from '../../shared/time.js';
 import { noEvents, type DomainEvents } from '../events.js';
-import type { OrderChange, OrderService } from '../orders/service.js';
-import { auditInstallation } from '../installations/audit.js';
-import { assertInstallationTransition } from '../installations/transitions.js';
+import type { OrderChange, OrderService } from '../orders/index.js';
+import { assertInstallationTransition, auditInstallation } from '../installations/index.js';
 import { normalizeVin } from './vin.js';
 
 export interface Worklist {

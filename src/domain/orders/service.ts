@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { bookings, installations, orderEvents, orders, type Installation, type Order } from '../../db/schema/index.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
-import { snapshot, type Configuration, type ModelCatalog } from '../catalog/pricing.js';
+import { snapshot, type Configuration, type ModelCatalog } from '../catalog/index.js';
 import { noEvents, type DomainEvents } from '../events.js';
 import { assertTransition, cancellationTarget, type OrderState } from './transitions.js';
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { customers, orders, payments, type Order } from '../../db/schema/index.js';
-import { OrderService } from '../orders/service.js';
+import { OrderService } from '../orders/index.js';
 
 /** Invoice payloads name what is paid for; ≤ 128 bytes, and never trusted without a database check. */
 export const depositPayload = (orderId: number): string => `deposit:${orderId}`;

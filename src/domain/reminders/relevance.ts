@@ -1,5 +1,5 @@
-import { canBookDelivery, type OrderState } from '../orders/transitions.js';
-import { INSTALLABLE_STATES } from '../store/rules.js';
+import { canBookDelivery, type OrderState } from '../orders/index.js';
+import { INSTALLABLE_STATES } from '../store/index.js';
 import type { CarReminder, ReminderContext, StoreInstallationContext } from './repository.js';
 import type { NotifiedOrderState } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Booking, Installation, InstallationState, Order, Slot } from '../../db/schema/index.js';
-import type { OrderState } from '../orders/transitions.js';
+import type { OrderState } from '../orders/index.js';
 import { sendableAt } from './quiet-hours.js';
 import type { NotifiedOrderState, PlannedReminder, Reminder, ReminderChanges } from './types.js';
 

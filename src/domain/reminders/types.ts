@@ -1,4 +1,4 @@
-import type { OrderState } from '../orders/transitions.js';
+import type { OrderState } from '../orders/index.js';
 
 /** Order states the customer is told about by message (the others they caused themselves in chat). */
 export const notifiedOrderStates = ['vehicle_allocated', 'ready_for_delivery', 'delivered', 'expired', 'refunded'] as const satisfies readonly OrderState[];

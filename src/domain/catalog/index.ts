@@ -1,0 +1,15 @@
+/** The car catalog and configuration pricing: the area's public API (what code outside it uses). */
+export {
+  configSteps,
+  nextStep,
+  optionsFor,
+  priceLines,
+  resetFrom,
+  snapshot,
+  startingPriceFen,
+  totalFen,
+  type ConfigStep,
+  type Configuration,
+  type ModelCatalog,
+} from './pricing.js';
+export { CatalogService, type CatalogServiceOptions } from './service.js';

@@ -1,0 +1,2 @@
+/** Answers to the questions the bot asks after the fact: the area's public API (what code outside it uses). */
+export { FeedbackService } from './service.js';
