@@ -30,7 +30,7 @@ export function loadResources(dir = rootPath('locales')): Record<string, { trans
 }
 
 export interface I18n {
-  /** A `t` bound to one language, as DESIGN.md asks (never changeLanguage on a shared instance). */
+  /** A `t` bound to one language: never changeLanguage on the shared instance, which concurrent updates in other languages use too. */
   t(locale: Locale): TFunction;
 }
 

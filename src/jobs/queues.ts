@@ -61,7 +61,7 @@ export interface SupportRelayJob {
 export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', key: number | string): string =>
   `support-relay-${direction}-${conversationId}-${key}`;
 
-/** Bounded history, so Redis does not grow without end (DESIGN.md §4.9). */
+/** Bounded history, so Redis does not grow without end: the last 1000 completed jobs for up to a day, the last 5000 failed ones for up to a week. */
 export const defaultJobOptions: DefaultJobOptions = {
   removeOnComplete: { count: 1000, age: 24 * 3600 },
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },

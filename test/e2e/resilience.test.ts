@@ -190,7 +190,7 @@ describe('Bot API failures', () => {
     h.api.failNext('editMessageText', { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 });
 
     const calls = await a.press(cb.models.pack({}));
-    // GAP (no 429 handling anywhere in src/: DESIGN.md §7 "every sender pauses"): the press
+    // GAP (no 429 handling anywhere in src/, where every sender should pause for retry_after): the press
     // ends in the generic apology and the customer has to press again.
     expect(toastsIn(calls)).not.toContain(t('en', 'errors.generic'));
     expect(a.screen()!.text).toBe(t('en', 'catalog.choose_model'));

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §5: user-facing text comes only from locales/; a test fails when a key is missing in
+ * User-facing text comes only from locales/ (docs/architecture.md); a test fails when a key is missing in
  * any language or unused. Sources are read with the TypeScript parser (comments are not code, and
  * regex literals with quotes in them do not confuse it). Every detector is also run on small
  * in-test samples, so each check is shown to be able to fail.
