@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 import { rootPath } from '../../src/shared/paths.js';
-import { randomBytes } from 'node:crypto';
 import { and, eq, gt, gte, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { slots } from '../../src/db/schema/index.js';
 import { ensureSlots, isCatalogEmpty, readCatalogFile, seed } from '../../src/db/seed.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
-import { ADMIN_URL, createTestDb, urlFor, type TestDb } from '../support/db.js';
+import { ADMIN_URL, createTestDb, testDbName, urlFor, type TestDb } from '../support/db.js';
 import { configFor, paidOrder, slotById, TZ } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -116,8 +115,9 @@ describe('ensureSlots', () => {
 });
 
 describe('migrations and seed on an empty database', () => {
-  // The tjd_t_ prefix lets global-setup clean it up if this run is interrupted.
-  const name = `tjd_t_mig_${randomBytes(5).toString('hex')}`;
+  // A test database name (tjd_t_<time>_<hex>) lets global-setup clean it up if this run is
+  // interrupted, and only then: a name without the time read as long stale by every other run.
+  const name = testDbName('t');
   const admin = () => postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
 
   beforeAll(async () => {
