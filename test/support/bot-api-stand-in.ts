@@ -79,7 +79,7 @@ export class BotApiStandIn {
     this.token = options.token ?? DEFAULT_TOKEN;
     this.checkToken = options.token !== undefined;
     this.latencyMs = options.latencyMs ?? 0;
-    this.botInfo = { ...STAND_IN_BOT, ...options.botInfo, is_bot: true } as UserFromGetMe;
+    this.botInfo = { ...STAND_IN_BOT, ...options.botInfo, is_bot: true };
     this.model = new BotApiModel(this.botInfo);
   }
 
