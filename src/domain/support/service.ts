@@ -23,7 +23,7 @@ export interface SlaScheduler {
   cancel(conversationId: number, waitingSince: Date): Promise<void>;
 }
 
-export const noSla: SlaScheduler = { schedule: async () => undefined, cancel: async () => undefined };
+export const noSla: SlaScheduler = { schedule: () => Promise.resolve(), cancel: () => Promise.resolve() };
 
 /** Which way a relayed message goes: a customer's into their topic, an agent's to the customer. */
 export type RelayDirection = 'in' | 'out';
@@ -61,11 +61,9 @@ export interface SupportRelay {
 }
 
 export const noRelay: SupportRelay = {
-  waitFor: async () => null,
-  pause: async () => undefined,
-  enqueue: async () => {
-    throw new Error('support relay queue is not wired (SupportService.useRelay)');
-  },
+  waitFor: () => Promise.resolve(null),
+  pause: () => Promise.resolve(),
+  enqueue: () => Promise.reject(new Error('support relay queue is not wired (SupportService.useRelay)')),
 };
 
 export interface SupportSettings {
