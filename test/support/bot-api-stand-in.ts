@@ -314,6 +314,7 @@ export class BotApiStandIn {
     const handler = this.overrides.get(method) ?? this.model.handler(method);
     if (!handler) return METHOD_NOT_FOUND;
     if (params.chat_id !== undefined && CHAT_FAULT_METHODS.has(method)) {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- chat_id is a number or an @username
       const chatFault = this.faults.chatFault(String(params.chat_id));
       if (chatFault) return chatFault;
     }

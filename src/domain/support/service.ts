@@ -80,6 +80,7 @@ export type ClaimResult =
 
 export type RateResult = 'rated' | 'duplicate' | 'not_found';
 
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
 /**
