@@ -20,6 +20,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  // typescript-eslint's base config makes every file an ES module; .cjs files are CommonJS (module, require).
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
   // Tests read untyped data on purpose (postgres.js rows, JSON.parse, recorded Bot API params, expect.any()); src/ and bench/ keep these.
   {
     files: ['test/**'],
