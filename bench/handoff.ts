@@ -81,7 +81,7 @@ export async function run(args: BenchArgs): Promise<void> {
     for (let i = 0; i < customerCount; i++) {
       const user = userFor(8_810_000_000 + i, { languageCode: i % 2 ? 'en' : 'zh-hans', firstName: `Bench${i}` });
       const created = watch.next((c) => c.method === 'createForumTopic');
-      await deliver(withId(textUpdate(user, '/support')) as Update);
+      await deliver(withId(textUpdate(user, '/support')));
       await created;
       const call = app.api.callsTo('createForumTopic').at(-1)!;
       customers.push({ user, thread: (call.response as { result: { message_thread_id: number } }).result.message_thread_id });

@@ -88,7 +88,7 @@ async function insertFixture(url: string, count: number, firstDue: number, windo
     for (const r of rows) {
       dueByChat.set(Number(r.telegram_id), Number(r.due_ms));
       // Only what the scheduler reads: id, kind and the slot's start.
-      bookings.push({ ...r.booking, kind: 'delivery', slot: { ...r.slot, startsAt: new Date(Number(r.due_ms) + TWO_HOURS) } } as Booking & { slot: Slot });
+      bookings.push({ ...r.booking, kind: 'delivery', slot: { ...r.slot, startsAt: new Date(Number(r.due_ms) + TWO_HOURS) } });
     }
     return { dueByChat, bookings };
   } finally {

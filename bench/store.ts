@@ -63,7 +63,7 @@ export async function run(args: BenchArgs): Promise<void> {
             shippingOptionId: 'standard',
             orderInfo: SAMPLE_ORDER_INFO,
           }),
-        ) as Update,
+        ),
       );
     }
     // Then the shelf drops to the last units, and the sale starts.

@@ -43,7 +43,14 @@ try {
   bot.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(true));
   bot.botInfo = await bot.telegram.getMe();
   const path = '/telegraf/bench';
-  const s = http.createServer(bot.webhookCallback(path, { secretToken: secret }));
+  const webhook = bot.webhookCallback(path, { secretToken: secret });
+  // webhookCallback's promise rejects when a handler throws (telegraf's default bot.catch rethrows).
+  const s = http.createServer((req, res) => {
+    webhook(req, res).catch((err: unknown) => {
+      console.error('baseline: update failed:', err);
+      res.destroy();
+    });
+  });
   s.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   server = s;

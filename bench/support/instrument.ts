@@ -16,7 +16,7 @@ export type PoolOptions = { debug?: unknown };
 const optionsOf = (value: unknown): PoolOptions | null => {
   if (typeof value !== 'function') return null;
   const options = (value as { options?: unknown }).options;
-  return options && typeof options === 'object' && 'debug' in options ? (options as PoolOptions) : null;
+  return options && typeof options === 'object' && 'debug' in options ? options : null;
 };
 
 /**

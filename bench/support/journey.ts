@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Latencies } from './stats.js';
-import type { Message, Update, User } from 'telegraf/types';
+import type { Message, User } from 'telegraf/types';
 import { cb } from '../../src/telegram/callback-data.js';
 import { readCatalogFile, type CatalogFile } from '../../src/db/seed.js';
 import { rootPath } from '../../src/shared/paths.js';
@@ -285,7 +285,7 @@ export class Traffic {
         return null;
       }
       const q = callbackUpdate(c.user, data, { messageId: c.screen?.message_id ?? (c.lastMessageId || 1) });
-      if (c.screen) q.callback_query.message = c.screen as never;
+      if (c.screen) q.callback_query.message = c.screen;
       c.query = q.callback_query.id;
       update = q;
     } else if (step === 'start') {
@@ -312,7 +312,7 @@ export class Traffic {
       }
     }
     if (c.query) this.byQuery.set(c.query, c);
-    return JSON.stringify(withId(update) as Update);
+    return JSON.stringify(withId(update));
   }
 
   observe(step: string, ms: number): void {

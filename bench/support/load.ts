@@ -139,7 +139,9 @@ export async function openLoop(
     })();
     pending.add(p);
     maxInFlight = Math.max(maxInFlight, pending.size);
-    void p.finally(() => pending.delete(p));
+    // A failed update stays in `pending`, so the Promise.all below rethrows its error (p.finally's
+    // promise would have rejected with nobody listening).
+    void p.then(() => pending.delete(p), () => undefined);
   };
 
   await new Promise<void>((resolve) => {

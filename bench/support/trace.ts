@@ -35,7 +35,7 @@ export function probeApp(app: App): { drain(): TraceEvent[]; detach(): void } {
     };
     undo.push(() => (options.debug = previous));
   }
-  const redis = app.deps.redis as unknown as { sendCommand(cmd: { name: string; promise: Promise<unknown> }, ...rest: unknown[]): unknown };
+  const redis = app.deps.redis as unknown as { sendCommand: (cmd: { name: string; promise: Promise<unknown> }, ...rest: unknown[]) => unknown };
   const send = redis.sendCommand;
   redis.sendCommand = (cmd, ...rest) => {
     const e: TraceEvent = { at: wallNow(), what: `redis ${cmd.name}` };

@@ -75,7 +75,9 @@ export class StepRegistry<Ctx> {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code }));
       return { ok: false, step: state.step, reason: 'invalid_data', issues };
     }
-    return { ok: true, state: { ...state, data: parsed.data } as Session };
+    // The schema is the step's own (looked up by its name), so the parsed data is that step's.
+    const data: unknown = parsed.data;
+    return { ok: true, state: { ...state, data } as Session };
   }
 }
 

@@ -13,7 +13,7 @@ export interface DomainEvents {
   installationChanged(installation: Installation, from: InstallationState | null, to: InstallationState, actor: string): Promise<void>;
 }
 
-const noop = async () => undefined;
+const noop = () => Promise.resolve();
 
 /** For tests and tools that want the domain without side effects. */
 export const noEvents: DomainEvents = {

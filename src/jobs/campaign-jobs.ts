@@ -23,7 +23,7 @@ const producers = new WeakMap<Redis, Map<string, Queue<CampaignJob>>>();
  */
 export function campaignQueue(redis: Redis, prefix: string): Queue<CampaignJob> {
   let byPrefix = producers.get(redis);
-  if (!byPrefix) producers.set(redis, (byPrefix = new Map()));
+  if (!byPrefix) producers.set(redis, (byPrefix = new Map<string, Queue<CampaignJob>>()));
   let q = byPrefix.get(prefix);
   if (!q) byPrefix.set(prefix, (q = new Queue<CampaignJob>(queueNames.campaigns, { connection: redis, prefix, defaultJobOptions: campaignJobOptions })));
   return q;

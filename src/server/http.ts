@@ -44,7 +44,7 @@ function safeEqual(a: string, b: string): boolean {
  */
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { logger, metrics } = opts;
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     try {
       if (req.method === 'GET' && url === '/healthz') {
@@ -105,6 +105,14 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     }
+  };
+  // handle answers its own failures; should that answer fail too, log it and drop the connection
+  // rather than leave an unhandled rejection.
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'http request failed, and so did its error answer');
+      res.destroy();
+    });
   });
   server.keepAliveTimeout = 65_000;
   return server;

@@ -24,7 +24,7 @@ export function classifyTelegramError(err: unknown): TelegramFailure {
     if (code >= 500) return { kind: 'server', code };
     return { kind: 'other' };
   }
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
     return { kind: 'network' };
   }
   if (err instanceof Error && /fetch|socket|ECONN|ETIMEDOUT|network/i.test(err.message)) return { kind: 'network' };

@@ -113,6 +113,7 @@ describe('typed controls and who may use them', () => {
     const id = await composeAndSend(m, () => m.text('Last call for winter tyres'));
     // The reply to the command (the worker may edit the progress message right after it).
     const replyTo = (calls: Array<{ method: string; params: Record<string, unknown> }>) =>
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a sendMessage's text is a string
       String(calls.find((c) => c.method === 'sendMessage')?.params.text ?? '');
     expect(replyTo(await m.text(`/campaigns cancel ${id}`))).toMatch(/^Cancelled: nobody else will get it/);
     await sleep(800);

@@ -143,7 +143,7 @@ describe('webhook mode', () => {
   });
 
   it('…also when they arrive at two bot processes sharing the database and Redis', async () => {
-    const firstUrl = h.api.webhook!.url as string;
+    const firstUrl = h.api.webhook!.url;
     const second = await startApp(h.config, { logger: createLogger('silent') });
     // The second process registered the webhook again (at the configured public URL); the stand-in
     // keeps posting to the first, and the test posts to each process directly.

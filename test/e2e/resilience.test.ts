@@ -34,7 +34,7 @@ const logs: LogLine[] = [];
 function captureLogs(logger: AnyLogger): void {
   const wrap = (target: AnyLogger) => {
     for (const level of ['error', 'warn', 'info'] as const) {
-      const original = target[level].bind(target) as (...args: unknown[]) => void;
+      const original = target[level].bind<(...args: unknown[]) => void>(target);
       (target as unknown as Record<string, unknown>)[level] = (obj: unknown, msg?: unknown, ...rest: unknown[]) => {
         logs.push({ level, obj, msg });
         original(obj, msg, ...rest);

@@ -34,7 +34,7 @@ const screenText = (c: TestChat) => plain(c.screen()?.text ?? '');
 const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 /** Polls until `check` passes (for what the worker does in the background). */
-async function eventually(check: () => Promise<boolean>, ms = 8000) {
+async function eventually(check: () => Promise<boolean> | boolean, ms = 8000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await check()) return;
@@ -147,7 +147,7 @@ describe('store in English', () => {
     expect(last(ops)).toContain(`${number} · 1 item(s) · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain(`Store order ${number} marked shipped (JD JDV0011223344)`);
-    await eventually(async () => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));
+    await eventually(() => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));
     expect(plain(c.messages().find((m) => plain(m.text).includes('JDV0011223344'))!.text)).toContain(`Your store order ${number} is on its way with JD`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain('is shipped; that step is not possible now');

@@ -30,7 +30,7 @@ describe('edge cases', () => {
     // An admin posting anonymously (as the group): not sent, and told why.
     const anonymous = withId(groupTextUpdate(userFor(1087968824, { firstName: 'Group' }), d.group, 'Hello from the team', { messageThreadId: thread }));
     Object.assign(anonymous.message, { sender_chat: { id: d.group, type: 'supergroup', title: 'Support' } });
-    Object.assign(anonymous.message.from!, { is_bot: true, username: 'GroupAnonymousBot' });
+    Object.assign(anonymous.message.from, { is_bot: true, username: 'GroupAnonymousBot' });
     const anonSince = h.api.calls.length;
     await h.deliver(anonymous);
     expect(d.copiesTo(c.id, anonSince)).toEqual([]);
@@ -143,7 +143,7 @@ describe('edge cases', () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'zh-hans', firstName: 'Fang' });
     await c.text('/start');
     const s = h.app.deps.services;
-    const customer = (await s.customers.touch({ id: c.id, first_name: 'Fang', language_code: 'zh-hans' }))!;
+    const customer = await s.customers.touch({ id: c.id, first_name: 'Fang', language_code: 'zh-hans' });
     const created = await newOrder(s, customer);
     const order = await s.orders.transition(created.id, 'deposit_paid', 'system', { note: 'test' });
     const [centre] = await s.bookings.centresIn(order.city);
@@ -211,7 +211,7 @@ describe('edge cases', () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
     const s = h.app.deps.services;
-    const customer = (await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    const customer = await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' });
     const order = await newOrder(s, customer);
     await c.press(`chelp:${order.id}`);
     expect(c.lastText()).toBe(t('en', 'support.checkin_help', { number: order.number }) + (c.lastText().endsWith(t('en', 'reminders.help.charger_hint')) ? t('en', 'reminders.help.charger_hint') : ''));
@@ -226,7 +226,7 @@ describe('edge cases', () => {
   it('a conversation left without a topic (a stop between the two) gets one on the next message', async () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
-    const customer = (await h.app.deps.services.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    const customer = await h.app.deps.services.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' });
     await h.app.deps.services.support.open(customer.id);
     const topics = h.api.callsTo('createForumTopic').length;
     const since = h.api.calls.length;
@@ -242,7 +242,7 @@ describe('edge cases', () => {
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
     const s = h.app.deps.services;
-    const customer = (await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' }))!;
+    const customer = await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' });
     const order = await newOrder(s, customer);
     await c.press(`pay:${order.id}`);
     expect(h.api.callsTo('sendInvoice').some((x) => String(x.params.chat_id) === String(c.id))).toBe(true);

@@ -108,7 +108,7 @@ describe('customer buttons', () => {
     const message = c.screen()!;
     const press = (score: string) => {
       const u = withId(callbackUpdate(c.user, `spr:${id}:${score}`, { messageId: message.messageId }));
-      u.callback_query.message = message.raw as never;
+      u.callback_query.message = message.raw;
       return h.deliver(u);
     };
     await Promise.all([press('5'), press('1')]);

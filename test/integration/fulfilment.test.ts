@@ -21,8 +21,14 @@ const announced: string[] = [];
 
 const hooks: DomainEvents = {
   ...noEvents,
-  orderStateChanged: async (order, from, to, actor) => void announced.push(`${order.id} ${from}→${to} by ${actor}`),
-  installationChanged: async (i, from, to, actor) => void announced.push(`installation ${i.id} ${from}→${to} by ${actor}`),
+  orderStateChanged: (order, from, to, actor) => {
+    announced.push(`${order.id} ${from}→${to} by ${actor}`);
+    return Promise.resolve();
+  },
+  installationChanged: (i, from, to, actor) => {
+    announced.push(`installation ${i.id} ${from}→${to} by ${actor}`);
+    return Promise.resolve();
+  },
 };
 
 beforeAll(async () => {

@@ -79,7 +79,7 @@ export class BotApiStandIn {
     this.token = options.token ?? DEFAULT_TOKEN;
     this.checkToken = options.token !== undefined;
     this.latencyMs = options.latencyMs ?? 0;
-    this.botInfo = { ...STAND_IN_BOT, ...options.botInfo, is_bot: true } as UserFromGetMe;
+    this.botInfo = { ...STAND_IN_BOT, ...options.botInfo, is_bot: true };
     this.model = new BotApiModel(this.botInfo);
   }
 
@@ -314,6 +314,7 @@ export class BotApiStandIn {
     const handler = this.overrides.get(method) ?? this.model.handler(method);
     if (!handler) return METHOD_NOT_FOUND;
     if (params.chat_id !== undefined && CHAT_FAULT_METHODS.has(method)) {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- chat_id is a number or an @username
       const chatFault = this.faults.chatFault(String(params.chat_id));
       if (chatFault) return chatFault;
     }

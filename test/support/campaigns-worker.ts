@@ -12,5 +12,8 @@ const concurrency = process.env.CAMPAIGN_WORKER_CONCURRENCY ? Number(process.env
 const app = await startApp(loadConfig(), { workers: { campaigns: { lockDurationMs: 3_000, concurrency } } });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void app.stop().finally(() => process.exit(0));
+  void app
+    .stop()
+    .catch((err: unknown) => console.error('campaign worker: stop failed:', err))
+    .finally(() => process.exit(0));
 });

@@ -98,7 +98,7 @@ export class TestChat {
     const m = on ?? this.screen();
     if (!m) throw new Error('no message with buttons to press on');
     const update = callbackUpdate(this.user, data, { messageId: m.messageId });
-    update.callback_query.message = m.raw as never;
+    update.callback_query.message = m.raw;
     return this.act(update);
   }
 

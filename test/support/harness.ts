@@ -64,7 +64,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const started = await startApp(config, { logger, now: opts.now });
     if (mode === 'webhook') {
       // The app registers WEBHOOK_URL + path; point the stand-in at the port actually bound.
-      const path = new URL(api.webhook!.url as string).pathname;
+      const path = new URL(api.webhook!.url).pathname;
       api.webhook!.url = `http://127.0.0.1:${started.port}${path}`;
     }
     return started;
@@ -100,7 +100,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       watch();
     },
     async deliver(update) {
-      const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : (withId(update) as Update);
+      const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : withId(update);
       delivered++;
       const target = delivered;
       if (mode === 'webhook') {

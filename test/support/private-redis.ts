@@ -79,8 +79,9 @@ export class PrivateRedis {
   }
 
   /** Kills the server if it still runs and removes its directory. */
-  async dispose(): Promise<void> {
+  dispose(): Promise<void> {
     this.child?.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
+    return Promise.resolve();
   }
 }

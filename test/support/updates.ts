@@ -133,7 +133,7 @@ function messageBase(user: User, placement: ChatPlacement) {
 }
 
 function draft<U extends Update>(body: DistributiveOmit<U, 'update_id'>, options: DraftOptions): UpdateDraft<U> {
-  return (options.updateId === undefined ? body : { ...body, update_id: options.updateId }) as UpdateDraft<U>;
+  return options.updateId === undefined ? body : { ...body, update_id: options.updateId };
 }
 
 export type TextUpdateOptions = ChatPlacement & DraftOptions;

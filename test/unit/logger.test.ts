@@ -21,10 +21,10 @@ afterEach(() => {
 /** A logger whose output lands in `lines` (one string per write). */
 function capture(level = 'info', withSecrets: string[] = secrets): { log: Logger; lines: string[]; output: () => string } {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  }) as typeof process.stdout.write);
+  });
   restore = () => spy.mockRestore();
   const log = createLogger(level, withSecrets);
   return { log, lines, output: () => lines.join('') };

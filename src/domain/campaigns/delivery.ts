@@ -25,6 +25,7 @@ export type Counts = Record<RecipientState, number> & { total: number };
 
 const emptyCounts = (): Counts => ({ pending: 0, sending: 0, sent: 0, failed: 0, blocked: 0, cancelled: 0, total: 0 });
 
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
 /**

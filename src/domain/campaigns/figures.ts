@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { CampaignStatus } from '../../db/schema/campaigns.js';
 
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
 export interface CampaignFigures {

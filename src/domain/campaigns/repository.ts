@@ -22,6 +22,7 @@ export interface CampaignDraft {
   variants: VariantDraft[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
 /**

@@ -59,7 +59,7 @@ export function storeInstallationSkipReason(ctx: StoreInstallationContext | null
   if (ctx.customer.blocked) return 'blocked';
   if (ctx.booking.state !== 'active') return 'booking_cancelled';
   if (ctx.installation?.state !== 'scheduled') return 'installation_not_scheduled';
-  if (!INSTALLABLE_STATES.includes(ctx.storeOrder.state as (typeof INSTALLABLE_STATES)[number])) return 'order_moved_on';
+  if (!INSTALLABLE_STATES.includes(ctx.storeOrder.state)) return 'order_moved_on';
   return ctx.booking.slot.startsAt.getTime() > now.getTime() ? null : 'slot_passed';
 }
 

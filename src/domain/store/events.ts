@@ -27,5 +27,5 @@ export function withStoreInstallations(hooks: DomainEvents, store: StoreEvents):
   };
 }
 
-const noop = async () => undefined;
+const noop = () => Promise.resolve();
 export const noStoreEvents: StoreEvents = { orderCreated: noop, holdPlaced: noop, stateChanged: noop };

@@ -23,7 +23,7 @@ export interface SlaScheduler {
   cancel(conversationId: number, waitingSince: Date): Promise<void>;
 }
 
-export const noSla: SlaScheduler = { schedule: async () => undefined, cancel: async () => undefined };
+export const noSla: SlaScheduler = { schedule: () => Promise.resolve(), cancel: () => Promise.resolve() };
 
 /** Which way a relayed message goes: a customer's into their topic, an agent's to the customer. */
 export type RelayDirection = 'in' | 'out';
@@ -61,11 +61,9 @@ export interface SupportRelay {
 }
 
 export const noRelay: SupportRelay = {
-  waitFor: async () => null,
-  pause: async () => undefined,
-  enqueue: async () => {
-    throw new Error('support relay queue is not wired (the `relay` option of SupportService)');
-  },
+  waitFor: () => Promise.resolve(null),
+  pause: () => Promise.resolve(),
+  enqueue: () => Promise.reject(new Error('support relay queue is not wired (the `relay` option of SupportService)')),
 };
 
 export interface SupportSettings {
@@ -92,6 +90,7 @@ export type ClaimResult =
 
 export type RateResult = 'rated' | 'duplicate' | 'not_found';
 
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
 /**

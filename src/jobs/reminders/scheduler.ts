@@ -78,7 +78,7 @@ export class ReminderScheduler implements DomainEvents {
     await this.queue.addBulk(
       plans.map((p) => ({
         name: p.reminder.kind,
-        data: { ...p.reminder, dueAt: p.dueAt.getTime() } as ReminderJob,
+        data: { ...p.reminder, dueAt: p.dueAt.getTime() },
         opts: { jobId: p.id, delay: Math.max(0, p.dueAt.getTime() - now) },
       })),
     );

@@ -11,7 +11,7 @@ import type { Screen } from '../screen.js';
 import { button, menuButton, rows } from './common.js';
 
 const abortRow = (f: Fmt) => [button(f.t('campaigns.composer.abort'), cb.campaignAbort.pack({}))];
-export const localeName = (f: Fmt, l: Locale | string) => f.t(l === 'en' ? 'campaigns.locale.en' : 'campaigns.locale.zh');
+export const localeName = (f: Fmt, l: string) => f.t(l === 'en' ? 'campaigns.locale.en' : 'campaigns.locale.zh');
 /** A list in the reader's language: "a, b" in English, "a、b" in Chinese. */
 const list = (f: Fmt, items: string[]) => items.join(f.t('campaigns.list_sep'));
 

@@ -1,4 +1,3 @@
-import type { OptionKind } from '../../db/schema/index.js';
 import {
   optionsFor,
   priceLines,
@@ -84,7 +83,7 @@ export function configStep(f: Fmt, m: ModelCatalog, cfg: Configuration, step: Co
       )
       .join('\n');
   } else {
-    choices = optionsFor(m, step as OptionKind, cfg.trimId!).map((o) => ({
+    choices = optionsFor(m, step, cfg.trimId!).map((o) => ({
       id: o.id,
       label: `${f.plain(o.name)} · ${o.priceFen === 0 ? f.t('catalog.included') : `+${f.money(o.priceFen)}`}`,
     }));

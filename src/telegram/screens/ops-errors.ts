@@ -15,7 +15,7 @@ export interface ErrorSubject {
 const OPS_CODES = new Set(['invalid_vin', 'vin_in_use', 'order_state_changed', 'illegal_transition', 'not_found']);
 
 /** True for the refusals staff should be told about in words (not bugs or outages). */
-export const isOpsRefusal = (err: unknown): err is AppError => err instanceof AppError && OPS_CODES.has(err.code);
+export const isOpsRefusal = (err: unknown): err is AppError => err instanceof AppError && OPS_CODES.has((err as AppError).code);
 
 /**
  * A fulfilment refusal in the staff member's language (HTML-escaped), or null when `err` is not

@@ -60,7 +60,7 @@ const dimText = (f: Fmt, a: VariantAttributes, d: Dim): string | undefined => {
   const v = a[d];
   if (v === undefined) return undefined;
   if (d === 'model') return modelName(v as string);
-  return typeof v === 'string' ? v : f.plain(v as LocalizedText);
+  return typeof v === 'string' ? v : f.plain(v);
 };
 
 /** "Black · M" (button text, unescaped). */

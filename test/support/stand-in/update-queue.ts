@@ -23,7 +23,7 @@ export class UpdateQueue {
 
   /** A copy of the update with an `update_id`: its own, or the one after the highest seen. */
   stamp(draft: UpdateDraft | Update): Update {
-    const update = { ...draft, update_id: draft.update_id ?? this.lastId + 1 } as Update;
+    const update = { ...draft, update_id: draft.update_id ?? this.lastId + 1 };
     this.lastId = Math.max(this.lastId, update.update_id);
     return update;
   }

@@ -1,6 +1,5 @@
 import type { Locale } from '../../../domain/customers/service.js';
 import { Composer } from 'telegraf';
-import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { classifyTelegramError } from '../../../shared/telegram-errors.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
@@ -91,7 +90,7 @@ feature.action(cb.campaignUnsubscribe.trigger, async (ctx) => {
   await ctx.toast(ctx.t('campaigns.unsubscribed'), true);
   const pressed = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : '';
   const msg = ctx.callbackQuery.message;
-  const markup = msg && 'reply_markup' in msg ? (msg.reply_markup as InlineKeyboardMarkup | undefined) : undefined;
+  const markup = msg && 'reply_markup' in msg ? msg.reply_markup : undefined;
   if (markup) {
     const kept = markup.inline_keyboard.filter((row) => !row.some((b) => 'callback_data' in b && b.callback_data === pressed));
     await ctx.editMessageReplyMarkup({ inline_keyboard: kept }).catch(() => undefined);

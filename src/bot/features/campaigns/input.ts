@@ -1,4 +1,4 @@
-import type { Message, MessageEntity } from 'telegraf/types';
+import type { Message } from 'telegraf/types';
 import type { CampaignButton } from '../../../db/schema/campaigns.js';
 import type { VariantDraft } from '../../../domain/campaigns/repository.js';
 import type { Locale } from '../../../domain/customers/service.js';
@@ -13,7 +13,7 @@ export const MAX_CAPTION = 1024;
 export function captureContent(message: Message, locale: Locale): VariantDraft | null {
   const base = { locale, buttons: [] as CampaignButton[] };
   if ('text' in message && !message.text.startsWith('/')) {
-    return { ...base, kind: 'text', text: message.text, fileId: null, entities: (message.entities ?? []) as MessageEntity[] };
+    return { ...base, kind: 'text', text: message.text, fileId: null, entities: message.entities ?? [] };
   }
   if ('photo' in message && message.photo.length) {
     const largest = message.photo.at(-1)!;
