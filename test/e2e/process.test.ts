@@ -13,6 +13,7 @@ import { BotApiStandIn, ok } from '../support/bot-api-stand-in.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { PROVIDER_TOKEN, TEST_TOKEN } from '../support/harness.js';
 import { textUpdate, userFor } from '../support/updates.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -163,7 +164,9 @@ describe('a correctly configured process', () => {
       // telegraf drops any webhook before it starts polling; this process's own call, not an earlier one's.
       await api.waitFor('deleteWebhook', { since, timeoutMs: 20_000 });
       // A held long poll is only recorded once answered: seeing it held is enough.
-      await waitUntil(() => api.heldPolls > 0, 20_000, () => `no long poll held; stderr: ${r.stderr()}`);
+      await waitFor('a held long poll', () => api.heldPolls > 0, { timeoutMs: 20_000, intervalMs: 20 }).catch(() => {
+        throw new Error(`no long poll held; stderr: ${r.stderr()}`);
+      });
     } catch (err) {
       // A process that never got ready must not outlive the test run.
       r.child.kill('SIGKILL');
@@ -225,7 +228,7 @@ describe('a correctly configured process', () => {
       const exitedAt = Date.now();
       expect(signalled).toBe(true);
       expect(code).toBe(0);
-      await waitUntil(() => answeredAt > 0, 5_000, () => 'sendMessage never answered');
+      await waitFor('the slow sendMessage to be answered', () => answeredAt > 0, { timeoutMs: 5_000, intervalMs: 20 });
       const replies = api.calls.slice(from).filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id);
       // The consent question and the menu: both sent although the signal came during the first.
       expect(replies).toHaveLength(2);
@@ -244,11 +247,3 @@ describe('a correctly configured process', () => {
     }
   });
 });
-
-async function waitUntil(cond: () => boolean, ms: number, why: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(why());
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

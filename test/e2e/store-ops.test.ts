@@ -14,6 +14,7 @@ import { futureSlots } from '../integration/helpers.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { payStoreInvoice } from '../support/store.js';
+import { waitFor } from '../support/wait.js';
 
 const OPS = 991_000_001;
 let h: Harness;
@@ -42,15 +43,6 @@ const storeOrderOf = async (c: TestChat) => (await h.db.db.select().from(storeOr
 const stateOf = async (id: number) => (await services().storeCheckout.byId(id))!.state;
 const cartQty = async (c: TestChat, variantId: string) =>
   (await h.db.db.select().from(cartItems).where(and(eq(cartItems.customerId, (await customerOf(c)).id), eq(cartItems.variantId, variantId))))[0]?.qty ?? 0;
-
-async function eventually(check: () => Promise<boolean> | boolean, ms = 8000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 const received = (c: TestChat, text: string) => c.messages().some((m) => plain(m.text).includes(text));
 
 /** Store → category → product → Add to cart → Cart → Checkout → pay through the shipping form. */
@@ -103,7 +95,7 @@ describe('store orders in /ops', () => {
     expect(last(ops)).toContain(`Store order ${order.number} · shipped`);
     expect(ops.buttonLabels()).toContain('📦 Mark delivered');
     expect(await stateOf(order.id)).toBe('shipped');
-    await eventually(() => received(c, 'JDV998877665'));
+    await waitFor('the shipped notice', () => received(c, 'JDV998877665'));
     expect(c.messages().map((m) => plain(m.text))).toContain(`🚚 Your store order ${order.number} is on its way with JD. Tracking number: JDV998877665`);
 
     // The old "Mark shipped" button again (a double press, or a colleague): refused with where it is now.
@@ -124,7 +116,7 @@ describe('store orders in /ops', () => {
     expect(ops.toasts().at(-1)).toBe(`Store order ${order.number} marked delivered; the customer has been told.`);
     expect(last(ops)).toContain(`Store order ${order.number} · delivered`);
     expect(await stateOf(order.id)).toBe('delivered');
-    await eventually(() => received(c, 'has been delivered'));
+    await waitFor('the delivered notice', () => received(c, 'has been delivered'));
     expect(c.messages().map((m) => plain(m.text))).toContain(`📦 Your store order ${order.number} has been delivered. Enjoy!`);
     const notice = c.messages().find((m) => plain(m.text).includes('has been delivered'))!;
     expect(notice.buttons.flat().map((b) => b.data)).toContain(`sho:${order.id}`);
@@ -182,7 +174,7 @@ describe('customer notices', () => {
     await h.db.db.update(storeVariants).set({ stock: screen!.stock }).where(eq(storeVariants.id, 'screen'));
 
     await s.storeCheckout.refunded(late.id, 'cli:test');
-    await eventually(() => received(c, late.number));
+    await waitFor('the refund notice', () => received(c, late.number));
     const notice = c.messages().find((m) => plain(m.text).includes(late.number))!;
     // The amount the customer paid (goods and shipping), in their language.
     expect(plain(notice.text)).toBe(`💴 商城订单 ${late.number} 的付款 ¥365 已退还给您。`);
@@ -258,7 +250,7 @@ describe('a store order’s charger installation for ops', () => {
     expect(installation!.state).toBe('installed');
     expect(ops.buttonLabels().some((l) => l.startsWith(`🔌 ${order.number}`))).toBe(false);
     // The customer is told by the store worker (the car reminders need a car order and skip it).
-    await eventually(() => received(c, 'has been installed'));
+    await waitFor('the installed notice', () => received(c, 'has been installed'));
     const notice = c.messages().find((m) => plain(m.text).includes('has been installed'))!;
     expect(plain(notice.text)).toBe(`🔌 The Wall Connector of store order ${order.number} has been installed at Lane 88 Yuyuan Rd. Happy charging!`);
     expect(notice.buttons.flat().map((b) => b.data)).toEqual([`sho:${order.id}`]);

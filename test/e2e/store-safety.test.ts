@@ -17,6 +17,7 @@ import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { lastInvoice, payStoreInvoice } from '../support/store.js';
 import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
+import { waitFor } from '../support/wait.js';
 
 /** The app's clock runs ahead by `offset` (to let a 15-minute hold run out in a test). */
 let offset = 0;
@@ -45,15 +46,6 @@ const last = (c: TestChat) => plain(c.lastText());
 const variant = async (id: string) => (await h.db.db.select().from(storeVariants).where(eq(storeVariants.id, id)))[0]!;
 const customerOf = async (c: TestChat) => (await h.db.db.select().from(customers).where(eq(customers.telegramId, c.id)))[0]!;
 const ordersOf = async (c: TestChat) => h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, (await customerOf(c)).id));
-
-async function eventually(check: () => Promise<boolean>, ms = 8000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 /** Store → category → product → (variant) → add → cart → checkout, by taps. */
 async function addToCart(c: TestChat, category: RegExp, product: string, variantLabel?: RegExp) {
@@ -142,7 +134,7 @@ describe('holds and prices', () => {
     offset = 16 * 60_000;
     try {
       await job!.promote();
-      await eventually(async () => (await variant('jkt-gry-m')).held === 0);
+      await waitFor('the hold to be released', async () => (await variant('jkt-gry-m')).held === 0);
       expect((await ordersOf(c)).find((o) => o.id === orderId)!.state).toBe('expired');
       from = h.api.calls.length;
       await h.deliver(pre());

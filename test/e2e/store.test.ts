@@ -12,6 +12,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { lastInvoice, payStoreInvoice } from '../support/store.js';
 import { newOrder } from '../integration/helpers.js';
 import { SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
+import { waitFor } from '../support/wait.js';
 
 const ADMIN = 990_000_001;
 let h: Harness;
@@ -32,16 +33,6 @@ const plain = (text: string) => text.replace(/<[^>]+>/g, '');
 const last = (c: TestChat) => plain(c.lastText());
 const screenText = (c: TestChat) => plain(c.screen()?.text ?? '');
 const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
-
-/** Polls until `check` passes (for what the worker does in the background). */
-async function eventually(check: () => Promise<boolean> | boolean, ms = 8000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('store in English', () => {
   it('browse → variants → cart → checkout with the shipping form → paid → My orders → shipped notice', async () => {
@@ -147,7 +138,7 @@ describe('store in English', () => {
     expect(last(ops)).toContain(`${number} · 1 item(s) · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain(`Store order ${number} marked shipped (JD JDV0011223344)`);
-    await eventually(() => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));
+    await waitFor('the shipped notice', () => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));
     expect(plain(c.messages().find((m) => plain(m.text).includes('JDV0011223344'))!.text)).toContain(`Your store order ${number} is on its way with JD`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain('is shipped; that step is not possible now');

@@ -15,20 +15,9 @@ import { TestChat } from '../support/chat.js';
 import { gt, SupportDesk, t } from '../support/support-desk.js';
 import type { User } from 'telegraf/types';
 import { textUpdate, withId } from '../support/updates.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const TOO_MANY = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Found<T> = Exclude<T, false | null | undefined | 0 | ''>;
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 12_000): Promise<Found<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as Found<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const desks: SupportDesk[] = [];
 const conns: Array<{ close(): Promise<unknown> }> = [];
@@ -81,7 +70,7 @@ describe.each([
     expect(d.inTopic(thread, since)).toEqual([]);
     await sleep(1200);
     h.api.failChat(d.group, null);
-    const copies = await until('three copies in the topic', () => {
+    const copies = await waitFor('three copies in the topic', () => {
       const got = d.inTopic(thread, since).filter((x) => x.method === 'copyMessage');
       return got.length >= 3 && got;
     });
@@ -113,7 +102,7 @@ describe('relay worker', () => {
     await h.db.sql`delete from support_messages where conversation_id = ${conversation.id}`;
     await h.db.sql`delete from support_conversations where id = ${conversation.id}`;
     h.api.failChat(d.group, null);
-    const job = await until('the relay job to finish', async () => {
+    const job = await waitFor('the relay job to finish', async () => {
       const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
       return j && (await j.getState()) === 'completed' && j;
     });
@@ -128,13 +117,13 @@ describe('relay worker', () => {
     h.api.failChat(d.group, TOO_MANY);
     const id = await customerSays(d, c.id, 'hello?');
     h.api.failChat(d.group, { code: 403, description: 'Forbidden: bot was kicked from the supergroup chat' });
-    const job = await until('the relay job to finish', async () => {
+    const job = await waitFor('the relay job to finish', async () => {
       const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
       return j && (await j.getState()) === 'completed' && j;
     });
     h.api.failChat(d.group, null);
     expect(job.returnvalue).toBe('dropped');
-    await until('the group pause to expire', async () => (await ctx.redis.pttl(`${h.config.queuePrefix}:support-relay:pause:group`)) < 0);
+    await waitFor('the group pause to expire', async () => (await ctx.redis.pttl(`${h.config.queuePrefix}:support-relay:pause:group`)) < 0);
     const since = h.api.calls.length;
     const next = await customerSays(d, c.id, 'back again');
     expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual([next]);
@@ -150,7 +139,7 @@ describe('relay worker', () => {
     h.api.failChat(d.group, null);
     h.api.failNext('copyMessage', { code: 400, description: 'Bad Request: message thread not found' });
     h.api.failNext('reopenForumTopic', { code: 400, description: 'Bad Request: TOPIC_ID_INVALID' });
-    const copy = await until('the copy in a new topic', () =>
+    const copy = await waitFor('the copy in a new topic', () =>
       h.api.calls.slice(since).find((x) => x.response.ok && x.method === 'copyMessage' && String(x.params.chat_id) === String(d.group)),
     );
     const fresh = d.lastThread();
@@ -171,7 +160,7 @@ describe('relay worker', () => {
     expect(d.topicTexts(thread, said.since)).toContain(gt('reply_queued', { seconds: 1 }));
     expect((await d.transcriptOf(c.id)).filter((m) => m.direction === 'out').map((m) => m.text)).toEqual(['We are on it']);
     h.api.failChat(c.id, null);
-    const copy = await until('the reply at the customer', () => d.copiesTo(c.id, said.since)[0]);
+    const copy = await waitFor('the reply at the customer', () => d.copiesTo(c.id, said.since)[0]);
     expect(Number(copy.params.message_id)).toBe(said.messageId);
     expect(String(copy.params.from_chat_id)).toBe(String(d.group));
     // A canned reply while the customer is over their limit: queued the same way, after the first.
@@ -181,7 +170,7 @@ describe('relay worker', () => {
     expect(toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok)).toEqual([]);
     expect(d.topicTexts(thread, canned.since).filter((x) => x === gt('reply_queued', { seconds: 1 })).length).toBeGreaterThanOrEqual(1);
     h.api.failChat(c.id, null);
-    await until('both at the customer', () => toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok).length >= 2);
+    await waitFor('both at the customer', () => toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok).length >= 2);
     const got = toCustomer(h.api.calls.slice(canned.since), c.id).filter((x) => x.response.ok);
     expect(got.map((x) => x.method)).toEqual(['sendMessage', 'copyMessage']);
     expect(got[0]!.params.text).toBe(t('en', 'support.canned.greeting'));
@@ -200,7 +189,7 @@ describe('relay worker', () => {
     const conversation = (await d.conversationOf(c.id))!;
     expect(conversation.status).toBe('queued');
     h.api.failChat(d.group, null);
-    await until('the request in the topic', () => h.api.calls.slice(since).some((x) => x.response.ok && x.method === 'copyMessage' && Number(x.params.message_id) === id));
+    await waitFor('the request in the topic', () => h.api.calls.slice(since).some((x) => x.response.ok && x.method === 'copyMessage' && Number(x.params.message_id) === id));
     const thread = d.lastThread();
     const log = topicLog(d, thread, since);
     expect(log).toHaveLength(2);
@@ -221,7 +210,7 @@ describe('relay worker', () => {
     expect(c.lastText()).toBe(t('en', 'support.rating_thanks', { score: 5 }));
     expect(topicLog(d, thread, since)).toEqual([]);
     h.api.failChat(d.group, null);
-    await until('the rating in the topic', () => topicLog(d, thread, since).includes(gt('rating', { score: 5 })));
+    await waitFor('the rating in the topic', () => topicLog(d, thread, since).includes(gt('rating', { score: 5 })));
     // As without a pause: the close notice, the topic closed, then the rating (posted in the closed topic).
     expect(topicLog(d, thread, since).filter((x) => x !== 'editMessageText')).toEqual([`copy:${id}`, gt('closed_by_customer'), 'closeForumTopic', gt('rating', { score: 5 })]);
     expect((await d.cardNow((await d.conversationOf(c.id))!.id)).text).toContain(gt('status_closed_customer'));
