@@ -8,6 +8,8 @@ import type { Db } from '../../src/db/client.js';
 import { slots, type BookingKind, type Customer, type Order, type Slot } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import type { Configuration } from '../../src/domain/catalog/pricing.js';
+import type { TestDb } from '../support/db.js';
+import { waitFor } from '../support/wait.js';
 
 export const TZ = 'Asia/Shanghai';
 export const TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
@@ -87,4 +89,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject, but it fulfilled');
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../support/wait.js';
+
+/** Waits until `n` sessions on the file's database wait for a lock (e.g. queued behind a row lock the test holds). */
+export async function lockWaiters(t: TestDb, n: number): Promise<void> {
+  await waitFor(`${n} sessions waiting for a lock`, async () => {
+    const [row] = await t.sql<Array<{ n: number }>>`select count(*)::int as n from pg_stat_activity where datname = ${t.name} and wait_event_type = 'Lock'`;
+    return row!.n >= n;
+  });
+}

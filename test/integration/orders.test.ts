@@ -6,7 +6,7 @@ import { CatalogService } from '../../src/domain/catalog/service.js';
 import { IllegalTransitionError } from '../../src/domain/orders/transitions.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, futureSlots, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, rejectionOf, sleep, slotById } from './helpers.js';
+import { configFor, futureSlots, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, lockWaiters, rejectionOf, slotById } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
@@ -191,7 +191,7 @@ describe('OrderService.transition', () => {
       s.orders.transition(order.id, 'deposit_paid', 'system:a'),
       s.orders.transition(order.id, 'deposit_paid', 'system:b'),
     ]);
-    await sleep(200);
+    await lockWaiters(t, 2);
     release();
     await holder;
     const results = await racing;

@@ -16,7 +16,8 @@ import { createLogger } from '../../src/logger.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
 import { dropPrefix, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
-import { newCustomer, newOrder, sleep } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { newCustomer, newOrder } from './helpers.js';
 
 if (!hasRedisServer) console.warn('SKIPPED outbox: redis-server is not on PATH, so Redis cannot be taken down');
 
@@ -161,7 +162,7 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
       // The maintenance task itself: a row stored after the start is queued by it.
       await t.db.insert(jobOutbox).values({ queue: 'reminders', op: 'add', jobId: 'outbox-probe', name: 'checkin', data: { kind: 'checkin', orderId: order.id, dueAt: clock.now().getTime() + HOUR }, dueAt: clock.now().getTime() + HOUR });
       const run = await maintenance.add('flush-outbox', { task: 'flush-outbox' }, { jobId: 'outbox-flush-test' });
-      for (let i = 0; i < 100 && !(await run.isCompleted()); i++) await sleep(50);
+      await waitFor('the flush-outbox run to complete', () => run.isCompleted(), { timeoutMs: 5_000 });
       expect(await run.isCompleted()).toBe(true);
       expect(await rows()).toEqual([]);
       expect(await realQueue.getJobState('outbox-probe')).toBe('delayed');

@@ -4,7 +4,7 @@ import { orderEvents, payments, type Customer, type Order } from '../../src/db/s
 import { createServices, type Services } from '../../src/deps.js';
 import { depositPayload, parseDepositPayload, type PaymentFacts } from '../../src/domain/payments/service.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, MODEL_S_PLAID, newCustomer, newOrder, sleep } from './helpers.js';
+import { configFor, lockWaiters, MODEL_S_PLAID, newCustomer, newOrder } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
@@ -227,7 +227,7 @@ describe('PaymentService.recordDeposit', () => {
     });
     await isLocked;
     const racing = Promise.allSettled([s.payments.recordDeposit(one), s.payments.recordDeposit(two)]);
-    await sleep(300);
+    await lockWaiters(t, 2);
     release();
     await holder;
     const results = await racing;

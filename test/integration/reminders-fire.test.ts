@@ -11,6 +11,7 @@ import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { createProducer, dropPrefix, sentTo, settled, shanghaiHour, startWorker, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
+import { waitFor } from '../support/wait.js';
 import { freshTelegramId, futureSlots, newOrder, paidOrder } from './helpers.js';
 
 let t: TestDb;
@@ -139,7 +140,7 @@ describe('at firing time', () => {
       const job = (await p.queue.getJob(`reminder-delivery-${b.id}-t24h`))!;
       await job.promote();
       // Back to delayed, due 8.5 hours of app time later (08:00), and nothing sent.
-      for (let i = 0; i < 100 && (await job.getState()) !== 'delayed'; i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the job to be put back to delayed', async () => (await job.getState()) === 'delayed', { timeoutMs: 5_000 });
       const again = (await p.queue.getJob(job.id!))!;
       expect(await again.getState()).toBe('delayed');
       // The delayed set's score is the real ms it fires at (× 0x1000); on the app clock, 08:00.
