@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CampaignLimiter } from '../../src/jobs/campaign-limiter.js';
 import { REDIS_URL } from '../support/db.js';
+import { sleep } from '../support/wait.js';
 
 const prefix = `tl${randomBytes(4).toString('hex')}`;
 const a = new Redis(REDIS_URL);
@@ -19,8 +20,6 @@ afterAll(async () => {
   b.disconnect();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
 /** Sends `n` through a limiter the way the worker does: reserve a chunk, wait for each slot, admit. */
 async function sender(l: CampaignLimiter, n: number, chunk: number, log: number[]) {
   for (let done = 0; done < n; done += chunk) {
@@ -29,6 +28,7 @@ async function sender(l: CampaignLimiter, n: number, chunk: number, log: number[
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: k }, async (_, i) => {
+        // Waits for the slot the limiter gave out, as the worker does: the timing is what is tested.
         await sleep(delay + (i * l.intervalUs) / 1000 - (performance.now() - t0));
         await l.admit();
         log.push(Date.now());

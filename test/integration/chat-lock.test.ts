@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatLock } from '../../src/bot/middlewares/chat-lock.js';
 import { REDIS_URL } from '../support/db.js';
-import { rejectionOf, sleep } from './helpers.js';
+import { sleep } from '../support/wait.js';
+import { rejectionOf } from './helpers.js';
 
 /** Every key this file writes starts with this, so cleanup cannot touch anyone else's. */
 const PREFIX = `tjd-it-chatlock-${randomBytes(4).toString('hex')}`;
@@ -39,7 +40,7 @@ interface Span {
 function work(spans: Span[], who: string, ms: number): () => Promise<string> {
   return async () => {
     const enter = performance.now();
-    await sleep(ms);
+    await sleep(ms); // the handler's work: its length is what may or may not overlap
     spans.push({ who, enter, exit: performance.now() });
     return who;
   };
@@ -97,7 +98,7 @@ describe('ChatLock', () => {
       Array.from({ length: 20 }, (_, i) =>
         lock.run('chat-1', async () => {
           // Earlier handlers take longer: a lock without ordering would let later ones finish first.
-          await sleep(i % 2 === 0 ? 10 : 1);
+          await sleep(i % 2 === 0 ? 10 : 1); // (the lengths are the point)
           order.push(i);
         }),
       ),
@@ -156,13 +157,18 @@ describe('ChatLock', () => {
     const slow = new ChatLock(redisA, prefix, 200); // ttl shorter than the handler: a misconfiguration
     const other = new ChatLock(redisB, prefix, 5_000);
     let otherHoldsLockWhenSlowEnds: string | null = null;
+    let slowEntered!: () => void;
+    const slowHoldsLock = new Promise<void>((resolve) => (slowEntered = resolve));
     const slowRun = slow.run('chat-1', async () => {
-      await sleep(450);
+      slowEntered();
+      await sleep(450); // outlasts its 200 ms ttl: the lock running out mid-handler is the case under test
     });
-    await sleep(20);
+    await slowHoldsLock;
     const otherRun = other.run('chat-1', async () => {
-      await sleep(600);
-      // By now the slow handler has finished and tried to release: our key must still be there.
+      await slowRun;
+      // The slow handler has finished and sent its release (not awaited, on redisA); a round trip on
+      // that connection comes after it, so it has run by now: our key must still be there.
+      await redisA.ping();
       otherHoldsLockWhenSlowEnds = await redisB.get(lockKey(prefix, 'chat-1'));
     });
     await Promise.all([slowRun, otherRun]);

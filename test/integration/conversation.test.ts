@@ -5,7 +5,8 @@ import { createServices, type Services } from '../../src/deps.js';
 import { CustomerService } from '../../src/domain/customers/service.js';
 import { emptyState, type ChatState } from '../../src/domain/conversation/repository.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, freshTelegramId, sleep } from './helpers.js';
+import { sleep } from '../support/wait.js';
+import { configFor, freshTelegramId } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
@@ -134,7 +135,7 @@ describe('CustomerService', () => {
     const blocked = (await t.db.select().from(customers).where(eq(customers.telegramId, id)))[0]!;
     expect(blocked.blocked).toBe(true);
 
-    await sleep(5);
+    await sleep(5); // time must pass for lastActiveAt to move on (asserted below)
     const again = await s.customers.touch({ id, first_name: '伟', language_code: 'zh-hans' });
     expect(again.id).toBe(created.id);
     expect(again).toMatchObject({ firstName: '伟', lastName: null, username: null, language: 'en', blocked: false });

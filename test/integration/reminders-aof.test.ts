@@ -11,7 +11,8 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { createProducer, sentTo, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
-import { futureSlots, paidOrder, sleep } from './helpers.js';
+import { sleep } from '../support/wait.js';
+import { futureSlots, paidOrder } from './helpers.js';
 
 if (!hasRedisServer) console.warn('SKIPPED reminders-aof: redis-server is not on PATH, so the Redis restart cannot be tested');
 
@@ -63,11 +64,12 @@ it.skipIf(!hasRedisServer)('reminders queued before a Redis restart with AOF fir
   expect((await check.queue.getDelayed(0, -1)).length).toBe(6);
   await check.close();
 
+  // Time passes with no worker, until the three are overdue: that is the case under test.
   await sleep(Math.max(0, dueAt - clock.now().getTime()) + 500);
   const since = api.calls.length;
   worker = await startWorker(config, clock);
   await api.waitFor('sendMessage', { count: 3, since, timeoutMs: 10_000 });
-  await sleep(1_500);
+  await sleep(1_500); // proving a negative: no fourth message (a repeat) in this time
   for (const c of chats) expect(sentTo(api, c.telegramId)).toHaveLength(1);
   await worker.stop();
   worker = null;

@@ -10,7 +10,8 @@ import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { createProducer, dropPrefix, sentTo, startWorker, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
-import { futureSlots, paidOrder, sleep } from './helpers.js';
+import { sleep } from '../support/wait.js';
+import { futureSlots, paidOrder } from './helpers.js';
 
 const CENTRES = ['bj-yizhuang', 'sh-lingang', 'gz-panyu', 'sz-nanshan', 'hz-xiaoshan', 'cd-gaoxin'];
 const DAY = 86_400_000;
@@ -73,6 +74,7 @@ it('reminders due while the worker is down fire once when it is back, and not ag
   await worker.stop();
   worker = null;
   expect(clock.now().getTime(), 'the set-up took longer than the lead time').toBeLessThan(dueAt);
+  // Time passes with no worker, until they are overdue: that is the case under test.
   await sleep(Math.max(0, dueAt - clock.now().getTime()) + 1_000);
   for (const c of chats) expect(sentTo(api, c.telegramId), 'nothing while down').toHaveLength(0);
 
@@ -88,7 +90,7 @@ it('reminders due while the worker is down fire once when it is back, and not ag
   // Restarting once more does not repeat them.
   await worker.stop();
   worker = await startWorker(config, clock);
-  await sleep(1_500);
+  await sleep(1_500); // proving a negative: nothing is sent again in this time
   for (const c of chats) expect(sentTo(api, c.telegramId)).toHaveLength(1);
   // The 2-hour reminders are still waiting for their time.
   const later = (await p.queue.getDelayed(0, -1)).filter((j) => j.data.kind === 'delivery' && j.data.step === 't2h');

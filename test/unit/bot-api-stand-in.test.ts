@@ -238,7 +238,7 @@ describe('BotApiStandIn', () => {
 
   it('answers held long polls immediately on stop', async () => {
     const polling = bot.telegram.callApi('getUpdates', { timeout: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(api.heldPolls).toBe(1));
     const started = Date.now();
     await api.stop();
     await expect(polling).resolves.toEqual([]);
