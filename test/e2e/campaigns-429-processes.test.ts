@@ -15,6 +15,7 @@ import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus } from '../support/campaigns.js';
 import { createTestDb, REDIS_URL } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -115,11 +116,9 @@ describe('a 429 seen by one worker process', () => {
     await queue.add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
 
     const sendsBy = (worker: string) => proxy.hops.filter((x) => x.worker === worker && x.method === 'sendMessage');
-    const until = Date.now() + 60_000;
-    while (sendsBy('w1').length < 20 || sendsBy('w2').length < 20) {
-      if (Date.now() > until) throw new Error(`both workers should be sending: w1 ${sendsBy('w1').length}, w2 ${sendsBy('w2').length}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('both workers sending', () => sendsBy('w1').length >= 20 && sendsBy('w2').length >= 20, { timeoutMs: 60_000, intervalMs: 20 }).catch(() => {
+      throw new Error(`both workers should be sending: w1 ${sendsBy('w1').length}, w2 ${sendsBy('w2').length}`);
+    });
     api.failNext('sendMessage', { code: 429, description: 'Too Many Requests: retry after 2', retryAfter: 2 });
     await waitForStatus(db.db, id, ['done'], 90_000);
     for (const w of workers) w.child.kill('SIGTERM');

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerStaffCommands } from '../../src/bot/commands.js';
 import { newOrder } from '../integration/helpers.js';
 import { photoUpdate } from '../support/updates.js';
-import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, TEST_TOKEN, type Harness } from '../support/harness.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -23,7 +24,6 @@ const ADMIN = 575_000_001;
 const MARKETER = 575_000_002;
 const OTHER_MARKETER = 575_000_003;
 const CUSTOMER = 575_000_004;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A finished campaign and one of its recipients, for the figures test. */
 let attribution: { id: number; customer: number } | undefined;
 
@@ -36,22 +36,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** Composes an English campaign to everyone who agreed and confirms it; `content` sends the message itself. */
-async function composeAndSend(m: TestChat, content: () => Promise<unknown>): Promise<number> {
-  await m.text('/campaign');
-  await m.tap('English');
-  await content();
-  await m.tap('No buttons');
-  await m.tap('Skip');
-  await m.tap('Next');
-  await m.tap('Send now');
-  await m.tap('Confirm');
-  const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
-  return row.id;
-}
-
-const count = async (id: number, state: string) =>
-  Number((await h.db.sql<[{ n: string }]>`select count(*) as n from campaign_recipients where campaign_id = ${id} and state = ${state}`)[0].n);
+const count = (id: number, state: string) => recipientCount(h.db.sql, id, state);
 const statusOf = async (id: number) => (await h.db.sql<[{ status: string }]>`select status from campaigns where id = ${id}`)[0].status;
 const progressOf = async (m: TestChat, id: number) => {
   const [row] = await h.db.sql<[{ progress_message_id: number }]>`select progress_message_id from campaigns where id = ${id}`;
@@ -63,7 +48,7 @@ describe('typed controls and who may use them', () => {
     const audience = await seedCustomers(h.db.sql, 850_000_000, 40, { language: 'en' });
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
     const id = await composeAndSend(m, () => m.text('Spring test drives'));
-    while ((await count(id, 'sent')) < 4) await sleep(50);
+    await waitFor('four sent', async () => (await count(id, 'sent')) >= 4);
 
     // A customer can neither type nor forge a control; nothing changes.
     const c = new TestChat(h, CUSTOMER, { languageCode: 'en' });
@@ -79,12 +64,11 @@ describe('typed controls and who may use them', () => {
     await other.text(`/campaigns pause ${id}`);
     expect(other.lastText()).toMatch(new RegExp(`^Paused\\n\\n<b>Campaign #${id}</b> · paused`));
     expect(await statusOf(id)).toBe('paused');
-    await sleep(400); // sends already on the wire land
+    await sendsSettled(h, id); // sends already on the wire land
     const atPause = await count(id, 'sent');
     // The worker's progress ticks go on until those sends have landed, then the message holds still.
-    const quietUntil = Date.now() + 8_000;
-    while (!(await progressOf(m, id))?.text.includes(`Sent ${atPause} ·`) && Date.now() < quietUntil) await sleep(100);
-    await sleep(1_000);
+    await waitFor('the progress message to catch up', async () => (await progressOf(m, id))?.text.includes(`Sent ${atPause} ·`), { timeoutMs: 8_000 });
+    await sleep(1_000); // proving a negative: nothing more is sent while paused
     expect(await count(id, 'sent')).toBe(atPause);
     const paused = await progressOf(m, id);
     expect(paused?.text).toMatch(/· paused/);
@@ -103,7 +87,7 @@ describe('typed controls and who may use them', () => {
     expect(resumed?.text).toMatch(/· sending/);
     await waitForStatus(h.db.db, id, ['done']);
     for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
-    await sleep(300);
+    await waitFor('the final progress message', async () => /· done/.test((await progressOf(m, id))?.text ?? ''));
     expect((await progressOf(m, id))?.text).toMatch(/· done[\s\S]*Sent 40 · failed 0 · blocked 0 · left 0/);
   });
 
@@ -116,7 +100,7 @@ describe('typed controls and who may use them', () => {
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a sendMessage's text is a string
       String(calls.find((c) => c.method === 'sendMessage')?.params.text ?? '');
     expect(replyTo(await m.text(`/campaigns cancel ${id}`))).toMatch(/^Cancelled: nobody else will get it/);
-    await sleep(800);
+    await sendsSettled(h, id);
     const states = [...(await recipientStates(h.db.sql, id)).values()];
     expect(states.every((s) => s.state === 'sent' || s.state === 'cancelled')).toBe(true);
     expect((await progressOf(m, id))?.text).toMatch(/· cancelled/);

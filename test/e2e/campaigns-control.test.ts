@@ -3,15 +3,15 @@
  * consent: asked once after /start, changed in /settings.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
 let h: Harness;
 const MARKETER = 570_000_001;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   h = await startHarness({ env: { CAMPAIGN_RATE: '10' } });
@@ -21,33 +21,19 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function composeAndSend(m: TestChat, text: string): Promise<number> {
-  await m.text('/campaign');
-  await m.tap('English');
-  await m.text(text);
-  await m.tap('No buttons');
-  await m.tap('Skip');
-  await m.tap('Next');
-  await m.tap('Send now');
-  await m.tap('Confirm');
-  const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
-  return row.id;
-}
-
-const sentCount = async (id: number) =>
-  Number((await h.db.sql<[{ n: string }]>`select count(*) as n from campaign_recipients where campaign_id = ${id} and state = 'sent'`)[0].n);
+const sentCount = (id: number) => recipientCount(h.db.sql, id, 'sent');
 
 describe('pause, resume, cancel', () => {
   it('pause stops every send, resume finishes the rest, each recipient once', async () => {
     const audience = await seedCustomers(h.db.sql, 840_000_000, 40, { language: 'en' });
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
-    const id = await composeAndSend(m, 'Winter service offer');
-    while ((await sentCount(id)) < 5) await sleep(50);
+    const id = await composeAndSend(m, () => m.text('Winter service offer'));
+    await waitFor('five sent', async () => (await sentCount(id)) >= 5);
     await m.tap('Pause');
     expect(m.toasts().at(-1)).toBe('Paused');
-    await sleep(400); // sends on the wire at the press land
+    await sendsSettled(h, id); // sends on the wire at the press land
     const atPause = await sentCount(id);
-    await sleep(1_500);
+    await sleep(1_500); // proving a negative: nothing more is sent while paused
     expect(await sentCount(id)).toBe(atPause);
     expect(atPause).toBeLessThan(audience.length);
     expect(m.lastText()).toMatch(new RegExp(`Campaign #${id}</b> · paused`));
@@ -57,7 +43,7 @@ describe('pause, resume, cancel', () => {
     await waitForStatus(h.db.db, id, ['done']);
     for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
     // The progress message was edited by the worker to its final state.
-    await sleep(200);
+    await waitFor('the final progress message', () => /done/.test(m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text ?? ''));
     const progress = m.messages().find((x) => x.text.includes(`Campaign #${id}`));
     expect(progress?.text).toMatch(/done/);
     expect(progress?.text).toMatch(/Sent 40 · failed 0 · blocked 0 · left 0/);
@@ -66,10 +52,10 @@ describe('pause, resume, cancel', () => {
   it('cancel stops the campaign for good: the rest are marked cancelled and never sent', async () => {
     await seedCustomers(h.db.sql, 841_000_000, 40, { language: 'en' });
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
-    const id = await composeAndSend(m, 'Charger discount');
-    while ((await sentCount(id)) < 3) await sleep(50);
+    const id = await composeAndSend(m, () => m.text('Charger discount'));
+    await waitFor('three sent', async () => (await sentCount(id)) >= 3);
     await m.tap('Cancel campaign');
-    await sleep(1_000);
+    await sendsSettled(h, id);
     const states = await recipientStates(h.db.sql, id);
     const sent = [...states.values()].filter((s) => s.state === 'sent').length;
     const cancelled = [...states.values()].filter((s) => s.state === 'cancelled').length;

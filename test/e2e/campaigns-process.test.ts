@@ -12,6 +12,7 @@ import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus } from '../support/campaigns.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -55,7 +56,7 @@ describe('a worker killed mid-campaign', () => {
     const first = worker(env);
     await first.ready;
     await queue.add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
-    while (api.callsTo('sendMessage').length < 60) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('60 sends', () => api.callsTo('sendMessage').length >= 60, { timeoutMs: 60_000, intervalMs: 20 });
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     const atKill = api.callsTo('sendMessage').length;

@@ -8,7 +8,8 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { DeliveryRepository } from '../../src/domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, enqueueBatches, enqueueProgress } from '../../src/jobs/campaign-jobs.js';
-import { launchCampaign, recipientStates, seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { launchCampaign, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
+import { waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -101,9 +102,10 @@ describe('campaign delivery', () => {
     const audience = await seedCustomers(sql, 830_000_000, 30, { language: 'en' });
     const id = await launchCampaign(h, { createdBy: MARKETER });
     const repo = new CampaignRepository(h.db.db);
-    while ((await new DeliveryRepository(h.db.db).counts(id)).sent < 3) await new Promise((r) => setTimeout(r, 20));
+    const delivery = new DeliveryRepository(h.db.db);
+    await waitFor('three sent', async () => (await delivery.counts(id)).sent >= 3, { intervalMs: 20 });
     await repo.transition(id, ['running'], 'paused');
-    await new Promise((r) => setTimeout(r, 500));
+    await sendsSettled(h, id);
     // A job from before the pause still holds five recipients (its chunk on the wire) when the resume comes.
     const held = await sql<Array<{ customer_id: number }>>`
       update campaign_recipients set state = 'sending', claimed_by = 'job-before-pause', claimed_at = now()
@@ -115,8 +117,11 @@ describe('campaign delivery', () => {
     await enqueueBatches(queue, id, resumed.generation, await new DeliveryRepository(h.db.db).pendingBatches(id));
     await enqueueProgress(queue, id, resumed.generation, 0, { sent: 0, at: Date.now() }, 0);
     // The resumed job sends everyone else; then the old job gives its five back unsent.
-    while ((await new DeliveryRepository(h.db.db).counts(id)).pending > 0) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 500));
+    // (The resumed job keeps polling while the five are held, see nextRetry in src/domain/campaigns/delivery.ts: so the counts alone.)
+    await waitFor('everyone else sent', async () => {
+      const counts = await delivery.counts(id);
+      return counts.pending === 0 && counts.sending === held.length;
+    });
     await sql`update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null where campaign_id = ${id} and claimed_by = 'job-before-pause'`;
     await waitForStatus(h.db.db, id, ['done'], 20_000);
     const byChat = sendsByChat(h);

@@ -5,7 +5,9 @@ import type { CampaignSegment } from '../../src/db/schema/campaigns.js';
 import { CampaignRepository, type VariantDraft } from '../../src/domain/campaigns/repository.js';
 import type { Db } from '../../src/db/client.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
+import type { TestChat } from './chat.js';
 import type { Harness } from './harness.js';
+import { waitFor } from './wait.js';
 
 /** Inserts `count` customers from telegram id `firstId` on, consenting unless told otherwise; returns their telegram ids. */
 export async function seedCustomers(
@@ -58,6 +60,41 @@ export async function waitForStatus(db: Db, id: number, statuses: string[], time
     if (Date.now() > until) throw new Error(`campaign ${id} still ${s?.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** How many recipients of campaign `id` are in `state`. */
+export async function recipientCount(sql: postgres.Sql, id: number, state: string): Promise<number> {
+  return Number((await sql<[{ n: string }]>`select count(*) as n from campaign_recipients where campaign_id = ${id} and state = ${state}`)[0].n);
+}
+
+/**
+ * After a pause or cancel: waits until no delivery job of campaign `id` runs and none of its
+ * recipients is being sent, so the sends that were on the wire at the press have landed (a job
+ * stops at its next status check: runBatch in src/jobs/workers/campaigns.worker.ts).
+ */
+export async function sendsSettled(h: Harness, id: number): Promise<void> {
+  const queue = campaignQueue(h.app.deps.redis, h.config.queuePrefix);
+  await waitFor(`campaign ${id}: the sends on the wire to land`, async () => {
+    const running = (await queue.getJobs(['active'])).filter((j) => j?.data.kind === 'batch' && j.data.campaignId === id);
+    return running.length === 0 && (await recipientCount(h.db.sql, id, 'sending')) === 0;
+  });
+}
+
+/**
+ * In marketer `m`'s chat: /campaign in English to everyone who agreed, `content` sending the
+ * message itself, no buttons, sent now and confirmed; resolves with the new campaign's id.
+ */
+export async function composeAndSend(m: TestChat, content: () => Promise<unknown>): Promise<number> {
+  await m.text('/campaign');
+  await m.tap('English');
+  await content();
+  await m.tap('No buttons');
+  await m.tap('Skip');
+  await m.tap('Next');
+  await m.tap('Send now');
+  await m.tap('Confirm');
+  const [row] = await m.h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
+  return row.id;
 }
 
 export async function recipientStates(sql: postgres.Sql, id: number): Promise<Map<number, { state: string; attempts: number; error: string | null }>> {
