@@ -14,7 +14,7 @@ import { futureSlots } from '../integration/helpers.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { payStoreInvoice } from '../support/store.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const OPS = 991_000_001;
 let h: Harness;
@@ -123,7 +123,7 @@ describe('store orders in /ops', () => {
     // The confirm pressed again: refused, the customer is not told twice.
     await ops.press(`osdy:${order.id}`);
     expect(ops.toasts().at(-1)).toBe(`Store order ${order.number} is delivered; that step is not possible now.`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300); // proving a negative: no second notice follows
     expect(c.messages().filter((m) => plain(m.text).includes('has been delivered'))).toHaveLength(1);
   });
 
@@ -257,7 +257,7 @@ describe('a store order’s charger installation for ops', () => {
     // Pressed again: refused, no second notice.
     await ops.press(entry.data!);
     expect(ops.toasts().at(-1)).toBe('This charger installation is already “Installed”.');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300); // proving a negative: no second notice follows
     expect(c.messages().filter((m) => plain(m.text).includes('has been installed'))).toHaveLength(1);
 
     await c.press(`sho:${order.id}`);

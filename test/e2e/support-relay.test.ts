@@ -68,13 +68,13 @@ describe.each([
       ['in', 'third'],
     ]);
     expect(d.inTopic(thread, since)).toEqual([]);
-    await sleep(1200);
+    await sleep(1200); // the group keeps refusing past its retry_after (1 s): the outage is the case under test
     h.api.failChat(d.group, null);
     const copies = await waitFor('three copies in the topic', () => {
       const got = d.inTopic(thread, since).filter((x) => x.method === 'copyMessage');
       return got.length >= 3 && got;
     });
-    await sleep(300);
+    await sleep(300); // proving a negative: no fourth copy (a repeat) follows
     expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual(ids);
     expect(copies.every((x) => String(x.params.from_chat_id) === String(c.id))).toBe(true);
     expect(toCustomer(h.api.calls.slice(since), c.id)).toEqual([]);

@@ -11,6 +11,7 @@ import { TestChat } from '../support/chat.js';
 import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { groupTextUpdate, userFor, withId } from '../support/updates.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const GROUP = -1009400000003;
 const AGENT = 95_100_001;
@@ -36,7 +37,6 @@ afterAll(async () => {
 
 const slaPosts = (thread: number) =>
   h.api.callsTo('sendMessage').filter((c) => String(c.params.chat_id) === String(GROUP) && Number(c.params.message_thread_id) === thread && String(c.params.text).startsWith('⏰'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SLA reminders', () => {
   it('fires after N minutes mentioning the agents, and is cancelled by an agent reply', async () => {
@@ -66,7 +66,7 @@ describe('SLA reminders', () => {
     // The agent answers: the second reminder (due at 3N) is removed and never posts.
     await h.deliver(withId(groupTextUpdate(userFor(AGENT, { firstName: 'Lena' }), GROUP, 'Hi, I am here', { messageThreadId: thread })));
     expect(await queue.getJob(supportSlaJobId(id, since, 2))).toBeUndefined();
-    await sleep(3 * SLA_MS + 800);
+    await sleep(3 * SLA_MS + 800); // proving a negative: past the second reminder's time, and it did not post
     expect(slaPosts(thread)).toHaveLength(1);
     const [after] = await h.db.sql<Array<{ cleared: boolean }>>`select waiting_since is null as cleared from support_conversations where id = ${id}`;
     expect(after!.cleared).toBe(true);
@@ -76,7 +76,7 @@ describe('SLA reminders', () => {
     const [row] = await h.db.sql<Array<{ id: number; thread_id: number }>>`select id, thread_id from support_conversations`;
     const before = slaPosts(row!.thread_id).length;
     const job = await queue.add('sla', { conversationId: row!.id, waitingSince: 1_000, level: 1 }, { jobId: 'support-sla-stale-test' });
-    for (let i = 0; i < 50 && !(await job.isCompleted()); i++) await sleep(100);
+    await waitFor('the stale reminder job to complete', () => job.isCompleted(), { timeoutMs: 5_000 });
     expect(await job.isCompleted()).toBe(true);
     expect((await queue.getJob(job.id!))!.returnvalue).toBe('skipped');
     expect(slaPosts(row!.thread_id)).toHaveLength(before);
@@ -99,7 +99,7 @@ describe('SLA reminders', () => {
     const thread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
     // Bo claims without answering: the customer is still waiting.
     await h.deliver(withId(groupTextUpdate(userFor(AGENT2, { firstName: 'Bo' }), GROUP, '/claim', { messageThreadId: thread })));
-    for (let i = 0; i < 80 && slaPosts(thread).length < 2; i++) await sleep(100);
+    await waitFor('two reminders in the topic', () => slaPosts(thread).length >= 2, { timeoutMs: 8_000 });
     const [first, second] = slaPosts(thread).map((x) => String(x.params.text));
     expect(first).toContain(`<a href="tg://user?id=${AGENT2}">Bo</a>`);
     expect(first).not.toContain(`tg://user?id=${AGENT}"`);
@@ -110,7 +110,7 @@ describe('SLA reminders', () => {
     await other.text('/start');
     await other.text('human');
     const otherThread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
-    for (let i = 0; i < 50 && slaPosts(otherThread).length < 1; i++) await sleep(100);
+    await waitFor('a reminder in the other topic', () => slaPosts(otherThread).length >= 1, { timeoutMs: 5_000 });
     expect(String(slaPosts(otherThread)[0]?.params.text)).toContain(`<a href="tg://user?id=${AGENT}">Lena</a> <a href="tg://user?id=${AGENT2}">Bo</a>`);
   });
 });

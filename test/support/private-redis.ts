@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { sleep } from './wait.js';
 
 /** Whether `redis-server` is on PATH (tests that take Redis down skip without it). */
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -17,8 +18,6 @@ const freePort = () =>
       srv.close(() => resolve(p));
     });
   });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A redis-server of a test's own, with AOF on in a temporary directory, that the test can shut
