@@ -8,12 +8,12 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cartItems, customers, installations, storeOrders, storeVariants } from '../../src/db/schema/index.js';
+import { cartItems, installations, storeOrders, storeVariants } from '../../src/db/schema/index.js';
 import { storePayload } from '../../src/domain/store/rules.js';
 import { futureSlots } from '../integration/helpers.js';
-import { TestChat } from '../support/chat.js';
+import { lastPlain as last, plain, startedChatFactory, TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { payStoreInvoice } from '../support/store.js';
+import { customerOf, payStoreInvoice } from '../support/store.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const OPS = 991_000_001;
@@ -29,16 +29,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextId = 830_000_000 + Math.floor(Math.random() * 100_000) * 10;
-const newChat = async (languageCode = 'en') => {
-  const c = new TestChat(h, ++nextId, { languageCode });
-  await c.text('/start');
-  return c;
-};
-const plain = (text: string) => text.replace(/<[^>]+>/g, '');
-const last = (c: TestChat) => plain(c.lastText());
+const newChat = startedChatFactory(() => h, 830_000_000 + Math.floor(Math.random() * 100_000) * 10);
 const services = () => h.app.deps.services;
-const customerOf = async (c: TestChat) => (await h.db.db.select().from(customers).where(eq(customers.telegramId, c.id)))[0]!;
 const storeOrderOf = async (c: TestChat) => (await h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, (await customerOf(c)).id)))[0]!;
 const stateOf = async (id: number) => (await services().storeCheckout.byId(id))!.state;
 const cartQty = async (c: TestChat, variantId: string) =>

@@ -9,13 +9,13 @@ import { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookings, customers, installations, storeOrders, storePayments, storeVariants } from '../../src/db/schema/index.js';
+import { bookings, installations, storeOrders, storePayments, storeVariants } from '../../src/db/schema/index.js';
 import { storeJobId, type StoreJob } from '../../src/jobs/store/store-jobs.js';
 import { newOrder } from '../integration/helpers.js';
-import { TestChat } from '../support/chat.js';
+import { lastPlain as last, plain, startedChatFactory, type TestChat } from '../support/chat.js';
 import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { lastInvoice, payStoreInvoice } from '../support/store.js';
+import { customerOf, lastInvoice, payStoreInvoice } from '../support/store.js';
 import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
 
@@ -35,16 +35,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextId = 820_000_000 + Math.floor(Math.random() * 100_000) * 10;
-const newChat = async (languageCode = 'en') => {
-  const c = new TestChat(h, ++nextId, { languageCode });
-  await c.text('/start');
-  return c;
-};
-const plain = (text: string) => text.replace(/<[^>]+>/g, '');
-const last = (c: TestChat) => plain(c.lastText());
+const newChat = startedChatFactory(() => h, 820_000_000 + Math.floor(Math.random() * 100_000) * 10);
 const variant = async (id: string) => (await h.db.db.select().from(storeVariants).where(eq(storeVariants.id, id)))[0]!;
-const customerOf = async (c: TestChat) => (await h.db.db.select().from(customers).where(eq(customers.telegramId, c.id)))[0]!;
 const ordersOf = async (c: TestChat) => h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, (await customerOf(c)).id));
 
 /** Store → category → product → (variant) → add → cart → checkout, by taps. */
@@ -54,6 +46,19 @@ async function addToCart(c: TestChat, category: RegExp, product: string, variant
   await c.tap(product);
   if (variantLabel) await c.tap(variantLabel);
   await c.tap('Add to cart');
+}
+
+/** Asked for the installation address: answers it (private garage, permission given) and books the first slot (returned). */
+async function installAtHomeFirstSlot(c: TestChat) {
+  expect(last(c)).toContain('Please type the address where the charger should be installed');
+  await c.text('Tomson Riviera, Building 3, parking space B2-117');
+  await c.tap('Private garage');
+  await c.tap(/^Yes/);
+  const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'))!;
+  await c.press(day.data!);
+  const slot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
+  await c.press(slot.data!);
+  return slot;
 }
 
 describe('the last unit', () => {
@@ -192,14 +197,7 @@ describe('Wall Connector', () => {
     expect(paid.totalAmount).toBe(300_000);
     expect(last(c)).toContain('Your Wall Connector needs a professional installation');
     await c.tap('Book installation');
-    expect(last(c)).toContain('Please type the address where the charger should be installed');
-    await c.text('Tomson Riviera, Building 3, parking space B2-117');
-    await c.tap('Private garage');
-    await c.tap(/^Yes/);
-    const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'))!;
-    await c.press(day.data!);
-    const slot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
-    await c.press(slot.data!);
+    await installAtHomeFirstSlot(c);
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.orderId, created.id));
     expect(installation).toMatchObject({ state: 'scheduled', parking: 'garage' });
     const booked = await h.db.db.select().from(bookings).where(and(eq(bookings.orderId, created.id), eq(bookings.kind, 'installation')));
@@ -220,14 +218,7 @@ describe('Wall Connector', () => {
     // A store order has no city: asked first, then the journey's installation questions.
     expect(last(c)).toContain(`Installation for store order ${order!.number}`);
     await c.tap('Shanghai');
-    expect(last(c)).toContain('Please type the address where the charger should be installed');
-    await c.text('Tomson Riviera, Building 3, parking space B2-117');
-    await c.tap('Private garage');
-    await c.tap(/^Yes/);
-    const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'))!;
-    await c.press(day.data!);
-    const slot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
-    await c.press(slot.data!);
+    const slot = await installAtHomeFirstSlot(c);
     expect(last(c)).toContain(`Booked for order ${order!.number}`);
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.storeOrderId, order!.id));
     expect(installation).toMatchObject({ orderId: null, state: 'scheduled', parking: 'garage', address: 'Tomson Riviera, Building 3, parking space B2-117' });

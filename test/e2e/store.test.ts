@@ -7,9 +7,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, storeOrders, storePayments, storeVariants } from '../../src/db/schema/index.js';
-import { TestChat } from '../support/chat.js';
+import { chatFactory, lastPlain as last, plain, TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { lastInvoice, payStoreInvoice } from '../support/store.js';
+import { lastInvoice, parse, payStoreInvoice } from '../support/store.js';
 import { newOrder } from '../integration/helpers.js';
 import { SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
@@ -23,16 +23,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextId = 810_000_000 + Math.floor(Math.random() * 100_000) * 10;
-const newChat = (languageCode: string) => new TestChat(h, ++nextId, { languageCode });
+const newChat = chatFactory(() => h, 810_000_000 + Math.floor(Math.random() * 100_000) * 10);
 
 const variant = async (id: string) => (await h.db.db.select().from(storeVariants).where(eq(storeVariants.id, id)))[0]!;
 const labels = (c: TestChat) => c.buttonLabels();
-/** Message text without its HTML tags (the stand-in keeps them as sent). */
-const plain = (text: string) => text.replace(/<[^>]+>/g, '');
-const last = (c: TestChat) => plain(c.lastText());
 const screenText = (c: TestChat) => plain(c.screen()?.text ?? '');
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 describe('store in English', () => {
   it('browse → variants → cart → checkout with the shipping form → paid → My orders → shipped notice', async () => {

@@ -170,3 +170,39 @@ export class TestChat {
       .filter((t): t is string => !!t);
   }
 }
+
+/**
+ * A file's `newChat`: each call a customer's chat with a Telegram user id not used before in the
+ * file, counting up from `lastId`. `harness` is read at each call (files start theirs in beforeAll).
+ */
+export function chatFactory(harness: () => Harness, lastId: number): (languageCode?: string, firstName?: string) => TestChat {
+  let id = lastId;
+  return (languageCode = 'en', firstName) => new TestChat(harness(), ++id, { languageCode, firstName });
+}
+
+/** As chatFactory, but each chat has sent /start already (the customer exists, the menu is shown). */
+export function startedChatFactory(harness: () => Harness, lastId: number): (languageCode?: string) => Promise<TestChat> {
+  const newChat = chatFactory(harness, lastId);
+  return async (languageCode = 'en') => {
+    const c = newChat(languageCode);
+    await c.text('/start');
+    return c;
+  };
+}
+
+/** Message text without its HTML tags (the stand-in keeps them as sent). */
+export const plain = (text: string): string => text.replace(/<[^>]+>/g, '');
+
+/** The newest bot message's text, without its HTML tags. */
+export const lastPlain = (c: TestChat): string => plain(c.lastText());
+
+/** Texts of the answerCallbackQuery toasts among `calls` ('' for an answer without one). */
+export const toastsIn = (calls: RecordedCall[]): string[] =>
+  calls.filter((x) => x.method === 'answerCallbackQuery').map((x) => (x.params.text as string | undefined) ?? '');
+
+/** Callback data of the inline buttons a recorded call sent ('' for a button without any). */
+export const callbackDataIn = (call: { params: Record<string, unknown> }): string[] => {
+  const raw = call.params.reply_markup;
+  const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
+  return (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
+};

@@ -3,6 +3,8 @@
  * through the shipping form for a flexible invoice (shipping_query → answerShippingQuery →
  * pre_checkout_query with the chosen option → successful_payment).
  */
+import { eq } from 'drizzle-orm';
+import { customers } from '../../src/db/schema/index.js';
 import type { RecordedCall } from './bot-api-stand-in.js';
 import type { TestChat } from './chat.js';
 import {
@@ -13,7 +15,11 @@ import {
   type OrderInfoDraft,
 } from './updates.js';
 
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+/** A Bot API parameter as sent: JSON-encoded (form posts) or already an object. */
+export const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+/** The customers row of a chat's user. */
+export const customerOf = async (c: TestChat) => (await c.h.db.db.select().from(customers).where(eq(customers.telegramId, c.id)))[0]!;
 
 export interface StorePayResult {
   approved: boolean;
