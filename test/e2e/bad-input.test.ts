@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { TestChat, type SeenMessage } from '../support/chat.js';
+import { chatFactory, TestChat, toastsIn, type SeenMessage } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { configureCar, latestOrder, placeCarOrder, type OrderRow } from '../support/orders.js';
 import { contactUpdate } from '../support/updates.js';
 
 type Lng = 'en' | 'zh-CN';
@@ -25,13 +26,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextUser = 71_000;
-const newChat = (lng: Lng, firstName = 'Wei') => new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-hans', firstName });
+const chat = chatFactory(() => h, 71_000);
+const newChat = (lng: Lng, firstName = 'Wei') => chat(lng === 'en' ? 'en' : 'zh-hans', firstName);
 
 // ---- helpers (local: test/support belongs to another engineer) --------------------------------
 
 const MODEL_Y = { modelId: 'model-y', picks: ['my-lr', 'my-paint-red', 'my-wheels-20', 'my-int-white'] } as const;
-const STEPS = ['trim', 'paint', 'wheels', 'interior'] as const;
 
 async function stateOf(chatId: number): Promise<{ step: string; data: Record<string, any>; menu_message_id: number | null }> {
   const [row] = await h.db.sql<Array<{ step: string; data: Record<string, any>; menu_message_id: number | null }>>`
@@ -41,39 +41,10 @@ async function stateOf(chatId: number): Promise<{ step: string; data: Record<str
 }
 
 /** /start → models → Model Y → configure, then the first `steps` choices. */
-async function configure(c: TestChat, steps: number) {
-  await c.text('/start');
-  await c.press(cb.models.pack({}));
-  await c.press(cb.model.pack({ modelId: MODEL_Y.modelId }));
-  await c.press(cb.configure.pack({ modelId: MODEL_Y.modelId }));
-  for (let i = 0; i < steps; i++) await c.press(cb.choose.pack({ step: STEPS[i]!, optionId: MODEL_Y.picks[i]! }));
-}
-
-interface OrderRow {
-  id: number;
-  number: string;
-  state: string;
-  contact_name: string;
-  phone: string;
-}
-
-async function latestOrder(c: TestChat): Promise<OrderRow> {
-  const [o] = await h.db.sql<OrderRow[]>`
-    select o.id, o.number, o.state, o.contact_name, o.phone from orders o
-    join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id} order by o.id desc limit 1`;
-  if (!o) throw new Error(`no order for ${c.id}`);
-  return o;
-}
+const configure = (c: TestChat, steps: number) => configureCar(c, MODEL_Y, steps);
 
 /** A complete Model Y order awaiting its deposit (contact name and phone as given). */
-async function placeOrder(c: TestChat, contact = { name: 'Zhang Wei', phone: '13800138000' }): Promise<OrderRow> {
-  await configure(c, 4);
-  await c.press(cb.orderStart.pack({}));
-  await c.text(contact.name);
-  await c.text(contact.phone);
-  await c.press(cb.city.pack({ city: 'shanghai' }));
-  return latestOrder(c);
-}
+const placeOrder = (c: TestChat, contact?: { name: string; phone: string }): Promise<OrderRow> => placeCarOrder(c, MODEL_Y, { contact, city: 'shanghai' });
 
 async function paidOrder(c: TestChat, contact?: { name: string; phone: string }): Promise<OrderRow> {
   await placeOrder(c, contact);
@@ -95,8 +66,6 @@ async function toSlots(c: TestChat, orderId: number): Promise<Array<{ text: stri
     .filter((b): b is { text: string; data: string } => !!b.data?.startsWith('slot:'));
 }
 
-const toastsIn = (calls: RecordedCall[]) =>
-  calls.filter((x) => x.method === 'answerCallbackQuery').map((x) => (x.params.text as string | undefined) ?? '');
 
 /** Texts of the messages the bot sent or edited in `calls` (what the customer saw change). */
 const textsIn = (calls: RecordedCall[]) =>

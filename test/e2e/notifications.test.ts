@@ -12,7 +12,7 @@ import type { Order } from '../../src/db/schema/index.js';
 import { queueNames, type ReminderJob } from '../../src/jobs/queues.js';
 import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { TestChat } from '../support/chat.js';
+import { callbackDataIn, chatFactory, type TestChat } from '../support/chat.js';
 import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { TestClock } from '../support/reminders.js';
@@ -40,12 +40,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextUser = 95_000;
+const newChat = chatFactory(() => h, 95_000);
 const STAFF = 'staff:900001';
 
 /** A customer who has talked to the bot, with a paid Model Y order. */
 async function customerWithPaidOrder(lng: Lng): Promise<{ chat: TestChat; order: Order }> {
-  const chat = new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-CN' });
+  const chat = newChat(lng);
   await chat.text('/start');
   const s = h.app.deps.services;
   const [row] = await h.db.sql<Array<{ id: number }>>`select id from customers where telegram_id = ${chat.id}`;
@@ -72,11 +72,6 @@ async function nextMessage(chat: TestChat, text: RegExp, since = 0): Promise<Rec
     timeoutMs: 10_000,
   });
 }
-
-const callbackData = (call: RecordedCall): string[] => {
-  const markup = typeof call.params.reply_markup === 'string' ? JSON.parse(call.params.reply_markup) : call.params.reply_markup;
-  return (markup?.inline_keyboard ?? []).flat().map((b: { callback_data?: string }) => b.callback_data ?? '');
-};
 
 async function slotFor(kind: 'delivery' | 'installation') {
   const [slot] = await h.db.sql<Array<{ id: number; centre_id: string }>>`
@@ -111,7 +106,7 @@ describe.each(['en', 'zh-CN'] as const)('ops actions tell the customer (%s)', (l
     const since = h.api.calls.length;
     await h.app.deps.services.fulfilment.markReady(order.id, STAFF);
     const msg = await nextMessage(chat, lng === 'en' ? /ready for delivery/ : /已可交付/, since);
-    expect(callbackData(msg)).toContain(cb.bookDelivery.pack({ orderId: order.id }));
+    expect(callbackDataIn(msg)).toContain(cb.bookDelivery.pack({ orderId: order.id }));
     const calls = await chat.tap(t(lng, 'menu.delivery'));
     const texts = calls.map((c) => String(c.params.text ?? ''));
     expect(texts.some((x) => x.includes(t(lng, 'booking.delivery_method', { number: order.number, city: lng === 'en' ? 'Shanghai' : '上海' }).split('\n')[0]!))).toBe(true);
@@ -125,14 +120,14 @@ describe.each(['en', 'zh-CN'] as const)('ops actions tell the customer (%s)', (l
     const msg = await nextMessage(chat, lng === 'en' ? /Welcome to the Tesla family/ : /欢迎加入特斯拉大家庭/, since);
     expect(msg.params.text).toContain(VIN[lng]);
     expect(msg.params.text).toMatch(lng === 'en' ? /Tesla app/ : /特斯拉 App/);
-    expect(callbackData(msg)).toContain(cb.bookInstallation.pack({ orderId: order.id }));
+    expect(callbackDataIn(msg)).toContain(cb.bookInstallation.pack({ orderId: order.id }));
   });
 
   it('the 3-day check-in: a rating is stored once and thanked; help names the hotline', async () => {
     const since = h.api.calls.length;
     await (await queue.getJob(`checkin-${order.id}-d3`))!.promote();
     const ask = await nextMessage(chat, lng === 'en' ? /How did the delivery go/ : /交付体验如何/, since);
-    expect(callbackData(ask)).toEqual([1, 2, 3, 4, 5].map((n) => cb.rate.pack({ orderId: order.id, score: String(n) as '1' })).concat(cb.checkinHelp.pack({ orderId: order.id })));
+    expect(callbackDataIn(ask)).toEqual([1, 2, 3, 4, 5].map((n) => cb.rate.pack({ orderId: order.id, score: String(n) as '1' })).concat(cb.checkinHelp.pack({ orderId: order.id })));
 
     await chat.tap(t(lng, 'reminders.checkin.score', { score: 4 }));
     expect(chat.lastText()).toBe(t(lng, 'reminders.checkin.thanks', { score: 4 }));
@@ -177,7 +172,7 @@ describe('forged check-in buttons', () => {
     await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: slot.centre_id, method: 'pickup' });
     await s.fulfilment.markDelivered(order.id, STAFF);
 
-    const intruder = new TestChat(h, ++nextUser, { languageCode: 'zh-CN' });
+    const intruder = newChat('zh-CN');
     await intruder.text('/start');
     const calls = await intruder.press(cb.rate.pack({ orderId: order.id, score: '1' }));
     const toasts = calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text);
@@ -190,7 +185,7 @@ describe('forged check-in buttons', () => {
   });
 
   it('an order id that does not exist is refused too', async () => {
-    const chat = new TestChat(h, ++nextUser, { languageCode: 'en' });
+    const chat = newChat('en');
     await chat.text('/start');
     const calls = await chat.press(cb.rate.pack({ orderId: 99_999_999, score: '5' }));
     expect(calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params.text)).toEqual([t('en', 'errors.not_found')]);

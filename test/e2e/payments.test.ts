@@ -11,8 +11,9 @@ import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import { formatCny } from '../../src/shared/money.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { TestChat } from '../support/chat.js';
+import { chatFactory, type TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { latestOrder, placeCarOrder, type OrderRow } from '../support/orders.js';
 import { nextUpdateId, preCheckoutUpdate, successfulPaymentUpdate, textUpdate, withId } from '../support/updates.js';
 
 type Lng = 'en' | 'zh-CN';
@@ -27,42 +28,15 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextUser = 72_000;
-const newChat = (lng: Lng) => new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-CN' });
+const newChat = chatFactory(() => h, 72_000);
 
 // ---- helpers (local: test/support belongs to another engineer) --------------------------------
-
-interface OrderRow {
-  id: number;
-  number: string;
-  state: string;
-  deposit_fen: number;
-}
-
-async function latestOrder(c: TestChat): Promise<OrderRow> {
-  const [o] = await h.db.sql<OrderRow[]>`
-    select o.id, o.number, o.state, o.deposit_fen from orders o
-    join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id} order by o.id desc limit 1`;
-  if (!o) throw new Error(`no order for ${c.id}`);
-  return o;
-}
 
 /** A Model Y (¥1,000 deposit) or Model S (¥8,000) order awaiting its deposit. */
 async function placeOrder(c: TestChat, model: 'model-y' | 'model-s' = 'model-y'): Promise<OrderRow> {
   const picks =
     model === 'model-y' ? ['my-lr', 'my-paint-white', 'my-wheels-19', 'my-int-black'] : ['ms-plaid', 'ms-paint-black', 'ms-wheels-19', 'ms-int-black'];
-  await c.text('/start');
-  await c.press(cb.models.pack({}));
-  await c.press(cb.model.pack({ modelId: model }));
-  await c.press(cb.configure.pack({ modelId: model }));
-  for (const [i, step] of (['trim', 'paint', 'wheels', 'interior'] as const).entries()) {
-    await c.press(cb.choose.pack({ step, optionId: picks[i]! }));
-  }
-  await c.press(cb.orderStart.pack({}));
-  await c.text('Zhang Wei');
-  await c.text('13800138000');
-  await c.press(cb.city.pack({ city: 'beijing' }));
-  const order = await latestOrder(c);
+  const order = await placeCarOrder(c, { modelId: model, picks }, { city: 'beijing' });
   expect(order.state).toBe('awaiting_deposit');
   return order;
 }

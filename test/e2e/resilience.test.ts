@@ -9,8 +9,9 @@ import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { Logger } from '../../src/logger.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { TestChat } from '../support/chat.js';
+import { chatFactory, toastsIn, type TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { toCityStep } from '../support/orders.js';
 import { myChatMemberUpdate, preCheckoutUpdate, userFor } from '../support/updates.js';
 
 type Lng = 'en' | 'zh-CN';
@@ -62,38 +63,19 @@ beforeEach(() => {
   logs.length = 0;
 });
 
-let nextUser = 73_000;
-const newChat = (lng: Lng, firstName = 'Wei') => new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-CN', firstName });
+const USERS = 73_000;
+const newChat = chatFactory(() => h, USERS);
 
 // ---- helpers (local: test/support belongs to another engineer) --------------------------------
 
 const blockedFlag = async (telegramId: number): Promise<boolean | undefined> =>
   (await h.db.sql<Array<{ blocked: boolean }>>`select blocked from customers where telegram_id = ${telegramId}`)[0]?.blocked;
 
-const toastsIn = (calls: RecordedCall[]) =>
-  calls.filter((x) => x.method === 'answerCallbackQuery').map((x) => (x.params.text as string | undefined) ?? '');
-
 const sentTexts = (calls: RecordedCall[]) =>
   calls.filter((x) => x.method === 'sendMessage' && x.response.ok).map((x) => String(x.params.text));
 
-/** Up to the city question of a Model Y order. */
-async function toCityStep(c: TestChat) {
-  await c.text('/start');
-  await c.press(cb.models.pack({}));
-  await c.press(cb.model.pack({ modelId: 'model-y' }));
-  await c.press(cb.configure.pack({ modelId: 'model-y' }));
-  for (const [step, optionId] of [
-    ['trim', 'my-rwd'],
-    ['paint', 'my-paint-white'],
-    ['wheels', 'my-wheels-19'],
-    ['interior', 'my-int-black'],
-  ] as const) {
-    await c.press(cb.choose.pack({ step, optionId }));
-  }
-  await c.press(cb.orderStart.pack({}));
-  await c.text('Zhang Wei');
-  await c.text('13800138000');
-}
+/** The Model Y a customer orders here (up to the city question: toCityStep). */
+const MODEL_Y = { modelId: 'model-y', picks: ['my-rwd', 'my-paint-white', 'my-wheels-19', 'my-int-black'] };
 
 /** The main menu is what /start shows; proves a chat is served normally. */
 async function expectServed(c: TestChat, lng: Lng) {
@@ -144,7 +126,7 @@ describe('a customer who blocked the bot', () => {
     expect(h.api.messagesTo(a.id).length).toBe(before);
 
     // Someone the bot never saw: nothing to mark, nothing breaks.
-    await h.deliver(myChatMemberUpdate(userFor(nextUser + 500, { languageCode: 'en' }), 'kicked'));
+    await h.deliver(myChatMemberUpdate(userFor(USERS + 500, { languageCode: 'en' }), 'kicked'));
     expect(logs.filter((l) => l.level === 'error')).toHaveLength(0);
     await expectServed(a, 'en');
   });
@@ -203,7 +185,7 @@ describe('Postgres trouble inside a handler', () => {
   it('the customer gets the localized apology; the bot survives and works once the table is back', async () => {
     const a = newChat('en');
     const b = newChat('zh-CN');
-    await toCityStep(a);
+    await toCityStep(a, MODEL_Y);
     await b.text('/start');
     const cityScreen = a.screen()!;
 
