@@ -5,15 +5,14 @@ import { createServices, type Services } from '../../src/deps.js';
 import { BookingService } from '../../src/domain/bookings/service.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
 import { localDateKey } from '../../src/shared/time.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, futureSlots, paidOrder, rejectionOf, slotById, TZ } from './helpers.js';
+import type { TestDb } from '../support/db.js';
+import { codeOf, configFor, futureSlots, paidOrder, rejectionOf, slotById, testServices, TZ } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url));
+  ({ t, s } = await testServices());
 });
 
 afterAll(async () => {
@@ -22,8 +21,6 @@ afterAll(async () => {
 
 const activeBookingsOn = async (slotId: number) =>
   t.db.select().from(bookings).where(and(eq(bookings.slotId, slotId), eq(bookings.state, 'active')));
-
-const codeOf = (err: unknown): string | undefined => (err instanceof AppError ? err.code : undefined);
 
 /** The three delivery slots of one local day at a centre, in start order. */
 function dayOf(all: Slot[], dateKey: string): Slot[] {

@@ -4,16 +4,15 @@ import { conversationStates, customers, processedUpdates } from '../../src/db/sc
 import { createServices, type Services } from '../../src/deps.js';
 import { CustomerService } from '../../src/domain/customers/service.js';
 import { emptyState, type ChatState } from '../../src/domain/conversation/repository.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import type { TestDb } from '../support/db.js';
 import { sleep } from '../support/wait.js';
-import { configFor, freshTelegramId } from './helpers.js';
+import { configFor, freshTelegramId, testServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url));
+  ({ t, s } = await testServices());
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { IllegalInstallationTransitionError } from '../../src/domain/installatio
 import { AppError, NotFoundError } from '../../src/shared/errors.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, freshTelegramId, newCustomer, newOrder, paidOrder, rejectionOf, TZ } from './helpers.js';
+import { codeOf, configFor, freshTelegramId, newCustomer, newOrder, paidOrder, rejectionOf, TZ } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
@@ -44,7 +44,6 @@ const OPS = 'staff:4242';
 let vinCounter = 100_000 + Math.floor(Math.random() * 800_000);
 /** A valid VIN not used before in this file. */
 const freshVin = () => `LRWYGCEK1PC${String(++vinCounter).padStart(6, '0')}`;
-const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
 const orderEventsOf = async (orderId: number) =>
   (await s.orders.events(orderId)).filter((e) => e.subject === 'order').map((e) => [e.fromState, e.toState, e.actor, e.note]);
 const reread = async (id: number) => (await s.orders.byId(id))!;

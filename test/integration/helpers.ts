@@ -3,18 +3,27 @@
  * quick ways to make customers, orders (unpaid or paid) and pick bookable slots.
  */
 import { and, asc, eq, gt } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { slots, type BookingKind, type Customer, type Order, type Slot } from '../../src/db/schema/index.js';
-import type { Services } from '../../src/deps.js';
+import { createServices, type Services } from '../../src/deps.js';
 import type { Configuration } from '../../src/domain/catalog/pricing.js';
-import type { TestDb } from '../support/db.js';
+import { storePayload } from '../../src/domain/store/rules.js';
+import { AppError } from '../../src/shared/errors.js';
+import { createTestDb, type TestDb } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
 export const TZ = 'Asia/Shanghai';
 export const TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 
 export const configFor = (databaseUrl: string): Config => loadConfig({ BOT_TOKEN: TOKEN, DATABASE_URL: databaseUrl });
+
+/** A database of the file's own (drop it in afterAll) and the app's services on it. */
+export async function testServices(): Promise<{ t: TestDb; s: Services }> {
+  const t = await createTestDb();
+  return { t, s: createServices(t.db, configFor(t.url)) };
+}
 
 /** A complete Model Y configuration: RWD, free paint/wheels/interior (total ¥263,500). */
 export const MODEL_Y_RWD: Configuration = {
@@ -78,6 +87,36 @@ export async function slotById(db: Db, id: number): Promise<Slot> {
   if (!row) throw new Error(`slot ${id} missing`);
   return row;
 }
+
+let charge = 0;
+/** A customer who paid for one Wall Connector in the store (Telegram's shipping form, JD standard); no car order. */
+export async function boughtWallConnector(
+  s: Services,
+  language: 'en' | 'zh-hans' = 'zh-hans',
+): Promise<{ customer: Customer; storeOrderId: number; number: string }> {
+  const customer = await s.customers.touch({ id: freshTelegramId(), first_name: 'Wei', language_code: language });
+  await s.store.add(customer.id, 'wc3');
+  const { order } = await s.storeCheckout.place(customer.id);
+  const facts = {
+    payload: storePayload(order.id),
+    currency: 'CNY',
+    totalAmount: order.goodsFen,
+    payerTelegramId: customer.telegramId,
+    shippingOptionId: 'standard',
+    orderInfo: {
+      name: 'Li Na',
+      phone_number: '13900000000',
+      shipping_address: { country_code: 'CN', state: 'Shanghai', city: 'Shanghai', street_line1: '1 Road', street_line2: '', post_code: '200000' },
+    },
+  };
+  expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
+  const paid = await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: `wc-${++charge}-${Date.now()}`, providerChargeId: 'p' });
+  expect(paid.status).toBe('recorded');
+  return { customer, storeOrderId: order.id, number: order.number };
+}
+
+/** The code of an AppError (undefined for anything else). */
+export const codeOf = (err: unknown): string | undefined => (err instanceof AppError ? err.code : undefined);
 
 /** Resolves to the rejection reason, failing the test if the promise fulfils. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

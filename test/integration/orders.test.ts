@@ -1,26 +1,24 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookings, orderEvents, orders, trims } from '../../src/db/schema/index.js';
-import { createServices, type Services } from '../../src/deps.js';
+import type { Services } from '../../src/deps.js';
 import { CatalogService } from '../../src/domain/catalog/service.js';
 import { IllegalTransitionError } from '../../src/domain/orders/transitions.js';
-import { AppError, ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, futureSlots, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, lockWaiters, rejectionOf, slotById } from './helpers.js';
+import { ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
+import type { TestDb } from '../support/db.js';
+import { codeOf, futureSlots, lockWaiters, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, rejectionOf, slotById, testServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url));
+  ({ t, s } = await testServices());
 });
 
 afterAll(async () => {
   await t?.drop();
 });
 
-const codeOf = (err: unknown): string | undefined => (err instanceof AppError ? err.code : undefined);
 const numberOf = (n: string): number => Number(/^TJ(\d+)$/.exec(n)?.[1] ?? NaN);
 const eventCount = async (orderId: number) => (await s.orders.events(orderId)).length;
 

@@ -1,17 +1,16 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderEvents, payments, type Customer, type Order } from '../../src/db/schema/index.js';
-import { createServices, type Services } from '../../src/deps.js';
+import type { Services } from '../../src/deps.js';
 import { depositPayload, parseDepositPayload, type PaymentFacts } from '../../src/domain/payments/service.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, lockWaiters, MODEL_S_PLAID, newCustomer, newOrder } from './helpers.js';
+import type { TestDb } from '../support/db.js';
+import { lockWaiters, MODEL_S_PLAID, newCustomer, newOrder, testServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url));
+  ({ t, s } = await testServices());
 });
 
 afterAll(async () => {

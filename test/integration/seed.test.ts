@@ -7,10 +7,10 @@ import { createDb } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { slots } from '../../src/db/schema/index.js';
 import { ensureSlots, isCatalogEmpty, readCatalogFile, seed } from '../../src/db/seed.js';
-import { createServices, type Services } from '../../src/deps.js';
+import type { Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
-import { ADMIN_URL, createTestDb, testDbName, urlFor, type TestDb } from '../support/db.js';
-import { configFor, paidOrder, slotById, TZ } from './helpers.js';
+import { ADMIN_URL, testDbName, urlFor, type TestDb } from '../support/db.js';
+import { paidOrder, slotById, testServices, TZ } from './helpers.js';
 
 const DAY = 86_400_000;
 const catalog = readCatalogFile();
@@ -24,8 +24,7 @@ describe('ensureSlots', () => {
   let s: Services;
 
   beforeAll(async () => {
-    t = await createTestDb();
-    s = createServices(t.db, configFor(t.url));
+    ({ t, s } = await testServices());
   });
 
   afterAll(async () => {

@@ -7,49 +7,23 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookings, installations, slots, storeOrderEvents, type Customer } from '../../src/db/schema/index.js';
-import { createServices, type Services } from '../../src/deps.js';
+import { bookings, installations, slots, storeOrderEvents } from '../../src/db/schema/index.js';
+import type { Services } from '../../src/deps.js';
 import { skipReason } from '../../src/domain/reminders/relevance.js';
 import { ReminderRepository } from '../../src/domain/reminders/repository.js';
-import { storePayload } from '../../src/domain/store/rules.js';
 import { AppError, ForbiddenError, pgErrorCode } from '../../src/shared/errors.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, futureSlots, newCustomer, paidOrder, rejectionOf, slotById } from './helpers.js';
+import type { TestDb } from '../support/db.js';
+import { boughtWallConnector, futureSlots, newCustomer, paidOrder, rejectionOf, slotById, testServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url));
+  ({ t, s } = await testServices());
 });
 afterAll(async () => {
   await t?.drop();
 });
-
-let charge = 0;
-/** A customer who paid for one Wall Connector (Telegram's shipping form, JD standard). */
-async function boughtWallConnector(): Promise<{ customer: Customer; storeOrderId: number }> {
-  const customer = await newCustomer(s);
-  await s.store.add(customer.id, 'wc3');
-  const { order } = await s.storeCheckout.place(customer.id);
-  const facts = {
-    payload: storePayload(order.id),
-    currency: 'CNY',
-    totalAmount: order.goodsFen,
-    payerTelegramId: customer.telegramId,
-    shippingOptionId: 'standard',
-    orderInfo: {
-      name: 'Li Na',
-      phone_number: '13900000000',
-      shipping_address: { country_code: 'CN', state: 'Shanghai', city: 'Shanghai', street_line1: '1 Road', street_line2: '', post_code: '200000' },
-    },
-  };
-  expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
-  const paid = await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: `wc-${++charge}-${Date.now()}`, providerChargeId: 'p' });
-  expect(paid.status).toBe('recorded');
-  return { customer, storeOrderId: order.id };
-}
 
 const installationInput = (storeOrderId: number, slotId: number) => ({
   storeOrderId,
@@ -65,7 +39,7 @@ const installationInput = (storeOrderId: number, slotId: number) => ({
 describe('installation owner', () => {
   it('the database refuses a booking or installation with no owner, with two, or a store delivery', async () => {
     const { order } = await paidOrder(s);
-    const { storeOrderId } = await boughtWallConnector();
+    const { storeOrderId } = await boughtWallConnector(s);
     const [slot] = await futureSlots(t.db, 'installation', 'sh-lingang');
     const base = { kind: 'installation' as const, slotId: slot!.id, address: 'x', parking: 'garage' as const, permission: true };
     for (const owner of [{}, { orderId: order.id, storeOrderId }]) {
@@ -82,7 +56,7 @@ describe('installation owner', () => {
 
 describe('a store order’s installation', () => {
   it('books once, keeps other customers out, cancels and frees the slot; a car order’s booking is untouched', async () => {
-    const { customer, storeOrderId } = await boughtWallConnector();
+    const { customer, storeOrderId } = await boughtWallConnector(s);
     const [slot] = await futureSlots(t.db, 'installation', 'sh-lingang');
     const before = slot!.booked;
     const booking = await s.bookings.book(installationInput(storeOrderId, slot!.id));
@@ -118,7 +92,7 @@ describe('a store order’s installation', () => {
   });
 
   it('ops mark it installed (audited on the store order); the reminders that read installations skip it cleanly', async () => {
-    const { storeOrderId } = await boughtWallConnector();
+    const { storeOrderId } = await boughtWallConnector(s);
     const [slot] = await futureSlots(t.db, 'installation', 'sh-lingang');
     const booking = await s.bookings.book(installationInput(storeOrderId, slot!.id));
     const [installation] = await t.db.select().from(installations).where(eq(installations.storeOrderId, storeOrderId));
