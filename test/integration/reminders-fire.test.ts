@@ -7,10 +7,10 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { customers, orders, type Customer } from '../../src/db/schema/index.js';
-import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
-import { TEST_TOKEN } from '../support/harness.js';
-import { createProducer, dropPrefix, sentTo, settled, shanghaiHour, startWorker, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
+import type { BotApiStandIn } from '../support/bot-api-stand-in.js';
+import { callbackDataIn } from '../support/chat.js';
+import type { TestDb } from '../support/db.js';
+import { fire as fireJob, sentTo, settled, shanghaiHour, startReminderBed, stopReminderBed, TestClock, uniquePrefix, type Producer } from '../support/reminders.js';
 import { waitFor } from '../support/wait.js';
 import { freshTelegramId, futureSlots, newOrder, paidOrder } from './helpers.js';
 
@@ -22,39 +22,19 @@ const prefix = uniquePrefix();
 const clock = new TestClock();
 
 beforeAll(async () => {
-  t = await createTestDb();
-  api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
   clock.setShanghai(11);
-  const config = testConfig(t, REDIS_URL, prefix, api);
-  p = createProducer(t, config, clock);
-  worker = await startWorker(config, clock);
+  ({ t, api, p, worker } = await startReminderBed(prefix, clock));
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await p?.close();
-  await api?.stop();
-  await t?.drop();
-  await dropPrefix(REDIS_URL, prefix);
+  await stopReminderBed({ worker, p, api, t }, prefix);
 });
 
 const english = (): Promise<Customer> => p.services.customers.touch({ id: freshTelegramId(), first_name: 'Amy', language_code: 'en' });
 const chinese = (): Promise<Customer> => p.services.customers.touch({ id: freshTelegramId(), first_name: 'Wei', language_code: 'zh-hans' });
 
 /** Makes a queued job due now and waits for the worker to finish it; returns its outcome. */
-async function fire(id: string): Promise<unknown> {
-  const job = await p.queue.getJob(id);
-  if (!job) throw new Error(`no job ${id}`);
-  await job.promote();
-  const done = await settled(p.queue, id);
-  if (done.failedReason) throw new Error(`job ${id} failed: ${done.failedReason}`);
-  return done.returnvalue;
-}
-
-const buttons = (call: { params: Record<string, any> }): string[] => {
-  const markup = typeof call.params.reply_markup === 'string' ? JSON.parse(call.params.reply_markup) : call.params.reply_markup;
-  return (markup?.inline_keyboard ?? []).flat().map((b: { callback_data?: string }) => b.callback_data);
-};
+const fire = (id: string) => fireJob(p.queue, id);
 
 describe('deposit reminders and expiry', () => {
   it('an unpaid order: the reminder is sent in the customer’s language with a Pay button', async () => {
@@ -64,7 +44,7 @@ describe('deposit reminders and expiry', () => {
     const [msg] = sentTo(api, zh.telegramId);
     expect(msg!.params.text).toContain(order.number);
     expect(msg!.params.text).toMatch(/定金/);
-    expect(buttons(msg!)).toContain(`pay:${order.id}`);
+    expect(callbackDataIn(msg!)).toContain(`pay:${order.id}`);
   });
 
   it('a paid order: the reminder and the expiry do nothing (their removal was missed)', async () => {

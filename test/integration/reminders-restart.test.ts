@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Customer, Slot } from '../../src/db/schema/index.js';
-import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
-import { TEST_TOKEN } from '../support/harness.js';
-import { createProducer, dropPrefix, sentTo, startWorker, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
+import type { BotApiStandIn } from '../support/bot-api-stand-in.js';
+import { REDIS_URL, type TestDb } from '../support/db.js';
+import { sentTo, startReminderBed, startWorker, stopReminderBed, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
 import { sleep } from '../support/wait.js';
 import { futureSlots, paidOrder } from './helpers.js';
 
@@ -24,17 +23,11 @@ const prefix = uniquePrefix();
 const clock = new TestClock();
 
 beforeAll(async () => {
-  t = await createTestDb();
-  api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
-  p = createProducer(t, testConfig(t, REDIS_URL, prefix, api), clock);
+  ({ t, api, p, worker } = await startReminderBed(prefix, clock, { worker: false }));
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await p?.close();
-  await api?.stop();
-  await t?.drop();
-  await dropPrefix(REDIS_URL, prefix);
+  await stopReminderBed({ worker, p, api, t }, prefix);
 });
 
 /** The same 14:00 delivery slot (two days out or more) at every centre. */

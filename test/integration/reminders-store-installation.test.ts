@@ -8,14 +8,13 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { installations, storeOrders, type Customer } from '../../src/db/schema/index.js';
+import { installations, storeOrders } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
-import { storePayload } from '../../src/domain/store/rules.js';
-import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
-import { TEST_TOKEN } from '../support/harness.js';
-import { createProducer, dropPrefix, sentTo, settled, startWorker, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
-import { freshTelegramId, futureSlots } from './helpers.js';
+import type { BotApiStandIn } from '../support/bot-api-stand-in.js';
+import { callbackDataIn } from '../support/chat.js';
+import type { TestDb } from '../support/db.js';
+import { fire as fireJob, sentTo, startReminderBed, stopReminderBed, TestClock, uniquePrefix, type Producer } from '../support/reminders.js';
+import { boughtWallConnector, futureSlots } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -27,46 +26,14 @@ const prefix = uniquePrefix();
 const clock = new TestClock();
 
 beforeAll(async () => {
-  t = await createTestDb();
-  api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
   // 11:00 in Shanghai: nothing planned here falls into quiet hours.
   clock.setShanghai(11);
-  const config = testConfig(t, REDIS_URL, prefix, api);
-  p = createProducer(t, config, clock);
-  worker = await startWorker(config, clock);
+  ({ t, api, p, worker } = await startReminderBed(prefix, clock));
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await p?.close();
-  await api?.stop();
-  await t?.drop();
-  await dropPrefix(REDIS_URL, prefix);
+  await stopReminderBed({ worker, p, api, t }, prefix);
 });
-
-let charge = 0;
-/** A customer who paid for one Wall Connector in the store (no car order). */
-async function boughtWallConnector(s: Services, language: 'en' | 'zh-hans'): Promise<{ customer: Customer; storeOrderId: number; number: string }> {
-  const customer = await s.customers.touch({ id: freshTelegramId(), first_name: 'Wei', language_code: language });
-  await s.store.add(customer.id, 'wc3');
-  const { order } = await s.storeCheckout.place(customer.id);
-  const facts = {
-    payload: storePayload(order.id),
-    currency: 'CNY',
-    totalAmount: order.goodsFen,
-    payerTelegramId: customer.telegramId,
-    shippingOptionId: 'standard',
-    orderInfo: {
-      name: 'Li Na',
-      phone_number: '13900000000',
-      shipping_address: { country_code: 'CN', state: 'Shanghai', city: 'Shanghai', street_line1: '1 Road', street_line2: '', post_code: '200000' },
-    },
-  };
-  expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
-  const paid = await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: `rsi-${++charge}-${Date.now()}`, providerChargeId: 'p' });
-  expect(paid.status).toBe('recorded');
-  return { customer, storeOrderId: order.id, number: order.number };
-}
 
 const threeDaysOut = () => new Date(clock.now().getTime() + 3 * 24 * HOUR);
 
@@ -99,20 +66,7 @@ async function job(id: string) {
 }
 
 /** Makes a queued job due now and waits for the worker to finish it; returns its outcome. */
-async function fire(id: string): Promise<unknown> {
-  const j = await p.queue.getJob(id);
-  if (!j) throw new Error(`no job ${id}`);
-  await j.promote();
-  const done = await settled(p.queue, id);
-  if (done.failedReason) throw new Error(`job ${id} failed: ${done.failedReason}`);
-  return done.returnvalue;
-}
-
-const callbackData = (call: { params: Record<string, unknown> }): string[] => {
-  const raw = call.params.reply_markup;
-  const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
-  return (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
-};
+const fire = (id: string) => fireJob(p.queue, id);
 
 describe('queueing a store order’s installation reminder', () => {
   it('24 h before the slot; a reschedule moves it; cancelling removes it', async () => {
@@ -147,7 +101,7 @@ describe('a store order’s installation reminder firing', () => {
     expect(text).toContain('Assigned space in a residential car park');
     // The slot's local time in Shanghai (slots are 09:00 or 13:00 there).
     expect(text).toMatch(/(09:00|13:00)–/);
-    expect(callbackData(msg!)).toEqual([`sho:${en.storeOrderId}`]);
+    expect(callbackDataIn(msg!)).toEqual([`sho:${en.storeOrderId}`]);
 
     const zh = await boughtWallConnector(p.services, 'zh-hans');
     const b2 = await book(p.services, zh.storeOrderId, slot!.id);

@@ -13,8 +13,8 @@ import { fanOut } from '../../src/domain/events.js';
 import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs/queues.js';
 import { ReminderScheduler } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
-import type { BotApiStandIn } from './bot-api-stand-in.js';
-import type { TestDb } from './db.js';
+import { BotApiStandIn } from './bot-api-stand-in.js';
+import { createTestDb, REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN } from './harness.js';
 
 /** Wall-clock time of `at` in Asia/Shanghai, for choosing a daytime or night clock. */
@@ -106,6 +106,47 @@ export async function settled(queue: Queue<ReminderJob>, id: string, timeoutMs =
     if (Date.now() > until) throw new Error(`job ${id} is still ${state} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Makes a queued job due now and waits for the worker to finish it; resolves with its outcome. */
+export async function fire(queue: Queue<ReminderJob>, id: string): Promise<unknown> {
+  const job = await queue.getJob(id);
+  if (!job) throw new Error(`no job ${id}`);
+  await job.promote();
+  const done = await settled(queue, id);
+  if (done.failedReason) throw new Error(`job ${id} failed: ${done.failedReason}`);
+  return done.returnvalue;
+}
+
+/**
+ * What a reminders test file runs against: a database of its own, the Bot API stand-in, the
+ * producer side and (unless told otherwise) a worker, all on `clock` and the queue prefix given.
+ */
+export interface ReminderBed {
+  t: TestDb;
+  api: BotApiStandIn;
+  p: Producer;
+  worker: App | null;
+}
+
+export async function startReminderBed(prefix: string, clock: TestClock): Promise<ReminderBed & { worker: App }>;
+export async function startReminderBed(prefix: string, clock: TestClock, opts: { worker: false }): Promise<ReminderBed & { worker: null }>;
+export async function startReminderBed(prefix: string, clock: TestClock, opts: { worker?: boolean } = {}): Promise<ReminderBed> {
+  const t = await createTestDb();
+  const api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
+  const config = testConfig(t, REDIS_URL, prefix, api);
+  const p = createProducer(t, config, clock);
+  const worker = opts.worker === false ? null : await startWorker(config, clock);
+  return { t, api, p, worker };
+}
+
+/** Stops what startReminderBed started (what of it did start) and deletes the prefix's keys. */
+export async function stopReminderBed(bed: Partial<ReminderBed>, prefix: string): Promise<void> {
+  await bed.worker?.stop();
+  await bed.p?.close();
+  await bed.api?.stop();
+  await bed.t?.drop();
+  await dropPrefix(REDIS_URL, prefix);
 }
 
 /** Deletes every key of a queue prefix. */
