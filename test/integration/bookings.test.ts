@@ -1,22 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bookings, slots, type Slot } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { BookingService } from '../../src/domain/bookings/service.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
 import { localDateKey } from '../../src/shared/time.js';
 import type { TestDb } from '../support/db.js';
-import { codeOf, configFor, futureSlots, paidOrder, rejectionOf, slotById, testServices, TZ } from './helpers.js';
+import { codeOf, configFor, futureSlots, paidOrder, rejectionOf, slotById, TZ, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
-beforeAll(async () => {
-  ({ t, s } = await testServices());
-});
-
-afterAll(async () => {
-  await t?.drop();
+withTestServices((env) => {
+  ({ t, s } = env);
 });
 
 const activeBookingsOn = async (slotId: number) =>

@@ -1,22 +1,18 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { conversationStates, customers, processedUpdates } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { CustomerService } from '../../src/domain/customers/service.js';
 import { emptyState, type ChatState } from '../../src/domain/conversation/repository.js';
 import type { TestDb } from '../support/db.js';
 import { sleep } from '../support/wait.js';
-import { configFor, freshTelegramId, testServices } from './helpers.js';
+import { configFor, freshTelegramId, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
-beforeAll(async () => {
-  ({ t, s } = await testServices());
-});
-
-afterAll(async () => {
-  await t?.drop();
+withTestServices((env) => {
+  ({ t, s } = env);
 });
 
 const versionOf = async (chatId: number) =>

@@ -3,7 +3,7 @@
  * quick ways to make customers, orders (unpaid or paid) and pick bookable slots.
  */
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { slots, type BookingKind, type Customer, type Order, type Slot } from '../../src/db/schema/index.js';
@@ -19,10 +19,20 @@ export const TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 
 export const configFor = (databaseUrl: string): Config => loadConfig({ BOT_TOKEN: TOKEN, DATABASE_URL: databaseUrl });
 
-/** A database of the file's own (drop it in afterAll) and the app's services on it. */
-export async function testServices(): Promise<{ t: TestDb; s: Services }> {
-  const t = await createTestDb();
-  return { t, s: createServices(t.db, configFor(t.url)) };
+/**
+ * Gives the file (or the describe block it is called in) a database of its own and the app's
+ * services on it (on the clock `now`, if given): made before its tests and handed to `use`,
+ * dropped after them.
+ */
+export function withTestServices(use: (env: { t: TestDb; s: Services }) => void, now?: () => Date): void {
+  let t: TestDb | undefined;
+  beforeAll(async () => {
+    t = await createTestDb();
+    use({ t, s: createServices(t.db, configFor(t.url), { now }) });
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
 }
 
 /** A complete Model Y configuration: RWD, free paint/wheels/interior (total ¥263,500). */

@@ -1,22 +1,18 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bookings, orderEvents, orders, trims } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { CatalogService } from '../../src/domain/catalog/service.js';
 import { IllegalTransitionError } from '../../src/domain/orders/transitions.js';
 import { ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
 import type { TestDb } from '../support/db.js';
-import { codeOf, futureSlots, lockWaiters, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, rejectionOf, slotById, testServices } from './helpers.js';
+import { codeOf, futureSlots, lockWaiters, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, rejectionOf, slotById, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
-beforeAll(async () => {
-  ({ t, s } = await testServices());
-});
-
-afterAll(async () => {
-  await t?.drop();
+withTestServices((env) => {
+  ({ t, s } = env);
 });
 
 const numberOf = (n: string): number => Number(/^TJ(\d+)$/.exec(n)?.[1] ?? NaN);

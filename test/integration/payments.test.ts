@@ -1,20 +1,16 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { orderEvents, payments, type Customer, type Order } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { depositPayload, parseDepositPayload, type PaymentFacts } from '../../src/domain/payments/service.js';
 import type { TestDb } from '../support/db.js';
-import { lockWaiters, MODEL_S_PLAID, newCustomer, newOrder, testServices } from './helpers.js';
+import { lockWaiters, MODEL_S_PLAID, newCustomer, newOrder, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
-beforeAll(async () => {
-  ({ t, s } = await testServices());
-});
-
-afterAll(async () => {
-  await t?.drop();
+withTestServices((env) => {
+  ({ t, s } = env);
 });
 
 const factsFor = (order: Order, customer: Customer): PaymentFacts => ({

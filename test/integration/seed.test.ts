@@ -10,7 +10,7 @@ import { ensureSlots, isCatalogEmpty, readCatalogFile, seed } from '../../src/db
 import type { Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
 import { ADMIN_URL, testDbName, urlFor, type TestDb } from '../support/db.js';
-import { paidOrder, slotById, testServices, TZ } from './helpers.js';
+import { paidOrder, slotById, TZ, withTestServices } from './helpers.js';
 
 const DAY = 86_400_000;
 const catalog = readCatalogFile();
@@ -23,12 +23,8 @@ describe('ensureSlots', () => {
   let t: TestDb;
   let s: Services;
 
-  beforeAll(async () => {
-    ({ t, s } = await testServices());
-  });
-
-  afterAll(async () => {
-    await t?.drop();
+  withTestServices((env) => {
+    ({ t, s } = env);
   });
 
   it('matches the data file: 6 centres, 5 slots a day each, 14 days', () => {

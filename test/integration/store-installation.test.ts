@@ -6,23 +6,20 @@
  * on the store order; the reminders that read installations skip it cleanly.
  */
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bookings, installations, slots, storeOrderEvents } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { skipReason } from '../../src/domain/reminders/relevance.js';
 import { ReminderRepository } from '../../src/domain/reminders/repository.js';
 import { AppError, ForbiddenError, pgErrorCode } from '../../src/shared/errors.js';
 import type { TestDb } from '../support/db.js';
-import { boughtWallConnector, futureSlots, newCustomer, paidOrder, rejectionOf, slotById, testServices } from './helpers.js';
+import { boughtWallConnector, futureSlots, newCustomer, paidOrder, rejectionOf, slotById, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 
-beforeAll(async () => {
-  ({ t, s } = await testServices());
-});
-afterAll(async () => {
-  await t?.drop();
+withTestServices((env) => {
+  ({ t, s } = env);
 });
 
 const installationInput = (storeOrderId: number, slotId: number) => ({

@@ -1,26 +1,22 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cartItems, storeOrderEvents, storePayments, storeVariants, type Customer } from '../../src/db/schema/index.js';
-import { createServices, type Services } from '../../src/deps.js';
+import type { Services } from '../../src/deps.js';
 import type { StorePaymentFacts } from '../../src/domain/store/checkout.js';
 import { seedStore } from '../../src/domain/store/data.js';
 import { storePayload } from '../../src/domain/store/rules.js';
 import { StoreError } from '../../src/domain/store/service.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { configFor, newCustomer } from './helpers.js';
+import type { TestDb } from '../support/db.js';
+import { newCustomer, withTestServices } from './helpers.js';
 
 let t: TestDb;
 let s: Services;
 let clock = new Date('2026-11-27T06:00:00Z');
 const now = () => clock;
 
-beforeAll(async () => {
-  t = await createTestDb();
-  s = createServices(t.db, configFor(t.url), { now });
-});
-afterAll(async () => {
-  await t?.drop();
-});
+withTestServices((env) => {
+  ({ t, s } = env);
+}, now);
 
 async function variant(id: string) {
   const [v] = await t.db.select().from(storeVariants).where(eq(storeVariants.id, id));
