@@ -7,10 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BotApiStandIn, ok } from '../support/bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
 import { PROVIDER_TOKEN, TEST_TOKEN } from '../support/harness.js';
 import { textUpdate, userFor } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
@@ -137,10 +136,7 @@ describe('a correctly configured process', () => {
   afterAll(async () => {
     await api?.stop();
     await db?.drop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await dropPrefix(REDIS_URL, prefix);
   });
 
   const env = (): Record<string, string> => ({

@@ -7,15 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CampaignLimiter } from '../../src/jobs/campaign-limiter.js';
-import { REDIS_URL } from '../support/db.js';
+import { dropPrefix, REDIS_URL } from '../support/db.js';
 import { sleep } from '../support/wait.js';
 
 const prefix = `tl${randomBytes(4).toString('hex')}`;
 const a = new Redis(REDIS_URL);
 const b = new Redis(REDIS_URL);
 afterAll(async () => {
-  const keys = await a.keys(`${prefix}:*`);
-  if (keys.length) await a.del(...keys);
+  await dropPrefix(REDIS_URL, prefix);
   a.disconnect();
   b.disconnect();
 });

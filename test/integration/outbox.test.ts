@@ -13,9 +13,9 @@ import { JobOutbox } from '../../src/jobs/outbox.js';
 import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs/queues.js';
 import { reminderEvents } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
 import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
-import { dropPrefix, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
+import { startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
 import { waitFor } from '../support/wait.js';
 import { newCustomer, newOrder } from './helpers.js';
 

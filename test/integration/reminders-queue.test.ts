@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/db/schema/index.js';
 import { depositPayload } from '../../src/domain/payments/service.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
-import { createProducer, dropPrefix, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
+import { createProducer, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
 import { futureSlots, newCustomer, newOrder, paidOrder } from './helpers.js';
 
 const MIN = 60_000;

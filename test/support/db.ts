@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
@@ -22,6 +23,14 @@ export function isStaleTestDb(name: string, now = Date.now()): boolean {
   return !!m && now - parseInt(m[1]!, 36) > STALE_AFTER_MS;
 }
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every key of a queue prefix (what a test's app or workers left in Redis). */
+export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+}
 
 export const urlFor = (database: string): string => {
   const url = new URL(ADMIN_URL);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Update, User } from 'telegraf/types';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from './db.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
 import { withId, type UpdateDraft } from './updates.js';
 
 export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
@@ -122,10 +121,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await harness.app.stop();
       await api.stop();
       await db.drop();
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
+      await dropPrefix(REDIS_URL, prefix);
     },
   };
   return harness;

@@ -14,7 +14,7 @@ import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs
 import { ReminderScheduler } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
-import { createTestDb, REDIS_URL, type TestDb } from './db.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN } from './harness.js';
 
 /** Wall-clock time of `at` in Asia/Shanghai, for choosing a daytime or night clock. */
@@ -147,14 +147,6 @@ export async function stopReminderBed(bed: Partial<ReminderBed>, prefix: string)
   await bed.api?.stop();
   await bed.t?.drop();
   await dropPrefix(REDIS_URL, prefix);
-}
-
-/** Deletes every key of a queue prefix. */
-export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
 }
 
 /** sendMessage calls to one chat that the stand-in answered. */
