@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus } from '../support/campaigns.js';
-import { createTestDb, REDIS_URL } from '../support/db.js';
+import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus, workerEnv } from '../support/campaigns.js';
+import { createTestDb, dropPrefix, REDIS_URL } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -86,25 +86,17 @@ describe('a 429 seen by one worker process', () => {
     const prefix = `tq${randomBytes(4).toString('hex')}`;
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
     cleanups.push(async () => {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      await dropPrefix(REDIS_URL, prefix);
       redis.disconnect();
     });
-    const env = (worker: string) => ({
-      BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: proxy.root(worker),
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      APP_ROLE: 'worker',
-      PORT: '0',
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      // Above 30/s needs paid broadcasts; the faster rate keeps the test short.
-      CAMPAIGN_RATE: '60',
-      CAMPAIGN_PAID_BROADCAST: 'true',
-      // Two delivery jobs each, four batches: both processes have work at once.
-      CAMPAIGN_WORKER_CONCURRENCY: '2',
-    });
+    const env = (worker: string) =>
+      workerEnv(proxy.root(worker), db, prefix, {
+        // Above 30/s needs paid broadcasts; the faster rate keeps the test short.
+        CAMPAIGN_RATE: '60',
+        CAMPAIGN_PAID_BROADCAST: 'true',
+        // Two delivery jobs each, four batches: both processes have work at once.
+        CAMPAIGN_WORKER_CONCURRENCY: '2',
+      });
     const audience = await seedCustomers(db.sql, 860_000_000, 800, { language: 'en' });
     const repo = new CampaignRepository(db.db);
     const id = await repo.create({ createdBy: 1, segment: {}, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'Hello from two workers')] });

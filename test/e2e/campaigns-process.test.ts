@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus } from '../support/campaigns.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus, workerEnv } from '../support/campaigns.js';
+import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -32,21 +32,10 @@ describe('a worker killed mid-campaign', () => {
     const prefix = `tk${randomBytes(4).toString('hex')}`;
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
     cleanups.push(async () => {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      await dropPrefix(REDIS_URL, prefix);
       redis.disconnect();
     });
-    const env = {
-      BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      APP_ROLE: 'worker',
-      PORT: '0',
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      CAMPAIGN_RATE: '30',
-    };
+    const env = workerEnv(api.apiRoot, db, prefix, { CAMPAIGN_RATE: '30' });
     const audience = await seedCustomers(db.sql, 850_000_000, 240, { language: 'en' });
     const repo = new CampaignRepository(db.db);
     const id = await repo.create({ createdBy: 1, segment: {}, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'Hello')] });

@@ -6,7 +6,8 @@ import { CampaignRepository, type VariantDraft } from '../../src/domain/campaign
 import type { Db } from '../../src/db/client.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import type { TestChat } from './chat.js';
-import type { Harness } from './harness.js';
+import { REDIS_URL, type TestDb } from './db.js';
+import { TEST_TOKEN, type Harness } from './harness.js';
 import { waitFor } from './wait.js';
 
 /** Inserts `count` customers from telegram id `firstId` on, consenting unless told otherwise; returns their telegram ids. */
@@ -104,6 +105,19 @@ export async function recipientStates(sql: postgres.Sql, id: number): Promise<Ma
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The environment of a worker process (spawnCampaignWorker) on `db` and the queue `prefix`, talking to the Bot API at `apiRoot`. */
+export const workerEnv = (apiRoot: string, db: TestDb, prefix: string, more: Record<string, string> = {}): Record<string, string> => ({
+  BOT_TOKEN: TEST_TOKEN,
+  TELEGRAM_API_ROOT: apiRoot,
+  DATABASE_URL: db.url,
+  REDIS_URL,
+  APP_ROLE: 'worker',
+  PORT: '0',
+  QUEUE_PREFIX: prefix,
+  LOG_LEVEL: 'warn',
+  ...more,
+});
 
 /**
  * Starts test/support/campaigns-worker.ts in its own process with `env` only (plus PATH and HOME);
