@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BotApiStandIn, ok } from '../support/bot-api-stand-in.js';
 import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
-import { PROVIDER_TOKEN, TEST_TOKEN } from '../support/harness.js';
+import { appEnv, TEST_TOKEN } from '../support/harness.js';
 import { textUpdate, userFor } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
 
@@ -139,15 +139,7 @@ describe('a correctly configured process', () => {
     await dropPrefix(REDIS_URL, prefix);
   });
 
-  const env = (): Record<string, string> => ({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    PORT: '0',
-    PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
-    QUEUE_PREFIX: prefix,
-  });
+  const env = (): Record<string, string> => appEnv(api.apiRoot, db.url, prefix);
 
   /** Starts the process and resolves once it holds a long poll (it is ready for updates). */
   async function started(): Promise<Run> {

@@ -10,6 +10,17 @@ import { withId, type UpdateDraft } from './updates.js';
 export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
 
+/** What the app needs in its environment to run against the stand-in at `apiRoot`, on `databaseUrl` and the queue `prefix`. */
+export const appEnv = (apiRoot: string, databaseUrl: string, prefix: string): Record<string, string> => ({
+  BOT_TOKEN: TEST_TOKEN,
+  TELEGRAM_API_ROOT: apiRoot,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL,
+  PORT: '0',
+  PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
+  QUEUE_PREFIX: prefix,
+});
+
 export interface Harness {
   api: BotApiStandIn;
   app: App;
@@ -47,13 +58,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const db = await createTestDb();
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    PORT: '0',
-    PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
-    QUEUE_PREFIX: prefix,
+    ...appEnv(api.apiRoot, db.url, prefix),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(mode === 'webhook' ? { WEBHOOK_URL: 'http://127.0.0.1:1', WEBHOOK_SECRET: 'test-webhook-secret' } : {}),
     ...opts.env,
