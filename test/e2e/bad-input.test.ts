@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { chatFactory, TestChat, toastsIn, type SeenMessage } from '../support/chat.js';
+import { chatFactory, conversationState, TestChat, textsIn, toastsIn, type SeenMessage } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { configureCar, latestOrder, placeCarOrder, type OrderRow } from '../support/orders.js';
 import { contactUpdate } from '../support/updates.js';
@@ -29,16 +29,11 @@ afterAll(async () => {
 const chat = chatFactory(() => h, 71_000);
 const newChat = (lng: Lng, firstName = 'Wei') => chat(lng === 'en' ? 'en' : 'zh-hans', firstName);
 
-// ---- helpers (local: test/support belongs to another engineer) --------------------------------
+// ---- helpers (this file's own; shared ones are in test/support) -----------------------------
 
 const MODEL_Y = { modelId: 'model-y', picks: ['my-lr', 'my-paint-red', 'my-wheels-20', 'my-int-white'] } as const;
 
-async function stateOf(chatId: number): Promise<{ step: string; data: Record<string, any>; menu_message_id: number | null }> {
-  const [row] = await h.db.sql<Array<{ step: string; data: Record<string, any>; menu_message_id: number | null }>>`
-    select step, data, menu_message_id from conversation_states where chat_id = ${chatId}`;
-  if (!row) throw new Error(`no conversation state for ${chatId}`);
-  return row;
-}
+const stateOf = (chatId: number) => conversationState(h, chatId);
 
 /** /start → models → Model Y → configure, then the first `steps` choices. */
 const configure = (c: TestChat, steps: number) => configureCar(c, MODEL_Y, steps);
@@ -65,13 +60,6 @@ async function toSlots(c: TestChat, orderId: number): Promise<Array<{ text: stri
     .buttons.flat()
     .filter((b): b is { text: string; data: string } => !!b.data?.startsWith('slot:'));
 }
-
-
-/** Texts of the messages the bot sent or edited in `calls` (what the customer saw change). */
-const textsIn = (calls: RecordedCall[]) =>
-  calls
-    .filter((x) => /^(send|edit)/.test(x.method) && x.response.ok)
-    .map((x) => String(x.params.text ?? x.params.caption ?? (x.params.media as { caption?: string } | undefined)?.caption ?? ''));
 
 const slotIdOf = (data: string) => Number(data.split(':')[1]);
 

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const newChat = chatFactory(() => h, 72_000);
 
-// ---- helpers (local: test/support belongs to another engineer) --------------------------------
+// ---- helpers (this file's own; shared ones are in test/support) -----------------------------
 
 /** A Model Y (¥1,000 deposit) or Model S (¥8,000) order awaiting its deposit. */
 async function placeOrder(c: TestChat, model: 'model-y' | 'model-s' = 'model-y'): Promise<OrderRow> {

@@ -66,7 +66,7 @@ beforeEach(() => {
 const USERS = 73_000;
 const newChat = chatFactory(() => h, USERS);
 
-// ---- helpers (local: test/support belongs to another engineer) --------------------------------
+// ---- helpers (this file's own; shared ones are in test/support) -----------------------------
 
 const blockedFlag = async (telegramId: number): Promise<boolean | undefined> =>
   (await h.db.sql<Array<{ blocked: boolean }>>`select blocked from customers where telegram_id = ${telegramId}`)[0]?.blocked;

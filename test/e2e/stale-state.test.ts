@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cb } from '../../src/telegram/callback-data.js';
 import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { TestChat } from '../support/chat.js';
+import { chatFactory, conversationState, textsIn, type TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { configureCar } from '../support/orders.js';
 
 type Lng = 'en' | 'zh-CN';
 const i18n = createI18n('zh-CN');
@@ -25,45 +26,22 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let nextUser = 73_000;
-const newChat = (lng: Lng) => new TestChat(h, ++nextUser, { languageCode: lng === 'en' ? 'en' : 'zh-hans', firstName: 'Wei' });
+const chat = chatFactory(() => h, 73_000);
+const newChat = (lng: Lng) => chat(lng === 'en' ? 'en' : 'zh-hans', 'Wei');
 
-// ---- helpers (local, as in bad-input.test.ts) --------------------------------------------------
+// ---- helpers (this file's own; shared ones are in test/support) -----------------------------
 
-interface StateRow {
-  step: string;
-  data: Record<string, unknown>;
-  menu_message_id: number | null;
-}
-
-async function stateOf(chatId: number): Promise<StateRow> {
-  const [row] = await h.db.sql<StateRow[]>`select step, data, menu_message_id from conversation_states where chat_id = ${chatId}`;
-  if (!row) throw new Error(`no conversation state for ${chatId}`);
-  return row;
-}
+const stateOf = (chatId: number) => conversationState(h, chatId);
 
 /** What an older deploy (or a corrupted row) left: the step and data, the live menu message kept. */
 async function writeState(chatId: number, step: string, data: unknown) {
   await h.db.sql`update conversation_states set step = ${step}, data = ${JSON.stringify(data)}::text::jsonb where chat_id = ${chatId}`;
 }
 
-/** Texts of the messages the bot sent or edited in `calls`. */
-const textsIn = (calls: RecordedCall[]) =>
-  calls
-    .filter((x) => /^(send|edit)/.test(x.method) && x.response.ok)
-    .map((x) => String(x.params.text ?? x.params.caption ?? (x.params.media as { caption?: string } | undefined)?.caption ?? ''));
-
 const MODEL_Y = { modelId: 'model-y', picks: ['my-lr', 'my-paint-red', 'my-wheels-20', 'my-int-white'] } as const;
-const STEPS = ['trim', 'paint', 'wheels', 'interior'] as const;
 
 /** /start → models → Model Y → configure, then the first `steps` choices. */
-async function configure(c: TestChat, steps: number) {
-  await c.text('/start');
-  await c.press(cb.models.pack({}));
-  await c.press(cb.model.pack({ modelId: MODEL_Y.modelId }));
-  await c.press(cb.configure.pack({ modelId: MODEL_Y.modelId }));
-  for (let i = 0; i < steps; i++) await c.press(cb.choose.pack({ step: STEPS[i]!, optionId: MODEL_Y.picks[i]! }));
-}
+const configure = (c: TestChat, steps: number) => configureCar(c, MODEL_Y, steps);
 
 function expectMainMenu(c: TestChat, calls: RecordedCall[], lng: Lng) {
   expect(textsIn(calls)).toEqual([t(lng, 'stale.state'), t(lng, 'menu.text', { name: 'Wei' })]);

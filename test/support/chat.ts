@@ -206,3 +206,17 @@ export const callbackDataIn = (call: { params: Record<string, unknown> }): strin
   const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
   return (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
 };
+
+/** Texts of the messages the bot sent or edited among `calls` (what the customer saw change). */
+export const textsIn = (calls: RecordedCall[]): string[] =>
+  calls
+    .filter((x) => /^(send|edit)/.test(x.method) && x.response.ok)
+    .map((x) => String(x.params.text ?? x.params.caption ?? (x.params.media as { caption?: string } | undefined)?.caption ?? ''));
+
+/** A chat's saved conversation state (its step, the step's data, the menu message's id). */
+export async function conversationState(h: Harness, chatId: number): Promise<{ step: string; data: Record<string, any>; menu_message_id: number | null }> {
+  const [row] = await h.db.sql<Array<{ step: string; data: Record<string, any>; menu_message_id: number | null }>>`
+    select step, data, menu_message_id from conversation_states where chat_id = ${chatId}`;
+  if (!row) throw new Error(`no conversation state for ${chatId}`);
+  return row;
+}
