@@ -19,7 +19,7 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
-      // Today's figures rounded down (measured 85.89 / 77.46 / 86.41 / 89.32 %): raise them as
+      // Today's figures rounded down (measured 85.97 / 77.60 / 86.66 / 89.36 %): raise them as
       // coverage grows, never lower them. Code run only in child processes (src/main.ts, the ops
       // CLIs, started by test/e2e/process.test.ts and the *-cli tests) is not measured.
       thresholds: { statements: 85, branches: 77, functions: 86, lines: 89 },
