@@ -45,8 +45,7 @@ module.exports = {
     {
       name: 'deps-types-only',
       severity: 'error',
-      comment:
-        'src/deps.ts is the composition root: below it, code may name its types (AppDeps, Services) but never call it; the domain does not even name them.',
+      comment: 'src/deps.ts is the composition root: below it, code may name its types (AppDeps, Services) but never call it; the domain does not even name them.',
       from: { path: '^src/(telegram|bot|jobs|ops|server)/' },
       to: { path: '^src/deps\\.ts$', dependencyTypesNot: ['type-only'] },
     },

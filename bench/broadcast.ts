@@ -47,8 +47,22 @@ async function insertCustomers(url: string, count: number): Promise<void> {
 }
 
 const variants = [
-  { locale: 'zh-CN' as const, kind: 'text' as const, text: '双十二限时优惠：Model Y 现车即提', fileId: null, entities: [], buttons: [{ kind: 'model' as const, label: '查看 Model Y', modelId: 'model-y' }] },
-  { locale: 'en' as const, kind: 'text' as const, text: 'Double 12: Model Y ready for delivery', fileId: null, entities: [], buttons: [{ kind: 'url' as const, label: 'Book a test drive', url: 'https://www.tesla.cn/drive' }] },
+  {
+    locale: 'zh-CN' as const,
+    kind: 'text' as const,
+    text: '双十二限时优惠：Model Y 现车即提',
+    fileId: null,
+    entities: [],
+    buttons: [{ kind: 'model' as const, label: '查看 Model Y', modelId: 'model-y' }],
+  },
+  {
+    locale: 'en' as const,
+    kind: 'text' as const,
+    text: 'Double 12: Model Y ready for delivery',
+    fileId: null,
+    entities: [],
+    buttons: [{ kind: 'url' as const, label: 'Book a test drive', url: 'https://www.tesla.cn/drive' }],
+  },
 ];
 
 async function freezeOnly(count: number): Promise<void> {
@@ -138,9 +152,12 @@ export async function run(args: BenchArgs): Promise<void> {
     const dispatched = new Map<string, number>();
     const logKey = `${app.prefix}:campaigns:sent`;
     const poll = setInterval(() => {
-      void redis.zrange(logKey, 0, -1, 'WITHSCORES').then((flat) => {
-        for (let i = 0; i < flat.length; i += 2) dispatched.set(flat[i]!, Number(flat[i + 1]) / 1000);
-      }, () => undefined);
+      void redis.zrange(logKey, 0, -1, 'WITHSCORES').then(
+        (flat) => {
+          for (let i = 0; i < flat.length; i += 2) dispatched.set(flat[i]!, Number(flat[i + 1]) / 1000);
+        },
+        () => undefined,
+      );
     }, 400);
     await queue.add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
     const deadline = Date.now() + (count / cap) * 1000 * 2 + 60_000;

@@ -92,7 +92,9 @@ export async function run(args: BenchArgs): Promise<void> {
       const { user } = customers[i % customers.length]!;
       const update = withId(textUpdate(user, `question ${i}`)) as Update.MessageUpdate;
       const id = update.message.message_id;
-      const copied = watch.next((c) => c.method === 'copyMessage' && String(c.params.chat_id) === String(GROUP) && Number(c.params.message_id) === id && String(c.params.from_chat_id) === String(user.id));
+      const copied = watch.next(
+        (c) => c.method === 'copyMessage' && String(c.params.chat_id) === String(GROUP) && Number(c.params.message_id) === id && String(c.params.from_chat_id) === String(user.id),
+      );
       const t0 = performance.now();
       await deliver(update);
       return (await copied) - t0;

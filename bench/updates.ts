@@ -277,11 +277,7 @@ export async function run(args: BenchArgs): Promise<void> {
       console.log(`${'warm-up'.padEnd(24)} ${String(w.updates).padStart(6)} updates (${w.updatesPerS.toFixed(0)}/s), not counted`);
     }
     env.api.clear();
-    const t = await measured(
-      meter,
-      () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop, keep: pool }),
-      args.flag('queries') ? 20 : 0,
-    );
+    const t = await measured(meter, () => closedLoop(driver, { concurrency: o.customers, seconds: o.seconds, stop: o.stop, keep: pool }), args.flag('queries') ? 20 : 0);
     throughput = t;
     describe(`app, ${o.customers} in flight`, t.result, t.loops);
     describeCpu(t, 'app', true);

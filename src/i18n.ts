@@ -6,8 +6,7 @@ import { rootPath } from './shared/paths.js';
 export type { TFunction };
 
 /** Escapes the characters Telegram's HTML parse mode cares about; use it on anything a customer typed. */
-export const escapeHtml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * Every `locales/<lng>/*.json` file, merged into the one `translation` namespace: each area
@@ -17,7 +16,9 @@ export function loadResources(dir = rootPath('locales')): Record<string, { trans
   const resources: Record<string, { translation: Record<string, unknown> }> = {};
   for (const lng of readdirSync(dir)) {
     const translation: Record<string, unknown> = {};
-    for (const file of readdirSync(`${dir}/${lng}`).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(`${dir}/${lng}`)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const content = JSON.parse(readFileSync(`${dir}/${lng}/${file}`, 'utf8')) as Record<string, unknown>;
       for (const [key, value] of Object.entries(content)) {
         if (key in translation) throw new Error(`locales/${lng}/${file}: top-level key "${key}" is defined twice`);
@@ -55,8 +56,7 @@ export function createI18n(fallback: Locale): I18n {
     t(locale) {
       let t = cache.get(locale);
       if (!t) {
-        t = ((key: string | string[], options?: Record<string, unknown>) =>
-          instance.t(key, { ...options, lng: locale })) as unknown as TFunction;
+        t = ((key: string | string[], options?: Record<string, unknown>) => instance.t(key, { ...options, lng: locale })) as unknown as TFunction;
         cache.set(locale, t);
       }
       return t;

@@ -47,7 +47,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     numbers(name, fallback) {
       const raw = options[name];
       if (raw === undefined) return fallback;
-      const values = String(raw).split(',').map((v) => Number(v.trim()));
+      const values = String(raw)
+        .split(',')
+        .map((v) => Number(v.trim()));
       if (raw === true || values.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`--${name} needs positive numbers, got ${String(raw)}`);
       return values;
     },

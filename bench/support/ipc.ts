@@ -49,10 +49,7 @@ export interface ReadyMessage {
 }
 
 type FromChild =
-  | ReadyMessage
-  | { type: 'failed'; message: string }
-  | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: string };
+  ReadyMessage | { type: 'failed'; message: string } | { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: string };
 
 // ---- parent side -----------------------------------------------------------------------------
 

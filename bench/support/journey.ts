@@ -16,15 +16,7 @@ import { cb } from '../../src/telegram/callback-data.js';
 import { readCatalogFile, type CatalogFile } from '../../src/db/seed.js';
 import { rootPath } from '../../src/shared/paths.js';
 import type { BotApiStandIn, RecordedCall } from '../../test/support/bot-api-stand-in.js';
-import {
-  callbackUpdate,
-  preCheckoutUpdate,
-  successfulPaymentUpdate,
-  textUpdate,
-  userFor,
-  withId,
-  type UpdateDraft,
-} from '../../test/support/updates.js';
+import { callbackUpdate, preCheckoutUpdate, successfulPaymentUpdate, textUpdate, userFor, withId, type UpdateDraft } from '../../test/support/updates.js';
 
 export interface Plan {
   languageCode: 'en' | 'zh-CN';
@@ -60,8 +52,7 @@ export function planner(random: () => number, catalog: CatalogFile = readCatalog
   return () => {
     const model = pick(catalog.models);
     const trim = pick(model.trims);
-    const option = (kind: 'paint' | 'wheels' | 'interior') =>
-      pick(model.options.filter((o) => o.kind === kind && (!o.trims || o.trims.includes(trim.id)))).id;
+    const option = (kind: 'paint' | 'wheels' | 'interior') => pick(model.options.filter((o) => o.kind === kind && (!o.trims || o.trims.includes(trim.id)))).id;
     n++;
     const mobile = `13${Math.floor(random() * 1e9)
       .toString()
@@ -90,7 +81,10 @@ function loadErrorTexts(): string[] {
       for (const value of Object.values((tr[section] ?? {}) as Record<string, unknown>)) {
         if (typeof value !== 'string') continue;
         // The longest literal part of a string with {{placeholders}}.
-        const literal = value.split(/\{\{[^}]*\}\}|<[^>]*>/).sort((a, b) => b.length - a.length)[0]?.trim();
+        const literal = value
+          .split(/\{\{[^}]*\}\}|<[^>]*>/)
+          .sort((a, b) => b.length - a.length)[0]
+          ?.trim();
         if (literal && literal.length >= 4) texts.push(literal);
       }
     }
@@ -105,21 +99,7 @@ interface Invoice {
 }
 
 type StepName =
-  | 'start'
-  | 'browse'
-  | 'model'
-  | 'configure'
-  | 'trim'
-  | 'paint'
-  | 'wheels'
-  | 'interior'
-  | 'order'
-  | 'name'
-  | 'phone'
-  | 'city'
-  | 'pre_checkout'
-  | 'payment'
-  | 'my_orders';
+  'start' | 'browse' | 'model' | 'configure' | 'trim' | 'paint' | 'wheels' | 'interior' | 'order' | 'name' | 'phone' | 'city' | 'pre_checkout' | 'payment' | 'my_orders';
 
 export const STEPS: readonly StepName[] = [
   'start',

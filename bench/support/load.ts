@@ -141,7 +141,10 @@ export async function openLoop(
     maxInFlight = Math.max(maxInFlight, pending.size);
     // A failed update stays in `pending`, so the Promise.all below rethrows its error (p.finally's
     // promise would have rejected with nobody listening).
-    void p.then(() => pending.delete(p), () => undefined);
+    void p.then(
+      () => pending.delete(p),
+      () => undefined,
+    );
   };
 
   await new Promise<void>((resolve) => {

@@ -86,9 +86,7 @@ export class Tracer {
   async render(totalMs: number): Promise<string[]> {
     const all = [...this.events, ...(await this.fetchAppEvents())];
     const f = (ms: number) => (ms - this.t0).toFixed(1).padStart(6);
-    const lines = all
-      .sort((a, b) => a.at - b.at)
-      .map((e) => `${f(e.at)} ${e.end !== undefined ? `→${f(e.end)}` : '        '}  ${e.what}`);
+    const lines = all.sort((a, b) => a.at - b.at).map((e) => `${f(e.at)} ${e.end !== undefined ? `→${f(e.end)}` : '        '}  ${e.what}`);
     lines.push(`${totalMs.toFixed(1).padStart(6)}           webhook answered 200`);
     return lines;
   }

@@ -42,9 +42,7 @@ export interface StepIssue {
   code: string;
 }
 
-export type LoadedState =
-  | { ok: true; state: Session }
-  | { ok: false; step: string; reason: 'unknown_step' | 'invalid_data'; issues: StepIssue[] };
+export type LoadedState = { ok: true; state: Session } | { ok: false; step: string; reason: 'unknown_step' | 'invalid_data'; issues: StepIssue[] };
 
 /** The chat's state on the main menu (kept: the live menu message). */
 export const menuState = (state: ChatState): Session => ({ menuMessageId: state.menuMessageId, menuPhoto: state.menuPhoto, step: 'menu', data: {} });

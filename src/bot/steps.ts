@@ -17,10 +17,7 @@ export type StepRenderer = RendererOf<BotContext>;
  * (src/bot/index.ts) puts every area's into the bot's step registry. A step without a renderer
  * does not compile.
  */
-export function defineSteps<T extends Record<string, z.ZodTypeAny>>(
-  schemas: T,
-  renderers: { [K in keyof T]: StepRenderer },
-): { [K in keyof T]: StepDefinition<BotContext> } {
+export function defineSteps<T extends Record<string, z.ZodTypeAny>>(schemas: T, renderers: { [K in keyof T]: StepRenderer }): { [K in keyof T]: StepDefinition<BotContext> } {
   const definitions = {} as { [K in keyof T]: StepDefinition<BotContext> };
   for (const step of Object.keys(schemas) as Array<keyof T>) definitions[step] = { schema: schemas[step]!, render: renderers[step] };
   return definitions;

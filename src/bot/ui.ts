@@ -85,5 +85,4 @@ export async function notice(ctx: BotContext, text: string, opts: { removeKeyboa
 }
 
 /** True when a button press comes from the chat's live menu message (older messages are stale). */
-export const fromLiveMenu = (ctx: BotContext): boolean =>
-  !!ctx.callbackQuery?.message && ctx.callbackQuery.message.message_id === ctx.session.menuMessageId;
+export const fromLiveMenu = (ctx: BotContext): boolean => !!ctx.callbackQuery?.message && ctx.callbackQuery.message.message_id === ctx.session.menuMessageId;

@@ -46,9 +46,7 @@ export const catalogFile = z.object({
       ),
     }),
   ),
-  deliveryCentres: z.array(
-    z.object({ id: z.string(), city: z.string(), cityName: localized, name: localized, address: localized }),
-  ),
+  deliveryCentres: z.array(z.object({ id: z.string(), city: z.string(), cityName: localized, name: localized, address: localized })),
   slotTemplates: z.object({ days: z.number().int().positive(), delivery: z.array(slotTemplate), installation: z.array(slotTemplate) }),
 });
 export type CatalogFile = z.infer<typeof catalogFile>;
@@ -101,10 +99,7 @@ export async function seed(db: Db, opts: { timeZone: string; now?: Date; file?: 
  * Makes sure every centre has its daily slots for the coming days; existing slots (and their
  * bookings) are left alone. Run at seed time and daily by the worker, so the calendar rolls on.
  */
-export async function ensureSlots(
-  db: Db,
-  opts: { timeZone: string; now?: Date; templates?: CatalogFile['slotTemplates'] },
-): Promise<number> {
+export async function ensureSlots(db: Db, opts: { timeZone: string; now?: Date; templates?: CatalogFile['slotTemplates'] }): Promise<number> {
   const templates = opts.templates ?? readCatalogFile().slotTemplates;
   const centres = await db.select({ id: deliveryCentres.id }).from(deliveryCentres);
   const today = zonedDayStart(opts.now ?? new Date(), opts.timeZone);

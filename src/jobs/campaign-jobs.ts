@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { CampaignJobs } from '../domain/campaigns/jobs.js';
 import { campaignJobOptions, queueNames, type CampaignJob } from './queues.js';
 
-
 /** Recipients per delivery job (the freeze numbers recipients into batches of this size). */
 export const CAMPAIGN_BATCH_SIZE = 200;
 /** Seconds between two edits of the progress message. */
@@ -42,7 +41,14 @@ export async function enqueueBatches(queue: Queue<CampaignJob>, campaignId: numb
   }
 }
 
-export async function enqueueProgress(queue: Queue<CampaignJob>, campaignId: number, generation: number, tick: number, prev: { sent: number; at: number }, delay: number): Promise<void> {
+export async function enqueueProgress(
+  queue: Queue<CampaignJob>,
+  campaignId: number,
+  generation: number,
+  tick: number,
+  prev: { sent: number; at: number },
+  delay: number,
+): Promise<void> {
   await queue.add(
     'progress',
     { kind: 'progress', campaignId, generation, tick, prevDone: prev.sent, prevAt: prev.at },

@@ -45,8 +45,7 @@ export interface SupportSlaJob {
   level: number;
 }
 
-export const supportSlaJobId = (conversationId: number, waitingSince: number, level: number): string =>
-  `support-sla-${conversationId}-${waitingSince}-${level}`;
+export const supportSlaJobId = (conversationId: number, waitingSince: number, level: number): string => `support-sla-${conversationId}-${waitingSince}-${level}`;
 
 /**
  * Support relay (job name 'relay', on the same `support` queue): copies the messages Telegram
@@ -58,8 +57,7 @@ export interface SupportRelayJob {
   direction: 'in' | 'out';
 }
 
-export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', key: number | string): string =>
-  `support-relay-${direction}-${conversationId}-${key}`;
+export const supportRelayJobId = (conversationId: number, direction: 'in' | 'out', key: number | string): string => `support-relay-${direction}-${conversationId}-${key}`;
 
 /** Bounded history, so Redis does not grow without end: the last 1000 completed jobs for up to a day, the last 5000 failed ones for up to a week. */
 export const defaultJobOptions: DefaultJobOptions = {
@@ -111,16 +109,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 
 /** Daily upkeep: roll the slot calendar forward, forget old update ids. Idempotent schedulers. */
 export async function scheduleMaintenance(queues: Queues, timeZone: string): Promise<void> {
-  await queues.maintenance.upsertJobScheduler(
-    'ensure-slots-daily',
-    { pattern: '5 0 * * *', tz: timeZone },
-    { name: 'ensure-slots', data: { task: 'ensure-slots' } },
-  );
-  await queues.maintenance.upsertJobScheduler(
-    'prune-updates-daily',
-    { pattern: '30 3 * * *', tz: timeZone },
-    { name: 'prune-updates', data: { task: 'prune-updates', days: 7 } },
-  );
+  await queues.maintenance.upsertJobScheduler('ensure-slots-daily', { pattern: '5 0 * * *', tz: timeZone }, { name: 'ensure-slots', data: { task: 'ensure-slots' } });
+  await queues.maintenance.upsertJobScheduler('prune-updates-daily', { pattern: '30 3 * * *', tz: timeZone }, { name: 'prune-updates', data: { task: 'prune-updates', days: 7 } });
   // Jobs Redis refused while it was down wait in job_outbox (src/jobs/outbox.ts): replay them.
   await queues.maintenance.upsertJobScheduler('flush-outbox-every-minute', { every: 60_000 }, { name: 'flush-outbox', data: { task: 'flush-outbox' } });
 }

@@ -58,7 +58,8 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
   const [command, ...args] = rest;
   const problem = (text: string) => t('ops.cli.bad_usage', { problem: text });
   if (badOption) out.problem = problem(t('ops.cli.bad_option', { option: badOption }));
-  else if (!command) return out; // the caller prints the usage
+  else if (!command)
+    return out; // the caller prints the usage
   else if (!isCommand(command)) out.problem = problem(t('ops.cli.unknown_command', { command }));
   else if (command === 'shipped' && (args.length !== 1 || !shipping.carrier || !shipping.tracking)) out.problem = problem(t('store.cli.shipped_usage'));
   else if (args.length !== COMMANDS[command]) out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
@@ -114,9 +115,7 @@ async function show(c: CliContext, ref: string): Promise<number> {
   const order = await findOrder(c.services, ref);
   if (!order) return refused(c, 'order_not_found', plainText(c.f.t('ops.errors.order_not_found', { ref })));
   const view = await loadOrderView(c.services, order);
-  const next = nextActions(view).map((a) =>
-    c.f.t(`ops.cli.next.${a.kind}`, { number: order.number, id: a.kind === 'installed' ? a.installationId : '' }),
-  );
+  const next = nextActions(view).map((a) => c.f.t(`ops.cli.next.${a.kind}`, { number: order.number, id: a.kind === 'installed' ? a.installationId : '' }));
   return done(c, [plainText(orderCardText(c.f, view)), ...(next.length ? ['', ...next] : [])], orderViewJson(view));
 }
 

@@ -26,8 +26,7 @@ export interface HttpServerOptions {
 }
 
 /** The path Telegram posts to: derived from the secret, so it is not guessable either. */
-export const webhookPath = (secret: string): string =>
-  `/telegram/${createHash('sha256').update(secret).digest('hex').slice(0, 24)}`;
+export const webhookPath = (secret: string): string => `/telegram/${createHash('sha256').update(secret).digest('hex').slice(0, 24)}`;
 
 const MAX_BODY = 1_000_000;
 

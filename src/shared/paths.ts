@@ -18,5 +18,4 @@ export const projectRoot: string = (() => {
 export const rootPath = (...parts: string[]): string => path.join(projectRoot, ...parts);
 
 /** True when the module at `metaUrl` is the script node was started with. */
-export const isMain = (metaUrl: string): boolean =>
-  !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(metaUrl);
+export const isMain = (metaUrl: string): boolean => !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(metaUrl);

@@ -18,8 +18,7 @@ export function classifyTelegramError(err: unknown): TelegramFailure {
     if (code === 403) return { kind: 'blocked' };
     if (code === 429) return { kind: 'rate_limited', retryAfterS: err.parameters?.retry_after ?? 1 };
     if (code === 400 && /message is not modified/i.test(description)) return { kind: 'not_modified' };
-    if (code === 400 && /chat not found|user is deactivated|chat_id is empty/i.test(description))
-      return { kind: 'chat_not_found' };
+    if (code === 400 && /chat not found|user is deactivated|chat_id is empty/i.test(description)) return { kind: 'chat_not_found' };
     if (code === 400) return { kind: 'bad_request', description };
     if (code >= 500) return { kind: 'server', code };
     return { kind: 'other' };

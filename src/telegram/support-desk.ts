@@ -148,8 +148,7 @@ export async function postCard(s: SupportDeps, conversation: SupportConversation
 /** The status line's view of a conversation: who holds it, who closed it (as mentions). */
 async function cardState(s: SupportDeps, c: SupportConversation, closer?: string): Promise<CardState> {
   const { support } = s.deps.services;
-  const nameOf = async (id: number) =>
-    (id === c.assigneeTelegramId ? c.assigneeName : null) ?? (await support.nameOf(id)) ?? (await support.claimNames([id])).get(id) ?? null;
+  const nameOf = async (id: number) => (id === c.assigneeTelegramId ? c.assigneeName : null) ?? (await support.nameOf(id)) ?? (await support.claimNames([id])).get(id) ?? null;
   const assignee = c.assigneeTelegramId ? mention(c.assigneeTelegramId, await nameOf(c.assigneeTelegramId)) : null;
   let closedBy: string | null = null;
   if (c.status === 'closed') {
@@ -184,11 +183,7 @@ export async function refreshCard(s: SupportDeps, conversationId: number, closer
  * Ends a conversation from either side: the topic is told and closed, the customer gets the
  * rating question (and the bot back). False when it was closed already (double press).
  */
-export async function closeConversation(
-  s: SupportDeps,
-  conversation: SupportConversation,
-  by: { agent: number; mention: string } | 'customer',
-): Promise<boolean> {
+export async function closeConversation(s: SupportDeps, conversation: SupportConversation, by: { agent: number; mention: string } | 'customer'): Promise<boolean> {
   const { support } = s.deps.services;
   const closed = await support.close(conversation.id, by === 'customer' ? 'customer' : `agent:${by.agent}`);
   if (!closed) return false;

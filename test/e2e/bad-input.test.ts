@@ -52,7 +52,10 @@ async function paidOrder(c: TestChat, contact?: { name: string; phone: string })
 async function toSlots(c: TestChat, orderId: number): Promise<Array<{ text: string; data: string }>> {
   await c.press(cb.bookDelivery.pack({ orderId }));
   await c.press(cb.deliveryMethod.pack({ method: 'pickup' }));
-  const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'));
+  const day = c
+    .screen()!
+    .buttons.flat()
+    .find((b) => b.data?.startsWith('day:'));
   if (!day?.data) throw new Error(`no day offered: ${c.lastText()}`);
   await c.press(day.data);
   return c
@@ -213,7 +216,10 @@ describe('stale buttons', () => {
 
     const calls = await c.press(slots[0]!.data);
     expect(toastsIn(calls)).toEqual([t('en', 'booking.slot_taken')]);
-    const offered = c.screen()!.buttons.flat().map((b) => b.data);
+    const offered = c
+      .screen()!
+      .buttons.flat()
+      .map((b) => b.data);
     expect(offered).not.toContain(slots[0]!.data);
     expect(offered).toContain(slots[1]!.data);
     expect((await stateOf(c.id)).step).toBe('booking.slot');
@@ -277,7 +283,8 @@ describe('forged slot ids', () => {
     const offered = await toSlots(c, order.id); // Shanghai pickup (delivery) slots
     const live = c.screen()!;
     const [install] = await h.db.sql`select id from slots where kind = 'installation' and centre_id = 'sh-lingang' and booked < capacity order by starts_at limit 1`;
-    const [beijing] = await h.db.sql`select id from slots where kind = 'delivery' and centre_id = 'bj-yizhuang' and booked < capacity and starts_at > now() + interval '1 day' order by starts_at limit 1`;
+    const [beijing] = await h.db
+      .sql`select id from slots where kind = 'delivery' and centre_id = 'bj-yizhuang' and booked < capacity and starts_at > now() + interval '1 day' order by starts_at limit 1`;
     const before = await h.db.sql`select id, booked from slots where id in (${install!.id}, ${beijing!.id}) order by id`;
     for (const slotId of [install!.id as number, beijing!.id as number, 999_999]) {
       const calls = await c.press(cb.slot.pack({ slotId }), live);
@@ -296,7 +303,7 @@ describe('forged slot ids', () => {
 // ---- another customer's ids -------------------------------------------------------------------
 
 describe("another customer's order and booking ids", () => {
-  it('od/oc/ocy/bd/bi/pay/rs/bx/bxy with the victim\'s ids are refused; nothing of the victim leaks or changes', async () => {
+  it("od/oc/ocy/bd/bi/pay/rs/bx/bxy with the victim's ids are refused; nothing of the victim leaks or changes", async () => {
     const victim = newChat('en', 'Victim');
     const order = await paidOrder(victim, { name: 'Li Secret', phone: '13912345678' });
     const slots = await toSlots(victim, order.id);
@@ -330,9 +337,7 @@ describe("another customer's order and booking ids", () => {
         const calls = await attacker.press(data);
         expect(toastsIn(calls), data).toEqual([t(lng, 'errors.forbidden')]);
       }
-      const seen = JSON.stringify(
-        h.api.calls.slice(from).filter((x) => String(x.params.chat_id) === String(attacker.id) || x.method === 'answerCallbackQuery'),
-      );
+      const seen = JSON.stringify(h.api.calls.slice(from).filter((x) => String(x.params.chat_id) === String(attacker.id) || x.method === 'answerCallbackQuery'));
       for (const secret of [order.number, 'Li Secret', '13912345678', '139 1234 5678', 'Lingang', '临港']) expect(seen).not.toContain(secret);
       expect(h.api.callsTo('sendInvoice').filter((x) => String(x.params.chat_id) === String(attacker.id))).toHaveLength(0);
       expect((await stateOf(attacker.id)).step).toBe('menu');

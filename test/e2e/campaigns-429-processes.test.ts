@@ -44,17 +44,14 @@ async function recordingProxy(target: string, workers: string[]): Promise<{ root
     const server = http.createServer((req, res) => {
       const sentAt = Date.now();
       const path = req.url ?? '/';
-      const up = http.request(
-        { host: upstream.hostname, port: upstream.port, path, method: req.method, headers: { ...req.headers, host: upstream.host }, agent },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => chunks.push(c));
-          answer.on('end', () => {
-            hops.push({ worker, method: path.split('/').pop() ?? '', sentAt, answeredAt: Date.now(), status: answer.statusCode ?? 0 });
-            res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
-          });
-        },
-      );
+      const up = http.request({ host: upstream.hostname, port: upstream.port, path, method: req.method, headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          hops.push({ worker, method: path.split('/').pop() ?? '', sentAt, answeredAt: Date.now(), status: answer.statusCode ?? 0 });
+          res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+        });
+      });
       up.on('error', () => res.writeHead(502).end());
       req.pipe(up);
     });

@@ -154,9 +154,7 @@ describe('content Telegram would refuse', () => {
     await m.tap('Next');
     h.api.failNext('sendPhoto', { code: 400, description: 'Bad Request: BUTTON_URL_INVALID' });
     await m.tap('Send now');
-    expect(m.messages().at(-2)?.text).toBe(
-      'Telegram refused the English version: <code>Bad Request: BUTTON_URL_INVALID</code>\nSend its content again (and then its buttons).',
-    );
+    expect(m.messages().at(-2)?.text).toBe('Telegram refused the English version: <code>Bad Request: BUTTON_URL_INVALID</code>\nSend its content again (and then its buttons).');
     expect(m.lastText()).toMatch(/Send the .*English.* message/);
     await m.text('Charging week, text only');
     await m.tap('No buttons');
@@ -175,7 +173,8 @@ describe("customers' buttons and links cannot reach anyone else", () => {
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
     const id = await composeAndSend(m, () => m.text('Open house on Saturday'));
     await waitForStatus(h.db.db, id, ['done']);
-    const consent = async (tg: number) => (await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${tg}`)[0].marketing_consent;
+    const consent = async (tg: number) =>
+      (await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${tg}`)[0].marketing_consent;
 
     // B presses Unsubscribe with a campaign id that does not exist, on A's campaign message id: only B is affected.
     const bChat = new TestChat(h, b!, { languageCode: 'en' });
@@ -219,7 +218,10 @@ describe('/campaigns figures', () => {
         (${customer.id}, 'refunded', 99900, 0, now())`;
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
     await m.text('/campaigns');
-    const item = m.lastText().split('\n\n').find((x) => x.startsWith(`<b>#${id}</b>`));
+    const item = m
+      .lastText()
+      .split('\n\n')
+      .find((x) => x.startsWith(`<b>#${id}</b>`));
     expect(item).toContain('Within 7 days: 1 orders, 1 deposits (¥5,000)');
     expect(item).toContain('Store: 1 paid orders (¥1,530)');
   });
@@ -300,8 +302,7 @@ describe('command menus', () => {
     const raw = call.params.scope;
     return (typeof raw === 'string' ? JSON.parse(raw) : raw) as { type: string; chat_id?: number } | undefined;
   };
-  const chatLists = (chatId: number, method = 'setMyCommands') =>
-    h.api.callsTo(method).filter((c) => scopeOf(c)?.type === 'chat' && Number(scopeOf(c)?.chat_id) === chatId);
+  const chatLists = (chatId: number, method = 'setMyCommands') => h.api.callsTo(method).filter((c) => scopeOf(c)?.type === 'chat' && Number(scopeOf(c)?.chat_id) === chatId);
 
   it('customers get /settings; /staff add marketer gives that chat /campaign and /campaigns, /staff remove takes them away', async () => {
     const global = h.api.callsTo('setMyCommands').filter((c) => !scopeOf(c));

@@ -78,9 +78,9 @@ describe('composer (English marketer)', () => {
     // Sent now: the progress message starts as "starting", never as "scheduled for" the current minute.
     const progressSends = h.api.callsTo('sendMessage').filter((x) => String(x.params.chat_id) === String(EN_MARKETER) && String(x.params.text).includes(`Campaign #${id}`));
     expect(progressSends.map((x) => x.params.text)).toEqual([`<b>Campaign #${id}</b> · sending\nStarting…`]);
-    await expect.poll(() => m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text, { timeout: 10_000 }).toMatch(
-      /· done\n██████████ 100%\nSent 3 · failed 0 · blocked 0 · left 0\nFinished\. \/campaigns shows its clicks, unsubscribes and orders\./,
-    );
+    await expect
+      .poll(() => m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text, { timeout: 10_000 })
+      .toMatch(/· done\n██████████ 100%\nSent 3 · failed 0 · blocked 0 · left 0\nFinished\. \/campaigns shows its clicks, unsubscribes and orders\./);
     // Each English customer got the English text once, with counted links; nobody else got anything.
     for (const chat of en) {
       const got = h.api.messagesTo(chat, { delivered: true });
@@ -100,7 +100,13 @@ describe('composer (English marketer)', () => {
     expect(c.toasts().at(-1)).toMatch(/unsubscribed/);
     const [cust] = await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${en[0]!}`;
     expect(cust.marketing_consent).toBe(false);
-    expect(c.messages().find((x) => x.messageId === msg.messageId)!.buttons.flat().map((b) => b.text)).toEqual(['Book a drive', 'See Model Y']);
+    expect(
+      c
+        .messages()
+        .find((x) => x.messageId === msg.messageId)!
+        .buttons.flat()
+        .map((b) => b.text),
+    ).toEqual(['Book a drive', 'See Model Y']);
 
     await m.text('/campaigns');
     const list = m.lastText();
@@ -108,7 +114,13 @@ describe('composer (English marketer)', () => {
     expect(list).toMatch(/Audience 3 · sent 3 · failed 0 · blocked 0/);
     expect(list).toMatch(/Unsubscribed afterwards 1 · clicks 2/);
     // A work screen for staff: no "Talk to a person" row.
-    expect(m.messages().at(-1)!.buttons.flat().map((b) => b.text)).not.toContain('🙋 Talk to a person');
+    expect(
+      m
+        .messages()
+        .at(-1)!
+        .buttons.flat()
+        .map((b) => b.text),
+    ).not.toContain('🙋 Talk to a person');
   });
 
   it('/cancel at any step leaves without a campaign; a customer cannot open the composer', async () => {

@@ -64,7 +64,9 @@ describe('pause, resume, cancel', () => {
     const delivered = h.api.callsTo('sendMessage').filter((c) => c.response.ok && c.params.text === 'Charger discount' && Number(c.params.chat_id) !== MARKETER).length;
     expect(delivered).toBe(sent);
     // The progress message accounts for the ones never sent.
-    await expect.poll(() => m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text, { timeout: 5_000 }).toMatch(new RegExp(`· cancelled[\\s\\S]*· left 0 · not sent \\(cancelled or unsubscribed\\) ${cancelled}$`));
+    await expect
+      .poll(() => m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text, { timeout: 5_000 })
+      .toMatch(new RegExp(`· cancelled[\\s\\S]*· left 0 · not sent \\(cancelled or unsubscribed\\) ${cancelled}$`));
     // Pressing Resume on a cancelled campaign is refused.
     await m.press(`cmc:resume:${id}`);
     expect(m.toasts().at(-1)).toMatch(/Not possible now/);

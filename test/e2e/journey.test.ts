@@ -83,7 +83,19 @@ async function customerRow(telegramId: number) {
 
 async function ordersOf(telegramId: number) {
   return h.db.sql<
-    Array<{ id: number; number: string; state: string; total_fen: number; deposit_fen: number; currency: string; contact_name: string; phone: string; city: string; model_id: string; snapshot: any }>
+    Array<{
+      id: number;
+      number: string;
+      state: string;
+      total_fen: number;
+      deposit_fen: number;
+      currency: string;
+      contact_name: string;
+      phone: string;
+      city: string;
+      model_id: string;
+      snapshot: any;
+    }>
   >`select o.* from orders o join customers c on c.id = o.customer_id where c.telegram_id = ${telegramId} order by o.id`;
 }
 
@@ -341,7 +353,12 @@ for (const j of [english, chinese]) {
       await c().text('/start src_campaign42');
       expect(c().lastText()).toContain(j.t.menuGreeting);
       expect(c().buttonLabels()).toEqual(
-        expect.arrayContaining([expect.stringContaining(j.t.browse), expect.stringContaining(j.t.myOrders), expect.stringContaining(j.t.bookDelivery), expect.stringContaining(j.t.bookInstallation)]),
+        expect.arrayContaining([
+          expect.stringContaining(j.t.browse),
+          expect.stringContaining(j.t.myOrders),
+          expect.stringContaining(j.t.bookDelivery),
+          expect.stringContaining(j.t.bookInstallation),
+        ]),
       );
       const customer = await customerRow(j.userId);
       expect(customer).toMatchObject({ language: j.languageCode === 'en' ? 'en' : 'zh-CN', source: 'src_campaign42', first_name: 'Wei' });
@@ -363,7 +380,11 @@ for (const j of [english, chinese]) {
 
       // Back from the card goes to the list, and the model opens again.
       await c().tap(j.t.back);
-      expect(c().buttonLabels().some((l) => l.startsWith('Model X'))).toBe(true);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.startsWith('Model X')),
+      ).toBe(true);
       await c().tap(j.model);
       expect(c().screen()!.photo).toBe(true);
     });
@@ -402,7 +423,11 @@ for (const j of [english, chinese]) {
       await c().tap(j.wheels.label);
 
       // The whole configuration happened in one photo message, edited in place.
-      expect(c().messages().filter((m) => m.photo)).toHaveLength(1);
+      expect(
+        c()
+          .messages()
+          .filter((m) => m.photo),
+      ).toHaveLength(1);
     });
 
     it('summary: price breakdown, total and deposit; "Change interior" goes back one step', async () => {
@@ -436,8 +461,7 @@ for (const j of [english, chinese]) {
       // The phone question comes with Telegram's "share my number" reply keyboard.
       const prompt = asked.find((call) => String(call.params.text ?? '').includes(j.t.askPhone));
       const markup = (typeof prompt?.params.reply_markup === 'string' ? JSON.parse(prompt.params.reply_markup) : prompt?.params.reply_markup) as
-        | { keyboard?: Array<Array<{ request_contact?: boolean }>> }
-        | undefined;
+        { keyboard?: Array<Array<{ request_contact?: boolean }>> } | undefined;
       expect(markup?.keyboard?.flat().some((b) => b.request_contact === true)).toBe(true);
 
       const sent = j.phone.typed ? await c().text(j.phone.typed) : await c().contact(j.phone.contact!);
@@ -446,7 +470,13 @@ for (const j of [english, chinese]) {
       // The reply keyboard with the contact button is removed once the number is saved.
       expect(sent.some((call) => call.params.reply_markup && JSON.stringify(call.params.reply_markup).includes('remove_keyboard'))).toBe(true);
       expect(c().lastText()).toContain(j.t.askCity);
-      expect(c().buttonLabels()).toEqual(expect.arrayContaining(['Beijing', 'Shanghai', 'Guangzhou', 'Shenzhen', 'Hangzhou', 'Chengdu'].map((en, i) => (j.languageCode === 'en' ? en : ['北京', '上海', '广州', '深圳', '杭州', '成都'][i]!))));
+      expect(c().buttonLabels()).toEqual(
+        expect.arrayContaining(
+          ['Beijing', 'Shanghai', 'Guangzhou', 'Shenzhen', 'Hangzhou', 'Chengdu'].map((en, i) =>
+            j.languageCode === 'en' ? en : ['北京', '上海', '广州', '深圳', '杭州', '成都'][i]!,
+          ),
+        ),
+      );
 
       const calls = await c().tap(j.city.label);
       const [order] = await ordersOf(j.userId);
@@ -572,7 +602,9 @@ for (const j of [english, chinese]) {
 
     it('My orders: configuration, state and both bookings', async () => {
       await c().text('/orders');
-      const entry = c().buttonLabels().find((l) => l.includes(orderNumber));
+      const entry = c()
+        .buttonLabels()
+        .find((l) => l.includes(orderNumber));
       expect(entry).toContain(j.model);
       expect(entry).toContain(j.t.stateDepositPaid);
       await c().tap(orderNumber);
@@ -753,7 +785,8 @@ describe('language', () => {
 
   it('setMyCommands was called for en and zh with localized descriptions', () => {
     const calls = h.api.callsTo('setMyCommands');
-    const byLang = (lang: string | undefined) => calls.find((call) => call.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined;
+    const byLang = (lang: string | undefined) =>
+      calls.find((call) => call.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined;
     const en = byLang('en');
     const zh = byLang('zh');
     expect(en).toBeDefined();

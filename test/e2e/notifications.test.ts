@@ -127,13 +127,18 @@ describe.each(['en', 'zh-CN'] as const)('ops actions tell the customer (%s)', (l
     const since = h.api.calls.length;
     await (await queue.getJob(`checkin-${order.id}-d3`))!.promote();
     const ask = await nextMessage(chat, lng === 'en' ? /How did the delivery go/ : /交付体验如何/, since);
-    expect(callbackDataIn(ask)).toEqual([1, 2, 3, 4, 5].map((n) => cb.rate.pack({ orderId: order.id, score: String(n) as '1' })).concat(cb.checkinHelp.pack({ orderId: order.id })));
+    expect(callbackDataIn(ask)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => cb.rate.pack({ orderId: order.id, score: String(n) as '1' })).concat(cb.checkinHelp.pack({ orderId: order.id })),
+    );
 
     await chat.tap(t(lng, 'reminders.checkin.score', { score: 4 }));
     expect(chat.lastText()).toBe(t(lng, 'reminders.checkin.thanks', { score: 4 }));
     expect(chat.toasts()).toContain(t(lng, 'reminders.checkin.thanks_toast'));
     // A second press (another score, on the same message) keeps the first answer.
-    await chat.press(cb.rate.pack({ orderId: order.id, score: '1' }), chat.messages().find((m) => m.text.includes(t(lng, 'reminders.checkin.thanks', { score: 4 }))));
+    await chat.press(
+      cb.rate.pack({ orderId: order.id, score: '1' }),
+      chat.messages().find((m) => m.text.includes(t(lng, 'reminders.checkin.thanks', { score: 4 }))),
+    );
     expect(chat.lastText()).toBe(t(lng, 'reminders.checkin.already', { score: 4 }));
     const rows = await h.db.sql<Array<{ score: number }>>`select score from feedback where order_id = ${order.id}`;
     expect(rows).toEqual([{ score: 4 }]);

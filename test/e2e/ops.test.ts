@@ -224,7 +224,7 @@ describe('an order through fulfilment', () => {
 });
 
 describe('people without the ops role', () => {
-  it('a customer\'s /ops gets the unknown-command help, and forged ops buttons change nothing', async () => {
+  it("a customer's /ops gets the unknown-command help, and forged ops buttons change nothing", async () => {
     const customer = new TestChat(h, ++nextCustomer, { languageCode: 'en' });
     const target = (await paidOrder(services())).order;
     const calls = await customer.text('/ops');

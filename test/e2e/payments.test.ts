@@ -34,8 +34,7 @@ const newChat = chatFactory(() => h, 72_000);
 
 /** A Model Y (¥1,000 deposit) or Model S (¥8,000) order awaiting its deposit. */
 async function placeOrder(c: TestChat, model: 'model-y' | 'model-s' = 'model-y'): Promise<OrderRow> {
-  const picks =
-    model === 'model-y' ? ['my-lr', 'my-paint-white', 'my-wheels-19', 'my-int-black'] : ['ms-plaid', 'ms-paint-black', 'ms-wheels-19', 'ms-int-black'];
+  const picks = model === 'model-y' ? ['my-lr', 'my-paint-white', 'my-wheels-19', 'my-int-black'] : ['ms-plaid', 'ms-paint-black', 'ms-wheels-19', 'ms-int-black'];
   const order = await placeCarOrder(c, { modelId: model, picks }, { city: 'beijing' });
   expect(order.state).toBe('awaiting_deposit');
   return order;

@@ -71,8 +71,7 @@ const newChat = chatFactory(() => h, USERS);
 const blockedFlag = async (telegramId: number): Promise<boolean | undefined> =>
   (await h.db.sql<Array<{ blocked: boolean }>>`select blocked from customers where telegram_id = ${telegramId}`)[0]?.blocked;
 
-const sentTexts = (calls: RecordedCall[]) =>
-  calls.filter((x) => x.method === 'sendMessage' && x.response.ok).map((x) => String(x.params.text));
+const sentTexts = (calls: RecordedCall[]) => calls.filter((x) => x.method === 'sendMessage' && x.response.ok).map((x) => String(x.params.text));
 
 /** The Model Y a customer orders here (up to the city question: toCityStep). */
 const MODEL_Y = { modelId: 'model-y', picks: ['my-rwd', 'my-paint-white', 'my-wheels-19', 'my-int-black'] };

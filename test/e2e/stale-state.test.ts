@@ -66,7 +66,7 @@ describe('a stale conversation state', () => {
     });
   }
 
-  it('data that fails the step\'s schema: the typed answer is not taken, the main menu is shown (zh-CN)', async () => {
+  it("data that fails the step's schema: the typed answer is not taken, the main menu is shown (zh-CN)", async () => {
     const c = newChat('zh-CN');
     await configure(c, 4);
     await c.press(cb.orderStart.pack({}));
@@ -85,7 +85,7 @@ describe('a stale conversation state', () => {
     expect(await h.db.sql`select o.id from orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id}`).toHaveLength(0);
   });
 
-  it('a button of the stale step\'s screen gets the note and the main menu (en)', async () => {
+  it("a button of the stale step's screen gets the note and the main menu (en)", async () => {
     const c = newChat('en');
     await configure(c, 1);
     const paintStep = c.screen()!;

@@ -60,7 +60,11 @@ describe('npm run ops -- shipped / delivered (store orders)', () => {
       totalAmount: 45_000 + 1_500,
       payerTelegramId: customer.telegramId,
       shippingOptionId: 'standard',
-      orderInfo: { name: 'Li Na', phone_number: '13900139000', shipping_address: { country_code: 'CN', state: 'Beijing', city: 'Beijing', street_line1: '1 Chang’an Ave', street_line2: '', post_code: '100000' } },
+      orderInfo: {
+        name: 'Li Na',
+        phone_number: '13900139000',
+        shipping_address: { country_code: 'CN', state: 'Beijing', city: 'Beijing', street_line1: '1 Chang’an Ave', street_line2: '', post_code: '100000' },
+      },
     };
     expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
     expect((await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: 'cli-charge-1', providerChargeId: 'p1' })).status).toBe('recorded');
@@ -99,7 +103,15 @@ describe('npm run ops -- shipped / delivered (store orders)', () => {
     const { order } = await s.storeCheckout.place(customer.id);
     const facts = { payload: storePayload(order.id), currency: 'CNY', totalAmount: order.goodsFen + 1_500, payerTelegramId: customer.telegramId };
     // A normally paid order is not refundable from here (its refunds are not modelled).
-    const withShipping = { ...facts, shippingOptionId: 'standard', orderInfo: { name: 'Li Na', phone_number: '139', shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' } } };
+    const withShipping = {
+      ...facts,
+      shippingOptionId: 'standard',
+      orderInfo: {
+        name: 'Li Na',
+        phone_number: '139',
+        shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' },
+      },
+    };
     expect((await s.storeCheckout.preCheckout(withShipping)).ok).toBe(true);
     expect((await s.storeCheckout.recordPayment({ ...withShipping, telegramChargeId: 'cli-r-1', providerChargeId: 'p' })).status).toBe('recorded');
     const refuse = await ops(['refunded', order.number]);
@@ -131,7 +143,11 @@ describe('npm run ops -- list / installed (a store order’s charger)', () => {
       totalAmount: order.goodsFen,
       payerTelegramId: customer.telegramId,
       shippingOptionId: 'standard',
-      orderInfo: { name: 'Li Na', phone_number: '139', shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' } },
+      orderInfo: {
+        name: 'Li Na',
+        phone_number: '139',
+        shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' },
+      },
     };
     expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
     expect((await s.storeCheckout.recordPayment({ ...facts, telegramChargeId: 'cli-wc-1', providerChargeId: 'p' })).status).toBe('recorded');

@@ -31,10 +31,21 @@ afterAll(async () => {
 
 const newChat = startedChatFactory(() => h, 830_000_000 + Math.floor(Math.random() * 100_000) * 10);
 const services = () => h.app.deps.services;
-const storeOrderOf = async (c: TestChat) => (await h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, (await customerOf(c)).id)))[0]!;
+const storeOrderOf = async (c: TestChat) =>
+  (
+    await h.db.db
+      .select()
+      .from(storeOrders)
+      .where(eq(storeOrders.customerId, (await customerOf(c)).id))
+  )[0]!;
 const stateOf = async (id: number) => (await services().storeCheckout.byId(id))!.state;
 const cartQty = async (c: TestChat, variantId: string) =>
-  (await h.db.db.select().from(cartItems).where(and(eq(cartItems.customerId, (await customerOf(c)).id), eq(cartItems.variantId, variantId))))[0]?.qty ?? 0;
+  (
+    await h.db.db
+      .select()
+      .from(cartItems)
+      .where(and(eq(cartItems.customerId, (await customerOf(c)).id), eq(cartItems.variantId, variantId)))
+  )[0]?.qty ?? 0;
 const received = (c: TestChat, text: string) => c.messages().some((m) => plain(m.text).includes(text));
 
 /** Store → category → product → Add to cart → Cart → Checkout → pay through the shipping form. */
@@ -124,7 +135,10 @@ describe('store orders in /ops', () => {
     const order = await buy(c, /Accessories/, 'Touchscreen protector');
     for (const data of ['osl', `oso:${order.id}`, `oss:${order.id}`]) {
       const calls = await c.press(data);
-      expect(calls.some((x) => /^(send|edit)Message/.test(x.method) && plain(String(x.params.text)).includes('Store orders')), data).toBe(false);
+      expect(
+        calls.some((x) => /^(send|edit)Message/.test(x.method) && plain(String(x.params.text)).includes('Store orders')),
+        data,
+      ).toBe(false);
     }
     expect(c.toasts().at(-1)).toBe('That button is no longer valid.');
     expect(await stateOf(order.id)).toBe('paid');
@@ -154,11 +168,18 @@ describe('customer notices', () => {
       totalAmount: late.goodsFen + 1_500,
       payerTelegramId: c.id,
       shippingOptionId: 'standard',
-      orderInfo: { name: 'Li Na', phone_number: '139', shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' } },
+      orderInfo: {
+        name: 'Li Na',
+        phone_number: '139',
+        shipping_address: { country_code: 'CN', state: 'BJ', city: 'Beijing', street_line1: '1 Road', street_line2: '', post_code: '100000' },
+      },
     };
     // Pre-checkout held the stock and fixed the shipping; the payment came after the hold lapsed and the last units went elsewhere.
     expect((await s.storeCheckout.preCheckout(facts)).ok).toBe(true);
-    await h.db.db.update(storeOrders).set({ holdExpiresAt: new Date(Date.now() - 1_000) }).where(eq(storeOrders.id, late.id));
+    await h.db.db
+      .update(storeOrders)
+      .set({ holdExpiresAt: new Date(Date.now() - 1_000) })
+      .where(eq(storeOrders.id, late.id));
     expect(await s.storeCheckout.expireUnpaid(late.id)).toBe('expired');
     const [screen] = await h.db.db.select().from(storeVariants).where(eq(storeVariants.id, 'screen'));
     await h.db.db.update(storeVariants).set({ stock: screen!.held }).where(eq(storeVariants.id, 'screen'));
@@ -190,7 +211,10 @@ describe('double taps', () => {
     expect(c.toasts().at(-1)).toBe('Already done: your cart has 1 of this now. Here it is as it stands.');
     expect(await cartQty(c, 'mc')).toBe(1);
     expect(last(c)).toContain('1 in your cart');
-    const fresh = c.screen()!.buttons.flat().find((b) => b.text.includes('Add to cart'))!;
+    const fresh = c
+      .screen()!
+      .buttons.flat()
+      .find((b) => b.text.includes('Add to cart'))!;
     expect(fresh.data).toBe('sha:mc:1');
 
     // Two updates of the same tap arriving together: still one more, not two.
@@ -210,7 +234,10 @@ describe('double taps', () => {
     // The ➖ of the old screen (it showed 2) changes nothing; the fresh one takes one off, once.
     await c.press(minus.data!, cart);
     expect(await cartQty(c, 'mc')).toBe(3);
-    const freshMinus = c.screen()!.buttons.flat().find((b) => b.text === '➖')!;
+    const freshMinus = c
+      .screen()!
+      .buttons.flat()
+      .find((b) => b.text === '➖')!;
     await Promise.all([c.press(freshMinus.data!), c.press(freshMinus.data!)]);
     expect(await cartQty(c, 'mc')).toBe(2);
   });
@@ -234,7 +261,10 @@ describe('a store order’s charger installation for ops', () => {
       actor: 'customer:e2e',
     });
     await ops.text('/ops');
-    const entry = ops.screen()!.buttons.flat().find((b) => b.text.startsWith(`🔌 ${order.number} · store charger`))!;
+    const entry = ops
+      .screen()!
+      .buttons.flat()
+      .find((b) => b.text.startsWith(`🔌 ${order.number} · store charger`))!;
     expect(entry.text).toMatch(/→ mark installed$/);
     await ops.press(entry.data!);
     expect(ops.toasts().at(-1)).toBe(`✅ ${order.number}: charger installed`);
@@ -261,10 +291,19 @@ describe('a store order’s charger installation for ops', () => {
 describe('the store in the command menu and the help', () => {
   it('/store and /cart are in Telegram’s command menu in both languages, and /help mentions them', async () => {
     const menus = h.api.callsTo('setMyCommands');
-    const commandsFor = (lang: string) =>
-      menus.find((x) => x.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined;
-    expect(commandsFor('en')).toEqual(expect.arrayContaining([{ command: 'store', description: 'Official store' }, { command: 'cart', description: 'Shopping cart' }]));
-    expect(commandsFor('zh')).toEqual(expect.arrayContaining([{ command: 'store', description: '官方商城' }, { command: 'cart', description: '购物车' }]));
+    const commandsFor = (lang: string) => menus.find((x) => x.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined;
+    expect(commandsFor('en')).toEqual(
+      expect.arrayContaining([
+        { command: 'store', description: 'Official store' },
+        { command: 'cart', description: 'Shopping cart' },
+      ]),
+    );
+    expect(commandsFor('zh')).toEqual(
+      expect.arrayContaining([
+        { command: 'store', description: '官方商城' },
+        { command: 'cart', description: '购物车' },
+      ]),
+    );
     const en = await newChat('en');
     await en.text('/help');
     expect(last(en)).toContain('/store – official store');

@@ -37,7 +37,11 @@ afterAll(async () => {
 
 const newChat = startedChatFactory(() => h, 820_000_000 + Math.floor(Math.random() * 100_000) * 10);
 const variant = async (id: string) => (await h.db.db.select().from(storeVariants).where(eq(storeVariants.id, id)))[0]!;
-const ordersOf = async (c: TestChat) => h.db.db.select().from(storeOrders).where(eq(storeOrders.customerId, (await customerOf(c)).id));
+const ordersOf = async (c: TestChat) =>
+  h.db.db
+    .select()
+    .from(storeOrders)
+    .where(eq(storeOrders.customerId, (await customerOf(c)).id));
 
 /** Store → category → product → (variant) → add → cart → checkout, by taps. */
 async function addToCart(c: TestChat, category: RegExp, product: string, variantLabel?: RegExp) {
@@ -54,9 +58,15 @@ async function installAtHomeFirstSlot(c: TestChat) {
   await c.text('Tomson Riviera, Building 3, parking space B2-117');
   await c.tap('Private garage');
   await c.tap(/^Yes/);
-  const day = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('day:'))!;
+  const day = c
+    .screen()!
+    .buttons.flat()
+    .find((b) => b.data?.startsWith('day:'))!;
   await c.press(day.data!);
-  const slot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
+  const slot = c
+    .screen()!
+    .buttons.flat()
+    .find((b) => b.data?.startsWith('slot:'))!;
   await c.press(slot.data!);
   return slot;
 }
@@ -106,7 +116,10 @@ describe('the last unit', () => {
     );
     expect(last(winner)).toContain('Payment received');
     expect(await variant('cap-wht')).toMatchObject({ stock: 0, held: 0 });
-    const payments = await h.db.db.select().from(storePayments).where(eq(storePayments.telegramPaymentChargeId, `race_${winner.id}`));
+    const payments = await h.db.db
+      .select()
+      .from(storePayments)
+      .where(eq(storePayments.telegramPaymentChargeId, `race_${winner.id}`));
     expect(payments).toHaveLength(1);
     // The loser's cart now says the cap is sold out, and checkout is refused with the reason.
     const loser = [a, b][1 - winnerIndex]!;
@@ -200,7 +213,10 @@ describe('Wall Connector', () => {
     await installAtHomeFirstSlot(c);
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.orderId, created.id));
     expect(installation).toMatchObject({ state: 'scheduled', parking: 'garage' });
-    const booked = await h.db.db.select().from(bookings).where(and(eq(bookings.orderId, created.id), eq(bookings.kind, 'installation')));
+    const booked = await h.db.db
+      .select()
+      .from(bookings)
+      .where(and(eq(bookings.orderId, created.id), eq(bookings.kind, 'installation')));
     expect(booked).toHaveLength(1);
   });
 
@@ -212,7 +228,10 @@ describe('Wall Connector', () => {
     expect((await payStoreInvoice(c)).approved).toBe(true);
     const [order] = await ordersOf(c);
     expect(last(c)).toContain('Your Wall Connector needs a professional installation');
-    const book = c.screen()!.buttons.flat().find((b) => b.text === '🔌 Book installation')!;
+    const book = c
+      .screen()!
+      .buttons.flat()
+      .find((b) => b.text === '🔌 Book installation')!;
     expect(book.data).toBe(`shi:${order!.id}`);
     await c.tap('Book installation');
     // A store order has no city: asked first, then the journey's installation questions.
@@ -244,12 +263,22 @@ describe('Wall Connector', () => {
     // Rescheduling keeps the city, address and answers: straight to the days, then a new slot replaces the old.
     await c.press(`sho:${order!.id}`);
     await c.tap('Reschedule installation');
-    const otherDay = c.screen()!.buttons.flat().filter((b) => b.data?.startsWith('day:')).at(-1)!;
+    const otherDay = c
+      .screen()!
+      .buttons.flat()
+      .filter((b) => b.data?.startsWith('day:'))
+      .at(-1)!;
     await c.press(otherDay.data!);
-    const newSlot = c.screen()!.buttons.flat().find((b) => b.data?.startsWith('slot:'))!;
+    const newSlot = c
+      .screen()!
+      .buttons.flat()
+      .find((b) => b.data?.startsWith('slot:'))!;
     await c.press(newSlot.data!);
     expect(last(c)).toContain(`Rescheduled for order ${order!.number}`);
-    const live = await h.db.db.select().from(bookings).where(and(eq(bookings.storeOrderId, order!.id), eq(bookings.state, 'active')));
+    const live = await h.db.db
+      .select()
+      .from(bookings)
+      .where(and(eq(bookings.storeOrderId, order!.id), eq(bookings.state, 'active')));
     expect(live).toMatchObject([{ slotId: Number(newSlot.data!.split(':')[1]), address: 'Tomson Riviera, Building 3, parking space B2-117' }]);
     expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('cancelled');
 

@@ -68,7 +68,9 @@ describe('edge cases', () => {
     // Nobody can answer them now: the conversation ends (no SLA reminders), the card and topic say so.
     const conversation = (await d.conversationOf(c.id))!;
     expect(conversation).toMatchObject({ status: 'closed' });
-    const [why] = await h.db.sql<Array<{ closed_by: string; waiting: boolean }>>`select closed_by, waiting_since is not null as waiting from support_conversations where id = ${conversation.id}`;
+    const [why] = await h.db.sql<
+      Array<{ closed_by: string; waiting: boolean }>
+    >`select closed_by, waiting_since is not null as waiting from support_conversations where id = ${conversation.id}`;
     expect(why).toEqual({ closed_by: 'blocked', waiting: false });
     expect((await d.cardNow(conversation.id)).text.split('\n')[1]).toBe(gt('status_closed_blocked'));
     expect(h.api.calls.slice(msg.since).some((x) => x.method === 'closeForumTopic' && Number(x.params.message_thread_id) === thread)).toBe(true);
@@ -132,7 +134,12 @@ describe('edge cases', () => {
     h.api.failNext('copyMessage', { code: 400, description: 'Bad Request: TOPIC_CLOSED' });
     const since = h.api.calls.length;
     const calls = await c.text('hello again');
-    expect(h.api.calls.slice(since).filter((x) => x.method === 'reopenForumTopic').map((x) => Number(x.params.message_thread_id))).toEqual([thread]);
+    expect(
+      h.api.calls
+        .slice(since)
+        .filter((x) => x.method === 'reopenForumTopic')
+        .map((x) => Number(x.params.message_thread_id)),
+    ).toEqual([thread]);
     expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage')).toHaveLength(1);
     expect(d.topicTexts(thread, since)).toEqual([]);
     expect(h.api.callsTo('createForumTopic')).toHaveLength(topics);
@@ -214,7 +221,9 @@ describe('edge cases', () => {
     const customer = await s.customers.touch({ id: c.id, first_name: 'Wei', language_code: 'en' });
     const order = await newOrder(s, customer);
     await c.press(`chelp:${order.id}`);
-    expect(c.lastText()).toBe(t('en', 'support.checkin_help', { number: order.number }) + (c.lastText().endsWith(t('en', 'reminders.help.charger_hint')) ? t('en', 'reminders.help.charger_hint') : ''));
+    expect(c.lastText()).toBe(
+      t('en', 'support.checkin_help', { number: order.number }) + (c.lastText().endsWith(t('en', 'reminders.help.charger_hint')) ? t('en', 'reminders.help.charger_hint') : ''),
+    );
     expect(c.buttonLabels()).toContain(t('en', 'support.talk'));
     await c.tap(t('en', 'support.talk'));
     expect(c.lastText()).toBe(t('en', 'support.started'));

@@ -75,14 +75,24 @@ describe.each([
       return got.length >= 3 && got;
     });
     await sleep(300); // proving a negative: no fourth copy (a repeat) follows
-    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual(ids);
+    expect(
+      d
+        .inTopic(thread, since)
+        .filter((x) => x.method === 'copyMessage')
+        .map((x) => Number(x.params.message_id)),
+    ).toEqual(ids);
     expect(copies.every((x) => String(x.params.from_chat_id) === String(c.id))).toBe(true);
     expect(toCustomer(h.api.calls.slice(since), c.id)).toEqual([]);
     expect(await d.transcriptOf(c.id)).toHaveLength(3);
     // The backlog is gone: the next message goes straight to the topic.
     const after = h.api.calls.length;
     const next = await customerSays(d, c.id, 'fourth');
-    expect(d.inTopic(thread, after).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual([next]);
+    expect(
+      d
+        .inTopic(thread, after)
+        .filter((x) => x.method === 'copyMessage')
+        .map((x) => Number(x.params.message_id)),
+    ).toEqual([next]);
   });
 });
 
@@ -126,7 +136,12 @@ describe('relay worker', () => {
     await waitFor('the group pause to expire', async () => (await ctx.redis.pttl(`${h.config.queuePrefix}:support-relay:pause:group`)) < 0);
     const since = h.api.calls.length;
     const next = await customerSays(d, c.id, 'back again');
-    expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage').map((x) => Number(x.params.message_id))).toEqual([next]);
+    expect(
+      d
+        .inTopic(thread, since)
+        .filter((x) => x.method === 'copyMessage')
+        .map((x) => Number(x.params.message_id)),
+    ).toEqual([next]);
   });
 
   it('the topic was deleted while the message waited: the worker makes a new one with a card and copies into it', async () => {

@@ -115,7 +115,10 @@ describe('customer buttons', () => {
     const row = (await d.conversationOf(c.id))!;
     expect([1, 5]).toContain(row.rating);
     expect(d.topicTexts(thread, since)).toEqual([gt('rating', { score: row.rating })]);
-    const toasts = h.api.calls.slice(since).filter((x) => x.method === 'answerCallbackQuery').map((x) => x.params.text);
+    const toasts = h.api.calls
+      .slice(since)
+      .filter((x) => x.method === 'answerCallbackQuery')
+      .map((x) => x.params.text);
     expect(toasts).toContain(t('en', 'support.rating_already'));
     // Out-of-range and malformed scores never reach the database.
     for (const data of [`spr:${id}:9`, `spr:${id}:0`, `spr:x:1`, 'spr:']) {

@@ -16,7 +16,10 @@ withTestServices((env) => {
 });
 
 const activeBookingsOn = async (slotId: number) =>
-  t.db.select().from(bookings).where(and(eq(bookings.slotId, slotId), eq(bookings.state, 'active')));
+  t.db
+    .select()
+    .from(bookings)
+    .where(and(eq(bookings.slotId, slotId), eq(bookings.state, 'active')));
 
 /** The three delivery slots of one local day at a centre, in start order. */
 function dayOf(all: Slot[], dateKey: string): Slot[] {
@@ -34,9 +37,7 @@ describe('BookingService.book capacity', () => {
     expect(new Set(paid.map((p) => p.order.id)).size).toBe(50);
 
     const results = await Promise.allSettled(
-      paid.map(({ order }) =>
-        s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot!.id, centreId: 'bj-yizhuang', method: 'pickup' }),
-      ),
+      paid.map(({ order }) => s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot!.id, centreId: 'bj-yizhuang', method: 'pickup' })),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -60,14 +61,10 @@ describe('BookingService.book capacity', () => {
     const [delivery] = await futureSlots(t.db, 'delivery', 'cd-gaoxin');
     const [installation] = await futureSlots(t.db, 'installation', 'cd-gaoxin');
 
-    const wrongKind = await rejectionOf(
-      s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: installation!.id, centreId: 'cd-gaoxin' }),
-    );
+    const wrongKind = await rejectionOf(s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: installation!.id, centreId: 'cd-gaoxin' }));
     expect(codeOf(wrongKind)).toBe('slot_unavailable');
 
-    const wrongCentre = await rejectionOf(
-      s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: delivery!.id, centreId: 'bj-yizhuang' }),
-    );
+    const wrongCentre = await rejectionOf(s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: delivery!.id, centreId: 'bj-yizhuang' }));
     expect(codeOf(wrongCentre)).toBe('slot_unavailable');
 
     const soon = new BookingService({ db: t.db, timeZone: TZ, now: () => new Date(delivery!.startsAt.getTime() - 90 * 60_000) });
@@ -115,11 +112,12 @@ describe('rescheduling', () => {
     const a = all[3]!;
     const full = all[4]!;
     const first = await s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: a.id, centreId: 'sh-lingang' });
-    await t.db.update(slots).set({ booked: sql`${slots.capacity}` }).where(eq(slots.id, full.id));
+    await t.db
+      .update(slots)
+      .set({ booked: sql`${slots.capacity}` })
+      .where(eq(slots.id, full.id));
 
-    const err = await rejectionOf(
-      s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: full.id, centreId: 'sh-lingang', replaces: first.id }),
-    );
+    const err = await rejectionOf(s.bookings.book({ orderId: order.id, kind: 'delivery', slotId: full.id, centreId: 'sh-lingang', replaces: first.id }));
     expect(codeOf(err)).toBe('slot_full');
     expect((await slotById(t.db, a.id)).booked).toBe(1);
     expect((await slotById(t.db, full.id)).booked).toBe(full.capacity);
@@ -133,9 +131,7 @@ describe('rescheduling', () => {
     const [a, b, c] = [all[6]!, all[7]!, all[8]!];
     const their = await s.bookings.book({ orderId: theirs.order.id, kind: 'delivery', slotId: a.id, centreId: 'sh-lingang' });
 
-    const forged = await rejectionOf(
-      s.bookings.book({ orderId: mine.order.id, kind: 'delivery', slotId: b.id, centreId: 'sh-lingang', replaces: their.id }),
-    );
+    const forged = await rejectionOf(s.bookings.book({ orderId: mine.order.id, kind: 'delivery', slotId: b.id, centreId: 'sh-lingang', replaces: their.id }));
     expect(codeOf(forged)).toBe('booking_changed');
     expect((await s.bookings.activeFor([theirs.order.id])).map((x) => x.id)).toEqual([their.id]);
     expect((await slotById(t.db, a.id)).booked).toBe(1);
@@ -143,9 +139,7 @@ describe('rescheduling', () => {
 
     const own = await s.bookings.book({ orderId: mine.order.id, kind: 'delivery', slotId: b.id, centreId: 'sh-lingang' });
     await s.bookings.cancel(own.id, mine.customer.id);
-    const stale = await rejectionOf(
-      s.bookings.book({ orderId: mine.order.id, kind: 'delivery', slotId: c.id, centreId: 'sh-lingang', replaces: own.id }),
-    );
+    const stale = await rejectionOf(s.bookings.book({ orderId: mine.order.id, kind: 'delivery', slotId: c.id, centreId: 'sh-lingang', replaces: own.id }));
     expect(codeOf(stale)).toBe('booking_changed');
     expect((await slotById(t.db, b.id)).booked).toBe(0);
     expect((await slotById(t.db, c.id)).booked).toBe(0);
@@ -244,7 +238,15 @@ describe('bookings that are history', () => {
   it('an installation marked installed cannot be cancelled from an old button, even before its slot', async () => {
     const { customer, order } = await paidOrder(s);
     const [slot] = (await futureSlots(t.db, 'installation', 'hz-xiaoshan')).slice(-1);
-    const booking = await s.bookings.book({ orderId: order.id, kind: 'installation', slotId: slot!.id, centreId: 'hz-xiaoshan', address: 'No. 1 Test Road', parking: 'garage', permission: true });
+    const booking = await s.bookings.book({
+      orderId: order.id,
+      kind: 'installation',
+      slotId: slot!.id,
+      centreId: 'hz-xiaoshan',
+      address: 'No. 1 Test Road',
+      parking: 'garage',
+      permission: true,
+    });
     await t.db.execute(sql`update installations set state = 'installed' where order_id = ${order.id}`);
     expect(codeOf(await rejectionOf(s.bookings.cancel(booking.id, customer.id)))).toBe('booking_past');
     expect((await slotById(t.db, slot!.id)).booked).toBe(1);
@@ -269,7 +271,10 @@ describe('availability (fixed clock)', () => {
     expect((await svc.freeSlotsOn('delivery', 'gz-panyu', dayKey)).map((x) => x.id)).toEqual([s14.id, s16.id]);
 
     // A full slot disappears.
-    await t.db.update(slots).set({ booked: sql`${slots.capacity}` }).where(eq(slots.id, s14.id));
+    await t.db
+      .update(slots)
+      .set({ booked: sql`${slots.capacity}` })
+      .where(eq(slots.id, s14.id));
     expect((await svc.freeSlotsOn('delivery', 'gz-panyu', dayKey)).map((x) => x.id)).toEqual([s16.id]);
 
     // A fully booked day disappears from availableDays.

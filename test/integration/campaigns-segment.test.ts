@@ -105,7 +105,11 @@ describe('campaign segments', () => {
     expect(await repo.freeze(id, 2)).toEqual({ audience: 5, batches: 3 });
     expect(await repo.freeze(id, 2)).toBeNull();
     const batches = await db.sql<Array<{ batch: number; n: string }>>`select batch, count(*) as n from campaign_recipients where campaign_id = ${id} group by batch order by batch`;
-    expect(batches.map((b) => [b.batch, Number(b.n)])).toEqual([[0, 2], [1, 2], [2, 1]]);
+    expect(batches.map((b) => [b.batch, Number(b.n)])).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 1],
+    ]);
   });
 
   it('a claim skips (and closes) recipients who unsubscribed after the freeze, and never takes a row twice', async () => {

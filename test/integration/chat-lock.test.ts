@@ -110,9 +110,7 @@ describe('ChatLock', () => {
     const prefix = `${PREFIX}-d`;
     const lock = new ChatLock(redisA, prefix, 5_000);
     expect(await lock.run('chat-1', () => Promise.resolve(42))).toBe(42);
-    const err = await rejectionOf(
-      lock.run('chat-1', () => Promise.reject(new Error('handler failed'))),
-    );
+    const err = await rejectionOf(lock.run('chat-1', () => Promise.reject(new Error('handler failed'))));
     expect((err as Error).message).toBe('handler failed');
     expect(await redisA.exists(lockKey(prefix, 'chat-1'))).toBe(0);
     // The next update of the chat is not stuck behind the failed one.

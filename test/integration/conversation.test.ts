@@ -16,8 +16,7 @@ withTestServices((env) => {
 });
 
 const versionOf = async (chatId: number) =>
-  (await t.db.select({ version: conversationStates.version }).from(conversationStates).where(eq(conversationStates.chatId, chatId)))[0]
-    ?.version;
+  (await t.db.select({ version: conversationStates.version }).from(conversationStates).where(eq(conversationStates.chatId, chatId)))[0]?.version;
 
 describe('ConversationRepository state', () => {
   it('loads the empty state for an unknown chat', async () => {
@@ -65,9 +64,7 @@ describe('ConversationRepository state', () => {
 
   it('concurrent saves of one chat all count (no lost version bump)', async () => {
     const chatId = freshTelegramId();
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) => s.conversation.save(chatId, { step: `s${i}`, data: { i }, menuMessageId: i, menuPhoto: null })),
-    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => s.conversation.save(chatId, { step: `s${i}`, data: { i }, menuMessageId: i, menuPhoto: null })));
     expect(await versionOf(chatId)).toBe(9);
     const loaded = await s.conversation.load(chatId);
     expect(loaded.step).toBe(`s${loaded.data.i as number}`);
@@ -97,9 +94,17 @@ describe('ConversationRepository update dedup', () => {
     await t.db
       .update(processedUpdates)
       .set({ processedAt: sql`now() - interval '8 days'` })
-      .where(sql`${processedUpdates.updateId} in (${sql.join(old.map((id) => sql`${id}`), sql`, `)})`);
+      .where(
+        sql`${processedUpdates.updateId} in (${sql.join(
+          old.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      );
     // Just inside the window: kept.
-    await t.db.update(processedUpdates).set({ processedAt: sql`now() - interval '6 days 23 hours'` }).where(eq(processedUpdates.updateId, recent[0]!));
+    await t.db
+      .update(processedUpdates)
+      .set({ processedAt: sql`now() - interval '6 days 23 hours'` })
+      .where(eq(processedUpdates.updateId, recent[0]!));
 
     const before = await t.db.select({ n: sql<number>`count(*)::int` }).from(processedUpdates);
     const removed = await s.conversation.pruneProcessed(7);
@@ -136,7 +141,7 @@ describe('CustomerService', () => {
     expect(again).toMatchObject({ firstName: '伟', lastName: null, username: null, language: 'en', blocked: false });
     expect(again.lastActiveAt.getTime()).toBeGreaterThan(created.lastActiveAt.getTime());
     expect(again.createdAt.getTime()).toBe(created.createdAt.getTime());
-    expect((await t.db.select().from(customers).where(eq(customers.telegramId, id)))).toHaveLength(1);
+    expect(await t.db.select().from(customers).where(eq(customers.telegramId, id))).toHaveLength(1);
   });
 
   it('picks the language from Telegram, falling back to the configured default', async () => {

@@ -44,8 +44,7 @@ const OPS = 'staff:4242';
 let vinCounter = 100_000 + Math.floor(Math.random() * 800_000);
 /** A valid VIN not used before in this file. */
 const freshVin = () => `LRWYGCEK1PC${String(++vinCounter).padStart(6, '0')}`;
-const orderEventsOf = async (orderId: number) =>
-  (await s.orders.events(orderId)).filter((e) => e.subject === 'order').map((e) => [e.fromState, e.toState, e.actor, e.note]);
+const orderEventsOf = async (orderId: number) => (await s.orders.events(orderId)).filter((e) => e.subject === 'order').map((e) => [e.fromState, e.toState, e.actor, e.note]);
 const reread = async (id: number) => (await s.orders.byId(id))!;
 
 /** A slot of `kind` at the Shanghai centre with room, `dayOffset` local days from today. */
@@ -305,7 +304,12 @@ describe('StaffService', () => {
     await s.staff.add(known, 'marketer', 'staff:1');
     await s.staff.add(unknown, 'agent', 'staff:1');
     const rows = await s.staff.list();
-    expect(rows.filter((r) => r.telegramId === known).map((r) => r.role).sort()).toEqual(['marketer', 'ops']);
+    expect(
+      rows
+        .filter((r) => r.telegramId === known)
+        .map((r) => r.role)
+        .sort(),
+    ).toEqual(['marketer', 'ops']);
     const directory = await s.staff.directory();
     expect(directory.find((e) => e.telegramId === known)).toEqual({ telegramId: known, roles: ['marketer', 'ops'], name: 'Li Na', username: 'lina_ops' });
     expect(directory.find((e) => e.telegramId === unknown)).toEqual({ telegramId: unknown, roles: ['agent'], name: null, username: null });

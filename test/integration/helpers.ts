@@ -61,18 +61,10 @@ export async function newCustomer(s: Services, telegramId = freshTelegramId()): 
   return s.customers.touch({ id: telegramId, first_name: 'Wei', language_code: 'zh-hans' });
 }
 
-export async function newOrder(
-  s: Services,
-  customer: Customer,
-  configuration: Configuration = MODEL_Y_RWD,
-  city = 'shanghai',
-): Promise<Order> {
+export async function newOrder(s: Services, customer: Customer, configuration: Configuration = MODEL_Y_RWD, city = 'shanghai'): Promise<Order> {
   const catalog = await s.catalog.model(configuration.modelId);
   if (!catalog) throw new Error(`model ${configuration.modelId} missing from the seed`);
-  return s.orders.create(
-    { customerId: customer.id, catalog, configuration, contactName: 'Zhang Wei', phone: '13800138000', city },
-    `customer:${customer.telegramId}`,
-  );
+  return s.orders.create({ customerId: customer.id, catalog, configuration, contactName: 'Zhang Wei', phone: '13800138000', city }, `customer:${customer.telegramId}`);
 }
 
 /** A customer with an order moved to deposit_paid (as the payment flow would). */
@@ -100,10 +92,7 @@ export async function slotById(db: Db, id: number): Promise<Slot> {
 
 let charge = 0;
 /** A customer who paid for one Wall Connector in the store (Telegram's shipping form, JD standard); no car order. */
-export async function boughtWallConnector(
-  s: Services,
-  language: 'en' | 'zh-hans' = 'zh-hans',
-): Promise<{ customer: Customer; storeOrderId: number; number: string }> {
+export async function boughtWallConnector(s: Services, language: 'en' | 'zh-hans' = 'zh-hans'): Promise<{ customer: Customer; storeOrderId: number; number: string }> {
   const customer = await s.customers.touch({ id: freshTelegramId(), first_name: 'Wei', language_code: language });
   await s.store.add(customer.id, 'wc3');
   const { order } = await s.storeCheckout.place(customer.id);

@@ -45,7 +45,10 @@ describe('OrderService.create', () => {
     expect(order.totalFen).toBe(81_490_000 + 2_000_000 + 3_600_000 + 2_000_000);
 
     // The list price changes afterwards: the order keeps what the customer agreed to.
-    await t.db.update(trims).set({ priceFen: sql`${trims.priceFen} + 1000000` }).where(eq(trims.id, 'ms-plaid'));
+    await t.db
+      .update(trims)
+      .set({ priceFen: sql`${trims.priceFen} + 1000000` })
+      .where(eq(trims.id, 'ms-plaid'));
     const reread = await s.orders.byId(order.id);
     expect(reread?.snapshot.trim.priceFen).toBe(81_490_000);
     expect(reread?.totalFen).toBe(order.totalFen);
@@ -181,10 +184,7 @@ describe('OrderService.transition', () => {
       await gate;
     });
     await isLocked;
-    const racing = Promise.allSettled([
-      s.orders.transition(order.id, 'deposit_paid', 'system:a'),
-      s.orders.transition(order.id, 'deposit_paid', 'system:b'),
-    ]);
+    const racing = Promise.allSettled([s.orders.transition(order.id, 'deposit_paid', 'system:a'), s.orders.transition(order.id, 'deposit_paid', 'system:b')]);
     await lockWaiters(t, 2);
     release();
     await holder;

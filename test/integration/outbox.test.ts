@@ -160,7 +160,14 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
       const scheduler = await maintenance.getJobScheduler('flush-outbox-every-minute');
       expect(scheduler).toMatchObject({ every: 60_000, name: 'flush-outbox' });
       // The maintenance task itself: a row stored after the start is queued by it.
-      await t.db.insert(jobOutbox).values({ queue: 'reminders', op: 'add', jobId: 'outbox-probe', name: 'checkin', data: { kind: 'checkin', orderId: order.id, dueAt: clock.now().getTime() + HOUR }, dueAt: clock.now().getTime() + HOUR });
+      await t.db.insert(jobOutbox).values({
+        queue: 'reminders',
+        op: 'add',
+        jobId: 'outbox-probe',
+        name: 'checkin',
+        data: { kind: 'checkin', orderId: order.id, dueAt: clock.now().getTime() + HOUR },
+        dueAt: clock.now().getTime() + HOUR,
+      });
       const run = await maintenance.add('flush-outbox', { task: 'flush-outbox' }, { jobId: 'outbox-flush-test' });
       await waitFor('the flush-outbox run to complete', () => run.isCompleted(), { timeoutMs: 5_000 });
       expect(await run.isCompleted()).toBe(true);

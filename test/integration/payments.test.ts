@@ -40,7 +40,10 @@ const describeError = (err: unknown): string => {
 
 const paymentsFor = (orderId: number) => t.db.select().from(payments).where(eq(payments.orderId, orderId));
 const paidEvents = (orderId: number) =>
-  t.db.select().from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.toState, 'deposit_paid')));
+  t.db
+    .select()
+    .from(orderEvents)
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.toState, 'deposit_paid')));
 
 describe('payload codec', () => {
   it('round-trips and rejects anything else', () => {
@@ -179,10 +182,7 @@ describe('PaymentService.recordDeposit', () => {
     for (let round = 0; round < 5; round++) {
       const { customer, order } = await unpaid();
       const facts = { ...factsFor(order, customer), ...chargeIds() };
-      const [paid, cancelled] = await Promise.allSettled([
-        s.payments.recordDeposit(facts),
-        s.orders.cancelByCustomer(order.id, customer.id, 'customer:x'),
-      ]);
+      const [paid, cancelled] = await Promise.allSettled([s.payments.recordDeposit(facts), s.orders.cancelByCustomer(order.id, customer.id, 'customer:x')]);
       expect(paid.status).toBe('fulfilled');
       const status = (paid as PromiseFulfilledResult<{ status: string }>).value.status;
       const final = (await s.orders.byId(order.id))!.state;
@@ -230,10 +230,7 @@ describe('PaymentService.recordDeposit', () => {
     // Both payments are real money: one moves the order, the other is kept for a refund. Today both
     // hold the FK's KEY SHARE lock on the order and then ask for FOR UPDATE: Postgres kills one
     // (40P01 deadlock) and its payments row is rolled back (see the report).
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : `rejected: ${describeError(r.reason)}`)).sort()).toEqual([
-      'needs_refund',
-      'recorded',
-    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : `rejected: ${describeError(r.reason)}`)).sort()).toEqual(['needs_refund', 'recorded']);
     expect(await paymentsFor(order.id)).toHaveLength(2);
     expect((await s.orders.byId(order.id))?.state).toBe('deposit_paid');
     expect(await paidEvents(order.id)).toHaveLength(1);

@@ -35,7 +35,9 @@ async function sameTimeSlots(): Promise<Slot[]> {
   const [first] = (await futureSlots(t.db, 'delivery', CENTRES[0]!, new Date(Date.now() + 2 * DAY))).filter(
     (s) => new Date(s.startsAt.getTime() + 8 * 3_600_000).getUTCHours() === 14,
   );
-  const all = await Promise.all(CENTRES.map(async (c) => (await futureSlots(t.db, 'delivery', c, new Date(first!.startsAt.getTime() - 1))).find((s) => s.startsAt.getTime() === first!.startsAt.getTime())));
+  const all = await Promise.all(
+    CENTRES.map(async (c) => (await futureSlots(t.db, 'delivery', c, new Date(first!.startsAt.getTime() - 1))).find((s) => s.startsAt.getTime() === first!.startsAt.getTime())),
+  );
   return all.map((s) => s!);
 }
 

@@ -23,7 +23,10 @@ async function variant(id: string) {
   return v!;
 }
 async function setStock(id: string, stock: number, priceFen?: number) {
-  await t.db.update(storeVariants).set({ stock, held: 0, ...(priceFen ? { priceFen } : {}) }).where(eq(storeVariants.id, id));
+  await t.db
+    .update(storeVariants)
+    .set({ stock, held: 0, ...(priceFen ? { priceFen } : {}) })
+    .where(eq(storeVariants.id, id));
 }
 
 let charge = 0;
@@ -211,7 +214,10 @@ describe('holds and payments', () => {
       expect((await s.storeCheckout.preCheckout(facts(b.order.id, b.customer, b.total))).ok).toBe(true);
       clock = new Date(clock.getTime() + 16 * 60_000);
       expect(await s.storeCheckout.expireUnpaid(b.order.id)).toBe('expired');
-      await t.db.update(storeVariants).set({ stock: sql`${storeVariants.stock} - 1` }).where(eq(storeVariants.id, 'jkt-blk-m'));
+      await t.db
+        .update(storeVariants)
+        .set({ stock: sql`${storeVariants.stock} - 1` })
+        .where(eq(storeVariants.id, 'jkt-blk-m'));
       const gone = await s.storeCheckout.recordPayment(paid(facts(b.order.id, b.customer, b.total)));
       expect(gone.status).toBe('needs_refund');
       expect(gone.status === 'needs_refund' && gone.view.order.state).toBe('needs_refund');

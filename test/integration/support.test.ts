@@ -159,7 +159,15 @@ describe('topics and transcript', () => {
     expect(await s.support.byThread(777_001)).toMatchObject({ conversation: { id: conversation.id }, customer: { id: customer.id } });
     expect(await s.support.byThread(777_002)).toBeNull();
     for (let i = 1; i <= 25; i++) {
-      await s.support.record({ conversationId: conversation.id, customerId: customer.id, direction: i % 2 ? 'in' : 'out', senderTelegramId: customer.telegramId, contentType: 'text', text: `m${i}`, fileId: null });
+      await s.support.record({
+        conversationId: conversation.id,
+        customerId: customer.id,
+        direction: i % 2 ? 'in' : 'out',
+        senderTelegramId: customer.telegramId,
+        contentType: 'text',
+        text: `m${i}`,
+        fileId: null,
+      });
     }
     const transcript = await s.support.transcript(customer.id);
     expect(transcript.map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 6}`));

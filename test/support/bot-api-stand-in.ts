@@ -18,14 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Update, User, UserFromGetMe } from 'telegraf/types';
 import { BotApiModel, MESSAGE_METHODS, type WebhookConfig } from './stand-in/bot-api-model.js';
-import {
-  apiError,
-  BLOCKED_BY_USER,
-  FaultPlan,
-  type ApiResponse,
-  type FaultSpec,
-  type RateLimitOptions,
-} from './stand-in/faults.js';
+import { apiError, BLOCKED_BY_USER, FaultPlan, type ApiResponse, type FaultSpec, type RateLimitOptions } from './stand-in/faults.js';
 import { postJson, readParams, sendJson, sleep, type Params } from './stand-in/http.js';
 import { isRecord } from './stand-in/messages.js';
 import { CallLog, type CallMatcher, type RecordedCall, type WaitForOptions } from './stand-in/recording.js';
@@ -147,12 +140,7 @@ export class BotApiStandIn {
    * strings), failed ones included unless `delivered` is set.
    */
   messagesTo(chatId: number | string, options: { delivered?: boolean } = {}): RecordedCall[] {
-    return this.calls.filter(
-      (call) =>
-        MESSAGE_METHODS.has(call.method) &&
-        String(call.params.chat_id) === String(chatId) &&
-        (options.delivered !== true || call.response.ok),
-    );
+    return this.calls.filter((call) => MESSAGE_METHODS.has(call.method) && String(call.params.chat_id) === String(chatId) && (options.delivered !== true || call.response.ok));
   }
 
   /** Forgets recorded calls (indices for `waitFor({ since })` restart at 0). */
@@ -233,10 +221,7 @@ export class BotApiStandIn {
    * A method call in the response body (telegraf's webhookReply) is executed
    * and recorded, as Telegram would.
    */
-  async deliverWebhook(
-    update: UpdateDraft | Update,
-    options: { secretToken?: string | null } = {},
-  ): Promise<{ status: number; body: string }> {
+  async deliverWebhook(update: UpdateDraft | Update, options: { secretToken?: string | null } = {}): Promise<{ status: number; body: string }> {
     const webhook = this.model.webhook;
     if (!webhook) throw new Error('BotApiStandIn.deliverWebhook: no webhook is set (setWebhook was not called)');
     const stamped = this.model.updates.stamp(update);

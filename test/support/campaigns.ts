@@ -36,10 +36,7 @@ export const textVariant = (locale: 'en' | 'zh-CN', text: string, buttons: Varia
 });
 
 /** A confirmed campaign (as the composer's Confirm makes one) and its start job queued now. */
-export async function launchCampaign(
-  h: Harness,
-  opts: { createdBy: number; segment?: CampaignSegment; variants?: VariantDraft[] },
-): Promise<number> {
+export async function launchCampaign(h: Harness, opts: { createdBy: number; segment?: CampaignSegment; variants?: VariantDraft[] }): Promise<number> {
   const repo = new CampaignRepository(h.app.deps.db);
   const id = await repo.create({
     createdBy: opts.createdBy,

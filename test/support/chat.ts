@@ -1,16 +1,7 @@
 import type { Message, User } from 'telegraf/types';
 import type { RecordedCall } from './bot-api-stand-in.js';
 import type { Harness } from './harness.js';
-import {
-  callbackUpdate,
-  contactUpdate,
-  photoUpdate,
-  preCheckoutUpdate,
-  stickerUpdate,
-  successfulPaymentUpdate,
-  textUpdate,
-  userFor,
-} from './updates.js';
+import { callbackUpdate, contactUpdate, photoUpdate, preCheckoutUpdate, stickerUpdate, successfulPaymentUpdate, textUpdate, userFor } from './updates.js';
 
 export interface Button {
   text: string;
@@ -90,7 +81,13 @@ export class TestChat {
       const button = m.buttons.flat().find((b) => (typeof label === 'string' ? b.text.includes(label) : label.test(b.text)));
       if (button?.data) return this.press(button.data, m);
     }
-    throw new Error(`no button ${String(label)}; buttons: ${JSON.stringify(this.screen()?.buttons.flat().map((b) => b.text))}`);
+    throw new Error(
+      `no button ${String(label)}; buttons: ${JSON.stringify(
+        this.screen()
+          ?.buttons.flat()
+          .map((b) => b.text),
+      )}`,
+    );
   }
 
   /** Sends callback data as if pressed on `on` (default: the newest message with buttons). */
@@ -104,7 +101,12 @@ export class TestChat {
 
   /** Pays an invoice the bot sent: pre-checkout first, then (if approved) the payment. */
   async pay(opts: { chargeId?: string; amount?: number; invoice?: RecordedCall } = {}) {
-    const invoice = opts.invoice ?? this.h.api.callsTo('sendInvoice').filter((c) => String(c.params.chat_id) === String(this.id)).at(-1);
+    const invoice =
+      opts.invoice ??
+      this.h.api
+        .callsTo('sendInvoice')
+        .filter((c) => String(c.params.chat_id) === String(this.id))
+        .at(-1);
     if (!invoice) throw new Error('no invoice sent to this chat');
     const payload = invoice.params.payload as string;
     const currency = invoice.params.currency as string;
@@ -159,7 +161,11 @@ export class TestChat {
   }
 
   buttonLabels(): string[] {
-    return this.screen()?.buttons.flat().map((b) => b.text) ?? [];
+    return (
+      this.screen()
+        ?.buttons.flat()
+        .map((b) => b.text) ?? []
+    );
   }
 
   /** Texts of answerCallbackQuery toasts since the start. */
@@ -197,8 +203,7 @@ export const plain = (text: string): string => text.replace(/<[^>]+>/g, '');
 export const lastPlain = (c: TestChat): string => plain(c.lastText());
 
 /** Texts of the answerCallbackQuery toasts among `calls` ('' for an answer without one). */
-export const toastsIn = (calls: RecordedCall[]): string[] =>
-  calls.filter((x) => x.method === 'answerCallbackQuery').map((x) => (x.params.text as string | undefined) ?? '');
+export const toastsIn = (calls: RecordedCall[]): string[] => calls.filter((x) => x.method === 'answerCallbackQuery').map((x) => (x.params.text as string | undefined) ?? '');
 
 /** Callback data of the inline buttons a recorded call sent ('' for a button without any). */
 export const callbackDataIn = (call: { params: Record<string, unknown> }): string[] => {

@@ -18,8 +18,7 @@ import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN } from './harness.js';
 
 /** Wall-clock time of `at` in Asia/Shanghai, for choosing a daytime or night clock. */
-export const shanghaiHour = (at: Date): number =>
-  Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(at));
+export const shanghaiHour = (at: Date): number => Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(at));
 
 /**
  * A ticking clock with an adjustable offset from the real one. BullMQ counts delays in real

@@ -7,13 +7,7 @@ import { eq } from 'drizzle-orm';
 import { customers } from '../../src/db/schema/index.js';
 import type { RecordedCall } from './bot-api-stand-in.js';
 import type { TestChat } from './chat.js';
-import {
-  preCheckoutWithShippingUpdate,
-  SAMPLE_ORDER_INFO,
-  shippingQueryUpdate,
-  successfulPaymentWithShippingUpdate,
-  type OrderInfoDraft,
-} from './updates.js';
+import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, shippingQueryUpdate, successfulPaymentWithShippingUpdate, type OrderInfoDraft } from './updates.js';
 
 /** A Bot API parameter as sent: JSON-encoded (form posts) or already an object. */
 export const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
@@ -34,7 +28,10 @@ export interface StorePayResult {
 }
 
 export function lastInvoice(chat: TestChat): RecordedCall {
-  const invoice = chat.h.api.callsTo('sendInvoice').filter((c) => String(c.params.chat_id) === String(chat.id)).at(-1);
+  const invoice = chat.h.api
+    .callsTo('sendInvoice')
+    .filter((c) => String(c.params.chat_id) === String(chat.id))
+    .at(-1);
   if (!invoice) throw new Error('no invoice sent to this chat');
   return invoice;
 }

@@ -48,9 +48,7 @@ export class SupportDesk {
 
   /** Successful calls into topic `thread` since call index `since`. */
   inTopic(thread: number, since = 0): RecordedCall[] {
-    return this.h.api.calls
-      .slice(since)
-      .filter((c) => c.response.ok && String(c.params.chat_id) === String(this.group) && Number(c.params.message_thread_id) === thread);
+    return this.h.api.calls.slice(since).filter((c) => c.response.ok && String(c.params.chat_id) === String(this.group) && Number(c.params.message_thread_id) === thread);
   }
 
   topicTexts(thread: number, since = 0): string[] {

@@ -114,9 +114,7 @@ interface ChatPlacement {
 function chatFor(user: User, placement: ChatPlacement): Exclude<Chat, Chat.ChannelChat> {
   const { chatId, messageThreadId } = placement;
   if (chatId === undefined || chatId === user.id) return privateChatOf(user);
-  return chatId < 0
-    ? supergroupChat(chatId, messageThreadId !== undefined)
-    : { id: chatId, type: 'private', first_name: `User${chatId}` };
+  return chatId < 0 ? supergroupChat(chatId, messageThreadId !== undefined) : { id: chatId, type: 'private', first_name: `User${chatId}` };
 }
 
 /** Fields every message sent by `user` shares. */
@@ -127,9 +125,7 @@ function messageBase(user: User, placement: ChatPlacement) {
     chat: chatFor(user, placement),
     date: unixNow(),
   };
-  return placement.messageThreadId === undefined
-    ? base
-    : { ...base, message_thread_id: placement.messageThreadId, is_topic_message: true };
+  return placement.messageThreadId === undefined ? base : { ...base, message_thread_id: placement.messageThreadId, is_topic_message: true };
 }
 
 function draft<U extends Update>(body: DistributiveOmit<U, 'update_id'>, options: DraftOptions): UpdateDraft<U> {
@@ -139,11 +135,7 @@ function draft<U extends Update>(body: DistributiveOmit<U, 'update_id'>, options
 export type TextUpdateOptions = ChatPlacement & DraftOptions;
 
 /** A text message; a leading `/command` (optionally `/command@bot`) gets its `bot_command` entity. */
-export function textUpdate(
-  user: User,
-  text: string,
-  options: TextUpdateOptions = {},
-): UpdateDraft<Update.MessageUpdate<Message.TextMessage>> {
+export function textUpdate(user: User, text: string, options: TextUpdateOptions = {}): UpdateDraft<Update.MessageUpdate<Message.TextMessage>> {
   const message: Incoming<Message.TextMessage> = { ...messageBase(user, options), text };
   const command = /^\/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?/.exec(text);
   if (command) message.entities = [{ type: 'bot_command', offset: 0, length: command[0].length }];
@@ -151,12 +143,7 @@ export function textUpdate(
 }
 
 /** A text message in a (super)group, optionally in a forum topic. */
-export function groupTextUpdate(
-  user: User,
-  chatId: number,
-  text: string,
-  options: Omit<TextUpdateOptions, 'chatId'> = {},
-): UpdateDraft<Update.MessageUpdate<Message.TextMessage>> {
+export function groupTextUpdate(user: User, chatId: number, text: string, options: Omit<TextUpdateOptions, 'chatId'> = {}): UpdateDraft<Update.MessageUpdate<Message.TextMessage>> {
   return textUpdate(user, text, { ...options, chatId });
 }
 
@@ -173,11 +160,7 @@ export interface CallbackUpdateOptions extends DraftOptions {
 }
 
 /** A press on an inline button with callback `data`. */
-export function callbackUpdate(
-  user: User,
-  data: string,
-  options: CallbackUpdateOptions,
-): UpdateDraft<Update.CallbackQueryUpdate> {
+export function callbackUpdate(user: User, data: string, options: CallbackUpdateOptions): UpdateDraft<Update.CallbackQueryUpdate> {
   const chat = chatFor(user, options);
   const message: Message.TextMessage = {
     message_id: options.messageId,
@@ -209,11 +192,7 @@ export interface ContactUpdateOptions extends DraftOptions {
 }
 
 /** A shared contact; `contact.user_id` is the sender's id when it is their own. */
-export function contactUpdate(
-  user: User,
-  phone: string,
-  options: ContactUpdateOptions = {},
-): UpdateDraft<Update.MessageUpdate<Message.ContactMessage>> {
+export function contactUpdate(user: User, phone: string, options: ContactUpdateOptions = {}): UpdateDraft<Update.MessageUpdate<Message.ContactMessage>> {
   const own = options.ownContact ?? true;
   const message: Incoming<Message.ContactMessage> = {
     ...messageBase(user, {}),
@@ -246,10 +225,7 @@ export interface PhotoUpdateOptions extends ChatPlacement, DraftOptions {
 }
 
 /** A photo message. */
-export function photoUpdate(
-  user: User,
-  options: PhotoUpdateOptions = {},
-): UpdateDraft<Update.MessageUpdate<Message.PhotoMessage>> {
+export function photoUpdate(user: User, options: PhotoUpdateOptions = {}): UpdateDraft<Update.MessageUpdate<Message.PhotoMessage>> {
   const message: Incoming<Message.PhotoMessage> = {
     ...messageBase(user, options),
     photo: photoSizes(options.fileId),
@@ -259,19 +235,12 @@ export function photoUpdate(
 }
 
 /** A photo message in a (super)group, optionally in a forum topic. */
-export function groupPhotoUpdate(
-  user: User,
-  chatId: number,
-  options: Omit<PhotoUpdateOptions, 'chatId'> = {},
-): UpdateDraft<Update.MessageUpdate<Message.PhotoMessage>> {
+export function groupPhotoUpdate(user: User, chatId: number, options: Omit<PhotoUpdateOptions, 'chatId'> = {}): UpdateDraft<Update.MessageUpdate<Message.PhotoMessage>> {
   return photoUpdate(user, { ...options, chatId });
 }
 
 /** A regular (static) sticker message. */
-export function stickerUpdate(
-  user: User,
-  options: ChatPlacement & DraftOptions & { emoji?: string } = {},
-): UpdateDraft<Update.MessageUpdate<Message.StickerMessage>> {
+export function stickerUpdate(user: User, options: ChatPlacement & DraftOptions & { emoji?: string } = {}): UpdateDraft<Update.MessageUpdate<Message.StickerMessage>> {
   fileCounter += 1;
   const message: Incoming<Message.StickerMessage> = {
     ...messageBase(user, options),
@@ -296,10 +265,7 @@ export interface LocationUpdateOptions extends ChatPlacement, DraftOptions {
 }
 
 /** A shared (static) location. */
-export function locationUpdate(
-  user: User,
-  options: LocationUpdateOptions = {},
-): UpdateDraft<Update.MessageUpdate<Message.LocationMessage>> {
+export function locationUpdate(user: User, options: LocationUpdateOptions = {}): UpdateDraft<Update.MessageUpdate<Message.LocationMessage>> {
   const message: Incoming<Message.LocationMessage> = {
     ...messageBase(user, options),
     location: { latitude: options.latitude ?? 52.520008, longitude: options.longitude ?? 13.404954 },
@@ -316,10 +282,7 @@ export interface PaymentAmount {
 }
 
 /** The pre-checkout query Telegram sends before charging. */
-export function preCheckoutUpdate(
-  user: User,
-  options: PaymentAmount & DraftOptions & { id?: string },
-): UpdateDraft<Update.PreCheckoutQueryUpdate> {
+export function preCheckoutUpdate(user: User, options: PaymentAmount & DraftOptions & { id?: string }): UpdateDraft<Update.PreCheckoutQueryUpdate> {
   return draft<Update.PreCheckoutQueryUpdate>(
     {
       pre_checkout_query: {
@@ -340,10 +303,7 @@ export interface SuccessfulPaymentOptions extends PaymentAmount, DraftOptions {
 }
 
 /** The service message confirming a payment, in the payer's private chat. */
-export function successfulPaymentUpdate(
-  user: User,
-  options: SuccessfulPaymentOptions,
-): UpdateDraft<Update.MessageUpdate<Message.SuccessfulPaymentMessage>> {
+export function successfulPaymentUpdate(user: User, options: SuccessfulPaymentOptions): UpdateDraft<Update.MessageUpdate<Message.SuccessfulPaymentMessage>> {
   const message: Incoming<Message.SuccessfulPaymentMessage> = {
     ...messageBase(user, {}),
     successful_payment: {
@@ -358,11 +318,7 @@ export function successfulPaymentUpdate(
 }
 
 /** The user blocked (`kicked`) or unblocked/started (`member`) the bot in their private chat. */
-export function myChatMemberUpdate(
-  user: User,
-  status: 'kicked' | 'member',
-  options: DraftOptions & { bot?: User } = {},
-): UpdateDraft<Update.MyChatMemberUpdate> {
+export function myChatMemberUpdate(user: User, status: 'kicked' | 'member', options: DraftOptions & { bot?: User } = {}): UpdateDraft<Update.MyChatMemberUpdate> {
   const bot = options.bot ?? STAND_IN_BOT;
   const kicked = { status: 'kicked', user: bot, until_date: 0 } as const;
   const member = { status: 'member', user: bot } as const;

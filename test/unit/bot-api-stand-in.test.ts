@@ -19,9 +19,7 @@ async function telegramError(call: Promise<unknown>): Promise<TelegramError> {
 }
 
 /** A throwaway HTTP server on loopback; `handler` answers each request given its headers and body. */
-async function listen(
-  handler: (headers: IncomingHttpHeaders, body: string) => { status: number; body: string },
-): Promise<{ url: string; server: Server }> {
+async function listen(handler: (headers: IncomingHttpHeaders, body: string) => { status: number; body: string }): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { installationStates, type InstallationState } from '../../src/db/schema/index.js';
-import {
-  assertInstallationTransition,
-  IllegalInstallationTransitionError,
-  installationTransitions,
-} from '../../src/domain/installations/transitions.js';
+import { assertInstallationTransition, IllegalInstallationTransitionError, installationTransitions } from '../../src/domain/installations/transitions.js';
 import { AppError } from '../../src/shared/errors.js';
 
 /**

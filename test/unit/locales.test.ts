@@ -89,8 +89,7 @@ function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
   node.forEachChild((child) => walk(child, visit));
 }
 
-const isPlainString = (n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral =>
-  ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n);
+const isPlainString = (n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n);
 
 interface KeyUse {
   file: string;
@@ -132,8 +131,7 @@ function findKeyUses(file: string, code: string): KeyUse[] {
     if (!ts.isCallExpression(n) || n.arguments.length === 0) return;
     const callee = n.expression;
     const isT =
-      (ts.isIdentifier(callee) && callee.text === 't') ||
-      (ts.isPropertyAccessExpression(callee) && callee.name.text === 't' && !/i18n$/i.test(callee.expression.getText(sf)));
+      (ts.isIdentifier(callee) && callee.text === 't') || (ts.isPropertyAccessExpression(callee) && callee.name.text === 't' && !/i18n$/i.test(callee.expression.getText(sf)));
     if (!isT) return;
     for (const e of keyExpressions(n.arguments[0]!)) {
       const line = sf.getLineAndCharacterOfPosition(e.getStart(sf)).line + 1;
@@ -212,8 +210,7 @@ interface Literal {
 function findUiLiterals(file: string, code: string): Literal[] {
   const sf = parse(file, code);
   const found: Literal[] = [];
-  const add = (node: ts.Node, text: string, where: string) =>
-    found.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, text, where });
+  const add = (node: ts.Node, text: string, where: string) => found.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, text, where });
   walk(sf, (n) => {
     if (ts.isCallExpression(n)) {
       const callee = n.expression;
@@ -252,9 +249,7 @@ function unusedKeys(keys: string[], uses: KeyUse[]): string[] {
 /** Uses that name a missing key (literal) or can produce no existing key (template). */
 function missingKeys(keys: string[], uses: KeyUse[]): string[] {
   const known = new Set(keys);
-  return uses
-    .filter((u) => (u.key !== null ? !known.has(u.key) : !keys.some((k) => u.regex!.test(k))))
-    .map((u) => `${u.file}:${u.line} ${u.key ?? u.template}`);
+  return uses.filter((u) => (u.key !== null ? !known.has(u.key) : !keys.some((k) => u.regex!.test(k)))).map((u) => `${u.file}:${u.line} ${u.key ?? u.template}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,12 +270,7 @@ describe('(a) locale files', () => {
     const a = { name: 'a', flat: flatten({ x: { greet: 'Hi {{name}}, {{- total}}', same: '{{n}}', only: 'a' }, empty: ' ' }) };
     const b = { name: 'b', flat: flatten({ x: { greet: '你好 {{name}}', same: '{{ n }}', extra: 'b' }, empty: 'ok' }) };
     expect(compareLocales(a, b).sort()).toEqual(
-      [
-        'a: empty is empty',
-        'x.only is in a but not in b',
-        'x.extra is in b but not in a',
-        'x.greet: a has {{name,total}}, b has {{name}}',
-      ].sort(),
+      ['a: empty is empty', 'x.only is in a but not in b', 'x.extra is in b but not in a', 'x.greet: a has {{name,total}}, b has {{name}}'].sort(),
     );
     expect(compareLocales(a, { name: 'c', flat: flatten({ x: { n: 3 } }) })).toContain('c: x.n is not a string');
     expect(placeholders('{{a}} {{ b }} {{- c}} {{d, number}} {{a}}')).toEqual(['a', 'b', 'c', 'd']);
@@ -298,7 +288,12 @@ describe('(b) every translation key used in src exists', () => {
   });
 
   it('every literal key is in the locale files', () => {
-    expect(missingKeys(allKeys, keyUses.filter((u) => u.key !== null))).toEqual([]);
+    expect(
+      missingKeys(
+        allKeys,
+        keyUses.filter((u) => u.key !== null),
+      ),
+    ).toEqual([]);
   });
 
   it('every template-literal key matches at least one key', () => {
@@ -365,7 +360,12 @@ describe('(d) no user-facing literal outside locales', () => {
   it('no literal message text or button label in src/bot (only the language picker labels)', () => {
     const literals = botFiles.flatMap((f) => findUiLiterals(f.file, f.code));
     expect(literals.filter((l) => !isAllowed(l))).toEqual([]);
-    expect(literals.filter(isAllowed).map((l) => l.text).sort()).toEqual(['English', '简体中文']);
+    expect(
+      literals
+        .filter(isAllowed)
+        .map((l) => l.text)
+        .sort(),
+    ).toEqual(['English', '简体中文']);
   });
 
   it('detector: CJK in literals and templates is found, in comments and regexes it is not', () => {
@@ -391,7 +391,7 @@ describe('(d) no user-facing literal outside locales', () => {
   it('detector: literal replies, toasts, labels and text: properties are found; keys and code are not', () => {
     const sample = [
       "await ctx.reply('Something went wrong');",
-      "await ctx.reply(`Order ${n} cancelled`);",
+      'await ctx.reply(`Order ${n} cancelled`);',
       "await ctx.toast('Done');",
       "await ctx.answerCbQuery('请稍候');",
       "await ctx.telegram.sendMessage(chatId, 'Hello there');",

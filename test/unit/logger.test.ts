@@ -142,7 +142,10 @@ describe('errors stay useful after scrubbing', () => {
     const { log, output } = capture();
     log.error({ err: new PaymentError('declined') }, 'payment failed');
     log.error(new PaymentError('declined'));
-    const [a, b] = output().trim().split('\n').map((l) => JSON.parse(l) as { err: { type: string; message: string } });
+    const [a, b] = output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { err: { type: string; message: string } });
     expect(a!.err.message).toBe('declined');
     expect(b!.err.message).toBe('declined');
     expect(a!.err.type).toBe('PaymentError');

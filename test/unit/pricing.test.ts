@@ -149,9 +149,7 @@ describe('priceLines', () => {
     // 21" Arachnid is Performance-only; 20" Helix is not offered on Performance.
     expectInvalid(() => priceLines(modelY, { modelId: 'model-y', trimId: 'my-lr', wheelsId: 'my-wheels-21' }));
     expectInvalid(() => priceLines(modelY, { modelId: 'model-y', trimId: 'my-perf', wheelsId: 'my-wheels-20' }));
-    expect(priceLines(modelY, { modelId: 'model-y', trimId: 'my-perf', wheelsId: 'my-wheels-21' }).map((l) => l.priceFen)).toEqual([
-      35_490_000, 0,
-    ]);
+    expect(priceLines(modelY, { modelId: 'model-y', trimId: 'my-perf', wheelsId: 'my-wheels-21' }).map((l) => l.priceFen)).toEqual([35_490_000, 0]);
   });
 
   it('names the offending id in the (log-only) message', () => {

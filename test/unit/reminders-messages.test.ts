@@ -41,8 +41,7 @@ const order = (over: Partial<Order> = {}): Order => ({
   ...over,
 });
 
-const customer = (over: Partial<Customer> = {}): Customer =>
-  ({ id: 1, telegramId: 5551, firstName: 'Wei', language: 'zh-CN', blocked: false, ...over }) as Customer;
+const customer = (over: Partial<Customer> = {}): Customer => ({ id: 1, telegramId: 5551, firstName: 'Wei', language: 'zh-CN', blocked: false, ...over }) as Customer;
 
 const booking = (over: Partial<BookingView> = {}): BookingView => ({
   id: 70,
@@ -111,7 +110,17 @@ describe('is the reason still there when the job fires?', () => {
 
   it('an installation reminder only while the installation is scheduled', () => {
     const r: Reminder = { kind: 'installation', bookingId: 70 };
-    const inst = { id: 3, orderId: 17, storeOrderId: null, state: 'scheduled' as const, address: 'Room 1', parking: 'garage' as const, installedAt: null, createdAt: NOW, updatedAt: NOW };
+    const inst = {
+      id: 3,
+      orderId: 17,
+      storeOrderId: null,
+      state: 'scheduled' as const,
+      address: 'Room 1',
+      parking: 'garage' as const,
+      installedAt: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+    };
     const live = ctx({ order: order({ state: 'delivered' }), booking: booking({ kind: 'installation' }), installation: inst });
     expect(skipReason(r, live, NOW)).toBeNull();
     expect(skipReason(r, { ...live, installation: null }, NOW)).toBe('installation_not_scheduled');

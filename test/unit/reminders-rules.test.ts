@@ -160,9 +160,7 @@ describe('booking reminders', () => {
   });
 
   it('a slot booked less than 24 h ahead gets only the 2-hour reminder; one under 2 h ahead gets none', () => {
-    expect(Object.keys(due(onBookingMade(delivery(23, '2026-03-10T18:00:00'), null, clock('2026-03-10T12:00:00')).add))).toEqual([
-      'reminder-delivery-23-t2h',
-    ]);
+    expect(Object.keys(due(onBookingMade(delivery(23, '2026-03-10T18:00:00'), null, clock('2026-03-10T12:00:00')).add))).toEqual(['reminder-delivery-23-t2h']);
     expect(onBookingMade(delivery(24, '2026-03-10T13:30:00'), null, clock('2026-03-10T12:00:00')).add).toEqual([]);
   });
 

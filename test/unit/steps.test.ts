@@ -103,8 +103,18 @@ describe('the step registry', () => {
     expect(steps.load(state('booking.day', { orderId: 7, storeOrderId: 8, kind: 'installation' })).ok).toBe(false);
   });
 
-  it('has every area\'s steps, each name once, each with a renderer', () => {
-    const areas = [menuStepSchemas, settingsStepSchemas, catalogStepSchemas, orderStepSchemas, depositStepSchemas, bookingStepSchemas, storeStepSchemas, opsStepSchemas, campaignStepSchemas];
+  it("has every area's steps, each name once, each with a renderer", () => {
+    const areas = [
+      menuStepSchemas,
+      settingsStepSchemas,
+      catalogStepSchemas,
+      orderStepSchemas,
+      depositStepSchemas,
+      bookingStepSchemas,
+      storeStepSchemas,
+      opsStepSchemas,
+      campaignStepSchemas,
+    ];
     const names = areas.flatMap((a) => Object.keys(a));
     expect(new Set(names).size).toBe(names.length);
     for (const step of names) expect(typeof steps.renderer(step as StepName)).toBe('function');

@@ -7,10 +7,24 @@ import { backAt, CARD_BODY_LIMIT, cardScreen, cardStatus, contentLabel, hoursTex
 import { createI18n } from '../../src/i18n.js';
 
 describe('isPersonRequest', () => {
-  it.each(['人工', '客服', '人工客服', '转人工', '我要人工', '请转人工！', 'human', 'Agent', 'an agent', 'operator', 'a real person', 'Talk to a person', 'please talk to a human', 'customer service', 'support?', '  HUMAN!  '])(
-    '%j asks for a person',
-    (text) => expect(isPersonRequest(text)).toBe(true),
-  );
+  it.each([
+    '人工',
+    '客服',
+    '人工客服',
+    '转人工',
+    '我要人工',
+    '请转人工！',
+    'human',
+    'Agent',
+    'an agent',
+    'operator',
+    'a real person',
+    'Talk to a person',
+    'please talk to a human',
+    'customer service',
+    'support?',
+    '  HUMAN!  ',
+  ])('%j asks for a person', (text) => expect(isPersonRequest(text)).toBe(true));
 
   it.each(['my agent said the car is ready', 'Agent Smith', '人工智能', '客服电话是多少', 'hello', '', '   ', 'humans are great', 'supporting wall', '/support'])(
     '%j does not',
@@ -96,7 +110,11 @@ describe('the profile card, in the group’s language', () => {
     expect(cardStatus(zh, { ...base, status: 'closed', closedBy: 'customer' })).toBe('✅ 客户已结束对话');
     expect(cardStatus(en, { ...base, status: 'closed', closedBy: 'blocked' })).toBe(en.t('support.group.status_closed_blocked'));
     expect(cardScreen(en, { ...base, status: 'closed', closedBy: 'customer' }, 'body').keyboard).toEqual([]);
-    expect(cardScreen(en, { ...base, status: 'queued' }, 'body').keyboard!.flat().map((b) => b.text)).toEqual([en.t('support.group.claim'), en.t('support.group.close')]);
+    expect(
+      cardScreen(en, { ...base, status: 'queued' }, 'body')
+        .keyboard!.flat()
+        .map((b) => b.text),
+    ).toEqual([en.t('support.group.claim'), en.t('support.group.close')]);
   });
 });
 
@@ -104,7 +122,12 @@ describe('a long profile card', () => {
   const i18n = createI18n('zh-CN');
   const zh = createFmt('zh-CN', i18n.t('zh-CN'), 'Asia/Shanghai');
   const customer = { id: 1, firstName: 'Wei', lastName: null, username: 'wei', language: 'en', phone: null } as never;
-  const orders = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, number: `T2026${String(i).padStart(6, '0')}`, state: 'deposit_paid', snapshot: { modelName: 'Model Y' } })) as never[];
+  const orders = Array.from({ length: 10 }, (_, i) => ({
+    id: i + 1,
+    number: `T2026${String(i).padStart(6, '0')}`,
+    state: 'deposit_paid',
+    snapshot: { modelName: 'Model Y' },
+  })) as never[];
   const transcript = Array.from({ length: 20 }, (_, i) => ({
     id: i,
     conversationId: 1,

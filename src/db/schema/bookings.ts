@@ -67,8 +67,12 @@ export const bookings = pgTable(
   (t) => [
     index('bookings_order_idx').on(t.orderId),
     // One live booking of each kind per order: rescheduling replaces it in one transaction.
-    uniqueIndex('bookings_one_active_uq').on(t.orderId, t.kind).where(sql`${t.state} = 'active'`),
-    uniqueIndex('bookings_one_active_store_uq').on(t.storeOrderId, t.kind).where(sql`${t.state} = 'active'`),
+    uniqueIndex('bookings_one_active_uq')
+      .on(t.orderId, t.kind)
+      .where(sql`${t.state} = 'active'`),
+    uniqueIndex('bookings_one_active_store_uq')
+      .on(t.storeOrderId, t.kind)
+      .where(sql`${t.state} = 'active'`),
     // Exactly one owner: a car order or a store order (installations only).
     check('bookings_one_owner', sql`(${t.orderId} is null) <> (${t.storeOrderId} is null)`),
     check('bookings_store_installation_only', sql`${t.storeOrderId} is null or ${t.kind} = 'installation'`),
@@ -98,8 +102,12 @@ export const installations = pgTable(
   },
   (t) => [
     // One installation in progress per order; finished or cancelled ones stay as history.
-    uniqueIndex('installations_one_open_uq').on(t.orderId).where(sql`${t.state} in ('requested','scheduled')`),
-    uniqueIndex('installations_one_open_store_uq').on(t.storeOrderId).where(sql`${t.state} in ('requested','scheduled')`),
+    uniqueIndex('installations_one_open_uq')
+      .on(t.orderId)
+      .where(sql`${t.state} in ('requested','scheduled')`),
+    uniqueIndex('installations_one_open_store_uq')
+      .on(t.storeOrderId)
+      .where(sql`${t.state} in ('requested','scheduled')`),
     check('installations_one_owner', sql`(${t.orderId} is null) <> (${t.storeOrderId} is null)`),
     check('installations_state', sql`${t.state} in ('requested','scheduled','installed','cancelled')`),
   ],

@@ -21,7 +21,9 @@ export const trims = pgTable(
   'trims',
   {
     id: text('id').primaryKey(),
-    modelId: text('model_id').notNull().references(() => carModels.id),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => carModels.id),
     name: jsonb('name').$type<LocalizedText>().notNull(),
     priceFen: integer('price_fen').notNull(),
     rangeCltcKm: integer('range_cltc_km').notNull(),
@@ -39,7 +41,9 @@ export const carOptions = pgTable(
   'car_options',
   {
     id: text('id').primaryKey(),
-    modelId: text('model_id').notNull().references(() => carModels.id),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => carModels.id),
     kind: text('kind').$type<OptionKind>().notNull(),
     name: jsonb('name').$type<LocalizedText>().notNull(),
     priceFen: integer('price_fen').notNull().default(0),

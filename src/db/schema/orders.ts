@@ -64,7 +64,9 @@ export const orders = pgTable(
     index('orders_customer_idx').on(t.customerId),
     index('orders_state_idx').on(t.state),
     // One car, one order: the service checks first, this is the backstop.
-    uniqueIndex('orders_vin_uq').on(t.vin).where(sql`${t.vin} is not null`),
+    uniqueIndex('orders_vin_uq')
+      .on(t.vin)
+      .where(sql`${t.vin} is not null`),
     check('orders_total_positive', sql`${t.totalFen} > 0 and ${t.depositFen} > 0`),
     check(
       'orders_state',

@@ -21,10 +21,7 @@ export const storeProducts = pgTable(
     needsInstallation: boolean('needs_installation').notNull().default(false),
     sort: integer('sort').notNull().default(0),
   },
-  (t) => [
-    index('store_products_category_idx').on(t.category, t.sort),
-    check('store_products_category', sql`${t.category} in ('charging','accessories','apparel')`),
-  ],
+  (t) => [index('store_products_category_idx').on(t.category, t.sort), check('store_products_category', sql`${t.category} in ('charging','accessories','apparel')`)],
 );
 
 /** What a variant differs in; absent keys do not apply (a Wall Connector has no size). */

@@ -56,7 +56,9 @@ export const supportConversations = pgTable(
     ...timestamps,
   },
   (t) => [
-    uniqueIndex('support_conversations_one_open_idx').on(t.customerId).where(sql`${t.status} <> 'closed'`),
+    uniqueIndex('support_conversations_one_open_idx')
+      .on(t.customerId)
+      .where(sql`${t.status} <> 'closed'`),
     index('support_conversations_customer_idx').on(t.customerId, t.id),
     check('support_conversations_status', sql`${t.status} in ('queued','assigned','closed')`),
     check('support_conversations_rating', sql`${t.rating} is null or ${t.rating} between 1 and 5`),
@@ -83,10 +85,7 @@ export const supportMessages = pgTable(
     fileId: text('file_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('support_messages_customer_idx').on(t.customerId, t.id),
-    check('support_messages_direction', sql`${t.direction} in ('in','out','note')`),
-  ],
+  (t) => [index('support_messages_customer_idx').on(t.customerId, t.id), check('support_messages_direction', sql`${t.direction} in ('in','out','note')`)],
 );
 
 export type SupportTopic = typeof supportTopics.$inferSelect;

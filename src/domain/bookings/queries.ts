@@ -80,15 +80,7 @@ export class BookingQueries {
     const rows = await this.db
       .select({ startsAt: slots.startsAt, free: sql<number>`${slots.capacity} - ${slots.booked}` })
       .from(slots)
-      .where(
-        and(
-          eq(slots.kind, kind),
-          eq(slots.centreId, centreId),
-          gt(slots.startsAt, from),
-          lt(slots.startsAt, until),
-          lt(slots.booked, slots.capacity),
-        ),
-      )
+      .where(and(eq(slots.kind, kind), eq(slots.centreId, centreId), gt(slots.startsAt, from), lt(slots.startsAt, until), lt(slots.booked, slots.capacity)))
       .orderBy(asc(slots.startsAt));
     const byDay = new Map<string, number>();
     for (const r of rows) {
@@ -181,10 +173,7 @@ export class BookingQueries {
       .select({ storeOrder: storeOrders, installation: installations, booking: bookings, slot: slots })
       .from(installations)
       .innerJoin(storeOrders, eq(storeOrders.id, installations.storeOrderId))
-      .innerJoin(
-        bookings,
-        and(eq(bookings.storeOrderId, installations.storeOrderId), eq(bookings.kind, 'installation'), eq(bookings.state, 'active')),
-      )
+      .innerJoin(bookings, and(eq(bookings.storeOrderId, installations.storeOrderId), eq(bookings.kind, 'installation'), eq(bookings.state, 'active')))
       .innerJoin(slots, eq(slots.id, bookings.slotId))
       .where(and(isNull(installations.orderId), eq(installations.state, 'scheduled'), gte(slots.startsAt, from), lt(slots.startsAt, until)))
       .orderBy(asc(slots.startsAt));

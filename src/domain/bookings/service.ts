@@ -2,17 +2,7 @@ import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { noEvents, type DomainEvents } from '../events.js';
 import { OrderService } from '../orders/index.js';
-import {
-  bookings,
-  installations,
-  slots,
-  type Booking,
-  type BookingKind,
-  type DeliveryCentre,
-  type Installation,
-  type ParkingType,
-  type Slot,
-} from '../../db/schema/index.js';
+import { bookings, installations, slots, type Booking, type BookingKind, type DeliveryCentre, type Installation, type ParkingType, type Slot } from '../../db/schema/index.js';
 import { AppError, pgErrorCode } from '../../shared/errors.js';
 import { auditInstallation, closeStoreInstallations } from '../installations/index.js';
 import { BookingQueries, LEAD_MS, type BookingQueriesOptions, type DayAvailability } from './queries.js';
@@ -140,20 +130,15 @@ export class BookingService {
           .where(and(eq(bookings.id, input.replaces), owned, eq(bookings.state, 'active')))
           .returning({ slotId: bookings.slotId });
         if (released.length === 0) throw new AppError('booking_changed', `booking ${input.replaces} is no longer active`);
-        await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, released[0]!.slotId));
+        await tx
+          .update(slots)
+          .set({ booked: sql`${slots.booked} - 1` })
+          .where(eq(slots.id, released[0]!.slotId));
       }
       const [slot] = await tx
         .update(slots)
         .set({ booked: sql`${slots.booked} + 1` })
-        .where(
-          and(
-            eq(slots.id, input.slotId),
-            eq(slots.kind, input.kind),
-            eq(slots.centreId, input.centreId),
-            gt(slots.startsAt, earliest),
-            lt(slots.booked, slots.capacity),
-          ),
-        )
+        .where(and(eq(slots.id, input.slotId), eq(slots.kind, input.kind), eq(slots.centreId, input.centreId), gt(slots.startsAt, earliest), lt(slots.booked, slots.capacity)))
         .returning();
       if (!slot) {
         const existing = await tx.select().from(slots).where(eq(slots.id, input.slotId));
@@ -230,12 +215,13 @@ export class BookingService {
         .where(and(eq(bookings.id, bookingId), eq(bookings.state, 'active')))
         .returning();
       if (!booking) throw new AppError('booking_changed', `booking ${bookingId} is not active`);
-      await tx.update(slots).set({ booked: sql`${slots.booked} - 1` }).where(eq(slots.id, booking.slotId));
+      await tx
+        .update(slots)
+        .set({ booked: sql`${slots.booked} - 1` })
+        .where(eq(slots.id, booking.slotId));
       if (booking.kind === 'installation') {
         const closed =
-          booking.orderId !== null
-            ? await this.orders.closeInstallations(tx, booking.orderId, actor)
-            : await closeStoreInstallations(tx, booking.storeOrderId!, actor);
+          booking.orderId !== null ? await this.orders.closeInstallations(tx, booking.orderId, actor) : await closeStoreInstallations(tx, booking.storeOrderId!, actor);
         for (const c of closed) {
           after.push(() => this.hooks.installationChanged(c.installation, c.from, 'cancelled', actor));
         }
@@ -261,7 +247,11 @@ export class BookingService {
     if (booking.slot.startsAt <= this.now()) throw new AppError('booking_past', `booking ${booking.id} has started`);
     if (booking.kind !== 'installation') return;
     const owner = booking.orderId !== null ? eq(installations.orderId, booking.orderId) : eq(installations.storeOrderId, booking.storeOrderId!);
-    const done = await this.db.select({ id: installations.id }).from(installations).where(and(owner, eq(installations.state, 'installed'))).limit(1);
+    const done = await this.db
+      .select({ id: installations.id })
+      .from(installations)
+      .where(and(owner, eq(installations.state, 'installed')))
+      .limit(1);
     if (done.length > 0) throw new AppError('booking_past', `booking ${booking.id}: installation done`);
   }
 }

@@ -58,9 +58,7 @@ export class DeliveryRepository {
           and ((state = 'pending' and (next_attempt_at is null or next_attempt_at <= now())) or (state = 'sending' and claimed_by = ${jobId}))
         order by customer_id limit ${limit} for update skip locked)
       returning r.customer_id, r.chat_id, r.locale, r.attempts, r.state`;
-    return rows
-      .filter((r) => r.state === 'sending')
-      .map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
+    return rows.filter((r) => r.state === 'sending').map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
   }
 
   /**

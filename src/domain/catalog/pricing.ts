@@ -64,12 +64,7 @@ export const totalFen = (lines: PriceLine[]): number => lines.reduce((sum, l) =>
 export function startingPriceFen(cat: ModelCatalog): number {
   return Math.min(
     ...cat.trims.map(
-      (t) =>
-        t.priceFen +
-        (['paint', 'wheels', 'interior'] as const).reduce(
-          (sum, kind) => sum + Math.min(...optionsFor(cat, kind, t.id).map((o) => o.priceFen)),
-          0,
-        ),
+      (t) => t.priceFen + (['paint', 'wheels', 'interior'] as const).reduce((sum, kind) => sum + Math.min(...optionsFor(cat, kind, t.id).map((o) => o.priceFen)), 0),
     ),
   );
 }

@@ -125,9 +125,7 @@ export class ConversationRepository {
 
   /** Forgets update ids older than `days`; Telegram keeps undelivered updates for 24 hours. */
   async pruneProcessed(days = 7): Promise<number> {
-    const rows = await this.db.execute(
-      dsql`delete from processed_updates where processed_at < now() - make_interval(days => ${days}) returning update_id`,
-    );
+    const rows = await this.db.execute(dsql`delete from processed_updates where processed_at < now() - make_interval(days => ${days}) returning update_id`);
     return rows.length;
   }
 }

@@ -96,11 +96,17 @@ export class CustomerService {
   }
 
   async setLanguage(customerId: number, language: Locale): Promise<void> {
-    await this.db.update(customers).set({ language, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
+    await this.db
+      .update(customers)
+      .set({ language, updatedAt: sql`now()` })
+      .where(eq(customers.id, customerId));
   }
 
   async setPhone(customerId: number, phone: string): Promise<void> {
-    await this.db.update(customers).set({ phone, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
+    await this.db
+      .update(customers)
+      .set({ phone, updatedAt: sql`now()` })
+      .where(eq(customers.id, customerId));
   }
 
   /**
@@ -114,6 +120,9 @@ export class CustomerService {
 
   /** 403 from Telegram or a my_chat_member "kicked": the customer cannot be reached until they return. */
   async markBlocked(telegramId: number, blocked = true): Promise<void> {
-    await this.db.update(customers).set({ blocked, updatedAt: sql`now()` }).where(eq(customers.telegramId, telegramId));
+    await this.db
+      .update(customers)
+      .set({ blocked, updatedAt: sql`now()` })
+      .where(eq(customers.telegramId, telegramId));
   }
 }

@@ -26,9 +26,7 @@ export interface OrderView {
   events: OrderEvent[];
 }
 
-export type OpsAction =
-  | { kind: 'allocate' | 'ready' | 'delivered'; orderId: number }
-  | { kind: 'installed'; orderId: number; installationId: number };
+export type OpsAction = { kind: 'allocate' | 'ready' | 'delivered'; orderId: number } | { kind: 'installed'; orderId: number; installationId: number };
 
 /**
  * An order from what staff type: `TJ100042` (any case) by number; bare digits as a number's

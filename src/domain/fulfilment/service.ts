@@ -132,10 +132,7 @@ export class FulfilmentService {
         .select()
         .from(orders)
         .where(
-          and(
-            eq(orders.state, 'ready_for_delivery'),
-            sql`not exists (select 1 from ${bookings} b where b.order_id = ${orders.id} and b.kind = 'delivery' and b.state = 'active')`,
-          ),
+          and(eq(orders.state, 'ready_for_delivery'), sql`not exists (select 1 from ${bookings} b where b.order_id = ${orders.id} and b.kind = 'delivery' and b.state = 'active')`),
         )
         .orderBy(asc(orders.id))
         .limit(50),
@@ -173,7 +170,11 @@ export class FulfilmentService {
 
   /** The open or finished installation of an order, newest first. */
   async installationsOf(orderId: number): Promise<Installation[]> {
-    return this.db.select().from(installations).where(eq(installations.orderId, orderId)).orderBy(sql`${installations.id} desc`);
+    return this.db
+      .select()
+      .from(installations)
+      .where(eq(installations.orderId, orderId))
+      .orderBy(sql`${installations.id} desc`);
   }
 
   /** Monday 00:00 (business time) of the week containing `day`. */

@@ -32,11 +32,7 @@ export async function auditInstallation(
 }
 
 /** Cancels a store order's open installation (if any) inside `tx`, with its audit rows. */
-export async function closeStoreInstallations(
-  tx: DbOrTx,
-  storeOrderId: number,
-  actor: string,
-): Promise<Array<{ installation: Installation; from: InstallationState }>> {
+export async function closeStoreInstallations(tx: DbOrTx, storeOrderId: number, actor: string): Promise<Array<{ installation: Installation; from: InstallationState }>> {
   const open = await tx
     .select()
     .from(installations)
@@ -44,7 +40,11 @@ export async function closeStoreInstallations(
     .for('update');
   const out: Array<{ installation: Installation; from: InstallationState }> = [];
   for (const i of open) {
-    const [updated] = await tx.update(installations).set({ state: 'cancelled', updatedAt: sql`now()` }).where(eq(installations.id, i.id)).returning();
+    const [updated] = await tx
+      .update(installations)
+      .set({ state: 'cancelled', updatedAt: sql`now()` })
+      .where(eq(installations.id, i.id))
+      .returning();
     await auditInstallation(tx, i, i.state, 'cancelled', actor);
     out.push({ installation: updated!, from: i.state });
   }

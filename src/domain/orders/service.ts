@@ -182,4 +182,3 @@ export class OrderService {
     return this.db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(orderEvents.id);
   }
 }
-

@@ -37,12 +37,7 @@ export function assertTransition(from: OrderState, to: OrderState): void {
 }
 
 /** States in which the deposit has been paid and the car is not yet handed over. */
-export const paidOpenStates: readonly OrderState[] = [
-  'deposit_paid',
-  'vehicle_allocated',
-  'ready_for_delivery',
-  'delivery_scheduled',
-];
+export const paidOpenStates: readonly OrderState[] = ['deposit_paid', 'vehicle_allocated', 'ready_for_delivery', 'delivery_scheduled'];
 
 /** Where a customer's "cancel order" leads from each state, if it is allowed at all. */
 export function cancellationTarget(state: OrderState): OrderState | null {

@@ -11,13 +11,7 @@ export function parseDepositPayload(payload: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export type PreCheckoutRefusal =
-  | 'order_not_found'
-  | 'not_your_order'
-  | 'already_paid'
-  | 'order_closed'
-  | 'amount_mismatch'
-  | 'currency_mismatch';
+export type PreCheckoutRefusal = 'order_not_found' | 'not_your_order' | 'already_paid' | 'order_closed' | 'amount_mismatch' | 'currency_mismatch';
 
 export interface PaymentFacts {
   payload: string;
@@ -78,9 +72,7 @@ export class PaymentService {
    * order to deposit_paid in the same transaction. A second delivery of the same update changes
    * nothing and reports 'duplicate'.
    */
-  async recordDeposit(
-    facts: PaymentFacts & { telegramChargeId: string; providerChargeId: string },
-  ): Promise<RecordResult> {
+  async recordDeposit(facts: PaymentFacts & { telegramChargeId: string; providerChargeId: string }): Promise<RecordResult> {
     const orderId = parseDepositPayload(facts.payload);
     if (orderId === null) return { status: 'unrecognized', order: null };
     const result = await this.db.transaction(async (tx): Promise<RecordResult> => {

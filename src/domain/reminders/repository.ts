@@ -82,7 +82,10 @@ export class ReminderRepository {
       case 'checkin': {
         const base = await this.forOrder(r.orderId);
         if (!base) return null;
-        const [rated] = await this.db.select({ id: feedback.id }).from(feedback).where(and(eq(feedback.orderId, r.orderId), eq(feedback.kind, 'delivery_checkin')));
+        const [rated] = await this.db
+          .select({ id: feedback.id })
+          .from(feedback)
+          .where(and(eq(feedback.orderId, r.orderId), eq(feedback.kind, 'delivery_checkin')));
         return { ...base, rated: !!rated };
       }
       case 'notify-order': {

@@ -104,12 +104,7 @@ export function notifies(from: OrderState | null, to: OrderState): to is Notifie
  * An order changed state. Leaving awaiting_deposit (paid, cancelled or expired) ends the deposit
  * reminders; the expiry job is left alone when it is the one expiring the order (it is running).
  */
-export function onOrderStateChanged(
-  order: Pick<Order, 'id' | 'deliveredAt'>,
-  from: OrderState | null,
-  to: OrderState,
-  clock: PlanClock,
-): ReminderChanges {
+export function onOrderStateChanged(order: Pick<Order, 'id' | 'deliveredAt'>, from: OrderState | null, to: OrderState, clock: PlanClock): ReminderChanges {
   const changes: ReminderChanges = { add: [], remove: [] };
   if (from === 'awaiting_deposit') changes.remove.push(...depositIds(order.id, to !== 'expired'));
   if (notifies(from, to)) changes.add.push(plan({ kind: 'notify-order', orderId: order.id, state: to }, clock.now, clock));

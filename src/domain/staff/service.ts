@@ -36,7 +36,10 @@ export class StaffService {
 
   /** Removes a role; false when the user did not have it. */
   async remove(telegramId: number, role: StaffRole): Promise<boolean> {
-    const rows = await this.db.delete(staff).where(and(eq(staff.telegramId, telegramId), eq(staff.role, role))).returning();
+    const rows = await this.db
+      .delete(staff)
+      .where(and(eq(staff.telegramId, telegramId), eq(staff.role, role)))
+      .returning();
     return rows.length > 0;
   }
 

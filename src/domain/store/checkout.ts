@@ -1,14 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { storeAddresses, storeOrderLines, storeOrders, type ShippingOption, type StoreOrder } from '../../db/schema/index.js';
-import {
-  CheckoutError,
-  variantName,
-  type StorePaymentFacts,
-  type StorePreCheckoutRefusal,
-  type StoreOrderView,
-  type StoreRecordResult,
-} from './types.js';
+import { CheckoutError, variantName, type StorePaymentFacts, type StorePreCheckoutRefusal, type StoreOrderView, type StoreRecordResult } from './types.js';
 import { paymentLimitProblem, shippingFen } from './rules.js';
 import type { StoreService } from './service.js';
 import { noStoreEvents, type StoreEvents } from './events.js';
@@ -191,8 +184,14 @@ export class StoreCheckoutService {
     if (!order || order.shipping !== shipping || (order.address ?? null) !== (address?.address ?? null) || (order.recipient ?? null) !== (address?.recipient ?? null)) return null;
     const lines = await this.db.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, order.id));
     const key = (variantId: string, qty: number, price: number) => `${variantId}|${qty}|${price}`;
-    const want = cart.lines.map((l) => key(l.variant.id, l.qty, l.variant.priceFen)).sort().join(',');
-    const have = lines.map((l) => key(l.variantId, l.qty, l.unitPriceFen)).sort().join(',');
+    const want = cart.lines
+      .map((l) => key(l.variant.id, l.qty, l.variant.priceFen))
+      .sort()
+      .join(',');
+    const have = lines
+      .map((l) => key(l.variantId, l.qty, l.unitPriceFen))
+      .sort()
+      .join(',');
     return want === have ? order : null;
   }
 }

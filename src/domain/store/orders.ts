@@ -1,15 +1,6 @@
 import { and, asc, desc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import {
-  customers,
-  storeOrderEvents,
-  storeOrderLines,
-  storeOrders,
-  storeProducts,
-  storeVariants,
-  type StoreOrder,
-  type StoreOrderState,
-} from '../../db/schema/index.js';
+import { customers, storeOrderEvents, storeOrderLines, storeOrders, storeProducts, storeVariants, type StoreOrder, type StoreOrderState } from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
 import { parseStorePayload, UNPAID_ORDER_HOURS } from './rules.js';
 import { StoreOrderError, type StoreOrderView } from './types.js';
@@ -134,7 +125,11 @@ export class StoreOrders {
       const [current] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
       if (!current) throw new StoreOrderError('order_not_found');
       if (current.state !== from) throw new StoreOrderError('wrong_state', `store order is ${current.state}`, { state: current.state });
-      const [updated] = await tx.update(storeOrders).set({ ...patch, state: to, updatedAt: this.now() }).where(eq(storeOrders.id, orderId)).returning();
+      const [updated] = await tx
+        .update(storeOrders)
+        .set({ ...patch, state: to, updatedAt: this.now() })
+        .where(eq(storeOrders.id, orderId))
+        .returning();
       await this.audit(tx, orderId, from, to, actor, note);
       return updated!;
     });
@@ -157,12 +152,7 @@ export class StoreOrders {
     const due = await this.db
       .select({ id: storeOrders.id })
       .from(storeOrders)
-      .where(
-        and(
-          eq(storeOrders.state, 'pending_payment'),
-          or(lte(storeOrders.holdExpiresAt, now), and(isNull(storeOrders.holdExpiresAt), lte(storeOrders.createdAt, dayAgo))),
-        ),
-      );
+      .where(and(eq(storeOrders.state, 'pending_payment'), or(lte(storeOrders.holdExpiresAt, now), and(isNull(storeOrders.holdExpiresAt), lte(storeOrders.createdAt, dayAgo)))));
     let expired = 0;
     for (const { id } of due) if ((await this.expireUnpaid(id)) === 'expired') expired++;
     return expired;
@@ -182,7 +172,10 @@ export class StoreOrders {
       if (order.holdExpiresAt) {
         const lines = await tx.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, orderId)).orderBy(asc(storeOrderLines.variantId));
         for (const l of lines) {
-          await tx.update(storeVariants).set({ held: sql`${storeVariants.held} - ${l.qty}` }).where(eq(storeVariants.id, l.variantId));
+          await tx
+            .update(storeVariants)
+            .set({ held: sql`${storeVariants.held} - ${l.qty}` })
+            .where(eq(storeVariants.id, l.variantId));
         }
       }
       await tx.update(storeOrders).set({ state: 'expired', holdExpiresAt: null, updatedAt: now }).where(eq(storeOrders.id, orderId));

@@ -1,16 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import {
-  cartItems,
-  customers,
-  shippingOptions,
-  storeAddresses,
-  storeOrderLines,
-  storeOrders,
-  storePayments,
-  storeVariants,
-  type StoreOrder,
-} from '../../db/schema/index.js';
+import { cartItems, customers, shippingOptions, storeAddresses, storeOrderLines, storeOrders, storePayments, storeVariants, type StoreOrder } from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
 import type { StoreOrders } from './orders.js';
 import { HOLD_MINUTES, parseStorePayload, shippingFen, storeTransitions } from './rules.js';
@@ -84,7 +74,15 @@ export class StorePayments {
         if (facts.totalAmount !== order.goodsFen + fee) throw new Refused('amount_mismatch');
         if (order.holdExpiresAt && order.holdExpiresAt > now) return { order, placed: false };
         const lines = await tx.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, order.id)).orderBy(asc(storeOrderLines.variantId));
-        const prices = await tx.select({ id: storeVariants.id, priceFen: storeVariants.priceFen }).from(storeVariants).where(inArray(storeVariants.id, lines.map((l) => l.variantId)));
+        const prices = await tx
+          .select({ id: storeVariants.id, priceFen: storeVariants.priceFen })
+          .from(storeVariants)
+          .where(
+            inArray(
+              storeVariants.id,
+              lines.map((l) => l.variantId),
+            ),
+          );
         for (const l of lines) if (prices.find((p) => p.id === l.variantId)?.priceFen !== l.unitPriceFen) throw new Refused('price_changed');
         for (const l of lines) {
           const held = await tx
@@ -95,7 +93,11 @@ export class StorePayments {
           if (held.length === 0) throw new Refused('sold_out');
         }
         const holdExpiresAt = new Date(now.getTime() + HOLD_MINUTES * 60_000);
-        const [updated] = await tx.update(storeOrders).set({ ...patch, holdExpiresAt, updatedAt: now }).where(eq(storeOrders.id, order.id)).returning();
+        const [updated] = await tx
+          .update(storeOrders)
+          .set({ ...patch, holdExpiresAt, updatedAt: now })
+          .where(eq(storeOrders.id, order.id))
+          .returning();
         await this.orders.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, `stock held until ${holdExpiresAt.toISOString()}`);
         return { order: updated!, placed: true };
       });
@@ -183,11 +185,26 @@ export class StorePayments {
       }
       const [order] = await tx.update(storeOrders).set({ state: 'paid', holdExpiresAt: null, paidAt: now, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
       await this.orders.audit(tx, orderId, current.state, 'paid', actor, `payment ${facts.telegramChargeId}`);
-      await tx.delete(cartItems).where(and(eq(cartItems.customerId, current.customerId), inArray(cartItems.variantId, lines.map((l) => l.variantId))));
+      await tx.delete(cartItems).where(
+        and(
+          eq(cartItems.customerId, current.customerId),
+          inArray(
+            cartItems.variantId,
+            lines.map((l) => l.variantId),
+          ),
+        ),
+      );
       if (order!.address && order!.recipient !== null && order!.phone !== null) {
         await tx
           .insert(storeAddresses)
-          .values({ customerId: current.customerId, recipient: order!.recipient, phone: order!.phone, city: facts.orderInfo?.shipping_address?.city ?? '', address: order!.address, usedAt: now })
+          .values({
+            customerId: current.customerId,
+            recipient: order!.recipient,
+            phone: order!.phone,
+            city: facts.orderInfo?.shipping_address?.city ?? '',
+            address: order!.address,
+            usedAt: now,
+          })
           .onConflictDoUpdate({ target: [storeAddresses.customerId, storeAddresses.recipient, storeAddresses.phone, storeAddresses.address], set: { usedAt: now } });
       }
       return { status: 'recorded' as const, order: order! };

@@ -84,7 +84,16 @@ export class StoreService {
     const current = Math.min(Math.max(1, page), pages);
     const slice = all.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
     const variants = slice.length
-      ? await this.db.select().from(storeVariants).where(inArray(storeVariants.productId, slice.map((p) => p.id))).orderBy(asc(storeVariants.sort))
+      ? await this.db
+          .select()
+          .from(storeVariants)
+          .where(
+            inArray(
+              storeVariants.productId,
+              slice.map((p) => p.id),
+            ),
+          )
+          .orderBy(asc(storeVariants.sort))
       : [];
     return { items: slice.map((p) => ({ product: p, variants: variants.filter((v) => v.productId === p.id).map(view) })), page: current, pages };
   }
@@ -133,7 +142,10 @@ export class StoreService {
   }
 
   async cartCount(customerId: number): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`coalesce(sum(${cartItems.qty}), 0)::int` }).from(cartItems).where(eq(cartItems.customerId, customerId));
+    const [row] = await this.db
+      .select({ n: sql<number>`coalesce(sum(${cartItems.qty}), 0)::int` })
+      .from(cartItems)
+      .where(eq(cartItems.customerId, customerId));
     return row?.n ?? 0;
   }
 

@@ -16,15 +16,7 @@ export type StoreOrderErrorCode = 'order_not_found' | 'not_your_order' | 'wrong_
 export class StoreOrderError extends AppError<StoreOrderErrorCode> {}
 
 export type StorePreCheckoutRefusal =
-  | 'order_not_found'
-  | 'not_your_order'
-  | 'already_paid'
-  | 'order_closed'
-  | 'price_changed'
-  | 'sold_out'
-  | 'amount_mismatch'
-  | 'currency_mismatch'
-  | 'no_shipping';
+  'order_not_found' | 'not_your_order' | 'already_paid' | 'order_closed' | 'price_changed' | 'sold_out' | 'amount_mismatch' | 'currency_mismatch' | 'no_shipping';
 
 export interface StorePaymentFacts {
   payload: string;
@@ -66,8 +58,7 @@ export function variantName(
   name: { 'zh-CN': string; en: string },
   a: { label?: { 'zh-CN': string; en: string }; colour?: { 'zh-CN': string; en: string }; size?: string; model?: string },
 ): { 'zh-CN': string; en: string } {
-  const part = (lng: Locale) =>
-    [name[lng], a.label?.[lng], a.model ? modelName(a.model) : undefined, a.colour?.[lng], a.size].filter(Boolean).join(' · ');
+  const part = (lng: Locale) => [name[lng], a.label?.[lng], a.model ? modelName(a.model) : undefined, a.colour?.[lng], a.size].filter(Boolean).join(' · ');
   return { 'zh-CN': part('zh-CN'), en: part('en') };
 }
 

@@ -44,8 +44,7 @@ export type RelayEntry =
   | { kind: 'close'; closer: string | null };
 
 /** The part of a relay job's id that names its entry (the source message, or what it is). */
-export const relayEntryKey = (entry: RelayEntry): string =>
-  entry.kind === 'copy' ? String(entry.messageId) : entry.kind === 'notice' ? `notice-${entry.name}` : entry.kind;
+export const relayEntryKey = (entry: RelayEntry): string => (entry.kind === 'copy' ? String(entry.messageId) : entry.kind === 'notice' ? `notice-${entry.name}` : entry.kind);
 
 /**
  * Messages Telegram would not take yet (429), kept in order per conversation and direction and
@@ -83,10 +82,7 @@ export interface SupportServiceOptions {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; previous: number | null; previousName: string | null }
-  | { kind: 'mine' }
-  | { kind: 'held'; by: number; name: string | null }
-  | { kind: 'closed' };
+  { kind: 'claimed'; previous: number | null; previousName: string | null } | { kind: 'mine' } | { kind: 'held'; by: number; name: string | null } | { kind: 'closed' };
 
 export type RateResult = 'rated' | 'duplicate' | 'not_found';
 
@@ -324,12 +320,7 @@ export class SupportService {
 
   /** The customer's last `limit` transcript messages across conversations, oldest first. */
   async transcript(customerId: number, limit = 20): Promise<SupportMessage[]> {
-    const rows = await this.db
-      .select()
-      .from(supportMessages)
-      .where(eq(supportMessages.customerId, customerId))
-      .orderBy(desc(supportMessages.id))
-      .limit(limit);
+    const rows = await this.db.select().from(supportMessages).where(eq(supportMessages.customerId, customerId)).orderBy(desc(supportMessages.id)).limit(limit);
     return rows.reverse();
   }
 }

@@ -42,9 +42,7 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
   const delayUntil = (at: Date) => Math.max(0, at.getTime() - opts.now().getTime());
   return {
     orderCreated: (order: StoreOrder) =>
-      safe('expire', () =>
-        queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 }),
-      ),
+      safe('expire', () => queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 })),
     holdPlaced: (order: StoreOrder) =>
       safe('release', () =>
         queue.add('release', { task: 'expire', orderId: order.id }, { jobId: storeJobId.release(order.id), delay: delayUntil(order.holdExpiresAt ?? opts.now()) }),
@@ -55,9 +53,7 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
     },
     installationChanged: async (installation: Installation, to: InstallationState) => {
       if (to !== 'installed') return;
-      await safe('installed', () =>
-        queue.add('installed', { task: 'installed', installationId: installation.id }, { jobId: storeJobId.installed(installation.id) }),
-      );
+      await safe('installed', () => queue.add('installed', { task: 'installed', installationId: installation.id }, { jobId: storeJobId.installed(installation.id) }));
     },
   };
 }

@@ -182,7 +182,12 @@ export function createCampaignsWorker(
     if (!frozen) return 'not-scheduled';
     const c = (await repo.get(campaignId))!;
     deps.logger.info({ campaignId, audience: frozen.audience, freezeMs }, 'campaign started: audience frozen');
-    await enqueueBatches(queue, campaignId, c.generation, Array.from({ length: frozen.batches }, (_, i) => i));
+    await enqueueBatches(
+      queue,
+      campaignId,
+      c.generation,
+      Array.from({ length: frozen.batches }, (_, i) => i),
+    );
     await enqueueProgress(queue, campaignId, c.generation, 0, { sent: 0, at: Date.now() }, 0);
     return `frozen:${frozen.audience}:${freezeMs}ms`;
   };

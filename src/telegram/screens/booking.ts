@@ -40,7 +40,13 @@ export function deliveryMethod(f: Fmt, order: Order, cityName: string): Screen {
 export function cityPicker(f: Fmt, cities: Array<Pick<DeliveryCentre, 'city' | 'cityName'>>, number: string, back: string): Screen {
   return {
     text: f.t('store.install_pick_city', { number }),
-    keyboard: [...rows(cities.map((c) => button(f.plain(c.cityName), cb.bookCity.pack({ city: c.city }))), 2), backToOrder(f, back)],
+    keyboard: [
+      ...rows(
+        cities.map((c) => button(f.plain(c.cityName), cb.bookCity.pack({ city: c.city }))),
+        2,
+      ),
+      backToOrder(f, back),
+    ],
   };
 }
 
@@ -51,10 +57,7 @@ export function askAddress(f: Fmt, kind: BookingKind, back: string): Screen {
 export function centrePicker(f: Fmt, centres: DeliveryCentre[], back: string): Screen {
   return {
     text: f.t('booking.pick_centre'),
-    keyboard: [
-      ...centres.map((c) => [button(f.plain(c.name), cb.centre.pack({ centreId: c.id }))]),
-      backToOrder(f, back),
-    ],
+    keyboard: [...centres.map((c) => [button(f.plain(c.name), cb.centre.pack({ centreId: c.id }))]), backToOrder(f, back)],
   };
 }
 
@@ -89,7 +92,13 @@ export function dayPicker(f: Fmt, question: 'home' | 'pickup' | 'installation', 
   if (days.length === 0) return { text: f.t('booking.no_days'), keyboard: [backToOrder(f, back)] };
   return {
     text: f.t(`booking.pick_day_${question}`, { centre }),
-    keyboard: [...rows(days.map((d) => button(f.day(d.dateKey), cb.day.pack({ date: d.dateKey }))), 3), backToOrder(f, back)],
+    keyboard: [
+      ...rows(
+        days.map((d) => button(f.day(d.dateKey), cb.day.pack({ date: d.dateKey }))),
+        3,
+      ),
+      backToOrder(f, back),
+    ],
   };
 }
 
@@ -100,9 +109,7 @@ export function slotPicker(f: Fmt, kind: BookingKind, dateKey: string, slots: Sl
   return {
     text: f.t('booking.pick_slot', { day: f.day(dateKey) }),
     keyboard: [
-      ...slots.map((s) => [
-        button(f.t('booking.slot_button', { time: f.timeRange(s.startsAt, s.endsAt), left: s.capacity - s.booked }), cb.slot.pack({ slotId: s.id })),
-      ]),
+      ...slots.map((s) => [button(f.t('booking.slot_button', { time: f.timeRange(s.startsAt, s.endsAt), left: s.capacity - s.booked }), cb.slot.pack({ slotId: s.id }))]),
       [button(f.t('booking.other_day'), cb.days.pack({}))],
       backToOrder(f, back),
     ],
@@ -121,12 +128,7 @@ export function confirmCancelBooking(f: Fmt, booking: BookingView): Screen {
     text: f.t('booking.confirm_cancel', { line: bookingLine(f, booking) }),
     keyboard: [
       [button(f.t('booking.cancel_yes'), cb.cancelBookingConfirm.pack({ bookingId: booking.id }))],
-      [
-        button(
-          f.t('orders.cancel_no'),
-          booking.storeOrderId ? cb.storeOrder.pack({ orderId: booking.storeOrderId }) : cb.orderDetail.pack({ orderId: booking.orderId! }),
-        ),
-      ],
+      [button(f.t('orders.cancel_no'), booking.storeOrderId ? cb.storeOrder.pack({ orderId: booking.storeOrderId }) : cb.orderDetail.pack({ orderId: booking.orderId! }))],
     ],
   };
 }

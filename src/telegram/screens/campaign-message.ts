@@ -18,10 +18,7 @@ export const CLICK_PAYLOAD = /^c(\d{1,9})_(\d{1,2})$/;
  * so clicks are counted; in a preview (`campaignId` null) they open the URL itself and the bot
  * buttons only say that this is a preview.
  */
-export function campaignMessage(
-  v: VariantDraft,
-  opts: { chatId: number; campaignId: number | null; botUsername: string; t: TFunction; paidBroadcast?: boolean },
-): OutgoingMessage {
+export function campaignMessage(v: VariantDraft, opts: { chatId: number; campaignId: number | null; botUsername: string; t: TFunction; paidBroadcast?: boolean }): OutgoingMessage {
   const keyboard: InlineKeyboardButton[][] = v.buttons.map((b, i) => {
     if (b.kind === 'url') {
       const url = opts.campaignId ? `https://t.me/${opts.botUsername}?start=${clickPayload(opts.campaignId, i)}` : b.url;

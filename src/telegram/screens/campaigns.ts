@@ -18,10 +18,7 @@ const list = (f: Fmt, items: string[]) => items.join(f.t('campaigns.list_sep'));
 export function chooseLocaleScreen(f: Fmt): Screen {
   return {
     text: f.t('campaigns.composer.choose_locale'),
-    keyboard: [
-      [button(localeName(f, 'zh-CN'), cb.campaignLocale.pack({ locale: 'zh-CN' })), button(localeName(f, 'en'), cb.campaignLocale.pack({ locale: 'en' }))],
-      abortRow(f),
-    ],
+    keyboard: [[button(localeName(f, 'zh-CN'), cb.campaignLocale.pack({ locale: 'zh-CN' })), button(localeName(f, 'en'), cb.campaignLocale.pack({ locale: 'en' }))], abortRow(f)],
   };
 }
 
@@ -31,7 +28,12 @@ export function contentScreen(f: Fmt, locale: Locale): Screen {
 
 export function buttonsScreen(f: Fmt, modelIds: string[]): Screen {
   return {
-    text: f.t('campaigns.composer.buttons', { models: list(f, modelIds.map((m) => `<code>${escapeHtml(m)}</code>`)) }),
+    text: f.t('campaigns.composer.buttons', {
+      models: list(
+        f,
+        modelIds.map((m) => `<code>${escapeHtml(m)}</code>`),
+      ),
+    }),
     keyboard: [[button(f.t('campaigns.composer.no_buttons'), cb.campaignNoButtons.pack({}))], abortRow(f)],
   };
 }
@@ -40,7 +42,10 @@ export function secondScreen(f: Fmt, other: Locale, first: Locale): Screen {
   return {
     text: f.t('campaigns.composer.second', { lang: localeName(f, other), first: localeName(f, first) }),
     keyboard: [
-      [button(f.t('campaigns.composer.add', { lang: localeName(f, other) }), cb.campaignSecond.pack({ answer: 'add' })), button(f.t('campaigns.composer.skip'), cb.campaignSecond.pack({ answer: 'skip' }))],
+      [
+        button(f.t('campaigns.composer.add', { lang: localeName(f, other) }), cb.campaignSecond.pack({ answer: 'add' })),
+        button(f.t('campaigns.composer.skip'), cb.campaignSecond.pack({ answer: 'skip' })),
+      ],
       abortRow(f),
     ],
   };
@@ -50,9 +55,19 @@ const any = (f: Fmt) => f.t('campaigns.segment.any');
 
 export function segmentSummary(f: Fmt, s: CampaignSegment, cityName: (c: string) => string, modelName: (m: string) => string = (m) => m): string {
   return f.t('campaigns.segment.summary', {
-    lang: s.locales?.length ? list(f, s.locales.map((l) => localeName(f, l))) : any(f),
+    lang: s.locales?.length
+      ? list(
+          f,
+          s.locales.map((l) => localeName(f, l)),
+        )
+      : any(f),
     models: s.models?.length ? escapeHtml(list(f, s.models.map(modelName))) : any(f),
-    orders: s.orderStates?.length ? list(f, s.orderStates.map((o) => f.t(`campaigns.orders.${o}`))) : any(f),
+    orders: s.orderStates?.length
+      ? list(
+          f,
+          s.orderStates.map((o) => f.t(`campaigns.orders.${o}`)),
+        )
+      : any(f),
     cities: s.cities?.length ? escapeHtml(list(f, s.cities.map(cityName))) : any(f),
     active: s.activeDays ? f.t('campaigns.segment.active_days', { count: s.activeDays }) : any(f),
     source: s.source ? `<code>${escapeHtml(s.source)}</code>` : any(f),
@@ -95,7 +110,10 @@ export function scheduleScreen(f: Fmt): Screen {
 export function confirmScreen(f: Fmt, o: { locales: Locale[]; count: number; when: string | null }): Screen {
   return {
     text: f.t('campaigns.composer.confirm', {
-      langs: list(f, o.locales.map((l) => localeName(f, l))),
+      langs: list(
+        f,
+        o.locales.map((l) => localeName(f, l)),
+      ),
       count: o.count,
       when: o.when ? f.t('campaigns.composer.when_at', { when: o.when }) : f.t('campaigns.composer.when_now'),
     }),
@@ -105,7 +123,15 @@ export function confirmScreen(f: Fmt, o: { locales: Locale[]; count: number; whe
 
 /** "2026-12-01 20:00" in the business time zone, as shown to marketers. */
 export function formatWhen(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(date);
   const p = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`;
 }
@@ -136,7 +162,10 @@ export function controlButtons(f: Fmt, c: Pick<Campaign, 'id' | 'status'>): Inli
 export function progressScreen(f: Fmt, c: Campaign, counts: Counts, ratePerS: number, now?: Date): Screen {
   const status = f.t(`campaigns.status.${c.status}`);
   if (c.status === 'scheduled' && now && c.scheduledAt.getTime() <= now.getTime()) {
-    return { text: [f.t('campaigns.progress.title', { id: c.id, status: f.t('campaigns.status.running') }), f.t('campaigns.progress.starting')].join('\n'), keyboard: controlButtons(f, c) };
+    return {
+      text: [f.t('campaigns.progress.title', { id: c.id, status: f.t('campaigns.status.running') }), f.t('campaigns.progress.starting')].join('\n'),
+      keyboard: controlButtons(f, c),
+    };
   }
   if (c.status === 'scheduled') {
     return { text: f.t('campaigns.progress.scheduled', { id: c.id, when: formatWhen(c.scheduledAt, f.timeZone) }), keyboard: controlButtons(f, c) };

@@ -1,12 +1,4 @@
-import {
-  optionsFor,
-  priceLines,
-  startingPriceFen,
-  totalFen,
-  type Configuration,
-  type ConfigStep,
-  type ModelCatalog,
-} from '../../domain/catalog/pricing.js';
+import { optionsFor, priceLines, startingPriceFen, totalFen, type Configuration, type ConfigStep, type ModelCatalog } from '../../domain/catalog/pricing.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
@@ -16,9 +8,7 @@ export function modelList(f: Fmt, models: ModelCatalog[]): Screen {
   return {
     text: f.t('catalog.choose_model'),
     keyboard: [
-      ...models.map((m) => [
-        button(f.t('catalog.model_button', { name: m.model.name, price: f.money(startingPriceFen(m)) }), cb.model.pack({ modelId: m.model.id })),
-      ]),
+      ...models.map((m) => [button(f.t('catalog.model_button', { name: m.model.name, price: f.money(startingPriceFen(m)) }), cb.model.pack({ modelId: m.model.id }))]),
       [menuButton(f)],
     ],
   };
@@ -42,10 +32,7 @@ export function modelCard(f: Fmt, m: ModelCatalog): Screen {
       deposit: f.money(m.model.depositFen),
       trims: m.trims.length,
     }),
-    keyboard: [
-      [button(f.t('catalog.configure'), cb.configure.pack({ modelId: m.model.id }))],
-      [button(f.t('nav.back'), cb.back.pack({ to: 'models' })), menuButton(f)],
-    ],
+    keyboard: [[button(f.t('catalog.configure'), cb.configure.pack({ modelId: m.model.id }))], [button(f.t('nav.back'), cb.back.pack({ to: 'models' })), menuButton(f)]],
   };
 }
 
@@ -78,9 +65,7 @@ export function configStep(f: Fmt, m: ModelCatalog, cfg: Configuration, step: Co
   if (step === 'trim') {
     choices = m.trims.map((t) => ({ id: t.id, label: `${f.plain(t.name)} · ${f.money(t.priceFen)}` }));
     details = m.trims
-      .map((t) =>
-        f.t('catalog.trim_specs', { trim: f.text(t.name), range: t.rangeCltcKm, accel: Number(t.accel0100S).toFixed(1), speed: t.topSpeedKmh }),
-      )
+      .map((t) => f.t('catalog.trim_specs', { trim: f.text(t.name), range: t.rangeCltcKm, accel: Number(t.accel0100S).toFixed(1), speed: t.topSpeedKmh }))
       .join('\n');
   } else {
     choices = optionsFor(m, step, cfg.trimId!).map((o) => ({
@@ -101,9 +86,7 @@ export function configStep(f: Fmt, m: ModelCatalog, cfg: Configuration, step: Co
 
 export function summary(f: Fmt, m: ModelCatalog, cfg: Configuration): Screen {
   const lines = priceLines(m, cfg);
-  const breakdown = lines
-    .map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) }))
-    .join('\n');
+  const breakdown = lines.map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) })).join('\n');
   return {
     photo: m.model.photoUrl,
     text: f.t('catalog.summary', {

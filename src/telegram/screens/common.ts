@@ -23,10 +23,7 @@ export function mainMenu(f: Fmt, name: string): Screen {
       [button(f.t('menu.browse'), cb.models.pack({})), button(f.t('store.menu'), cb.storeHome.pack({}))],
       [button(f.t('menu.orders'), cb.orders.pack({}))],
       [button(f.t('support.talk'), cb.supportTalk.pack({}))],
-      [
-        button(f.t('menu.delivery'), cb.bookPick.pack({ kind: 'delivery' })),
-        button(f.t('menu.installation'), cb.bookPick.pack({ kind: 'installation' })),
-      ],
+      [button(f.t('menu.delivery'), cb.bookPick.pack({ kind: 'delivery' })), button(f.t('menu.installation'), cb.bookPick.pack({ kind: 'installation' }))],
       [button(f.t('menu.language'), cb.language.pack({ locale: f.locale === 'en' ? 'zh-CN' : 'en' })), button(f.t('menu.help'), cb.help.pack({}))],
       [button(f.t('campaigns.menu_settings'), cb.settings.pack({ what: 'open' }))],
     ],

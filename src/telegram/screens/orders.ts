@@ -25,7 +25,13 @@ export function askName(f: Fmt, modelName: string, suggestion: string | null): S
 export function cityPicker(f: Fmt, cities: Array<{ city: string; cityName: LocalizedText }>): Screen {
   return {
     text: f.t('order.ask_city'),
-    keyboard: [...rows(cities.map((c) => button(f.plain(c.cityName), cb.city.pack({ city: c.city }))), 3), [menuButton(f)]],
+    keyboard: [
+      ...rows(
+        cities.map((c) => button(f.plain(c.cityName), cb.city.pack({ city: c.city }))),
+        3,
+      ),
+      [menuButton(f)],
+    ],
   };
 }
 
@@ -57,9 +63,7 @@ export function orderList(f: Fmt, list: Order[], storeOrders: Array<StoreOrder &
   return {
     text: f.t('orders.title'),
     keyboard: [
-      ...list.map((o) => [
-        button(`${o.number} · ${o.snapshot.modelName} · ${stateLabel(f, o.state)}`, cb.orderDetail.pack({ orderId: o.id })),
-      ]),
+      ...list.map((o) => [button(`${o.number} · ${o.snapshot.modelName} · ${stateLabel(f, o.state)}`, cb.orderDetail.pack({ orderId: o.id }))]),
       // Store orders (charging equipment, accessories, apparel) below the cars.
       ...storeOrders.map((o) => [storeOrderButton(f, o)]),
       [menuButton(f)],

@@ -15,18 +15,10 @@ type Listed = StoreOrder & { items: number };
 const SECTION_BUTTONS = 8;
 
 const entry = (f: Fmt, o: Listed) =>
-  button(
-    f.t('store.ops.entry', { number: o.number, count: o.items, recipient: o.recipient ?? '', state: storeStateLabel(f, o.state) }),
-    cb.opsStoreOrder.pack({ orderId: o.id }),
-  );
+  button(f.t('store.ops.entry', { number: o.number, count: o.items, recipient: o.recipient ?? '', state: storeStateLabel(f, o.state) }), cb.opsStoreOrder.pack({ orderId: o.id }));
 
 export function storeOpsList(f: Fmt, toShip: Listed[], inTransit: Listed[]): Screen {
-  const text = [
-    f.t('store.ops.list_title'),
-    '',
-    f.t('store.ops.section_to_ship', { count: toShip.length }),
-    f.t('store.ops.section_in_transit', { count: inTransit.length }),
-  ];
+  const text = [f.t('store.ops.list_title'), '', f.t('store.ops.section_to_ship', { count: toShip.length }), f.t('store.ops.section_in_transit', { count: inTransit.length })];
   if (toShip.length + inTransit.length === 0) text.push('', f.t('store.ops.none_waiting').trim());
   if (toShip.length > SECTION_BUTTONS || inTransit.length > SECTION_BUTTONS) text.push('', f.t('ops.list.more', { shown: SECTION_BUTTONS }));
   return {

@@ -41,7 +41,12 @@ function installText(f: Fmt, info: StoreInstallInfo | null): string {
 
 function installButtons(f: Fmt, o: StoreOrder, info: StoreInstallInfo | null) {
   if (info?.booking) {
-    return [[button(f.t('orders.reschedule_installation'), cb.reschedule.pack({ bookingId: info.booking.id })), button(f.t('orders.cancel_installation'), cb.cancelBooking.pack({ bookingId: info.booking.id }))]];
+    return [
+      [
+        button(f.t('orders.reschedule_installation'), cb.reschedule.pack({ bookingId: info.booking.id })),
+        button(f.t('orders.cancel_installation'), cb.cancelBooking.pack({ bookingId: info.booking.id })),
+      ],
+    ];
   }
   return info?.canBook ? [[button(f.t('store.book_installation'), cb.storeInstall.pack({ orderId: o.id }))]] : [];
 }
@@ -49,15 +54,16 @@ function installButtons(f: Fmt, o: StoreOrder, info: StoreInstallInfo | null) {
 export function storeOrderDetail(f: Fmt, view: StoreOrderView, install: StoreInstallInfo | null = null): Screen {
   const o = view.order;
   return {
-    text: f.t('store.orders.detail', {
-      number: o.number,
-      state: storeStateLabel(f, o.state),
-      lines: storeLines(f, view),
-      shipping: shippingText(f, o),
-      total: f.money(totalOf(o)),
-      address: o.address ? escapeHtml(`${o.recipient ?? ''} ${o.phone ?? ''}, ${o.address}`.trim()) : f.t('store.orders.no_address'),
-      tracking: o.trackingNo ? f.t('store.orders.tracking', { carrier: escapeHtml(o.carrier ?? ''), tracking: escapeHtml(o.trackingNo) }) : '',
-    }) + installText(f, install),
+    text:
+      f.t('store.orders.detail', {
+        number: o.number,
+        state: storeStateLabel(f, o.state),
+        lines: storeLines(f, view),
+        shipping: shippingText(f, o),
+        total: f.money(totalOf(o)),
+        address: o.address ? escapeHtml(`${o.recipient ?? ''} ${o.phone ?? ''}, ${o.address}`.trim()) : f.t('store.orders.no_address'),
+        tracking: o.trackingNo ? f.t('store.orders.tracking', { carrier: escapeHtml(o.carrier ?? ''), tracking: escapeHtml(o.trackingNo) }) : '',
+      }) + installText(f, install),
     keyboard: [...installButtons(f, o, install), [button(f.t('nav.back'), cb.orders.pack({})), menuButton(f)]],
   };
 }

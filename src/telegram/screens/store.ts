@@ -75,18 +75,13 @@ export const variantText = (f: Fmt, a: VariantAttributes): string =>
  */
 function pick(variants: VariantView[], selected: VariantView, dim: Dim, value: string): VariantView {
   const candidates = variants.filter((v) => dimKey(v.attributes, dim) === value);
-  const score = (v: VariantView) =>
-    DIMS.filter((d) => d !== dim && dimKey(v.attributes, d) === dimKey(selected.attributes, d)).length * 2 + (v.available > 0 ? 1 : 0);
+  const score = (v: VariantView) => DIMS.filter((d) => d !== dim && dimKey(v.attributes, d) === dimKey(selected.attributes, d)).length * 2 + (v.available > 0 ? 1 : 0);
   return candidates.sort((a, b) => score(b) - score(a))[0]!;
 }
 
 /** The variant a product card opens on: one for the customer's car, else the first in stock. */
 export function defaultVariant(p: ProductView, customerModels: string[]): VariantView {
-  return (
-    p.variants.find((v) => v.attributes.model && customerModels.includes(v.attributes.model) && v.available > 0) ??
-    p.variants.find((v) => v.available > 0) ??
-    p.variants[0]!
-  );
+  return p.variants.find((v) => v.attributes.model && customerModels.includes(v.attributes.model) && v.available > 0) ?? p.variants.find((v) => v.available > 0) ?? p.variants[0]!;
 }
 
 function stockText(f: Fmt, v: VariantView): string {
@@ -95,12 +90,7 @@ function stockText(f: Fmt, v: VariantView): string {
   return f.t('store.in_stock');
 }
 
-export function productCard(
-  f: Fmt,
-  p: ProductView,
-  selected: VariantView,
-  opts: { customerModels: string[]; inCart: number; cartCount: number; page: number },
-): Screen {
+export function productCard(f: Fmt, p: ProductView, selected: VariantView, opts: { customerModels: string[]; inCart: number; cartCount: number; page: number }): Screen {
   const fitsYours = p.product.fitsModels.find((m) => opts.customerModels.includes(m) && (!selected.attributes.model || selected.attributes.model === m));
   const fits = p.product.fitsModels.length
     ? fitsYours

@@ -66,7 +66,11 @@ const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "11-27 23:19" in the business time zone: readable the same way in both languages. */
 function hhmm(f: Fmt, at: Date): string {
   let format = timeFormats.get(f.timeZone);
-  if (!format) timeFormats.set(f.timeZone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: f.timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  if (!format)
+    timeFormats.set(
+      f.timeZone,
+      (format = new Intl.DateTimeFormat('en-GB', { timeZone: f.timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })),
+    );
   const p = Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]));
   return `${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
@@ -144,7 +148,12 @@ export function profileCard(f: Fmt, input: CardInput): string {
   }
   // Still too long (a very long name or order list): plain text is the only safe cut.
   if (body.length <= CARD_BODY_LIMIT) return body;
-  const plain = body.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const plain = body
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
   return `${escapeHtml(plain.slice(0, CARD_BODY_LIMIT / 2))}…`;
 }
 
@@ -178,15 +187,17 @@ export function cardScreen(f: Fmt, c: CardState, body: string): Screen {
 
 /** `/order N` in a topic. */
 export function orderCard(f: Fmt, order: Order, bookings: BookingView[]): string {
-  return f.t('support.group.order', {
-    number: order.number,
-    model: escapeHtml(order.snapshot.modelName),
-    state: stateLabel(f, order.state),
-    total: f.money(order.totalFen),
-    deposit: f.money(order.depositFen),
-    config: configLine(f, order),
-    bookings: bookings.map((b) => bookingLine(f, b)).join('\n'),
-  }).trim();
+  return f
+    .t('support.group.order', {
+      number: order.number,
+      model: escapeHtml(order.snapshot.modelName),
+      state: stateLabel(f, order.state),
+      total: f.money(order.totalFen),
+      deposit: f.money(order.depositFen),
+      config: configLine(f, order),
+      bookings: bookings.map((b) => bookingLine(f, b)).join('\n'),
+    })
+    .trim();
 }
 
 export const cannedKeys = ['greeting', 'wait', 'deposit', 'delivery', 'thanks'] as const;

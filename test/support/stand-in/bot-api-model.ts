@@ -6,16 +6,7 @@
 import type { User, UserFromGetMe } from 'telegraf/types';
 import { apiError, ok, type ApiResponse } from './faults.js';
 import type { Params } from './http.js';
-import {
-  canonicalJson,
-  isRecord,
-  mediaContent,
-  MEDIA_FIELDS,
-  MessageStore,
-  sentContent,
-  unixNow,
-  type StoredMessage,
-} from './messages.js';
+import { canonicalJson, isRecord, mediaContent, MEDIA_FIELDS, MessageStore, sentContent, unixNow, type StoredMessage } from './messages.js';
 import { UpdateQueue } from './update-queue.js';
 
 /** Last `setWebhook` parameters. */
@@ -68,8 +59,7 @@ const TRUE_METHODS = [
 
 const NOT_MODIFIED = apiError({
   code: 400,
-  description:
-    'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+  description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
 });
 const EDIT_NOT_FOUND = apiError({ code: 400, description: 'Bad Request: message to edit not found' });
 const NO_TEXT = apiError({ code: 400, description: 'Bad Request: there is no text in the message to edit' });
@@ -97,12 +87,10 @@ const ENVELOPE_FIELDS = new Set([
   'forward_origin',
 ]);
 
-const integer = (value: unknown): number | undefined =>
-  typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : undefined;
+const integer = (value: unknown): number | undefined => (typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : undefined);
 
 /** Only inline keyboards become part of a Message; reply keyboards live in the client. */
-const inlineMarkup = (markup: unknown): unknown =>
-  isRecord(markup) && Array.isArray(markup.inline_keyboard) ? markup : undefined;
+const inlineMarkup = (markup: unknown): unknown => (isRecord(markup) && Array.isArray(markup.inline_keyboard) ? markup : undefined);
 
 function setOrDelete(target: Record<string, unknown>, key: string, value: unknown): void {
   if (value === undefined) delete target[key];
@@ -110,8 +98,7 @@ function setOrDelete(target: Record<string, unknown>, key: string, value: unknow
 }
 
 /** What "message is not modified" compares. */
-const visibleContent = (message: StoredMessage): string =>
-  canonicalJson([message.text, message.entities, message.caption, message.caption_entities, message.reply_markup]);
+const visibleContent = (message: StoredMessage): string => canonicalJson([message.text, message.entities, message.caption, message.caption_entities, message.reply_markup]);
 
 export class BotApiModel {
   readonly store = new MessageStore();

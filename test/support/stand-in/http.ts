@@ -158,15 +158,10 @@ export function sendJson(res: ServerResponse, status: number, payload: unknown, 
   res.end(body);
 }
 
-export const sleep = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+export const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
 /** POSTs a JSON body the way Telegram delivers webhooks (fresh connection, self-signed certificates accepted). */
-export function postJson(
-  target: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
+export function postJson(target: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   const url = new URL(target);
   const options = {
     method: 'POST',
@@ -177,10 +172,7 @@ export function postJson(
     const onResponse = (res: IncomingMessage): void => {
       readBody(res).then((answer) => resolve({ status: res.statusCode ?? 0, body: answer.toString('utf8') }), reject);
     };
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest(url, { ...options, rejectUnauthorized: false }, onResponse)
-        : httpRequest(url, options, onResponse);
+    const req = url.protocol === 'https:' ? httpsRequest(url, { ...options, rejectUnauthorized: false }, onResponse) : httpRequest(url, options, onResponse);
     req.on('error', reject);
     req.end(body);
   });

@@ -21,17 +21,13 @@ interface Entry {
 
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isMessageLike = (value: unknown): value is StoredMessage =>
-  isRecord(value) && typeof value.message_id === 'number' && isRecord(value.chat) && typeof value.date === 'number';
+const isMessageLike = (value: unknown): value is StoredMessage => isRecord(value) && typeof value.message_id === 'number' && isRecord(value.chat) && typeof value.date === 'number';
 
 /** JSON with sorted keys, so equal objects compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    isRecord(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner,
-  );
+  return JSON.stringify(value, (_key, inner: unknown) => (isRecord(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner));
 }
 
 export class MessageStore {
@@ -165,8 +161,7 @@ export function mediaContent(type: string, input: unknown): Record<string, unkno
 
 /** Message fields for the content a send* method carries (text, media, invoice, ...). */
 export function sentContent(method: string, params: Params): Record<string, unknown> {
-  const pick = (...keys: string[]) =>
-    Object.fromEntries(keys.filter((key) => params[key] !== undefined).map((key) => [key, params[key]]));
+  const pick = (...keys: string[]) => Object.fromEntries(keys.filter((key) => params[key] !== undefined).map((key) => [key, params[key]]));
   const captioned = pick('caption', 'caption_entities', 'has_spoiler');
   switch (method) {
     case 'sendMessage':

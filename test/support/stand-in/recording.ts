@@ -52,10 +52,8 @@ export class CallLog {
   waitFor(matcher: CallMatcher, options: WaitForOptions): Promise<RecordedCall | RecordedCall[]> {
     const { timeoutMs = 5000, since = 0, count } = options;
     const wanted = count ?? 1;
-    const matches = (call: RecordedCall): boolean =>
-      typeof matcher === 'string' ? call.method === matcher : matcher(call);
-    const settle = (found: RecordedCall[]): RecordedCall | RecordedCall[] =>
-      count === undefined ? (found[0] as RecordedCall) : found.slice(0, wanted);
+    const matches = (call: RecordedCall): boolean => (typeof matcher === 'string' ? call.method === matcher : matcher(call));
+    const settle = (found: RecordedCall[]): RecordedCall | RecordedCall[] => (count === undefined ? (found[0] as RecordedCall) : found.slice(0, wanted));
 
     return new Promise((resolve, reject) => {
       const found = this.calls.slice(since).filter(matches);

@@ -20,7 +20,16 @@ export type { BookingDraft };
 
 /** The flow's steps (the names of bookingStepSchemas in steps.ts). */
 type BookingStep = keyof typeof bookingStepSchemas;
-const BOOKING_STEPS: BookingStep[] = ['booking.city', 'booking.method', 'booking.address', 'booking.centre', 'booking.parking', 'booking.permission', 'booking.day', 'booking.slot'];
+const BOOKING_STEPS: BookingStep[] = [
+  'booking.city',
+  'booking.method',
+  'booking.address',
+  'booking.centre',
+  'booking.parking',
+  'booking.permission',
+  'booking.day',
+  'booking.slot',
+];
 
 /** The draft, on a step of the flow (its schema checks there is exactly one order it books for). */
 export const draftOf = (ctx: BotContext): BookingDraft | null => ctx.stepData(...BOOKING_STEPS);
@@ -51,8 +60,7 @@ export async function ownerOf(ctx: BotContext, draft: BookingDraft): Promise<Own
 export const backToOwner = (ctx: BotContext, owner: { orderId?: number | null; storeOrderId?: number | null }) =>
   owner.storeOrderId ? showStoreOrder(ctx, owner.storeOrderId, { fresh: false }) : showOrder(ctx, owner.orderId!, { fresh: false });
 
-export const allowed = (kind: BookingKind, state: OrderState) =>
-  kind === 'delivery' ? canBookDelivery(state) : canBookInstallation(state);
+export const allowed = (kind: BookingKind, state: OrderState) => (kind === 'delivery' ? canBookDelivery(state) : canBookInstallation(state));
 
 /** Entry for one order: refused when the order is not the sender's or not in a bookable state. */
 export async function start(ctx: BotContext, kind: BookingKind, orderId: number) {

@@ -36,6 +36,7 @@ feature.action(cb.checkinHelp.trigger, async (ctx) => {
   const hasInstallation = installations.some((i) => i.state !== 'cancelled');
   const screen = checkinHelp(fmtOf(ctx), order, hasInstallation);
   // With agents in Telegram the help offers a person (show() adds the "Talk to a person" row).
-  if (ctx.deps.config.supportChatId !== null) screen.text = screen.text.replace(ctx.t('reminders.help.text', { number: order.number }), ctx.t('support.checkin_help', { number: order.number }));
+  if (ctx.deps.config.supportChatId !== null)
+    screen.text = screen.text.replace(ctx.t('reminders.help.text', { number: order.number }), ctx.t('support.checkin_help', { number: order.number }));
   await show(ctx, screen, { fresh: true });
 });

@@ -61,7 +61,14 @@ async function render(ctx: BotContext, opts: { fresh: boolean }) {
     case 'campaign.content':
       return show(ctx, contentScreen(f, draft.current), opts);
     case 'campaign.buttons':
-      return show(ctx, buttonsScreen(f, (await ctx.deps.services.catalog.models()).map((m) => m.model.id)), opts);
+      return show(
+        ctx,
+        buttonsScreen(
+          f,
+          (await ctx.deps.services.catalog.models()).map((m) => m.model.id),
+        ),
+        opts,
+      );
     case 'campaign.second':
       return show(ctx, secondScreen(f, other(draft.variants[0]!.locale), draft.variants[0]!.locale), opts);
     case 'campaign.segment':

@@ -28,7 +28,10 @@ export function captureContent(message: Message, locale: Locale): VariantDraft |
 /** "Label | https://…" or "Label | model-y", one per line; null with the bad line's number. */
 export function parseButtons(text: string, models: string[]): { buttons: CampaignButton[] } | { badLine: number } {
   const buttons: CampaignButton[] = [];
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const [i, line] of lines.entries()) {
     const m = /^(.{1,64}?)\s*\|\s*(\S+)$/.exec(line);
     if (!m || buttons.length >= MAX_BUTTONS) return { badLine: i + 1 };
@@ -61,4 +64,3 @@ export function parseWhen(text: string, timeZone: string, now: Date): Date | nul
   if (at.getTime() <= now.getTime() || at.getTime() > now.getTime() + 90 * 86_400_000) return null;
   return at;
 }
-

@@ -21,7 +21,17 @@ export async function showSegment(ctx: BotContext, draft: Draft, opts: { fresh: 
   const [count, names, models] = await Promise.all([ctx.deps.services.campaigns.audienceSize(draft.segment), cityNames(ctx), ctx.deps.services.catalog.models()]);
   // The summary names models as the picker does ("Model S"), not by their ids.
   const modelNames = new Map(models.map((m) => [m.model.id, m.model.name]));
-  await show(ctx, segmentScreen(fmtOf(ctx), draft.segment, count, (c) => names.get(c) ?? c, (m) => modelNames.get(m) ?? m), opts);
+  await show(
+    ctx,
+    segmentScreen(
+      fmtOf(ctx),
+      draft.segment,
+      count,
+      (c) => names.get(c) ?? c,
+      (m) => modelNames.get(m) ?? m,
+    ),
+    opts,
+  );
 }
 
 export async function showPicker(ctx: BotContext, draft: Draft, field: 'models' | 'orders' | 'cities', opts: { fresh: boolean }) {

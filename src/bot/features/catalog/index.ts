@@ -17,7 +17,17 @@ const feature = new Composer<BotContext>();
 export const catalogFeature = forCustomers(feature);
 
 /** The steps whose data has the configuration: the model card, configuring, and ordering. */
-const WITH_CONFIGURATION = ['browse.model', 'config.trim', 'config.paint', 'config.wheels', 'config.interior', 'config.summary', 'order.name', 'order.phone', 'order.city'] as const;
+const WITH_CONFIGURATION = [
+  'browse.model',
+  'config.trim',
+  'config.paint',
+  'config.wheels',
+  'config.interior',
+  'config.summary',
+  'order.name',
+  'order.phone',
+  'order.city',
+] as const;
 
 export const configOf = (ctx: BotContext): Configuration | null => ctx.stepData(...WITH_CONFIGURATION)?.cfg ?? null;
 

@@ -144,7 +144,10 @@ async function orderIn(ctx: BotContext, orderId: number, state: string) {
   const order = await ctx.deps.services.orders.byId(orderId);
   if (order?.state === state) return order;
   const f = fmtOf(ctx);
-  await say(ctx, order ? f.t('ops.errors.order_state_changed', { number: order.number, state: f.t(`order_state.${order.state}`) }) : f.t('ops.errors.order_not_found', { ref: String(orderId) }));
+  await say(
+    ctx,
+    order ? f.t('ops.errors.order_state_changed', { number: order.number, state: f.t(`order_state.${order.state}`) }) : f.t('ops.errors.order_not_found', { ref: String(orderId) }),
+  );
   if (order) await showOrder(ctx, order.id, { fresh: false });
   else await showList(ctx, { fresh: false });
   return null;

@@ -20,8 +20,7 @@ const feature = new Composer<BotContext>();
 export const placeOrderFeature = forCustomers(feature);
 
 /** The customer's Telegram name, if it would pass as a contact name. */
-const telegramName = (ctx: BotContext): string | null =>
-  normalizeName([ctx.account.firstName, ctx.account.lastName].filter(Boolean).join(' '));
+const telegramName = (ctx: BotContext): string | null => normalizeName([ctx.account.firstName, ctx.account.lastName].filter(Boolean).join(' '));
 
 async function askForName(ctx: BotContext, opts: { fresh: boolean }) {
   const cfg = configOf(ctx);
@@ -77,9 +76,7 @@ feature.on(message('text'), async (ctx, next) => {
   if (ctx.stepData('order.city')) {
     // A typed city name is as good as the button (上海, shanghai, Shanghai).
     const typed = text.trim().toLowerCase();
-    const city = (await ctx.deps.services.bookings.cities()).find(
-      (c) => c.city === typed || c.cityName.en.toLowerCase() === typed || c.cityName['zh-CN'] === typed,
-    );
+    const city = (await ctx.deps.services.bookings.cities()).find((c) => c.city === typed || c.cityName.en.toLowerCase() === typed || c.cityName['zh-CN'] === typed);
     return city ? createOrder(ctx, city.city, { fresh: true }) : next();
   }
   const naming = ctx.stepData('order.name');

@@ -190,7 +190,10 @@ panelHandlers.on(message('text'), async (ctx, next) => {
   if (ctx.session.step !== TRACKING_STEP || ctx.message.text.startsWith('/')) return next();
   const id = sessionOrderId(ctx);
   if (!id) return showPanelList(ctx, { fresh: true });
-  const parts = ctx.message.text.trim().split(/[\s,;，]+/).filter(Boolean);
+  const parts = ctx.message.text
+    .trim()
+    .split(/[\s,;，]+/)
+    .filter(Boolean);
   const f = fmtOf(ctx);
   if (parts.length !== 2) {
     await notice(ctx, f.t('store.ops.bad_tracking'));

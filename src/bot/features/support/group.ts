@@ -74,7 +74,14 @@ async function groupMessage(ctx: BotContext, message: Message): Promise<void> {
     case undefined:
       return reply(ctx, conversation, customer, message);
     case 'note':
-      await support.record({ ...contentOf(message)!, text: arg, conversationId: conversation.id, customerId: conversation.customerId, direction: 'note', senderTelegramId: ctx.from!.id });
+      await support.record({
+        ...contentOf(message)!,
+        text: arg,
+        conversationId: conversation.id,
+        customerId: conversation.customerId,
+        direction: 'note',
+        senderTelegramId: ctx.from!.id,
+      });
       return;
     case 'canned':
       return canned(ctx, conversation, customer, arg);

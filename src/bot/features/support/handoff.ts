@@ -53,7 +53,10 @@ async function during(ctx: BotContext, conversation: SupportConversation, next: 
       await ctx.toast();
       await closeConversation(ctx, conversation, 'customer');
       const f = fmtOf(ctx);
-      await ctx.reply(`${ctx.t('support.ended')}\n\n${ctx.t('support.rate_question')}`, { parse_mode: 'HTML', reply_markup: { inline_keyboard: ratingKeyboard(f, conversation.id) } });
+      await ctx.reply(`${ctx.t('support.ended')}\n\n${ctx.t('support.rate_question')}`, {
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: ratingKeyboard(f, conversation.id) },
+      });
       return;
     }
     // Any other button is the bot's, which is paused: say why, change nothing.
