@@ -59,13 +59,22 @@ export class JobOutbox {
     return dueAt === null ? 0 : Math.max(0, dueAt - now);
   }
 
+  /**
+   * A job's delay and its creation time, taken at the same instant: BullMQ fires a delayed job at
+   * timestamp + delay, and stamps the job itself only once its Redis client is ready, which under
+   * load can be many milliseconds after the delay was measured.
+   */
+  private timing(dueAt: number | null): { delay: number; timestamp: number } {
+    const timestamp = Date.now();
+    return { delay: this.delay(dueAt, this.opts.now().getTime()), timestamp };
+  }
+
   /** Queues the jobs in one round trip, or stores them. Throws only when Postgres fails too. */
   async add(queue: Queue, jobs: OutboxJob[]): Promise<'queued' | 'stored'> {
     if (!jobs.length) return 'queued';
-    const now = this.opts.now().getTime();
     try {
       if (this.opts.redisDown?.()) throw new Error('Redis is unreachable');
-      await queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { ...j.opts, jobId: j.jobId, delay: this.delay(j.dueAt, now) } })));
+      await queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { ...j.opts, jobId: j.jobId, ...this.timing(j.dueAt) } })));
       return 'queued';
     } catch (err) {
       await this.store(
@@ -154,8 +163,7 @@ export class JobOutbox {
             await queue.remove(row.jobId);
             removed++;
           } else {
-            const delay = this.delay(row.dueAt, this.opts.now().getTime());
-            await queue.add(row.name ?? row.jobId, row.data, { ...(row.opts ?? {}), jobId: row.jobId, delay });
+            await queue.add(row.name ?? row.jobId, row.data, { ...(row.opts ?? {}), jobId: row.jobId, ...this.timing(row.dueAt) });
             added++;
           }
           done.push(row.id);

@@ -74,12 +74,14 @@ export class ReminderScheduler implements DomainEvents {
       this.opts.logger.debug({ jobs: plans.map((p) => p.id), outcome }, 'reminders queued');
       return;
     }
+    // The job's creation time is stamped here, with the delay: BullMQ fires at timestamp + delay.
+    const timestamp = Date.now();
     const now = this.opts.now().getTime();
     await this.queue.addBulk(
       plans.map((p) => ({
         name: p.reminder.kind,
         data: { ...p.reminder, dueAt: p.dueAt.getTime() },
-        opts: { jobId: p.id, delay: Math.max(0, p.dueAt.getTime() - now) },
+        opts: { jobId: p.id, delay: Math.max(0, p.dueAt.getTime() - now), timestamp },
       })),
     );
     this.opts.logger.debug({ jobs: plans.map((p) => p.id) }, 'reminders queued');
