@@ -69,6 +69,24 @@ beforeAll(async () => {
   realOutbox = new JobOutbox(t.db, [realQueue], { now: clock.now, logger });
 });
 
+/**
+ * Starts the private Redis again and waits until the app's client has reconnected: ioredis retries
+ * with a backoff, and a command sent before it is back fails after maxRetriesPerRequest (as it
+ * would for the app; the test is about what happens once Redis is back).
+ */
+async function bringRedisBack() {
+  await down.start();
+  await waitFor(
+    'the app client to reconnect',
+    () =>
+      conn
+        .ping()
+        .then((r) => r === 'PONG')
+        .catch(() => false),
+    { timeoutMs: 20_000 },
+  );
+}
+
 afterAll(async () => {
   if (!hasRedisServer) return;
   await downQueue?.close().catch(() => undefined);
@@ -118,7 +136,7 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
   });
 
   it('a cancel while Redis is down keeps the removals; once Redis is back the flush removes the pending reminders', async () => {
-    await down.start();
+    await bringRedisBack();
     const customer = await newCustomer(services);
     const order = await newOrder(services, customer);
     expect(await downQueue.getJobState(depositIds(order.id)[0]!)).toBe('delayed');
@@ -127,7 +145,7 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
     await services.orders.cancelByCustomer(order.id, customer.id, `customer:${customer.telegramId}`);
     expect((await rows()).map((r) => [r.op, r.jobId])).toEqual(depositIds(order.id).map((id) => ['remove', id]));
 
-    await down.start();
+    await bringRedisBack();
     // The AOF kept the jobs through the restart; the flush goes through the app's reconnected client.
     expect(await downQueue.getJobState(depositIds(order.id)[0]!)).toBe('delayed');
     expect(await outbox.flush()).toMatchObject({ removed: 3, left: 0 });
@@ -140,7 +158,7 @@ describe.skipIf(!hasRedisServer)('job outbox', () => {
     const customer = await newCustomer(services);
     const order = await newOrder(services, customer);
     expect((await rows()).map((r) => r.op)).toEqual(['add', 'add', 'add']);
-    await down.start();
+    await bringRedisBack();
     await services.orders.cancelByCustomer(order.id, customer.id, `customer:${customer.telegramId}`);
     expect(await rows()).toEqual([]);
     expect(await outbox.flush()).toMatchObject({ added: 0, removed: 0 });
