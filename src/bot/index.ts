@@ -74,7 +74,9 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
-  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000);
+  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000, (chat) =>
+    deps.logger.warn({ chat }, 'chat lock lost while its handler was running'),
+  );
   const steps = createStepRegistry();
 
   bot.use(async (ctx, next) => {
