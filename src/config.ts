@@ -137,6 +137,18 @@ export interface Config {
   campaignPaidBroadcast: boolean;
 }
 
+/**
+ * How long past the handler timeout a SIGTERM waits before forcing the exit: the chat lock's 5 s
+ * over the handler timeout (src/bot/index.ts) plus time to close the workers, Redis and Postgres.
+ */
+export const SHUTDOWN_MARGIN_MS = 15_000;
+
+/**
+ * The force-exit delay after SIGTERM/SIGINT (src/main.ts): always longer than the handler timeout,
+ * so a graceful stop is never cut short while a handler within its time may still write.
+ */
+export const forceExitDelayMs = (config: Pick<Config, 'handlerTimeoutMs'>): number => config.handlerTimeoutMs + SHUTDOWN_MARGIN_MS;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {

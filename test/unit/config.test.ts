@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, forceExitDelayMs, loadConfig } from '../../src/config.js';
 
 const TOKEN = '123456789:AAHfakeTokenForUnitTests_abcdefXYZ';
 const base = { BOT_TOKEN: TOKEN };
@@ -251,5 +251,16 @@ describe('empty strings count as unset', () => {
 
   it('undefined values are ignored too', () => {
     expect(loadConfig({ ...base, DATABASE_URL: undefined })).toEqual(loadConfig(base));
+  });
+});
+
+describe('shutdown', () => {
+  it('the force-exit after SIGTERM waits longer than the handler timeout and the chat lock built on it', () => {
+    for (const timeout of [undefined, '1000', '20000', '55000']) {
+      const cfg = loadConfig({ ...base, HANDLER_TIMEOUT_MS: timeout });
+      // The chat lock's TTL is the handler timeout + 5 s (src/bot/index.ts); a few seconds more to close.
+      expect(forceExitDelayMs(cfg), String(timeout)).toBeGreaterThanOrEqual(cfg.handlerTimeoutMs + 10_000);
+    }
+    expect(forceExitDelayMs(loadConfig(base))).toBe(45_000);
   });
 });
