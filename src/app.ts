@@ -141,10 +141,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       { name: 'postgres', check: async () => void (await dbHandle.sql`select 1`) },
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
-    webhook:
-      bot && config.webhook
-        ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle }
-        : undefined,
+    webhook: bot && config.webhook ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle } : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -52,61 +52,59 @@ const boolFlag = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
-const schema = z
-  .object({
-    BOT_TOKEN: z
-      .string({ required_error: 'is required (get one from @BotFather)' })
-      .regex(/^\d+:[\w-]{20,}$/, 'does not look like a bot token (123456:ABC…)'),
-    TELEGRAM_API_ROOT: urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.telegram.org'),
-    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres').default(
-      'postgres://postgres@127.0.0.1:5432/postgres',
-    ),
-    REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis').default('redis://127.0.0.1:6379'),
-    APP_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
-    WEBHOOK_URL: urlWithProtocols(['https:', 'http:'], 'https').optional(),
-    // Telegram accepts 1–256 characters; anything shorter than 32 is guessable, so it is refused here.
-    WEBHOOK_SECRET: z
-      .string()
-      .min(32, 'must be at least 32 characters (make one with `openssl rand -hex 32`)')
-      .max(256, 'must be at most 256 characters (make one with `openssl rand -hex 32`)')
-      .regex(/^[A-Za-z0-9_-]*$/, 'may only contain A-Z, a-z, 0-9, _ and - (make one with `openssl rand -hex 32`)')
-      .optional(),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    PAYMENT_PROVIDER_TOKEN: z.string().default(''),
-    SUPPORT_CHAT_ID: z
-      .string()
-      .regex(/^-\d+$/, 'must be a supergroup id such as -1001234567890')
-      .transform(Number)
-      .optional(),
-    SUPPORT_HOURS: z
-      .string()
-      .default('09:00-21:00')
-      .transform((value, ctx) => {
-        const hours = parseHours(value);
-        if (!hours) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be HH:MM-HH:MM, e.g. 09:00-21:00 (24:00 allowed as an end)' });
-        return hours ?? { start: 0, end: 0 };
-      }),
-    SUPPORT_SLA_MINUTES: z.coerce.number().positive().max(1440).default(5),
-    ADMIN_IDS: idList,
-    TZ_BUSINESS: z
-      .string()
-      .default('Asia/Shanghai')
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'is not an IANA time zone'),
-    DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
-    QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tjd'),
-    SEED_ON_START: boolFlag,
-    CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
-    CAMPAIGN_PAID_BROADCAST: boolFlag,
-  });
+const schema = z.object({
+  BOT_TOKEN: z.string({ required_error: 'is required (get one from @BotFather)' }).regex(/^\d+:[\w-]{20,}$/, 'does not look like a bot token (123456:ABC…)'),
+  TELEGRAM_API_ROOT: urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.telegram.org'),
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres').default('postgres://postgres@127.0.0.1:5432/postgres'),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis').default('redis://127.0.0.1:6379'),
+  APP_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+  WEBHOOK_URL: urlWithProtocols(['https:', 'http:'], 'https').optional(),
+  // Telegram accepts 1–256 characters; anything shorter than 32 is guessable, so it is refused here.
+  WEBHOOK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (make one with `openssl rand -hex 32`)')
+    .max(256, 'must be at most 256 characters (make one with `openssl rand -hex 32`)')
+    .regex(/^[A-Za-z0-9_-]*$/, 'may only contain A-Z, a-z, 0-9, _ and - (make one with `openssl rand -hex 32`)')
+    .optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PAYMENT_PROVIDER_TOKEN: z.string().default(''),
+  SUPPORT_CHAT_ID: z
+    .string()
+    .regex(/^-\d+$/, 'must be a supergroup id such as -1001234567890')
+    .transform(Number)
+    .optional(),
+  SUPPORT_HOURS: z
+    .string()
+    .default('09:00-21:00')
+    .transform((value, ctx) => {
+      const hours = parseHours(value);
+      if (!hours) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be HH:MM-HH:MM, e.g. 09:00-21:00 (24:00 allowed as an end)' });
+      return hours ?? { start: 0, end: 0 };
+    }),
+  SUPPORT_SLA_MINUTES: z.coerce.number().positive().max(1440).default(5),
+  ADMIN_IDS: idList,
+  TZ_BUSINESS: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not an IANA time zone'),
+  DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('tjd'),
+  SEED_ON_START: boolFlag,
+  CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
+  CAMPAIGN_PAID_BROADCAST: boolFlag,
+});
 
 export type RawConfig = z.infer<typeof schema>;
 

@@ -35,7 +35,10 @@ function slowFirstReply(h: Harness) {
       state.answeredAt = Date.now();
     }
     const chatId = Number(params.chat_id);
-    return { ok: true, result: { message_id: Math.floor(Math.random() * 1e6), date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, text: String(params.text) } };
+    return {
+      ok: true,
+      result: { message_id: Math.floor(Math.random() * 1e6), date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, text: String(params.text) },
+    };
   });
   return state;
 }
@@ -53,7 +56,10 @@ describe('a handler running past the handler timeout', () => {
     expect(slow.answeredAt).toBeGreaterThan(0);
     expect(answeredAt).toBeGreaterThanOrEqual(slow.answeredAt);
     expect(answeredAt - started).toBeGreaterThanOrEqual(SLOW_MS);
-    const texts = h.api.callsTo('sendMessage').filter((c) => String(c.params.chat_id) === String(user.id)).map((c) => String(c.params.text));
+    const texts = h.api
+      .callsTo('sendMessage')
+      .filter((c) => String(c.params.chat_id) === String(user.id))
+      .map((c) => String(c.params.text));
     expect(texts.length).toBeGreaterThan(0);
     for (const apology of apologies(h)) expect(texts).not.toContain(apology);
   });

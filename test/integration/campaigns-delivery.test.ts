@@ -141,13 +141,15 @@ describe('campaign delivery', () => {
     await waitForStatus(h.db.db, id, ['done'], 90_000);
     // Every delivery job has ended (a slow send still on the wire keeps its job active).
     const queue = campaignQueue(h.app.deps.redis, h.config.queuePrefix);
-    await waitFor(
-      'no delivery job running',
-      async () => (await queue.getJobs(['active'])).filter((j) => j?.data.kind === 'batch' && j.data.campaignId === id).length === 0,
-      { timeoutMs: 60_000 },
-    );
+    await waitFor('no delivery job running', async () => (await queue.getJobs(['active'])).filter((j) => j?.data.kind === 'batch' && j.data.campaignId === id).length === 0, {
+      timeoutMs: 60_000,
+    });
     const byChat = sendsByChat(h);
-    for (const chat of audience) expect(byChat.get(chat)?.filter((x) => x.ok), String(chat)).toHaveLength(1);
+    for (const chat of audience)
+      expect(
+        byChat.get(chat)?.filter((x) => x.ok),
+        String(chat),
+      ).toHaveLength(1);
     const states = await recipientStates(sql, id);
     expect(states.get(slow)).toMatchObject({ state: 'failed', error: expect.stringMatching(/delivery unknown/) });
     for (const chat of audience.filter((c) => c !== slow)) expect(states.get(chat)?.state).toBe('sent');

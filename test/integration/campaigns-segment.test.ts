@@ -131,8 +131,10 @@ describe('campaign segments', () => {
     await repo.freeze(id, 10);
     const d = new DeliveryRepository(db.db);
     const stateOf = async (customerId: number) =>
-      (await db.sql<[{ state: string; claimed_by: string | null; message_id: number | null }]>`
-        select state, claimed_by, message_id from campaign_recipients where campaign_id = ${id} and customer_id = ${customerId}`)[0];
+      (
+        await db.sql<[{ state: string; claimed_by: string | null; message_id: number | null }]>`
+        select state, claimed_by, message_id from campaign_recipients where campaign_id = ${id} and customer_id = ${customerId}`
+      )[0];
     const [a] = await d.claim(id, 0, 'job-a', 1);
     // job-a's send is slow: the stale sweep gives the row back and job-b claims it.
     expect(await d.sweepStale(id, 0)).toEqual([0]);

@@ -49,17 +49,20 @@ export class ChatLock {
       delay = Math.min(delay * 2, 100);
     }
     let renewing = true;
-    const renew = setInterval(() => {
-      this.redis
-        .eval(EXTEND, 1, key, token, String(this.ttlMs))
-        .then((extended) => {
-          if (extended === 1 || !renewing) return;
-          renewing = false;
-          clearInterval(renew);
-          this.onLost(chatKey);
-        })
-        .catch(() => undefined); // Redis unreachable: the next tick tries again while the TTL lasts
-    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis
+          .eval(EXTEND, 1, key, token, String(this.ttlMs))
+          .then((extended) => {
+            if (extended === 1 || !renewing) return;
+            renewing = false;
+            clearInterval(renew);
+            this.onLost(chatKey);
+          })
+          .catch(() => undefined); // Redis unreachable: the next tick tries again while the TTL lasts
+      },
+      Math.max(1, Math.floor(this.ttlMs / 3)),
+    );
     renew.unref();
     try {
       return await fn();

@@ -100,7 +100,11 @@ export class StorePayments {
           }
         }
         const holdExpiresAt = new Date(now.getTime() + HOLD_MINUTES * 60_000);
-        const [updated] = await tx.update(storeOrders).set({ ...patch, holdExpiresAt, updatedAt: now }).where(eq(storeOrders.id, order.id)).returning();
+        const [updated] = await tx
+          .update(storeOrders)
+          .set({ ...patch, holdExpiresAt, updatedAt: now })
+          .where(eq(storeOrders.id, order.id))
+          .returning();
         const note = `stock ${extending ? 'hold extended' : 'held'} until ${holdExpiresAt.toISOString()}`;
         await this.orders.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, note);
         return { order: updated!, placed: true };

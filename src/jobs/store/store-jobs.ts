@@ -45,9 +45,7 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
   const delayUntil = (at: Date) => Math.max(0, at.getTime() - opts.now().getTime());
   return {
     orderCreated: (order: StoreOrder) =>
-      safe('expire', () =>
-        queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 }),
-      ),
+      safe('expire', () => queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 })),
     holdPlaced: (order: StoreOrder) => {
       const due = order.holdExpiresAt ?? opts.now();
       return safe('release', () => queue.add('release', { task: 'expire', orderId: order.id }, { jobId: storeJobId.release(order.id, due), delay: delayUntil(due) }));
