@@ -103,7 +103,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
-  /** Handles a webhook update; false when it failed and Telegram should deliver it again. */
+  /**
+   * Handles a webhook update; false when it failed and Telegram should deliver it again. Resolves
+   * when the handler has really ended (telegraf's own timeout is off, src/bot/index.ts), so
+   * `inFlight`, which shutdown waits on, counts every handler still running.
+   */
   const handle = async (update: Update, sink?: WebhookReplySink): Promise<boolean> => {
     inFlight++;
     if (sink) webhookReplySinks.set(update, sink);
@@ -137,7 +141,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       { name: 'postgres', check: async () => void (await dbHandle.sql`select 1`) },
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
-    webhook: bot && config.webhook ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle, timeoutMs: config.handlerTimeoutMs } : undefined,
+    webhook: bot && config.webhook ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle } : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -59,9 +59,12 @@ const schema = z.object({
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis').default('redis://127.0.0.1:6379'),
   APP_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
   WEBHOOK_URL: urlWithProtocols(['https:', 'http:'], 'https').optional(),
+  // Telegram accepts 1–256 characters; anything shorter than 32 is guessable, so it is refused here.
   WEBHOOK_SECRET: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'may only contain A-Z, a-z, 0-9, _ and - (1–256 characters)')
+    .min(32, 'must be at least 32 characters (make one with `openssl rand -hex 32`)')
+    .max(256, 'must be at most 256 characters (make one with `openssl rand -hex 32`)')
+    .regex(/^[A-Za-z0-9_-]*$/, 'may only contain A-Z, a-z, 0-9, _ and - (make one with `openssl rand -hex 32`)')
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PAYMENT_PROVIDER_TOKEN: z.string().default(''),
@@ -131,6 +134,18 @@ export interface Config {
   /** Sets allow_paid_broadcast on campaign messages (Telegram charges Stars above 30/s). */
   campaignPaidBroadcast: boolean;
 }
+
+/**
+ * How long past the handler timeout a SIGTERM waits before forcing the exit: the chat lock's 5 s
+ * over the handler timeout (src/bot/index.ts) plus time to close the workers, Redis and Postgres.
+ */
+export const SHUTDOWN_MARGIN_MS = 15_000;
+
+/**
+ * The force-exit delay after SIGTERM/SIGINT (src/main.ts): always longer than the handler timeout,
+ * so a graceful stop is never cut short while a handler within its time may still write.
+ */
+export const forceExitDelayMs = (config: Pick<Config, 'handlerTimeoutMs'>): number => config.handlerTimeoutMs + SHUTDOWN_MARGIN_MS;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { startApp, StartupError } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, forceExitDelayMs, loadConfig } from './config.js';
 
 /**
  * Entry point: `APP_ROLE=bot|worker|all`. `--dev` (npm run dev) migrates and seeds an empty
- * catalog first. SIGTERM/SIGINT drain in-flight updates and jobs, then exit.
+ * catalog first. SIGTERM/SIGINT drain in-flight updates and jobs, then exit; should that take longer
+ * than the handler timeout plus a margin (forceExitDelayMs in src/config.ts), the exit is forced.
  */
 async function main() {
   const dev = process.argv.includes('--dev');
@@ -22,8 +23,12 @@ async function main() {
   }
   const app = await startApp(config, { migrate: dev });
   const shutdown = (signal: string) => {
-    app.deps.logger.info({ signal }, 'signal received');
-    const force = setTimeout(() => process.exit(1), 25_000);
+    const forceAfterMs = forceExitDelayMs(config);
+    app.deps.logger.info({ signal, forceAfterMs }, 'signal received');
+    const force = setTimeout(() => {
+      app.deps.logger.error({ forceAfterMs }, 'shutdown took too long: exiting anyway');
+      process.exit(1);
+    }, forceAfterMs);
     force.unref();
     app
       .stop()

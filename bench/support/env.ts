@@ -17,7 +17,7 @@ export { ADMIN_URL, deleteRedisPrefix, REDIS_URL };
 
 export const BENCH_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const BENCH_PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
-export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
+export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
 
 export const machine = () => ({
   cores: os.availableParallelism(),

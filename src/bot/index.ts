@@ -70,11 +70,17 @@ export function createStepRegistry(): StepRegistry<BotContext> {
 export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
   const bot = new Telegraf<BotContext>(deps.config.botToken, {
     contextType: BotContext,
-    handlerTimeout: deps.config.handlerTimeoutMs,
+    // telegraf's own timeout only stops waiting (the handler goes on running), and then reports a
+    // TimeoutError as if the update had failed: handleUpdate would return before the handler ends,
+    // so the webhook answer, the in-flight count of src/app.ts and shutdown would all be early.
+    // handleUpdate resolves at the real end instead; a handler past the timeout is logged below.
+    handlerTimeout: Infinity,
     telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
-  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000);
+  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000, (chat) =>
+    deps.logger.warn({ chat }, 'chat lock lost while its handler was running'),
+  );
   const steps = createStepRegistry();
 
   bot.use(async (ctx, next) => {
@@ -82,9 +88,15 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     ctx.steps = steps;
     retryShortRateLimits(ctx.telegram);
     const started = performance.now();
+    const slow = setTimeout(
+      () => deps.logger.warn({ updateId: ctx.update.update_id, timeoutMs: deps.config.handlerTimeoutMs }, 'handler still running after the handler timeout'),
+      deps.config.handlerTimeoutMs,
+    );
+    slow.unref();
     try {
       await next();
     } finally {
+      clearTimeout(slow);
       deps.metrics.observeUpdate(performance.now() - started);
       deps.metrics.inc('updates_total');
     }

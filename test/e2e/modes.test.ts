@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { webhookPath } from '../../src/server/http.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat } from '../support/chat.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, TEST_WEBHOOK_SECRET, type Harness } from '../support/harness.js';
 import { stickerUpdate, textUpdate, userFor, withId, callbackUpdate } from '../support/updates.js';
 
 const ALLOWED = ['message', 'callback_query', 'pre_checkout_query'];
@@ -41,11 +41,11 @@ describe('webhook mode', () => {
     const calls = h.api.callsTo('setWebhook');
     expect(calls).toHaveLength(1);
     const params = calls[0]!.params;
-    expect(params.secret_token).toBe('test-webhook-secret');
+    expect(params.secret_token).toBe(TEST_WEBHOOK_SECRET);
     const allowed = (typeof params.allowed_updates === 'string' ? JSON.parse(params.allowed_updates) : params.allowed_updates) as string[];
     expect(allowed).toEqual(expect.arrayContaining(ALLOWED));
     // The path is not the secret itself.
-    expect(String(params.url)).not.toContain('test-webhook-secret');
+    expect(String(params.url)).not.toContain(TEST_WEBHOOK_SECRET);
     expect(new URL(String(params.url)).pathname).not.toBe('/');
     expect(h.api.callsTo('getUpdates')).toHaveLength(0);
   });

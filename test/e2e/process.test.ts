@@ -232,4 +232,40 @@ describe('a correctly configured process', () => {
       if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     }
   });
+
+  it('SIGTERM while a handler runs past HANDLER_TIMEOUT_MS: the process still waits for its real end, then exits 0', async () => {
+    const since = api.calls.length;
+    const r = run({ ...env(), HANDLER_TIMEOUT_MS: '1000' });
+    await api.waitFor('getMe', { since, timeoutMs: 20_000 });
+    await waitFor('a held long poll', () => api.heldPolls > 0, { timeoutMs: 20_000, intervalMs: 20 });
+    const user = userFor(730_003, { languageCode: 'en' });
+    let signalled = false;
+    let answeredAt = 0;
+    // "Telegram" takes 3 s, three times the handler timeout, to answer the first reply.
+    api.respond('sendMessage', async (params) => {
+      if (!signalled) {
+        signalled = true;
+        r.child.kill('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        answeredAt = Date.now();
+      }
+      return ok({ message_id: 4343, date: Math.floor(Date.now() / 1000), chat: { id: user.id, type: 'private', first_name: user.first_name }, text: String(params.text) });
+    });
+    try {
+      const from = api.calls.length;
+      api.pushUpdate(textUpdate(user, '/start'));
+      const { code } = await ended(r, 20_000);
+      const exitedAt = Date.now();
+      expect(code).toBe(0);
+      expect(answeredAt).toBeGreaterThan(0);
+      expect(exitedAt).toBeGreaterThanOrEqual(answeredAt);
+      // The handler went on after the slow reply (the menu), and no apology was sent for the timeout.
+      const replies = api.calls.slice(from).filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id);
+      expect(replies.map((c) => String(c.params.text)).some((t) => t.includes('Welcome to the Tesla official flagship store'))).toBe(true);
+      expect(r.stderr()).not.toMatch(STACK_LINE);
+    } finally {
+      api.respond('sendMessage', null);
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+  });
 });

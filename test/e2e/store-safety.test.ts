@@ -11,11 +11,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookings, installations, storeOrders, storePayments, storeVariants } from '../../src/db/schema/index.js';
 import { storeJobId, type StoreJob } from '../../src/jobs/store/store-jobs.js';
+import { shippingFen } from '../../src/domain/store/rules.js';
 import { newOrder } from '../integration/helpers.js';
 import { lastPlain as last, plain, startedChatFactory, type TestChat } from '../support/chat.js';
 import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { customerOf, lastInvoice, payStoreInvoice } from '../support/store.js';
+import { customerOf, lastInvoice, parse, payStoreInvoice } from '../support/store.js';
 import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, successfulPaymentWithShippingUpdate } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
 
@@ -145,7 +146,8 @@ describe('holds and prices', () => {
     await h.deliver(pre());
     expect(h.api.calls.slice(from).find((x) => x.method === 'answerPreCheckoutQuery')!.params.ok).toBe(true);
     expect(await variant('jkt-gry-m')).toMatchObject({ stock: 1, held: 1 });
-    const job = await storeQueue.getJob(storeJobId.release(orderId));
+    const order = (await ordersOf(c)).find((o) => o.id === orderId)!;
+    const job = await storeQueue.getJob(storeJobId.release(orderId, order.holdExpiresAt!));
     expect(await job!.getState()).toBe('delayed');
     expect(job!.opts.delay).toBeGreaterThan(14 * 60_000);
 
@@ -158,6 +160,55 @@ describe('holds and prices', () => {
       await h.deliver(pre());
       const answer = h.api.calls.slice(from).find((x) => x.method === 'answerPreCheckoutQuery')!;
       expect(answer.params).toMatchObject({ ok: false, error_message: 'This invoice has expired. Please check out again from your cart.' });
+    } finally {
+      offset = 0;
+    }
+  });
+
+  it('a pre-checkout on a lapsed hold not yet released extends it: the unit is held once, and the release gives it back', async () => {
+    const c = await newChat();
+    await addToCart(c, /Accessories/, 'Glass roof sunshade');
+    await c.tap('Cart (1)');
+    await c.tap('Checkout');
+    const { held: heldBefore } = await variant('shade-my');
+    const invoice = lastInvoice(c);
+    const payload = String(invoice.params.payload);
+    const orderId = Number(payload.split(':')[1]);
+    const goodsFen = parse<Array<{ amount: number }>>(invoice.params.prices).reduce((sum, p) => sum + p.amount, 0);
+    const totalAmount = goodsFen + shippingFen('standard', goodsFen);
+    const preCheckout = async () => {
+      const from = h.api.calls.length;
+      await h.deliver(preCheckoutWithShippingUpdate(c.user, { payload, currency: 'CNY', totalAmount, shippingOptionId: 'standard', orderInfo: SAMPLE_ORDER_INFO }));
+      return h.api.calls.slice(from).find((x) => x.method === 'answerPreCheckoutQuery')!.params.ok;
+    };
+    const orderRow = async () => (await ordersOf(c)).find((o) => o.id === orderId)!;
+
+    expect(await preCheckout()).toBe(true);
+    expect((await variant('shade-my')).held).toBe(heldBefore + 1);
+    const firstExpiry = (await orderRow()).holdExpiresAt!;
+    try {
+      // The hold has lapsed, but its release job (due by real time) has not run yet.
+      offset = 16 * 60_000;
+      expect(await preCheckout()).toBe(true);
+      expect((await variant('shade-my')).held).toBe(heldBefore + 1);
+      const extended = (await orderRow()).holdExpiresAt!;
+      expect(extended.getTime()).toBeGreaterThan(firstExpiry.getTime());
+
+      // The first release runs: the extended hold is not due, so nothing is given back yet.
+      const first = await storeQueue.getJob(storeJobId.release(orderId, firstExpiry));
+      await first!.promote();
+      await waitFor('the first release to run', async () => (await first!.getState()) === 'completed');
+      expect((await storeQueue.getJob(first!.id!))!.returnvalue).toBe('skipped');
+      expect((await variant('shade-my')).held).toBe(heldBefore + 1);
+      expect((await orderRow()).state).toBe('pending_payment');
+
+      // The extended hold runs out unpaid: its own release gives the unit back, once.
+      offset = 32 * 60_000;
+      const second = await storeQueue.getJob(storeJobId.release(orderId, extended));
+      expect(await second!.getState()).toBe('delayed');
+      await second!.promote();
+      await waitFor('the extended hold to be released', async () => (await orderRow()).state === 'expired');
+      expect((await variant('shade-my')).held).toBe(heldBefore);
     } finally {
       offset = 0;
     }

@@ -1,13 +1,15 @@
 /**
  * Campaign delivery on the real worker, Postgres and Redis against the Bot API stand-in: only the
  * frozen audience is sent to, each recipient once; 403 marks the recipient and flags the
- * customer; 400 "chat not found" fails the recipient; a 5xx is retried; a 429 pauses every sender.
+ * customer; 400 "chat not found" fails the recipient; a 5xx is retried; a 429 pauses every sender;
+ * a send slower than the stale sweep reaches its recipient once.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { DeliveryRepository } from '../../src/domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, enqueueBatches, enqueueProgress } from '../../src/jobs/campaign-jobs.js';
+import { STALE_SENDING_S } from '../../src/jobs/workers/campaigns.worker.js';
 import { launchCampaign, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
 import { waitFor } from '../support/wait.js';
 
@@ -126,5 +128,30 @@ describe('campaign delivery', () => {
     await waitForStatus(h.db.db, id, ['done'], 20_000);
     const byChat = sendsByChat(h);
     for (const chat of audience) expect(byChat.get(chat)?.filter((x) => x.ok)).toHaveLength(1);
+  });
+
+  it('a send slower than the stale sweep: that recipient gets the message exactly once, recorded as delivery unknown', { timeout: 120_000 }, async () => {
+    h = await startHarness({ env: { CAMPAIGN_RATE: '30' } });
+    const sql = h.db.sql;
+    const audience = await seedCustomers(sql, 840_000_000, 6, { language: 'en' });
+    const slow = audience[3]!;
+    // Its first send is answered only well after the sweep (STALE_SENDING_S, checked every progress tick) would take it back.
+    h.api.slowSends(slow, (STALE_SENDING_S + 15) * 1000);
+    const id = await launchCampaign(h, { createdBy: MARKETER, segment: { locales: ['en'] } });
+    await waitForStatus(h.db.db, id, ['done'], 90_000);
+    // Every delivery job has ended (a slow send still on the wire keeps its job active).
+    const queue = campaignQueue(h.app.deps.redis, h.config.queuePrefix);
+    await waitFor('no delivery job running', async () => (await queue.getJobs(['active'])).filter((j) => j?.data.kind === 'batch' && j.data.campaignId === id).length === 0, {
+      timeoutMs: 60_000,
+    });
+    const byChat = sendsByChat(h);
+    for (const chat of audience)
+      expect(
+        byChat.get(chat)?.filter((x) => x.ok),
+        String(chat),
+      ).toHaveLength(1);
+    const states = await recipientStates(sql, id);
+    expect(states.get(slow)).toMatchObject({ state: 'failed', error: expect.stringMatching(/delivery unknown/) });
+    for (const chat of audience.filter((c) => c !== slow)) expect(states.get(chat)?.state).toBe('sent');
   });
 });

@@ -125,4 +125,31 @@ describe('campaign segments', () => {
     expect(row.state).toBe('cancelled');
     await consentBack();
   });
+
+  it('a result is recorded only under the claim that holds the row: a late result after a sweep or a re-claim is refused', async () => {
+    const id = await repo.create({ createdBy: 1, segment: { locales: ['en'] }, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'x')] });
+    await repo.freeze(id, 10);
+    const d = new DeliveryRepository(db.db);
+    const stateOf = async (customerId: number) =>
+      (
+        await db.sql<[{ state: string; claimed_by: string | null; message_id: number | null }]>`
+        select state, claimed_by, message_id from campaign_recipients where campaign_id = ${id} and customer_id = ${customerId}`
+      )[0];
+    const [a] = await d.claim(id, 0, 'job-a', 1);
+    // job-a's send is slow: the stale sweep gives the row back and job-b claims it.
+    expect(await d.sweepStale(id, 0)).toEqual([0]);
+    const [b] = await d.claim(id, 0, 'job-b', 1);
+    expect(b!.customerId).toBe(a!.customerId);
+    const late = await d.record(id, { jobId: 'job-a', claimedAt: a!.claimedAt }, [{ customerId: a!.customerId, state: 'sent', messageId: 101 }]);
+    expect(late).toEqual({ recorded: [], refused: [a!.customerId] });
+    expect(await stateOf(a!.customerId)).toEqual({ state: 'sending', claimed_by: 'job-b', message_id: null });
+    // job-b, re-run after a stall, claims the row again: a result of its earlier run is refused too.
+    const [again] = await d.claim(id, 0, 'job-b', 1);
+    expect(again!.claimedAt).not.toBe(b!.claimedAt);
+    expect((await d.record(id, { jobId: 'job-b', claimedAt: b!.claimedAt }, [{ customerId: b!.customerId, state: 'sent', messageId: 102 }])).refused).toEqual([b!.customerId]);
+    // The claim that holds the row records its result.
+    const ok = await d.record(id, { jobId: 'job-b', claimedAt: again!.claimedAt }, [{ customerId: again!.customerId, state: 'sent', messageId: 103 }]);
+    expect(ok).toEqual({ recorded: [again!.customerId], refused: [] });
+    expect(await stateOf(a!.customerId)).toEqual({ state: 'sent', claimed_by: null, message_id: 103 });
+  });
 });

@@ -150,27 +150,51 @@ describe('ChatLock', () => {
     await redisA.del(lockKey(prefix, 'chat-1'));
   });
 
-  it("never releases another holder's lock when its own ttl ran out mid-handler", async () => {
-    const prefix = `${PREFIX}-g`;
-    const slow = new ChatLock(redisA, prefix, 200); // ttl shorter than the handler: a misconfiguration
+  it('a handler running longer than the TTL still holds the chat: the lock is extended until it ends', async () => {
+    const prefix = `${PREFIX}-h`;
+    const slow = new ChatLock(redisA, prefix, 300);
     const other = new ChatLock(redisB, prefix, 5_000);
-    let otherHoldsLockWhenSlowEnds: string | null = null;
+    const spans: Span[] = [];
+    let slowEntered!: () => void;
+    const entered = new Promise<void>((resolve) => (slowEntered = resolve));
+    const slowRun = slow.run('chat-1', async () => {
+      slowEntered();
+      await work(spans, 'slow', 1_000)(); // more than three times its 300 ms TTL: the case under test
+    });
+    await entered;
+    const otherRun = other.run('chat-1', work(spans, 'other', 10));
+    await sleep(700);
+    // Past the TTL the key is still there, still the slow handler's.
+    expect(await redisB.pttl(lockKey(prefix, 'chat-1'))).toBeGreaterThan(0);
+    await Promise.all([slowRun, otherRun]);
+    expect(spans.map((x) => x.who)).toEqual(['slow', 'other']);
+    expect(overlaps(spans)).toEqual([]);
+    expect(await redisA.exists(lockKey(prefix, 'chat-1'))).toBe(0);
+  });
+
+  it("never extends nor releases another holder's lock when its own was lost mid-handler", async () => {
+    const prefix = `${PREFIX}-g`;
+    const lost: string[] = [];
+    const slow = new ChatLock(redisA, prefix, 300, (chat) => lost.push(chat));
+    let otherToken: string | null = null;
     let slowEntered!: () => void;
     const slowHoldsLock = new Promise<void>((resolve) => (slowEntered = resolve));
     const slowRun = slow.run('chat-1', async () => {
       slowEntered();
-      await sleep(450); // outlasts its 200 ms ttl: the lock running out mid-handler is the case under test
+      await sleep(450); // long enough for a renewal to find the key taken by someone else
     });
     await slowHoldsLock;
-    const otherRun = other.run('chat-1', async () => {
-      await slowRun;
-      // The slow handler has finished and sent its release (not awaited, on redisA); a round trip on
-      // that connection comes after it, so it has run by now: our key must still be there.
-      await redisA.ping();
-      otherHoldsLockWhenSlowEnds = await redisB.get(lockKey(prefix, 'chat-1'));
-    });
-    await Promise.all([slowRun, otherRun]);
-    expect(otherHoldsLockWhenSlowEnds).not.toBeNull();
-    expect(await redisA.exists(lockKey(prefix, 'chat-1'))).toBe(0);
+    // The lock is lost (Redis evicted the key, or a stall let it run out) and another process takes it.
+    await redisB.del(lockKey(prefix, 'chat-1'));
+    await redisB.set(lockKey(prefix, 'chat-1'), 'other-process-token', 'PX', 5_000);
+    await slowRun;
+    // The slow handler's release (not awaited, on redisA) has run once a round trip on that connection is back.
+    await redisA.ping();
+    otherToken = await redisB.get(lockKey(prefix, 'chat-1'));
+    expect(otherToken).toBe('other-process-token');
+    // Its TTL is the other holder's own, not pushed out by the slow handler's renewals.
+    expect(await redisB.pttl(lockKey(prefix, 'chat-1'))).toBeLessThanOrEqual(5_000);
+    expect(lost).toEqual(['chat-1']);
+    await redisB.del(lockKey(prefix, 'chat-1'));
   });
 });

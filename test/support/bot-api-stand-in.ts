@@ -62,6 +62,8 @@ export class BotApiStandIn {
   private readonly model: BotApiModel;
   private readonly faults = new FaultPlan();
   private readonly overrides = new Map<string, MethodHandler>();
+  /** Per chat id, the delays (ms) of its next sends (slowSends). */
+  private readonly slowQueue = new Map<string, number[]>();
   private readonly log = new CallLog();
   private server: Server | undefined;
   private port = 0;
@@ -153,6 +155,7 @@ export class BotApiStandIn {
     this.clear();
     this.faults.clear();
     this.overrides.clear();
+    this.slowQueue.clear();
     this.model.reset();
   }
 
@@ -199,6 +202,17 @@ export class BotApiStandIn {
   /** Global limit on message sends/edits/copies per sliding second (429 beyond it); `null` turns it off. */
   rateLimit(options: RateLimitOptions | null): void {
     this.faults.setRateLimit(options);
+  }
+
+  /**
+   * The next `times` sends/edits/copies/forwards to the chat are answered after `ms`, or as soon as
+   * the client gives up waiting (it aborted or timed out): the message is delivered and recorded
+   * either way, as Telegram delivers a message whose answer nobody waited for.
+   */
+  slowSends(chatId: number | string, ms: number, times = 1): void {
+    const queue = this.slowQueue.get(String(chatId)) ?? [];
+    for (let i = 0; i < times; i += 1) queue.push(ms);
+    this.slowQueue.set(String(chatId), queue);
   }
 
   /** Answers `method` with `handler` instead of the built-in behaviour; `null` restores it. */
@@ -282,6 +296,9 @@ export class BotApiStandIn {
       // telegraf repeats the method as a form field in multipart requests.
       if (params.method === method) delete params.method;
       await sleep(this.latencyMs);
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- chat_id is a number or an @username
+      const slow = MESSAGE_METHODS.has(method) && params.chat_id !== undefined ? this.slowQueue.get(String(params.chat_id))?.shift() : undefined;
+      if (slow !== undefined) await sleepUnless(slow, gone.signal);
       response ??= await this.answer(token, method, params, gone.signal);
       this.record({ method, params, at, response });
       sendJson(res, response.ok ? 200 : response.error_code, response, this.stopping);
@@ -313,4 +330,18 @@ export class BotApiStandIn {
   private record(call: RecordedCall): void {
     this.log.record(call);
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts first. */
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

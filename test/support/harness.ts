@@ -9,6 +9,8 @@ import { withId, type UpdateDraft } from './updates.js';
 
 export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
+/** At least 32 characters, as src/config.ts requires. */
+export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
 
 /** What the app needs in its environment to run against the stand-in at `apiRoot`, on `databaseUrl` and the queue `prefix`. */
 export const appEnv = (apiRoot: string, databaseUrl: string, prefix: string): Record<string, string> => ({
@@ -60,7 +62,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = loadConfig({
     ...appEnv(api.apiRoot, db.url, prefix),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...(mode === 'webhook' ? { WEBHOOK_URL: 'http://127.0.0.1:1', WEBHOOK_SECRET: 'test-webhook-secret' } : {}),
+    ...(mode === 'webhook' ? { WEBHOOK_URL: 'http://127.0.0.1:1', WEBHOOK_SECRET: TEST_WEBHOOK_SECRET } : {}),
     ...opts.env,
   });
   const logger = createLogger(config.logLevel, [config.botToken]);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, forceExitDelayMs, loadConfig } from '../../src/config.js';
 
 const TOKEN = '123456789:AAHfakeTokenForUnitTests_abcdefXYZ';
 const base = { BOT_TOKEN: TOKEN };
+/** 64 hex characters, what `openssl rand -hex 32` prints. */
+const SECRET = 'abc_DEF-123'.padEnd(64, '0');
 
 /** Runs loadConfig expecting a ConfigError and returns it. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -53,7 +55,7 @@ describe('loadConfig defaults', () => {
       REDIS_URL: 'rediss://cache:6380',
       APP_ROLE: 'worker',
       WEBHOOK_URL: 'https://bot.example.com/telegram/webhook',
-      WEBHOOK_SECRET: 'abc_DEF-123',
+      WEBHOOK_SECRET: SECRET,
       PORT: '8080',
       PAYMENT_PROVIDER_TOKEN: '284685063:TEST:provider-token',
       SUPPORT_CHAT_ID: '-1001234567890',
@@ -70,7 +72,7 @@ describe('loadConfig defaults', () => {
       databaseUrl: 'postgresql://app:pw@db:5432/tesla',
       redisUrl: 'rediss://cache:6380',
       role: 'worker',
-      webhook: { url: 'https://bot.example.com/telegram/webhook', secret: 'abc_DEF-123' },
+      webhook: { url: 'https://bot.example.com/telegram/webhook', secret: SECRET },
       port: 8080,
       paymentProviderToken: '284685063:TEST:provider-token',
       supportChatId: -1001234567890,
@@ -137,12 +139,24 @@ describe('every problem at once', () => {
 describe('webhook', () => {
   it('needs a secret, and the secret has a restricted alphabet', () => {
     expect(about(configError({ ...base, WEBHOOK_URL: 'https://x.example.com/h' }), 'WEBHOOK_SECRET')).toHaveLength(1);
-    expect(about(configError({ ...base, WEBHOOK_URL: 'https://x.example.com/h', WEBHOOK_SECRET: 'has space' }), 'WEBHOOK_SECRET')).toHaveLength(1);
+    expect(about(configError({ ...base, WEBHOOK_URL: 'https://x.example.com/h', WEBHOOK_SECRET: `${SECRET} has space` }), 'WEBHOOK_SECRET')).toHaveLength(1);
     expect(about(configError({ ...base, WEBHOOK_URL: 'ftp://x.example.com/h', WEBHOOK_SECRET: 's' }), 'WEBHOOK_URL')).toHaveLength(1);
   });
 
   it('a secret alone (no URL) means long polling', () => {
-    expect(loadConfig({ ...base, WEBHOOK_SECRET: 'abc' }).webhook).toBeNull();
+    expect(loadConfig({ ...base, WEBHOOK_SECRET: SECRET }).webhook).toBeNull();
+  });
+
+  it('a secret shorter than 32 characters is refused, and the problem says how to make one', () => {
+    const url = 'https://x.example.com/h';
+    for (const short of ['s', 'abc', 'a'.repeat(31)]) {
+      const problems = about(configError({ ...base, WEBHOOK_URL: url, WEBHOOK_SECRET: short }), 'WEBHOOK_SECRET');
+      expect(problems, short).toHaveLength(1);
+      expect(problems[0]).toMatch(/at least 32 characters/);
+      expect(problems[0]).toContain('openssl rand -hex 32');
+    }
+    expect(loadConfig({ ...base, WEBHOOK_URL: url, WEBHOOK_SECRET: 'a'.repeat(32) }).webhook?.secret).toBe('a'.repeat(32));
+    expect(about(configError({ ...base, WEBHOOK_URL: url, WEBHOOK_SECRET: 'a'.repeat(257) }), 'WEBHOOK_SECRET')).toHaveLength(1);
   });
 });
 
@@ -237,5 +251,16 @@ describe('empty strings count as unset', () => {
 
   it('undefined values are ignored too', () => {
     expect(loadConfig({ ...base, DATABASE_URL: undefined })).toEqual(loadConfig(base));
+  });
+});
+
+describe('shutdown', () => {
+  it('the force-exit after SIGTERM waits longer than the handler timeout and the chat lock built on it', () => {
+    for (const timeout of [undefined, '1000', '20000', '55000']) {
+      const cfg = loadConfig({ ...base, HANDLER_TIMEOUT_MS: timeout });
+      // The chat lock's TTL is the handler timeout + 5 s (src/bot/index.ts); a few seconds more to close.
+      expect(forceExitDelayMs(cfg), String(timeout)).toBeGreaterThanOrEqual(cfg.handlerTimeoutMs + 10_000);
+    }
+    expect(forceExitDelayMs(loadConfig(base))).toBe(45_000);
   });
 });

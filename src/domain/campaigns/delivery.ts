@@ -8,6 +8,14 @@ export interface ClaimedRecipient {
   chatId: number;
   locale: Locale;
   attempts: number;
+  /** When this claim was made (Postgres text, microseconds kept): with the job id, the claim's token. */
+  claimedAt: string;
+}
+
+/** Who claimed a chunk and when: `record` writes only rows still held by this very claim. */
+export interface Claim {
+  jobId: string;
+  claimedAt: string;
 }
 
 /** What a send came to; `retryInMs` puts the recipient back to pending for a later attempt. */
@@ -46,7 +54,7 @@ export class DeliveryRepository {
    */
   async claim(campaignId: number, batch: number, jobId: string, limit: number): Promise<ClaimedRecipient[]> {
     // A customer who unsubscribed or blocked the bot since the freeze is dropped here, not sent to.
-    const rows = await this.sql<Array<{ customer_id: number; chat_id: string; locale: Locale; attempts: number; state: string }>>`
+    const rows = await this.sql<Array<{ customer_id: number; chat_id: string; locale: Locale; attempts: number; state: string; claimed_at: string }>>`
       update campaign_recipients r
       set state = case when c.marketing_consent is true and not c.blocked then 'sending' else 'cancelled' end,
           error = case when c.marketing_consent is true and not c.blocked then r.error else 'unsubscribed or blocked since the audience was frozen' end,
@@ -57,8 +65,10 @@ export class DeliveryRepository {
         where campaign_id = ${campaignId} and batch = ${batch}
           and ((state = 'pending' and (next_attempt_at is null or next_attempt_at <= now())) or (state = 'sending' and claimed_by = ${jobId}))
         order by customer_id limit ${limit} for update skip locked)
-      returning r.customer_id, r.chat_id, r.locale, r.attempts, r.state`;
-    return rows.filter((r) => r.state === 'sending').map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts }));
+      returning r.customer_id, r.chat_id, r.locale, r.attempts, r.state, r.claimed_at::text as claimed_at`;
+    return rows
+      .filter((r) => r.state === 'sending')
+      .map((r) => ({ customerId: r.customer_id, chatId: Number(r.chat_id), locale: r.locale, attempts: r.attempts, claimedAt: r.claimed_at }));
   }
 
   /**
@@ -78,9 +88,14 @@ export class DeliveryRepository {
     return r.due ? 'now' : toDate(r.min_at);
   }
 
-  /** Writes a chunk's outcomes in one statement; customers who blocked the bot are flagged. */
-  async record(campaignId: number, results: SendResult[]): Promise<void> {
-    if (results.length === 0) return;
+  /**
+   * Writes a chunk's outcomes in one statement, only on rows still held by `claim` (same job, same
+   * claim time): a row the stale sweep gave back, or that another job has claimed since, is left
+   * alone and its customer id returned in `refused` (the caller logs it). Customers who blocked
+   * the bot are flagged either way.
+   */
+  async record(campaignId: number, claim: Claim, results: SendResult[]): Promise<{ recorded: number[]; refused: number[] }> {
+    if (results.length === 0) return { recorded: [], refused: [] };
     const payload = results.map((r) => ({
       customer_id: r.customerId,
       state: r.state,
@@ -89,7 +104,7 @@ export class DeliveryRepository {
       retry_ms: r.retryInMs ?? 0,
       refund: r.unattempted ? 1 : 0,
     }));
-    await this.sql`
+    const rows = await this.sql<Array<{ customer_id: number }>>`
       update campaign_recipients r set
         state = x.state,
         message_id = coalesce(x.message_id, r.message_id),
@@ -100,9 +115,16 @@ export class DeliveryRepository {
         claimed_by = null, claimed_at = null
       from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
         as x(customer_id int, state text, message_id int, error text, retry_ms int, refund int)
-      where r.campaign_id = ${campaignId} and r.customer_id = x.customer_id and r.state = 'sending'`;
+      where r.campaign_id = ${campaignId} and r.customer_id = x.customer_id and r.state = 'sending'
+        and r.claimed_by = ${claim.jobId} and r.claimed_at = ${claim.claimedAt}::timestamptz
+      returning r.customer_id`;
     const blocked = results.filter((r) => r.state === 'blocked').map((r) => r.customerId);
     if (blocked.length) await this.sql`update customers set blocked = true, updated_at = now() where id in ${this.sql(blocked)}`;
+    const recorded = new Set(rows.map((r) => r.customer_id));
+    return {
+      recorded: results.filter((r) => recorded.has(r.customerId)).map((r) => r.customerId),
+      refused: results.filter((r) => !recorded.has(r.customerId)).map((r) => r.customerId),
+    };
   }
 
   /** Gives back what a job claimed but did not send (paused, cancelled, 429). */
@@ -120,7 +142,9 @@ export class DeliveryRepository {
   /**
    * Recipients left in 'sending' by a job that died more than `olderThanS` ago go back to pending
    * (they may have been sent just before the death: the only case where a customer can get a
-   * campaign twice). Returns the batches to run again.
+   * campaign twice). A live job is never that slow: its sends time out well within `olderThanS`
+   * (SEND_TIMEOUT_MS in src/jobs/workers/campaigns.worker.ts), and should it record late anyway,
+   * `record` refuses it. Returns the batches to run again.
    */
   async sweepStale(campaignId: number, olderThanS: number): Promise<number[]> {
     const rows = await this.sql<Array<{ batch: number }>>`

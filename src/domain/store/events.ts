@@ -7,6 +7,7 @@ import type { DomainEvents } from '../events.js';
  */
 export interface StoreEvents {
   orderCreated(order: StoreOrder): Promise<void>;
+  /** A hold was placed or extended: its release is due at `order.holdExpiresAt`. */
   holdPlaced(order: StoreOrder): Promise<void>;
   stateChanged(order: StoreOrder, from: StoreOrderState, to: StoreOrderState, actor: string): Promise<void>;
   /** A store order's charger installation (a Wall Connector without a car order) changed state. */

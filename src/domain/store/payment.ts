@@ -36,7 +36,8 @@ export class StorePayments {
    * Everything checked before money moves, then the stock reserved in the same transaction: each
    * line's price is still the variant's price, the amount is goods + shipping, and every variant
    * has `stock - held >= qty` (guarded UPDATE, variants in id order so two holds cannot deadlock).
-   * A repeated pre-checkout for an order already holding its stock passes without holding twice.
+   * A repeated pre-checkout for an order already holding its stock passes without holding twice;
+   * one whose hold lapsed but was not yet released extends that hold (and queues its release anew).
    */
   async preCheckout(facts: StorePaymentFacts): Promise<{ ok: true; order: StoreOrder } | { ok: false; reason: StorePreCheckoutRefusal }> {
     const orderId = parseStorePayload(facts.payload);
@@ -84,13 +85,19 @@ export class StorePayments {
             ),
           );
         for (const l of lines) if (prices.find((p) => p.id === l.variantId)?.priceFen !== l.unitPriceFen) throw new Refused('price_changed');
-        for (const l of lines) {
-          const held = await tx
-            .update(storeVariants)
-            .set({ held: sql`${storeVariants.held} + ${l.qty}` })
-            .where(and(eq(storeVariants.id, l.variantId), sql`${storeVariants.stock} - ${storeVariants.held} >= ${l.qty}`))
-            .returning({ id: storeVariants.id });
-          if (held.length === 0) throw new Refused('sold_out');
+        // A hold that lapsed but was not released yet (its release job has not run) still counts in
+        // `held`: it is extended, never added a second time (expireUnpaid in orders.ts gives back
+        // one hold per order, so a second one would stay held for ever).
+        const extending = order.holdExpiresAt !== null;
+        if (!extending) {
+          for (const l of lines) {
+            const held = await tx
+              .update(storeVariants)
+              .set({ held: sql`${storeVariants.held} + ${l.qty}` })
+              .where(and(eq(storeVariants.id, l.variantId), sql`${storeVariants.stock} - ${storeVariants.held} >= ${l.qty}`))
+              .returning({ id: storeVariants.id });
+            if (held.length === 0) throw new Refused('sold_out');
+          }
         }
         const holdExpiresAt = new Date(now.getTime() + HOLD_MINUTES * 60_000);
         const [updated] = await tx
@@ -98,7 +105,8 @@ export class StorePayments {
           .set({ ...patch, holdExpiresAt, updatedAt: now })
           .where(eq(storeOrders.id, order.id))
           .returning();
-        await this.orders.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, `stock held until ${holdExpiresAt.toISOString()}`);
+        const note = `stock ${extending ? 'hold extended' : 'held'} until ${holdExpiresAt.toISOString()}`;
+        await this.orders.audit(tx, order.id, 'pending_payment', 'pending_payment', `customer:${facts.payerTelegramId}`, note);
         return { order: updated!, placed: true };
       });
       if (result.placed) await this.events.holdPlaced(result.order);

@@ -6,7 +6,10 @@ import type { Logger } from '../../logger.js';
 
 /**
  * Jobs of the `store` queue. Ids are deterministic (no ':'), so a hold's release is queued once
- * and can be found: store-release-<order>, store-expire-<order>, store-notify-<order>-<state>.
+ * and can be found: store-release-<order>-<hold expiry, ms>, store-expire-<order>,
+ * store-notify-<order>-<state>. A release id names the hold's expiry because BullMQ ignores a job
+ * whose id it still has (waiting, delayed or kept after completion): an extended hold gets a
+ * release of its own, and the earlier one, run early, finds the hold not yet due and skips.
  */
 export type StoreJob =
   | { task: 'expire'; orderId: number }
@@ -18,7 +21,7 @@ export type StoreJob =
   | { task: 'installed'; installationId: number };
 
 export const storeJobId = {
-  release: (orderId: number) => `store-release-${orderId}`,
+  release: (orderId: number, holdExpiresAt: Date) => `store-release-${orderId}-${holdExpiresAt.getTime()}`,
   expire: (orderId: number) => `store-expire-${orderId}`,
   notify: (orderId: number, state: StoreOrderState) => `store-notify-${orderId}-${state}`,
   installed: (installationId: number) => `store-installed-${installationId}`,
@@ -43,10 +46,10 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
   return {
     orderCreated: (order: StoreOrder) =>
       safe('expire', () => queue.add('expire', { task: 'expire', orderId: order.id }, { jobId: storeJobId.expire(order.id), delay: UNPAID_ORDER_HOURS * 3_600_000 })),
-    holdPlaced: (order: StoreOrder) =>
-      safe('release', () =>
-        queue.add('release', { task: 'expire', orderId: order.id }, { jobId: storeJobId.release(order.id), delay: delayUntil(order.holdExpiresAt ?? opts.now()) }),
-      ),
+    holdPlaced: (order: StoreOrder) => {
+      const due = order.holdExpiresAt ?? opts.now();
+      return safe('release', () => queue.add('release', { task: 'expire', orderId: order.id }, { jobId: storeJobId.release(order.id, due), delay: delayUntil(due) }));
+    },
     stateChanged: async (order: StoreOrder, _from: StoreOrderState, to: StoreOrderState) => {
       if (!NOTIFIED.includes(to)) return;
       await safe('notify', () => queue.add('notify', { task: 'notify', orderId: order.id, state: to }, { jobId: storeJobId.notify(order.id, to) }));

@@ -17,17 +17,26 @@ export const CAMPAIGN_CONCURRENCY = 4;
 export const MAX_SEND_ATTEMPTS = 3;
 /** A recipient 'sending' for longer than this belongs to a job that died: it is sent again. */
 export const STALE_SENDING_S = 30;
+/**
+ * How long one campaign send may wait for the Bot API (telegraf's own request timeout is 500 s).
+ * Well under STALE_SENDING_S even for the last send of a chunk (its slot comes at most ~5 s after
+ * the claim), so a live job never has a row swept from under it and sent again by another job.
+ * A send that times out counts as failed with its delivery unknown: it is not sent again.
+ */
+export const SEND_TIMEOUT_MS = 10_000;
 
 export interface CampaignsWorkerOptions {
   concurrency?: number;
   telegram?: Telegram;
   /** Lock duration of a job, ms (how soon a killed worker's job is taken over; BullMQ default 30 s). */
   lockDurationMs?: number;
+  /** How long one send may wait for the Bot API (default SEND_TIMEOUT_MS). */
+  sendTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-type CallApi = (method: string, payload: Record<string, unknown>) => Promise<{ message_id: number }>;
+type CallApi = (method: string, payload: Record<string, unknown>, options?: { signal?: AbortSignal }) => Promise<{ message_id: number }>;
 
 /**
  * Delivers campaigns. `start` freezes the audience and queues one job per batch of recipients;
@@ -49,6 +58,7 @@ export function createCampaignsWorker(
   const delivery = deps.services.campaignDelivery;
   const limiter = new CampaignLimiter(deps.redis, deps.config.queuePrefix, deps.config.campaignRate);
   const chunkSize = Math.max(1, Math.min(100, Math.ceil(deps.config.campaignRate / 4)));
+  const sendTimeoutMs = opts.sendTimeoutMs ?? SEND_TIMEOUT_MS;
   let botUsername: string | null = null;
   const username = async () => (botUsername ??= (await telegram.getMe()).username);
 
@@ -89,10 +99,16 @@ export function createCampaignsWorker(
       t: deps.i18n.t(r.locale),
       paidBroadcast: deps.config.campaignPaidBroadcast,
     });
+    const signal = AbortSignal.timeout(sendTimeoutMs);
     try {
-      const sent = await callApi(msg.method, msg.params);
+      const sent = await callApi(msg.method, msg.params, { signal });
       return { customerId: r.customerId, state: 'sent', messageId: sent.message_id };
     } catch (err) {
+      if (signal.aborted) {
+        // Telegram may or may not have delivered it: never sent again (that could be twice).
+        deps.logger.warn({ campaignId, customerId: r.customerId, timeoutMs: sendTimeoutMs }, 'campaign: send timed out, delivery unknown');
+        return { customerId: r.customerId, state: 'failed', error: `no answer within ${sendTimeoutMs} ms: delivery unknown, not sent again` };
+      }
       const f = classifyTelegramError(err);
       const description = err instanceof Error ? err.message.slice(0, 300) : String(err);
       switch (f.kind) {
@@ -165,8 +181,10 @@ export function createCampaignsWorker(
           return res;
         }),
       );
-      await delivery.record(campaignId, results);
-      const done = results.filter((r) => r.state !== 'pending').length;
+      const { recorded, refused } = await delivery.record(campaignId, { jobId, claimedAt: claimed[0]!.claimedAt }, results);
+      if (refused.length) deps.logger.warn({ campaignId, jobId, customerIds: refused }, 'campaign: results not recorded, their claim was taken over');
+      const kept = new Set(recorded);
+      const done = results.filter((r) => r.state !== 'pending' && kept.has(r.customerId)).length;
       if (done) deps.metrics.inc('campaign_messages_total', done);
       if (retryAfterS > 0) {
         deps.logger.warn({ campaignId, retryAfterS }, 'campaign: Telegram asked to slow down; every sender pauses');
