@@ -99,8 +99,7 @@ async function list(c: CliContext): Promise<number> {
   for (const s of worklistSections(c.f, wl, Infinity, storeInstalls, refunds)) {
     lines.push(plainText(s.title));
     for (const e of s.entries) {
-      const ref =
-        e.refundOf !== undefined ? e.refundOf : e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
+      const ref = e.refundOf !== undefined ? e.refundOf : e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
       lines.push(`  ${e.label}  [${ref}]`);
     }
   }

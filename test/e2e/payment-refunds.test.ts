@@ -170,7 +170,15 @@ describe('a store payment that cannot be applied', () => {
     await services().store.add(customer.id, 'tray-my', 1);
     const placed = await services().storeCheckout.place(customer.id);
     await h.deliver(
-      withId(successfulPaymentWithShippingUpdate(c.user, { payload: `store:${placed.order.id}`, currency: 'CNY', totalAmount: 100, telegramChargeId: `st_${c.id}`, providerChargeId: 'p' })),
+      withId(
+        successfulPaymentWithShippingUpdate(c.user, {
+          payload: `store:${placed.order.id}`,
+          currency: 'CNY',
+          totalAmount: 100,
+          telegramChargeId: `st_${c.id}`,
+          providerChargeId: 'p',
+        }),
+      ),
     );
 
     expect(c.lastText()).toBe(

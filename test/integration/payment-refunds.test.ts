@@ -43,7 +43,11 @@ async function unpaid() {
 
 const paymentsOf = (orderId: number) => t.db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(payments.id);
 const paymentEvents = (orderId: number) =>
-  t.db.select().from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.subject, 'payment'))).orderBy(orderEvents.id);
+  t.db
+    .select()
+    .from(orderEvents)
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.subject, 'payment')))
+    .orderBy(orderEvents.id);
 
 describe('a car deposit that does not match its order', () => {
   it.each([
@@ -146,7 +150,9 @@ describe('a store payment that does not match its order', () => {
     expect(result.status === 'needs_refund' && result.problem).toBe(problem);
     expect((await s.storeCheckout.byId(order.id))?.state).toBe('pending_payment');
     const rows = await t.db.select().from(storePayments).where(eq(storePayments.orderId, order.id));
-    expect(rows).toEqual([expect.objectContaining({ amountFen: facts.totalAmount, currency: facts.currency, payerTelegramId: facts.payerTelegramId, status: 'refund_needed', problem })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ amountFen: facts.totalAmount, currency: facts.currency, payerTelegramId: facts.payerTelegramId, status: 'refund_needed', problem }),
+    ]);
     expect((await s.storeCheckout.refundsDue()).map((r) => r.payment.id)).toContain(rows[0]!.id);
 
     await s.storeCheckout.refunded(order.id, 'cli:ops');

@@ -276,10 +276,7 @@ export function refundConfirm(f: Fmt, r: RefundDue): Screen {
       charge: escapeHtml(p.telegramPaymentChargeId),
       provider: escapeHtml(p.providerPaymentChargeId),
     }),
-    keyboard: [
-      [button(f.t('payments.ops.yes'), cb.opsRefundConfirm.pack({ kind: r.kind, paymentId: p.id }))],
-      [button(f.t('payments.ops.back'), cb.opsList.pack({}))],
-    ],
+    keyboard: [[button(f.t('payments.ops.yes'), cb.opsRefundConfirm.pack({ kind: r.kind, paymentId: p.id }))], [button(f.t('payments.ops.back'), cb.opsList.pack({}))]],
   };
 }
 

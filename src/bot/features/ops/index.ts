@@ -28,17 +28,7 @@ export const opsFeature = forCustomers(feature);
 /** Handlers behind the role check. */
 const opsHandlers = new Composer<BotContext>();
 
-const OPS_CODECS = [
-  cb.opsList,
-  cb.opsOrder,
-  cb.opsAllocate,
-  cb.opsReady,
-  cb.opsDelivered,
-  cb.opsDeliveredConfirm,
-  cb.opsInstalled,
-  cb.opsRefund,
-  cb.opsRefundConfirm,
-];
+const OPS_CODECS = [cb.opsList, cb.opsOrder, cb.opsAllocate, cb.opsReady, cb.opsDelivered, cb.opsDeliveredConfirm, cb.opsInstalled, cb.opsRefund, cb.opsRefundConfirm];
 const OPS_COMMAND = /^\/ops(?:@\w+)?(?:\s|$)/i;
 
 export const isOps = (ctx: BotContext): Promise<boolean> => hasRole(ctx, 'ops');
