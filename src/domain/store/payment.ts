@@ -241,11 +241,14 @@ export class StorePayments {
 
 /**
  * A payment that cannot be this order's, whatever its state: another payer, another currency, or
- * not the invoice's amount (goods plus the shipping fixed at pre-checkout).
+ * not the invoice's amount (goods plus shipping).
  */
 function paymentMismatch(order: StoreOrder, ownerTelegramId: number, facts: StorePaymentFacts): PaymentProblem | null {
   if (ownerTelegramId !== facts.payerTelegramId) return 'payer_mismatch';
   if (facts.currency !== order.currency) return 'currency_mismatch';
-  if (facts.totalAmount !== order.goodsFen + (order.shippingFen ?? 0)) return 'amount_mismatch';
+  // The fee is fixed at pre-checkout; without one (no pre-checkout recorded), the option paid for.
+  const option = shippingOptions.find((o) => o === facts.shippingOptionId);
+  const fee = order.shippingFen ?? (option ? shippingFen(option, order.goodsFen) : 0);
+  if (facts.totalAmount !== order.goodsFen + fee) return 'amount_mismatch';
   return null;
 }
