@@ -14,6 +14,7 @@ import type { menuStepSchemas } from './features/menu/steps.js';
 import { opsFeature, opsSteps } from './features/ops/index.js';
 import type { opsStepSchemas } from './features/ops/steps.js';
 import { orderFeature, orderSteps } from './features/order/index.js';
+import { paymentsFeature } from './features/payments/index.js';
 import type { orderStepSchemas } from './features/order/steps.js';
 import { settingsFeature, settingsSteps } from './features/settings/index.js';
 import type { settingsStepSchemas } from './features/settings/steps.js';
@@ -104,13 +105,16 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(boundary);
   bot.use(serialize(lock));
   bot.use(beginUpdate);
-  // Support first: agents in the support group, and customers talking to a person (bot paused).
+  // Payments before everything: money is recorded whatever step the payer's chat is on (a staff
+  // member on a typed step, a customer talking to a person), never taken for a step's answer.
+  bot.use(paymentsFeature);
+  // Support next: agents in the support group, and customers talking to a person (bot paused).
   bot.use(supportFeature);
   bot.use(chatMemberTracker);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
   // Campaigns: the composer's typed answers are the marketer's; /start c<id>_<n> links and the consent question come before the menu.
   bot.use(campaignsFeature, settingsFeature);
-  // Store: staff's /ops ship first; its payment handlers before the deposit's (other payloads pass on).
+  // Store: staff's /ops ship first, then the shop (its payment handlers are in paymentsFeature).
   bot.use(storeFeature);
   bot.use(menuFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
   bot.use(unhandledFeature);

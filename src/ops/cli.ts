@@ -1,4 +1,6 @@
 import { orderCardText, plainText, worklistSections } from '../telegram/screens/ops.js';
+import { mergeRefunds } from '../telegram/screens/payments.js';
+import { PaymentRefundError } from '../domain/payments/index.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import { explainOpsError } from '../telegram/screens/ops-errors.js';
@@ -91,16 +93,30 @@ async function list(c: CliContext): Promise<number> {
   // Store orders' chargers (no car order) are listed with the week's installations, as in the bot.
   const today = zonedDayStart(new Date(), c.f.timeZone);
   const storeInstalls = await c.services.bookings.storeInstallationsDue(today, addDays(today, 7, c.f.timeZone));
+  // Payments that could not be applied (car deposits and store payments), each until `refunded <order>`.
+  const refunds = mergeRefunds(await c.services.payments.refundsDue(), await c.services.storeCheckout.refundsDue());
   const lines = [plainText(c.f.t('ops.list.title')), ''];
-  for (const s of worklistSections(c.f, wl, Infinity, storeInstalls)) {
+  for (const s of worklistSections(c.f, wl, Infinity, storeInstalls, refunds)) {
     lines.push(plainText(s.title));
     for (const e of s.entries) {
-      const ref = e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
+      const ref = e.refundOf !== undefined ? e.refundOf : e.installationId !== undefined ? c.f.t('ops.cli.installation_ref', { id: e.installationId }) : `#${e.orderId}`;
       lines.push(`  ${e.label}  [${ref}]`);
     }
   }
   return done(c, lines, {
     ...worklistJson(wl),
+    refunds: refunds.map((r) => ({
+      kind: r.kind,
+      order: { id: r.order.id, number: r.order.number, state: r.order.state },
+      paymentId: r.payment.id,
+      amountFen: r.payment.amountFen,
+      currency: r.payment.currency,
+      problem: r.payment.problem,
+      payerTelegramId: r.payment.payerTelegramId,
+      telegramChargeId: r.payment.telegramPaymentChargeId,
+      providerChargeId: r.payment.providerPaymentChargeId,
+      paidAt: r.payment.createdAt.toISOString(),
+    })),
     storeInstallations: storeInstalls.map((i) => ({
       storeOrder: { id: i.storeOrder.id, number: i.storeOrder.number },
       installationId: i.installation.id,
@@ -134,8 +150,23 @@ async function orderStep(c: CliContext, command: 'allocate' | 'ready' | 'deliver
       updated = await fulfilment.markReady(order.id, c.actor);
       message = c.f.t(updated.state === 'delivery_scheduled' ? 'ops.done.ready_scheduled' : 'ops.done.ready', { number: updated.number });
     } else if (command === 'refunded') {
-      updated = await fulfilment.markRefunded(order.id, c.actor);
-      message = c.f.t('ops.done.refunded', { number: updated.number, deposit: c.f.money(updated.depositFen) });
+      // Payments kept for a refund (not applied to the order) first; then a refund_requested order
+      // itself. With neither, markRefunded refuses as before (the order is in the wrong state).
+      const marked = await c.services.payments.markRefunded({ orderId: order.id }, c.actor).catch((err: unknown) => {
+        if (err instanceof PaymentRefundError) return [];
+        throw err;
+      });
+      const lines: string[] = [];
+      if (marked.length > 0) {
+        const amount = c.f.money(marked.reduce((sum, p) => sum + p.amountFen, 0));
+        lines.push(c.f.t('payments.ops.cli_done', { number: order.number, count: marked.length, amount }));
+      }
+      const current = (await c.services.orders.byId(order.id)) ?? order;
+      if (marked.length === 0 || current.state === 'refund_requested') {
+        updated = await fulfilment.markRefunded(order.id, c.actor);
+        lines.push(c.f.t('ops.done.refunded', { number: updated.number, deposit: c.f.money(updated.depositFen) }));
+      } else updated = current;
+      message = lines.join('\n');
     } else {
       updated = await fulfilment.markDelivered(order.id, c.actor);
       message = c.f.t('ops.done.delivered', { number: updated.number });

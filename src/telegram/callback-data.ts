@@ -132,6 +132,9 @@ export const cb = {
   /** "Mark delivered" asks first; this is the "yes" (a double press of the first button cannot deliver). */
   opsDeliveredConfirm: codec('oxy', { orderId: int }),
   opsInstalled: codec('oi', { installationId: int }),
+  /** A payment kept for a refund (car deposit or store payment): shows it; the "yes" marks it refunded. */
+  opsRefund: codec('orf', { kind: oneOf('car', 'store'), paymentId: int }),
+  opsRefundConfirm: codec('orfy', { kind: oneOf('car', 'store'), paymentId: int }),
   // Support handoff (customer side: talk, end, continue, rate; agents in the support group: claim, close)
   supportTalk: codec('spt'),
   supportEnd: codec('spe'),

@@ -125,7 +125,9 @@ describe('successful_payment delivered twice', () => {
 
     expect(await count(h.db.sql`select count(*)::int as n from payments where order_id = ${order.id}`)).toBe(1);
     expect((await latestOrder(c)).state).toBe('cancelled');
-    expect(c.lastText()).toBe(t('en', 'deposit.paid_but_closed', { number: order.number, amount: formatCny(order.deposit_fen, 'en') }));
+    expect(c.lastText()).toBe(
+      t('en', 'payments.not_applied', { number: order.number, amount: formatCny(order.deposit_fen, 'en'), reason: t('en', 'payments.reason.order_closed'), days: 7 }),
+    );
   });
 });
 

@@ -159,15 +159,17 @@ describe('holds and payments', () => {
     expect((await s.store.addresses(customer.id))[0]).toMatchObject({ recipient: 'Zhang Wei', phone: '13800138000' });
   });
 
-  it("a payment update from someone other than the order's customer sells nothing and shows them nothing", async () => {
+  it("a payment update from someone other than the order's customer sells nothing and is kept for a refund", async () => {
     await setStock('tray-my', 5);
     const { customer, order, total } = await ordered('tray-my', 1);
     expect((await s.storeCheckout.preCheckout(facts(order.id, customer, total))).ok).toBe(true);
     const stranger = await newCustomer(s);
     const forged = await s.storeCheckout.recordPayment(paid(facts(order.id, stranger, total)));
-    expect(forged).toEqual({ status: 'unrecognized', view: null });
+    expect(forged).toMatchObject({ status: 'needs_refund', problem: 'payer_mismatch', view: { order: { state: 'pending_payment' } } });
     expect(await variant('tray-my')).toMatchObject({ stock: 5, held: 1 });
-    expect(await t.db.select().from(storePayments).where(eq(storePayments.orderId, order.id))).toHaveLength(0);
+    expect(await t.db.select().from(storePayments).where(eq(storePayments.orderId, order.id))).toEqual([
+      expect.objectContaining({ payerTelegramId: stranger.telegramId, status: 'refund_needed', problem: 'payer_mismatch' }),
+    ]);
     // The owner's own payment still goes through.
     expect((await s.storeCheckout.recordPayment(paid(facts(order.id, customer, total)))).status).toBe('recorded');
   });

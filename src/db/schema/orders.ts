@@ -82,8 +82,8 @@ export const orderEvents = pgTable(
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id),
-    /** What changed state: the car order itself, or its charger installation. */
-    subject: text('subject').$type<'order' | 'installation'>().notNull().default('order'),
+    /** What changed state: the car order itself, its charger installation, or one of its payments (refunds). */
+    subject: text('subject').$type<'order' | 'installation' | 'payment'>().notNull().default('order'),
     fromState: text('from_state'),
     toState: text('to_state').notNull(),
     /** 'customer:<telegram id>', 'staff:<telegram id>' or 'system'. */
@@ -93,6 +93,25 @@ export const orderEvents = pgTable(
   },
   (t) => [index('order_events_order_idx').on(t.orderId)],
 );
+
+/**
+ * What became of a payment: it paid its order (`applied`), or it could not be applied and its money
+ * must go back (`refund_needed`, listed in the ops worklist) until staff mark it `refunded`.
+ */
+export const paymentStatuses = ['applied', 'refund_needed', 'refunded'] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+/** Why a payment could not be applied to its order. */
+export const paymentProblems = ['order_closed', 'already_paid', 'amount_mismatch', 'currency_mismatch', 'payer_mismatch', 'sold_out'] as const;
+export type PaymentProblem = (typeof paymentProblems)[number];
+
+/** The refund columns shared by car deposits (payments) and store payments (store_payments). */
+export const paymentRefundColumns = () => ({
+  status: text('status').$type<PaymentStatus>().notNull().default('applied'),
+  problem: text('problem').$type<PaymentProblem>(),
+  /** Who marked the money returned ('staff:<id>' or 'cli:<user>'), and when. */
+  refundedBy: text('refunded_by'),
+  refundedAt: timestamp('refunded_at', { withTimezone: true }),
+});
 
 export const payments = pgTable(
   'payments',
@@ -107,9 +126,16 @@ export const payments = pgTable(
     amountFen: integer('amount_fen').notNull(),
     currency: text('currency').notNull(),
     payerTelegramId: bigint('payer_telegram_id', { mode: 'number' }).notNull(),
+    ...paymentRefundColumns(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('payments_order_idx').on(t.orderId)],
+  (t) => [
+    index('payments_order_idx').on(t.orderId),
+    index('payments_refund_needed_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'refund_needed'`),
+    check('payments_status', sql`${t.status} in ('applied','refund_needed','refunded')`),
+  ],
 );
 
 /** Answers to questions the bot asks after the fact (the 3-day delivery check-in). */

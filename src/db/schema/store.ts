@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { LocalizedText } from './catalog.js';
 import { customers, timestamps } from './customers.js';
+import { paymentRefundColumns } from './orders.js';
 
 /** The flagship store: products with variants (size, colour, model fit) and stock per variant. */
 export const storeCategories = ['charging', 'accessories', 'apparel'] as const;
@@ -153,19 +154,30 @@ export const storeOrderLines = pgTable(
   (t) => [index('store_order_lines_order_idx').on(t.orderId), check('store_order_lines_qty', sql`${t.qty} > 0`)],
 );
 
-export const storePayments = pgTable('store_payments', {
-  id: serial('id').primaryKey(),
-  orderId: integer('order_id')
-    .notNull()
-    .references(() => storeOrders.id),
-  /** Telegram's idempotency key: a payment update delivered twice is recorded once. */
-  telegramPaymentChargeId: text('telegram_payment_charge_id').notNull().unique(),
-  providerPaymentChargeId: text('provider_payment_charge_id').notNull(),
-  amountFen: integer('amount_fen').notNull(),
-  currency: text('currency').notNull(),
-  payerTelegramId: bigint('payer_telegram_id', { mode: 'number' }).notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const storePayments = pgTable(
+  'store_payments',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => storeOrders.id),
+    /** Telegram's idempotency key: a payment update delivered twice is recorded once. */
+    telegramPaymentChargeId: text('telegram_payment_charge_id').notNull().unique(),
+    providerPaymentChargeId: text('provider_payment_charge_id').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    currency: text('currency').notNull(),
+    payerTelegramId: bigint('payer_telegram_id', { mode: 'number' }).notNull(),
+    /** Applied, or kept for a refund (as car deposits: src/db/schema/orders.ts). */
+    ...paymentRefundColumns(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('store_payments_refund_needed_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'refund_needed'`),
+    check('store_payments_status', sql`${t.status} in ('applied','refund_needed','refunded')`),
+  ],
+);
 
 /** Audit: one row per state change of a store order (and per hold placed or released). */
 export const storeOrderEvents = pgTable(

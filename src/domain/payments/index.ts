@@ -1,2 +1,11 @@
 /** Deposit payments through Telegram: the area's public API (what code outside it uses). */
-export { depositPayload, parseDepositPayload, PaymentService, type PaymentFacts, type PaymentServiceOptions } from './service.js';
+export {
+  depositPayload,
+  parseDepositPayload,
+  PaymentRefundError,
+  PaymentService,
+  REFUND_WORKING_DAYS,
+  type PaymentFacts,
+  type PaymentServiceOptions,
+  type RecordResult,
+} from './service.js';

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { storeAddresses, storeOrderLines, storeOrders, type ShippingOption, type StoreOrder } from '../../db/schema/index.js';
-import { CheckoutError, variantName, type StorePaymentFacts, type StorePreCheckoutRefusal, type StoreOrderView, type StoreRecordResult } from './types.js';
+import { CheckoutError, variantName, type StorePaymentFacts, type StorePreCheckoutRefusal, type StoreOrderView, type StoreRecordResult, type StoreRefundDue } from './types.js';
 import { paymentLimitProblem, shippingFen } from './rules.js';
 import type { StoreService } from './service.js';
 import { noStoreEvents, type StoreEvents } from './events.js';
@@ -79,8 +79,16 @@ export class StoreCheckoutService {
     return this.orders.ship(orderId, carrier, trackingNo, actor);
   }
 
-  refunded(orderId: number, actor: string): Promise<StoreOrder> {
-    return this.orders.refunded(orderId, actor);
+  refunded(orderId: number, actor: string, paymentId?: number): Promise<StoreOrder> {
+    return this.orders.refunded(orderId, actor, paymentId);
+  }
+
+  refundsDue(limit?: number): Promise<StoreRefundDue[]> {
+    return this.orders.refundsDue(limit);
+  }
+
+  paymentById(paymentId: number): Promise<StoreRefundDue | null> {
+    return this.orders.paymentById(paymentId);
   }
 
   deliver(orderId: number, actor: string): Promise<StoreOrder> {

@@ -1,9 +1,19 @@
 import { and, asc, desc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { customers, storeOrderEvents, storeOrderLines, storeOrders, storeProducts, storeVariants, type StoreOrder, type StoreOrderState } from '../../db/schema/index.js';
+import {
+  customers,
+  storeOrderEvents,
+  storeOrderLines,
+  storeOrders,
+  storePayments,
+  storeProducts,
+  storeVariants,
+  type StoreOrder,
+  type StoreOrderState,
+} from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
 import { parseStorePayload, UNPAID_ORDER_HOURS } from './rules.js';
-import { StoreOrderError, type StoreOrderView } from './types.js';
+import { StoreOrderError, type StoreOrderView, type StoreRefundDue } from './types.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -111,9 +121,58 @@ export class StoreOrders {
     return this.move(orderId, 'paid', 'shipped', actor, { carrier: carrier.toUpperCase(), trackingNo, shippedAt: this.now() }, `${carrier.toUpperCase()} ${trackingNo}`);
   }
 
-  /** Ops: the money of a needs_refund order went back through the payment provider. */
-  async refunded(orderId: number, actor: string): Promise<StoreOrder> {
-    return this.move(orderId, 'needs_refund', 'refunded', actor, {});
+  /**
+   * Ops: money kept for a refund went back through the payment provider. Marks the order's
+   * refund_needed payments refunded (or only `paymentId`), with who and when, an audit row each;
+   * a needs_refund order with nothing left to refund becomes refunded (the customer is told).
+   * Nothing to mark is 'wrong_state'.
+   */
+  async refunded(orderId: number, actor: string, paymentId?: number): Promise<StoreOrder> {
+    const now = this.now();
+    const { order, moved } = await this.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(storeOrders).where(eq(storeOrders.id, orderId)).for('update');
+      if (!current) throw new StoreOrderError('order_not_found');
+      const which = paymentId === undefined ? [] : [eq(storePayments.id, paymentId)];
+      const marked = await tx
+        .update(storePayments)
+        .set({ status: 'refunded', refundedBy: actor, refundedAt: now })
+        .where(and(eq(storePayments.orderId, orderId), eq(storePayments.status, 'refund_needed'), ...which))
+        .returning();
+      for (const p of marked) await this.audit(tx, orderId, current.state, current.state, actor, `payment ${p.telegramPaymentChargeId} refunded`);
+      const [left] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(storePayments)
+        .where(and(eq(storePayments.orderId, orderId), eq(storePayments.status, 'refund_needed')));
+      if (current.state === 'needs_refund' && left!.n === 0) {
+        const [updated] = await tx.update(storeOrders).set({ state: 'refunded', updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
+        await this.audit(tx, orderId, 'needs_refund', 'refunded', actor);
+        return { order: updated!, moved: true };
+      }
+      if (marked.length === 0) throw new StoreOrderError('wrong_state', `store order is ${current.state}, no payment to refund`, { state: current.state });
+      return { order: current, moved: false };
+    });
+    if (moved) await this.events.stateChanged(order, 'needs_refund', 'refunded', actor);
+    return order;
+  }
+
+  /** Ops: store payments kept for a refund and not yet marked refunded, oldest first. */
+  async refundsDue(limit = 50): Promise<StoreRefundDue[]> {
+    return this.db
+      .select({ payment: storePayments, order: storeOrders })
+      .from(storePayments)
+      .innerJoin(storeOrders, eq(storeOrders.id, storePayments.orderId))
+      .where(eq(storePayments.status, 'refund_needed'))
+      .orderBy(asc(storePayments.id))
+      .limit(limit);
+  }
+
+  async paymentById(paymentId: number): Promise<StoreRefundDue | null> {
+    const [row] = await this.db
+      .select({ payment: storePayments, order: storeOrders })
+      .from(storePayments)
+      .innerJoin(storeOrders, eq(storeOrders.id, storePayments.orderId))
+      .where(eq(storePayments.id, paymentId));
+    return row ?? null;
   }
 
   async deliver(orderId: number, actor: string): Promise<StoreOrder> {

@@ -1,6 +1,17 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { cartItems, customers, shippingOptions, storeAddresses, storeOrderLines, storeOrders, storePayments, storeVariants, type StoreOrder } from '../../db/schema/index.js';
+import {
+  cartItems,
+  customers,
+  shippingOptions,
+  storeAddresses,
+  storeOrderLines,
+  storeOrders,
+  storePayments,
+  storeVariants,
+  type PaymentProblem,
+  type StoreOrder,
+} from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
 import type { StoreOrders } from './orders.js';
 import { HOLD_MINUTES, parseStorePayload, shippingFen, storeTransitions } from './rules.js';
@@ -120,7 +131,9 @@ export class StorePayments {
   /**
    * Records the payment once and turns the hold into a sale (stock and held both go down). When
    * the hold had already lapsed the sale is tried on the free stock; if it is gone, the payment
-   * is kept and the order marked needs_refund. The bought lines leave the cart.
+   * is kept and the order marked needs_refund. The bought lines leave the cart. A payment that
+   * cannot be applied (see paymentMismatch, an order already paid, the stock gone) is kept with
+   * status refund_needed and its problem, for ops to refund (StoreOrders.refunded).
    */
   async recordPayment(facts: StorePaymentFacts & { telegramChargeId: string; providerChargeId: string }): Promise<StoreRecordResult> {
     const orderId = parseStorePayload(facts.payload);
@@ -134,10 +147,11 @@ export class StorePayments {
         .innerJoin(customers, eq(customers.id, storeOrders.customerId))
         .where(eq(storeOrders.id, orderId))
         .for('update', { of: storeOrders });
-      // Pre-checkout refused anyone else; a payment from another person (a forged update) must not
-      // sell, nor show them the owner's receipt and address: it is logged for a refund instead.
-      if (!row || Number(row.tg) !== facts.payerTelegramId) return { status: 'unrecognized' as const, order: null };
+      if (!row) return { status: 'unrecognized' as const, order: null };
       const current = row.order;
+      // Pre-checkout refused anyone else and any other amount or currency; a payment that still
+      // differs (a forged update) must not sell: it is kept, marked for a refund, with its problem.
+      const mismatch = paymentMismatch(current, Number(row.tg), facts);
       const inserted = await tx
         .insert(storePayments)
         .values({
@@ -147,10 +161,17 @@ export class StorePayments {
           amountFen: facts.totalAmount,
           currency: facts.currency,
           payerTelegramId: facts.payerTelegramId,
+          status: mismatch ? 'refund_needed' : 'applied',
+          problem: mismatch,
         })
         .onConflictDoNothing({ target: storePayments.telegramPaymentChargeId })
         .returning({ id: storePayments.id });
       if (inserted.length === 0) return { status: 'duplicate' as const, order: current };
+      const paymentId = inserted[0]!.id;
+      if (mismatch) {
+        await this.orders.audit(tx, orderId, current.state, current.state, actor, `payment ${facts.telegramChargeId}: ${mismatch}, refund needed`);
+        return { status: 'needs_refund' as const, order: current, problem: mismatch };
+      }
       const lines = await tx.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, orderId)).orderBy(asc(storeOrderLines.variantId));
       const held = current.state === 'pending_payment' && current.holdExpiresAt !== null;
       let sold = false;
@@ -183,13 +204,15 @@ export class StorePayments {
       }
       if (!sold) {
         // Already paid by another charge, or the goods are gone: keep the money's record for a refund.
-        if (storeTransitions[current.state].includes('needs_refund')) {
+        const problem: PaymentProblem = storeTransitions[current.state].includes('needs_refund') ? 'sold_out' : 'already_paid';
+        await tx.update(storePayments).set({ status: 'refund_needed', problem }).where(eq(storePayments.id, paymentId));
+        if (problem === 'sold_out') {
           const [order] = await tx.update(storeOrders).set({ state: 'needs_refund', holdExpiresAt: null, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
           await this.orders.audit(tx, orderId, current.state, 'needs_refund', actor, `payment ${facts.telegramChargeId}: stock gone`);
-          return { status: 'needs_refund' as const, order: order! };
+          return { status: 'needs_refund' as const, order: order!, problem };
         }
         await this.orders.audit(tx, orderId, current.state, current.state, actor, `extra payment ${facts.telegramChargeId}: refund needed`);
-        return { status: 'needs_refund' as const, order: current };
+        return { status: 'needs_refund' as const, order: current, problem };
       }
       const [order] = await tx.update(storeOrders).set({ state: 'paid', holdExpiresAt: null, paidAt: now, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
       await this.orders.audit(tx, orderId, current.state, 'paid', actor, `payment ${facts.telegramChargeId}`);
@@ -218,7 +241,22 @@ export class StorePayments {
       return { status: 'recorded' as const, order: order! };
     });
     if (result.status === 'unrecognized') return { status: 'unrecognized', view: null };
+    if (result.status === 'needs_refund') return { status: 'needs_refund', problem: result.problem, view: await this.orders.view(result.order) };
     if (result.status === 'recorded') await this.events.stateChanged(result.order, 'pending_payment', 'paid', actor);
     return { status: result.status, view: await this.orders.view(result.order) };
   }
+}
+
+/**
+ * A payment that cannot be this order's, whatever its state: another payer, another currency, or
+ * not the invoice's amount (goods plus shipping).
+ */
+function paymentMismatch(order: StoreOrder, ownerTelegramId: number, facts: StorePaymentFacts): PaymentProblem | null {
+  if (ownerTelegramId !== facts.payerTelegramId) return 'payer_mismatch';
+  if (facts.currency !== order.currency) return 'currency_mismatch';
+  // The fee is fixed at pre-checkout; without one (no pre-checkout recorded), the option paid for.
+  const option = shippingOptions.find((o) => o === facts.shippingOptionId);
+  const fee = order.shippingFen ?? (option ? shippingFen(option, order.goodsFen) : 0);
+  if (facts.totalAmount !== order.goodsFen + fee) return 'amount_mismatch';
+  return null;
 }

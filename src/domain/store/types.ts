@@ -1,4 +1,4 @@
-import type { StoreOrder, StoreOrderLine } from '../../db/schema/index.js';
+import type { PaymentProblem, StoreOrder, StoreOrderLine, StorePayment } from '../../db/schema/index.js';
 import { AppError } from '../../shared/errors.js';
 import type { Locale } from '../../shared/locale.js';
 
@@ -39,9 +39,18 @@ export interface TelegramAddress {
 export type StoreRecordResult =
   | { status: 'recorded'; view: StoreOrderView }
   | { status: 'duplicate'; view: StoreOrderView }
-  /** Money in, goods not: the hold had lapsed and the stock went to someone else (or the order was paid already). */
-  | { status: 'needs_refund'; view: StoreOrderView }
+  /**
+   * Money in, goods not: the hold had lapsed and the stock went to someone else, the order was paid
+   * already, or the payment is not the order's (payer, currency, amount). Kept for a refund.
+   */
+  | { status: 'needs_refund'; view: StoreOrderView; problem: PaymentProblem }
   | { status: 'unrecognized'; view: null };
+
+/** A store payment kept for a refund, with its order (the ops worklist). */
+export interface StoreRefundDue {
+  payment: StorePayment;
+  order: StoreOrder;
+}
 
 /** Thrown inside a transaction to roll it back with a refusal. */
 export class Refused extends Error {

@@ -10,6 +10,7 @@ import type { Screen } from '../screen.js';
 import { button } from './common.js';
 import { bookingLine } from './common.js';
 import { configLine, stateLabel } from './orders.js';
+import { refundEntryLabel, refundReason, type RefundDue } from './payments.js';
 
 /**
  * Screens of the operations staff's bot UI. Also the text `npm run ops` prints (with the HTML
@@ -26,6 +27,8 @@ export interface WorklistEntry {
   data: string;
   orderId: number;
   installationId?: number;
+  /** A payment to refund: the number of its order (`npm run ops -- refunded <number>`). */
+  refundOf?: string;
 }
 
 export interface WorklistSection {
@@ -65,7 +68,7 @@ export interface StoreInstallationDue {
 }
 
 /** The worklist as sections with one entry (button) per order; `limit` caps the entries per section. */
-export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeInstalls: StoreInstallationDue[] = []): WorklistSection[] {
+export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeInstalls: StoreInstallationDue[] = [], refunds: RefundDue[] = []): WorklistSection[] {
   const installs = [
     ...wl.installations.map(({ order: o, installation, slot }) => ({
       at: slot.startsAt.getTime(),
@@ -90,7 +93,19 @@ export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeIn
     title: f.t(`ops.list.section_${key}`, { count }),
     entries: entries.slice(0, limit),
   });
+  // Money that could not be applied to its order (car deposits and store payments): first, it is
+  // owed; shown only when there is some.
+  const refundSection: WorklistSection = {
+    title: f.t('payments.ops.section', { count: refunds.length }),
+    entries: refunds.slice(0, limit).map((r) => ({
+      label: refundEntryLabel(f, r),
+      data: cb.opsRefund.pack({ kind: r.kind, paymentId: r.payment.id }),
+      orderId: r.kind === 'car' ? r.order.id : 0,
+      refundOf: r.order.number,
+    })),
+  };
   return [
+    ...(refunds.length > 0 ? [refundSection] : []),
     section(
       'allocate',
       wl.toAllocate.length,
@@ -127,9 +142,9 @@ export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeIn
   ];
 }
 
-export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0, storeInstalls: StoreInstallationDue[] = []): Screen {
-  const sections = worklistSections(f, wl, SECTION_BUTTONS, storeInstalls);
-  const counts = [wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, [...wl.installations, ...storeInstalls]].map((l) => l.length);
+export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0, storeInstalls: StoreInstallationDue[] = [], refunds: RefundDue[] = []): Screen {
+  const sections = worklistSections(f, wl, SECTION_BUTTONS, storeInstalls, refunds);
+  const counts = [refunds, wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, [...wl.installations, ...storeInstalls]].map((l) => l.length);
   const notes = [];
   if (counts.every((c) => c === 0)) notes.push(f.t('ops.list.nothing'));
   if (counts.some((c) => c > SECTION_BUTTONS)) notes.push(f.t('ops.list.more', { shown: SECTION_BUTTONS }));
@@ -157,8 +172,9 @@ export function actorLabel(f: Fmt, actor: string): string {
 const installationState = (f: Fmt, state: string) => f.t(`ops.installation_state.${state}`);
 
 function trailLine(f: Fmt, e: OrderEvent): string {
-  const label = (state: string) => (e.subject === 'installation' ? installationState(f, state) : stateLabel(f, state));
-  const line = f.t(e.subject === 'installation' ? 'ops.trail.installation' : 'ops.trail.order', {
+  const label = (state: string) =>
+    e.subject === 'installation' ? installationState(f, state) : e.subject === 'payment' ? f.t(`ops.payment_state.${state}`) : stateLabel(f, state);
+  const line = f.t(e.subject === 'installation' ? 'ops.trail.installation' : e.subject === 'payment' ? 'ops.trail.payment' : 'ops.trail.order', {
     when: dateTime(f, e.createdAt),
     from: e.fromState ? label(e.fromState) : f.t('ops.trail.new'),
     to: label(e.toState),
@@ -244,6 +260,23 @@ export function confirmDelivered(f: Fmt, order: Order): Screen {
       [button(f.t('ops.confirm_delivered.yes'), cb.opsDeliveredConfirm.pack({ orderId: order.id }))],
       [button(f.t('ops.confirm_delivered.no'), cb.opsOrder.pack({ orderId: order.id }))],
     ],
+  };
+}
+
+/** A payment waiting for its refund: its facts for the provider's dashboard, and the button that records it. */
+export function refundConfirm(f: Fmt, r: RefundDue): Screen {
+  const p = r.payment;
+  return {
+    text: f.t('payments.ops.confirm', {
+      number: r.order.number,
+      amount: f.money(p.amountFen),
+      reason: refundReason(f, p),
+      when: dateTime(f, p.createdAt),
+      payer: p.payerTelegramId,
+      charge: escapeHtml(p.telegramPaymentChargeId),
+      provider: escapeHtml(p.providerPaymentChargeId),
+    }),
+    keyboard: [[button(f.t('payments.ops.yes'), cb.opsRefundConfirm.pack({ kind: r.kind, paymentId: p.id }))], [button(f.t('payments.ops.back'), cb.opsList.pack({}))]],
   };
 }
 

@@ -7,6 +7,7 @@ import type { BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { button, menuButton } from '../../../telegram/screens/common.js';
 import { orderCreated } from '../../../telegram/screens/orders.js';
+import { paymentNotApplied } from '../../../telegram/screens/payments.js';
 import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
 import { show } from '../../ui.js';
 import { showOrder } from '../order/my-orders.js';
@@ -17,6 +18,12 @@ import { depositStepSchemas } from './steps.js';
  * handler (Telegram waits 10 s), and a successful_payment recorded exactly once.
  */
 export const depositFeature = new Composer<BotContext>();
+/**
+ * The deposit's payment updates (pre_checkout_query, successful_payment): mounted with the store's
+ * ahead of every other feature (src/bot/features/payments/index.ts), so that no typed step of
+ * another feature can take a payment for its answer.
+ */
+export const depositPaymentsFeature = new Composer<BotContext>();
 
 /**
  * Shows the order summary and sends the deposit invoice (unless payments are not configured).
@@ -64,7 +71,7 @@ depositFeature.action(cb.pay.trigger, async (ctx) => {
   await sendDepositInvoice(ctx, order, { fresh: false });
 });
 
-depositFeature.on('pre_checkout_query', async (ctx) => {
+depositPaymentsFeature.on('pre_checkout_query', async (ctx) => {
   const q = ctx.preCheckoutQuery;
   const check = await ctx.deps.services.payments.checkDeposit({
     payload: q.invoice_payload,
@@ -80,7 +87,7 @@ depositFeature.on('pre_checkout_query', async (ctx) => {
   await ctx.answerPreCheckoutQuery(false, ctx.t(`deposit.refused.${check.reason}`));
 });
 
-depositFeature.on(message('successful_payment'), async (ctx) => {
+depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   const p = ctx.message.successful_payment;
   const result = await ctx.deps.services.payments.recordDeposit({
     payload: p.invoice_payload,
@@ -102,8 +109,9 @@ depositFeature.on(message('successful_payment'), async (ctx) => {
   }
   const order = result.order;
   if (result.status === 'needs_refund') {
-    ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id }, 'payment for a closed order: refund needed');
-    await show(ctx, { text: ctx.t('deposit.paid_but_closed', { number: order.number, amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
+    // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
+    ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'deposit payment not applied: refund needed');
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem }), { fresh: true });
     return;
   }
   ctx.log.info({ orderId: order.id }, 'deposit paid');

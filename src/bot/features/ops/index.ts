@@ -3,11 +3,14 @@ import { message } from 'telegraf/filters';
 import { escapeHtml } from '../../../i18n.js';
 import { explainOpsError, isOpsRefusal, type ErrorSubject } from '../../../telegram/screens/ops-errors.js';
 import { findOrder, loadOrderView } from '../../../domain/fulfilment/order-view.js';
+import { PaymentRefundError } from '../../../domain/payments/index.js';
+import { StoreOrderError } from '../../../domain/store/index.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { hasRole, staffOnly } from '../../staff-only.js';
 import { fmtOf } from '../../../telegram/format.js';
 import * as kb from '../../../telegram/screens/ops.js';
+import { mergeRefunds, type RefundDue } from '../../../telegram/screens/payments.js';
 import { defineSteps, staleButton, type StepRenderer } from '../../steps.js';
 import { notice, show } from '../../ui.js';
 import { showMenu } from '../menu/index.js';
@@ -25,7 +28,7 @@ export const opsFeature = forCustomers(feature);
 /** Handlers behind the role check. */
 const opsHandlers = new Composer<BotContext>();
 
-const OPS_CODECS = [cb.opsList, cb.opsOrder, cb.opsAllocate, cb.opsReady, cb.opsDelivered, cb.opsDeliveredConfirm, cb.opsInstalled];
+const OPS_CODECS = [cb.opsList, cb.opsOrder, cb.opsAllocate, cb.opsReady, cb.opsDelivered, cb.opsDeliveredConfirm, cb.opsInstalled, cb.opsRefund, cb.opsRefundConfirm];
 const OPS_COMMAND = /^\/ops(?:@\w+)?(?:\s|$)/i;
 
 export const isOps = (ctx: BotContext): Promise<boolean> => hasRole(ctx, 'ops');
@@ -70,7 +73,18 @@ async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   // Chargers bought in the store without a car order: the week's installations, beside the car orders'.
   const today = zonedDayStart(ctx.deps.now(), ctx.deps.config.timeZone);
   const storeInstalls = await bookings.storeInstallationsDue(today, addDays(today, 7, ctx.deps.config.timeZone));
-  await show(ctx, kb.worklistScreen(fmtOf(ctx), await fulfilment.worklist(), storeToShip, storeInstalls), opts);
+  const refunds = mergeRefunds(await ctx.deps.services.payments.refundsDue(), await storeCheckout.refundsDue());
+  await show(ctx, kb.worklistScreen(fmtOf(ctx), await fulfilment.worklist(), storeToShip, storeInstalls, refunds), opts);
+}
+
+/** The payment a refund button names, if it still waits for its refund (else says so: null). */
+async function refundDue(ctx: BotContext, kind: 'car' | 'store', paymentId: number): Promise<RefundDue | null> {
+  const { payments, storeCheckout } = ctx.deps.services;
+  const row = kind === 'car' ? await payments.paymentById(paymentId) : await storeCheckout.paymentById(paymentId);
+  if (row?.payment.status === 'refund_needed') return { kind, ...row };
+  await say(ctx, ctx.t('payments.ops.not_due'));
+  await showList(ctx, { fresh: false });
+  return null;
 }
 
 /** One order; a missing one (a forged or mistyped id) says so and shows the worklist. */
@@ -276,3 +290,31 @@ async function storeInstalled(ctx: BotContext, installationId: number, storeOrde
   await ctx.toast(kb.plainText(ctx.t('ops.done.installed', { number: storeOrder?.number ?? '' })));
   await showList(ctx, { fresh: false });
 }
+
+// A payment that could not be applied: its facts first; the "yes" records who refunded it, and when.
+opsHandlers.action(cb.opsRefund.trigger, async (ctx) => {
+  const data = cb.opsRefund.read(ctx);
+  if (!data) return staleButton(ctx);
+  const due = await refundDue(ctx, data.kind, data.paymentId);
+  if (due) await show(ctx, kb.refundConfirm(fmtOf(ctx), due), { fresh: false });
+});
+
+opsHandlers.action(cb.opsRefundConfirm.trigger, async (ctx) => {
+  const data = cb.opsRefundConfirm.read(ctx);
+  if (!data) return staleButton(ctx);
+  const due = await refundDue(ctx, data.kind, data.paymentId);
+  if (!due) return;
+  try {
+    if (data.kind === 'car') await ctx.deps.services.payments.markRefunded({ paymentId: data.paymentId }, actor(ctx));
+    else await ctx.deps.services.storeCheckout.refunded(due.order.id, actor(ctx), data.paymentId);
+  } catch (err) {
+    // Marked by a colleague between the check and the press: nothing left to do.
+    if (!(err instanceof PaymentRefundError || err instanceof StoreOrderError)) throw err;
+    await say(ctx, ctx.t('payments.ops.not_due'));
+    return showList(ctx, { fresh: false });
+  }
+  const f = fmtOf(ctx);
+  ctx.log.info({ kind: data.kind, paymentId: data.paymentId, actor: actor(ctx) }, 'payment marked refunded');
+  await ctx.toast(kb.plainText(f.t('payments.ops.done', { number: due.order.number, amount: f.money(due.payment.amountFen) })));
+  await showList(ctx, { fresh: false });
+});

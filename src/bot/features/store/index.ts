@@ -3,12 +3,12 @@ import type { BotContext } from '../../context.js';
 import { defineSteps } from '../../steps.js';
 import { shopFeature, shopRenderers } from './store.js';
 import { storeOpsFeature, storeOpsRenderers } from './store-ops.js';
-import { storePaymentsFeature } from './store-payments.js';
 import { storeStepSchemas } from './steps.js';
 
 /**
  * The flagship store. Order matters: staff's /ops ship (and its typed tracking number) first, then
- * the store's payment handlers (before the car deposit's; other payloads pass on), then the shop.
+ * the shop. Its payment handlers (store-payments.ts) are mounted apart, ahead of every feature
+ * (src/bot/features/payments/index.ts).
  */
-export const storeFeature = new Composer<BotContext>(storeOpsFeature, storePaymentsFeature, shopFeature);
+export const storeFeature = new Composer<BotContext>(storeOpsFeature, shopFeature);
 export const storeSteps = defineSteps(storeStepSchemas, { ...shopRenderers, ...storeOpsRenderers });

@@ -6,12 +6,14 @@ import { STORE_PAYLOAD_PREFIX, shippingFen } from '../../../domain/store/rules.j
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { menuButton } from '../../../telegram/screens/common.js';
+import { paymentNotApplied } from '../../../telegram/screens/payments.js';
 import { paidScreen } from '../../../telegram/screens/store-orders.js';
 import { show } from '../../ui.js';
 
 /**
  * Telegram's payment updates for store invoices (payload `store:<order>`); anything else passes
- * on to the deposit feature, so this is mounted before it. The shipping query and pre-checkout
+ * on to the deposit's payment handlers, so this is mounted before them, and both before every
+ * other feature (src/bot/features/payments/index.ts). The shipping query and pre-checkout
  * are answered inside the handler (Telegram waits 10 s for pre-checkout).
  */
 const feature = new Composer<BotContext>();
@@ -82,8 +84,9 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   }
   const view = result.view;
   if (result.status === 'needs_refund') {
-    ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id }, 'store payment without stock: refund needed');
-    await show(ctx, { text: ctx.t('store.paid_but_gone', { number: view.order.number, amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
+    // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
+    ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'store payment not applied: refund needed');
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem }), { fresh: true });
     return;
   }
   ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
