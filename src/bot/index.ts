@@ -25,7 +25,10 @@ import { unhandledFeature } from './features/unhandled.js';
 import { ChatLock } from './middlewares/chat-lock.js';
 import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
+import { cutToTelegramLimits } from '../telegram/limits.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
+import { sanitizeUpdate } from './middlewares/sanitize.js';
+import { ignoreUnserved } from './middlewares/unserved.js';
 
 export type Bot = Telegraf<BotContext>;
 export { registerCommands } from './commands.js';
@@ -64,7 +67,8 @@ export function createStepRegistry(): StepRegistry<BotContext> {
 
 /**
  * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
- * Order matters: the boundary wraps everything; the chat's lock is taken before the update is
+ * Order matters: unserved kinds are dropped first; the boundary wraps everything else, and right
+ * inside it the update's text is cleaned (middlewares/sanitize.ts); the chat's lock is taken before the update is
  * claimed and its state read (so the state is the latest); the catch-all comes last.
  */
 export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
@@ -81,6 +85,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     ctx.deps = deps;
     ctx.steps = steps;
     retryShortRateLimits(ctx.telegram);
+    cutToTelegramLimits(ctx.telegram);
     const started = performance.now();
     try {
       await next();
@@ -89,7 +94,11 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
       deps.metrics.inc('updates_total');
     }
   });
+  // Updates the bot does not serve go no further (no lock, no SQL, no apology).
+  bot.use(ignoreUnserved);
   bot.use(boundary);
+  // The one boundary for text: every string of the update made storable, names undisguised.
+  bot.use(sanitizeUpdate);
   bot.use(serialize(lock));
   bot.use(beginUpdate);
   // Support first: agents in the support group, and customers talking to a person (bot paused).
