@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { customers, orders, payments, type Order } from '../../db/schema/index.js';
+import { customers, orders, payments, unmatchedPayments, type Order } from '../../db/schema/index.js';
 import { OrderService } from '../orders/index.js';
 
 /** Invoice payloads name what is paid for; ≤ 128 bytes, and never trusted without a database check. */
@@ -25,7 +25,7 @@ export type RecordResult =
   | { status: 'duplicate'; order: Order }
   /** Money arrived for an order that no longer awaits it (cancelled in the seconds after pre-checkout). */
   | { status: 'needs_refund'; order: Order }
-  /** Money arrived with a payload naming no order of ours: kept nowhere, logged for a manual refund. */
+  /** Money arrived with a payload naming no order of ours: for recordUnmatched, and a manual refund. */
   | { status: 'unrecognized'; order: null };
 
 export interface PaymentServiceOptions {
@@ -65,6 +65,27 @@ export class PaymentService {
       return { ok: false, reason: 'amount_mismatch' };
     }
     return { ok: true, order: row.order };
+  }
+
+  /**
+   * Keeps a payment whose payload names no order of ours (either kind), once per charge id: true
+   * the first time, false for a repeat (so ops are told once and nothing is logged again).
+   */
+  async recordUnmatched(facts: PaymentFacts & { kind: 'deposit' | 'store'; telegramChargeId: string; providerChargeId: string }): Promise<boolean> {
+    const rows = await this.db
+      .insert(unmatchedPayments)
+      .values({
+        kind: facts.kind,
+        telegramPaymentChargeId: facts.telegramChargeId,
+        providerPaymentChargeId: facts.providerChargeId,
+        payload: facts.payload,
+        amount: facts.totalAmount,
+        currency: facts.currency,
+        payerTelegramId: facts.payerTelegramId,
+      })
+      .onConflictDoNothing({ target: unmatchedPayments.telegramPaymentChargeId })
+      .returning({ id: unmatchedPayments.id });
+    return rows.length > 0;
   }
 
   /**

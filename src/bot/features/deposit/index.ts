@@ -11,6 +11,7 @@ import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
 import { show } from '../../ui.js';
 import { showOrder } from '../order/my-orders.js';
 import { depositStepSchemas } from './steps.js';
+import { recordUnmatchedPayment } from './unmatched.js';
 
 /**
  * The deposit: an invoice in CNY naming the order, a pre-checkout check answered inside the
@@ -96,7 +97,7 @@ depositFeature.on(message('successful_payment'), async (ctx) => {
   }
   const f = fmtOf(ctx);
   if (result.status === 'unrecognized') {
-    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'payment for no known order: refund needed');
+    await recordUnmatchedPayment(ctx, p, 'deposit');
     await show(ctx, { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }

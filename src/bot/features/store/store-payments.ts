@@ -8,6 +8,7 @@ import { fmtOf } from '../../../telegram/format.js';
 import { menuButton } from '../../../telegram/screens/common.js';
 import { paidScreen } from '../../../telegram/screens/store-orders.js';
 import { show } from '../../ui.js';
+import { recordUnmatchedPayment } from '../deposit/unmatched.js';
 
 /**
  * Telegram's payment updates for store invoices (payload `store:<order>`); anything else passes
@@ -76,7 +77,7 @@ feature.on(message('successful_payment'), async (ctx, next) => {
     return;
   }
   if (result.status === 'unrecognized') {
-    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'store payment for no known order: refund needed');
+    await recordUnmatchedPayment(ctx, p, 'store');
     await show(ctx, { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }
