@@ -216,7 +216,7 @@ export class Fuzzer {
     if (r < 0.65) {
       // A real button's shape with forged ids.
       const real = this.seenData.length ? this.pick(this.seenData) : 'pick:paint:x';
-      return real.replace(/\d+/g, () => String(this.pick([0, -1, 1, 2 ** 31, this.int(1e9), 9007199254740993])));
+      return real.replace(/\d+/g, () => String(this.pick([0, -1, 1, 2 ** 31, this.int(1e9), Number.MAX_SAFE_INTEGER + 2])));
     }
     if (r < 0.8) return this.noise(1 + this.int(64));
     return this.pick(['', ':', '::::', 'menu', 'cfg:', 'sha:1:x', 'ord:NaN', '\u0000', 'x'.repeat(64), 'pay:1e309', 'book:__proto__']);
