@@ -329,6 +329,13 @@ export class Fuzzer {
     } else if (r < 0.8) {
       kind = 'shipping_query';
       update = { shipping_query: { id: `sq${++this.queryCounter}`, from: user, invoice_payload: this.junkPayload(), shipping_address: this.junkAddress() } };
+    } else if (r < 0.82 && this.supportChatId !== undefined) {
+      kind = 'support_group';
+      // A press in the support group by someone who is not an agent, on any message, with any data.
+      const id = `gq${++this.queryCounter}_${this.seed}`;
+      const chat = { id: this.supportChatId, type: 'supergroup', title: 'Support', is_forum: true };
+      update = { callback_query: { id, from: user, chat_instance: 'group', data: this.junkCallbackData(), message: { message_id: this.int(1000), date: 0, chat, message_thread_id: 1 + this.int(50), is_topic_message: true, text: '…' } } };
+      this.expect.callbacks.add(id);
     } else if (r < 0.84 && this.supportChatId !== undefined) {
       kind = 'support_group';
       // Someone in the support group who is not an agent, or a stray topic.

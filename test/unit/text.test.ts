@@ -85,7 +85,7 @@ describe('isServed', () => {
   it('serves private messages, the support group, buttons, payments and private member changes', () => {
     expect(isServed(u({ message: { chat: priv } }), -100)).toBe(true);
     expect(isServed(u({ message: { chat: { id: -100, type: 'supergroup' } } }), -100)).toBe(true);
-    expect(isServed(u({ callback_query: { id: '1' } }), null)).toBe(true);
+    expect(isServed(u({ callback_query: { id: '1', message: { chat: priv } } }), null)).toBe(true);
     expect(isServed(u({ pre_checkout_query: { id: '1' } }), null)).toBe(true);
     expect(isServed(u({ shipping_query: { id: '1' } }), null)).toBe(true);
     expect(isServed(u({ my_chat_member: { chat: priv } }), null)).toBe(true);
@@ -97,5 +97,7 @@ describe('isServed', () => {
     for (const kind of ['inline_query', 'channel_post', 'edited_message', 'edited_channel_post', 'chat_member', 'poll', 'chosen_inline_result', 'chat_join_request', 'message_reaction'])
       expect(isServed(u({ [kind]: {} }), -100)).toBe(false);
     expect(isServed(u({}), null)).toBe(false);
+    expect(isServed(u({ callback_query: { id: '1', inline_message_id: 'im1' } }), null)).toBe(false);
+    expect(isServed(u({ callback_query: { id: '1', message: { chat: { id: -200, type: 'group' } } } }), -100)).toBe(false);
   });
 });
