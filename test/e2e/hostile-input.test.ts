@@ -11,6 +11,7 @@ import { cutToTelegramLimits } from '../../src/telegram/limits.js';
 import { formatCny } from '../../src/shared/money.js';
 import { TestChat, textsIn } from '../support/chat.js';
 import { TEST_TOKEN, type Harness } from '../support/harness.js';
+import { latestOrder, placeCarOrder } from '../support/orders.js';
 import { SupportDesk, t } from '../support/support-desk.js';
 import { successfulPaymentUpdate, userFor, withId } from '../support/updates.js';
 
@@ -128,5 +129,19 @@ describe('a payment for no known order', () => {
     expect(rows).toEqual([{ kind: 'deposit', payload: 'deposit:junk', amount: 100_000 }]);
     const [{ n }] = (await h.db.sql`select count(*)::int as n from payments`) as unknown as [{ n: number }];
     expect(n).toBe(0);
+  });
+
+  it("a stray payment naming someone else's order pays nothing: the order still awaits its deposit", async () => {
+    const owner = new TestChat(h, d.customerId(), { languageCode: 'en' });
+    const order = await placeCarOrder(owner, { modelId: 'model-y', picks: ['my-lr', 'my-paint-red', 'my-wheels-20', 'my-int-white'] }, { city: 'shanghai' });
+    expect(order.state).toBe('awaiting_deposit');
+    const stranger = new TestChat(h, d.customerId(), { languageCode: 'en' });
+    await stranger.text('/start');
+    const calls = await h.deliver(
+      successfulPaymentUpdate(stranger.user, { payload: `deposit:${order.id}`, currency: 'CNY', totalAmount: order.deposit_fen, telegramChargeId: 'tg_stray_2', providerChargeId: 'prov_stray_2' }),
+    ).then(() => h.api.calls.filter((x) => String(x.params.chat_id) === String(stranger.id)).at(-1));
+    expect(calls?.params.text).toBe(t('en', 'deposit.paid_unknown', { amount: formatCny(order.deposit_fen, 'en') }));
+    expect((await latestOrder(owner)).state).toBe('awaiting_deposit');
+    expect(await h.db.sql`select payload from unmatched_payments where telegram_payment_charge_id = 'tg_stray_2'`).toEqual([{ payload: `deposit:${order.id}` }]);
   });
 });

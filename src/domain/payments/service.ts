@@ -99,8 +99,16 @@ export class PaymentService {
     const result = await this.db.transaction(async (tx): Promise<RecordResult> => {
       // Lock the order first: two charges for one order then queue up here instead of deadlocking
       // on the payments → orders foreign key, and each decides from the state the other left.
-      const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
-      if (!current) return { status: 'unrecognized', order: null } as const;
+      const [row] = await tx
+        .select({ order: orders, tg: customers.telegramId })
+        .from(orders)
+        .innerJoin(customers, eq(customers.id, orders.customerId))
+        .where(eq(orders.id, orderId))
+        .for('update', { of: orders });
+      // Pre-checkout refused anyone else; a payment from another person (a forged or stray update)
+      // must not pay someone's order: it is kept with the unmatched payments for a refund instead.
+      if (!row || Number(row.tg) !== facts.payerTelegramId) return { status: 'unrecognized', order: null } as const;
+      const current = row.order;
       const inserted = await tx
         .insert(payments)
         .values({
