@@ -74,7 +74,7 @@ export function cutHtml(html: string, max: number): string {
   const open: string[] = [];
   let out = '';
   visible = 0;
-  for (let i = 0; i < html.length; ) {
+  for (let i = 0; i < html.length;) {
     const ch = html[i]!;
     if (ch === '<') {
       const end = html.indexOf('>', i);
@@ -99,5 +99,12 @@ export function cutHtml(html: string, max: number): string {
     i += len;
     visible += units;
   }
-  return out + CUT_MARKER + open.reverse().map((name) => `</${name}>`).join('');
+  return (
+    out +
+    CUT_MARKER +
+    open
+      .reverse()
+      .map((name) => `</${name}>`)
+      .join('')
+  );
 }

@@ -23,9 +23,7 @@ function cutField(payload: Record<string, unknown>, field: 'text' | 'caption', e
   const entities = payload[entitiesField];
   if (Array.isArray(entities)) {
     const end = cut.length - 1; // the marker is not formatted
-    payload[entitiesField] = (entities as Entity[])
-      .filter((e) => e.offset < end)
-      .map((e) => (e.offset + e.length > end ? { ...e, length: end - e.offset } : e));
+    payload[entitiesField] = (entities as Entity[]).filter((e) => e.offset < end).map((e) => (e.offset + e.length > end ? { ...e, length: end - e.offset } : e));
   }
 }
 

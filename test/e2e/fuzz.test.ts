@@ -48,7 +48,8 @@ it(`${UPDATES} junk updates (seed ${SEED}): none fails, every press and pre-chec
     silent_customers: 0,
   });
   // Every kind of input was tried.
-  for (const kind of ['text', 'media', 'callback', 'pre_checkout_query', 'successful_payment', 'shipping_query', 'support_group', 'unserved']) expect(fuzz.kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
+  for (const kind of ['text', 'media', 'callback', 'pre_checkout_query', 'successful_payment', 'shipping_query', 'support_group', 'unserved'])
+    expect(fuzz.kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
 
   // And the bot is still there for the next customer.
   const fresh = userFor(9_400_999_999, { languageCode: 'en', firstName: 'After' });

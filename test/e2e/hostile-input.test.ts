@@ -93,8 +93,14 @@ describe('updates the bot does not serve', () => {
     ['inline query', { inline_query: { id: '77', from: user, query: 'model y', offset: '' } }],
     ['channel post', { channel_post: { message_id: 1, date: 0, chat: { id: -1_009_400_000_556, type: 'channel', title: 'c' }, text: 'hi' } }],
     ['edited message', { edited_message: { message_id: 1, date: 0, edit_date: 1, from: user, chat: { id: user.id, type: 'private', first_name: 'Stray' }, text: '/start' } }],
-    ['chat member change in another chat', { chat_member: { chat: group, from: user, date: 0, old_chat_member: { user, status: 'left' }, new_chat_member: { user, status: 'member' } } }],
-    ['bot added to an unknown group', { my_chat_member: { chat: group, from: user, date: 0, old_chat_member: { user, status: 'left' }, new_chat_member: { user, status: 'member' } } }],
+    [
+      'chat member change in another chat',
+      { chat_member: { chat: group, from: user, date: 0, old_chat_member: { user, status: 'left' }, new_chat_member: { user, status: 'member' } } },
+    ],
+    [
+      'bot added to an unknown group',
+      { my_chat_member: { chat: group, from: user, date: 0, old_chat_member: { user, status: 'left' }, new_chat_member: { user, status: 'member' } } },
+    ],
     ['message in an unknown group', { message: { message_id: 5, date: 0, from: user, chat: group, text: '/start' } }],
   ];
   for (const [name, body] of kinds) {
@@ -116,7 +122,8 @@ describe('a payment for no known order', () => {
     await h.app.deps.services.staff.add(ops.id, 'ops', 'test');
     const c = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await c.text('/start');
-    const pay = () => successfulPaymentUpdate(c.user, { payload: 'deposit:junk', currency: 'CNY', totalAmount: 100_000, telegramChargeId: 'tg_stray_1', providerChargeId: 'prov_stray_1' });
+    const pay = () =>
+      successfulPaymentUpdate(c.user, { payload: 'deposit:junk', currency: 'CNY', totalAmount: 100_000, telegramChargeId: 'tg_stray_1', providerChargeId: 'prov_stray_1' });
     const since = h.api.calls.length;
     await h.deliver(pay());
     await h.deliver(pay()); // Telegram's retry with a new update id, or a forged repeat
@@ -137,9 +144,17 @@ describe('a payment for no known order', () => {
     expect(order.state).toBe('awaiting_deposit');
     const stranger = new TestChat(h, d.customerId(), { languageCode: 'en' });
     await stranger.text('/start');
-    const calls = await h.deliver(
-      successfulPaymentUpdate(stranger.user, { payload: `deposit:${order.id}`, currency: 'CNY', totalAmount: order.deposit_fen, telegramChargeId: 'tg_stray_2', providerChargeId: 'prov_stray_2' }),
-    ).then(() => h.api.calls.filter((x) => String(x.params.chat_id) === String(stranger.id)).at(-1));
+    const calls = await h
+      .deliver(
+        successfulPaymentUpdate(stranger.user, {
+          payload: `deposit:${order.id}`,
+          currency: 'CNY',
+          totalAmount: order.deposit_fen,
+          telegramChargeId: 'tg_stray_2',
+          providerChargeId: 'prov_stray_2',
+        }),
+      )
+      .then(() => h.api.calls.filter((x) => String(x.params.chat_id) === String(stranger.id)).at(-1));
     expect(calls?.params.text).toBe(t('en', 'deposit.paid_unknown', { amount: formatCny(order.deposit_fen, 'en') }));
     expect((await latestOrder(owner)).state).toBe('awaiting_deposit');
     expect(await h.db.sql`select payload from unmatched_payments where telegram_payment_charge_id = 'tg_stray_2'`).toEqual([{ payload: `deposit:${order.id}` }]);

@@ -257,8 +257,21 @@ export class Fuzzer {
         venue: { location: { latitude: 31.2, longitude: 121.5 }, title: this.junkText().slice(0, 100), address: this.junkText().slice(0, 200) },
         location: { latitude: 31.2, longitude: 121.5 },
       }),
-      () => ({ contact: { phone_number: this.pick(['13800138000', this.noise(12), '', '\u0000']), first_name: this.junkName(), user_id: this.chance(0.5) ? undefined : this.int(1e9) } }),
-      () => ({ poll: { id: String(this.int(1e9)), question: this.junkText().slice(0, 300), options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false } }),
+      () => ({
+        contact: { phone_number: this.pick(['13800138000', this.noise(12), '', '\u0000']), first_name: this.junkName(), user_id: this.chance(0.5) ? undefined : this.int(1e9) },
+      }),
+      () => ({
+        poll: {
+          id: String(this.int(1e9)),
+          question: this.junkText().slice(0, 300),
+          options: [],
+          total_voter_count: 0,
+          is_closed: false,
+          is_anonymous: true,
+          type: 'regular',
+          allows_multiple_answers: false,
+        },
+      }),
       () => ({ dice: { emoji: '🎲', value: 1 + this.int(6) } }),
       () => ({ new_chat_members: [] }),
       () => ({}),
@@ -291,7 +304,15 @@ export class Fuzzer {
       const message = this.chance(0.9)
         ? { message_id: this.int(100_000), from: STAND_IN_BOT, chat: { id: user.id, type: 'private', first_name: user.first_name }, date: 0, text: '…' }
         : undefined;
-      update = { callback_query: { id, from: user, chat_instance: `ci${user.id}`, ...(message ? { message } : { inline_message_id: 'im1' }), ...(this.chance(0.95) ? { data } : { game_short_name: 'g' }) } };
+      update = {
+        callback_query: {
+          id,
+          from: user,
+          chat_instance: `ci${user.id}`,
+          ...(message ? { message } : { inline_message_id: 'im1' }),
+          ...(this.chance(0.95) ? { data } : { game_short_name: 'g' }),
+        },
+      };
       this.expect.callbacks.add(id);
     } else if (r < 0.71) {
       kind = 'pre_checkout_query';
@@ -334,7 +355,15 @@ export class Fuzzer {
       // A press in the support group by someone who is not an agent, on any message, with any data.
       const id = `gq${++this.queryCounter}_${this.seed}`;
       const chat = { id: this.supportChatId, type: 'supergroup', title: 'Support', is_forum: true };
-      update = { callback_query: { id, from: user, chat_instance: 'group', data: this.junkCallbackData(), message: { message_id: this.int(1000), date: 0, chat, message_thread_id: 1 + this.int(50), is_topic_message: true, text: '…' } } };
+      update = {
+        callback_query: {
+          id,
+          from: user,
+          chat_instance: 'group',
+          data: this.junkCallbackData(),
+          message: { message_id: this.int(1000), date: 0, chat, message_thread_id: 1 + this.int(50), is_topic_message: true, text: '…' },
+        },
+      };
       this.expect.callbacks.add(id);
     } else if (r < 0.84 && this.supportChatId !== undefined) {
       kind = 'support_group';
@@ -371,7 +400,15 @@ export class Fuzzer {
       () => ({ message: { message_id: 1, from: user, chat: group, date: 0, text: this.junkText() } }),
       () => ({ message: { message_id: 1, from: user, chat: group, date: 0, new_chat_members: [STAND_IN_BOT] } }),
       () => ({ my_chat_member: { chat: group, from: user, date: 0, old_chat_member: member('left'), new_chat_member: { user: STAND_IN_BOT, status: 'member' } } }),
-      () => ({ my_chat_member: { chat: { id: user.id, type: 'private', first_name: user.first_name }, from: user, date: 0, old_chat_member: member('member'), new_chat_member: member(this.pick(['kicked', 'member'])) } }),
+      () => ({
+        my_chat_member: {
+          chat: { id: user.id, type: 'private', first_name: user.first_name },
+          from: user,
+          date: 0,
+          old_chat_member: member('member'),
+          new_chat_member: member(this.pick(['kicked', 'member'])),
+        },
+      }),
       () => ({ chat_member: { chat: group, from: user, date: 0, old_chat_member: member('left'), new_chat_member: member('member') } }),
       () => ({ chat_join_request: { chat: group, from: user, user_chat_id: user.id, date: 0 } }),
       () => ({ poll: { id: '1', question: 'q', options: [], total_voter_count: 0, is_closed: true, is_anonymous: true, type: 'regular', allows_multiple_answers: false } }),

@@ -94,7 +94,17 @@ describe('isServed', () => {
     expect(isServed(u({ message: { chat: { id: -200, type: 'supergroup' } } }), -100)).toBe(false);
     expect(isServed(u({ message: { chat: { id: -200, type: 'group' } } }), null)).toBe(false);
     expect(isServed(u({ my_chat_member: { chat: { id: -200, type: 'group' } } }), null)).toBe(false);
-    for (const kind of ['inline_query', 'channel_post', 'edited_message', 'edited_channel_post', 'chat_member', 'poll', 'chosen_inline_result', 'chat_join_request', 'message_reaction'])
+    for (const kind of [
+      'inline_query',
+      'channel_post',
+      'edited_message',
+      'edited_channel_post',
+      'chat_member',
+      'poll',
+      'chosen_inline_result',
+      'chat_join_request',
+      'message_reaction',
+    ])
       expect(isServed(u({ [kind]: {} }), -100)).toBe(false);
     expect(isServed(u({}), null)).toBe(false);
     expect(isServed(u({ callback_query: { id: '1', inline_message_id: 'im1' } }), null)).toBe(false);

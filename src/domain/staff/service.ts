@@ -45,7 +45,10 @@ export class StaffService {
 
   /** Telegram ids of everyone with `role` or admin, each once. */
   async idsWith(role: StaffRole): Promise<number[]> {
-    const rows = await this.db.selectDistinct({ id: staff.telegramId }).from(staff).where(inArray(staff.role, [role, 'admin']));
+    const rows = await this.db
+      .selectDistinct({ id: staff.telegramId })
+      .from(staff)
+      .where(inArray(staff.role, [role, 'admin']));
     return rows.map((r) => r.id);
   }
 

@@ -58,7 +58,11 @@ export function backAt(f: Fmt, at: Date, now: Date, startMinute: number): string
   return f.t('support.back_day', { day: f.day(day), time });
 }
 
-export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string => [c.firstName, c.lastName].map((n) => cleanName(n ?? '')).filter(Boolean).join(' ') || '?';
+export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string =>
+  [c.firstName, c.lastName]
+    .map((n) => cleanName(n ?? ''))
+    .filter(Boolean)
+    .join(' ') || '?';
 
 /** Topic title: name, language and customer id (Telegram allows 128 characters). */
 export const topicName = (c: Customer): string => cutPlain(`${displayName(c)} · ${c.language} · #${c.id}`, 128);
