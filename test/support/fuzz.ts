@@ -297,6 +297,7 @@ export class Fuzzer {
     } else if (r < 0.45) {
       kind = 'media';
       update = { message: { ...this.base(user), ...this.media() } };
+      this.expect.spoke.add(user.id);
     } else if (r < 0.63) {
       kind = 'callback';
       const id = String(++this.queryCounter + this.seed * 1000);
