@@ -31,6 +31,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   broadcast: () => import('./broadcast.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
+  fuzz: () => import('./fuzz.js'),
 };
 
 function usage(): string {

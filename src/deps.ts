@@ -1,3 +1,4 @@
+import { cutToTelegramLimits } from './telegram/limits.js';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import type postgres from 'postgres';
@@ -151,6 +152,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
 export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>): Telegram {
   const telegram = new Telegram(config.botToken, { apiRoot: config.telegramApiRoot });
   if (config.telegramApiRoot.startsWith('http://')) (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  cutToTelegramLimits(telegram);
   return telegram;
 }
 

@@ -26,6 +26,8 @@ export interface ChildStats {
   /** The child's event-loop delay since the last reset. */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Resident set size now, MiB. */
+  rssMb: number;
   /** SQL statements sent since the last reset (the app only). */
   sqlTotal?: number;
   /** The most frequent of them (when asked for with `top`). */
@@ -264,6 +266,7 @@ export function serveParent(opts: {
             cpuMs: (usage.user + usage.system) / 1000,
             loopP99Ms: loop.percentile(99) / 1e6,
             loopMaxMs: loop.max / 1e6,
+            rssMb: process.memoryUsage().rss / 2 ** 20,
             ...opts.stats(req),
           } satisfies ChildStats;
           if (req.reset) loop.reset();

@@ -26,7 +26,10 @@ import { unhandledFeature } from './features/unhandled.js';
 import { ChatLock } from './middlewares/chat-lock.js';
 import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
+import { cutToTelegramLimits } from '../telegram/limits.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
+import { sanitizeUpdate } from './middlewares/sanitize.js';
+import { ignoreUnserved } from './middlewares/unserved.js';
 
 export type Bot = Telegraf<BotContext>;
 export { registerCommands } from './commands.js';
@@ -65,7 +68,8 @@ export function createStepRegistry(): StepRegistry<BotContext> {
 
 /**
  * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
- * Order matters: the boundary wraps everything; the chat's lock is taken before the update is
+ * Order matters: unserved kinds are dropped first; the boundary wraps everything else, and right
+ * inside it the update's text is cleaned (middlewares/sanitize.ts); the chat's lock is taken before the update is
  * claimed and its state read (so the state is the latest); the catch-all comes last.
  */
 export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
@@ -88,6 +92,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     ctx.deps = deps;
     ctx.steps = steps;
     retryShortRateLimits(ctx.telegram);
+    cutToTelegramLimits(ctx.telegram);
     const started = performance.now();
     const slow = setTimeout(
       () => deps.logger.warn({ updateId: ctx.update.update_id, timeoutMs: deps.config.handlerTimeoutMs }, 'handler still running after the handler timeout'),
@@ -102,7 +107,11 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
       deps.metrics.inc('updates_total');
     }
   });
+  // Updates the bot does not serve go no further (no lock, no SQL, no apology).
+  bot.use(ignoreUnserved);
   bot.use(boundary);
+  // The one boundary for text: every string of the update made storable, names undisguised.
+  bot.use(sanitizeUpdate);
   bot.use(serialize(lock));
   bot.use(beginUpdate);
   // Payments before everything: money is recorded whatever step the payer's chat is on (a staff

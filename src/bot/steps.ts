@@ -33,7 +33,8 @@ export async function staleButton(ctx: BotContext): Promise<void> {
   const q = ctx.callbackQuery;
   ctx.log.info({ data: q && 'data' in q ? q.data : undefined, step: ctx.session.step }, 'stale or invalid button');
   await ctx.toast(ctx.t('stale.button'));
-  await showCurrentStep(ctx, { fresh: true });
+  // Only a customer's chat has a step to show (a press in the support group has none).
+  if (ctx.customer) await showCurrentStep(ctx, { fresh: true });
 }
 
 /**

@@ -2,7 +2,15 @@ import type { LocalizedText } from '../db/schema/index.js';
 import type { Locale } from '../domain/customers/service.js';
 import { escapeHtml, type TFunction } from '../i18n.js';
 import { formatCny } from '../shared/money.js';
+import { cleanName } from '../shared/text.js';
 import { dayStartFromKey } from '../shared/time.js';
+
+/**
+ * A name a customer gave (Telegram name, contact name, recipient) as agents and staff see it:
+ * without direction overrides or zero-width characters (src/shared/text.ts), HTML-escaped. Names
+ * are cleaned when they arrive too; this covers rows stored before.
+ */
+export const shownName = (value: string | null | undefined): string => escapeHtml(cleanName(value ?? ''));
 
 /** Everything a screen builder needs to render values in the customer's language and time zone. */
 export interface Fmt {

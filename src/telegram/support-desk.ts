@@ -4,9 +4,8 @@ import type { Customer, SupportConversation } from '../db/schema/index.js';
 import type { AppDeps } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
 import { isOpen } from '../domain/support/hours.js';
-import { escapeHtml } from '../i18n.js';
 import { classifyTelegramError, isNotModified } from '../shared/telegram-errors.js';
-import { createFmt, type Fmt } from './format.js';
+import { createFmt, shownName, type Fmt } from './format.js';
 import { cardScreen, profileCard, ratingKeyboard, topicName, type CardState } from './screens/support.js';
 
 /** What the support feature needs of an update, on either side; telegraf's Context fits. */
@@ -261,7 +260,7 @@ export async function customerBlocked(s: SupportDeps, customerId: number, telegr
 
 /** A staff member as a mention for the group (HTML). */
 export function mention(telegramId: number, name: string | null): string {
-  return `<a href="tg://user?id=${telegramId}">${escapeHtml(name ?? String(telegramId))}</a>`;
+  return `<a href="tg://user?id=${telegramId}">${name ? shownName(name) || String(telegramId) : String(telegramId)}</a>`;
 }
 
 export const senderName = (user: { first_name: string; last_name?: string }): string => [user.first_name, user.last_name].filter(Boolean).join(' ');

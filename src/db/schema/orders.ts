@@ -157,3 +157,20 @@ export type Order = typeof orders.$inferSelect;
 export type Feedback = typeof feedback.$inferSelect;
 export type OrderEvent = typeof orderEvents.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
+
+/**
+ * Payments whose invoice payload names no order of ours (a deposit's or a store order's): the
+ * money is real if Telegram says it arrived, so it is kept here for ops to refund, once per charge.
+ */
+export const unmatchedPayments = pgTable('unmatched_payments', {
+  id: serial('id').primaryKey(),
+  /** 'deposit' or 'store': whose handler received it. */
+  kind: text('kind').notNull(),
+  telegramPaymentChargeId: text('telegram_payment_charge_id').notNull().unique(),
+  providerPaymentChargeId: text('provider_payment_charge_id').notNull(),
+  payload: text('payload').notNull(),
+  amount: integer('amount').notNull(),
+  currency: text('currency').notNull(),
+  payerTelegramId: bigint('payer_telegram_id', { mode: 'number' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

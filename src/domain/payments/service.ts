@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { customers, orderEvents, orders, payments, type Order, type Payment, type PaymentProblem } from '../../db/schema/index.js';
+import { customers, orderEvents, orders, payments, unmatchedPayments, type Order, type Payment, type PaymentProblem } from '../../db/schema/index.js';
 import { AppError } from '../../shared/errors.js';
 import { OrderService } from '../orders/index.js';
 
@@ -76,6 +76,27 @@ export class PaymentService {
       return { ok: false, reason: 'amount_mismatch' };
     }
     return { ok: true, order: row.order };
+  }
+
+  /**
+   * Keeps a payment whose payload names no order of ours (either kind), once per charge id: true
+   * the first time, false for a repeat (so ops are told once and nothing is logged again).
+   */
+  async recordUnmatched(facts: PaymentFacts & { kind: 'deposit' | 'store'; telegramChargeId: string; providerChargeId: string }): Promise<boolean> {
+    const rows = await this.db
+      .insert(unmatchedPayments)
+      .values({
+        kind: facts.kind,
+        telegramPaymentChargeId: facts.telegramChargeId,
+        providerPaymentChargeId: facts.providerChargeId,
+        payload: facts.payload,
+        amount: facts.totalAmount,
+        currency: facts.currency,
+        payerTelegramId: facts.payerTelegramId,
+      })
+      .onConflictDoNothing({ target: unmatchedPayments.telegramPaymentChargeId })
+      .returning({ id: unmatchedPayments.id });
+    return rows.length > 0;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { customers, staff, staffRoles, type StaffMember, type StaffRole } from '../../db/schema/index.js';
 
@@ -41,6 +41,15 @@ export class StaffService {
       .where(and(eq(staff.telegramId, telegramId), eq(staff.role, role)))
       .returning();
     return rows.length > 0;
+  }
+
+  /** Telegram ids of everyone with `role` or admin, each once. */
+  async idsWith(role: StaffRole): Promise<number[]> {
+    const rows = await this.db
+      .selectDistinct({ id: staff.telegramId })
+      .from(staff)
+      .where(inArray(staff.role, [role, 'admin']));
+    return rows.map((r) => r.id);
   }
 
   async list(): Promise<StaffMember[]> {

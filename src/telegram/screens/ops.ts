@@ -5,7 +5,7 @@ import { escapeHtml } from '../../i18n.js';
 import { nextActions, type OpsAction, type OrderView } from '../../domain/fulfilment/order-view.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
-import type { Fmt } from '../format.js';
+import { shownName, type Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
 import { button } from './common.js';
 import { bookingLine } from './common.js';
@@ -197,7 +197,7 @@ export function orderCardText(f: Fmt, view: OrderView, banner?: string): string 
   const lines: string[] = banner ? [banner, ''] : [];
   lines.push(
     f.t('ops.card.title', { number: order.number, state: stateLabel(f, order.state) }),
-    f.t('ops.card.customer', { name: escapeHtml(order.contactName), phone: escapeHtml(formatPhone(order.phone)) }),
+    f.t('ops.card.customer', { name: shownName(order.contactName), phone: escapeHtml(formatPhone(order.phone)) }),
     f.t('ops.card.city', { city: cityOf(f, view) }),
     f.t('ops.card.config', { config: configLine(f, order) }),
     f.t('ops.card.total', { total: f.money(order.totalFen), deposit: f.money(order.depositFen) }),
@@ -243,7 +243,7 @@ export function orderCard(f: Fmt, view: OrderView, banner?: string): Screen {
 export function vinPrompt(f: Fmt, view: OrderView): Screen {
   const { order } = view;
   return {
-    text: f.t('ops.vin.ask', { number: order.number, config: configLine(f, order), name: escapeHtml(order.contactName), city: cityOf(f, view) }),
+    text: f.t('ops.vin.ask', { number: order.number, config: configLine(f, order), name: shownName(order.contactName), city: cityOf(f, view) }),
     keyboard: [[button(f.t('ops.vin.back'), cb.opsOrder.pack({ orderId: order.id }))]],
   };
 }
@@ -254,7 +254,7 @@ export function confirmDelivered(f: Fmt, order: Order): Screen {
       number: order.number,
       config: configLine(f, order),
       vin: escapeHtml(order.vin ?? ''),
-      name: escapeHtml(order.contactName),
+      name: shownName(order.contactName),
     }),
     keyboard: [
       [button(f.t('ops.confirm_delivered.yes'), cb.opsDeliveredConfirm.pack({ orderId: order.id }))],

@@ -2,7 +2,7 @@ import type { StoreOrder } from '../../db/schema/index.js';
 import type { StoreOrderView } from '../../domain/store/checkout.js';
 import { escapeHtml } from '../../i18n.js';
 import { cb } from '../callback-data.js';
-import type { Fmt } from '../format.js';
+import { shownName, type Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
 import { button } from './common.js';
 import { storeLines, storeStateLabel } from './store-orders.js';
@@ -39,7 +39,7 @@ export function storeOpsOrderText(f: Fmt, view: StoreOrderView, banner?: string)
       number: o.number,
       state: storeStateLabel(f, o.state),
       lines: storeLines(f, view),
-      recipient: escapeHtml(`${o.recipient ?? ''} ${o.phone ?? ''}`.trim()),
+      recipient: `${shownName(o.recipient)} ${escapeHtml(o.phone ?? '')}`.trim(),
       address: escapeHtml(o.address ?? ''),
       shipping: o.shipping ? f.t(`store.shipping.${o.shipping}`) : '—',
     }),
@@ -74,7 +74,7 @@ export function storeConfirmDelivered(f: Fmt, o: StoreOrder): Screen {
   return {
     text: f.t('store.ops.confirm_delivered', {
       number: o.number,
-      recipient: escapeHtml(o.recipient ?? ''),
+      recipient: shownName(o.recipient),
       carrier: escapeHtml(o.carrier ?? ''),
       tracking: escapeHtml(o.trackingNo ?? ''),
     }),

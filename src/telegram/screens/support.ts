@@ -3,7 +3,8 @@ import type { Customer, Order, StoreOrder, SupportConversation, SupportMessage }
 import { escapeHtml } from '../../i18n.js';
 import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
-import type { Fmt } from '../format.js';
+import { shownName, type Fmt } from '../format.js';
+import { cleanName, cutPlain } from '../../shared/text.js';
 import type { Screen } from '../screen.js';
 import { button } from './common.js';
 import type { BookingView } from '../../domain/bookings/views.js';
@@ -57,10 +58,14 @@ export function backAt(f: Fmt, at: Date, now: Date, startMinute: number): string
   return f.t('support.back_day', { day: f.day(day), time });
 }
 
-export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string => [c.firstName, c.lastName].filter(Boolean).join(' ') || '?';
+export const displayName = (c: Pick<Customer, 'firstName' | 'lastName'>): string =>
+  [c.firstName, c.lastName]
+    .map((n) => cleanName(n ?? ''))
+    .filter(Boolean)
+    .join(' ') || '?';
 
 /** Topic title: name, language and customer id (Telegram allows 128 characters). */
-export const topicName = (c: Customer): string => `${displayName(c)} · ${c.language} · #${c.id}`.slice(0, 128);
+export const topicName = (c: Customer): string => cutPlain(`${displayName(c)} · ${c.language} · #${c.id}`, 128);
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "11-27 23:19" in the business time zone: readable the same way in both languages. */
@@ -131,7 +136,7 @@ export function profileCard(f: Fmt, input: CardInput): string {
   const render = (lines: string[]) => {
     const text = f.t('support.group.card', {
       name: escapeHtml(displayName(customer)),
-      username: customer.username ? f.t('support.group.username', { username: escapeHtml(customer.username) }) : '',
+      username: customer.username ? f.t('support.group.username', { username: shownName(customer.username) }) : '',
       language: customer.language,
       phone: customer.phone ? escapeHtml(customer.phone) : f.t('support.group.no_phone'),
       step: stepLabel(f, input.step),

@@ -12,6 +12,7 @@ import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
 import { show } from '../../ui.js';
 import { showOrder } from '../order/my-orders.js';
 import { depositStepSchemas } from './steps.js';
+import { recordUnmatchedPayment } from './unmatched.js';
 
 /**
  * The deposit: an invoice in CNY naming the order, a pre-checkout check answered inside the
@@ -103,7 +104,7 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   }
   const f = fmtOf(ctx);
   if (result.status === 'unrecognized') {
-    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'payment for no known order: refund needed');
+    await recordUnmatchedPayment(ctx, p, 'deposit');
     await show(ctx, { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }
@@ -111,7 +112,12 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   if (result.status === 'needs_refund') {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
     ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'deposit payment not applied: refund needed');
-    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem }), { fresh: true });
+    // Someone else's order: the payer is not told its number (nor anything else about it).
+    const screen =
+      result.problem === 'payer_mismatch'
+        ? { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }
+        : paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem });
+    await show(ctx, screen, { fresh: true });
     return;
   }
   ctx.log.info({ orderId: order.id }, 'deposit paid');

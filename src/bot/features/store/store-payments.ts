@@ -9,6 +9,7 @@ import { menuButton } from '../../../telegram/screens/common.js';
 import { paymentNotApplied } from '../../../telegram/screens/payments.js';
 import { paidScreen } from '../../../telegram/screens/store-orders.js';
 import { show } from '../../ui.js';
+import { recordUnmatchedPayment } from '../deposit/unmatched.js';
 
 /**
  * Telegram's payment updates for store invoices (payload `store:<order>`); anything else passes
@@ -78,7 +79,7 @@ feature.on(message('successful_payment'), async (ctx, next) => {
     return;
   }
   if (result.status === 'unrecognized') {
-    ctx.log.error({ payload: p.invoice_payload, charge: p.telegram_payment_charge_id, amount: p.total_amount }, 'store payment for no known order: refund needed');
+    await recordUnmatchedPayment(ctx, p, 'store');
     await show(ctx, { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }
@@ -86,7 +87,12 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   if (result.status === 'needs_refund') {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
     ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'store payment not applied: refund needed');
-    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem }), { fresh: true });
+    // Someone else's order: the payer is not told its number (nor anything else about it).
+    const screen =
+      result.problem === 'payer_mismatch'
+        ? { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }
+        : paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem });
+    await show(ctx, screen, { fresh: true });
     return;
   }
   ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');

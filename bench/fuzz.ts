@@ -1,0 +1,107 @@
+/**
+ * `npm run fuzz -- --updates 10000` (or `npm run bench -- fuzz`): hostile input against the real
+ * bot (APP_ROLE=bot, webhook mode, its own process, real Postgres and Redis, a support desk
+ * configured) through the Bot API stand-in. Random customers send junk text, media of every kind,
+ * forged and stale callback data, junk pre-checkout and shipping queries, stray successful
+ * payments, odd deep links and update kinds the bot does not serve (test/support/fuzz.ts makes
+ * them from a seed: printed first, `--seed N` replays the same updates, give or take stale button
+ * data, which depends on what the bot answered in what order). The last line is one JSON object:
+ * all its figures are zero but `updates` and `rss_mb` (the app's resident memory at the end), and
+ * the process exits 1 otherwise or when the app died.
+ */
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import { Fuzzer, JUNK_PAYMENTS_SQL, type FuzzFigures } from '../test/support/fuzz.js';
+import { textUpdate, userFor, withId } from '../test/support/updates.js';
+import type { BenchArgs } from './support/args.js';
+import { machine, startBenchApp } from './support/env.js';
+
+export const description = 'hostile input: junk updates of every kind against the real bot (all figures zero but updates and rss_mb)';
+
+const HELP = `npm run fuzz -- [options]      (same as npm run bench -- fuzz)
+  --updates N      junk updates to send (default 10000)
+  --seed N         the PRNG seed (default: random, printed)
+  --customers N    customers sending them (default 500)
+  --concurrency N  updates in flight at once (default 8)`;
+
+const SUPPORT_GROUP = -1_009_500_000_001;
+
+export async function run(args: BenchArgs): Promise<void> {
+  if (args.flag('help')) {
+    console.log(HELP);
+    return;
+  }
+  const total = args.number('updates', 10_000);
+  const seed = args.number('seed', Math.floor(Math.random() * 2 ** 31));
+  const customers = args.number('customers', 500);
+  const concurrency = args.number('concurrency', 8);
+  const m = machine();
+  console.log(`fuzz: seed ${seed} (replay with --seed ${seed}), ${total} updates from ${customers} customers, ${concurrency} in flight`);
+  console.log(`machine: ${m.cores} cores (${m.cpu}), node ${m.node}, load average ${m.load1}`);
+  const app = await startBenchApp({ env: { SUPPORT_CHAT_ID: String(SUPPORT_GROUP), SUPPORT_HOURS: '00:00-24:00', SUPPORT_SLA_MINUTES: '60' } });
+  const onSignal = () => void app.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const sql = postgres(app.db.url, { max: 1, onnotice: () => undefined });
+  try {
+    const fuzz = new Fuzzer({ seed, customers, supportChatId: SUPPORT_GROUP });
+    let sent = 0;
+    let failed = 0;
+    let transportErrors = 0;
+    const started = performance.now();
+    let lastReport = started;
+    const lane = async () => {
+      while (sent < total) {
+        sent++;
+        fuzz.learn(app.api);
+        const update = fuzz.next();
+        try {
+          const res = await app.api.deliverWebhook(update);
+          if (res.status !== 200) failed++;
+        } catch (err) {
+          transportErrors++;
+          failed++;
+          if (transportErrors <= 3) console.error(`update ${update.update_id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (performance.now() - lastReport > 5_000) {
+          lastReport = performance.now();
+          console.log(`… ${sent} sent, ${failed} failed, ${Math.round(sent / ((lastReport - started) / 1000))}/s`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+    const seconds = (performance.now() - started) / 1000;
+    // Still alive: the app answers its stats and the next customer's /start.
+    const stats = await app.child.stats();
+    const fresh = userFor(9_199_999_999, { languageCode: 'en', firstName: 'After' });
+    const from = app.api.calls.length;
+    const res = await app.api.deliverWebhook(withId(textUpdate(fresh, '/start')));
+    const alive = res.status === 200 && app.api.calls.slice(from).some((c) => String(c.params.chat_id) === String(fresh.id));
+    const seen = fuzz.tally(app.api.calls);
+    const [paid] = await sql.unsafe<Array<{ n: number }>>(JUNK_PAYMENTS_SQL);
+    const [unmatched] = await sql<Array<{ n: number }>>`select count(*)::int as n from unmatched_payments`;
+    console.log(`kinds: ${JSON.stringify(Object.fromEntries(fuzz.kinds))}`);
+    console.log(
+      `${total} updates in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s); ${app.api.calls.length} Bot API calls; ` +
+        `${seen.apologies} apologies; ${unmatched!.n} stray payments kept in unmatched_payments; app alive: ${alive}`,
+    );
+    const figures: FuzzFigures = {
+      updates: total,
+      failed_updates: failed + seen.apologies,
+      callbacks_unanswered: seen.callbacks_unanswered,
+      precheckouts_unanswered: seen.precheckouts_unanswered,
+      junk_approved: seen.junk_approved,
+      junk_payments_recorded: paid!.n,
+      silent_customers: seen.silent_customers,
+      rss_mb: Math.round(stats.rssMb),
+    };
+    const clean = alive && Object.entries(figures).every(([k, v]) => k === 'updates' || k === 'rss_mb' || v === 0);
+    if (!clean) process.exitCode = 1;
+    console.log(JSON.stringify(figures));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await sql.end();
+    await app.stop();
+  }
+}
