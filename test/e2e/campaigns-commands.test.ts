@@ -10,9 +10,11 @@
 import { Telegram } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerStaffCommands } from '../../src/bot/commands.js';
+import { campaignQueue } from '../../src/jobs/campaign-jobs.js';
 import { newOrder } from '../integration/helpers.js';
 import { photoUpdate } from '../support/updates.js';
-import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
+import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, TEST_TOKEN, type Harness } from '../support/harness.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -91,7 +93,7 @@ describe('typed controls and who may use them', () => {
     const resumed = await progressOf(m, id);
     expect(resumed?.text).not.toMatch(/Paused:/);
     expect(resumed?.text).toMatch(/· sending/);
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
     for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
     await waitFor('the final progress message', async () => /· done/.test((await progressOf(m, id))?.text ?? ''));
     expect((await progressOf(m, id))?.text).toMatch(/· done[\s\S]*Sent 40 · failed 0 · blocked 0 · left 0/);
@@ -180,7 +182,7 @@ describe("customers' buttons and links cannot reach anyone else", () => {
     const [a, b] = await seedCustomers(h.db.sql, 852_000_000, 2, { language: 'en' });
     const m = new TestChat(h, MARKETER, { languageCode: 'en' });
     const id = await composeAndSend(m, () => m.text('Open house on Saturday'));
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
     const consent = async (tg: number) =>
       (await h.db.sql<[{ marketing_consent: boolean }]>`select marketing_consent from customers where telegram_id = ${tg}`)[0].marketing_consent;
 
@@ -288,7 +290,7 @@ describe('video content', () => {
     const preview = h.api.callsTo('sendVideo').find((c) => Number(c.params.chat_id) === MARKETER);
     expect(preview?.params.video).toBe('VIDEO_FILE_1');
     expect(preview?.params.caption).toBe('Model 3 in motion');
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
     const states = await recipientStates(h.db.sql, id);
     for (const chat of audience) expect(states.get(chat)?.state).toBe('sent');
     for (const chat of states.keys()) {

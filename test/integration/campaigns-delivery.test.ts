@@ -8,7 +8,8 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { DeliveryRepository } from '../../src/domain/campaigns/delivery.js';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, enqueueBatches, enqueueProgress } from '../../src/jobs/campaign-jobs.js';
-import { launchCampaign, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
+import { launchCampaign, recipientStates, seedCustomers, sendsSettled } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { waitFor } from '../support/wait.js';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -47,7 +48,7 @@ describe('campaign delivery', () => {
     h.api.failNext('sendMessage', { code: 502, description: 'Bad Gateway' }, 2);
 
     const id = await launchCampaign(h, { createdBy: MARKETER, segment: { locales: ['en'] } });
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
 
     const states = await recipientStates(sql, id);
     expect(states.size).toBe(audience.length);
@@ -79,7 +80,7 @@ describe('campaign delivery', () => {
     // Telegram's side allows only 10/s here: the worker runs into 429s with retry_after 2.
     h.api.rateLimit({ perSecond: 10, retryAfter: 2 });
     const id = await launchCampaign(h, { createdBy: MARKETER });
-    await waitForStatus(h.db.db, id, ['done'], 60_000);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id, 60_000);
 
     const byChat = sendsByChat(h);
     for (const chat of audience) expect(byChat.get(chat)?.filter((s) => s.ok)).toHaveLength(1);
@@ -123,7 +124,7 @@ describe('campaign delivery', () => {
       return counts.pending === 0 && counts.sending === held.length;
     });
     await sql`update campaign_recipients set state = 'pending', claimed_by = null, claimed_at = null where campaign_id = ${id} and claimed_by = 'job-before-pause'`;
-    await waitForStatus(h.db.db, id, ['done'], 20_000);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id, 20_000);
     const byChat = sendsByChat(h);
     for (const chat of audience) expect(byChat.get(chat)?.filter((x) => x.ok)).toHaveLength(1);
   });
