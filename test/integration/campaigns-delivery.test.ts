@@ -76,8 +76,9 @@ describe('campaign delivery', () => {
 
   it('a 429 pauses every sender for retry_after, then everyone is sent to exactly once', async () => {
     h = await startHarness({ env: { CAMPAIGN_RATE: '30' } });
-    const audience = await seedCustomers(h.db.sql, 820_000_000, 60, { language: 'en' });
-    // Telegram's side allows only 10/s here: the worker runs into 429s with retry_after 2.
+    const audience = await seedCustomers(h.db.sql, 820_000_000, 30, { language: 'en' });
+    // Telegram's side allows only 10/s here: the worker runs into 429s with retry_after 2 (thirty
+    // recipients are three bursts of ten, with two such pauses between them).
     h.api.rateLimit({ perSecond: 10, retryAfter: 2 });
     const id = await launchCampaign(h, { createdBy: MARKETER });
     await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id, 60_000);
