@@ -48,7 +48,10 @@ function compile(): string | null {
   return dir;
 }
 
-/** Test processes may end without their 'exit' handlers: a later compile removes what those left. */
+/**
+ * vitest ends its test processes with SIGTERM, which skips 'exit' handlers: a later compile removes
+ * the output of processes that are gone (test-results/ is not committed, nor linted).
+ */
 function removeLeftovers(parent: string): void {
   let names: string[];
   try {
