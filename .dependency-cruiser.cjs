@@ -2,7 +2,7 @@
  * The layer rules of src/ (docs/architecture.md draws them). `npm run deps:check` runs them in CI;
  * there is no list of known violations: a new one fails the build.
  *
- *   shared ← db ← domain ← telegram (presentation) ← bot | jobs | ops ← app, main, deps, ops-cli
+ *   shared ← db ← domain ← telegram (presentation) ← bot | jobs | ops ← app, main, deps, ops-cli, ops-run
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -40,7 +40,7 @@ module.exports = {
       severity: 'error',
       comment: 'src/telegram (formatting, screens, the support desk) is shared by bot, jobs and ops: it imports none of them.',
       from: { path: '^src/telegram/' },
-      to: { path: '^src/(bot|jobs|ops|server)/|^src/(app|main|ops-cli)\\.ts$' },
+      to: { path: '^src/(bot|jobs|ops|server)/|^src/(app|main|ops-cli|ops-run)\\.ts$' },
     },
     {
       name: 'deps-types-only',
@@ -66,9 +66,9 @@ module.exports = {
     {
       name: 'entry-points-are-roots',
       severity: 'error',
-      comment: 'main.ts, app.ts, ops-cli.ts and deps.ts wire everything; nothing in src imports them.',
-      from: { path: '^src/', pathNot: '^src/main\\.ts$' },
-      to: { path: '^src/(app|main|ops-cli)\\.ts$' },
+      comment: 'main.ts, app.ts, ops-cli.ts, ops-run.ts and deps.ts wire everything; nothing else in src imports them (main.ts starts app.ts, ops-cli.ts runs ops-run.ts).',
+      from: { path: '^src/', pathNot: '^src/(main|ops-cli)\\.ts$' },
+      to: { path: '^src/(app|main|ops-cli|ops-run)\\.ts$' },
     },
   ],
   options: {

@@ -20,8 +20,9 @@ export default defineConfig({
       include: ['src/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
       // Today's figures rounded down (measured 85.97 / 77.60 / 86.66 / 89.36 %): raise them as
-      // coverage grows, never lower them. Code run only in child processes (src/main.ts, the ops
-      // CLIs, started by test/e2e/process.test.ts and the *-cli tests) is not measured.
+      // coverage grows, never lower them. Code run only in child processes (src/main.ts and
+      // src/ops-cli.ts, started by test/e2e/process.test.ts and test/e2e/ops-cli.test.ts) is not
+      // measured; the ops CLI itself (src/ops-run.ts) runs in the tests' process and is.
       thresholds: { statements: 85, branches: 77, functions: 86, lines: 89 },
     },
   },

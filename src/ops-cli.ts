@@ -1,101 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import { createFmt } from './telegram/format.js';
-import { ConfigError, loadConfig } from './config.js';
-import { createDb } from './db/client.js';
-import { createServices } from './deps.js';
-import { Redis } from 'ioredis';
-import { createQueues } from './jobs/queues.js';
-import { JobOutbox, queueList } from './jobs/outbox.js';
-import { reminderEvents } from './jobs/reminders/scheduler.js';
-import { storeEvents } from './jobs/store/store-jobs.js';
-import { noStoreEvents } from './domain/store/events.js';
-import { destination } from 'pino';
-import { createLogger } from './logger.js';
-import { createI18n } from './i18n.js';
-import { EXIT, parseArgs, runCommand, type CliIo } from './ops/cli.js';
-import { cliActor } from './ops/actor.js';
+import { EXIT } from './ops/cli.js';
+import { runOpsCli } from './ops-run.js';
 
 /**
  * `npm run ops -- <command> [--json] [--lang en|zh-CN]`: fulfilment steps from the command line
- * (see src/ops/cli.ts). Reads the same environment as the bot through loadConfig, so BOT_TOKEN
- * must be set as well as DATABASE_URL.
- *
- * Domain events go to the same BullMQ queues as the bot's: a step taken here is audited, and the
- * worker tells the customer and (re)schedules their reminders, exactly as for a step in /ops.
+ * (see src/ops/cli.ts and src/ops-run.ts). This entry only binds the command to process.argv,
+ * process.env, stdout and stderr, and sets the exit code.
  */
 async function main(): Promise<number> {
-  const i18n = createI18n('en');
-  const parsed = parseArgs(process.argv.slice(2), (lang) => i18n.t(lang));
-  const t = i18n.t(parsed.lang);
-  const io: CliIo = {
+  return runOpsCli(process.argv.slice(2), process.env, {
     out: (text) => void process.stdout.write(`${text}\n`),
     err: (text) => void process.stderr.write(`${text}\n`),
-  };
-  if (parsed.problem) {
-    if (parsed.json) io.out(JSON.stringify({ ok: false, error: { code: 'usage', message: parsed.problem } }, null, 2));
-    else io.err(parsed.problem);
-    return EXIT.usage;
-  }
-  if (parsed.help || !parsed.command) {
-    io.out(t('ops.cli.usage'));
-    return parsed.help ? EXIT.ok : EXIT.usage;
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.err(err.message);
-    return EXIT.usage;
-  }
-  const handle = createDb(config.databaseUrl, { max: 2 });
-  // Fail fast when Redis is down: the step is still taken and audited; the lost notice is logged.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-  redis.on('error', () => undefined);
-  const queues = createQueues(redis, config.queuePrefix);
-  try {
-    // BullMQ starts connecting a lazy client as soon as a Queue is made on it, so a second
-    // connect() would fail with "already connecting": wait for the outcome instead.
-    let redisDown = false;
-    await new Promise<void>((resolve, reject) => {
-      if (redis.status === 'ready') return resolve();
-      redis.once('ready', () => resolve());
-      redis.once('error', reject);
-      redis.once('end', () => reject(new Error('connection closed')));
-      if (redis.status === 'wait') redis.connect().catch(reject);
-    }).catch((err: unknown) => {
-      redisDown = true;
-      io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) }));
-    });
-    const logger = createLogger('warn', [config.botToken], destination({ fd: 2, sync: true }));
-    // With Redis down, the customers' notices wait in job_outbox; a worker replays them within a minute.
-    const outbox = new JobOutbox(handle.db, queueList(queues), { now: () => new Date(), logger, redisDown: () => redisDown });
-    const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger, outbox });
-    const services = createServices(handle.db, config, {
-      events: hooks,
-      storeEvents: redisDown ? noStoreEvents : storeEvents(queues.store, { now: () => new Date(), logger }),
-    });
-    return await runCommand(
-      {
-        services,
-        f: createFmt(parsed.lang, t, config.timeZone),
-        actor: cliActor(() => os.userInfo().username, process.env),
-        json: parsed.json,
-        io,
-        readFile: (path) => readFile(path, 'utf8'),
-      },
-      parsed.command,
-      parsed.args,
-    );
-  } catch (err) {
-    io.err(t('ops.cli.failed', { message: err instanceof Error ? err.message : String(err) }));
-    return EXIT.failed;
-  } finally {
-    await queues.close().catch(() => undefined);
-    redis.disconnect();
-    await handle.close();
-  }
+  });
 }
 
 main().then(

@@ -1,3 +1,5 @@
+import { parseArgs as parseArgv } from 'node:util';
+
 /** `--key value`, `--key=value` and bare `--flag` options after the benchmark name. */
 export interface BenchArgs {
   options: Record<string, string | true>;
@@ -12,27 +14,53 @@ export interface BenchArgs {
   flag(name: string): boolean;
 }
 
+/**
+ * node's `util.parseArgs` splits the line; it knows no benchmark's options, so the rules above are
+ * applied to its tokens: an option takes the next argument as its value unless that starts with
+ * `--`, a `-x` is an argument (not a short option), and a lone `--` is an option named "" (options
+ * go on being read after it).
+ */
 export function parseArgs(argv: string[]): BenchArgs {
   const options: Record<string, string | true> = {};
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
+  for (let from = 0; from < argv.length;) {
+    const { tokens } = parseArgv({ args: argv.slice(from), strict: false, allowPositionals: true, tokens: true });
+    let next = argv.length;
+    /** The argument last taken as an option's value or as a `-x` argument: its other tokens are skipped. */
+    let taken = -1;
+    for (const token of tokens) {
+      const at = from + token.index;
+      if (at === taken) continue;
+      if (token.kind === 'positional') {
+        positional.push(token.value);
+        continue;
+      }
+      const raw = argv[at]!;
+      if (!raw.startsWith('--')) {
+        positional.push(raw);
+        taken = at;
+        continue;
+      }
+      const eq = raw.indexOf('=');
+      if (eq > 0) {
+        options[raw.slice(2, eq)] = raw.slice(eq + 1);
+        continue;
+      }
+      const value = argv[at + 1];
+      const name = raw.slice(2);
+      if (value !== undefined && !value.startsWith('--')) {
+        options[name] = value;
+        taken = at + 1;
+      } else {
+        options[name] = true;
+      }
+      if (token.kind === 'option-terminator') {
+        // node reads everything after `--` as arguments; here options go on.
+        next = taken === at + 1 ? at + 2 : at + 1;
+        break;
+      }
     }
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      options[arg.slice(2, eq)] = arg.slice(eq + 1);
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      options[arg.slice(2)] = next;
-      i++;
-    } else {
-      options[arg.slice(2)] = true;
-    }
+    from = next;
   }
   return {
     options,

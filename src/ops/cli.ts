@@ -10,6 +10,7 @@ import { findOrder, loadOrderView, nextActions } from '../domain/fulfilment/orde
 import { isStoreRef, storeStep } from './store.js';
 import type { CliContext, CliIo } from './context.js';
 import { addDays, zonedDayStart } from '../shared/time.js';
+import { parseArgs as parseArgv } from 'node:util';
 
 /**
  * `npm run ops -- <command>`: the ops bot's actions for scripts. Human-readable by default (the
@@ -33,28 +34,61 @@ export interface ParsedArgs {
   problem: string | null;
 }
 
-/** `--json`, `--lang en|zh-CN` (or `--lang=…`), `-h/--help`, then the command and its arguments. */
+/** The options node's parser is told about; anything else starting with `--` is a usage error. */
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  lang: { type: 'string' },
+  // Store orders: `shipped S10001 --carrier JD --tracking JDV123456789` (see src/ops/store.ts).
+  carrier: { type: 'string' },
+  tracking: { type: 'string' },
+} as const;
+
+/**
+ * `--json`, `--lang en|zh-CN` (or `--lang=…`), `-h/--help`, then the command and its arguments,
+ * options and arguments in any order. node's `util.parseArgs` splits the line (not strict: the
+ * first bad option is reported here, in the user's language). Its extras are not part of the
+ * syntax: a `-x` other than `-h` (e.g. `-hx`, `-5`) is an argument, `--json=…`/`--help=…` and a
+ * lone `--` are bad options, and options go on being read after `--`.
+ */
 export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): ParsedArgs {
   const out: ParsedArgs = { json: false, lang: 'en', help: false, command: null, args: [], problem: null };
   const rest: string[] = [];
   let badOption: string | null = null;
-  // Store orders: `shipped S10001 --carrier JD --tracking JDV123456789` (see src/ops/store.ts).
   const shipping: { carrier?: string; tracking?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const storeOption = /^--(carrier|tracking)(?:=(.*))?$/.exec(a);
-    if (storeOption) {
-      const value = storeOption[2] ?? argv[++i];
-      if (value && !value.startsWith('--')) shipping[storeOption[1] as 'carrier' | 'tracking'] = value;
-      else badOption ??= a;
-    } else if (a === '--json') out.json = true;
-    else if (a === '-h' || a === '--help') out.help = true;
-    else if (a === '--lang' || a.startsWith('--lang=')) {
-      const value = a === '--lang' ? argv[++i] : a.slice('--lang='.length);
-      if (value === 'en' || value === 'zh-CN') out.lang = value;
-      else badOption ??= `${a} ${value ?? ''}`.trim();
-    } else if (a.startsWith('--')) badOption ??= a;
-    else rest.push(a);
+  for (let from = 0; from < argv.length;) {
+    const { tokens } = parseArgv({ args: argv.slice(from), options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    let next = argv.length;
+    let lastShort = -1;
+    for (const token of tokens) {
+      if (token.kind === 'positional') {
+        rest.push(token.value);
+        continue;
+      }
+      const at = from + token.index;
+      if (token.kind === 'option-terminator') {
+        badOption ??= '--';
+        next = at + 1; // read what follows as options again
+        break;
+      }
+      const raw = argv[at]!;
+      if (!raw.startsWith('--')) {
+        // A short option (or a group of them, one token each): only `-h` itself is one.
+        if (raw === '-h') out.help = true;
+        else if (at !== lastShort) rest.push(raw);
+        lastShort = at;
+      } else if (token.name === 'carrier' || token.name === 'tracking') {
+        // The value after `=`, or the next argument, which must not be an option.
+        if (token.value && !token.value.startsWith('--')) shipping[token.name] = token.value;
+        else badOption ??= raw;
+      } else if (token.name === 'lang') {
+        if (token.value === 'en' || token.value === 'zh-CN') out.lang = token.value;
+        else badOption ??= `${raw} ${token.value ?? ''}`.trim();
+      } else if ((token.name === 'json' || token.name === 'help') && token.value === undefined) {
+        out[token.name] = true;
+      } else badOption ??= raw;
+    }
+    from = next;
   }
   const t = tFor(out.lang);
   const [command, ...args] = rest;

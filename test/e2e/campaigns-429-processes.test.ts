@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus, workerEnv } from '../support/campaigns.js';
+import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, workerEnv } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { createTestDb, dropPrefix, REDIS_URL } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
@@ -109,7 +110,7 @@ describe('a 429 seen by one worker process', () => {
       throw new Error(`both workers should be sending: w1 ${sendsBy('w1').length}, w2 ${sendsBy('w2').length}`);
     });
     api.failNext('sendMessage', { code: 429, description: 'Too Many Requests: retry after 2', retryAfter: 2 });
-    await waitForStatus(db.db, id, ['done'], 90_000);
+    await waitForDone(db.db, queue, id, 90_000);
     for (const w of workers) w.child.kill('SIGTERM');
 
     const limited = proxy.hops.filter((x) => x.status === 429);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
-import { seedCustomers, waitForStatus } from '../support/campaigns.js';
+import { seedCustomers } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -74,7 +75,7 @@ describe('composer (English marketer)', () => {
     await m.tap('Confirm');
     const [row] = await h.db.sql<[{ id: number }]>`select id from campaigns order by id desc limit 1`;
     const id = row.id;
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
     // Sent now: the progress message starts as "starting", never as "scheduled for" the current minute.
     const progressSends = h.api.callsTo('sendMessage').filter((x) => String(x.params.chat_id) === String(EN_MARKETER) && String(x.params.text).includes(`Campaign #${id}`));
     expect(progressSends.map((x) => x.params.text)).toEqual([`<b>Campaign #${id}</b> · sending\nStarting…`]);

@@ -3,7 +3,9 @@
  * consent: asked once after /start, changed in /settings.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled, waitForStatus } from '../support/campaigns.js';
+import { campaignQueue } from '../../src/jobs/campaign-jobs.js';
+import { composeAndSend, recipientCount, recipientStates, seedCustomers, sendsSettled } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -40,7 +42,7 @@ describe('pause, resume, cancel', () => {
 
     await m.tap('Resume');
     expect(m.toasts().at(-1)).toBe('Resumed');
-    await waitForStatus(h.db.db, id, ['done']);
+    await waitForDone(h.db.db, campaignQueue(h.app.deps.redis, h.config.queuePrefix), id);
     for (const chat of audience) expect(h.api.messagesTo(chat, { delivered: true })).toHaveLength(1);
     // The progress message was edited by the worker to its final state.
     await waitFor('the final progress message', () => /done/.test(m.messages().find((x) => x.text.includes(`Campaign #${id}`))?.text ?? ''));

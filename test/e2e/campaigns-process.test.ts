@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, waitForStatus, workerEnv } from '../support/campaigns.js';
+import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, workerEnv } from '../support/campaigns.js';
+import { waitForDone } from '../support/campaign-done.js';
 import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
@@ -53,7 +54,7 @@ describe('a worker killed mid-campaign', () => {
 
     const second = worker(env);
     await second.ready;
-    await waitForStatus(db.db, id, ['done'], 90_000);
+    await waitForDone(db.db, queue, id, 90_000);
     second.child.kill('SIGTERM');
 
     const states = await recipientStates(db.sql, id);

@@ -1,6 +1,8 @@
 /**
- * `npm run ops -- …` as scripts run it: `node --import tsx src/ops-cli.ts` in a child process,
- * against a database of its own. Checks the output (human and --json), the exit codes, and the
+ * `npm run ops -- …` against a database of its own: the command runs in this process
+ * (runOpsCli, src/ops-run.ts: the whole CLI but for binding to the process), and through the real
+ * entry, `npm run ops` in a child process, where the process itself matters (its exit code, and
+ * that it ends with Redis down). Checks the output (human and --json), the exit codes, and the
  * rows and audit trail the commands leave behind.
  */
 import { spawn } from 'node:child_process';
@@ -16,11 +18,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
+import { runOpsCli } from '../../src/ops-run.js';
 import { configFor, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Each command starts Node with tsx: a few seconds on a busy 2-core machine.
+// The tests through `npm run ops` start npm and Node with tsx: a few seconds on a busy 2-core machine.
 vi.setConfig({ testTimeout: 90_000 });
 
 let t: TestDb;
@@ -43,14 +46,22 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the CLI with exactly `env` (plus PATH and HOME), killing it after 60 s so a hang fails. */
 const PREFIX = `tcli${randomBytes(4).toString('hex')}`;
-function ops(args: string[], env: Record<string, string> = { DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX }): Promise<Result> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+const defaultEnv = (): Record<string, string> => ({ DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX });
+/** What a child process would get: exactly `env`, plus PATH and HOME. */
+const withPath = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env });
+
+/** Runs the CLI in this process with exactly `env` (plus PATH and HOME); stdout and stderr as the process would write them. */
+async function ops(args: string[], env: Record<string, string> = defaultEnv()): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runOpsCli(args, withPath(env), { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`) });
+  return { code, stdout, stderr };
+}
+
+/** `npm run ops -- <args>` in a child process with exactly `env` (plus PATH and HOME), killed after 60 s so a hang fails. */
+function npmRunOps(args: string[], env: Record<string, string> = defaultEnv()): Promise<Result> {
+  const child = spawn('npm', ['run', '--silent', 'ops', '--', ...args], { cwd: ROOT, env: withPath(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -75,6 +86,15 @@ async function bookTomorrow(o: Order) {
 }
 
 describe('npm run ops', () => {
+  it('is a process: exit code 2 and the usage without a command; list --json exits 0 with the worklist', async () => {
+    const [none, list] = await Promise.all([npmRunOps([]), npmRunOps(['list', '--json'])]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain('Usage: npm run ops -- <command>');
+    expect(list.stderr).toBe('');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject({ toAllocate: expect.any(Array), deliveries: expect.any(Array) });
+  });
+
   it('without a command or with a wrong one: the usage and exit code 2; --help exits 0', async () => {
     const none = await ops([]);
     expect(none.code).toBe(2);
@@ -136,7 +156,8 @@ describe('npm run ops', () => {
 
   it('with Redis down a step is still taken, and the customer notice waits in job_outbox for a worker', async () => {
     const { order } = await paidOrder(s);
-    const r = await ops(['allocate', order.number, 'LRWYGCEK1PC700009'], { DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL: 'redis://127.0.0.1:1' });
+    // In a child process: with Redis down, the process must still end (no reconnecting client left open).
+    const r = await npmRunOps(['allocate', order.number, 'LRWYGCEK1PC700009'], { DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL: 'redis://127.0.0.1:1' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${order.number}: vehicle allocated`);
     expect(r.stderr).toContain('wait in the database (job_outbox)');

@@ -1,6 +1,7 @@
 /**
- * The real entry point as a child process (`node --import tsx src/main.ts`), as a deployment runs
- * it: configuration errors and unreachable backing services end it with one clear message and a
+ * The real entry point as a child process (src/main.ts compiled to JavaScript, run by plain node
+ * as the image runs dist/src/main.js; see test/support/compiled.ts), as a deployment runs it:
+ * configuration errors and unreachable backing services end it with one clear message and a
  * non-zero code, and a correctly configured process starts, answers Telegram, and stops cleanly
  * on SIGTERM, finishing the update it is handling first.
  */
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BotApiStandIn, ok } from '../support/bot-api-stand-in.js';
+import { nodeArgsFor } from '../support/compiled.js';
 import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
 import { appEnv, TEST_TOKEN } from '../support/harness.js';
 import { textUpdate, userFor } from '../support/updates.js';
@@ -16,7 +18,7 @@ import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-// Every test starts Node with tsx, which takes a few seconds on a busy 2-core machine.
+// Every test starts the app in Node, which takes a few seconds on a busy 2-core machine.
 vi.setConfig({ testTimeout: 60_000 });
 
 interface Run {
@@ -29,7 +31,7 @@ interface Run {
 
 /** Starts `src/main.ts` with exactly `env` (plus PATH and HOME): nothing leaks in from the test's environment. */
 function run(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, nodeArgsFor('src/main.ts'), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

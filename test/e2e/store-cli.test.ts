@@ -1,24 +1,22 @@
 /**
- * `npm run ops -- shipped S10001 --carrier JD --tracking …` and `delivered S10001` as scripts run
- * them (a child process, a database of its own): output, exit codes, the order's row, and the
- * customer notice queued for the store worker.
+ * `npm run ops -- shipped S10001 --carrier JD --tracking …` and `delivered S10001` against a
+ * database of its own, run in this process (runOpsCli, src/ops-run.ts; test/e2e/ops-cli.test.ts
+ * also runs the real `npm run ops` process): output, exit codes, the order's row, and the customer
+ * notice queued for the store worker.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installations, storeVariants } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
+import { runOpsCli } from '../../src/ops-run.js';
 import { storeJobId } from '../../src/jobs/store/store-jobs.js';
 import { storePayload } from '../../src/domain/store/rules.js';
 import { configFor, futureSlots, newCustomer, TOKEN } from '../integration/helpers.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-vi.setConfig({ testTimeout: 90_000 });
 const PREFIX = `tscli${randomBytes(4).toString('hex')}`;
 
 let t: TestDb;
@@ -35,18 +33,13 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function ops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** The CLI with exactly this environment (and PATH and HOME), as a child process would have it. */
+async function ops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: t.url, BOT_TOKEN: TOKEN, QUEUE_PREFIX: PREFIX, REDIS_URL };
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
+  const code = await runOpsCli(args, env, { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`) });
+  return { code, stdout, stderr };
 }
 
 describe('npm run ops -- shipped / delivered (store orders)', () => {

@@ -66,7 +66,9 @@ describe('SLA reminders', () => {
     // The agent answers: the second reminder (due at 3N) is removed and never posts.
     await h.deliver(withId(groupTextUpdate(userFor(AGENT, { firstName: 'Lena' }), GROUP, 'Hi, I am here', { messageThreadId: thread })));
     expect(await queue.getJob(supportSlaJobId(id, since, 2))).toBeUndefined();
-    await sleep(3 * SLA_MS + 800); // proving a negative: past the second reminder's time, and it did not post
+    // Proving a negative: until 800 ms past the second reminder's time (3N after the wait began, not
+    // after the reply), and it did not post.
+    await sleep(since + 3 * SLA_MS + 800 - Date.now());
     expect(slaPosts(thread)).toHaveLength(1);
     const [after] = await h.db.sql<Array<{ cleared: boolean }>>`select waiting_since is null as cleared from support_conversations where id = ${id}`;
     expect(after!.cleared).toBe(true);
@@ -99,17 +101,18 @@ describe('SLA reminders', () => {
     const thread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
     // Bo claims without answering: the customer is still waiting.
     await h.deliver(withId(groupTextUpdate(userFor(AGENT2, { firstName: 'Bo' }), GROUP, '/claim', { messageThreadId: thread })));
+    // Another customer, unassigned, starts waiting meanwhile (their reminder comes while these do).
+    const other = new TestChat(h, 95_100_300, { languageCode: 'en' });
+    await other.text('/start');
+    await other.text('human');
+    const otherThread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
     await waitFor('two reminders in the topic', () => slaPosts(thread).length >= 2, { timeoutMs: 8_000 });
     const [first, second] = slaPosts(thread).map((x) => String(x.params.text));
     expect(first).toContain(`<a href="tg://user?id=${AGENT2}">Bo</a>`);
     expect(first).not.toContain(`tg://user?id=${AGENT}"`);
     expect(second).toContain(`<a href="tg://user?id=${AGENT2}">Bo</a> <a href="tg://user?id=${AGENT}">`);
 
-    // Another customer, unassigned: every agent, by the names they claimed with (neither opened the bot).
-    const other = new TestChat(h, 95_100_300, { languageCode: 'en' });
-    await other.text('/start');
-    await other.text('human');
-    const otherThread = (h.api.callsTo('createForumTopic').at(-1)!.response as { result: { message_thread_id: number } }).result.message_thread_id;
+    // The other customer's: every agent, by the names they claimed with (neither opened the bot).
     await waitFor('a reminder in the other topic', () => slaPosts(otherThread).length >= 1, { timeoutMs: 5_000 });
     expect(String(slaPosts(otherThread)[0]?.params.text)).toContain(`<a href="tg://user?id=${AGENT}">Lena</a> <a href="tg://user?id=${AGENT2}">Bo</a>`);
   });

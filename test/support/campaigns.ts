@@ -6,6 +6,7 @@ import { CampaignRepository, type VariantDraft } from '../../src/domain/campaign
 import type { Db } from '../../src/db/client.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import type { TestChat } from './chat.js';
+import { nodeArgsFor } from './compiled.js';
 import { REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN, type Harness } from './harness.js';
 import { waitFor } from './wait.js';
@@ -117,11 +118,12 @@ export const workerEnv = (apiRoot: string, db: TestDb, prefix: string, more: Rec
 });
 
 /**
- * Starts test/support/campaigns-worker.ts in its own process with `env` only (plus PATH and HOME);
- * `ready` resolves once it runs. `cleanups` gets a SIGKILL for it, in case the test does not stop it.
+ * Starts test/support/campaigns-worker.ts (compiled, see test/support/compiled.ts) in its own
+ * process with `env` only (plus PATH and HOME); `ready` resolves once it runs. `cleanups` gets a
+ * SIGKILL for it, in case the test does not stop it.
  */
 export function spawnCampaignWorker(env: Record<string, string>, cleanups: Array<() => Promise<unknown>>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/campaigns-worker.ts'], {
+  const child = spawn(process.execPath, nodeArgsFor('test/support/campaigns-worker.ts'), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
