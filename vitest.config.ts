@@ -19,11 +19,12 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
-      // Today's figures rounded down (measured 85.97 / 77.60 / 86.66 / 89.36 %): raise them as
+      // Today's figures rounded down (measured 90.10 / 81.94 / 89.59 / 93.41 % on 2026-12-03, with the
+      // ops CLI in process), statements one point lower as its margin was 0.1 %: raise them as
       // coverage grows, never lower them. Code run only in child processes (src/main.ts and
       // src/ops-cli.ts, started by test/e2e/process.test.ts and test/e2e/ops-cli.test.ts) is not
       // measured; the ops CLI itself (src/ops-run.ts) runs in the tests' process and is.
-      thresholds: { statements: 85, branches: 77, functions: 86, lines: 89 },
+      thresholds: { statements: 89, branches: 81, functions: 89, lines: 93 },
     },
   },
 });
