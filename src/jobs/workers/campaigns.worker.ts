@@ -227,6 +227,12 @@ export function createCampaignsWorker(
     const seconds = (Date.now() - data.prevAt) / 1000;
     const rate = tick === 0 || seconds <= 0 ? 0 : Math.max(0, (done - data.prevDone) / seconds);
     await editProgressMessage(deps, telegram, c, counts, rate);
+    // A pause or cancel that came while this tick was rendering has edited the message already, and
+    // this tick's older picture may have landed after it: then show the campaign as it is now.
+    const after = await repo.get(campaignId);
+    if (after && after.generation === generation && after.status !== c.status) {
+      await editProgressMessage(deps, telegram, after, await delivery.counts(campaignId), 0);
+    }
     // Paused: sends that were on the wire at the pause still land; keep the message up to date until they have.
     if (c.status === 'running' || (c.status === 'paused' && counts.sending > 0)) {
       await enqueueProgress(queue, campaignId, generation, tick + 1, { sent: done, at: Date.now() }, PROGRESS_EVERY_MS);
