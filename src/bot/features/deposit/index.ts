@@ -112,12 +112,7 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   if (result.status === 'needs_refund') {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
     ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'deposit payment not applied: refund needed');
-    // Someone else's order: the payer is not told its number (nor anything else about it).
-    const screen =
-      result.problem === 'payer_mismatch'
-        ? { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }
-        : paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem });
-    await show(ctx, screen, { fresh: true });
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem }), { fresh: true });
     return;
   }
   ctx.log.info({ orderId: order.id }, 'deposit paid');

@@ -87,12 +87,7 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   if (result.status === 'needs_refund') {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
     ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'store payment not applied: refund needed');
-    // Someone else's order: the payer is not told its number (nor anything else about it).
-    const screen =
-      result.problem === 'payer_mismatch'
-        ? { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }
-        : paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem });
-    await show(ctx, screen, { fresh: true });
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem }), { fresh: true });
     return;
   }
   ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
