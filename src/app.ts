@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { createWorkers, type Workers } from './jobs/index.js';
+import { queueList } from './jobs/outbox.js';
 import { scheduleMaintenance } from './jobs/queues.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
@@ -74,6 +75,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   try {
     await checkPostgres(dbHandle, config.databaseUrl);
     await checkRedis(config.redisUrl);
+    // Each queue reads Redis's version once when made, and a queue whose check failed (Redis went away
+    // meanwhile) fails every call for good: start only with queues that are ready.
+    await Promise.all(queueList(queues).map((q) => q.waitUntilReady())).catch((err: unknown) => {
+      throw new StartupError(`Redis at ${redactUrl(config.redisUrl)} went away while the queues started: ${(err as Error).message}`);
+    });
   } catch (err) {
     await deps.close();
     throw err;

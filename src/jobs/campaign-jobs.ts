@@ -24,7 +24,18 @@ export function campaignQueue(redis: Redis, prefix: string): Queue<CampaignJob> 
   let byPrefix = producers.get(redis);
   if (!byPrefix) producers.set(redis, (byPrefix = new Map<string, Queue<CampaignJob>>()));
   let q = byPrefix.get(prefix);
-  if (!q) byPrefix.set(prefix, (q = new Queue<CampaignJob>(queueNames.campaigns, { connection: redis, prefix, defaultJobOptions: campaignJobOptions })));
+  if (!q) {
+    const made = new Queue<CampaignJob>(queueNames.campaigns, { connection: redis, prefix, defaultJobOptions: campaignJobOptions });
+    byPrefix.set(prefix, (q = made));
+    // A queue made while Redis is unreachable fails its one version check (INFO) for good, and every
+    // call on it rejects: forget it, so the next call makes a fresh one.
+    made.on('error', () => undefined);
+    const cache = byPrefix;
+    made.waitUntilReady().catch(() => {
+      if (cache.get(prefix) === made) cache.delete(prefix);
+      void made.close().catch(() => undefined);
+    });
+  }
   return q;
 }
 

@@ -67,6 +67,10 @@ beforeAll(async () => {
   realConn = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   realQueue = new Queue<ReminderJob>(queueNames.reminders, { connection: realConn, prefix, defaultJobOptions: reminderJobOptions });
   realOutbox = new JobOutbox(t.db, [realQueue], { now: clock.now, logger });
+  // A BullMQ queue reads the server's version once (INFO) when made; if Redis goes down before that
+  // answer (the first test stops it at once, and a loaded machine is slow), the queue stays failed
+  // for good: every later call rejects with that MaxRetriesPerRequestError.
+  await Promise.all([downQueue.waitUntilReady(), realQueue.waitUntilReady()]);
 });
 
 /**
