@@ -176,3 +176,39 @@ describe('a confirmed campaign whose start could not be queued', () => {
     expect(job !== undefined || status !== 'scheduled').toBe(true);
   });
 });
+
+/** Callback data of the buttons on the chat's current screen that start with `prefix`. */
+const dataWith = (c: TestChat, prefix: string): string[] =>
+  (c.screen()?.buttons.flat() ?? []).map((b) => b.data ?? '').filter((d) => d.startsWith(prefix));
+
+describe('a delivery slot booked, then the confirmation failed', () => {
+  it('the same slot press again shows the booking the first run made: one booking, the slot counted once', async () => {
+    const c = newChat('en');
+    await toCityStep(c, MODEL_Y);
+    await c.press(cb.city.pack({ city: 'shanghai' }));
+    const [order] = await customerOrders(c);
+    await h.db.sql`update orders set state = 'deposit_paid' where id = ${order!.id}`;
+    await c.press(cb.bookDelivery.pack({ orderId: order!.id }));
+    await c.press(cb.deliveryMethod.pack({ method: 'pickup' }));
+    if (dataWith(c, 'day:').length === 0) await c.press(dataWith(c, 'dc:')[0]!);
+    await c.press(dataWith(c, 'day:')[0]!);
+    const slotData = dataWith(c, 'slot:')[0]!;
+    const slotId = Number(slotData.split(':')[1]);
+    const [{ booked: before }] = await h.db.sql<[{ booked: number }]>`select booked from slots where id = ${slotId}`;
+    const update = pressUpdate(c, slotData);
+
+    h.api.failChat(c.id, SERVER_ERROR);
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(500);
+    h.api.failChat(c.id, null);
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(200);
+
+    const rows = await h.db.sql<Array<{ slot_id: number; state: string }>>`select slot_id, state from bookings where order_id = ${order!.id}`;
+    expect(rows).toEqual([{ slot_id: slotId, state: 'active' }]);
+    const [{ booked: after }] = await h.db.sql<[{ booked: number }]>`select booked from slots where id = ${slotId}`;
+    expect(after).toBe(before + 1);
+    expect(c.lastText()).toContain(`Booked for order <b>${order!.number}</b>`);
+    expect(c.toasts()).not.toContain(t('errors.already_booked'));
+  });
+});
