@@ -18,7 +18,8 @@ import { chatFactory, TestChat } from '../support/chat.js';
 import { REDIS_URL } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { toCityStep } from '../support/orders.js';
-import { callbackUpdate, preCheckoutUpdate, successfulPaymentUpdate, withId } from '../support/updates.js';
+import { payStoreInvoice } from '../support/store.js';
+import { callbackUpdate, nextUpdateId, preCheckoutUpdate, successfulPaymentUpdate, withId } from '../support/updates.js';
 
 const i18n = createI18n('zh-CN');
 const t = (key: string, vars: Record<string, unknown> = {}): string => String(i18n.t('en')(key, vars));
@@ -210,5 +211,41 @@ describe('a delivery slot booked, then the confirmation failed', () => {
     expect(after).toBe(before + 1);
     expect(c.lastText()).toContain(`Booked for order <b>${order!.number}</b>`);
     expect(c.toasts()).not.toContain(t('errors.already_booked'));
+  });
+});
+
+describe('a store payment recorded, then the receipt failed', () => {
+  it('the same successful_payment again sends the receipt, once; the goods are sold once', async () => {
+    const c = newChat('en');
+    await c.text('/start');
+    await c.tap('Store');
+    await c.tap('Apparel');
+    await c.tap('Tesla cap');
+    await c.tap('Add to cart');
+    await c.tap('Cart (1)');
+    await c.tap('Checkout');
+    const [{ stock: stockBefore }] = await h.db.sql<[{ stock: number }]>`select stock from store_variants where id = (select variant_id from store_order_lines order by order_id desc limit 1)`;
+
+    h.api.failChat(c.id, SERVER_ERROR);
+    const paid = await payStoreInvoice(c);
+    expect(paid.approved).toBe(true);
+    expect(h.lastWebhookStatus).toBe(500);
+    h.api.failChat(c.id, null);
+    await h.deliver(paid.update!);
+    expect(h.lastWebhookStatus).toBe(200);
+
+    const orders = await h.db.sql<Array<{ id: number; state: string }>>`
+      select o.id, o.state from store_orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id}`;
+    expect(orders).toEqual([{ id: orders[0]!.id, state: 'paid' }]);
+    expect(await h.db.sql`select id from store_payments where order_id = ${orders[0]!.id}`).toHaveLength(1);
+    const [{ stock: stockAfter }] = await h.db.sql<[{ stock: number }]>`select stock from store_variants where id = (select variant_id from store_order_lines where order_id = ${orders[0]!.id})`;
+    expect(stockAfter).toBe(stockBefore - 1);
+    const receipts = () => h.api.messagesTo(c.id, { delivered: true }).filter((x) => String(x.params.text ?? '').includes('Payment received'));
+    expect(receipts()).toHaveLength(1);
+
+    // Told once: the same charge in another update stays silent.
+    const again = { ...paid.update!, update_id: nextUpdateId() } as Update;
+    await h.deliver(again);
+    expect(receipts()).toHaveLength(1);
   });
 });
