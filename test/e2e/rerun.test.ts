@@ -249,3 +249,57 @@ describe('a store payment recorded, then the receipt failed', () => {
     expect(receipts()).toHaveLength(1);
   });
 });
+
+describe('a cancel that was done, then its reply failed', () => {
+  it('the same confirm press again tells the customer the order is cancelled, not that it cannot be', async () => {
+    const c = newChat('en');
+    await toCityStep(c, MODEL_Y);
+    await c.press(cb.city.pack({ city: 'shanghai' }));
+    const [order] = await customerOrders(c);
+    const update = pressUpdate(c, cb.cancelOrderConfirm.pack({ orderId: order!.id }));
+
+    h.api.failChat(c.id, SERVER_ERROR);
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(500);
+    h.api.failChat(c.id, null);
+    const from = h.api.calls.length;
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(200);
+
+    expect((await customerOrders(c))[0]!.state).toBe('cancelled');
+    expect(await h.db.sql`select id from order_events where order_id = ${order!.id} and to_state = 'cancelled'`).toHaveLength(1);
+    const toasts = h.api.calls.slice(from).filter((x) => x.method === 'answerCallbackQuery').map((x) => x.params.text);
+    expect(toasts).toEqual([t('orders.cancelled', { number: order!.number, deposit: formatCny(order!.deposit_fen, 'en') })]);
+  });
+});
+
+describe('a booking cancelled, then its reply failed', () => {
+  it('the same confirm press again says the booking is cancelled, and the slot is freed once', async () => {
+    const c = newChat('en');
+    await toCityStep(c, MODEL_Y);
+    await c.press(cb.city.pack({ city: 'shanghai' }));
+    const [order] = await customerOrders(c);
+    await h.db.sql`update orders set state = 'deposit_paid' where id = ${order!.id}`;
+    const [slot] = await h.db.sql<Array<{ id: number; centre_id: string }>>`
+      select s.id, s.centre_id from slots s join delivery_centres d on d.id = s.centre_id
+      where s.kind = 'delivery' and d.city = 'shanghai' and s.starts_at > now() + interval '3 days' and s.booked < s.capacity order by s.starts_at limit 1`;
+    const booking = await h.app.deps.services.bookings.book({ orderId: order!.id, kind: 'delivery', method: 'pickup', slotId: slot!.id, centreId: slot!.centre_id });
+    const booked = async () => (await h.db.sql<[{ booked: number }]>`select booked from slots where id = ${slot!.id}`)[0].booked;
+    const before = await booked();
+    await c.press(cb.orderDetail.pack({ orderId: order!.id }));
+    const update = pressUpdate(c, cb.cancelBookingConfirm.pack({ bookingId: booking.id }));
+
+    h.api.failChat(c.id, SERVER_ERROR);
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(500);
+    h.api.failChat(c.id, null);
+    const from = h.api.calls.length;
+    await h.deliver(update);
+    expect(h.lastWebhookStatus).toBe(200);
+
+    expect(await h.db.sql`select state from bookings where order_id = ${order!.id}`).toEqual([{ state: 'cancelled' }]);
+    expect(await booked()).toBe(before - 1);
+    const toasts = h.api.calls.slice(from).filter((x) => x.method === 'answerCallbackQuery').map((x) => x.params.text);
+    expect(toasts).toEqual([t('booking.cancelled')]);
+  });
+});
