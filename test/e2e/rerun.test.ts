@@ -303,3 +303,25 @@ describe('a booking cancelled, then its reply failed', () => {
     expect(toasts).toEqual([t('booking.cancelled')]);
   });
 });
+
+describe('a store checkout whose invoice failed', () => {
+  // Guards what already held before issue 10: checkout reuses the open order with the same cart.
+  it('the same Checkout press again reuses the order the first run made and sends its invoice', async () => {
+    const c = newChat('en');
+    await c.text('/start');
+    await c.tap('Store');
+    await c.tap('Apparel');
+    await c.tap('Tesla cap');
+    await c.tap('Add to cart');
+    await c.tap('Cart (1)');
+    h.api.failNext('sendInvoice', SERVER_ERROR);
+
+    await failThenRedeliver(pressUpdate(c, buttonData(c, 'Checkout')));
+
+    const orders = await h.db.sql<Array<{ id: number; state: string }>>`
+      select o.id, o.state from store_orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id}`;
+    expect(orders).toEqual([{ id: orders[0]!.id, state: 'pending_payment' }]);
+    const invoices = invoicesDelivered(c);
+    expect(invoices.map((x) => x.params.payload)).toEqual([`store:${orders[0]!.id}`]);
+  });
+});
