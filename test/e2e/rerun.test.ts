@@ -48,7 +48,7 @@ function pressUpdate(c: TestChat, data: string): Update {
   if (!m) throw new Error('no screen to press on');
   const update = callbackUpdate(c.user, data, { messageId: m.messageId });
   update.callback_query.message = m.raw;
-  return withId(update) as Update;
+  return withId(update);
 }
 
 /** The button on the chat's current screen whose label contains `label`. */
@@ -93,9 +93,7 @@ describe('the city press that creates an order, run again after the invoice fail
     // The reminders of that one order only (30 min, 24 h, expiry), each once.
     const jobs = (await reminders.getJobs(['delayed', 'waiting'])).filter((j) => j.data.kind === 'deposit' || j.data.kind === 'expire-order');
     const mine = jobs.filter((j) => 'orderId' in j.data && orders.some((o) => o.id === (j.data as { orderId: number }).orderId));
-    expect(mine.map((j) => j.id).sort()).toEqual(
-      [`reminder-deposit-${orders[0]!.id}-t24h`, `reminder-deposit-${orders[0]!.id}-t30m`, `expire-order-${orders[0]!.id}-t72h`].sort(),
-    );
+    expect(mine.map((j) => j.id).sort()).toEqual([`reminder-deposit-${orders[0]!.id}-t24h`, `reminder-deposit-${orders[0]!.id}-t30m`, `expire-order-${orders[0]!.id}-t72h`].sort());
     // The chat moved on to the deposit step: a later press of the city is stale and makes nothing.
     await h.deliver(pressUpdate(c, cb.city.pack({ city: 'shanghai' })));
     expect(await customerOrders(c)).toHaveLength(1);
@@ -179,8 +177,7 @@ describe('a confirmed campaign whose start could not be queued', () => {
 });
 
 /** Callback data of the buttons on the chat's current screen that start with `prefix`. */
-const dataWith = (c: TestChat, prefix: string): string[] =>
-  (c.screen()?.buttons.flat() ?? []).map((b) => b.data ?? '').filter((d) => d.startsWith(prefix));
+const dataWith = (c: TestChat, prefix: string): string[] => (c.screen()?.buttons.flat() ?? []).map((b) => b.data ?? '').filter((d) => d.startsWith(prefix));
 
 describe('a delivery slot booked, then the confirmation failed', () => {
   it('the same slot press again shows the booking the first run made: one booking, the slot counted once', async () => {
@@ -224,7 +221,9 @@ describe('a store payment recorded, then the receipt failed', () => {
     await c.tap('Add to cart');
     await c.tap('Cart (1)');
     await c.tap('Checkout');
-    const [{ stock: stockBefore }] = await h.db.sql<[{ stock: number }]>`select stock from store_variants where id = (select variant_id from store_order_lines order by order_id desc limit 1)`;
+    const [{ stock: stockBefore }] = await h.db.sql<
+      [{ stock: number }]
+    >`select stock from store_variants where id = (select variant_id from store_order_lines order by order_id desc limit 1)`;
 
     h.api.failChat(c.id, SERVER_ERROR);
     const paid = await payStoreInvoice(c);
@@ -238,13 +237,15 @@ describe('a store payment recorded, then the receipt failed', () => {
       select o.id, o.state from store_orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id}`;
     expect(orders).toEqual([{ id: orders[0]!.id, state: 'paid' }]);
     expect(await h.db.sql`select id from store_payments where order_id = ${orders[0]!.id}`).toHaveLength(1);
-    const [{ stock: stockAfter }] = await h.db.sql<[{ stock: number }]>`select stock from store_variants where id = (select variant_id from store_order_lines where order_id = ${orders[0]!.id})`;
+    const [{ stock: stockAfter }] = await h.db.sql<
+      [{ stock: number }]
+    >`select stock from store_variants where id = (select variant_id from store_order_lines where order_id = ${orders[0]!.id})`;
     expect(stockAfter).toBe(stockBefore - 1);
     const receipts = () => h.api.messagesTo(c.id, { delivered: true }).filter((x) => String(x.params.text ?? '').includes('Payment received'));
     expect(receipts()).toHaveLength(1);
 
     // Told once: the same charge in another update stays silent.
-    const again = { ...paid.update!, update_id: nextUpdateId() } as Update;
+    const again = { ...paid.update!, update_id: nextUpdateId() };
     await h.deliver(again);
     expect(receipts()).toHaveLength(1);
   });
@@ -268,7 +269,10 @@ describe('a cancel that was done, then its reply failed', () => {
 
     expect((await customerOrders(c))[0]!.state).toBe('cancelled');
     expect(await h.db.sql`select id from order_events where order_id = ${order!.id} and to_state = 'cancelled'`).toHaveLength(1);
-    const toasts = h.api.calls.slice(from).filter((x) => x.method === 'answerCallbackQuery').map((x) => x.params.text);
+    const toasts = h.api.calls
+      .slice(from)
+      .filter((x) => x.method === 'answerCallbackQuery')
+      .map((x) => x.params.text);
     expect(toasts).toEqual([t('orders.cancelled', { number: order!.number, deposit: formatCny(order!.deposit_fen, 'en') })]);
   });
 });
@@ -299,7 +303,10 @@ describe('a booking cancelled, then its reply failed', () => {
 
     expect(await h.db.sql`select state from bookings where order_id = ${order!.id}`).toEqual([{ state: 'cancelled' }]);
     expect(await booked()).toBe(before - 1);
-    const toasts = h.api.calls.slice(from).filter((x) => x.method === 'answerCallbackQuery').map((x) => x.params.text);
+    const toasts = h.api.calls
+      .slice(from)
+      .filter((x) => x.method === 'answerCallbackQuery')
+      .map((x) => x.params.text);
     expect(toasts).toEqual([t('booking.cancelled')]);
   });
 });

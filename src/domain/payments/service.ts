@@ -174,7 +174,10 @@ export class PaymentService {
    * the same charge then stays silent, while one that finds this unset tells them.
    */
   async receiptSent(paymentId: number): Promise<void> {
-    await this.db.update(payments).set({ receiptSentAt: sql`now()` }).where(eq(payments.id, paymentId));
+    await this.db
+      .update(payments)
+      .set({ receiptSentAt: sql`now()` })
+      .where(eq(payments.id, paymentId));
   }
 
   /** Deposits kept for a refund and not yet marked refunded, oldest first (the ops worklist). */

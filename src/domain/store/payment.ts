@@ -252,7 +252,10 @@ export class StorePayments {
 
   /** The payer was told the payment's outcome: a later delivery of the same charge stays silent. */
   async receiptSent(paymentId: number): Promise<void> {
-    await this.db.update(storePayments).set({ receiptSentAt: sql`now()` }).where(eq(storePayments.id, paymentId));
+    await this.db
+      .update(storePayments)
+      .set({ receiptSentAt: sql`now()` })
+      .where(eq(storePayments.id, paymentId));
   }
 }
 
