@@ -19,6 +19,24 @@ const numberOf = (n: string): number => Number(/^TJ(\d+)$/.exec(n)?.[1] ?? NaN);
 const eventCount = async (orderId: number) => (await s.orders.events(orderId)).length;
 
 describe('OrderService.create', () => {
+  it('with a request key made an order with before, returns that order and writes nothing (a rerun of the same press)', async () => {
+    const customer = await newCustomer(s);
+    const other = await newCustomer(s);
+    const catalog = (await s.catalog.model('model-y'))!;
+    const input = { customerId: customer.id, catalog, configuration: MODEL_Y_RWD, contactName: 'Zhang Wei', phone: '13800138000', city: 'shanghai', requestKey: 'k-1' };
+    const first = await s.orders.create(input, 'customer:1');
+    const again = await s.orders.create(input, 'customer:1');
+    expect(again.id).toBe(first.id);
+    expect(await eventCount(first.id)).toBe(1);
+    // Keys are the customer's own: the same key from another customer is another order.
+    const theirs = await s.orders.create({ ...input, customerId: other.id }, 'customer:2');
+    expect(theirs.id).not.toBe(first.id);
+    // Without a key every call is a new order.
+    const { requestKey: _unused, ...unkeyed } = input;
+    expect((await s.orders.create(unkeyed, 'customer:1')).id).not.toBe(first.id);
+    expect(await t.db.select().from(orders).where(eq(orders.customerId, customer.id))).toHaveLength(2);
+  });
+
   it('freezes the configuration with the prices of the moment', async () => {
     const customer = await newCustomer(s);
     const order = await newOrder(s, customer, MODEL_S_PLAID, 'beijing');

@@ -5,6 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { customers } from '../../src/db/schema/index.js';
+import type { Update } from 'telegraf/types';
 import type { RecordedCall } from './bot-api-stand-in.js';
 import type { TestChat } from './chat.js';
 import { preCheckoutWithShippingUpdate, SAMPLE_ORDER_INFO, shippingQueryUpdate, successfulPaymentWithShippingUpdate, type OrderInfoDraft } from './updates.js';
@@ -25,6 +26,8 @@ export interface StorePayResult {
   chargeId: string | null;
   /** Calls to this chat after the payment (the receipt). */
   after: RecordedCall[];
+  /** The successful_payment update as delivered (with its update_id), to deliver again. */
+  update?: Update;
 }
 
 export function lastInvoice(chat: TestChat): RecordedCall {
@@ -67,7 +70,7 @@ export async function payStoreInvoice(
   if (!answer?.params.ok) return { approved: false, answer, options, totalAmount, chargeId: null, after: [] };
   const chargeId = opts.chargeId ?? `tg_store_${chat.id}_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
   from = h.api.calls.length;
-  await h.deliver(
+  const update = await h.deliver(
     successfulPaymentWithShippingUpdate(user, {
       payload,
       currency: 'CNY',
@@ -79,5 +82,5 @@ export async function payStoreInvoice(
     }),
   );
   const after = h.api.calls.slice(from).filter((c) => String(c.params.chat_id) === String(chat.id));
-  return { approved: true, answer, options, totalAmount, chargeId, after };
+  return { approved: true, answer, options, totalAmount, chargeId, after, update };
 }

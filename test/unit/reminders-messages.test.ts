@@ -36,6 +36,7 @@ const order = (over: Partial<Order> = {}): Order => ({
   vin: null,
   expectedDeliveryWeek: null,
   deliveredAt: null,
+  requestKey: null,
   createdAt: sh('2026-03-10T10:00:00'),
   updatedAt: sh('2026-03-10T10:00:00'),
   ...over,

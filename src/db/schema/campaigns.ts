@@ -37,6 +37,8 @@ export const campaigns = pgTable(
     progressMessageId: integer('progress_message_id'),
     /** Bumped on every resume, so the delivery jobs of a resume have ids of their own. */
     generation: integer('generation').notNull().default(0),
+    /** The composer's draft key (src/bot/features/campaigns/steps.ts): a rerun of the confirm press finds this campaign. */
+    requestKey: text('request_key').unique(),
     ...timestamps,
   },
   (t) => [check('campaigns_status', sql`${t.status} in ('scheduled','running','paused','cancelled','done')`)],

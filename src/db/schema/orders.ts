@@ -58,10 +58,18 @@ export const orders = pgTable(
     /** Monday of the week the car is expected, set when a vehicle is allocated. */
     expectedDeliveryWeek: timestamp('expected_delivery_week', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    /**
+     * The customer's press that placed the order (a key kept in the chat state while ordering, see
+     * src/bot/features/order/order.ts): a rerun of that press finds this order instead of making another.
+     */
+    requestKey: text('request_key'),
     ...timestamps,
   },
   (t) => [
     index('orders_customer_idx').on(t.customerId),
+    uniqueIndex('orders_request_key_uq')
+      .on(t.customerId, t.requestKey)
+      .where(sql`${t.requestKey} is not null`),
     index('orders_state_idx').on(t.state),
     // One car, one order: the service checks first, this is the backstop.
     uniqueIndex('orders_vin_uq')
@@ -106,6 +114,8 @@ export type PaymentProblem = (typeof paymentProblems)[number];
 
 /** The refund columns shared by car deposits (payments) and store payments (store_payments). */
 export const paymentRefundColumns = () => ({
+  /** When the payer was told the outcome (receipt or refund notice): a redelivered update that finds it null tells them. */
+  receiptSentAt: timestamp('receipt_sent_at', { withTimezone: true }),
   status: text('status').$type<PaymentStatus>().notNull().default('applied'),
   problem: text('problem').$type<PaymentProblem>(),
   /** Who marked the money returned ('staff:<id>' or 'cli:<user>'), and when. */

@@ -107,6 +107,10 @@ export class BookingService {
    * Books a slot. Capacity is taken with one guarded UPDATE (`booked < capacity`), so concurrent
    * clicks can never overbook; the CHECK constraint on slots is the backstop.
    * Errors: slot_full, slot_unavailable (wrong kind/centre or too soon), already_booked.
+   *
+   * Safe to run again: when the owner's active booking of this kind is already on this slot (and is
+   * not the one being replaced), an earlier run of the same request made it, and it is returned as it
+   * is (its reminders asked for again; their job ids are fixed per booking), nothing written.
    */
   async book(input: BookInput): Promise<Booking & { slot: Slot }> {
     const actor = input.actor ?? 'system';
@@ -116,6 +120,16 @@ export class BookingService {
       throw new AppError('bad_owner', 'a booking needs exactly one car order, or a store order for an installation');
     }
     const owned = orderId !== null ? eq(bookings.orderId, orderId) : eq(bookings.storeOrderId, storeOrderId!);
+    const [made] = await this.db
+      .select({ booking: bookings, slot: slots })
+      .from(bookings)
+      .innerJoin(slots, eq(slots.id, bookings.slotId))
+      .where(and(owned, eq(bookings.kind, input.kind), eq(bookings.state, 'active'), eq(bookings.slotId, input.slotId)));
+    if (made && made.booking.id !== input.replaces) {
+      const found = { ...made.booking, slot: made.slot };
+      await this.hooks.bookingMade(found, input.replaces ?? null);
+      return found;
+    }
     if (input.replaces !== undefined) {
       const [old] = await this.db.select({ booking: bookings, slot: slots }).from(bookings).innerJoin(slots, eq(slots.id, bookings.slotId)).where(eq(bookings.id, input.replaces));
       if (old) await this.assertChangeable({ ...old.booking, slot: old.slot });

@@ -20,6 +20,8 @@ export interface CampaignDraft {
   defaultLocale: Locale;
   scheduledAt: Date;
   variants: VariantDraft[];
+  /** The request that creates it (the composer's draft key): the same key again finds this campaign. */
+  requestKey?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
@@ -42,12 +44,22 @@ export class CampaignRepository {
     return Number(row.n);
   }
 
+  /**
+   * Writes a confirmed campaign, `scheduled`. With a `requestKey` a campaign was already created
+   * under, nothing is written and that campaign's id is returned.
+   */
   async create(d: CampaignDraft): Promise<number> {
     return this.sql.begin(async (tx) => {
-      const [c] = await tx<[{ id: number }]>`
-        insert into campaigns (created_by, status, segment, default_locale, scheduled_at)
-        values (${d.createdBy}, 'scheduled', ${JSON.stringify(normalizeSegment(d.segment))}::jsonb, ${d.defaultLocale}, ${d.scheduledAt.toISOString()}::timestamptz)
+      const [c] = await tx<Array<{ id: number }>>`
+        insert into campaigns (created_by, status, segment, default_locale, scheduled_at, request_key)
+        values (${d.createdBy}, 'scheduled', ${JSON.stringify(normalizeSegment(d.segment))}::jsonb, ${d.defaultLocale}, ${d.scheduledAt.toISOString()}::timestamptz, ${d.requestKey ?? null})
+        on conflict (request_key) do nothing
         returning id`;
+      if (!c) {
+        const [existing] = await tx<Array<{ id: number }>>`select id from campaigns where request_key = ${d.requestKey ?? null}`;
+        if (!existing) throw new Error('campaign insert returned nothing');
+        return existing.id;
+      }
       for (const v of d.variants) {
         await tx`insert into campaign_variants (campaign_id, locale, kind, text, file_id, entities, buttons)
           values (${c.id}, ${v.locale}, ${v.kind}, ${v.text}, ${v.fileId}, ${JSON.stringify(v.entities)}::jsonb, ${JSON.stringify(v.buttons)}::jsonb)`;
@@ -161,6 +173,7 @@ function toCampaign(r: Record<string, unknown>): Campaign {
     audience: r.audience == null ? null : Number(r.audience),
     progressMessageId: (r.progress_message_id as number | null) ?? null,
     generation: r.generation as number,
+    requestKey: (r.request_key as string | null) ?? null,
     createdAt: toDate(r.created_at)!,
     updatedAt: toDate(r.updated_at)!,
   };

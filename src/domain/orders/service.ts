@@ -13,6 +13,11 @@ export interface NewOrderInput {
   contactName: string;
   phone: string;
   city: string;
+  /**
+   * Names the customer's request that places this order: the same key again (a redelivered update,
+   * or a handler run again after a crash) finds the order the first run made instead of making another.
+   */
+  requestKey?: string;
 }
 
 /** A committed order state change, for DomainEvents once the transaction is done. */
@@ -38,9 +43,16 @@ export class OrderService {
     this.hooks = opts.events ?? noEvents;
   }
 
-  /** Creates the order `awaiting_deposit` with the configuration and prices frozen as they are now. */
+  /**
+   * Creates the order `awaiting_deposit` with the configuration and prices frozen as they are now.
+   * With a `requestKey` the customer already placed an order with, that order is returned as it is
+   * now (nothing written), and its reminders are asked for again: their job ids are fixed per
+   * order (src/domain/reminders/rules.ts), so a crash between the commit and the reminders is made
+   * good and nothing is queued twice.
+   */
   async create(input: NewOrderInput, actor: string): Promise<Order> {
     const { snapshot: snap, totalFen } = snapshot(input.catalog, input.configuration);
+    const requestKey = input.requestKey ?? null;
     const order = await this.db.transaction(async (tx) => {
       const [created] = await tx
         .insert(orders)
@@ -54,13 +66,22 @@ export class OrderService {
           contactName: input.contactName,
           phone: input.phone,
           city: input.city,
+          requestKey,
         })
+        .onConflictDoNothing({ target: [orders.customerId, orders.requestKey], where: sql`${orders.requestKey} is not null` })
         .returning();
-      if (!created) throw new Error('order insert returned nothing');
+      if (!created) {
+        const [existing] = await tx
+          .select()
+          .from(orders)
+          .where(and(eq(orders.customerId, input.customerId), eq(orders.requestKey, requestKey ?? '')));
+        if (!existing) throw new Error('order insert returned nothing');
+        return existing;
+      }
       await tx.insert(orderEvents).values({ orderId: created.id, fromState: null, toState: created.state, actor });
       return created;
     });
-    await this.hooks.orderCreated(order);
+    if (order.state === 'awaiting_deposit') await this.hooks.orderCreated(order);
     return order;
   }
 

@@ -25,8 +25,12 @@ export interface PaymentFacts {
 }
 
 export type RecordResult =
-  | { status: 'recorded'; order: Order }
-  | { status: 'duplicate'; order: Order }
+  | { status: 'recorded'; order: Order; payment: Payment }
+  /**
+   * The charge was recorded before (a redelivered update, or a handler run again): `payment` is
+   * that row; its `receiptSentAt` says whether the payer was told the outcome (see `receiptSent`).
+   */
+  | { status: 'duplicate'; order: Order; payment: Payment }
   /**
    * Money arrived that cannot pay the order: it no longer awaits it (cancelled or expired in the
    * seconds after pre-checkout, or paid already), or the amount, currency or payer is not the
@@ -136,7 +140,10 @@ export class PaymentService {
         .onConflictDoNothing({ target: payments.telegramPaymentChargeId })
         .returning();
       const payment = inserted[0];
-      if (!payment) return { status: 'duplicate', order: current } as const;
+      if (!payment) {
+        const [first] = await tx.select().from(payments).where(eq(payments.telegramPaymentChargeId, facts.telegramChargeId));
+        return { status: 'duplicate', order: current, payment: first! } as const;
+      }
       if (problem) {
         // Keep the payment row (the money is real); ops refund it through the provider and mark it
         // refunded (markRefunded). The order's trail says so.
@@ -154,12 +161,23 @@ export class PaymentService {
         tx,
         note: `payment ${facts.telegramChargeId}`,
       });
-      return { status: 'recorded', order } as const;
+      return { status: 'recorded', order, payment } as const;
     });
     if (result.status === 'recorded') {
       await this.orders.announce({ order: result.order, from: 'awaiting_deposit', to: 'deposit_paid', actor: `customer:${facts.payerTelegramId}` });
     }
     return result;
+  }
+
+  /**
+   * The payer was told the payment's outcome (the receipt, or the refund notice): a later delivery of
+   * the same charge then stays silent, while one that finds this unset tells them.
+   */
+  async receiptSent(paymentId: number): Promise<void> {
+    await this.db
+      .update(payments)
+      .set({ receiptSentAt: sql`now()` })
+      .where(eq(payments.id, paymentId));
   }
 
   /** Deposits kept for a refund and not yet marked refunded, oldest first (the ops worklist). */

@@ -113,6 +113,10 @@ export class StoreCheckoutService {
     return this.payments.recordPayment(facts);
   }
 
+  receiptSent(paymentId: number): Promise<void> {
+    return this.payments.receiptSent(paymentId);
+  }
+
   // Checkout.
 
   /**

@@ -15,4 +15,4 @@ export {
   UNPAID_ORDER_HOURS,
 } from './rules.js';
 export { StoreError, StoreService, type Cart, type ProductView, type StoreServiceOptions, type VariantView } from './service.js';
-export { CheckoutError, formatAddress, modelName, StoreOrderError, type StoreOrderView, type StorePaymentFacts, type StoreRefundDue } from './types.js';
+export { CheckoutError, formatAddress, modelName, StoreOrderError, type StoreOrderView, type StorePaymentFacts, type StoreRecordResult, type StoreRefundDue } from './types.js';

@@ -166,11 +166,14 @@ export class StorePayments {
         })
         .onConflictDoNothing({ target: storePayments.telegramPaymentChargeId })
         .returning({ id: storePayments.id });
-      if (inserted.length === 0) return { status: 'duplicate' as const, order: current };
+      if (inserted.length === 0) {
+        const [first] = await tx.select().from(storePayments).where(eq(storePayments.telegramPaymentChargeId, facts.telegramChargeId));
+        return { status: 'duplicate' as const, order: current, payment: first! };
+      }
       const paymentId = inserted[0]!.id;
       if (mismatch) {
         await this.orders.audit(tx, orderId, current.state, current.state, actor, `payment ${facts.telegramChargeId}: ${mismatch}, refund needed`);
-        return { status: 'needs_refund' as const, order: current, problem: mismatch };
+        return { status: 'needs_refund' as const, order: current, problem: mismatch, paymentId };
       }
       const lines = await tx.select().from(storeOrderLines).where(eq(storeOrderLines.orderId, orderId)).orderBy(asc(storeOrderLines.variantId));
       const held = current.state === 'pending_payment' && current.holdExpiresAt !== null;
@@ -209,10 +212,10 @@ export class StorePayments {
         if (problem === 'sold_out') {
           const [order] = await tx.update(storeOrders).set({ state: 'needs_refund', holdExpiresAt: null, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
           await this.orders.audit(tx, orderId, current.state, 'needs_refund', actor, `payment ${facts.telegramChargeId}: stock gone`);
-          return { status: 'needs_refund' as const, order: order!, problem };
+          return { status: 'needs_refund' as const, order: order!, problem, paymentId };
         }
         await this.orders.audit(tx, orderId, current.state, current.state, actor, `extra payment ${facts.telegramChargeId}: refund needed`);
-        return { status: 'needs_refund' as const, order: current, problem };
+        return { status: 'needs_refund' as const, order: current, problem, paymentId };
       }
       const [order] = await tx.update(storeOrders).set({ state: 'paid', holdExpiresAt: null, paidAt: now, updatedAt: now }).where(eq(storeOrders.id, orderId)).returning();
       await this.orders.audit(tx, orderId, current.state, 'paid', actor, `payment ${facts.telegramChargeId}`);
@@ -238,12 +241,21 @@ export class StorePayments {
           })
           .onConflictDoUpdate({ target: [storeAddresses.customerId, storeAddresses.recipient, storeAddresses.phone, storeAddresses.address], set: { usedAt: now } });
       }
-      return { status: 'recorded' as const, order: order! };
+      return { status: 'recorded' as const, order: order!, paymentId };
     });
     if (result.status === 'unrecognized') return { status: 'unrecognized', view: null };
-    if (result.status === 'needs_refund') return { status: 'needs_refund', problem: result.problem, view: await this.orders.view(result.order) };
-    if (result.status === 'recorded') await this.events.stateChanged(result.order, 'pending_payment', 'paid', actor);
-    return { status: result.status, view: await this.orders.view(result.order) };
+    if (result.status === 'needs_refund') return { status: 'needs_refund', problem: result.problem, paymentId: result.paymentId, view: await this.orders.view(result.order) };
+    if (result.status === 'duplicate') return { status: 'duplicate', payment: result.payment, view: await this.orders.view(result.order) };
+    await this.events.stateChanged(result.order, 'pending_payment', 'paid', actor);
+    return { status: 'recorded', paymentId: result.paymentId, view: await this.orders.view(result.order) };
+  }
+
+  /** The payer was told the payment's outcome: a later delivery of the same charge stays silent. */
+  async receiptSent(paymentId: number): Promise<void> {
+    await this.db
+      .update(storePayments)
+      .set({ receiptSentAt: sql`now()` })
+      .where(eq(storePayments.id, paymentId));
   }
 }
 

@@ -37,13 +37,17 @@ export interface TelegramAddress {
 }
 
 export type StoreRecordResult =
-  | { status: 'recorded'; view: StoreOrderView }
-  | { status: 'duplicate'; view: StoreOrderView }
+  | { status: 'recorded'; view: StoreOrderView; paymentId: number }
+  /**
+   * The charge was recorded before (a redelivered update, or a handler run again): `payment` is that
+   * row; its `receiptSentAt` says whether the payer was told the outcome (StorePayments.receiptSent).
+   */
+  | { status: 'duplicate'; view: StoreOrderView; payment: StorePayment }
   /**
    * Money in, goods not: the hold had lapsed and the stock went to someone else, the order was paid
    * already, or the payment is not the order's (payer, currency, amount). Kept for a refund.
    */
-  | { status: 'needs_refund'; view: StoreOrderView; problem: PaymentProblem }
+  | { status: 'needs_refund'; view: StoreOrderView; problem: PaymentProblem; paymentId: number }
   | { status: 'unrecognized'; view: null };
 
 /** A store payment kept for a refund, with its order (the ops worklist). */

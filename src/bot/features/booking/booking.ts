@@ -222,7 +222,10 @@ feature.action(cb.cancelBooking.trigger, async (ctx) => {
 feature.action(cb.cancelBookingConfirm.trigger, async (ctx) => {
   const data = cb.cancelBookingConfirm.read(ctx);
   if (!data) return staleButton(ctx);
-  const booking = await ctx.deps.services.bookings.cancel(data.bookingId, ctx.account.id, `customer:${ctx.account.telegramId}`);
+  const bookings = ctx.deps.services.bookings;
+  const seen = await bookings.forCustomer(data.bookingId, ctx.account.id);
+  // Already cancelled (this press run again after its reply failed, or pressed twice): told as done.
+  const booking = seen.state === 'cancelled' ? seen : await bookings.cancel(data.bookingId, ctx.account.id, `customer:${ctx.account.telegramId}`);
   await ctx.toast(ctx.t('booking.cancelled'));
   await backToOwner(ctx, booking);
 });

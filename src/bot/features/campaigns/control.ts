@@ -19,7 +19,11 @@ export const campaignControlFeature = forCustomers(feature);
 const repoOf = (ctx: BotContext) => ctx.deps.services.campaigns;
 const deliveryOf = (ctx: BotContext) => ctx.deps.services.campaignDelivery;
 
-/** Writes the confirmed draft, posts its progress message and queues its start (now or delayed). */
+/**
+ * Writes the confirmed draft, posts its progress message and queues its start (now or delayed).
+ * Safe to run again for the same draft (its key): the campaign the first run wrote is found, its
+ * progress message is posted only if it was not, and the start is queued under its fixed job id.
+ */
 export async function startConfirmed(ctx: BotContext, draft: Draft): Promise<void> {
   const repo = repoOf(ctx);
   const now = ctx.deps.now();
@@ -30,12 +34,16 @@ export async function startConfirmed(ctx: BotContext, draft: Draft): Promise<voi
     defaultLocale: draft.variants[0]!.locale,
     scheduledAt,
     variants: draft.variants,
+    requestKey: draft.key ?? `update:${ctx.update.update_id}`,
   });
   const campaign = (await repo.get(id))!;
-  const screen = progressScreen(fmtOf(ctx), campaign, await deliveryOf(ctx).counts(id), 0, now);
-  const sent = await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
-  await repo.setProgressMessage(id, sent.message_id);
-  await ctx.deps.campaignJobs.start(id, scheduledAt.getTime() - now.getTime());
+  if (campaign.progressMessageId === null) {
+    const screen = progressScreen(fmtOf(ctx), campaign, await deliveryOf(ctx).counts(id), 0, now);
+    const sent = await ctx.reply(screen.text, { parse_mode: 'HTML', reply_markup: { inline_keyboard: screen.keyboard ?? [] } });
+    await repo.setProgressMessage(id, sent.message_id);
+  }
+  // The start job re-checks the status (a started or cancelled campaign is left alone).
+  if (campaign.status === 'scheduled') await ctx.deps.campaignJobs.start(id, campaign.scheduledAt.getTime() - now.getTime());
   ctx.log.info({ campaignId: id, scheduledAt }, 'campaign confirmed');
 }
 

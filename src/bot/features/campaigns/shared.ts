@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Locale } from '../../../domain/customers/service.js';
 import type { BotContext } from '../../context.js';
@@ -9,7 +10,7 @@ export type Draft = z.output<typeof campaignDraft>;
 
 const CAMPAIGN_STEPS = Object.keys(campaignStepSchemas) as CampaignStep[];
 
-export const emptyDraft = (locale: Locale): Draft => ({ variants: [], current: locale, segment: {}, scheduledAt: null });
+export const emptyDraft = (locale: Locale): Draft => ({ variants: [], current: locale, segment: {}, scheduledAt: null, key: randomUUID() });
 
 export const draftOf = (ctx: BotContext): Draft | null => ctx.stepData(...CAMPAIGN_STEPS)?.draft ?? null;
 

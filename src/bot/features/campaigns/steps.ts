@@ -36,6 +36,12 @@ export const campaignDraft = z.object({
   segment,
   /** ISO time, or null for "now". */
   scheduledAt: z.string().datetime().nullable(),
+  /**
+   * Made with the draft (/campaign): the campaign is created under this key, so a confirm press run
+   * again (after a crash, or a failed queue) finds the campaign the first run made. Optional for
+   * drafts begun before it existed.
+   */
+  key: z.string().min(1).max(64).optional(),
 });
 
 const composing = z.object({ draft: campaignDraft });

@@ -98,24 +98,27 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
     telegramChargeId: p.telegram_payment_charge_id,
     providerChargeId: p.provider_payment_charge_id,
   });
-  if (result.status === 'duplicate') {
-    ctx.log.info({ charge: p.telegram_payment_charge_id }, 'payment already recorded');
-    return;
-  }
   const f = fmtOf(ctx);
   if (result.status === 'unrecognized') {
     await recordUnmatchedPayment(ctx, p, 'deposit');
     await show(ctx, { text: ctx.t('deposit.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }
-  const order = result.order;
-  if (result.status === 'needs_refund') {
+  const { order, payment } = result;
+  if (result.status === 'duplicate') {
+    // Recorded by an earlier delivery: told already, or that run failed before telling (then now).
+    ctx.log.info({ charge: p.telegram_payment_charge_id, told: !!payment.receiptSentAt }, 'payment already recorded');
+    if (payment.receiptSentAt) return;
+  }
+  if (payment.status !== 'applied') {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
-    ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'deposit payment not applied: refund needed');
-    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem: result.problem }), { fresh: true });
+    const problem = payment.problem ?? 'already_paid';
+    if (result.status !== 'duplicate') ctx.log.error({ orderId: order.id, charge: p.telegram_payment_charge_id, problem }, 'deposit payment not applied: refund needed');
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: order.number, problem }), { fresh: true });
+    await ctx.deps.services.payments.receiptSent(payment.id);
     return;
   }
-  ctx.log.info({ orderId: order.id }, 'deposit paid');
+  if (result.status !== 'duplicate') ctx.log.info({ orderId: order.id }, 'deposit paid');
   ctx.go('menu', {});
   await show(
     ctx,
@@ -129,4 +132,5 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
     },
     { fresh: true },
   );
+  await ctx.deps.services.payments.receiptSent(payment.id);
 });

@@ -82,10 +82,16 @@ feature.action(cb.cancelOrder.trigger, async (ctx) => {
   await show(ctx, confirmCancelOrder(fmtOf(ctx), order));
 });
 
+/** Where the customer's own cancel leaves an order (cancellationTarget in src/domain/orders/transitions.ts). */
+const CANCELLED: readonly Order['state'][] = ['cancelled', 'refund_requested'];
+
 feature.action(cb.cancelOrderConfirm.trigger, async (ctx) => {
   const data = cb.cancelOrderConfirm.read(ctx);
   if (!data) return staleButton(ctx);
-  const order = await ctx.deps.services.orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
+  const orders = ctx.deps.services.orders;
+  const seen = await orders.forCustomer(data.orderId, ctx.account.id);
+  // Already cancelled (this press run again after its reply failed, or pressed twice): told as done.
+  const order = CANCELLED.includes(seen.state) ? seen : await orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
   const f = fmtOf(ctx);
   await ctx.toast(ctx.t(order.state === 'refund_requested' ? 'orders.refund_requested' : 'orders.cancelled', { number: order.number, deposit: f.money(order.depositFen) }), true);
   await showOrder(ctx, order.id, { fresh: false });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { formatPhone, normalizeName, normalizePhone } from '../../../domain/customers/validation.js';
@@ -11,6 +12,7 @@ import { fromLiveMenu, notice, show } from '../../ui.js';
 import { configOf } from '../catalog/index.js';
 import { completeConfiguration } from '../catalog/steps.js';
 import { sendDepositInvoice } from '../deposit/index.js';
+import { showOrder } from './my-orders.js';
 
 /**
  * From a complete configuration to an order: contact name → phone (contact button or typed) →
@@ -53,7 +55,7 @@ feature.action(cb.orderStart.trigger, async (ctx) => {
   // Only from the summary of a complete configuration, on the live message.
   const complete = completeConfiguration.safeParse(ctx.stepData('config.summary')?.cfg);
   if (!complete.success || !fromLiveMenu(ctx)) return staleButton(ctx);
-  ctx.go('order.name', { cfg: complete.data });
+  ctx.go('order.name', { cfg: complete.data, orderKey: randomUUID() });
   await askForName(ctx, { fresh: false });
 });
 
@@ -124,11 +126,18 @@ async function createOrder(ctx: BotContext, cityCode: string, opts: { fresh: boo
   const model = answers && (await ctx.deps.services.catalog.model(answers.cfg.modelId));
   if (!city || !answers || !model) return staleButton(ctx);
   const { cfg, contactName, phone } = answers;
+  // The chat stays on this step until the invoice is out (a failed update saves no state), so a
+  // rerun of this press, or the same press again, comes back here with the same key.
+  const requestKey = answers.orderKey ?? `update:${ctx.update.update_id}`;
   const order = await ctx.deps.services.orders.create(
-    { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city: city.city },
+    { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city: city.city, requestKey },
     `customer:${ctx.account.telegramId}`,
   );
   ctx.log.info({ orderId: order.id, number: order.number }, 'order created');
+  if (order.state !== 'awaiting_deposit') {
+    // Made by an earlier run of this press and moved on since (paid, cancelled): shown as it is now.
+    return showOrder(ctx, order.id, opts);
+  }
   ctx.go('deposit', { orderId: order.id });
   await sendDepositInvoice(ctx, order, opts);
 }

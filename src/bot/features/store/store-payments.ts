@@ -1,8 +1,9 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { shippingOptions } from '../../../db/schema/index.js';
+import { shippingOptions, type PaymentProblem } from '../../../db/schema/index.js';
 import { canBookInstallation } from '../../../domain/orders/transitions.js';
 import { STORE_PAYLOAD_PREFIX, shippingFen } from '../../../domain/store/rules.js';
+import type { StoreRecordResult } from '../../../domain/store/index.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { menuButton } from '../../../telegram/screens/common.js';
@@ -74,23 +75,28 @@ feature.on(message('successful_payment'), async (ctx, next) => {
     providerChargeId: p.provider_payment_charge_id,
   });
   const f = fmtOf(ctx);
-  if (result.status === 'duplicate') {
-    ctx.log.info({ charge: p.telegram_payment_charge_id }, 'store payment already recorded');
-    return;
-  }
   if (result.status === 'unrecognized') {
     await recordUnmatchedPayment(ctx, p, 'store');
     await show(ctx, { text: ctx.t('store.paid_unknown', { amount: f.money(p.total_amount) }), keyboard: [[menuButton(f)]] }, { fresh: true });
     return;
   }
   const view = result.view;
-  if (result.status === 'needs_refund') {
+  const checkout = ctx.deps.services.storeCheckout;
+  // Recorded by an earlier delivery: told already, or that run failed before telling (then now).
+  const repeat = result.status === 'duplicate';
+  if (repeat) {
+    ctx.log.info({ charge: p.telegram_payment_charge_id, told: !!result.payment.receiptSentAt }, 'store payment already recorded');
+    if (result.payment.receiptSentAt) return;
+  }
+  const { paymentId, problem } = outcomeOf(result);
+  if (problem) {
     // Kept as refund_needed: listed in /ops and `npm run ops -- list` until staff mark it refunded.
-    ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id, problem: result.problem }, 'store payment not applied: refund needed');
-    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem: result.problem }), { fresh: true });
+    if (!repeat) ctx.log.error({ orderId: view.order.id, charge: p.telegram_payment_charge_id, problem }, 'store payment not applied: refund needed');
+    await show(ctx, paymentNotApplied(f, { amountFen: p.total_amount, number: view.order.number, problem }), { fresh: true });
+    await checkout.receiptSent(paymentId);
     return;
   }
-  ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
+  if (!repeat) ctx.log.info({ storeOrderId: view.order.id }, 'store order paid');
   // A Wall Connector needs an installer: book one through the car order's installation flow
   // when there is a car order that can take it; otherwise for the store order itself.
   let install: 'car' | 'store' | null = null;
@@ -100,4 +106,14 @@ feature.on(message('successful_payment'), async (ctx, next) => {
   }
   ctx.go('menu', {});
   await show(ctx, paidScreen(f, view, p.total_amount, install), { fresh: true });
+  await checkout.receiptSent(paymentId);
 });
+
+/** The payment's row and why it could not be applied (null: it paid the order), first delivery or repeat. */
+function outcomeOf(result: Exclude<StoreRecordResult, { status: 'unrecognized' }>): { paymentId: number; problem: PaymentProblem | null } {
+  if (result.status === 'duplicate') {
+    const { id, status, problem } = result.payment;
+    return { paymentId: id, problem: status === 'applied' ? null : (problem ?? 'already_paid') };
+  }
+  return { paymentId: result.paymentId, problem: result.status === 'needs_refund' ? result.problem : null };
+}
