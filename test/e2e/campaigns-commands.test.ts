@@ -114,7 +114,10 @@ describe('typed controls and who may use them', () => {
     await sendsSettled(h, id);
     const states = [...(await recipientStates(h.db.sql, id)).values()];
     expect(states.every((s) => s.state === 'sent' || s.state === 'cancelled')).toBe(true);
-    expect((await progressOf(m, id))?.text).toMatch(/· cancelled/);
+    // A progress tick that read the campaign just before the cancel may land its older picture after the
+    // cancel's edit; it then re-reads and shows the cancel (src/jobs/workers/campaigns.worker.ts), so
+    // the message settles on "cancelled" a moment later.
+    await waitFor('the progress message to show the cancel', async () => /· cancelled/.test((await progressOf(m, id))?.text ?? ''));
     expect(replyTo(await m.text(`/campaigns resume ${id}`))).toMatch(/^Not possible now: the campaign is cancelled\./);
 
     await m.text('/campaigns cancel 999999');
