@@ -16,17 +16,18 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Update, User, UserFromGetMe } from 'telegraf/types';
+import type { Chat, Update, User, UserFromGetMe } from 'telegraf/types';
 import { BotApiModel, MESSAGE_METHODS, type WebhookConfig } from './bot-api-model.js';
 import { apiError, BLOCKED_BY_USER, FaultPlan, type ApiResponse, type FaultSpec, type RateLimitOptions } from './faults.js';
 import { postJson, readParams, sendJson, sleep, type Params } from './http.js';
-import { isRecord } from './messages.js';
+import { isRecord, type StoredMessage } from './messages.js';
 import { CallLog, type CallMatcher, type RecordedCall, type WaitForOptions } from './recording.js';
 import { STAND_IN_BOT, type UpdateDraft } from './updates.js';
 
 export { apiError, ok } from './faults.js';
 export type { ApiFailure, ApiResponse, ApiSuccess, FaultSpec, RateLimitOptions } from './faults.js';
 export type { WebhookConfig } from './bot-api-model.js';
+export type { StoredMessage } from './messages.js';
 export type { UploadedFile } from './http.js';
 export type { CallMatcher, RecordedCall, RecordedResponse, WaitForOptions } from './recording.js';
 
@@ -175,6 +176,23 @@ export class BotApiStandIn {
   waitFor(matcher: CallMatcher, options: WaitForOptions & { count: number }): Promise<RecordedCall[]>;
   waitFor(matcher: CallMatcher, options: WaitForOptions = {}): Promise<RecordedCall | RecordedCall[]> {
     return this.log.waitFor(matcher, options);
+  }
+
+  // ---- what the chats hold (the sandbox reads these) -------------------------
+
+  /** A message as the emulator keeps it (sent by the bot, or seen in an update). */
+  message(chatId: number | string, messageId: number): StoredMessage | undefined {
+    return this.model.store.get(chatId, messageId)?.message;
+  }
+
+  /** The id the next message in the chat gets, for a message a client is about to send. */
+  nextMessageId(chatId: number | string): number {
+    return this.model.store.nextMessageId(chatId);
+  }
+
+  /** Makes a chat known (e.g. a forum supergroup), so getChat and new messages describe it. */
+  knowChat(chat: Chat): void {
+    this.model.store.learnChat(chat);
   }
 
   // ---- faults and overrides ------------------------------------------------

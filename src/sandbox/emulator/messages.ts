@@ -88,6 +88,10 @@ export class MessageStore {
     }
   }
 
+  learnChat(chat: Chat): void {
+    this.chats.set(String(chat.id), chat);
+  }
+
   private learnUser(user: Record<string, unknown>): void {
     if (typeof user.id === 'number' && user.is_bot !== true) this.users.set(String(user.id), user as unknown as User);
   }
