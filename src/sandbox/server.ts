@@ -149,6 +149,7 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
       try {
         if (req.method === 'GET' && url.pathname === '/api/events') return events(req, res);
         if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
+        if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
         if (req.method === 'GET' && url.pathname === '/media') {
           res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
           return res.end(pictureSvg(url.searchParams.get('src') ?? ''));
