@@ -61,7 +61,7 @@ export class Actions {
   }
 
   private chatOf(persona: Persona, threadId?: number): Chat {
-    if (threadId !== undefined) return { id: this.world.groupId, type: 'supergroup', title: this.world.groupTitle, is_forum: true } as Chat;
+    if (threadId !== undefined) return { id: this.world.groupId, type: 'supergroup', title: this.world.groupTitle, is_forum: true };
     return { id: persona.id, type: 'private', first_name: this.user(persona).first_name };
   }
 
@@ -149,7 +149,7 @@ export class Actions {
     if (!invoice.flexible) throw new SandboxError('not_flexible');
     const id = randomUUID();
     const answered = this.answerTo('answerShippingQuery', 'shipping_query_id', id);
-    this.emulator.pushUpdate({ shipping_query: { id, from: this.user(persona), invoice_payload: invoice.payload, shipping_address: address } } as unknown as Update);
+    this.emulator.pushUpdate({ shipping_query: { id, from: this.user(persona), invoice_payload: invoice.payload, shipping_address: address } });
     const call = await answered;
     if (call.params.ok === true || call.params.ok === 'true') {
       const options = Array.isArray(call.params.shipping_options) ? (call.params.shipping_options as unknown[]) : [];
@@ -188,7 +188,7 @@ export class Actions {
     };
     const id = randomUUID();
     const answered = this.answerTo('answerPreCheckoutQuery', 'pre_checkout_query_id', id);
-    this.emulator.pushUpdate({ pre_checkout_query: { id, ...common } } as unknown as Update);
+    this.emulator.pushUpdate({ pre_checkout_query: { id, ...common } });
     const call = await answered;
     if (call.params.ok !== true && call.params.ok !== 'true') return { ok: false, error: typeof call.params.error_message === 'string' ? call.params.error_message : '' };
     const { from, ...payment } = common;

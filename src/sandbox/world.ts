@@ -78,6 +78,8 @@ const mediaSrc = (value: unknown, known: Map<string, string>): string | undefine
 };
 
 const asNumber = (value: unknown): number => Number(value);
+/** A string field of a Bot API object, or '' when it is missing or not a string. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export class World {
   readonly personas = new Map<number, Persona>();
@@ -239,7 +241,7 @@ export class World {
       id: stored.message_id,
       chatId: stored.chat.id,
       threadId: typeof stored.message_thread_id === 'number' ? stored.message_thread_id : undefined,
-      from: { id: asNumber(from.id ?? 0), name: String(from.first_name ?? ''), bot: from.is_bot === true },
+      from: { id: asNumber(from.id ?? 0), name: text(from.first_name), bot: from.is_bot === true },
       date: stored.date,
       inlineKeyboard: inlineRows(stored.reply_markup),
       edited: false,
@@ -294,15 +296,15 @@ const inlineRows = (markup: unknown): unknown[][] | undefined => (isRecord(marku
 
 function invoiceOf(params: Record<string, unknown>): InvoiceView {
   const prices = Array.isArray(params.prices)
-    ? (params.prices as Array<{ label?: unknown; amount?: unknown }>).map((p) => ({ label: String(p.label ?? ''), amount: Number(p.amount ?? 0) }))
+    ? (params.prices as Array<{ label?: unknown; amount?: unknown }>).map((p) => ({ label: text(p.label), amount: Number(p.amount ?? 0) }))
     : [];
   return {
-    title: String(params.title ?? ''),
-    description: String(params.description ?? ''),
-    currency: String(params.currency ?? ''),
+    title: text(params.title),
+    description: text(params.description),
+    currency: text(params.currency),
     prices,
     total: prices.reduce((sum, p) => sum + p.amount, 0),
-    payload: String(params.payload ?? ''),
+    payload: text(params.payload),
     needName: params.need_name === true,
     needPhone: params.need_phone_number === true,
     needShipping: params.need_shipping_address === true,

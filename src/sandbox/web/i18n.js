@@ -122,7 +122,7 @@ const STRINGS = {
     open_link: 'Open the link {url}?',
     ui_language: '简体中文',
     you: 'You',
-    members: '{count} topics',
+    members: 'Topics: {count}',
   },
 };
 

@@ -1,0 +1,126 @@
+/**
+ * The sandbox page in a real browser (Debian's chromium, driven by playwright-core): what a
+ * newcomer does on http://localhost:3000. Screenshots land in test-results/sandbox-*.png.
+ * .ci/run installs chromium when it is missing.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { waitFor } from '../support/wait.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'test-results';
+
+let sandbox: TestSandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with apt-get install -y chromium fonts-noto-cjk (.ci/run does)`);
+  mkdirSync(SHOTS, { recursive: true });
+  sandbox = await startTestSandbox();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+async function open(locale: 'zh-CN' | 'en'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(sandbox.url);
+  await page.waitForSelector('body[data-ready=true]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const as = async (page: Page, personaId: number) => {
+  await page.click(`.chip[data-persona="${personaId}"]`);
+  await page.waitForSelector(`.chip.active[data-persona="${personaId}"]`);
+};
+const say = async (page: Page, text: string) => {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+};
+/** Presses the newest button with this label (older messages may carry the same one). */
+const tap = async (page: Page, label: string | RegExp) => {
+  const button = page.locator('.kb-btn', { hasText: label }).last();
+  await button.waitFor();
+  await button.click();
+};
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/sandbox-${name}.png` });
+
+describe('the sandbox page in a browser', () => {
+  it('a zh-CN customer browses, configures a Model Y and pays the ¥1,000 deposit in the sheet', async () => {
+    const page = await open('zh-CN');
+    await as(page, 920000001);
+    await expect.poll(() => page.textContent('#send')).toBe('发送');
+    await say(page, '/start');
+    await tap(page, '好的');
+    await tap(page, '浏览车型');
+    await tap(page, 'Model Y');
+    // The model's photo, drawn by the sandbox, with its caption.
+    await page.locator('.bubble img.photo').last().waitFor();
+    await tap(page, '选配并下单');
+    for (const label of ['后轮驱动版', '珍珠白', '19 英寸', '黑色高级内饰', '立即下单', '使用“李雷”']) await tap(page, label);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('.reply-kb .kb-btn').click();
+    await tap(page, '上海');
+    await page.locator('button.pay').last().click();
+    const sheet = page.locator('.sheet');
+    await expect.poll(() => sheet.textContent()).toContain('¥1,000.00');
+    await shot(page, 'deposit-sheet');
+    await sheet.locator('button.primary').click();
+    await sheet.waitFor({ state: 'detached' });
+    await page.locator('.service', { hasText: '¥1,000.00' }).waitFor();
+    await page.locator('.bubble', { hasText: '已收到订单' }).waitFor();
+    await expect.poll(() => page.locator('button.pay').last().textContent()).toContain('已支付');
+    await shot(page, 'deposit-paid-zh');
+    const [order] = await sandbox.db.sql`select state from orders where customer_id = (select id from customers where telegram_id = 920000001)`;
+    expect(order?.state).toBe('deposit_paid');
+  });
+
+  it('an agent claims the conversation in the forum and the customer sees the reply', async () => {
+    const page = await open('en');
+    await as(page, 920000002);
+    await say(page, '/support');
+    await page.locator('.bubble', { hasText: 'connected' }).waitFor();
+    await say(page, 'Is a white Model Y available this month?');
+    await page.click('.chip[data-role="agent"]');
+    await page.click('.chat-item[data-chat="-1002000000001"]');
+    await page.locator('.topic-item', { hasText: 'Alice' }).click();
+    await page.locator('.bubble', { hasText: 'white Model Y' }).waitFor();
+    await tap(page, /✋/);
+    await page.locator('.bubble', { hasText: 'Chen Jing' }).last().waitFor();
+    await say(page, 'Yes, we have two in Shanghai. Shall I reserve one?');
+    await page.locator('.bubble.out', { hasText: 'reserve one' }).waitFor();
+    await shot(page, 'forum-agent');
+    await as(page, 920000002);
+    await page.locator('.bubble', { hasText: 'reserve one' }).waitFor();
+    await shot(page, 'forum-customer');
+  });
+
+  it('a customer who blocks the bot: the page says so and the bot marks them blocked', async () => {
+    const page = await open('en');
+    await as(page, 920000002);
+    await page.check('input[name=blocked]');
+    await page.locator('#blocked-note').waitFor();
+    await waitFor('the customer marked blocked', async () => (await sandbox.db.sql`select blocked from customers where telegram_id = 920000002`)[0]?.blocked === true);
+    await say(page, 'hello?');
+    await page.locator('.toast', { hasText: 'bot_blocked' }).waitFor();
+    await page.uncheck('input[name=blocked]');
+  });
+
+  it('bad input on the page: an empty message is not sent, 5,000 characters are refused', async () => {
+    const page = await open('en');
+    await as(page, 920000001);
+    const before = await page.locator('.bubble').count();
+    await say(page, '   ');
+    await say(page, 'x'.repeat(5000));
+    await page.locator('.toast', { hasText: 'message_too_long' }).waitFor();
+    expect(await page.locator('.bubble').count()).toBe(before);
+  });
+});
