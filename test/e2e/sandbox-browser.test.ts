@@ -29,6 +29,7 @@ afterAll(async () => {
 async function open(locale: 'zh-CN' | 'en'): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(sandbox.url);
@@ -51,9 +52,11 @@ const tap = async (page: Page, label: string | RegExp) => {
   await button.waitFor();
   await button.click();
 };
+const post = (path: string, body: unknown) => fetch(`${sandbox.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const messagesOf = async (persona: number): Promise<any[]> => ((await (await fetch(`${sandbox.url}/api/messages?persona=${persona}&chat=${persona}`)).json()) as { messages: any[] }).messages;
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/sandbox-${name}.png` });
 
-describe('the sandbox page in a browser', () => {
+describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
   it('a zh-CN customer browses, configures a Model Y and pays the ¥1,000 deposit in the sheet', async () => {
     const page = await open('zh-CN');
     await as(page, 920000001);
@@ -101,6 +104,77 @@ describe('the sandbox page in a browser', () => {
     await as(page, 920000002);
     await page.locator('.bubble', { hasText: 'reserve one' }).waitFor();
     await shot(page, 'forum-customer');
+  });
+
+  it('an English customer buys a Wall Connector (address and shipping in the sheet) and books its installation', async () => {
+    const page = await open('en');
+    await page.fill('.new-customer input[name=name]', 'Emma Watson').catch(async () => {
+      await page.click('.personas summary');
+      await page.fill('.new-customer input[name=name]', 'Emma Watson');
+    });
+    await page.selectOption('.new-customer select', 'en');
+    await page.click('.new-customer button');
+    await page.waitForSelector('.chip.active', { state: 'attached' });
+    await expect.poll(() => page.textContent('.chip.active')).toContain('Emma');
+    await say(page, '/start');
+    await tap(page, 'Yes');
+    await say(page, '/store');
+    await tap(page, 'Charging');
+    await tap(page, 'Wall Connector');
+    await tap(page, 'Add to cart');
+    await tap(page, 'Cart (1)');
+    await tap(page, 'Checkout');
+    await page.locator('button.pay').last().click();
+    const sheet = page.locator('.sheet');
+    await sheet.locator('input[name=city]').waitFor();
+    await sheet.locator('button.primary', { hasText: 'Continue' }).click();
+    await sheet.locator('input[value=express]').check();
+    await expect.poll(() => sheet.locator('.sheet-total').textContent()).toBe('¥3,030.00');
+    await shot(page, 'store-sheet');
+    await sheet.locator('button.primary', { hasText: 'Pay' }).click();
+    await sheet.waitFor({ state: 'detached' });
+    await page.locator('.bubble', { hasText: 'Payment received' }).waitFor();
+    await tap(page, 'Book installation');
+    await tap(page, 'Shanghai');
+    await page.locator('.bubble', { hasText: 'type the address' }).waitFor();
+    await say(page, 'Lane 88 Green Court, building 3, parking space B2-117');
+    await tap(page, 'Private garage');
+    await tap(page, 'Yes');
+    await page.locator('.bubble', { hasText: 'Choose an installation day' }).waitFor();
+    await page.locator('.keyboard').last().locator('.kb-btn').first().click();
+    await page.locator('.bubble', { hasText: 'choose a time' }).waitFor();
+    await page.locator('.keyboard').last().locator('.kb-btn', { hasText: 'left' }).first().click();
+    await page.locator('.bubble', { hasText: 'Booked for order' }).waitFor();
+    await shot(page, 'store-installation-en');
+  });
+
+  it('a marketer composes a campaign for three customers and watches its progress update live', async () => {
+    for (const name of ['Wang Fang', 'Zhou Min', 'Sun Li']) {
+      const res = await fetch(`${sandbox.url}/api/personas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, language: 'zh-CN' }) });
+      const persona = (await res.json()) as { id: number };
+      await post('/api/send', { persona: persona.id, text: '/start' });
+      const consent = await waitFor('the consent question', async () => (await messagesOf(persona.id)).find((m: any) => (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes')));
+      await post('/api/callback', { persona: persona.id, chat: persona.id, message: consent.id, data: 'consent:yes' });
+    }
+    const page = await open('zh-CN');
+    await page.click('.chip[data-role="marketer"]');
+    await page.click('#menu-button');
+    await page.locator('.command', { hasText: '/campaign' }).first().click();
+    await tap(page, '中文');
+    await say(page, '双十二特惠：家用充电桩安装立减 500 元');
+    await tap(page, '不加按钮');
+    await tap(page, '跳过');
+    // Audience: Chinese-speaking customers (the language button cycles through the choices).
+    await tap(page, '语言');
+    await page.locator('.bubble', { hasText: '语言：中文' }).waitFor();
+    await tap(page, '下一步');
+    await tap(page, '立即发送');
+    await tap(page, '确认');
+    // The progress message is edited in place until the campaign is done.
+    const progress = page.locator('.bubble', { hasText: '活动 #' }).last();
+    await expect.poll(() => progress.textContent(), { timeout: 20_000 }).toContain('100%');
+    expect(await progress.textContent()).toMatch(/已发送 [3-9]/);
+    await shot(page, 'campaign-progress');
   });
 
   it('a customer who blocks the bot: the page says so and the bot marks them blocked', async () => {

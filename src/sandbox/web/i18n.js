@@ -143,9 +143,9 @@ export function t(key, params = {}) {
 
 /** Fen → "¥1,000.00" (CNY) or the currency's own format. */
 export function money(amount, currency = 'CNY') {
-  return new Intl.NumberFormat(lang, { style: 'currency', currency }).format(amount / 100);
+  return new Intl.NumberFormat(lang, { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(amount / 100);
 }
 
 export function time(unix) {
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }).format(new Date(unix * 1000));
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Shanghai' }).format(new Date(unix * 1000));
 }
