@@ -177,14 +177,21 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     await shot(page, 'campaign-progress');
   });
 
-  it('a customer who blocks the bot: the page says so and the bot marks them blocked', async () => {
+  it('a customer who blocks the bot: the page says so, the bot marks them blocked, the topic says so', async () => {
     const page = await open('en');
     await as(page, 920000002);
     await page.check('input[name=blocked]');
     await page.locator('#blocked-note').waitFor();
     await waitFor('the customer marked blocked', async () => (await sandbox.db.sql`select blocked from customers where telegram_id = 920000002`)[0]?.blocked === true);
     await say(page, 'hello?');
-    await page.locator('.toast', { hasText: 'bot_blocked' }).waitFor();
+    await page.locator('.toast', { hasText: 'You blocked the bot' }).waitFor();
+    // Her support conversation (opened by the agent test above) says so in its topic.
+    await page.click('.chip[data-role="agent"]');
+    await page.click('.chat-item[data-chat="-1002000000001"]');
+    await page.locator('.topic-item', { hasText: 'Alice' }).click();
+    await page.locator('.bubble', { hasText: '🚫' }).first().waitFor();
+    await shot(page, 'blocked-topic');
+    await as(page, 920000002);
     await page.uncheck('input[name=blocked]');
   });
 
@@ -194,7 +201,7 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     const before = await page.locator('.bubble').count();
     await say(page, '   ');
     await say(page, 'x'.repeat(5000));
-    await page.locator('.toast', { hasText: 'message_too_long' }).waitFor();
+    await page.locator('.toast', { hasText: '4,096 characters' }).waitFor();
     expect(await page.locator('.bubble').count()).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 // The sandbox page: a Telegram-like client for every persona, kept live by the server's events.
 import { get, listen, post } from './api.js';
 import { el } from './format.js';
-import { lang, setLang, t } from './i18n.js';
+import { errorText, lang, setLang, t } from './i18n.js';
 import { renderMessage, renderReplyKeyboard } from './messages.js';
 import { openPaySheet } from './pay.js';
 import { renderChats, renderPersonas } from './sidebar.js';
@@ -66,7 +66,7 @@ function toast(text, alert = false) {
   setTimeout(() => node.remove(), alert ? 6000 : 3000);
 }
 
-const fail = (err) => toast(t('error', { code: err.message }), true);
+const fail = (err) => toast(errorText(err.message), true);
 
 async function sendText(text) {
   state.scrollDown = true;

@@ -61,6 +61,10 @@ const STRINGS = {
     ui_language: 'English',
     you: '您',
     members: '话题 {count} 个',
+    err_bot_blocked: '您已屏蔽机器人：取消屏蔽后才能发送消息',
+    err_message_too_long: '消息过长：Telegram 每条消息最多 4096 个字符',
+    err_empty_message: '不能发送空消息',
+    err_topic_closed: '话题已关闭',
   },
   en: {
     title: 'Sandbox · Tesla × JD chat commerce',
@@ -123,6 +127,10 @@ const STRINGS = {
     ui_language: '简体中文',
     you: 'You',
     members: 'Topics: {count}',
+    err_bot_blocked: 'You blocked the bot: unblock it to send messages',
+    err_message_too_long: 'Message too long: Telegram allows 4,096 characters',
+    err_empty_message: 'An empty message cannot be sent',
+    err_topic_closed: 'The topic is closed',
   },
 };
 
@@ -133,6 +141,11 @@ export function setLang(next) {
   lang = next;
   localStorage.setItem('sandbox.lang', next);
   document.documentElement.lang = next;
+}
+
+/** The words for an error code of the sandbox's API, or the generic message naming it. */
+export function errorText(code) {
+  return STRINGS[lang][`err_${code}`] ?? t('error', { code });
 }
 
 /** The page's text for `key`, with {name} placeholders filled in. */
