@@ -62,7 +62,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const data = JSON.parse(readFileSync(rootPath('data', 'sandbox.json'), 'utf8')) as SandboxFile;
   const admin = data.staff.find((s) => s.role === 'admin');
 
-  const emulator = await new BotApiStandIn({ token: SANDBOX_TOKEN }).start();
+  // Content limits and topic rules as Telegram enforces them; per-chat pacing stays off so a burst of
+  // screens is not slowed down (the tests that need it switch it on).
+  const emulator = await new BotApiStandIn({ token: SANDBOX_TOKEN, rules: { limits: true, topics: true } }).start();
   const world = new World(emulator, data.supportGroup.id, data.supportGroup.title);
   emulator.knowChat({ id: data.supportGroup.id, type: 'supergroup', title: data.supportGroup.title, is_forum: true });
   emulator.onCall((call) => {

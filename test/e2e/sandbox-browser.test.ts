@@ -53,7 +53,8 @@ const tap = async (page: Page, label: string | RegExp) => {
   await button.click();
 };
 const post = (path: string, body: unknown) => fetch(`${sandbox.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const messagesOf = async (persona: number): Promise<any[]> => ((await (await fetch(`${sandbox.url}/api/messages?persona=${persona}&chat=${persona}`)).json()) as { messages: any[] }).messages;
+const messagesOf = async (persona: number): Promise<any[]> =>
+  ((await (await fetch(`${sandbox.url}/api/messages?persona=${persona}&chat=${persona}`)).json()) as { messages: any[] }).messages;
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/sandbox-${name}.png` });
 
 describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
@@ -150,10 +151,16 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
 
   it('a marketer composes a campaign for three customers and watches its progress update live', async () => {
     for (const name of ['Wang Fang', 'Zhou Min', 'Sun Li']) {
-      const res = await fetch(`${sandbox.url}/api/personas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, language: 'zh-CN' }) });
+      const res = await fetch(`${sandbox.url}/api/personas`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, language: 'zh-CN' }),
+      });
       const persona = (await res.json()) as { id: number };
       await post('/api/send', { persona: persona.id, text: '/start' });
-      const consent = await waitFor('the consent question', async () => (await messagesOf(persona.id)).find((m: any) => (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes')));
+      const consent = await waitFor('the consent question', async () =>
+        (await messagesOf(persona.id)).find((m: any) => (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes')),
+      );
       await post('/api/callback', { persona: persona.id, chat: persona.id, message: consent.id, data: 'consent:yes' });
     }
     const page = await open('zh-CN');

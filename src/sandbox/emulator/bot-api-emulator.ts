@@ -21,12 +21,14 @@ import { BotApiModel, MESSAGE_METHODS, type WebhookConfig } from './bot-api-mode
 import { apiError, BLOCKED_BY_USER, FaultPlan, type ApiResponse, type FaultSpec, type RateLimitOptions } from './faults.js';
 import { postJson, readParams, sendJson, sleep, type Params } from './http.js';
 import { isRecord, type StoredMessage } from './messages.js';
+import { RuleBook, type TelegramRules } from './rules.js';
 import { CallLog, type CallMatcher, type RecordedCall, type WaitForOptions } from './recording.js';
 import { STAND_IN_BOT, type UpdateDraft } from './updates.js';
 
 export { apiError, ok } from './faults.js';
 export type { ApiFailure, ApiResponse, ApiSuccess, FaultSpec, RateLimitOptions } from './faults.js';
 export type { WebhookConfig } from './bot-api-model.js';
+export type { TelegramRules } from './rules.js';
 export type { StoredMessage } from './messages.js';
 export type { UploadedFile } from './http.js';
 export type { CallMatcher, RecordedCall, RecordedResponse, WaitForOptions } from './recording.js';
@@ -38,6 +40,8 @@ export interface BotApiStandInOptions {
   latencyMs?: number;
   /** Overrides of the `getMe` answer. */
   botInfo?: Partial<User>;
+  /** Telegram's rules to enforce (./rules.ts); all off unless given. */
+  rules?: Partial<TelegramRules>;
 }
 
 /** Custom answer for a method; also makes an unknown method known. */
@@ -62,6 +66,7 @@ export class BotApiStandIn {
   private readonly checkToken: boolean;
   private readonly model: BotApiModel;
   private readonly faults = new FaultPlan();
+  private readonly ruleBook: RuleBook;
   private readonly overrides = new Map<string, MethodHandler>();
   /** Per chat id, the delays (ms) of its next sends (slowSends). */
   private readonly slowQueue = new Map<string, number[]>();
@@ -77,6 +82,16 @@ export class BotApiStandIn {
     this.latencyMs = options.latencyMs ?? 0;
     this.botInfo = { ...STAND_IN_BOT, ...options.botInfo, is_bot: true };
     this.model = new BotApiModel(this.botInfo);
+    this.ruleBook = new RuleBook(options.rules);
+  }
+
+  /** The Telegram rules enforced now (./rules.ts); assign to switch them. */
+  get rules(): TelegramRules {
+    return this.ruleBook.rules;
+  }
+
+  set rules(rules: Partial<TelegramRules>) {
+    this.ruleBook.rules = { ...this.ruleBook.rules, ...rules };
   }
 
   /** `http://127.0.0.1:PORT`; only valid once started. */
@@ -157,6 +172,7 @@ export class BotApiStandIn {
     this.faults.clear();
     this.overrides.clear();
     this.slowQueue.clear();
+    this.ruleBook.clear();
     this.model.reset();
   }
 
@@ -338,11 +354,15 @@ export class BotApiStandIn {
       const chatFault = this.faults.chatFault(String(params.chat_id));
       if (chatFault) return chatFault;
     }
+    const broken = this.ruleBook.check(method, params, Date.now());
+    if (broken) return broken;
     if (MESSAGE_METHODS.has(method)) {
       const limited = this.faults.admit(Date.now());
       if (limited) return limited;
     }
-    return handler(params, signal);
+    const response = await handler(params, signal);
+    if (response.ok) this.ruleBook.observe(method, params);
+    return response;
   }
 
   private record(call: RecordedCall): void {
