@@ -5,9 +5,10 @@
  * invoice that is not there) and answers with a SandboxError the server turns into a 400.
  */
 import { randomUUID } from 'node:crypto';
-import type { Chat, Update, User } from 'telegraf/types';
+import type { Chat, User } from 'telegraf/types';
 import type { BotApiStandIn, RecordedCall } from './emulator/bot-api-emulator.js';
 import { isRecord } from './emulator/messages.js';
+import type { UpdateDraft } from './emulator/updates.js';
 import type { Persona, ViewMessage, World } from './world.js';
 
 export class SandboxError extends Error {
@@ -49,6 +50,8 @@ export class Actions {
   constructor(
     private readonly emulator: BotApiStandIn,
     private readonly world: World,
+    /** Hands an update to the bot: queued for getUpdates, or POSTed to its webhook. */
+    private readonly toBot: (update: UpdateDraft) => void,
     /** Told which person pressed which callback query, so its answer reaches them. */
     private readonly pressed: (queryId: string, personaId: number) => void = () => undefined,
   ) {}
@@ -102,7 +105,7 @@ export class Actions {
       edited: false,
     };
     this.world.addUserMessage(view);
-    this.emulator.pushUpdate({ message } as unknown as Update);
+    this.toBot({ message } as unknown as UpdateDraft);
     return view;
   }
 
@@ -117,9 +120,9 @@ export class Actions {
     if (!stored) throw new SandboxError('message_not_found', 404);
     const id = randomUUID();
     this.pressed(id, persona.id);
-    this.emulator.pushUpdate({
+    this.toBot({
       callback_query: { id, from: this.user(persona), message: stored, chat_instance: String(chatId), data },
-    } as unknown as Update);
+    } as unknown as UpdateDraft);
   }
 
   /** The page's "block the bot" switch: Telegram refuses the bot's sends and tells it once. */
@@ -131,7 +134,7 @@ export class Actions {
     else this.emulator.unblockChat(persona.id);
     const bot = { id: 0, is_bot: true, first_name: '' };
     const member = (status: string) => ({ user: bot, status, ...(status === 'kicked' ? { until_date: 0 } : {}) });
-    this.emulator.pushUpdate({
+    this.toBot({
       my_chat_member: {
         chat: this.chatOf(persona),
         from: this.user(persona),
@@ -139,7 +142,7 @@ export class Actions {
         old_chat_member: member(blocked ? 'member' : 'kicked'),
         new_chat_member: member(blocked ? 'kicked' : 'member'),
       },
-    } as unknown as Update);
+    } as unknown as UpdateDraft);
     this.world.emit({ type: 'personas' });
   }
 
@@ -149,7 +152,7 @@ export class Actions {
     if (!invoice.flexible) throw new SandboxError('not_flexible');
     const id = randomUUID();
     const answered = this.answerTo('answerShippingQuery', 'shipping_query_id', id);
-    this.emulator.pushUpdate({ shipping_query: { id, from: this.user(persona), invoice_payload: invoice.payload, shipping_address: address } });
+    this.toBot({ shipping_query: { id, from: this.user(persona), invoice_payload: invoice.payload, shipping_address: address } });
     const call = await answered;
     if (call.params.ok === true || call.params.ok === 'true') {
       const options = Array.isArray(call.params.shipping_options) ? (call.params.shipping_options as unknown[]) : [];
@@ -188,7 +191,7 @@ export class Actions {
     };
     const id = randomUUID();
     const answered = this.answerTo('answerPreCheckoutQuery', 'pre_checkout_query_id', id);
-    this.emulator.pushUpdate({ pre_checkout_query: { id, ...common } });
+    this.toBot({ pre_checkout_query: { id, ...common } });
     const call = await answered;
     if (call.params.ok !== true && call.params.ok !== 'true') return { ok: false, error: typeof call.params.error_message === 'string' ? call.params.error_message : '' };
     const { from, ...payment } = common;
@@ -196,7 +199,7 @@ export class Actions {
     const charge = `sandbox_${id.slice(0, 8)}`;
     this.world.markPaid(persona.id, request.messageId);
     this.world.addService(persona.id, 'paid', { amount: total, currency: invoice.currency, title: invoice.title });
-    this.emulator.pushUpdate({
+    this.toBot({
       message: {
         message_id: this.emulator.nextMessageId(persona.id),
         date: now(),
@@ -204,7 +207,7 @@ export class Actions {
         from,
         successful_payment: { ...payment, telegram_payment_charge_id: `tg_${charge}`, provider_payment_charge_id: charge },
       },
-    } as unknown as Update);
+    } as unknown as UpdateDraft);
     return { ok: true };
   }
 

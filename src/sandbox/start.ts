@@ -1,8 +1,10 @@
 /**
  * Starts the sandbox: the Bot API emulator (./emulator), the whole app (bot + workers, long
  * polling) pointed at it through TELEGRAM_API_ROOT, the staff and the support forum from
- * data/sandbox.json, and the page (./server.ts). Nothing here talks to Telegram.
+ * data/sandbox.json, and the page (./server.ts). Long polling by default, the webhook with
+ * SANDBOX_WEBHOOK=true. Nothing here talks to Telegram.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { startApp, type App } from '../app.js';
@@ -13,6 +15,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { rootPath } from '../shared/paths.js';
 import { Actions } from './actions.js';
 import { BotApiStandIn } from './emulator/bot-api-emulator.js';
+import type { UpdateDraft } from './emulator/updates.js';
 import { createSandboxServer } from './server.js';
 import { World, type Language, type Persona } from './world.js';
 
@@ -80,13 +83,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const pressedBy = new Map<string, number>();
 
+  // SANDBOX_WEBHOOK=true: the emulator POSTs updates to the app's webhook, as Telegram does in production.
+  const webhook = env.SANDBOX_WEBHOOK === 'true' || env.SANDBOX_WEBHOOK === '1';
   const config = loadConfig({
     ...env,
     BOT_TOKEN: SANDBOX_TOKEN,
     TELEGRAM_API_ROOT: emulator.apiRoot,
     APP_ROLE: 'all',
-    WEBHOOK_URL: undefined,
-    WEBHOOK_SECRET: undefined,
+    // The app registers WEBHOOK_URL + its path; the emulator is pointed at the port it binds below.
+    WEBHOOK_URL: webhook ? 'http://127.0.0.1:1' : undefined,
+    WEBHOOK_SECRET: webhook ? randomBytes(24).toString('hex') : undefined,
     // The app's own /healthz server moves aside: the page has the sandbox port.
     PORT: '0',
     PAYMENT_PROVIDER_TOKEN: SANDBOX_PROVIDER_TOKEN,
@@ -102,6 +108,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await emulator.stop();
     throw err;
   }
+  if (webhook && emulator.webhook) emulator.webhook.url = `http://127.0.0.1:${app.port}${new URL(emulator.webhook.url).pathname}`;
+  const deliver = (update: UpdateDraft) => {
+    if (!webhook) return void emulator.pushUpdate(update);
+    emulator.deliverWebhook(update).catch((err: unknown) => logger.warn({ err }, 'sandbox: webhook delivery failed'));
+  };
   const personas = world.personas;
   const phoneOf = (id: number) => `+86138${String(id).slice(-8)}`;
   for (const s of data.staff) {
@@ -111,7 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   for (const c of data.customers) personas.set(c.id, { id: c.id, name: c.name, language: c.language, role: 'customer', blocked: false, phone: phoneOf(c.id) });
 
-  const actions = new Actions(emulator, world, (queryId, personaId) => pressedBy.set(queryId, personaId));
+  const actions = new Actions(emulator, world, deliver, (queryId, personaId) => pressedBy.set(queryId, personaId));
   const addCustomer = (name: string, language: Language): Persona => {
     const id = Math.max(...[...personas.keys()].filter((k) => k < 910000000 || k >= 920000000)) + 1;
     const persona: Persona = { id, name, language, role: 'customer', blocked: false, phone: phoneOf(id) };

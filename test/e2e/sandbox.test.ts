@@ -168,3 +168,21 @@ describe('the sandbox', () => {
     expect(await picture.text()).toContain('Model Y');
   });
 });
+
+describe('the sandbox with SANDBOX_WEBHOOK=true', () => {
+  it('delivers updates to the app webhook, and the answers come back the same', async () => {
+    const hooked = await startTestSandbox({ SANDBOX_WEBHOOK: 'true' });
+    try {
+      expect(hooked.emulator.webhook?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram\//);
+      const res = await fetch(`${hooked.url}/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: EN, text: '/start' }) });
+      expect(res.status).toBe(200);
+      await waitFor('the welcome', async () => {
+        const body = (await (await fetch(`${hooked.url}/api/messages?persona=${EN}&chat=${EN}`)).json()) as { messages: any[] };
+        return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
+      });
+      expect(hooked.emulator.callsTo('getUpdates')).toEqual([]);
+    } finally {
+      await hooked.stop();
+    }
+  });
+});
