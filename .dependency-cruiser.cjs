@@ -66,9 +66,24 @@ module.exports = {
     {
       name: 'entry-points-are-roots',
       severity: 'error',
-      comment: 'main.ts, app.ts, ops-cli.ts, ops-run.ts and deps.ts wire everything; nothing else in src imports them (main.ts starts app.ts, ops-cli.ts runs ops-run.ts).',
-      from: { path: '^src/', pathNot: '^src/(main|ops-cli)\\.ts$' },
+      comment:
+        'main.ts, app.ts, ops-cli.ts, ops-run.ts and deps.ts wire everything; nothing else in src imports them (main.ts starts app.ts, ops-cli.ts runs ops-run.ts, the sandbox starts app.ts).',
+      from: { path: '^src/', pathNot: '^src/(main|ops-cli)\\.ts$|^src/sandbox/start\\.ts$' },
       to: { path: '^src/(app|main|ops-cli|ops-run)\\.ts$' },
+    },
+    {
+      name: 'sandbox-is-a-root',
+      comment: 'The sandbox (npm run sandbox) sits beside main.ts: only main.ts (npm run dev without BOT_TOKEN) starts it; the product never depends on it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/main\\.ts$|^src/sandbox/' },
+      to: { path: '^src/sandbox/' },
+    },
+    {
+      name: 'emulator-stands-alone',
+      comment: 'The Bot API emulator (tests, benchmarks, sandbox) speaks Telegram only: it knows nothing of the product.',
+      severity: 'error',
+      from: { path: '^src/sandbox/emulator/' },
+      to: { path: '^src/', pathNot: '^src/sandbox/emulator/' },
     },
   ],
   options: {

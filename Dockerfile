@@ -30,6 +30,8 @@ COPY --from=build /app/dist ./dist
 COPY data ./data
 COPY locales ./locales
 COPY migrations ./migrations
+# The sandbox's page (src/sandbox/web/: plain HTML, CSS and JS, served as they are).
+COPY src/sandbox/web ./src/sandbox/web
 USER node
 EXPOSE 3000
 # The slim image has no curl: probe /healthz with Node's built-in fetch.

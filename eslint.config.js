@@ -33,5 +33,32 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  // The sandbox page's scripts run in the browser (src/sandbox/web/, plain ES modules).
+  {
+    files: ['src/sandbox/web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'navigator',
+          'localStorage',
+          'location',
+          'fetch',
+          'EventSource',
+          'FormData',
+          'DOMParser',
+          'Node',
+          'URLSearchParams',
+          'Intl',
+          'confirm',
+          'prompt',
+          'setTimeout',
+          'clearTimeout',
+          'console',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   { files: ['bench/**', 'test/**', 'src/db/seed.ts', 'src/db/migrate.ts', 'src/ops-cli.ts'], rules: { 'no-console': 'off' } },
 );

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { startApp, StartupError } from './app.js';
 import { ConfigError, forceExitDelayMs, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { failed, runSandbox } from './sandbox/main.js';
 
 /**
  * Entry point: `APP_ROLE=bot|worker|all`. `--dev` (npm run dev) migrates and seeds an empty
@@ -11,6 +13,10 @@ async function main() {
   const dev = process.argv.includes('--dev');
   // npm run dev reads .env when there is one (production gets its environment from the platform).
   if (dev && existsSync('.env')) process.loadEnvFile('.env');
+  if (dev && !process.env.BOT_TOKEN) {
+    createLogger(process.env.LOG_LEVEL ?? 'info').info('BOT_TOKEN is not set: starting the sandbox instead (the product in a browser, no Telegram)');
+    return runSandbox().catch(failed);
+  }
   let config;
   try {
     config = loadConfig();

@@ -6,7 +6,10 @@
  * (`BotApiStandIn.pushUpdate` / `deliverWebhook`) assigns one, and `withId()`
  * does so for updates fed straight into `bot.handleUpdate()`.
  */
-import type { Chat, Message, PhotoSize, Update, User, UserFromGetMe } from 'telegraf/types';
+import type { Chat, Message, PhotoSize, Update, User } from 'telegraf/types';
+import { nextUpdateId, STAND_IN_BOT, type UpdateDraft } from '../../src/sandbox/emulator/updates.js';
+
+export { nextUpdateId, STAND_IN_BOT, type UpdateDraft };
 
 /** Omit that keeps union members apart (plain `Omit` collapses a union to its common keys). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -14,33 +17,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** A message as it arrives in a `message` update (not edited, not from a channel). */
 type Incoming<M extends Message> = Update.MessageUpdate<M>['message'];
 
-/** An update whose `update_id` may still be missing. */
-export type UpdateDraft<U extends Update = Update> = DistributiveOmit<U, 'update_id'> & {
-  update_id?: number;
-};
-
-/** The bot user the stand-in impersonates unless told otherwise (answer of `getMe`). */
-export const STAND_IN_BOT: Readonly<UserFromGetMe> = Object.freeze({
-  id: 7000000001,
-  is_bot: true,
-  first_name: 'TeslaJD',
-  username: 'tesla_jd_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-});
-
 // Random bases keep ids from different test files / runs visibly apart.
-let updateCounter = 100_000_000 + Math.floor(Math.random() * 1_000_000);
 let messageCounter = 10_000 + Math.floor(Math.random() * 1_000) * 100;
 let queryCounter = 4_000_000_000 + Math.floor(Math.random() * 1_000_000);
 let fileCounter = 0;
-
-/** Next update id from the module-level sequence. */
-export function nextUpdateId(): number {
-  updateCounter += 1;
-  return updateCounter;
-}
 
 /**
  * Next id for a message sent by a user. Spaced by 100 so the stand-in's own

@@ -1,6 +1,6 @@
 /** Pending incoming updates and the long polls (getUpdates with `timeout`) waiting for them. */
 import type { Update } from 'telegraf/types';
-import { nextUpdateId, type UpdateDraft } from '../updates.js';
+import { nextUpdateId, type UpdateDraft } from './updates.js';
 
 /** Why a held long poll ended. */
 export type WaitOutcome = 'update' | 'timeout' | 'released' | 'superseded' | 'aborted';

@@ -83,9 +83,13 @@ export class MessageStore {
       const message = isMessageLike(value) ? value : value.message;
       if (!isMessageLike(message)) continue;
       this.chats.set(String(message.chat.id), message.chat);
-      // Never overwrite a message the stand-in itself produced (ids may collide, see nextMessageId in updates.ts).
+      // Never overwrite a message the stand-in itself produced (ids may collide, see nextMessageId in test/support/updates.ts).
       if (!this.get(message.chat.id, message.message_id)) this.save(message, true);
     }
+  }
+
+  learnChat(chat: Chat): void {
+    this.chats.set(String(chat.id), chat);
   }
 
   private learnUser(user: Record<string, unknown>): void {

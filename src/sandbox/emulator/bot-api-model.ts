@@ -1,7 +1,7 @@
 /**
  * The simulated Bot API: per-method semantics and the state behind them
  * (messages, pending updates, webhook, commands). Transport, recording and
- * fault injection live in ../bot-api-stand-in.ts.
+ * fault injection live in ./bot-api-emulator.ts.
  */
 import type { User, UserFromGetMe } from 'telegraf/types';
 import { apiError, ok, type ApiResponse } from './faults.js';

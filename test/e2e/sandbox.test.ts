@@ -1,0 +1,188 @@
+/**
+ * The sandbox (npm run sandbox) through its HTTP API and event stream: the real app, Postgres and
+ * Redis behind the Bot API emulator, driven the way the page drives it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { looksLikeRealToken, SandboxRefused, startSandbox } from '../../src/sandbox/start.js';
+import { nextEvent, startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { waitFor } from '../support/wait.js';
+
+const ZH = 920000001;
+const EN = 920000002;
+const AGENT = 910000002;
+const GROUP = -1002000000001;
+
+let sandbox: TestSandbox;
+let url: string;
+
+const get = async (path: string) => {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, body: (await res.json()) as any };
+};
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+};
+const messages = async (persona: number, chat = persona, thread?: number) => (await get(`/api/messages?persona=${persona}&chat=${chat}${thread ? `&thread=${thread}` : ''}`)).body;
+/** The latest message of the chat carrying a button with this callback data. */
+const withButton = async (persona: number, data: string, chat = persona) =>
+  waitFor(`a button ${data}`, async () =>
+    ((await messages(persona, chat)).messages as any[]).findLast((m) => (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === data)),
+  );
+const press = async (persona: number, data: string) => {
+  const message = await withButton(persona, data);
+  const res = await post('/api/callback', { persona, chat: persona, message: message.id, data });
+  expect(res.status).toBe(200);
+};
+const lastText = async (persona: number, pattern: RegExp, chat = persona, thread?: number) =>
+  waitFor(`a message like ${pattern}`, async () => ((await messages(persona, chat, thread)).messages as any[]).findLast((m) => pattern.test(m.text ?? m.caption ?? '')));
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  url = sandbox.url;
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('the sandbox', () => {
+  it('binds loopback, never uses a real token, and lists staff, customers and the forum', async () => {
+    const address = sandbox.server.address();
+    expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
+    expect(sandbox.app.deps.config.telegramApiRoot).toBe(sandbox.emulator.apiRoot);
+    const { body } = await get('/api/state');
+    expect(body.personas.map((p: any) => p.role)).toEqual(expect.arrayContaining(['admin', 'agent', 'marketer', 'ops', 'customer']));
+    expect(body.group).toEqual({ id: GROUP, title: expect.any(String) });
+    // The marketer sees their campaign commands in their own language; a customer does not.
+    const marketer = body.personas.find((p: any) => p.role === 'marketer');
+    expect(marketer.commands.map((c: any) => c.command)).toContain('campaign');
+    expect(body.personas.find((p: any) => p.id === ZH).commands.map((c: any) => c.command)).not.toContain('campaign');
+    expect(body.personas.find((p: any) => p.id === ZH).commands[0].description).toMatch(/[\u4e00-\u9fff]/);
+    expect(body.personas.find((p: any) => p.id === EN).commands[0].description).toMatch(/^[A-Z]/);
+  });
+
+  it('refuses to start with a real-looking BOT_TOKEN', async () => {
+    expect(looksLikeRealToken('123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_')).toBe(true);
+    expect(looksLikeRealToken(undefined)).toBe(false);
+    await expect(startSandbox({ env: { BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_', SANDBOX_PORT: '0' } })).rejects.toBeInstanceOf(SandboxRefused);
+  });
+
+  it('a message reaches the bot, and its answer comes back live over the event stream', async () => {
+    const event = await nextEvent(
+      url,
+      (e) => e.event === 'change' && e.data.chatId === ZH,
+      () => post('/api/send', { persona: ZH, text: '/start' }),
+    );
+    expect(event.data.type).toBe('chat');
+    const consent = await withButton(ZH, 'consent:yes');
+    expect(consent.parseMode).toBe('HTML');
+    await press(ZH, 'consent:yes');
+    await press(ZH, 'models');
+    const models = await withButton(ZH, 'model:model-y');
+    expect(models.text).toContain('<b>');
+  });
+
+  it('the deposit invoice is paid through pre_checkout_query and successful_payment', async () => {
+    await post('/api/send', { persona: ZH, text: '/models' });
+    for (const data of [
+      'model:model-y',
+      'cfg:model-y',
+      'pick:trim:my-rwd',
+      'pick:paint:my-paint-white',
+      'pick:wheels:my-wheels-19',
+      'pick:interior:my-int-black',
+      'order',
+      'usename',
+    ])
+      await press(ZH, data);
+    await waitFor('the contact keyboard', async () => (await messages(ZH)).keyboard?.keyboard?.[0]?.[0]?.request_contact === true);
+    expect((await post('/api/contact', { persona: ZH })).status).toBe(200);
+    await press(ZH, 'city:shanghai');
+    const invoice = await waitFor('the invoice', async () => ((await messages(ZH)).messages as any[]).find((m) => m.invoice));
+    expect(invoice.invoice).toMatchObject({ currency: 'CNY', total: 100_000, paid: false });
+    const paid = await post('/api/pay', { persona: ZH, message: invoice.id });
+    expect(paid.body).toEqual({ ok: true });
+    await waitFor(
+      'the order paid',
+      async () => (await sandbox.db.sql`select state from orders where customer_id = (select id from customers where telegram_id = ${ZH})`)[0]?.state === 'deposit_paid',
+    );
+    // The receipt: the payment line Telegram shows, then the bot's confirmation with the booking buttons.
+    expect((await messages(ZH)).messages.some((m: any) => m.service?.key === 'paid' && m.service.params.amount === 100_000)).toBe(true);
+    await withButton(ZH, 'bd:1');
+    // Paying twice is refused by the page's API, as Telegram's sheet would not open again.
+    expect((await post('/api/pay', { persona: ZH, message: invoice.id })).body).toEqual({ error: 'already_paid' });
+  });
+
+  it('an agent claims the conversation in the forum and the customer gets the reply', async () => {
+    await post('/api/send', { persona: EN, text: '/support' });
+    await post('/api/send', { persona: EN, text: 'Is the Model Y in stock?' });
+    const topic = await waitFor('a topic', async () => (await get(`/api/chats?persona=${AGENT}`)).body.chats.find((c: any) => c.kind === 'forum')?.topics[0]);
+    expect(topic.name).toContain('Alice');
+    // Customers do not see the forum.
+    expect((await get(`/api/messages?persona=${EN}&chat=${GROUP}`)).status).toBe(404);
+    const card = await waitFor('the profile card', async () =>
+      ((await messages(AGENT, GROUP, topic.threadId)).messages as any[]).find((m) => (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data?.startsWith('spk:'))),
+    );
+    const claim = card.inlineKeyboard.flat().find((b: any) => b.callback_data.startsWith('spk:'));
+    expect((await post('/api/callback', { persona: AGENT, chat: GROUP, message: card.id, data: claim.callback_data })).status).toBe(200);
+    await lastText(AGENT, /Chen Jing/, GROUP, topic.threadId);
+    expect((await post('/api/send', { persona: AGENT, thread: topic.threadId, text: 'Yes, two in Shanghai.' })).status).toBe(200);
+    await lastText(EN, /two in Shanghai/);
+  });
+
+  it('a customer who blocks the bot is unreachable, and the bot learns it', async () => {
+    await post('/api/send', { persona: EN, text: '/start' });
+    expect((await post(`/api/personas/${EN}/block`, { blocked: true })).status).toBe(200);
+    await waitFor('the customer marked blocked', async () => (await sandbox.db.sql`select blocked from customers where telegram_id = ${EN}`)[0]?.blocked === true);
+    expect((await post('/api/send', { persona: EN, text: 'hi' })).body).toEqual({ error: 'bot_blocked' });
+    expect((await sandbox.app.bot!.telegram.sendMessage(EN, 'x').catch((err: { code?: number }) => err)) as { code?: number }).toMatchObject({ code: 403 });
+    await post(`/api/personas/${EN}/block`, { blocked: false });
+  });
+
+  it('new customers are created from the page, in their language', async () => {
+    const { body } = await post('/api/personas', { name: 'Bob Lee', language: 'en' });
+    expect(body).toMatchObject({ name: 'Bob Lee', language: 'en', role: 'customer' });
+    await post('/api/send', { persona: body.id, text: '/start' });
+    await lastText(body.id, /Bob/);
+  });
+
+  it('refuses bad input: empty, 5,000 characters, a forged callback, broken JSON, unknown persona', async () => {
+    expect(await post('/api/send', { persona: ZH, text: '   ' })).toEqual({ status: 400, body: { error: 'empty_message' } });
+    expect(await post('/api/send', { persona: ZH, text: 'x'.repeat(5000) })).toEqual({ status: 400, body: { error: 'message_too_long' } });
+    const any = (await messages(ZH)).messages.find((m: any) => m.inlineKeyboard);
+    expect(await post('/api/callback', { persona: ZH, chat: ZH, message: any.id, data: 'ops:refund:1' })).toEqual({ status: 400, body: { error: 'no_such_button' } });
+    // Someone else's chat is not reachable either.
+    expect((await post('/api/callback', { persona: EN, chat: ZH, message: any.id, data: 'models' })).status).toBe(404);
+    expect((await post('/api/send', '{nope')).body).toEqual({ error: 'bad_json' });
+    expect((await post('/api/send', { persona: 1, text: 'hi' })).status).toBe(404);
+    // A customer cannot post into the forum.
+    expect((await post('/api/send', { persona: ZH, text: 'hi', thread: 1 })).status).toBe(403);
+    expect((await get('/../package.json')).status).toBe(404);
+  });
+
+  it('serves the page and drawn pictures for the catalog photos', async () => {
+    const page = await fetch(`${url}/`);
+    expect(await page.text()).toContain('<script type="module" src="/app.js">');
+    const picture = await fetch(`${url}/media?src=${encodeURIComponent('https://static.example.com/tesla-jd/model-y.jpg')}`);
+    expect(picture.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await picture.text()).toContain('Model Y');
+  });
+});
+
+describe('the sandbox with SANDBOX_WEBHOOK=true', () => {
+  it('delivers updates to the app webhook, and the answers come back the same', async () => {
+    const hooked = await startTestSandbox({ SANDBOX_WEBHOOK: 'true' });
+    try {
+      expect(hooked.emulator.webhook?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram\//);
+      const res = await fetch(`${hooked.url}/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: EN, text: '/start' }) });
+      expect(res.status).toBe(200);
+      await waitFor('the welcome', async () => {
+        const body = (await (await fetch(`${hooked.url}/api/messages?persona=${EN}&chat=${EN}`)).json()) as { messages: any[] };
+        return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
+      });
+      expect(hooked.emulator.callsTo('getUpdates')).toEqual([]);
+    } finally {
+      await hooked.stop();
+    }
+  });
+});
