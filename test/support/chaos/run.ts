@@ -5,8 +5,8 @@
  * webhook (stand-in/webhook-delivery.ts redelivers what was not answered 2xx, as Telegram does),
  * round 2 one bot in polling mode plus a worker. Meanwhile, at random: kill -9 of a process (it is
  * started again), every Postgres connection cut for 2–5 s (tcp-proxy.ts between the app and
- * Postgres), Redis restarted (a private redis-server), and the stand-in answering 500 or 429 to a
- * share of sendInvoice, sendMessage and copyMessage. Then faults stop, deliveries drain, and
+ * Postgres), Redis restarted (a private redis-server), and the stand-in answering 500 or 429 to
+ * every send, edit and copy to a third of the chats for a while. Then faults stop, deliveries drain, and
  * verdict.ts checks what a customer and the books would notice.
  */
 import { randomBytes } from 'node:crypto';
@@ -80,7 +80,8 @@ const accepts = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-const SENT_METHODS = ['sendInvoice', 'sendMessage', 'copyMessage'];
+const SERVER_ERROR = { code: 500, description: 'Internal Server Error' };
+const TOO_MANY_REQUESTS = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };
 
 /** What runs now (app processes, the private redis-server), for `killEverything`. */
 const emergencies = new Set<() => void>();
@@ -109,6 +110,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const rounds: RoundPayments[] = [];
   const extra: Record<string, unknown> = {};
   const live: AppProcess[] = [];
+  const unwatch: Array<() => void> = [];
   const emergency = () => {
     for (const p of live) p.killNow();
     void redis.dispose();
@@ -151,6 +153,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       live.push(...processes);
       const roundStart = Date.now();
+      let confirmedOffset = 0;
+      const stopWatching = api.onCall((call) => {
+        const offset = Number(call.params.offset ?? 0);
+        if (call.method === 'getUpdates' && offset > confirmedOffset) confirmedOffset = offset;
+      });
+      unwatch.push(stopWatching);
       const since = api.calls.length;
       for (const p of processes) p.start();
       if (mode === 'webhook') {
@@ -173,6 +181,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       firstId += opts.customers;
 
       let chaosOn = opts.faults;
+      const faultyChats: number[] = [];
       const chaos = (async () => {
         while (chaosOn) {
           await sleep((opts.faultEveryMs ?? 5_000) * (0.5 + random()));
@@ -198,19 +207,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           } else {
             const ms = 2_000 + Math.floor(random() * 3_000);
             counts.api_fault_windows++;
-            print(`  Bot API answers 500/429 to a third of ${SENT_METHODS.join(', ')} for ${ms} ms`);
-            for (const m of SENT_METHODS)
-              api.failSome(
-                m,
-                0.33,
-                [
-                  { code: 500, description: 'Internal Server Error' },
-                  { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 },
-                ],
-                random,
-              );
+            // A third of the round's chats: every send, edit and copy to them answers 500 or 429 (the
+            // emulator's chat faults; the message is not delivered).
+            const chats = customers.chatIds.filter(() => random() < 1 / 3);
+            print(`  Bot API answers 500/429 to ${chats.length} chats for ${ms} ms`);
+            for (const chat of chats) api.failChat(chat, random() < 0.5 ? SERVER_ERROR : TOO_MANY_REQUESTS);
+            faultyChats.push(...chats);
             await sleep(ms);
-            for (const m of SENT_METHODS) api.failSome(m, 0, []);
+            for (const chat of faultyChats.splice(0)) api.failChat(chat, null);
           }
         }
       })();
@@ -222,7 +226,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await chaos;
       customers.stop();
       // Faults over: let the processes come back and every update reach the app.
-      for (const m of SENT_METHODS) api.failSome(m, 0, []);
+      for (const chat of faultyChats.splice(0)) api.failChat(chat, null);
       await waitFor('every process to run', () => processes.every((p) => p.running), { timeoutMs: 30_000, intervalMs: 100 }).catch(() => undefined);
       const drained = delivery
         ? await delivery.idle(opts.drainMs ?? 60_000)
@@ -231,17 +235,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
             () => false,
           );
       // Receipts of payments handed over late.
-      const handedOver = (p: PaymentSent) => (delivery ? delivery.acknowledged.has(p.updateId) : p.updateId < api.confirmedOffset);
-      await waitFor('the receipts', () => customers.payments.filter(handedOver).every((p) => customers.receiptFor(p)), { timeoutMs: 10_000, intervalMs: 200 }).catch(
-        () => undefined,
-      );
+      // Polling: handed over once a getUpdates' offset moved past it (a held poll is recorded once it
+      // ends, at the latest when the bot stops: verdict.ts reads this after the round).
+      const handedOver = (p: PaymentSent) => (delivery ? delivery.acknowledged.has(p.updateId) : p.updateId < confirmedOffset);
+      await waitFor('the receipts', () => customers.payments.every((p) => customers.receiptFor(p)), { timeoutMs: 10_000, intervalMs: 200 }).catch(() => undefined);
       // Let what is in flight finish before the books are read.
       await sleep(1_000);
       rounds.push({
         mode,
         customers,
         handedOver,
-        undelivered: customers.payments.filter((p) => !handedOver(p)).length,
       });
       extra[mode] = {
         seconds: Math.round((Date.now() - roundStart) / 100) / 10,
@@ -261,6 +264,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await Promise.all(processes.map((p) => p.stop()));
       customers.close();
     }
+    for (const stop of unwatch) stop();
     const result = await verdict(sql, rounds);
     const figures: ChaosFigures = {
       ...result.figures,

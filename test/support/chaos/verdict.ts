@@ -26,8 +26,6 @@ export interface RoundPayments {
   customers: Customers;
   /** Whether "Telegram" handed the payment's update over for good (webhook answered 2xx, or getUpdates' offset moved past it). */
   handedOver: (p: PaymentSent) => boolean;
-  /** Payments still not handed over when the round ended. */
-  undelivered: number;
 }
 
 export async function verdict(
@@ -84,7 +82,8 @@ export async function verdict(
       },
       payments_lost: sent.filter(({ p }) => !recorded.has(p.chargeId)).map(({ p }) => `${p.kind} ${p.chatId} update ${p.updateId}`),
       payments_unmatched: unmatched!.n,
-      payments_undelivered: rounds.reduce((s, r) => s + r.undelivered, 0),
+      // Payments "Telegram" still had not handed over when the round ended.
+      payments_undelivered: rounds.reduce((s, r) => s + r.customers.payments.filter((p) => !r.handedOver(p)).length, 0),
       orders_doubled_car: doubledCar,
       orders_doubled_store: doubledStore,
       receipts_missing_for: missing.map(({ p }) => `${p.kind} ${p.chatId}`),

@@ -9,7 +9,7 @@
  */
 import type { Update } from 'telegraf/types';
 import type { BotApiStandIn } from '../bot-api-stand-in.js';
-import type { UpdateDraft } from '../updates.js';
+import { nextUpdateId, type UpdateDraft } from '../updates.js';
 
 export interface WebhookDeliveryOptions {
   /** Webhook URLs of the bot processes; deliveries take turns. */
@@ -61,9 +61,9 @@ export class WebhookDelivery {
     return n;
   }
 
-  /** Queues an update (stamped with an update_id by the stand-in) and returns it. */
+  /** Queues an update (given an update_id unless it has one) and returns it. */
   enqueue(draft: UpdateDraft | Update): Update {
-    const update = this.api.stampUpdate(draft);
+    const update: Update = { ...draft, update_id: draft.update_id ?? nextUpdateId() };
     const chat = chatKey(update);
     const queue = this.chats.get(chat);
     if (queue) queue.push({ update, attempts: 0 });
@@ -125,7 +125,11 @@ export class WebhookDelivery {
       entry.attempts++;
       let status = 'error';
       try {
-        const answer = await withTimeout(this.api.deliverWebhook(entry.update, { url: target, secretToken: this.options.secret }), this.options.timeoutMs ?? 60_000);
+        // deliverWebhook posts to the registered URL, read before its first await: pointing it at this
+        // attempt's process just before the call is safe. No webhook registered (yet): an error, retried.
+        const webhook = this.api.webhook;
+        if (webhook) webhook.url = target;
+        const answer = await withTimeout(this.api.deliverWebhook(entry.update, { secretToken: this.options.secret }), this.options.timeoutMs ?? 60_000);
         status = String(answer.status);
       } catch {
         // Refused, cut or timed out: Telegram tries again later.
