@@ -32,6 +32,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
   fuzz: () => import('./fuzz.js'),
+  chaos: () => import('./chaos.js'),
 };
 
 function usage(): string {
