@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { ConfigError, loadDbConfig, type DbConfig } from '../config.js';
 import { isMain, rootPath } from '../shared/paths.js';
+import { prepareProcess } from '../shared/startup.js';
 import { zonedDayStart, addDays } from '../shared/time.js';
 import { seedStore } from '../domain/store/data.js';
 import { createDb, type Db } from './client.js';
@@ -140,9 +142,20 @@ export async function isCatalogEmpty(db: Db): Promise<boolean> {
   return !(rows[0] as { present: boolean } | undefined)?.present;
 }
 
+/** `npm run db:seed`: reads .env like every npm script (src/shared/startup.ts), then DATABASE_URL and TZ_BUSINESS only. */
+function dbConfigOrExit(): DbConfig {
+  prepareProcess();
+  try {
+    return loadDbConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}
+
 if (isMain(import.meta.url)) {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const timeZone = process.env.TZ_BUSINESS ?? 'Asia/Shanghai';
+  const { databaseUrl: url, timeZone } = dbConfigOrExit();
   const onlyIfEmpty = process.argv.includes('--if-empty');
   const handle = createDb(url, { max: 1 });
   (async () => {
