@@ -69,8 +69,9 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     await sql`create database ${sql(databaseOf(url))}`;
     return true;
   } catch (err) {
-    // 42P04: made meanwhile by another process (the bot and the worker starting together).
-    if (sqlState(err) === '42P04') return false;
+    // Made meanwhile by another process (the bot and the worker starting together): 42P04, or
+    // 23505 on pg_database's name index when both got past the existence check at once.
+    if (sqlState(err) === '42P04' || sqlState(err) === '23505') return false;
     throw err;
   } finally {
     await sql.end({ timeout: 5 });
