@@ -108,10 +108,9 @@ const fields = {
   CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
   CAMPAIGN_PAID_BROADCAST: boolFlag,
 };
-const schema = z.object(fields);
 type Variable = keyof typeof fields;
 
-export type RawConfig = z.infer<typeof schema>;
+export type RawConfig = z.infer<z.ZodObject<typeof fields>>;
 
 export interface Config {
   botToken: string;

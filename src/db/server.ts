@@ -23,7 +23,10 @@ export function databaseOf(url: string): string {
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
 /** The SQLSTATE of a postgres.js error, if it is one. */
-const sqlState = (err: unknown): string | undefined => (err as { code?: unknown } | null)?.code?.toString();
+const sqlState = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
 
 const open = (url: string) => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
 

@@ -138,7 +138,11 @@ describe('a newcomer with a fresh clone, Postgres and Redis', () => {
       const user = userFor(731_001, { languageCode: 'en' });
       const since = api.calls.length;
       api.pushUpdate(textUpdate(user, '/start'));
-      const reply = await api.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === user.id, { since, timeoutMs: 30_000 });
+      // A first /start asks about news and offers, and shows the main menu.
+      const reply = await api.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === user.id && /Welcome/.test(String(c.params.text)), {
+        since,
+        timeoutMs: 30_000,
+      });
       expect(String(reply.params.text)).toContain('Welcome to the Tesla official flagship store');
     } finally {
       kill(child.pid, 'SIGTERM');

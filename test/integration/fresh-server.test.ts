@@ -65,8 +65,8 @@ describe('the test suite on a server with a password role and no database of its
       // Migrated and seeded: the catalog is there, read as that role.
       const sql = postgres(withDatabase(url, template), { max: 1, onnotice: () => {} });
       try {
-        const [{ models }] = (await sql<{ models: number }[]>`select count(*)::int as models from car_models`) as [{ models: number }];
-        expect(models).toBeGreaterThanOrEqual(4);
+        const [row] = await sql<{ models: number }[]>`select count(*)::int as models from car_models`;
+        expect(row!.models).toBeGreaterThanOrEqual(4);
         const [who] = await sql<{ user: string }[]>`select current_user as user`;
         expect(who!.user).toBe(ROLE);
       } finally {

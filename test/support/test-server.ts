@@ -35,7 +35,10 @@ const hostOf = (url: string) => {
 };
 const source = (from: string | null, own: string) => (from ? `from ${from}` : `the default; set ${own} to use another`);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
-const codeOf = (err: unknown) => String((err as { code?: unknown } | null)?.code ?? '');
+const codeOf = (err: unknown): string => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : '';
+};
 const messageOf = (err: unknown) => (err instanceof Error ? err.message || codeOf(err) : String(err)).replace(/\.$/, '');
 
 /** Why a service cannot serve the tests (one line), and what to do about it. */
