@@ -42,22 +42,31 @@ export interface StartOptions {
   workers?: Parameters<typeof createWorkers>[3];
 }
 
+/** When nothing answers at the address: how a newcomer starts the services, or points at theirs. */
+function startHint(err: unknown, variable: string): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const down = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'];
+  return typeof code === 'string' && down.includes(code) ? `\nStart it with \`docker compose up -d postgres redis\`, or set ${variable} (in .env or the environment).` : '';
+}
+
 async function checkPostgres(db: DbHandle, url: string) {
   try {
     await db.sql`select 1`;
   } catch (err) {
-    throw new StartupError(`Cannot reach Postgres at ${redactUrl(url)}: ${(err as Error).message}`);
+    throw new StartupError(`Cannot reach Postgres at ${redactUrl(url)}: ${(err as Error).message}${startHint(err, 'DATABASE_URL')}`);
   }
 }
 
 async function checkRedis(url: string) {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  probe.on('error', () => undefined);
+  // What the socket said (ECONNREFUSED…); connect() itself only rejects with "Connection is closed".
+  let cause: unknown = null;
+  probe.on('error', (err) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${((cause ?? err) as Error).message}${startHint(cause ?? err, 'REDIS_URL')}`);
   } finally {
     probe.disconnect();
   }

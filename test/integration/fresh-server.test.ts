@@ -6,7 +6,8 @@
  *
  * The project's Postgres may trust local logins, in which case it does not check the password:
  * these tests prove the password travels intact (encoded in the URL, kept in every URL made from
- * it) and that what is made belongs to the role in the URL, not to the server's superuser.
+ * it) and that what is made belongs to the role in the URL, not to the server's superuser; a
+ * server that does check it is test/integration/password-server.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
