@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import type { DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
-import { databaseOf, ensureDatabase, redactUrl } from './db/server.js';
+import { databaseOf, ensureDatabase, redactUrl, startHint } from './db/server.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { createWorkers, type Workers } from './jobs/index.js';
 import { queueList } from './jobs/outbox.js';
@@ -40,13 +40,6 @@ export interface StartOptions {
   now?: () => Date;
   /** Worker tuning (benchmarks, tests): e.g. the reminders worker's concurrency or Telegram client. */
   workers?: Parameters<typeof createWorkers>[3];
-}
-
-/** When nothing answers at the address: how a newcomer starts the services, or points at theirs. */
-function startHint(err: unknown, variable: string): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const down = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'];
-  return typeof code === 'string' && down.includes(code) ? `\nStart it with \`docker compose up -d postgres redis\`, or set ${variable} (in .env or the environment).` : '';
 }
 
 async function checkPostgres(db: DbHandle, url: string) {

@@ -22,6 +22,16 @@ export function databaseOf(url: string): string {
 /** postgres://user:secret@host/db → postgres://user:***@host/db */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
+/** When nothing answers at the address: how a newcomer starts the services, or points at theirs. */
+export function startHint(err: unknown, variable: string): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const down = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'];
+  return typeof code === 'string' && down.includes(code) ? `\nStart it with \`docker compose up -d postgres redis\`, or set ${variable} (in .env or the environment).` : '';
+}
+
+/** The driver's error under drizzle's "Failed query: …" wrapper, or the error itself. */
+export const rootCause = (err: unknown): unknown => (err instanceof Error && err.cause instanceof Error ? err.cause : err);
+
 /** The SQLSTATE of a postgres.js error, if it is one. */
 const sqlState = (err: unknown): string | undefined => {
   const code = (err as { code?: unknown } | null)?.code;

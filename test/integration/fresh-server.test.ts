@@ -12,6 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateCli } from '../../src/db/migrate.js';
+import { seedCli } from '../../src/db/seed.js';
 import { adminConnection, databaseOf, ensureDatabase, withDatabase } from '../../src/db/server.js';
 import { adminUrl, testDbName } from '../support/db.js';
 import { buildTemplate, connectAdmin, PG, postgresProblem, redisProblem, TestServicesError } from '../support/test-server.js';
@@ -137,5 +139,21 @@ describe('npm run dev and db:migrate on a database that does not exist yet', () 
 
   it('leaves an unreachable server to the caller (false, nothing thrown)', async () => {
     expect(await ensureDatabase('postgres://postgres@127.0.0.1:1/nope')).toBe(false);
+  });
+
+  it('db:migrate and db:seed: a wrong DATABASE_URL is named (exit 2), an unreachable server is reported with the password hidden (exit 1)', async () => {
+    const lines: string[] = [];
+    const io = { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(t) };
+    expect(await migrateCli({ DATABASE_URL: 'mysql://db/app', BOT_TOKEN: 'not even a token' }, io)).toBe(2);
+    expect(await seedCli([], { DATABASE_URL: 'mysql://db/app' }, io)).toBe(2);
+    expect(lines.filter((l) => l.includes('DATABASE_URL must be a postgres URL') && l.includes('cp .env.example .env'))).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('BOT_TOKEN');
+    lines.length = 0;
+    expect(await migrateCli({ DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/app' }, io)).toBe(1);
+    expect(await seedCli([], { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/app' }, io)).toBe(1);
+    expect(lines).toEqual([
+      'migration failed at postgres://app:***@127.0.0.1:1/app: connect ECONNREFUSED 127.0.0.1:1\nStart it with `docker compose up -d postgres redis`, or set DATABASE_URL (in .env or the environment).',
+      'seed failed at postgres://app:***@127.0.0.1:1/app: connect ECONNREFUSED 127.0.0.1:1\nStart it with `docker compose up -d postgres redis`, or set DATABASE_URL (in .env or the environment).',
+    ]);
   });
 });

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateCli } from '../../src/db/migrate.js';
+import { seedCli } from '../../src/db/seed.js';
 import { ensureDatabase } from '../../src/db/server.js';
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { buildTemplate, connectAdmin } from '../support/test-server.js';
@@ -52,11 +54,18 @@ describe.skipIf(!postgresBinDir())('a Postgres that checks passwords', () => {
     expect(text + fix).not.toContain('wrong-pw-123');
   });
 
-  it('npm run dev and db:migrate make the database DATABASE_URL names, logging in with the password', async () => {
-    expect(await ensureDatabase(pg.url('tjd_app'))).toBe(true);
-    const sql = postgres(pg.url('tjd_app'), { max: 1, onnotice: () => {} });
-    const [me] = await sql<{ db: string }[]>`select current_database() as db`;
-    await sql.end();
-    expect(me!.db).toBe('tjd_app');
+  it('npm run db:migrate and db:seed make, migrate and seed the database DATABASE_URL names, logging in with the password', async () => {
+    const lines: string[] = [];
+    const io = { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(`ERR ${t}`) };
+    expect(await migrateCli({ DATABASE_URL: pg.url('tjd_app') }, io)).toBe(0);
+    expect(lines).toEqual(['database "tjd_app" created', 'migrations applied']);
+    expect(await seedCli(['--if-empty'], { DATABASE_URL: pg.url('tjd_app') }, io)).toBe(0);
+    expect(lines.at(-1)).toBe('catalog, delivery centres and slots seeded (sample data)');
+    // Again: the database is there, nothing to apply, the catalog kept.
+    expect(await migrateCli({ DATABASE_URL: pg.url('tjd_app') }, io)).toBe(0);
+    expect(lines.at(-1)).toBe('migrations applied');
+    expect(lines).toHaveLength(4);
+    // npm run dev's path (src/app.ts) goes through the same ensureDatabase.
+    expect(await ensureDatabase(pg.url('tjd_dev'))).toBe(true);
   });
 });
