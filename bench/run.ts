@@ -12,12 +12,17 @@
  * per Ctrl-C) and exits with its status. Run directly (`node --import tsx bench/run.ts …`, e.g.
  * with --cpu-prof), there is no relay and the benchmark runs in this process.
  */
+import '../src/shared/supported-node.js';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type BenchArgs } from './support/args.js';
 import { tsxImport } from './support/ipc.js';
+import { loadEnvFile } from '../src/shared/startup.js';
+
+// .env is read as by every npm script (src/shared/startup.ts): BENCH_DATABASE_URL, BENCH_REDIS_URL…
+loadEnvFile();
 
 interface BenchModule {
   /** One line for the list of available benchmarks. */

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
+import { databaseOf, ensureDatabase, redactUrl, startHint } from './db/server.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { createWorkers, type Workers } from './jobs/index.js';
 import { queueList } from './jobs/outbox.js';
@@ -22,9 +23,6 @@ export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query'
 export class StartupError extends Error {
   override name = 'StartupError';
 }
-
-/** postgres://user:secret@host/db → postgres://user:***@host/db */
-export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
 export interface App {
   deps: AppDeps;
@@ -48,18 +46,20 @@ async function checkPostgres(db: DbHandle, url: string) {
   try {
     await db.sql`select 1`;
   } catch (err) {
-    throw new StartupError(`Cannot reach Postgres at ${redactUrl(url)}: ${(err as Error).message}`);
+    throw new StartupError(`Cannot reach Postgres at ${redactUrl(url)}: ${(err as Error).message}${startHint(err, 'DATABASE_URL')}`);
   }
 }
 
 async function checkRedis(url: string) {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  probe.on('error', () => undefined);
+  // What the socket said (ECONNREFUSED…); connect() itself only rejects with "Connection is closed".
+  let cause: unknown = null;
+  probe.on('error', (err) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${((cause ?? err) as Error).message}${startHint(cause ?? err, 'REDIS_URL')}`);
   } finally {
     probe.disconnect();
   }
@@ -70,6 +70,12 @@ async function checkRedis(url: string) {
  * server), the BullMQ workers, and the HTTP server with /healthz and /metrics.
  */
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
+  // `npm run dev` on a fresh machine: the database DATABASE_URL names is made when missing.
+  if (opts.migrate) {
+    await ensureDatabase(config.databaseUrl).catch((err: unknown) => {
+      throw new StartupError(`Cannot create the database "${databaseOf(config.databaseUrl)}" at ${redactUrl(config.databaseUrl)}: ${(err as Error).message}`);
+    });
+  }
   const deps = createDeps(config, { logger: opts.logger, now: opts.now });
   const { logger, dbHandle, queues, outbox, redis } = deps;
   try {

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /**
  * The only reader of `process.env`. Every problem is collected and reported in one message, so a
- * misconfigured deployment is fixed in one go rather than one restart per variable.
+ * misconfigured deployment is fixed in one go rather than one restart per variable. Each entry
+ * point reads only the variables it uses: the bot and worker all of them (loadConfig), the ops CLI
+ * no Telegram settings (loadOpsConfig: it never calls Telegram, the worker sends its notices), the
+ * db:migrate and db:seed scripts only the database (loadDbConfig).
  */
 
 const urlWithProtocols = (protocols: string[], what: string) =>
@@ -52,7 +55,7 @@ const boolFlag = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
-const schema = z.object({
+const fields = {
   BOT_TOKEN: z.string({ required_error: 'is required (get one from @BotFather)' }).regex(/^\d+:[\w-]{20,}$/, 'does not look like a bot token (123456:ABC…)'),
   TELEGRAM_API_ROOT: urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.telegram.org'),
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres').default('postgres://postgres@127.0.0.1:5432/postgres'),
@@ -104,9 +107,10 @@ const schema = z.object({
   SEED_ON_START: boolFlag,
   CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
   CAMPAIGN_PAID_BROADCAST: boolFlag,
-});
+};
+type Variable = keyof typeof fields;
 
-export type RawConfig = z.infer<typeof schema>;
+export type RawConfig = z.infer<z.ZodObject<typeof fields>>;
 
 export interface Config {
   botToken: string;
@@ -147,29 +151,42 @@ export const SHUTDOWN_MARGIN_MS = 15_000;
  */
 export const forceExitDelayMs = (config: Pick<Config, 'handlerTimeoutMs'>): number => config.handlerTimeoutMs + SHUTDOWN_MARGIN_MS;
 
+/** The last line of every configuration error. */
+export const HOW_TO_SET = 'Set variables in .env (start from .env.example: cp .env.example .env) or in the environment; README.md, "Configuration", lists them all.';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${HOW_TO_SET}`);
   }
 }
 
-/** Parses an environment (normally `process.env`); throws one ConfigError naming every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Empty strings count as unset, as in most .env tooling.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
+/**
+ * Checks the variables `keys` of an environment, empty strings counting as unset (as in most .env
+ * tooling); variables outside `keys` are not looked at, so a setting one entry point does not use
+ * never stops it.
+ */
+function parse<K extends Variable>(env: Record<string, string | undefined>, keys: readonly K[]) {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => keys.includes(k as K) && v !== undefined && v !== ''));
+  const picked = z.object(Object.fromEntries(keys.map((k) => [k, fields[k]])) as Pick<typeof fields, K>);
+  const result = picked.safeParse(cleaned);
   const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || 'config'} ${i.message}`);
+  return { cleaned, data: result.success ? (result.data as Pick<RawConfig, K>) : null, problems };
+}
+
+/** Parses an environment (normally `process.env`) for the bot and worker; throws one ConfigError naming every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const { cleaned, data, problems } = parse(env, Object.keys(fields) as Variable[]);
   // Cross-field rules are checked here, not in zod, so they are reported even when a field is missing.
   if (cleaned.WEBHOOK_URL && !cleaned.WEBHOOK_SECRET) {
     problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)');
   }
   // Telegram allows a bot about 30 messages/s; more only as paid broadcasts (up to 1,000/s).
-  if (result.success && result.data.CAMPAIGN_RATE > 30 && !result.data.CAMPAIGN_PAID_BROADCAST) {
+  if (data && data.CAMPAIGN_RATE > 30 && !data.CAMPAIGN_PAID_BROADCAST) {
     problems.push('CAMPAIGN_RATE above 30 needs CAMPAIGN_PAID_BROADCAST=true (Telegram allows about 30 messages/s otherwise)');
   }
-  if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const c = result.data;
+  if (!data || problems.length > 0) throw new ConfigError(problems);
+  const c = data;
   return {
     botToken: c.BOT_TOKEN,
     telegramApiRoot: c.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
@@ -192,4 +209,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     campaignRate: c.CAMPAIGN_RATE,
     campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
   };
+}
+
+/** What the domain services read (createServices in src/deps.ts). */
+export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes'>;
+
+/** The ops CLI's settings: the database, the queues its steps put the customers' notices on, and the services'. */
+export type OpsConfig = ServicesConfig & Pick<Config, 'databaseUrl' | 'redisUrl' | 'queuePrefix'>;
+
+/** The settings of `npm run ops`: no BOT_TOKEN, it never calls Telegram (the worker sends what its steps queue). */
+export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
+  const { data: c, problems } = parse(env, ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'DEFAULT_LOCALE', 'TZ_BUSINESS', 'SUPPORT_HOURS', 'SUPPORT_SLA_MINUTES']);
+  if (!c || problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    queuePrefix: c.QUEUE_PREFIX,
+    defaultLocale: c.DEFAULT_LOCALE,
+    timeZone: c.TZ_BUSINESS,
+    supportHours: c.SUPPORT_HOURS,
+    supportSlaMinutes: c.SUPPORT_SLA_MINUTES,
+  };
+}
+
+export type DbConfig = Pick<Config, 'databaseUrl' | 'timeZone'>;
+
+/** The settings of `npm run db:migrate` and `npm run db:seed`: the database, and the time zone slots are made in. */
+export function loadDbConfig(env: Record<string, string | undefined> = process.env): DbConfig {
+  const { data: c, problems } = parse(env, ['DATABASE_URL', 'TZ_BUSINESS']);
+  if (!c || problems.length > 0) throw new ConfigError(problems);
+  return { databaseUrl: c.DATABASE_URL, timeZone: c.TZ_BUSINESS };
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { Redis } from 'ioredis';
 import type postgres from 'postgres';
 import { Telegram } from 'telegraf';
-import type { Config } from './config.js';
+import type { Config, ServicesConfig } from './config.js';
 import { createDb, type Db, type DbHandle } from './db/client.js';
 import { BookingService } from './domain/bookings/service.js';
 import { CatalogService } from './domain/catalog/service.js';
@@ -171,7 +171,7 @@ export interface ServiceOptions {
   relay?: SupportRelay;
 }
 
-export function createServices(db: Db, config: Config, opts: ServiceOptions = {}): Services {
+export function createServices(db: Db, config: ServicesConfig, opts: ServiceOptions = {}): Services {
   const now = opts.now ?? (() => new Date());
   const storeHooks = opts.storeEvents ?? noStoreEvents;
   // The store hears about its own orders' charger installations (src/domain/store/events.ts).

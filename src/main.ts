@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import './shared/supported-node.js';
 import { startApp, StartupError } from './app.js';
 import { ConfigError, forceExitDelayMs, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { failed, runSandbox } from './sandbox/main.js';
+import { loadEnvFile } from './shared/startup.js';
 
 /**
  * Entry point: `APP_ROLE=bot|worker|all`. `--dev` (npm run dev) migrates and seeds an empty
@@ -11,8 +12,9 @@ import { failed, runSandbox } from './sandbox/main.js';
  */
 async function main() {
   const dev = process.argv.includes('--dev');
-  // npm run dev reads .env when there is one (production gets its environment from the platform).
-  if (dev && existsSync('.env')) process.loadEnvFile('.env');
+  // npm run dev reads .env as every npm script does (src/shared/startup.ts); the built app run by
+  // `npm start` or the image gets its environment from the platform.
+  if (dev) loadEnvFile();
   if (dev && !process.env.BOT_TOKEN) {
     createLogger(process.env.LOG_LEVEL ?? 'info').info('BOT_TOKEN is not set: starting the sandbox instead (the product in a browser, no Telegram)');
     return runSandbox().catch(failed);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createFmt } from './telegram/format.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadOpsConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { createServices } from './deps.js';
 import { Redis } from 'ioredis';
@@ -20,8 +20,8 @@ import { cliActor } from './ops/actor.js';
  * function: its arguments, environment and output are given, the exit code is returned.
  * src/ops-cli.ts binds it to the process; the tests call it in their own process.
  *
- * Reads the same environment as the bot through loadConfig, so BOT_TOKEN must be set as well as
- * DATABASE_URL. Domain events go to the same BullMQ queues as the bot's: a step taken here is
+ * Reads only what it uses (loadOpsConfig, src/config.ts): the database, Redis and the business
+ * settings, never BOT_TOKEN, as it sends nothing to Telegram itself. Domain events go to the same BullMQ queues as the bot's: a step taken here is
  * audited, and the worker tells the customer and (re)schedules their reminders, exactly as for a
  * step in /ops.
  */
@@ -40,7 +40,7 @@ export async function runOpsCli(argv: string[], env: Record<string, string | und
   }
   let config;
   try {
-    config = loadConfig(env);
+    config = loadOpsConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);
@@ -66,7 +66,7 @@ export async function runOpsCli(argv: string[], env: Record<string, string | und
       io.err(t('ops.cli.no_redis', { message: err instanceof Error ? err.message : String(err) }));
     });
     // Log lines go to stderr through io, one write each (pino ends every line with a newline).
-    const logger = createLogger('warn', [config.botToken], { write: (line: string) => io.err(line.replace(/\n$/, '')) });
+    const logger = createLogger('warn', [], { write: (line: string) => io.err(line.replace(/\n$/, '')) });
     // With Redis down, the customers' notices wait in job_outbox; a worker replays them within a minute.
     const outbox = new JobOutbox(handle.db, queueList(queues), { now: () => new Date(), logger, redisDown: () => redisDown });
     const hooks = reminderEvents(queues.reminders, { timeZone: config.timeZone, now: () => new Date(), logger, outbox });

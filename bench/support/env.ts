@@ -75,7 +75,7 @@ export async function cleanUpNow(): Promise<void> {
 
 /**
  * The app's environment, and nothing else of the app's configuration from this process's
- * environment (these are the variables src/config.ts reads).
+ * environment (these are the variables src/config.ts reads; bench/run.ts adds .env's to it).
  */
 const APP_CONFIG_KEYS = [
   'BOT_TOKEN',
@@ -88,6 +88,8 @@ const APP_CONFIG_KEYS = [
   'PORT',
   'PAYMENT_PROVIDER_TOKEN',
   'SUPPORT_CHAT_ID',
+  'SUPPORT_HOURS',
+  'SUPPORT_SLA_MINUTES',
   'ADMIN_IDS',
   'TZ_BUSINESS',
   'DEFAULT_LOCALE',
@@ -95,6 +97,8 @@ const APP_CONFIG_KEYS = [
   'HANDLER_TIMEOUT_MS',
   'QUEUE_PREFIX',
   'SEED_ON_START',
+  'CAMPAIGN_RATE',
+  'CAMPAIGN_PAID_BROADCAST',
 ];
 
 function childEnv(vars: Record<string, string>): Record<string, string | undefined> {

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { ConfigError, loadDbConfig, type DbConfig } from '../config.js';
 import { isMain, rootPath } from '../shared/paths.js';
+import { prepareProcess } from '../shared/startup.js';
 import { zonedDayStart, addDays } from '../shared/time.js';
 import { seedStore } from '../domain/store/data.js';
 import { createDb, type Db } from './client.js';
+import { processIo, type ScriptIo } from './migrate.js';
+import { redactUrl, rootCause, startHint } from './server.js';
 import { carModels, carOptions, deliveryCentres, slots, trims, type CarModel, type CarOption, type Trim } from './schema/index.js';
 
 const localized = z.object({ 'zh-CN': z.string().min(1), en: z.string().min(1) });
@@ -140,25 +144,43 @@ export async function isCatalogEmpty(db: Db): Promise<boolean> {
   return !(rows[0] as { present: boolean } | undefined)?.present;
 }
 
-if (isMain(import.meta.url)) {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const timeZone = process.env.TZ_BUSINESS ?? 'Asia/Shanghai';
-  const onlyIfEmpty = process.argv.includes('--if-empty');
+/**
+ * `npm run db:seed [--if-empty]` given its arguments and environment: reads DATABASE_URL and
+ * TZ_BUSINESS only (loadDbConfig). Returns the exit code: 0 done, 1 failed, 2 configuration error.
+ */
+export async function seedCli(argv: string[], env: Record<string, string | undefined>, io: ScriptIo = processIo): Promise<number> {
+  let config: DbConfig;
+  try {
+    config = loadDbConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(err.message);
+    return 2;
+  }
+  const { databaseUrl: url, timeZone } = config;
   const handle = createDb(url, { max: 1 });
-  (async () => {
-    if (onlyIfEmpty && !(await isCatalogEmpty(handle.db))) {
+  try {
+    if (argv.includes('--if-empty') && !(await isCatalogEmpty(handle.db))) {
       const added = await ensureSlots(handle.db, { timeZone });
       // Products added to data/store.json since (new variants get their stock; old stock is kept).
       await seedStore(handle.db);
-      console.log(`catalog already seeded; ${added} new slots added; store products updated`);
-      return;
+      io.out(`catalog already seeded; ${added} new slots added; store products updated`);
+      return 0;
     }
     await seed(handle.db, { timeZone });
-    console.log('catalog, delivery centres and slots seeded (sample data)');
-  })()
-    .catch((err: unknown) => {
-      console.error(`seed failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    })
-    .finally(() => handle.close());
+    io.out('catalog, delivery centres and slots seeded (sample data)');
+    return 0;
+  } catch (err) {
+    const cause = rootCause(err);
+    io.err(`seed failed at ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}${startHint(cause, 'DATABASE_URL')}`);
+    return 1;
+  } finally {
+    await handle.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  // .env is read as by every npm script (src/shared/startup.ts), after the Node.js version check.
+  prepareProcess();
+  void seedCli(process.argv.slice(2), process.env).then((code) => (process.exitCode = code));
 }

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import '../shared/supported-node.js';
 import { isMain } from '../shared/paths.js';
+import { loadEnvFile } from '../shared/startup.js';
 import { startSandbox, SandboxRefused } from './start.js';
 
 /**
@@ -23,7 +24,8 @@ export async function runSandbox(): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  // .env is read as by every npm script (src/shared/startup.ts).
+  loadEnvFile();
   runSandbox().catch(failed);
 }
 

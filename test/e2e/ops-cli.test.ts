@@ -107,10 +107,16 @@ describe('npm run ops', () => {
     expect(help.stdout).toContain('用法：npm run ops');
   });
 
-  it('needs the same configuration as the bot: a missing BOT_TOKEN is named', async () => {
-    const r = await ops(['list'], { DATABASE_URL: t.url });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('BOT_TOKEN');
+  it('needs no BOT_TOKEN (it never calls Telegram); a wrong setting it uses is named, with how to set it', async () => {
+    const r = await ops(['list'], { DATABASE_URL: t.url, QUEUE_PREFIX: PREFIX });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Operations worklist');
+    const wrong = await ops(['list'], { DATABASE_URL: 'mysql://db/shop' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('DATABASE_URL must be a postgres URL');
+    expect(wrong.stderr).toContain('cp .env.example .env');
+    expect(wrong.stderr).not.toContain('BOT_TOKEN');
   });
 
   it('list shows the worklist, as text and as JSON', async () => {

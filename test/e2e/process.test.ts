@@ -112,6 +112,8 @@ describe('backing services unreachable at start', () => {
     expect(r.stderr()).not.toContain('pg-s3cret');
     expect(r.stderr()).not.toMatch(STACK_LINE);
     expect(r.stderr()).not.toMatch(/Redis/);
+    // What a newcomer does about it.
+    expect(r.stderr()).toContain('docker compose up -d postgres redis`, or set DATABASE_URL');
   });
 
   it('Redis on a closed port: a message naming Redis, no stack trace, exit non-zero', async () => {
@@ -121,6 +123,8 @@ describe('backing services unreachable at start', () => {
     expect(code).not.toBeNull();
     expect(r.stderr()).toMatch(/Redis/);
     expect(r.stderr()).toContain('127.0.0.1:1');
+    expect(r.stderr()).toContain('connect ECONNREFUSED 127.0.0.1:1');
+    expect(r.stderr()).toContain('docker compose up -d postgres redis`, or set REDIS_URL');
     expect(r.stderr()).not.toMatch(STACK_LINE);
   });
 });

@@ -9,7 +9,7 @@ import { slots } from '../../src/db/schema/index.js';
 import { ensureSlots, isCatalogEmpty, readCatalogFile, seed } from '../../src/db/seed.js';
 import type { Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
-import { ADMIN_URL, testDbName, urlFor, type TestDb } from '../support/db.js';
+import { adminUrl, testDbName, urlFor, type TestDb } from '../support/db.js';
 import { paidOrder, slotById, TZ, withTestServices } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -113,7 +113,7 @@ describe('migrations and seed on an empty database', () => {
   // A test database name (tjd_t_<time>_<hex>) lets global-setup clean it up if this run is
   // interrupted, and only then: a name without the time read as long stale by every other run.
   const name = testDbName('t');
-  const admin = () => postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const admin = () => postgres(adminUrl(), { max: 1, onnotice: () => {} });
 
   beforeAll(async () => {
     const a = admin();

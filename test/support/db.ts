@@ -3,15 +3,19 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
+import { withDatabase } from '../../src/db/server.js';
+import { PG, REDIS } from './test-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDb: string;
+    /** A database of the tests' server to connect to for CREATE/DROP DATABASE (global-setup.ts found it). */
+    adminUrl: string;
   }
 }
 
-/** The server the tests use; the `test` database on it is left alone, each file gets its own. */
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The connection string for CREATE and DROP DATABASE on the tests' server (test/support/test-server.ts says which). */
+export const adminUrl = (): string => inject('adminUrl');
 /**
  * Test databases carry their creation time (base 36) in their name, so a run can clean up what an
  * interrupted run left without touching the databases of a run still going on the same server.
@@ -22,7 +26,7 @@ export function isStaleTestDb(name: string, now = Date.now()): boolean {
   const m = /^tjd_(?:tpl|t)_([0-9a-z]+)_[0-9a-f]+$/.exec(name);
   return !!m && now - parseInt(m[1]!, 36) > STALE_AFTER_MS;
 }
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = REDIS.url;
 
 /** Deletes every key of a queue prefix (what a test's app or workers left in Redis). */
 export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
@@ -32,11 +36,8 @@ export async function dropPrefix(redisUrl: string, prefix: string): Promise<void
   await redis.quit();
 }
 
-export const urlFor = (database: string): string => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-};
+/** Database `database` on the tests' server, as the tests' role. */
+export const urlFor = (database: string): string => withDatabase(PG.url, database);
 
 export interface TestDb extends DbHandle {
   name: string;
@@ -50,7 +51,7 @@ export interface TestDb extends DbHandle {
  */
 export async function createTestDb(): Promise<TestDb> {
   const name = testDbName('t');
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name} template ${inject('templateDb')}`);
   } finally {
@@ -64,7 +65,7 @@ export async function createTestDb(): Promise<TestDb> {
     url,
     async drop() {
       await handle.close();
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+      const a = postgres(adminUrl(), { max: 1, onnotice: () => {} });
       try {
         await a.unsafe(`drop database if exists ${name} with (force)`);
       } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, forceExitDelayMs, loadConfig } from '../../src/config.js';
+import { ConfigError, forceExitDelayMs, HOW_TO_SET, loadConfig, loadDbConfig, loadOpsConfig } from '../../src/config.js';
 
 const TOKEN = '123456789:AAHfakeTokenForUnitTests_abcdefXYZ';
 const base = { BOT_TOKEN: TOKEN };
@@ -262,5 +262,54 @@ describe('shutdown', () => {
       expect(forceExitDelayMs(cfg), String(timeout)).toBeGreaterThanOrEqual(cfg.handlerTimeoutMs + 10_000);
     }
     expect(forceExitDelayMs(loadConfig(base))).toBe(45_000);
+  });
+});
+
+describe('each entry point asks only for what it uses', () => {
+  it('the bot without BOT_TOKEN: the message names it, says where to get one and how to set it', () => {
+    const err = configError({});
+    expect(err.problems).toEqual(['BOT_TOKEN is required (get one from @BotFather)']);
+    expect(err.message.split('\n').at(-1)).toBe(HOW_TO_SET);
+    expect(HOW_TO_SET).toContain('cp .env.example .env');
+  });
+
+  it('the ops CLI needs no BOT_TOKEN (it never calls Telegram) and ignores the bot-only settings, even wrong ones', () => {
+    const env = { DATABASE_URL: 'postgres://ops@db:5432/shop', WEBHOOK_URL: 'https://bot.example.com', PORT: 'not a port', CAMPAIGN_RATE: '500' };
+    expect(loadOpsConfig(env)).toEqual({
+      databaseUrl: 'postgres://ops@db:5432/shop',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'tjd',
+      defaultLocale: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+      supportHours: { start: 540, end: 1260 },
+      supportSlaMinutes: 5,
+    });
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+
+  it('the ops CLI still refuses a wrong setting it uses, named, with how to set it', () => {
+    let caught: unknown;
+    try {
+      loadOpsConfig({ DATABASE_URL: 'mysql://x', QUEUE_PREFIX: 'a:b' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const err = caught as ConfigError;
+    expect(err.problems.map((p) => p.split(' ')[0])).toEqual(['DATABASE_URL', 'QUEUE_PREFIX']);
+    expect(err.message).toContain(HOW_TO_SET);
+    expect(err.message).not.toContain('BOT_TOKEN');
+  });
+
+  it('db:migrate and db:seed read the database and the time zone only', () => {
+    expect(loadDbConfig({ BOT_TOKEN: 'junk', REDIS_URL: 'http://nope' })).toEqual({
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(loadDbConfig({ DATABASE_URL: 'postgresql://app:pw@db/app', TZ_BUSINESS: 'Europe/Berlin' })).toEqual({
+      databaseUrl: 'postgresql://app:pw@db/app',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(() => loadDbConfig({ TZ_BUSINESS: 'Mars/Olympus' })).toThrow(/TZ_BUSINESS is not an IANA time zone/);
   });
 });
