@@ -10,8 +10,8 @@ import type { Server } from 'node:http';
 import { startApp, type App } from '../app.js';
 import { refreshStaffCommands } from '../bot/commands.js';
 import { loadConfig } from '../config.js';
-import { queueList } from '../jobs/outbox.js';
 import type { StaffRole } from '../db/schema/index.js';
+import { queueList } from '../jobs/outbox.js';
 import { createLogger, type Logger } from '../logger.js';
 import { rootPath } from '../shared/paths.js';
 import { Actions } from './actions.js';
@@ -142,9 +142,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   let resetting: Promise<void> | null = null;
   /**
-   * "Reset sandbox": back to the just-started state. The emulator's queue is emptied first so no old
-   * update reaches the bot, then the app's data (./reset.ts), then the people and the chats; every
-   * open page gets a `reset` event and draws itself empty.
+   * "Reset sandbox": back to the just-started state. The chats are emptied first (the emulator's
+   * pending updates with them, so no old update reaches the bot), then the app's data (./reset.ts),
+   * then the people; every open page gets a `reset` event and draws itself empty. A handler still
+   * running at that moment may yet answer into the empty chat: reset when the sandbox is idle.
    */
   const reset = () =>
     (resetting ??= (async () => {
@@ -152,11 +153,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const { queues, redis, config } = app.deps;
         await assertSandboxData(app.deps.db);
         emulator.clearChats();
-        const { jobsRemoved } = await resetAppData({ db: app.deps.db, queues: queueList(queues), redis, queuePrefix: config.queuePrefix });
-        await setUpPeople();
         world.clearChats();
         actions.forget();
         pressedBy.clear();
+        const { jobsRemoved } = await resetAppData({ db: app.deps.db, queues: queueList(queues), redis, queuePrefix: config.queuePrefix });
+        await setUpPeople();
         logger.info({ jobsRemoved }, 'sandbox: reset to its starting state');
         world.emit({ type: 'reset' });
       } finally {

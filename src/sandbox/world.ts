@@ -137,7 +137,7 @@ export class World {
     return [];
   }
 
-  /** Empties every chat and the forum (the command menus stay: they are the bot's settings); announces a reset. */
+  /** Empties every chat and the forum, for "Reset sandbox" (the command menus stay: they are the bot's settings). */
   clearChats(): void {
     this.chats.clear();
     this.keyboards.clear();

@@ -298,6 +298,14 @@ describe('the sandbox with SANDBOX_WEBHOOK=true', () => {
         return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
       });
       expect(hooked.emulator.callsTo('getUpdates')).toEqual([]);
+      // A reset keeps the webhook: the next /start is answered the same way.
+      await hooked.reset();
+      expect(hooked.emulator.webhook?.url).toMatch(/\/telegram\//);
+      await fetch(`${hooked.url}/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: EN, text: '/start' }) });
+      await waitFor('the welcome after the reset', async () => {
+        const body = (await (await fetch(`${hooked.url}/api/messages?persona=${EN}&chat=${EN}`)).json()) as { messages: any[] };
+        return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
+      });
     } finally {
       await hooked.stop();
     }
