@@ -56,6 +56,11 @@ export class Actions {
     private readonly pressed: (queryId: string, personaId: number) => void = () => undefined,
   ) {}
 
+  /** Forgets the shipping options offered so far (the invoices are gone after a reset). */
+  forget(): void {
+    this.offered.clear();
+  }
+
   user(persona: Persona): User {
     const [first = persona.name, ...rest] = persona.name.split(' ');
     const user: User = { id: persona.id, is_bot: false, first_name: first, language_code: persona.language === 'zh-CN' ? 'zh-hans' : 'en' };

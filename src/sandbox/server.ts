@@ -21,6 +21,8 @@ export interface SandboxServerDeps {
   actions: Actions;
   bot: { name: string; username: string };
   addCustomer(name: string, language: Language): Persona;
+  /** "Reset sandbox": back to the just-started state (src/sandbox/start.ts). */
+  reset(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
@@ -53,6 +55,33 @@ const int = (value: unknown, what: string): number => {
   return n;
 };
 const optionalInt = (value: unknown, what: string): number | undefined => (value === undefined || value === null || value === '' ? undefined : int(value, what));
+/**
+ * Only the page itself may act. A browser names the page a POST comes from (Origin), and a plain
+ * HTML form cannot send JSON (a cross-site fetch that does needs a CORS preflight this server never
+ * grants): another site open in the same browser cannot drive the sandbox, nor a DNS-rebound name.
+ */
+function refuseForeign(req: IncomingMessage): void {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new SandboxError('json_required', 415);
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host = '';
+  try {
+    host = new URL(origin).host;
+  } catch {
+    // An origin that is not a URL ("null" from a sandboxed frame) is not the page.
+  }
+  if (host !== req.headers.host) throw new SandboxError('cross_origin', 403);
+}
+
+/** The name the request was addressed to is this machine's loopback (localhost, 127.x.x.x, [::1]). */
+function addressedToLoopback(req: IncomingMessage): boolean {
+  try {
+    return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(new URL(`http://${req.headers.host ?? ''}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
 const str = (value: unknown, max: number): string => (typeof value === 'string' ? value.slice(0, max) : '');
 
 export function createSandboxServer(deps: SandboxServerDeps): Server {
@@ -94,13 +123,19 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
     }
   };
 
-  const post = async (url: URL, body: Json): Promise<unknown> => {
+  const post = async (url: URL, body: Json, req: IncomingMessage): Promise<unknown> => {
     const block = /^\/api\/personas\/(\d+)\/block$/.exec(url.pathname);
     if (block) {
       actions.setBlocked(persona(block[1]), body.blocked === true);
       return { ok: true };
     }
     switch (url.pathname) {
+      case '/api/reset':
+        // Loopback only: someone reaching a sandbox opened with SANDBOX_HOST from elsewhere cannot wipe it.
+        if (!addressedToLoopback(req)) throw new SandboxError('loopback_only', 403);
+        if (body.confirm !== true) throw new SandboxError('confirm_required');
+        await deps.reset();
+        return { ok: true };
       case '/api/personas': {
         const name = str(body.name, 64).trim();
         if (!name) throw new SandboxError('name_required');
@@ -134,7 +169,8 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
   const events = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write('retry: 1000\n\n');
-    const listener = (event: WorldEvent) => res.write(`event: ${event.type === 'toast' ? 'toast' : 'change'}\ndata: ${JSON.stringify(event)}\n\n`);
+    const name = (event: WorldEvent) => (event.type === 'toast' || event.type === 'reset' ? event.type : 'change');
+    const listener = (event: WorldEvent) => res.write(`event: ${name(event)}\ndata: ${JSON.stringify(event)}\n\n`);
     const off = world.on(listener);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
@@ -155,7 +191,10 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
           return res.end(pictureSvg(url.searchParams.get('src') ?? ''));
         }
         if (req.method === 'GET' && url.pathname.startsWith('/api/')) return send(res, 200, get(url));
-        if (req.method === 'POST' && url.pathname.startsWith('/api/')) return send(res, 200, await post(url, await readJson(req)));
+        if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+          refuseForeign(req);
+          return send(res, 200, await post(url, await readJson(req), req));
+        }
         if (req.method === 'GET') return await serveFile(url.pathname, res);
         send(res, 405, { error: 'method_not_allowed' });
       } catch (err) {

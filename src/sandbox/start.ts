@@ -11,11 +11,13 @@ import { startApp, type App } from '../app.js';
 import { refreshStaffCommands } from '../bot/commands.js';
 import { loadConfig } from '../config.js';
 import type { StaffRole } from '../db/schema/index.js';
+import { queueList } from '../jobs/outbox.js';
 import { createLogger, type Logger } from '../logger.js';
 import { rootPath } from '../shared/paths.js';
 import { Actions } from './actions.js';
 import { BotApiStandIn } from './emulator/bot-api-emulator.js';
 import type { UpdateDraft } from './emulator/updates.js';
+import { assertSandboxData, resetAppData } from './reset.js';
 import { createSandboxServer } from './server.js';
 import { World, type Language, type Persona } from './world.js';
 
@@ -40,6 +42,8 @@ export interface Sandbox {
   emulator: BotApiStandIn;
   world: World;
   server: Server;
+  /** "Reset sandbox" (the page's button, POST /api/reset). */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,12 +119,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const personas = world.personas;
   const phoneOf = (id: number) => `+86138${String(id).slice(-8)}`;
-  for (const s of data.staff) {
-    await app.deps.services.staff.add(s.id, s.role, 'sandbox');
-    if (app.bot) await refreshStaffCommands(app.bot.telegram, app.deps, s.id, s.role);
-    personas.set(s.id, { id: s.id, name: s.name, language: s.language, role: s.role, blocked: false, phone: phoneOf(s.id) });
-  }
-  for (const c of data.customers) personas.set(c.id, { id: c.id, name: c.name, language: c.language, role: 'customer', blocked: false, phone: phoneOf(c.id) });
+  /** The people of data/sandbox.json, staff rows and command menus included: at start and at every reset. */
+  const setUpPeople = async () => {
+    for (const s of data.staff) {
+      await app.deps.services.staff.add(s.id, s.role, 'sandbox');
+      if (app.bot) await refreshStaffCommands(app.bot.telegram, app.deps, s.id, s.role);
+    }
+    for (const p of personas.values()) if (p.blocked) emulator.unblockChat(p.id);
+    personas.clear();
+    for (const s of data.staff) personas.set(s.id, { id: s.id, name: s.name, language: s.language, role: s.role, blocked: false, phone: phoneOf(s.id) });
+    for (const c of data.customers) personas.set(c.id, { id: c.id, name: c.name, language: c.language, role: 'customer', blocked: false, phone: phoneOf(c.id) });
+  };
+  await setUpPeople();
 
   const actions = new Actions(emulator, world, deliver, (queryId, personaId) => pressedBy.set(queryId, personaId));
   const addCustomer = (name: string, language: Language): Persona => {
@@ -130,7 +140,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     world.emit({ type: 'personas' });
     return persona;
   };
-  const server = createSandboxServer({ world, actions, bot: { name: emulator.botInfo.first_name, username: emulator.botInfo.username }, addCustomer });
+  let resetting: Promise<void> | null = null;
+  /**
+   * "Reset sandbox": back to the just-started state. The chats are emptied first (the emulator's
+   * pending updates with them, so no old update reaches the bot), then the app's data (./reset.ts),
+   * then the people; every open page gets a `reset` event and draws itself empty. A handler still
+   * running at that moment may yet answer into the empty chat: reset when the sandbox is idle.
+   */
+  const reset = () =>
+    (resetting ??= (async () => {
+      try {
+        const { queues, redis, config } = app.deps;
+        await assertSandboxData(app.deps.db);
+        emulator.clearChats();
+        world.clearChats();
+        actions.forget();
+        pressedBy.clear();
+        const { jobsRemoved } = await resetAppData({ db: app.deps.db, queues: queueList(queues), redis, queuePrefix: config.queuePrefix });
+        await setUpPeople();
+        logger.info({ jobsRemoved }, 'sandbox: reset to its starting state');
+        world.emit({ type: 'reset' });
+      } finally {
+        resetting = null;
+      }
+    })());
+  const server = createSandboxServer({ world, actions, bot: { name: emulator.botInfo.first_name, username: emulator.botInfo.username }, addCustomer, reset });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -147,5 +181,5 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await app.stop();
       await emulator.stop();
     })());
-  return { url, app, emulator, world, server, stop };
+  return { url, app, emulator, world, server, reset, stop };
 }

@@ -65,6 +65,8 @@ export interface Topic {
 export type WorldEvent =
   | { type: 'chat'; chatId: number; threadId?: number }
   | { type: 'personas' }
+  /** "Reset sandbox": every chat is empty, the people are those of data/sandbox.json again. */
+  | { type: 'reset' }
   | { type: 'toast'; personaId: number; text: string; alert: boolean; url?: string }
   | { type: 'keyboard'; chatId: number };
 
@@ -133,6 +135,14 @@ export class World {
       if (found) return found;
     }
     return [];
+  }
+
+  /** Empties every chat and the forum, for "Reset sandbox" (the command menus stay: they are the bot's settings). */
+  clearChats(): void {
+    this.chats.clear();
+    this.keyboards.clear();
+    this.files.clear();
+    this.topics.clear();
   }
 
   /** Adds a message a person sent from the page. */

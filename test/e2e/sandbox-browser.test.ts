@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStoreFile, storeRows } from '../../src/domain/store/data.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { waitFor } from '../support/wait.js';
 
@@ -210,5 +211,49 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     await say(page, 'x'.repeat(5000));
     await page.locator('.toast', { hasText: '4,096 characters' }).waitFor();
     expect(await page.locator('.bubble').count()).toBe(before);
+  });
+
+  it('Reset sandbox: asks first, then every open page shows empty chats', async () => {
+    const page = await open('en');
+    await as(page, 920000001);
+    await page.locator('.bubble').first().waitFor();
+    // Another page, an agent looking at the forum: it redraws too.
+    const agent = await open('zh-CN');
+    await agent.click('.chip[data-role="agent"]');
+    await agent.click('.chat-item[data-chat="-1002000000001"]');
+    await agent.locator('.topic-item').first().waitFor();
+    // The Wall Connector bought above took stock and an installation slot.
+    const booked = async () => (await sandbox.db.sql`select coalesce(sum(booked), 0)::int as n from slots`)[0]?.n;
+    const stock = async () => Object.fromEntries((await sandbox.db.sql`select id, stock from store_variants`).map((r) => [r.id, r.stock]));
+    const seeded = Object.fromEntries(storeRows(readStoreFile()).flatMap((p) => p.variants.map((v) => [v.id, v.stock])));
+    expect(await booked()).toBeGreaterThan(0);
+    expect(await stock()).not.toEqual(seeded);
+    const reset = page.locator('#reset');
+    expect(await reset.textContent()).toBe('Reset sandbox');
+    expect(await agent.locator('#reset').textContent()).toBe('重置沙盒');
+    // Cancelled: nothing happens.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await reset.click();
+    await expect.poll(() => page.locator('.bubble').count()).toBeGreaterThan(0);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await reset.click();
+    await page.locator('.toast', { hasText: 'The sandbox was reset' }).waitFor();
+    expect(asked).toContain('Reset the sandbox?');
+    await expect.poll(() => page.locator('.bubble').count()).toBe(0);
+    await page.locator('.messages .empty', { hasText: 'No messages yet' }).waitFor();
+    expect(await page.locator('.chat-item .chat-preview').allTextContents()).toEqual(['']);
+    expect(await page.locator('.chat-item .chat-time').count()).toBe(0);
+    // Customers created on the page are gone; the agent's forum has no topic left.
+    expect(await page.locator('.chip', { hasText: 'Emma' }).count()).toBe(0);
+    await expect.poll(() => agent.locator('.topic-item').count()).toBe(0);
+    await shot(page, 'reset');
+    expect((await sandbox.db.sql`select count(*)::int as n from orders`)[0]?.n).toBe(0);
+    // No booking left, so no slot taken; no order left, so the shelves are as data/store.json stocks them.
+    expect(await booked()).toBe(0);
+    expect(await stock()).toEqual(seeded);
   });
 });

@@ -3,6 +3,8 @@
  * Redis behind the Bot API emulator, driven the way the page drives it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { KEPT_TABLES, OPTIONAL_RESET_TABLES, RESET_TABLES } from '../../src/sandbox/reset.js';
 import { looksLikeRealToken, SandboxRefused, startSandbox } from '../../src/sandbox/start.js';
 import { nextEvent, startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { waitFor } from '../support/wait.js';
@@ -33,6 +35,25 @@ const press = async (persona: number, data: string) => {
   const message = await withButton(persona, data);
   const res = await post('/api/callback', { persona, chat: persona, message: message.id, data });
   expect(res.status).toBe(200);
+};
+/** Configures a Model Y and orders it, up to the deposit invoice (the customer has accepted the consent question). */
+const orderUpToInvoice = async (persona: number) => {
+  await post('/api/send', { persona, text: '/models' });
+  for (const data of [
+    'model:model-y',
+    'cfg:model-y',
+    'pick:trim:my-rwd',
+    'pick:paint:my-paint-white',
+    'pick:wheels:my-wheels-19',
+    'pick:interior:my-int-black',
+    'order',
+    'usename',
+  ])
+    await press(persona, data);
+  await waitFor('the contact keyboard', async () => (await messages(persona)).keyboard?.keyboard?.[0]?.[0]?.request_contact === true);
+  expect((await post('/api/contact', { persona })).status).toBe(200);
+  await press(persona, 'city:shanghai');
+  return waitFor('the invoice', async () => ((await messages(persona)).messages as any[]).findLast((m) => m.invoice && !m.invoice.paid));
 };
 const lastText = async (persona: number, pattern: RegExp, chat = persona, thread?: number) =>
   waitFor(`a message like ${pattern}`, async () => ((await messages(persona, chat, thread)).messages as any[]).findLast((m) => pattern.test(m.text ?? m.caption ?? '')));
@@ -83,22 +104,7 @@ describe('the sandbox', () => {
   });
 
   it('the deposit invoice is paid through pre_checkout_query and successful_payment', async () => {
-    await post('/api/send', { persona: ZH, text: '/models' });
-    for (const data of [
-      'model:model-y',
-      'cfg:model-y',
-      'pick:trim:my-rwd',
-      'pick:paint:my-paint-white',
-      'pick:wheels:my-wheels-19',
-      'pick:interior:my-int-black',
-      'order',
-      'usename',
-    ])
-      await press(ZH, data);
-    await waitFor('the contact keyboard', async () => (await messages(ZH)).keyboard?.keyboard?.[0]?.[0]?.request_contact === true);
-    expect((await post('/api/contact', { persona: ZH })).status).toBe(200);
-    await press(ZH, 'city:shanghai');
-    const invoice = await waitFor('the invoice', async () => ((await messages(ZH)).messages as any[]).find((m) => m.invoice));
+    const invoice = await orderUpToInvoice(ZH);
     expect(invoice.invoice).toMatchObject({ currency: 'CNY', total: 100_000, paid: false });
     const paid = await post('/api/pay', { persona: ZH, message: invoice.id });
     expect(paid.body).toEqual({ ok: true });
@@ -167,6 +173,117 @@ describe('the sandbox', () => {
     expect(picture.headers.get('content-type')).toBe('image/svg+xml');
     expect(await picture.text()).toContain('Model Y');
   });
+
+  it('refuses a reset that is not the page asking for it on this machine, and then deletes nothing', async () => {
+    const raw = (path: string, headers: Record<string, string>, body = '{"confirm":true}') =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(`${url}${path}`, { method: 'POST', headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const json = { 'content-type': 'application/json' };
+    expect(await post('/api/reset', {})).toEqual({ status: 400, body: { error: 'confirm_required' } });
+    // Another site open in the same browser: its Origin is not the page's; a plain form cannot send JSON.
+    expect(await raw('/api/reset', { ...json, origin: 'http://evil.example' })).toEqual({ status: 403, body: { error: 'cross_origin' } });
+    expect(await raw('/api/send', { ...json, origin: 'http://evil.example' }, JSON.stringify({ persona: ZH, text: 'hi' }))).toEqual({
+      status: 403,
+      body: { error: 'cross_origin' },
+    });
+    expect(await raw('/api/reset', { 'content-type': 'text/plain' })).toEqual({ status: 415, body: { error: 'json_required' } });
+    // Addressed by another name than loopback (a LAN address, a DNS-rebound name): refused.
+    expect(await raw('/api/reset', { ...json, host: 'sandbox.example:3000' })).toEqual({ status: 403, body: { error: 'loopback_only' } });
+    // A database with someone who is not a sandbox person (a real bot's): refused before anything goes.
+    await sandbox.db.sql`insert into customers (telegram_id, first_name, language) values (123456789, 'Real', 'en')`;
+    expect(await post('/api/reset', { confirm: true })).toEqual({ status: 409, body: { error: 'not_sandbox_data' } });
+    await sandbox.db.sql`delete from customers where telegram_id = 123456789`;
+    expect((await sandbox.db.sql`select count(*)::int as n from orders`)[0]?.n).toBeGreaterThan(0);
+    expect((await messages(ZH)).messages.length).toBeGreaterThan(0);
+  });
+
+  it('Reset sandbox: orders, chats, topics and queued reminders go, staff and the catalog stay, and a new journey works', async () => {
+    const { queues } = sandbox.app.deps;
+    // An unpaid order, its deposit reminders queued, from a customer created on the page.
+    const dana = (await post('/api/personas', { name: 'Dana Scully', language: 'en' })).body.id as number;
+    await post('/api/send', { persona: dana, text: '/start' });
+    await press(dana, 'consent:yes');
+    const invoice = await orderUpToInvoice(dana);
+    const [order] = await sandbox.db.sql`select o.id from orders o join customers c on c.id = o.customer_id where c.telegram_id = ${dana}`;
+    const reminderId = `reminder-deposit-${order!.id}-t30m`;
+    await waitFor('the deposit reminder queued', async () => (await queues.reminders.getJob(reminderId)) !== undefined);
+    const schedulers = (await queues.maintenance.getJobSchedulers()).length + (await queues.store.getJobSchedulers()).length;
+    expect(schedulers).toBeGreaterThan(0);
+    const count = async (table: string) => (await sandbox.db.sql`select count(*)::int as n from ${sandbox.db.sql(table)}`)[0]!.n as number;
+    const slots = await count('slots');
+    expect(await count('support_conversations')).toBeGreaterThan(0);
+
+    // Every open page hears of it.
+    let answer: unknown;
+    const event = await nextEvent(
+      url,
+      (e) => e.event === 'reset',
+      async () => (answer = await post('/api/reset', { confirm: true })),
+      15_000,
+    );
+    expect(event.data).toEqual({ type: 'reset' });
+    expect(answer).toEqual({ status: 200, body: { ok: true } });
+
+    for (const table of [
+      'customers',
+      'orders',
+      'payments',
+      'bookings',
+      'store_orders',
+      'cart_items',
+      'support_conversations',
+      'support_topics',
+      'campaigns',
+      'conversation_states',
+      'job_outbox',
+    ])
+      expect(await count(table), table).toBe(0);
+    expect(await queues.reminders.getJob(reminderId)).toBeUndefined();
+    expect((await queues.maintenance.getJobSchedulers()).length + (await queues.store.getJobSchedulers()).length).toBe(schedulers);
+    // Catalog, slots (none taken any more), store stock and staff stay.
+    expect(await count('car_models')).toBeGreaterThan(0);
+    expect(await count('slots')).toBe(slots);
+    expect((await sandbox.db.sql`select coalesce(sum(booked), 0)::int as n from slots`)[0]?.n).toBe(0);
+    expect((await sandbox.db.sql`select coalesce(sum(held), 0)::int as n from store_variants`)[0]?.n).toBe(0);
+    expect((await sandbox.db.sql`select telegram_id from staff order by telegram_id`).map((r) => Number(r.telegram_id))).toEqual(
+      expect.arrayContaining([910000001, AGENT, 910000003, 910000004]),
+    );
+    // The emulator's chats are empty, the forum has no topic, and the page's people are data/sandbox.json's.
+    expect((await messages(ZH)).messages).toEqual([]);
+    expect(sandbox.emulator.message(dana, invoice.id)).toBeUndefined();
+    expect(sandbox.emulator.pendingUpdateCount).toBe(0);
+    expect((await get(`/api/chats?persona=${AGENT}`)).body.chats.find((c: any) => c.kind === 'forum').topics).toEqual([]);
+    const { body: state } = await get('/api/state');
+    expect(state.personas.map((p: any) => p.role).sort()).toEqual(['admin', 'agent', 'customer', 'customer', 'marketer', 'ops']);
+    expect(state.personas.find((p: any) => p.role === 'marketer').commands.map((c: any) => c.command)).toContain('campaign');
+    expect((await get(`/api/messages?persona=${dana}&chat=${dana}`)).status).toBe(404);
+
+    // A journey from scratch: the consent question again, an order, its deposit paid.
+    await post('/api/send', { persona: ZH, text: '/start' });
+    await press(ZH, 'consent:yes');
+    const fresh = await orderUpToInvoice(ZH);
+    expect((await post('/api/pay', { persona: ZH, message: fresh.id })).body).toEqual({ ok: true });
+    await waitFor(
+      'the new order paid',
+      async () => (await sandbox.db.sql`select state from orders where customer_id = (select id from customers where telegram_id = ${ZH})`)[0]?.state === 'deposit_paid',
+    );
+    expect(await count('orders')).toBe(1);
+  }, 60_000);
+
+  it('every table is either emptied by a reset or kept by it', async () => {
+    const tables = (await sandbox.db.sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`).map((r) =>
+      String(r.table_name),
+    );
+    const known = new Set<string>([...RESET_TABLES, ...OPTIONAL_RESET_TABLES, ...KEPT_TABLES]);
+    expect(tables.filter((t) => !known.has(t))).toEqual([]);
+  });
 });
 
 describe('the sandbox with SANDBOX_WEBHOOK=true', () => {
@@ -181,6 +298,14 @@ describe('the sandbox with SANDBOX_WEBHOOK=true', () => {
         return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
       });
       expect(hooked.emulator.callsTo('getUpdates')).toEqual([]);
+      // A reset keeps the webhook: the next /start is answered the same way.
+      await hooked.reset();
+      expect(hooked.emulator.webhook?.url).toMatch(/\/telegram\//);
+      await fetch(`${hooked.url}/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: EN, text: '/start' }) });
+      await waitFor('the welcome after the reset', async () => {
+        const body = (await (await fetch(`${hooked.url}/api/messages?persona=${EN}&chat=${EN}`)).json()) as { messages: any[] };
+        return body.messages.some((m) => m.from.bot && (m.inlineKeyboard ?? []).flat().some((b: any) => b.callback_data === 'consent:yes'));
+      });
     } finally {
       await hooked.stop();
     }

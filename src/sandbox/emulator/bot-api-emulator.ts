@@ -176,6 +176,18 @@ export class BotApiStandIn {
     this.model.reset();
   }
 
+  /**
+   * Empties the chats, as the sandbox's "Reset sandbox" needs: every message, the pending updates and
+   * the topic and pacing state are forgotten. The webhook, the command menus, the known chats and the
+   * message id counters stay (ids keep growing, so a late edit of an old message finds nothing).
+   */
+  clearChats(): void {
+    this.model.store.clearMessages();
+    this.model.updates.clear();
+    this.slowQueue.clear();
+    this.ruleBook.clear();
+  }
+
   /** Subscribes to calls as they are recorded; returns the unsubscribe function. */
   onCall(listener: (call: RecordedCall) => void): () => void {
     return this.log.onCall(listener);

@@ -96,6 +96,11 @@ export class MessageStore {
     if (typeof user.id === 'number' && user.is_bot !== true) this.users.set(String(user.id), user as unknown as User);
   }
 
+  /** Forgets every message but keeps the chats, users and id counters (Telegram never reuses an id). */
+  clearMessages(): void {
+    this.messages.clear();
+  }
+
   clear(): void {
     this.messages.clear();
     this.lastIds.clear();

@@ -15,10 +15,14 @@ export async function post(path, body) {
   return answer;
 }
 
-/** Calls onChange(event) for every change and onToast(event) for callback answers; reconnects by itself. */
-export function listen(onChange, onToast) {
+/**
+ * Calls onChange(event) for every change, onToast(event) for callback answers and onReset() when the
+ * sandbox was reset (from this page or another); reconnects by itself.
+ */
+export function listen(onChange, onToast, onReset) {
   const source = new EventSource('/api/events');
   source.addEventListener('change', (event) => onChange(JSON.parse(event.data)));
   source.addEventListener('toast', (event) => onToast(JSON.parse(event.data)));
+  source.addEventListener('reset', () => onReset());
   return source;
 }

@@ -169,6 +169,16 @@ function wire() {
     const payload = prompt(t('deep_link_prompt'), 'ad_spring');
     if (payload && /^[\w-]{1,64}$/.test(payload)) void sendText(`/start ${payload}`);
   });
+  $('reset').addEventListener('click', async () => {
+    if (!confirm(t('reset_confirm'))) return;
+    const button = $('reset');
+    button.disabled = true;
+    // Every open page, this one included, redraws itself on the server's `reset` event.
+    await post('/api/reset', { confirm: true })
+      .then(() => toast(t('reset_done')))
+      .catch(fail)
+      .finally(() => (button.disabled = false));
+  });
   $('ui-lang').addEventListener('click', () => {
     setLang(lang === 'en' ? 'zh-CN' : 'en');
     renderStatic();
@@ -189,6 +199,16 @@ function onChange(event) {
   }, 50);
 }
 
+/** The sandbox was reset: the people are those it started with, every chat is empty. */
+async function onReset() {
+  clearTimeout(pending);
+  pending = null;
+  state.chat = null;
+  state.thread = undefined;
+  await loadState();
+  await refresh();
+}
+
 async function main() {
   renderStatic();
   wire();
@@ -196,7 +216,11 @@ async function main() {
   await refresh();
   const deep = /^#start=([\w-]{1,64})$/.exec(location.hash);
   if (deep) void sendText(`/start ${deep[1]}`);
-  listen(onChange, (event) => event.personaId === state.persona.id && toast(event.text, event.alert));
+  listen(
+    onChange,
+    (event) => event.personaId === state.persona.id && toast(event.text, event.alert),
+    () => void onReset().catch(fail),
+  );
   document.body.dataset.ready = 'true';
 }
 

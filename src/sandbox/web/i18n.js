@@ -65,6 +65,11 @@ const STRINGS = {
     err_message_too_long: '消息过长：Telegram 每条消息最多 4096 个字符',
     err_empty_message: '不能发送空消息',
     err_topic_closed: '话题已关闭',
+    reset: '重置沙盒',
+    reset_confirm: '重置沙盒？所有聊天、订单、付款、预约、购物车、客服会话和营销活动都会被删除，在此新建的顾客也会被移除。车型目录、商品、预约时段和员工保留，库存恢复为初始数量。',
+    reset_done: '沙盒已重置',
+    err_not_sandbox_data: '数据库中有不属于沙盒的顾客：已拒绝重置，未删除任何数据',
+    err_loopback_only: '只能在本机（localhost）上重置沙盒',
   },
   en: {
     title: 'Sandbox · Tesla × JD chat commerce',
@@ -131,6 +136,12 @@ const STRINGS = {
     err_message_too_long: 'Message too long: Telegram allows 4,096 characters',
     err_empty_message: 'An empty message cannot be sent',
     err_topic_closed: 'The topic is closed',
+    reset: 'Reset sandbox',
+    reset_confirm:
+      'Reset the sandbox? Every chat, order, payment, booking, cart, support conversation and campaign is deleted, and customers created here are removed. The catalog, products, booking slots and staff stay; stock goes back to its starting level.',
+    reset_done: 'The sandbox was reset',
+    err_not_sandbox_data: 'The database holds customers who are not sandbox people: reset refused, nothing was deleted',
+    err_loopback_only: 'The sandbox can only be reset from this machine (localhost)',
   },
 };
 
