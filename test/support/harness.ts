@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
 import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
 import { withId, type UpdateDraft } from './updates.js';
+import { waitFor } from './wait.js';
 
 export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
@@ -81,7 +82,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const app = await launch();
   /** Waiters for the first settled try of an update id. */
   const waiters = new Map<number, () => void>();
-  const watch = (a: App) => a.deps.metrics.onSettled((id) => waiters.get(id)?.());
+  /** Update ids tried at least once: delivering one again is a repeat, stored before (a no-op). */
+  const tried = new Set<number>();
+  const watch = (a: App) =>
+    a.deps.metrics.onSettled((id) => {
+      tried.add(id);
+      waiters.get(id)?.();
+    });
   watch(app);
   /** Resolves when update `id` has been tried once (within 10 s). */
   const settled = (id: number) =>
@@ -110,6 +117,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async deliver(update) {
       const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : withId(update);
+      if (tried.has(full.update_id)) {
+        // A repeat: stored before, so there is nothing to wait for but its acknowledgement.
+        if (mode === 'webhook') harness.lastWebhookStatus = (await api.deliverWebhook(full)).status;
+        else {
+          api.pushUpdate(full);
+          await waitFor('the repeat to be fetched and stored', () => api.pendingUpdateCount === 0);
+        }
+        return full;
+      }
       const done = settled(full.update_id);
       if (mode === 'webhook') {
         const res = await api.deliverWebhook(full);

@@ -93,25 +93,14 @@ export class InboxRepository {
   }
 
   /**
-   * Claims the oldest pending update of up to `limit` chats whose oldest pending update is due
-   * and not claimed: a chat's next update is only handed out once the one before it is done.
-   * Two processes never get the same row (the row's lease is re-checked under its lock).
+   * Claims the oldest pending update of up to `limit` chats that are due and have no update being
+   * handled: a chat's next update is only handed out once the one before it is done. One call of
+   * the function inbox_claim (migrations/0008_inbox_updates.sql), which takes a per-chat advisory
+   * lock before it looks, so two processes never handle one chat at once.
    */
   async claim(limit: number): Promise<ClaimedUpdate[]> {
     if (limit <= 0) return [];
-    const rows = await this.relaxed`
-      update inbox_updates u set leased_until = clock_timestamp() + ${this.leaseMs} * interval '1 millisecond',
-        lease_owner = ${this.owner}, attempts = u.attempts + 1
-      from (
-        select h.update_id from (
-          select distinct on (chat_key) update_id, not_before, leased_until from inbox_updates
-          where state = 'pending' order by chat_key, update_id
-        ) h
-        where h.not_before <= now() and (h.leased_until is null or h.leased_until < now())
-        order by h.update_id limit ${limit}
-      ) pick
-      where u.update_id = pick.update_id and u.state = 'pending' and (u.leased_until is null or u.leased_until < now())
-      returning u.update_id, u.chat_key, u.kind, u.payload, u.attempts`;
+    const rows = await this.relaxed`select update_id, chat_key, kind, payload, attempts from inbox_claim(${limit}, ${this.owner}, ${this.leaseMs})`;
     return rows.map(toClaimed);
   }
 
