@@ -245,5 +245,4 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   if (workers) logger.info('workers started');
 
   return { deps, bot, server, port, fatal, stop };
-
 }

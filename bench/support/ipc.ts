@@ -53,7 +53,9 @@ export interface ReadyMessage {
 type FromChild =
   | ReadyMessage
   | { type: 'settled'; ids: number[] }
-  | { type: 'failed'; message: string } | { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: string };
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string };
 
 // ---- parent side -----------------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ export async function closedLoop(
         continue;
       }
       latency.add(r.ms);
-      ingest.add(r.ingestMs);
+      if (d.handled) ingest.add(r.ingestMs);
       updates++;
     }
     if (opts.keep && !c.done) opts.keep.push(c);
@@ -150,7 +150,7 @@ export async function openLoop(
       }
       if (r) {
         latency.add(r.ms);
-        ingest.add(r.ingestMs);
+        if (d.handled) ingest.add(r.ingestMs);
         latencyFromDue.add(performance.now() - due);
       }
       if (c.done) {

@@ -41,9 +41,12 @@ export class InboxConsumer {
 
   start(): void {
     this.loopDone = this.loop();
-    this.heartbeat = setInterval(() => {
-      this.o.inbox.renew([...this.running.keys()]).catch((err: unknown) => this.o.logger.warn({ err }, 'inbox: renewing claims failed'));
-    }, Math.max(200, Math.floor(this.o.inbox.leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        this.o.inbox.renew([...this.running.keys()]).catch((err: unknown) => this.o.logger.warn({ err }, 'inbox: renewing claims failed'));
+      },
+      Math.max(200, Math.floor(this.o.inbox.leaseMs / 3)),
+    );
     this.heartbeat.unref();
   }
 

@@ -101,7 +101,8 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
     return out; // the caller prints the usage
   else if (!isCommand(command)) out.problem = problem(t('ops.cli.unknown_command', { command }));
   else if (command === 'shipped' && (args.length !== 1 || !shipping.carrier || !shipping.tracking)) out.problem = problem(t('store.cli.shipped_usage'));
-  else if (command === 'inbox' ? !inboxArgsOk(args) : args.length !== COMMANDS[command]) out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
+  else if (command === 'inbox' ? !inboxArgsOk(args) : args.length !== COMMANDS[command])
+    out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
   else {
     out.command = command;
     out.args = command === 'shipped' ? [...args, shipping.carrier!, shipping.tracking!] : args;

@@ -30,7 +30,10 @@ describe('webhook mode: nothing is acknowledged that is not stored', () => {
   it('a successful_payment while Postgres fails before the update is claimed is answered 200 only once stored, and recorded when Postgres is back', async () => {
     const c = newChat('en');
     const order = await placeCarOrder(c, { modelId: 'model-y', picks: ['my-lr', 'my-paint-white', 'my-wheels-19', 'my-int-black'] }, { city: 'beijing' });
-    const invoice = h.api.callsTo('sendInvoice').filter((x) => String(x.params.chat_id) === String(c.id)).at(-1)!;
+    const invoice = h.api
+      .callsTo('sendInvoice')
+      .filter((x) => String(x.params.chat_id) === String(c.id))
+      .at(-1)!;
     const prices = (typeof invoice.params.prices === 'string' ? JSON.parse(invoice.params.prices) : invoice.params.prices) as Array<{ amount: number }>;
     const facts = { payload: String(invoice.params.payload), currency: String(invoice.params.currency), totalAmount: prices.reduce((s, p) => s + p.amount, 0) };
     await h.deliver(preCheckoutUpdate(c.user, facts));
@@ -104,7 +107,7 @@ describe('polling mode', () => {
     const user = userFor(82_001, { languageCode: 'en' });
     h.api.failChat(user.id, { code: 500, description: 'Internal Server Error' });
     const update = await h.deliver(textUpdate(user, '/start'));
-    expect((await inboxState(h, update.update_id))).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(await inboxState(h, update.update_id)).toMatchObject({ state: 'pending', attempts: 1 });
     h.api.failChat(user.id, null);
     await waitFor('the retry to be done', async () => (await inboxState(h, update.update_id))?.state === 'done');
     expect(texts(h, user.id).some((t) => t.includes('Welcome'))).toBe(true);
@@ -117,7 +120,10 @@ describe('polling mode', () => {
     h.api.slowSends(stuck.id, 6_000, 1);
     h.api.pushUpdate(withId(textUpdate(stuck, '/start')));
     h.api.pushUpdate(withId(textUpdate(stuck, '/help'))); // waits behind the stuck one, in order
-    await waitFor('the stuck chat to be handled', async () => (await h.db.sql`select 1 from inbox_updates where chat_key = ${String(stuck.id)} and leased_until > now()`).length > 0);
+    await waitFor(
+      'the stuck chat to be handled',
+      async () => (await h.db.sql`select 1 from inbox_updates where chat_key = ${String(stuck.id)} and leased_until > now()`).length > 0,
+    );
     const started = Date.now();
     await h.deliver(textUpdate(other, '/start'));
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -145,7 +151,14 @@ describe('parked updates', () => {
   const ops = async (...argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const env = { BOT_TOKEN: h.config.botToken, DATABASE_URL: h.db.url, REDIS_URL: h.config.redisUrl, QUEUE_PREFIX: h.config.queuePrefix, TELEGRAM_API_ROOT: h.config.telegramApiRoot, PAYMENT_PROVIDER_TOKEN: h.config.paymentProviderToken };
+    const env = {
+      BOT_TOKEN: h.config.botToken,
+      DATABASE_URL: h.db.url,
+      REDIS_URL: h.config.redisUrl,
+      QUEUE_PREFIX: h.config.queuePrefix,
+      TELEGRAM_API_ROOT: h.config.telegramApiRoot,
+      PAYMENT_PROVIDER_TOKEN: h.config.paymentProviderToken,
+    };
     const code = await runOpsCli([...argv, '--lang', 'en'], env, { out: (t) => out.push(t), err: (t) => err.push(t) });
     return { code, out: out.join('\n'), err: err.join('\n') };
   };

@@ -150,7 +150,10 @@ describe('a successful_payment whose handling failed', () => {
     // The customer was told something went wrong, in their language, once.
     expect(c.lastText()).toBe(t('en', 'errors.generic'));
     // The inbox tries it again after its backoff (src/bot/inbox-consumer.ts): no redelivery needed.
-    await waitFor('the payment to be recorded on a retry', async () => (await h.db.sql`select 1 from inbox_updates where update_id = ${update.update_id} and state = 'done'`).length > 0);
+    await waitFor(
+      'the payment to be recorded on a retry',
+      async () => (await h.db.sql`select 1 from inbox_updates where update_id = ${update.update_id} and state = 'done'`).length > 0,
+    );
     expect((await latestOrder(c)).state).toBe('deposit_paid');
     expect(await count(h.db.sql`select count(*)::int as n from payments where order_id = ${order.id}`)).toBe(1);
     const [row] = await h.db.sql`select state, attempts from inbox_updates where update_id = ${update.update_id}`;

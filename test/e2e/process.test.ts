@@ -218,9 +218,13 @@ describe('a correctly configured process', () => {
     expect(pending!.state).toBe('pending');
     const again = await started(lease);
     try {
-      await waitFor('the update to be done after the restart', async () => (await db.sql`select 1 from inbox_updates where update_id = ${update.update_id} and state = 'done'`).length > 0, {
-        timeoutMs: 20_000,
-      });
+      await waitFor(
+        'the update to be done after the restart',
+        async () => (await db.sql`select 1 from inbox_updates where update_id = ${update.update_id} and state = 'done'`).length > 0,
+        {
+          timeoutMs: 20_000,
+        },
+      );
       const welcome = api.calls.filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id && /Welcome/.test(String(c.params.text)));
       expect(welcome.length).toBeGreaterThanOrEqual(1);
       again.child.kill('SIGTERM');

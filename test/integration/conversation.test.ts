@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { conversationStates, customers } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';

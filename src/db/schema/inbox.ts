@@ -28,8 +28,12 @@ export const inboxUpdates = pgTable(
   },
   (t) => [
     check('inbox_updates_state_check', sql`${t.state} in ('pending', 'done', 'parked')`),
-    index('inbox_updates_pending_idx').on(t.chatKey, t.updateId).where(sql`state = 'pending'`),
-    index('inbox_updates_done_idx').on(t.doneAt).where(sql`state = 'done'`),
+    index('inbox_updates_pending_idx')
+      .on(t.chatKey, t.updateId)
+      .where(sql`state = 'pending'`),
+    index('inbox_updates_done_idx')
+      .on(t.doneAt)
+      .where(sql`state = 'done'`),
   ],
 );
 

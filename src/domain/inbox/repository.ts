@@ -199,7 +199,7 @@ export class InboxRepository {
 }
 
 function toEntry(r: Record<string, unknown>): InboxEntry {
-  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(v as string));
   return {
     ...toClaimed(r),
     state: r.state as InboxState,
