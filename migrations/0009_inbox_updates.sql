@@ -52,3 +52,63 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
+--> statement-breakpoint
+-- Stores a batch (a repeat update_id is left alone) and, in the same transaction, claims for the
+-- storing process each new update that is its chat's oldest pending one with nothing of its chat
+-- being handled: up to p_claim of them, and every pre-checkout query (answered at once). One round
+-- trip from receiving an update to handling it (InboxRepository.ingestAndClaim).
+CREATE OR REPLACE FUNCTION inbox_ingest(p_ids bigint[], p_keys text[], p_kinds text[], p_payloads text[], p_owner text, p_lease_ms integer, p_claim integer)
+RETURNS TABLE(update_id bigint, claimed boolean)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  new_ids bigint[];
+  new_keys text[];
+  new_kinds text[];
+  n integer := 0;
+  ok boolean;
+BEGIN
+  WITH ins AS (
+    INSERT INTO inbox_updates AS i (update_id, chat_key, kind, payload)
+    SELECT x.i, x.k, x.t, x.p::jsonb FROM unnest(p_ids, p_keys, p_kinds, p_payloads) AS x(i, k, t, p)
+    ON CONFLICT DO NOTHING RETURNING i.update_id, i.chat_key, i.kind
+  )
+  SELECT array_agg(ins.update_id ORDER BY ins.update_id), array_agg(ins.chat_key ORDER BY ins.update_id), array_agg(ins.kind ORDER BY ins.update_id)
+  INTO new_ids, new_keys, new_kinds FROM ins;
+  IF new_ids IS NULL THEN RETURN; END IF;
+  FOR j IN 1 .. array_length(new_ids, 1) LOOP
+    ok := false;
+    IF (n < p_claim OR new_kinds[j] = 'pre_checkout_query') AND pg_try_advisory_xact_lock(hashtext('inbox:' || new_keys[j])) THEN
+      UPDATE inbox_updates u SET leased_until = clock_timestamp() + p_lease_ms * interval '1 millisecond', lease_owner = p_owner, attempts = 1
+      WHERE u.update_id = new_ids[j]
+        AND NOT EXISTS (
+          SELECT 1 FROM inbox_updates o WHERE o.chat_key = new_keys[j] AND o.state = 'pending'
+            AND (o.update_id < new_ids[j] OR o.leased_until > clock_timestamp())
+        );
+      ok := FOUND;
+      IF ok AND new_kinds[j] <> 'pre_checkout_query' THEN n := n + 1; END IF;
+    END IF;
+    update_id := new_ids[j];
+    claimed := ok;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+--> statement-breakpoint
+-- Marks an update done and, in the same transaction, claims its chat's next pending update if it
+-- is due (InboxRepository.doneAndNext): a busy chat goes on without a round trip of its own.
+CREATE OR REPLACE FUNCTION inbox_done_next(p_id bigint, p_owner text, p_lease_ms integer) RETURNS SETOF inbox_updates
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  k text;
+  r inbox_updates;
+BEGIN
+  UPDATE inbox_updates SET state = 'done', done_at = now(), leased_until = NULL
+  WHERE update_id = p_id AND state = 'pending' AND lease_owner = p_owner RETURNING chat_key INTO k;
+  IF k IS NULL OR NOT pg_try_advisory_xact_lock(hashtext('inbox:' || k)) THEN RETURN; END IF;
+  UPDATE inbox_updates u SET leased_until = clock_timestamp() + p_lease_ms * interval '1 millisecond', lease_owner = p_owner, attempts = u.attempts + 1
+  WHERE u.update_id = (SELECT min(m.update_id) FROM inbox_updates m WHERE m.chat_key = k AND m.state = 'pending')
+    AND u.not_before <= clock_timestamp()
+    AND (u.leased_until IS NULL OR u.leased_until < clock_timestamp())
+    AND NOT EXISTS (SELECT 1 FROM inbox_updates l WHERE l.chat_key = k AND l.state = 'pending' AND l.leased_until > clock_timestamp())
+  RETURNING u.* INTO r;
+  IF FOUND THEN RETURN NEXT r; END IF;
+END $$;

@@ -118,15 +118,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const fatal = new Promise<never>((_, reject) => (reportFatal = reject));
   fatal.catch(() => undefined);
 
-  /** After a batch is stored: the consumer looks at once, and pre-checkout queries are answered now, ahead of their chat. */
-  const ingested = (updates: readonly RawUpdate[], fresh: readonly number[]) => {
-    if (fresh.length === 0) return;
-    consumer?.wake();
-    const freshIds = new Set(fresh);
-    const pay = updates.filter((u) => 'pre_checkout_query' in u && freshIds.has(u.update_id)).map((u) => u.update_id);
-    if (pay.length > 0) consumer?.fast(pay).catch((err: unknown) => logger.warn({ err }, 'inbox: pre-checkout fast path failed; the consumer will take it'));
+  /**
+   * Stores a batch and claims, in the same round trip, what this process may handle at once (free
+   * slots, and every pre-checkout query: answered now, ahead of its chat); what it could not claim
+   * is left to the consumer's next look, at once.
+   */
+  const ingest = async (rows: RawUpdate[]): Promise<number[]> => {
+    const { fresh, claimed } = await deps.services.inbox.ingestAndClaim(rows, consumer?.free ?? 0);
+    if (consumer) {
+      consumer.take(claimed);
+      if (claimed.length < fresh.length) consumer.wake();
+    }
+    return fresh;
   };
-  const batcher = new IngestBatcher((rows) => deps.services.inbox.ingest(rows));
+  const batcher = new IngestBatcher(ingest);
 
   if (runsWorker) {
     await scheduleMaintenance(queues, config.timeZone);
@@ -203,10 +208,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
             path: webhookPath(config.webhook.secret),
             secret: config.webhook.secret,
             accepting: () => accepting,
-            ingest: async (update: Update) => {
-              const raw = update as unknown as RawUpdate;
-              if (await batcher.add(raw)) ingested([raw], [raw.update_id]);
-            },
+            ingest: async (update: Update) => void (await batcher.add(update as unknown as RawUpdate)),
           }
         : undefined,
   });
@@ -226,8 +228,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const p = (poller = new Poller({
       telegram: bot.telegram,
       allowedUpdates,
-      ingest: (rows) => deps.services.inbox.ingest(rows),
-      onIngested: ingested,
+      ingest,
       logger,
     }));
     try {

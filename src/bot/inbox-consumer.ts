@@ -36,6 +36,8 @@ export class InboxConsumer {
   private loopDone: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
+  /** The last look found as many rows as it had room for: there may be more. */
+  private backlog = false;
 
   constructor(private readonly o: ConsumerOptions) {}
 
@@ -54,6 +56,16 @@ export class InboxConsumer {
   wake(): void {
     this.woken = true;
     this.wakeUp?.();
+  }
+
+  /** Slots free for rows claimed elsewhere (InboxRepository.ingestAndClaim). */
+  get free(): number {
+    return this.stopped ? 0 : Math.max(0, this.o.concurrency - (this.running.size - this.fastCount));
+  }
+
+  /** Runs rows this process claimed as it stored them; pre-checkout queries outside the concurrency limit. */
+  take(rows: readonly ClaimedUpdate[]): void {
+    for (const row of rows) void this.run(row, row.kind === 'pre_checkout_query');
   }
 
   /** Handles these rows now, ahead of their chat's other updates and outside the concurrency limit. */
@@ -86,6 +98,7 @@ export class InboxConsumer {
         try {
           const rows = await this.o.inbox.claim(free);
           claimed = rows.length;
+          this.backlog = claimed === free;
           for (const row of rows) void this.run(row, false);
         } catch (err) {
           this.o.logger.warn({ err }, 'inbox: claiming updates failed; trying again shortly');
@@ -108,39 +121,49 @@ export class InboxConsumer {
     }
   }
 
-  private async run(row: ClaimedUpdate, fast: boolean): Promise<void> {
-    this.running.set(row.updateId, row);
+  /** Handles a row, then (same slot) the chat's next one when marking it done claimed that too. */
+  private async run(first: ClaimedUpdate, fast: boolean): Promise<void> {
     if (fast) this.fastCount++;
-    let reason: string | null;
+    let row: ClaimedUpdate | null = first;
+    let failed = false;
     try {
-      reason = await this.o.handle(row.payload, row.attempts);
-    } catch (err) {
-      reason = err instanceof Error ? err.message : String(err);
-    }
-    let outcome: SettledOutcome = 'done';
-    try {
-      outcome = await this.record(row, reason);
-      this.o.onSettled?.(row, outcome, reason);
-    } catch (err) {
-      // Left pending under an expiring claim: it is handled again.
-      this.o.logger.error({ err, updateId: row.updateId }, 'inbox: could not record the outcome of an update; it will be handled again');
+      while (row) {
+        this.running.set(row.updateId, row);
+        const current: ClaimedUpdate = row;
+        row = null;
+        let reason: string | null;
+        try {
+          reason = await this.o.handle(current.payload, current.attempts);
+        } catch (err) {
+          reason = err instanceof Error ? err.message : String(err);
+        }
+        try {
+          const r = await this.record(current, reason);
+          this.o.onSettled?.(current, r.outcome, reason);
+          row = this.stopped ? null : r.next;
+          if (this.stopped && r.next) await this.o.inbox.release([r.next.updateId]).catch(() => undefined);
+        } catch (err) {
+          // Left pending under an expiring claim: it is handled again.
+          failed = true;
+          this.o.logger.error({ err, updateId: current.updateId }, 'inbox: could not record the outcome of an update; it will be handled again');
+        } finally {
+          this.running.delete(current.updateId);
+        }
+      }
     } finally {
-      this.running.delete(row.updateId);
       if (fast) this.fastCount--;
       if (this.running.size === 0) this.idle?.();
-      this.wake();
+      // A slot is free: look for other chats' updates if the last look left some behind.
+      if (this.backlog || failed) this.wake();
     }
   }
 
   /** Records the try; a database hiccup gets a few more tries before the claim is left to expire. */
-  private async record(row: ClaimedUpdate, reason: string | null): Promise<SettledOutcome> {
+  private async record(row: ClaimedUpdate, reason: string | null): Promise<{ outcome: SettledOutcome; next: ClaimedUpdate | null }> {
     for (let i = 0; ; i++) {
       try {
-        if (reason === null) {
-          await this.o.inbox.markDone(row.updateId);
-          return 'done';
-        }
-        return await this.o.inbox.markFailed(row.updateId, row.attempts, reason);
+        if (reason === null) return { outcome: 'done', next: await this.o.inbox.doneAndNext(row.updateId) };
+        return { outcome: await this.o.inbox.markFailed(row.updateId, row.attempts, reason), next: null };
       } catch (err) {
         if (i >= 3) throw err;
         await sleep(250 * 2 ** i);

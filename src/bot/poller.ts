@@ -11,10 +11,8 @@ export class PollingFatalError extends Error {
 export interface PollerOptions {
   telegram: Telegram;
   allowedUpdates: readonly string[];
-  /** Stores a batch durably (src/domain/inbox); resolves with the ids newly stored. */
+  /** Stores a batch durably (src/domain/inbox) and hands what it can to the consumer; resolves with the ids newly stored. */
   ingest(updates: RawUpdate[]): Promise<number[]>;
-  /** Told after each stored batch (wakes the consumer, pre-checkout fast path). */
-  onIngested(updates: readonly RawUpdate[], fresh: readonly number[]): void;
   logger: Logger;
   /** Long-poll wait, seconds (Telegram's `timeout`). */
   timeoutS?: number;
@@ -94,8 +92,7 @@ export class Poller {
     }
     if (updates.length === 0) return;
     const raw = updates as unknown as RawUpdate[];
-    const fresh = await this.o.ingest(raw);
+    await this.o.ingest(raw);
     this.offset = raw[raw.length - 1]!.update_id + 1;
-    this.o.onIngested(raw, fresh);
   }
 }

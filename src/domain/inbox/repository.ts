@@ -93,6 +93,47 @@ export class InboxRepository {
   }
 
   /**
+   * `ingest`, and in the same transaction (one round trip) claims for this process each new update
+   * that may be handled now: its chat's oldest pending one, nothing of its chat being handled; at
+   * most `claim` of them, plus every pre-checkout query. Returns the new ids and the claimed rows
+   * (their payload is the update handed in).
+   */
+  async ingestAndClaim(updates: readonly RawUpdate[], claim: number): Promise<{ fresh: number[]; claimed: ClaimedUpdate[] }> {
+    if (updates.length === 0) return { fresh: [], claimed: [] };
+    const ids: string[] = [];
+    const keys: string[] = [];
+    const kinds: string[] = [];
+    const payloads: string[] = [];
+    const byId = new Map<number, { u: RawUpdate; key: string; kind: string }>();
+    for (const u of updates) {
+      const key = chatKeyOf(u);
+      const kind = updateKind(u);
+      ids.push(String(u.update_id));
+      keys.push(key);
+      kinds.push(kind);
+      payloads.push(JSON.stringify(u));
+      byId.set(u.update_id, { u, key, kind });
+    }
+    const rows = await this.sql`
+      select update_id, claimed from inbox_ingest(${ids}::bigint[], ${keys}::text[], ${kinds}::text[], ${payloads}::text[], ${this.owner}, ${this.leaseMs}, ${claim})`;
+    const fresh: number[] = [];
+    const claimed: ClaimedUpdate[] = [];
+    for (const r of rows) {
+      const id = Number(r.update_id);
+      fresh.push(id);
+      const e = byId.get(id);
+      if (r.claimed === true && e) claimed.push({ updateId: id, chatKey: e.key, kind: e.kind, payload: e.u, attempts: 1 });
+    }
+    return { fresh, claimed };
+  }
+
+  /** Marks a handled update done and claims its chat's next pending update, if due, in one round trip. */
+  async doneAndNext(updateId: number): Promise<ClaimedUpdate | null> {
+    const [row] = await this.relaxed`select update_id, chat_key, kind, payload, attempts from inbox_done_next(${updateId}, ${this.owner}, ${this.leaseMs})`;
+    return row ? toClaimed(row) : null;
+  }
+
+  /**
    * Claims the oldest pending update of up to `limit` chats that are due and have no update being
    * handled: a chat's next update is only handed out once the one before it is done. One call of
    * the function inbox_claim (migrations/0008_inbox_updates.sql), which takes a per-chat advisory
