@@ -18,7 +18,8 @@ export async function noticeParked(deps: AppDeps, row: ClaimedUpdate, reason: st
   await Promise.all(
     admins.map(async (id) => {
       const locale = (langs.get(id) ?? deps.config.defaultLocale) as Locale;
-      const text = deps.i18n.t(locale)('inbox.parked', {
+      const t = deps.i18n.t(locale);
+      const text = t('inbox.parked', {
         attempts: row.attempts,
         id: row.updateId,
         kind: escapeHtml(row.kind),

@@ -232,7 +232,7 @@ describe('a correctly configured process', () => {
     } finally {
       if (again.child.exitCode === null && again.child.signalCode === null) again.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('another process polling with the same token (409): a clear message and a non-zero exit, not silence', async () => {
     const r = await started();
