@@ -142,7 +142,7 @@ export interface Config {
 }
 
 /**
- * How long past the handler timeout a SIGTERM waits before forcing the exit: the chat lock's 5 s
+ * How long past the handler timeout a SIGTERM waits before forcing the exit: a margin
  * over the handler timeout (src/bot/index.ts) plus time to close the workers, Redis and Postgres.
  */
 export const SHUTDOWN_MARGIN_MS = 15_000;
