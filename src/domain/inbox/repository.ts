@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { chatKeyOf, updateKind } from '../../shared/chat-key.js';
+import { storableText } from '../../shared/text.js';
 
 /** A raw Telegram update: its id and one body field. */
 export type RawUpdate = { update_id: number } & Record<string, unknown>;
@@ -38,6 +39,18 @@ export interface InboxOptions {
   maxAttempts: number;
   /** First retry delay, doubled per try, at most 5 minutes. */
   retryBaseMs?: number;
+}
+
+/** A NUL or a lone surrogate, as JSON.stringify writes them: jsonb refuses both. */
+const UNSTORABLE = /\\u0000|\\ud[89a-f]/i;
+
+/**
+ * The update as JSON that jsonb accepts: what Postgres cannot store becomes U+FFFD, as the bot's
+ * sanitize middleware does for every string anyway (src/bot/middlewares/sanitize.ts); otherwise as sent.
+ */
+export function storableJson(u: RawUpdate): string {
+  const text = JSON.stringify(u);
+  return UNSTORABLE.test(text) ? JSON.stringify(u, (_k, v: unknown) => (typeof v === 'string' ? storableText(v) : v)) : text;
 }
 
 const json = (v: unknown): RawUpdate => (typeof v === 'string' ? JSON.parse(v) : v) as RawUpdate;
@@ -83,7 +96,7 @@ export class InboxRepository {
       ids.push(String(u.update_id));
       keys.push(chatKeyOf(u));
       kinds.push(updateKind(u));
-      payloads.push(JSON.stringify(u));
+      payloads.push(storableJson(u));
     }
     const rows = await this.sql`
       insert into inbox_updates (update_id, chat_key, kind, payload)
@@ -111,7 +124,7 @@ export class InboxRepository {
       ids.push(String(u.update_id));
       keys.push(key);
       kinds.push(kind);
-      payloads.push(JSON.stringify(u));
+      payloads.push(storableJson(u));
       byId.set(u.update_id, { u, key, kind });
     }
     const rows = await this.sql`
