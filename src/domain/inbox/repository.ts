@@ -149,7 +149,7 @@ export class InboxRepository {
   /**
    * Claims the oldest pending update of up to `limit` chats that are due and have no update being
    * handled: a chat's next update is only handed out once the one before it is done. One call of
-   * the function inbox_claim (migrations/0008_inbox_updates.sql), which takes a per-chat advisory
+   * the function inbox_claim (migrations/0009_inbox_updates.sql), which takes a per-chat advisory
    * lock before it looks, so two processes never handle one chat at once.
    */
   async claim(limit: number): Promise<ClaimedUpdate[]> {
