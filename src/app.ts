@@ -1,11 +1,14 @@
 import type http from 'node:http';
 import { Redis } from 'ioredis';
 import type { Update } from 'telegraf/types';
+import { InboxConsumer } from './bot/inbox-consumer.js';
+import { noticeParked } from './bot/inbox-notices.js';
 import { createBot, registerCommands, type Bot } from './bot/index.js';
-import { failedUpdates } from './bot/middlewares/index.js';
-import { webhookReplySinks, type WebhookReplySink } from './bot/webhook-reply.js';
+import { failedUpdates, updateAttempts } from './bot/middlewares/index.js';
+import { fatalMessage, Poller, PollingFatalError } from './bot/poller.js';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/client.js';
+import { IngestBatcher, type RawUpdate } from './domain/inbox/index.js';
 import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
 import { databaseOf, ensureDatabase, redactUrl, startHint } from './db/server.js';
@@ -30,6 +33,8 @@ export interface App {
   server: http.Server | null;
   /** The HTTP port actually bound (useful with PORT=0 in tests). */
   port: number | null;
+  /** Settles (never resolves) if the app can no longer receive updates: long polling got 409 or 401. src/main.ts exits non-zero. */
+  fatal: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -112,25 +117,27 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const runsWorker = config.role === 'worker' || config.role === 'all';
   let bot: Bot | null = null;
   let workers: Workers | null = null;
-  let inFlight = 0;
-  let idle: (() => void) | null = null;
+  let consumer: InboxConsumer | null = null;
+  let poller: Poller | null = null;
+  let accepting = true;
+  let reportFatal: (err: Error) => void = () => undefined;
+  const fatal = new Promise<never>((_, reject) => (reportFatal = reject));
+  fatal.catch(() => undefined);
 
   /**
-   * Handles a webhook update; false when it failed and Telegram should deliver it again. Resolves
-   * when the handler has really ended (telegraf's own timeout is off, src/bot/index.ts), so
-   * `inFlight`, which shutdown waits on, counts every handler still running.
+   * Stores a batch and claims, in the same round trip, what this process may handle at once (free
+   * slots, and every pre-checkout query: answered now, ahead of its chat); what it could not claim
+   * is left to the consumer's next look, at once.
    */
-  const handle = async (update: Update, sink?: WebhookReplySink): Promise<boolean> => {
-    inFlight++;
-    if (sink) webhookReplySinks.set(update, sink);
-    try {
-      await bot!.handleUpdate(update);
-      return !failedUpdates.has(update);
-    } finally {
-      inFlight--;
-      if (inFlight === 0) idle?.();
+  const ingest = async (rows: RawUpdate[]): Promise<number[]> => {
+    const { fresh, claimed } = await deps.services.inbox.ingestAndClaim(rows, consumer?.free ?? 0);
+    if (consumer) {
+      consumer.take(claimed);
+      if (claimed.length < fresh.length) consumer.wake();
     }
+    return fresh;
   };
+  const batcher = new IngestBatcher(ingest);
 
   if (runsWorker) {
     await scheduleMaintenance(queues, config.timeZone);
@@ -140,10 +147,58 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
 
   if (runsBot) {
-    bot = createBot(deps);
-    bot.botInfo = await bot.telegram.getMe();
-    await registerCommands(bot, deps).catch((err: unknown) => logger.warn({ err }, 'setMyCommands failed'));
+    const b = (bot = createBot(deps));
+    try {
+      b.botInfo = await b.telegram.getMe();
+    } catch (err) {
+      const res = (err as { response?: { error_code?: number; description?: string } }).response;
+      if (res?.error_code === 401) {
+        await workers?.close();
+        await bullConnection.quit().catch(() => undefined);
+        await deps.close();
+        throw new StartupError(fatalMessage(401, res.description ?? 'Unauthorized'));
+      }
+      throw err;
+    }
+    await registerCommands(b, deps).catch((err: unknown) => logger.warn({ err }, 'setMyCommands failed'));
+    consumer = new InboxConsumer({
+      inbox: deps.services.inbox,
+      concurrency: config.inbox.concurrency,
+      logger,
+      handle: async (update, attempt) => {
+        updateAttempts.set(update, attempt);
+        await b.handleUpdate(update as unknown as Update);
+        return failedUpdates.get(update) ?? null;
+      },
+      onSettled: (row, outcome, reason) => {
+        metrics.settled(row.updateId, outcome);
+        if (outcome === 'parked') {
+          logger.error({ updateId: row.updateId, attempts: row.attempts, reason }, 'inbox: update parked after its last try');
+          noticeParked(deps, row, reason ?? '').catch((err: unknown) => logger.warn({ err }, 'parked-update notice failed'));
+        }
+      },
+    });
   }
+
+  let stopping: Promise<void> | null = null;
+  /**
+   * Stops intake first (the webhook answers 503, the poller fetches no more; what was stored stays
+   * pending), lets the handlers in flight finish and be recorded, then closes the rest. Killed
+   * anyway, a handler's row stays pending under a claim that expires: it is handled again.
+   */
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      accepting = false;
+      await poller?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await consumer?.stop();
+      await workers?.close();
+      await bullConnection.quit().catch(() => undefined);
+      await deps.close();
+      logger.info('stopped');
+    })());
 
   const server = createHttpServer({
     port: config.port,
@@ -153,7 +208,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       { name: 'postgres', check: async () => void (await dbHandle.sql`select 1`) },
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
-    webhook: bot && config.webhook ? { path: webhookPath(config.webhook.secret), secret: config.webhook.secret, handle } : undefined,
+    webhook:
+      bot && config.webhook
+        ? {
+            path: webhookPath(config.webhook.secret),
+            secret: config.webhook.secret,
+            accepting: () => accepting,
+            ingest: async (update: Update) => void (await batcher.add(update as unknown as RawUpdate)),
+          }
+        : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -162,42 +225,31 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : null;
 
-  /** Settles when long polling has stopped and the batch in hand is handled (telegraf 4.16). */
-  let pollingDone: Promise<void> | null = null;
+  consumer?.start();
   if (bot && config.webhook) {
     const url = `${config.webhook.url.replace(/\/+$/, '')}${webhookPath(config.webhook.secret)}`;
     await bot.telegram.setWebhook(url, { secret_token: config.webhook.secret, allowed_updates: [...allowedUpdates], max_connections: 40 });
     logger.info({ port }, 'bot started (webhook)');
   } else if (bot) {
-    const b = bot;
-    await new Promise<void>((resolve, reject) => {
-      pollingDone = b.launch({ allowedUpdates: [...allowedUpdates], dropPendingUpdates: false }, () => resolve());
-      pollingDone.catch(reject);
+    const p = (poller = new Poller({
+      telegram: bot.telegram,
+      allowedUpdates,
+      ingest,
+      logger,
+    }));
+    try {
+      await p.start();
+    } catch (err) {
+      await stop();
+      throw err instanceof PollingFatalError ? new StartupError(err.message) : err;
+    }
+    p.done.catch((err: unknown) => {
+      if (err instanceof PollingFatalError) reportFatal(err);
+      else logger.error({ err }, 'long polling ended with an error');
     });
     logger.info({ port }, 'bot started (long polling)');
   }
   if (workers) logger.info('workers started');
 
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      logger.info('shutting down');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
-      if (bot && !config.webhook) {
-        try {
-          bot.stop('SIGTERM');
-        } catch {
-          // not running
-        }
-        await pollingDone?.catch((err: unknown) => logger.warn({ err }, 'polling ended with an error'));
-      }
-      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
-      await workers?.close();
-      await bullConnection.quit().catch(() => undefined);
-      await deps.close();
-      logger.info('stopped');
-    })());
-
-  return { deps, bot, server, port, stop };
+  return { deps, bot, server, port, fatal, stop };
 }

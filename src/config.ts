@@ -100,6 +100,10 @@ const fields = {
   DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
+  INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  INBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  INBOX_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  INBOX_RETRY_MS: z.coerce.number().int().min(10).max(300_000).default(1000),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[\w-]+$/)
@@ -131,6 +135,8 @@ export interface Config {
   defaultLocale: 'zh-CN' | 'en';
   logLevel: RawConfig['LOG_LEVEL'];
   handlerTimeoutMs: number;
+  /** The inbox (src/domain/inbox): tries before an update is parked, chats handled at once per process, claim lease, first retry delay. */
+  inbox: { maxAttempts: number; concurrency: number; leaseMs: number; retryMs: number };
   queuePrefix: string;
   seedOnStart: boolean;
   /** Campaign messages per second across all workers; above 30 only with paid broadcasts. */
@@ -140,7 +146,7 @@ export interface Config {
 }
 
 /**
- * How long past the handler timeout a SIGTERM waits before forcing the exit: the chat lock's 5 s
+ * How long past the handler timeout a SIGTERM waits before forcing the exit: a margin
  * over the handler timeout (src/bot/index.ts) plus time to close the workers, Redis and Postgres.
  */
 export const SHUTDOWN_MARGIN_MS = 15_000;
@@ -204,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultLocale: c.DEFAULT_LOCALE,
     logLevel: c.LOG_LEVEL,
     handlerTimeoutMs: c.HANDLER_TIMEOUT_MS,
+    inbox: { maxAttempts: c.INBOX_MAX_ATTEMPTS, concurrency: c.INBOX_CONCURRENCY, leaseMs: c.INBOX_LEASE_MS, retryMs: c.INBOX_RETRY_MS },
     queuePrefix: c.QUEUE_PREFIX,
     seedOnStart: c.SEED_ON_START,
     campaignRate: c.CAMPAIGN_RATE,

@@ -1,5 +1,7 @@
 import { cutToTelegramLimits } from './telegram/limits.js';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import type postgres from 'postgres';
 import { Telegram } from 'telegraf';
@@ -8,6 +10,7 @@ import { createDb, type Db, type DbHandle } from './db/client.js';
 import { BookingService } from './domain/bookings/service.js';
 import { CatalogService } from './domain/catalog/service.js';
 import { ConversationRepository } from './domain/conversation/repository.js';
+import { InboxRepository } from './domain/inbox/index.js';
 import { CustomerService } from './domain/customers/service.js';
 import { OrderService } from './domain/orders/service.js';
 import { PaymentService } from './domain/payments/service.js';
@@ -42,6 +45,8 @@ export interface Services {
   payments: PaymentService;
   bookings: BookingService;
   conversation: ConversationRepository;
+  /** Every update received, stored before it is acknowledged and handed out in per-chat order. */
+  inbox: InboxRepository;
   staff: StaffService;
   fulfilment: FulfilmentService;
   feedback: FeedbackService;
@@ -185,6 +190,14 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     payments: new PaymentService({ db, orders }),
     bookings: new BookingService({ db, timeZone: config.timeZone, now, orders, events }),
     conversation: new ConversationRepository({ db, relaxed: opts.relaxed }),
+    inbox: new InboxRepository({
+      sql: db.$client,
+      relaxed: opts.relaxed,
+      owner: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      leaseMs: config.inbox.leaseMs,
+      maxAttempts: config.inbox.maxAttempts,
+      retryBaseMs: config.inbox.retryMs,
+    }),
     staff: new StaffService(db),
     fulfilment: new FulfilmentService({ db, orders, timeZone: config.timeZone, now, events }),
     feedback: new FeedbackService(db),

@@ -46,6 +46,16 @@ async function main() {
         process.exit(1);
       });
   };
+  // The app can no longer receive updates (long polling got 409 or 401): say why, stop, exit non-zero.
+  app.fatal.catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    const force = setTimeout(() => process.exit(1), forceExitDelayMs(config));
+    force.unref();
+    app
+      .stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }

@@ -7,6 +7,7 @@
  * ipc.ts) and talks to it over IPC:
  *
  *  - `ready` with the port bound (PORT=0) once the app is up;
+ *  - `settled` with the ids of updates the inbox finished (the webhook answers before that);
  *  - `stats`: CPU time (`process.cpuUsage()`), `metrics.updatesHandled`, event-loop delay, and the
  *    SQL statements counted since the last reset (always counted, through postgres.js `debug`);
  *  - `trace` (BENCH_TRACE=1 only): the SQL and Redis events recorded since the last `trace`;
@@ -71,6 +72,16 @@ try {
   queries = countQueries(app);
   if (process.env.BENCH_TRACE === '1') probe = probeApp(app);
   if (app.port === null) throw new Error('the app bound no port');
+  // The webhook answers once an update is stored; the benchmark also waits for it to be handled.
+  let settled: number[] = [];
+  app.deps.metrics.onSettled((id) => {
+    if (settled.length === 0)
+      setImmediate(() => {
+        parent.settled(settled);
+        settled = [];
+      });
+    settled.push(id);
+  });
   parent.ready(app.port, config.webhook ? { webhookPath: webhookPath(config.webhook.secret) } : {});
 } catch (err) {
   await app?.stop().catch(() => undefined);

@@ -51,7 +51,11 @@ export interface ReadyMessage {
 }
 
 type FromChild =
-  ReadyMessage | { type: 'failed'; message: string } | { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: string };
+  | ReadyMessage
+  | { type: 'settled'; ids: number[] }
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string };
 
 // ---- parent side -----------------------------------------------------------------------------
 
@@ -77,6 +81,13 @@ export class BenchChild {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private exitCode: number | string | null = null;
   readonly exited: Promise<void>;
+  private readonly settledListeners = new Set<(id: number) => void>();
+
+  /** Called with each update id the app's inbox finished a try of (the app's `settled` messages). */
+  onSettled(listener: (id: number) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
 
   private constructor(
     readonly label: string,
@@ -95,6 +106,10 @@ export class BenchChild {
     proc.on('error', () => undefined);
     proc.on('message', (raw) => {
       const m = raw as FromChild;
+      if (m.type === 'settled') {
+        for (const id of m.ids) for (const l of this.settledListeners) l(id);
+        return;
+      }
       if (m.type !== 'reply') return;
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -212,6 +227,8 @@ export class BenchChild {
 
 export interface ChildServer {
   ready(port: number, info?: Record<string, string>): void;
+  /** Tells the parent these updates were handled (batched by the caller). */
+  settled(ids: number[]): void;
   /** Reports a failed start to the parent, then exits. */
   failed(err: unknown): void;
 }
@@ -291,6 +308,9 @@ export function serveParent(opts: {
   return {
     ready(port, info) {
       send({ type: 'ready', port, ...(info ? { info } : {}) });
+    },
+    settled(ids) {
+      send({ type: 'settled', ids });
     },
     failed(err) {
       const message = err instanceof Error ? err.message : String(err);

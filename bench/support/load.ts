@@ -11,6 +11,11 @@ import type { Customer, Traffic } from './journey.js';
 export interface Driver {
   traffic: Traffic;
   poster: Poster;
+  /**
+   * The app: resolves when update `id` has been handled (the webhook answers once it is stored,
+   * src/server/http.ts). Absent for the baseline bot, which answers after handling.
+   */
+  handled?: (id: number) => Promise<void>;
 }
 
 export interface PhaseResult {
@@ -18,6 +23,8 @@ export interface PhaseResult {
   seconds: number;
   updatesPerS: number;
   latency: Latencies;
+  /** The webhook's answer time (the app answers once the update is stored in the inbox). */
+  ingest: Latencies;
   /** Open loop only: latency counted from the moment the update was due (includes client lag). */
   latencyFromDue?: Latencies;
   /** Open loop only: updates that could not be sent because too many were in flight. */
@@ -25,24 +32,34 @@ export interface PhaseResult {
   maxInFlight: number;
 }
 
-/** Sends the customer's next update; resolves with the POST's latency, or null when the journey ended. */
-async function step(d: Driver, c: Customer): Promise<{ ms: number; start: number } | null> {
+/**
+ * Sends the customer's next update; resolves with its latency (POST to handled) and the webhook's
+ * answer time, or null when the journey ended.
+ */
+async function step(d: Driver, c: Customer): Promise<{ ms: number; ingestMs: number; start: number } | null> {
   const body = d.traffic.next(c);
   if (body === null) return null;
   const stepName = c.stepName;
   const start = performance.now();
   let status: number;
+  const id = Number(/"update_id":(\d+)/.exec(body)?.[1]);
+  // Waited for from before the POST: the app may report it handled before the answer arrives.
+  const handled = d.handled?.(id);
+  handled?.catch(() => undefined);
+  let ingestMs: number;
   try {
     status = await d.poster.post(body);
+    ingestMs = performance.now() - start;
+    if (handled && status === 200) await handled;
   } catch (err) {
     c.inbox = [];
     d.traffic.fail(c, `webhook request failed: ${(err as Error).message}`);
-    return { ms: performance.now() - start, start };
+    return { ms: performance.now() - start, ingestMs: performance.now() - start, start };
   }
   const ms = performance.now() - start;
   d.traffic.settle(c, status);
   d.traffic.observe(stepName, ms);
-  return { ms, start };
+  return { ms, ingestMs, start };
 }
 
 export async function closedLoop(
@@ -56,6 +73,7 @@ export async function closedLoop(
   },
 ): Promise<PhaseResult> {
   const latency = new Latencies();
+  const ingest = new Latencies();
   const start = performance.now();
   const deadline = start + opts.seconds * 1000;
   let updates = 0;
@@ -69,6 +87,7 @@ export async function closedLoop(
         continue;
       }
       latency.add(r.ms);
+      if (d.handled) ingest.add(r.ingestMs);
       updates++;
     }
     if (opts.keep && !c.done) opts.keep.push(c);
@@ -76,7 +95,7 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: opts.concurrency }, lane));
   const seconds = (performance.now() - start) / 1000;
-  return { updates, seconds, updatesPerS: updates / seconds, latency, maxInFlight: opts.concurrency };
+  return { updates, seconds, updatesPerS: updates / seconds, latency, ingest, maxInFlight: opts.concurrency };
 }
 
 /**
@@ -99,6 +118,7 @@ export async function openLoop(
   },
 ): Promise<PhaseResult> {
   const latency = new Latencies();
+  const ingest = new Latencies();
   const latencyFromDue = new Latencies();
   const idle: Customer[] = opts.pool ? opts.pool.splice(0) : [];
   while (idle.length < opts.customers) idle.push(d.traffic.newCustomer());
@@ -130,6 +150,7 @@ export async function openLoop(
       }
       if (r) {
         latency.add(r.ms);
+        if (d.handled) ingest.add(r.ingestMs);
         latencyFromDue.add(performance.now() - due);
       }
       if (c.done) {
@@ -168,5 +189,5 @@ export async function openLoop(
   for (const c of idle) d.traffic.retire(c);
   const seconds = (performance.now() - start) / 1000;
   const updates = latency.count;
-  return { updates, seconds, updatesPerS: updates / seconds, latency, latencyFromDue, dropped, maxInFlight };
+  return { updates, seconds, updatesPerS: updates / seconds, latency, ingest, latencyFromDue, dropped, maxInFlight };
 }

@@ -5,7 +5,6 @@ import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import type { GoData, Session, StepData, StepName, StepRegistry } from './step-registry.js';
-import { webhookReplySinks } from './webhook-reply.js';
 
 const updateLoggers = new WeakMap<object, Logger>();
 
@@ -34,7 +33,7 @@ export class BotContext extends Context {
   supportConversationId: number | null = null;
   sessionDirty = false;
   callbackAnswered = false;
-  /** Set when handling failed: the webhook answers 500 so Telegram delivers the update again. */
+  /** Set when handling failed and is worth another try (the inbox retries it, src/bot/inbox-consumer.ts). */
   failed = false;
 
   /** Moves the chat to `step` with its data (the step's schema, src/bot/features/<area>/steps.ts). */
@@ -48,18 +47,10 @@ export class BotContext extends Context {
     return (steps as StepName[]).includes(this.session.step) ? (this.session.data as StepData<S>) : null;
   }
 
-  /**
-   * Answers the callback query once; the boundary answers any still unanswered. In webhook mode
-   * the answer rides in the webhook's HTTP response (see webhook-reply.ts), unless handling failed.
-   */
+  /** Answers the callback query once; the boundary answers any still unanswered. */
   async toast(text?: string, alert = false): Promise<void> {
     if (!this.callbackQuery || this.callbackAnswered) return;
     this.callbackAnswered = true;
-    const sink = webhookReplySinks.get(this.update);
-    if (sink?.open && !this.failed) {
-      sink.reply = { method: 'answerCallbackQuery', callback_query_id: this.callbackQuery.id, ...(text ? { text } : {}), ...(alert ? { show_alert: true } : {}) };
-      return;
-    }
     await this.answerCbQuery(text, alert ? { show_alert: true } : undefined).catch(() => undefined);
   }
 

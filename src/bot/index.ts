@@ -23,11 +23,10 @@ import { storeFeature, storeSteps } from './features/store/index.js';
 import type { storeStepSchemas } from './features/store/steps.js';
 import { supportFeature } from './features/support/index.js';
 import { unhandledFeature } from './features/unhandled.js';
-import { ChatLock } from './middlewares/chat-lock.js';
 import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
 import { cutToTelegramLimits } from '../telegram/limits.js';
-import { beginUpdate, boundary, chatMemberTracker, reportError, serialize } from './middlewares/index.js';
+import { beginUpdate, boundary, chatMemberTracker, reportError } from './middlewares/index.js';
 import { sanitizeUpdate } from './middlewares/sanitize.js';
 import { ignoreUnserved } from './middlewares/unserved.js';
 
@@ -69,8 +68,8 @@ export function createStepRegistry(): StepRegistry<BotContext> {
 /**
  * Builds the bot; nothing talks to Telegram until it is launched or fed updates.
  * Order matters: unserved kinds are dropped first; the boundary wraps everything else, and right
- * inside it the update's text is cleaned (middlewares/sanitize.ts); the chat's lock is taken before the update is
- * claimed and its state read (so the state is the latest); the catch-all comes last.
+ * inside it the update's text is cleaned (middlewares/sanitize.ts); then the chat's state is read; the catch-all
+ * comes last. Updates are fed by the inbox consumer (src/bot/inbox-consumer.ts), one per chat at a time.
  */
 export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}): Bot {
   const bot = new Telegraf<BotContext>(deps.config.botToken, {
@@ -83,9 +82,6 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
-  const lock = new ChatLock(deps.redis, deps.config.queuePrefix, deps.config.handlerTimeoutMs + 5_000, (chat) =>
-    deps.logger.warn({ chat }, 'chat lock lost while its handler was running'),
-  );
   const steps = createStepRegistry();
 
   bot.use(async (ctx, next) => {
@@ -112,7 +108,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(boundary);
   // The one boundary for text: every string of the update made storable, names undisguised.
   bot.use(sanitizeUpdate);
-  bot.use(serialize(lock));
+  // One update per chat at a time, in order, across processes: the inbox hands them out so
+  // (src/domain/inbox, src/bot/inbox-consumer.ts); no lock is needed here.
   bot.use(beginUpdate);
   // Payments before everything: money is recorded whatever step the payer's chat is on (a staff
   // member on a typed step, a customer talking to a person), never taken for a step's answer.

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Update } from 'telegraf/types';
-import type { WebhookReplySink } from '../bot/webhook-reply.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from './metrics.js';
 
@@ -19,8 +18,10 @@ export interface HttpServerOptions {
   webhook?: {
     path: string;
     secret: string;
-    /** Resolves, when the handler has ended, false when handling failed (answered 500, so Telegram retries). */
-    handle(update: Update, sink: WebhookReplySink): Promise<boolean>;
+    /** Stores the update durably (src/domain/inbox); rejects when it could not (answered 500, so Telegram retries). */
+    ingest(update: Update): Promise<void>;
+    /** False once shutdown began: updates are refused with 503 (Telegram delivers them again later). */
+    accepting(): boolean;
   };
 }
 
@@ -37,11 +38,10 @@ function safeEqual(a: string, b: string): boolean {
 
 /**
  * One small HTTP server for the webhook, /healthz and /metrics. The webhook answers 401 without
- * the right secret token, and 200 (500 when handling failed) once the handler has really ended:
- * never earlier, so the answer tells the truth. HANDLER_TIMEOUT_MS (at most 55 s, under Telegram's
- * 60 s wait) is the budget handlers are written for; one that overruns it is logged, and should
- * Telegram deliver the update again meanwhile, the copy waits for the chat lock and is dropped as
- * a repeat (beginUpdate in src/bot/middlewares/index.ts).
+ * the right secret token; otherwise 200 once the update is stored in the inbox (committed), 500
+ * when it could not be stored (Telegram delivers it again), 503 while shutting down. It never
+ * waits for the handler: the inbox consumer (src/bot/inbox-consumer.ts) handles the update, in
+ * its chat's order, with retries; a redelivery of a stored update is a no-op.
  */
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { logger, metrics } = opts;
@@ -85,17 +85,17 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         } catch {
           return void res.writeHead(400).end();
         }
-        const sink: WebhookReplySink = { open: true };
-        // Answered when the handler has really ended (a slow one is logged by the bot at the
-        // handler timeout), so a 200 means the update was handled and a 500 that it failed.
-        const ok = await hook.handle(update, sink);
-        sink.open = false;
-        if (!ok) {
-          metrics.inc('updates_failed_total');
+        if (!hook.accepting()) return void res.writeHead(503).end();
+        if (typeof update?.update_id !== 'number') return void res.writeHead(400).end();
+        try {
+          await hook.ingest(update);
+        } catch (err) {
+          metrics.inc('inbox_ingest_failed_total');
+          logger.error({ err, updateId: update.update_id }, 'webhook: could not store the update; answering 500 so Telegram delivers it again');
           return void res.writeHead(500).end();
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(sink.reply ? JSON.stringify(sink.reply) : '{}');
+        res.end('{}');
         return;
       }
       res.writeHead(404).end();

@@ -2,6 +2,8 @@
  * A few counters and a latency histogram in Prometheus text format; enough to watch throughput
  * and handler latency without pulling in a metrics library.
  */
+export type SettledOutcome = 'done' | 'retry' | 'parked';
+
 export class Metrics {
   private readonly counters = new Map<string, number>();
   private readonly buckets = [5, 10, 25, 50, 100, 250, 500, 1000, 5000];
@@ -9,6 +11,7 @@ export class Metrics {
   private sum = 0;
   private count = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly settledListeners = new Set<(updateId: number, outcome: SettledOutcome) => void>();
 
   inc(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -31,6 +34,18 @@ export class Metrics {
   onUpdate(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** An inbox row's try has ended: done (handled or refused for good), to be retried, or parked. */
+  settled(updateId: number, outcome: SettledOutcome): void {
+    this.inc(`inbox_${outcome}_total`);
+    for (const l of this.settledListeners) l(updateId, outcome);
+  }
+
+  /** Called after every try of an inbox row (tests wait on it). */
+  onSettled(listener: (updateId: number, outcome: SettledOutcome) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
   }
 
   render(): string {

@@ -146,15 +146,13 @@ describe('a correctly configured process', () => {
   const env = (): Record<string, string> => appEnv(api.apiRoot, db.url, prefix);
 
   /** Starts the process and resolves once it holds a long poll (it is ready for updates). */
-  async function started(): Promise<Run> {
+  async function started(extra: Record<string, string> = {}): Promise<Run> {
     const since = api.calls.length;
-    const r = run(env());
+    const r = run({ ...env(), ...extra });
     try {
       await api.waitFor('getMe', { since, timeoutMs: 20_000 }).catch(() => {
         throw new Error(`no getMe; stderr: ${r.stderr()}`);
       });
-      // telegraf drops any webhook before it starts polling; this process's own call, not an earlier one's.
-      await api.waitFor('deleteWebhook', { since, timeoutMs: 20_000 });
       // A held long poll is only recorded once answered: seeing it held is enough.
       await waitFor('a held long poll', () => api.heldPolls > 0, { timeoutMs: 20_000, intervalMs: 20 }).catch(() => {
         throw new Error(`no long poll held; stderr: ${r.stderr()}`);
@@ -195,6 +193,84 @@ describe('a correctly configured process', () => {
     } finally {
       if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     }
+  });
+
+  it('killed (SIGKILL) in the middle of a handler: the update stays pending and is handled after the restart', async () => {
+    const lease = { INBOX_LEASE_MS: '1500' };
+    const r = await started(lease);
+    const user = userFor(730_010, { languageCode: 'en' });
+    // The first send to this chat never gets its answer: the handler is mid-way when the process is killed.
+    let hung = false;
+    api.respond('sendMessage', async (params) => {
+      if (params.chat_id === user.id && !hung) {
+        hung = true;
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      }
+      return ok({ message_id: 7, date: Math.floor(Date.now() / 1000), chat: { id: Number(params.chat_id), type: 'private' }, text: String(params.text) });
+    });
+    // The stand-in numbers it after the updates it handed out before (an older id would count as confirmed).
+    const update = api.pushUpdate(textUpdate(user, '/start'));
+    try {
+      await waitFor('the handler to be running', () => hung, { timeoutMs: 15_000 });
+      r.child.kill('SIGKILL');
+      await ended(r, 5_000);
+    } finally {
+      api.respond('sendMessage', null);
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+    const [pending] = await db.sql`select state from inbox_updates where update_id = ${update.update_id}`;
+    expect(pending!.state).toBe('pending');
+    const again = await started(lease);
+    try {
+      await waitFor(
+        'the update to be done after the restart',
+        async () => (await db.sql`select 1 from inbox_updates where update_id = ${update.update_id} and state = 'done'`).length > 0,
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      const welcome = api.calls.filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id && /Welcome/.test(String(c.params.text)));
+      expect(welcome.length).toBeGreaterThanOrEqual(1);
+      again.child.kill('SIGTERM');
+      expect((await ended(again, 15_000)).code).toBe(0);
+    } finally {
+      if (again.child.exitCode === null && again.child.signalCode === null) again.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('another process polling with the same token (409): a clear message and a non-zero exit, not silence', async () => {
+    const r = await started();
+    try {
+      // A second getUpdates ends the held one with 409, as Telegram does.
+      await fetch(`${api.apiRoot}/bot${TEST_TOKEN}/getUpdates`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"timeout":0}' });
+      const { code } = await ended(r, 20_000);
+      expect(code).not.toBe(0);
+      expect(r.stderr()).toMatch(/409.*another process is polling with this token, or a webhook is set/);
+      expect(r.stderr()).not.toMatch(STACK_LINE);
+    } finally {
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+  });
+
+  it('a webhook is set while polling is configured (409 at start): a clear message and a non-zero exit', async () => {
+    await fetch(`${api.apiRoot}/bot${TEST_TOKEN}/setWebhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":"https://example.invalid/hook"}' });
+    try {
+      const r = run(env());
+      const { code } = await ended(r, 20_000);
+      expect(code).not.toBe(0);
+      expect(r.stderr()).toMatch(/409.*webhook/);
+      expect(r.stderr()).not.toMatch(STACK_LINE);
+    } finally {
+      await fetch(`${api.apiRoot}/bot${TEST_TOKEN}/deleteWebhook`, { method: 'POST' });
+    }
+  });
+
+  it('a token Telegram rejects (401): a clear message naming BOT_TOKEN and a non-zero exit', async () => {
+    const r = run({ ...env(), BOT_TOKEN: '7000000001:AAHWrongTokenForTestsOnly_0123456789xx' });
+    const { code } = await ended(r, 20_000);
+    expect(code).not.toBe(0);
+    expect(r.stderr()).toMatch(/Telegram rejected BOT_TOKEN \(401/);
+    expect(r.stderr()).not.toContain('AAHWrongTokenForTestsOnly');
   });
 
   it('SIGTERM while an update is being handled: the handler finishes (reply sent, state saved), then exit 0', async () => {

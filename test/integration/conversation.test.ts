@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { conversationStates, customers, processedUpdates } from '../../src/db/schema/index.js';
+import { conversationStates, customers } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { CustomerService } from '../../src/domain/customers/service.js';
 import { emptyState, type ChatState } from '../../src/domain/conversation/repository.js';
@@ -68,59 +68,6 @@ describe('ConversationRepository state', () => {
     expect(await versionOf(chatId)).toBe(9);
     const loaded = await s.conversation.load(chatId);
     expect(loaded.step).toBe(`s${loaded.data.i as number}`);
-  });
-});
-
-describe('ConversationRepository update dedup', () => {
-  it('claims an update id once', async () => {
-    const id = 900_000_001;
-    expect(await s.conversation.claimUpdate(id)).toBe(true);
-    expect(await s.conversation.claimUpdate(id)).toBe(false);
-    expect(await s.conversation.claimUpdate(id + 1)).toBe(true);
-  });
-
-  it('lets exactly one of many concurrent claims of one id win', async () => {
-    for (let round = 0; round < 5; round++) {
-      const id = 910_000_000 + round;
-      const results = await Promise.all(Array.from({ length: 25 }, () => s.conversation.claimUpdate(id)));
-      expect(results.filter(Boolean)).toHaveLength(1);
-    }
-  });
-
-  it('pruneProcessed removes only rows older than the window', async () => {
-    const old = [920_000_001, 920_000_002, 920_000_003];
-    const recent = [920_000_011, 920_000_012];
-    for (const id of [...old, ...recent]) expect(await s.conversation.claimUpdate(id)).toBe(true);
-    await t.db
-      .update(processedUpdates)
-      .set({ processedAt: sql`now() - interval '8 days'` })
-      .where(
-        sql`${processedUpdates.updateId} in (${sql.join(
-          old.map((id) => sql`${id}`),
-          sql`, `,
-        )})`,
-      );
-    // Just inside the window: kept.
-    await t.db
-      .update(processedUpdates)
-      .set({ processedAt: sql`now() - interval '6 days 23 hours'` })
-      .where(eq(processedUpdates.updateId, recent[0]!));
-
-    const before = await t.db.select({ n: sql<number>`count(*)::int` }).from(processedUpdates);
-    const removed = await s.conversation.pruneProcessed(7);
-    expect(removed).toBe(old.length);
-    const after = await t.db.select({ n: sql<number>`count(*)::int` }).from(processedUpdates);
-    expect(after[0]!.n).toBe(before[0]!.n - old.length);
-
-    const left = new Set((await t.db.select({ id: processedUpdates.updateId }).from(processedUpdates)).map((r) => r.id));
-    for (const id of old) expect(left.has(id)).toBe(false);
-    for (const id of recent) expect(left.has(id)).toBe(true);
-    // A pruned id can be claimed again (Telegram will not resend it after 24 h anyway).
-    expect(await s.conversation.claimUpdate(old[0]!)).toBe(true);
-    // Nothing more to prune.
-    expect(await s.conversation.pruneProcessed(7)).toBe(0);
-    // A shorter window takes the 6-day-old one.
-    expect(await s.conversation.pruneProcessed(1)).toBe(1);
   });
 });
 

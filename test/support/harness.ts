@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
 import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
 import { withId, type UpdateDraft } from './updates.js';
+import { waitFor } from './wait.js';
 
 export const TEST_TOKEN = '7000000001:AAHStandInTokenForTestsOnly_0123456789';
 export const PROVIDER_TOKEN = '284685063:TEST:provider-token-for-tests';
@@ -28,9 +29,12 @@ export interface Harness {
   app: App;
   db: TestDb;
   mode: 'polling' | 'webhook';
-  /** Delivers an update the way Telegram would in this mode and resolves once it is handled. */
+  /**
+   * Delivers an update the way Telegram would in this mode and resolves once the inbox has tried
+   * it once (handled, or failed and due for a retry, or parked).
+   */
   deliver(update: UpdateDraft | Update): Promise<Update>;
-  /** Webhook mode: the HTTP status the app answered the last delivery with (500 = retry me). */
+  /** Webhook mode: the HTTP status the app answered the last delivery with (200 = stored, 500 = not stored, retry me). */
   lastWebhookStatus: number | null;
   stop(): Promise<void>;
   /** The configuration the app was started with. */
@@ -76,19 +80,29 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return started;
   };
   const app = await launch();
-  let metrics = app.deps.metrics;
-  const waiters: Array<{ target: number; resolve: () => void }> = [];
-  const watch = () =>
-    metrics.onUpdate(() => {
-      for (const w of [...waiters]) {
-        if (metrics.updatesHandled >= w.target) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
+  /** Waiters for the first settled try of an update id. */
+  const waiters = new Map<number, () => void>();
+  /** Update ids tried at least once: delivering one again is a repeat, stored before (a no-op). */
+  const tried = new Set<number>();
+  const watch = (a: App) =>
+    a.deps.metrics.onSettled((id) => {
+      tried.add(id);
+      waiters.get(id)?.();
     });
-  watch();
-  let delivered = 0;
+  watch(app);
+  /** Resolves when update `id` has been tried once (within 10 s). */
+  const settled = (id: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(id);
+        reject(new Error(`update ${id} not handled within 10 s`));
+      }, 10_000);
+      waiters.set(id, () => {
+        clearTimeout(timer);
+        waiters.delete(id);
+        resolve();
+      });
+    });
   const harness: Harness = {
     lastWebhookStatus: null,
     api,
@@ -99,28 +113,30 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async restart() {
       await harness.app.stop();
       harness.app = await launch();
-      // A fresh app counts handled updates from zero; updates the old one never confirmed are
-      // fetched again (and dropped as repeats), so they count as delivered.
-      metrics = harness.app.deps.metrics;
-      delivered = mode === 'polling' ? api.pendingUpdateCount : 0;
-      watch();
+      watch(harness.app);
     },
     async deliver(update) {
       const full = 'update_id' in update && typeof update.update_id === 'number' ? (update as Update) : withId(update);
-      delivered++;
-      const target = delivered;
+      if (tried.has(full.update_id)) {
+        // A repeat: stored before, so there is nothing to wait for but its acknowledgement.
+        if (mode === 'webhook') harness.lastWebhookStatus = (await api.deliverWebhook(full)).status;
+        else {
+          api.pushUpdate(full);
+          await waitFor('the repeat to be fetched and stored', () => api.pendingUpdateCount === 0);
+        }
+        return full;
+      }
+      const done = settled(full.update_id);
       if (mode === 'webhook') {
         const res = await api.deliverWebhook(full);
         harness.lastWebhookStatus = res.status;
-        if (res.status !== 200 && res.status !== 500) throw new Error(`webhook answered ${res.status}`);
-        return full;
-      }
-      const done = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`update ${full.update_id} not handled within 10 s`)), 10_000);
-        waiters.push({ target, resolve: () => (clearTimeout(timer), resolve()) });
-        if (metrics.updatesHandled >= target) resolve();
-      });
-      api.pushUpdate(full);
+        if (res.status !== 200) {
+          waiters.delete(full.update_id);
+          done.catch(() => undefined);
+          if (res.status === 500) return full;
+          throw new Error(`webhook answered ${res.status}`);
+        }
+      } else api.pushUpdate(full);
       await done;
       return full;
     },

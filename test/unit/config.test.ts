@@ -40,6 +40,7 @@ describe('loadConfig defaults', () => {
       defaultLocale: 'zh-CN',
       logLevel: 'info',
       handlerTimeoutMs: 30_000,
+      inbox: { maxAttempts: 5, concurrency: 32, leaseMs: 15_000, retryMs: 1000 },
       queuePrefix: 'tjd',
       seedOnStart: false,
       campaignRate: 25,

@@ -5,10 +5,25 @@ import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
 import { menuState } from '../step-registry.js';
 import { leaveStaleStep } from '../steps.js';
-import type { ChatLock } from './chat-lock.js';
 
-/** Updates whose handling failed (keyed by the update object handed to handleUpdate). */
-export const failedUpdates = new WeakSet<object>();
+/**
+ * Updates whose handling failed in a way worth another try (keyed by the update object handed to
+ * handleUpdate), with the reason: the inbox consumer (src/bot/inbox-consumer.ts) retries them.
+ */
+export const failedUpdates = new WeakMap<object, string>();
+/** The try an update is on (set by the inbox consumer): the customer is told of a failure once. */
+export const updateAttempts = new WeakMap<object, number>();
+
+/**
+ * Whether an error may go away on another try: a database or network failure, a Telegram 5xx or
+ * 429. A refusal (an AppError such as forbidden or booking_past), a blocked customer or a request
+ * Telegram rejects as bad is final: the same update would fail the same way again.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof AppError) return false;
+  const kind = classifyTelegramError(err).kind;
+  return kind === 'rate_limited' || kind === 'server' || kind === 'network' || kind === 'other';
+}
 
 /**
  * The error boundary, outermost: attaches the per-update logger, answers any callback query the
@@ -21,8 +36,14 @@ export const boundary: MiddlewareFn<BotContext> = async (ctx, next) => {
   try {
     await next();
   } catch (err) {
-    if (ctx.failed) failedUpdates.add(ctx.update);
-    await reportError(ctx, err);
+    const retry = isRetryable(err);
+    if (retry) {
+      ctx.failed = true;
+      failedUpdates.set(ctx.update, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    }
+    // Told once: a retry that fails again is only logged.
+    if (!retry || (updateAttempts.get(ctx.update) ?? 1) <= 1) await reportError(ctx, err);
+    else ctx.log.warn({ err }, 'update failed again');
   } finally {
     if (ctx.callbackQuery && !ctx.callbackAnswered) await ctx.toast();
   }
@@ -51,34 +72,12 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
 }
 
 /**
- * One update per chat at a time, in this process and across processes. In a forum supergroup (the
- * support desk) the unit is the topic: each topic is one customer's conversation, so agents in
- * different topics do not wait for each other.
- */
-export const serialize =
-  (lock: ChatLock): MiddlewareFn<BotContext> =>
-  async (ctx, next) => {
-    const key = lockKeyOf(ctx);
-    if (key === undefined) return next();
-    await lock.run(key, () => next());
-  };
-
-export function lockKeyOf(ctx: Pick<BotContext, 'chat' | 'from' | 'msg'>): string | undefined {
-  const chat = ctx.chat;
-  if (!chat) return ctx.from ? String(ctx.from.id) : undefined;
-  if (chat.type !== 'supergroup' || !chat.is_forum) return String(chat.id);
-  const msg = ctx.msg as { message_thread_id?: number; is_topic_message?: boolean } | undefined;
-  return `${chat.id}:${msg?.is_topic_message ? (msg.message_thread_id ?? 0) : 0}`;
-}
-
-/**
- * Under the chat's lock, in one round trip: drops an update_id seen before (Telegram delivers at
- * least once), and for private chats and payment queries loads the customer (created on first
- * contact) and the chat's conversation state; `t` is fixed to the customer's language. The state
- * is checked against its step's schema: a step that no longer exists, or data that does not fit,
- * puts the chat on the main menu (see leaveStaleStep in src/bot/steps.ts). After the handlers the
- * state is saved if it changed. If handling fails the update id is given back, so a redelivery
- * (the webhook answers 500 for it) is handled rather than dropped as a repeat.
+ * In one round trip, for private chats and payment queries: loads the customer (created on first
+ * contact) and the chat's conversation state; `t` is fixed to the customer's language. The inbox
+ * hands out one update per chat at a time (src/domain/inbox), so the state read is the latest and
+ * a repeat never gets here. The state is checked against its step's schema: a step that no longer
+ * exists, or data that does not fit, puts the chat on the main menu (see leaveStaleStep in
+ * src/bot/steps.ts). After the handlers the state is saved if it changed.
  */
 export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const { customers, conversation } = ctx.deps.services;
@@ -86,29 +85,18 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
   const isPrivate = ctx.chat?.type === 'private' || (!ctx.chat && !!(ctx.preCheckoutQuery || ctx.shippingQuery));
   const person = from && !from.is_bot && isPrivate ? from : null;
   const chatId = ctx.chat?.id ?? from?.id ?? 0;
-  const start = await conversation.begin(ctx.update.update_id, person ? { telegramId: person.id, chatId } : null);
-  if (!start.fresh) {
-    ctx.log.debug('repeated update ignored');
-    ctx.callbackAnswered = true; // the first delivery answered it
-    return;
-  }
+  const start = await conversation.begin(person ? { telegramId: person.id, chatId } : null);
   const loaded = ctx.steps.load(start.state);
   ctx.session = loaded.ok ? loaded.state : menuState(start.state);
   ctx.supportConversationId = start.supportConversationId;
-  try {
-    if (person) {
-      const customer = await customers.ensure(person, start.customer, ctx.deps.now());
-      ctx.customer = customer;
-      ctx.locale = customer.language as Locale;
-      ctx.t = ctx.deps.i18n.t(ctx.locale);
-    }
-    if (loaded.ok || !(await leaveStaleStep(ctx, loaded))) await next();
-    if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
-  } catch (err) {
-    await conversation.releaseUpdate(ctx.update.update_id).catch(() => undefined);
-    ctx.failed = true;
-    throw err;
+  if (person) {
+    const customer = await customers.ensure(person, start.customer, ctx.deps.now());
+    ctx.customer = customer;
+    ctx.locale = customer.language as Locale;
+    ctx.t = ctx.deps.i18n.t(ctx.locale);
   }
+  if (loaded.ok || !(await leaveStaleStep(ctx, loaded))) await next();
+  if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
 };
 
 /** my_chat_member: a customer who blocks the bot is marked unreachable, and unmarked on return. */

@@ -13,10 +13,4 @@ export const conversationStates = pgTable('conversation_states', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Idempotency for Telegram's at-least-once delivery: an update_id is handled once. */
-export const processedUpdates = pgTable('processed_updates', {
-  updateId: bigint('update_id', { mode: 'number' }).primaryKey(),
-  processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
-});
-
 export type ConversationState = typeof conversationStates.$inferSelect;

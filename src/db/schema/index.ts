@@ -8,3 +8,4 @@ export * from './store.js';
 export * from './support.js';
 export * from './campaigns.js';
 export * from './outbox.js';
+export * from './inbox.js';

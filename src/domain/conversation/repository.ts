@@ -1,4 +1,3 @@
-import { sql as dsql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db } from '../../db/client.js';
 import type { Customer } from '../../db/schema/index.js';
@@ -14,8 +13,6 @@ export const emptyState = (): ChatState => ({ step: 'menu', data: {}, menuMessag
 
 /** What the bot needs to start handling an update, read in one round trip. */
 export interface UpdateStart {
-  /** False when this update_id was handled before (Telegram delivers at least once). */
-  fresh: boolean;
   customer: Customer | null;
   state: ChatState;
   /** The customer's open support conversation (a handoff pauses the bot), read in the same statement. */
@@ -43,36 +40,31 @@ export interface ConversationRepositoryOptions {
 }
 
 /**
- * Conversation state and seen update ids: per-update bookkeeping on the hot path, so it is plain
+ * Conversation state: per-update bookkeeping on the hot path, so it is plain
  * prepared SQL on the relaxed pool (see DbHandle.relaxed) rather than built by Drizzle each time.
  * State lives in Postgres, so a restart (or another bot process) resumes the step.
  */
 export class ConversationRepository {
-  private readonly db: Db;
   private readonly sql: postgres.Sql;
 
   constructor(opts: ConversationRepositoryOptions) {
-    this.db = opts.db;
     this.sql = opts.relaxed ?? opts.db.$client;
   }
 
   /**
-   * Claims the update id and, for a private chat, reads the customer and the chat's state, all
-   * in one statement. Call it while holding the chat's lock, so the state read is the latest.
+   * For a private chat, reads the customer and the chat's state (and open support conversation)
+   * in one statement. The inbox hands out a chat's updates one at a time, so the state is the latest.
    */
-  async begin(updateId: number, chat: { telegramId: number; chatId: number } | null): Promise<UpdateStart> {
+  async begin(chat: { telegramId: number; chatId: number } | null): Promise<UpdateStart> {
+    if (!chat) return { customer: null, state: emptyState(), supportConversationId: null };
     const [row] = await this.sql<Array<Record<string, unknown>>>`
-      with claim as (
-        insert into processed_updates (update_id) values (${updateId}) on conflict do nothing returning 1
-      )
-      select exists(select 1 from claim) as fresh,
-        c.id, c.telegram_id, c.first_name, c.last_name, c.username, c.language, c.phone, c.marketing_consent,
+      select c.id, c.telegram_id, c.first_name, c.last_name, c.username, c.language, c.phone, c.marketing_consent,
         c.blocked, c.source, c.last_source, c.last_active_at, c.created_at, c.updated_at,
         s.step, s.data, s.menu_message_id, s.menu_photo,
         (select sc.id from support_conversations sc where sc.customer_id = c.id and sc.status <> 'closed') as support_conversation_id
       from (select 1) one
-      left join customers c on c.telegram_id = ${chat?.telegramId ?? null}::bigint
-      left join conversation_states s on s.chat_id = ${chat?.chatId ?? null}::bigint`;
+      left join customers c on c.telegram_id = ${chat.telegramId}::bigint
+      left join conversation_states s on s.chat_id = ${chat.chatId}::bigint`;
     const r = row ?? {};
     const customer: Customer | null =
       r.id == null
@@ -94,7 +86,7 @@ export class ConversationRepository {
             updatedAt: toDate(r.updated_at),
           };
     const supportConversationId = r.support_conversation_id == null ? null : Number(r.support_conversation_id);
-    return { fresh: r.fresh === true, customer, state: toState(r), supportConversationId };
+    return { customer, state: toState(r), supportConversationId };
   }
 
   async load(chatId: number): Promise<ChatState> {
@@ -110,22 +102,5 @@ export class ConversationRepository {
       on conflict (chat_id) do update set step = excluded.step, data = excluded.data,
         menu_message_id = excluded.menu_message_id, menu_photo = excluded.menu_photo,
         version = conversation_states.version + 1, updated_at = now()`;
-  }
-
-  /** True the first time an update_id is seen (begin() does the same as part of its read). */
-  async claimUpdate(updateId: number): Promise<boolean> {
-    const rows = await this.sql`insert into processed_updates (update_id) values (${updateId}) on conflict do nothing returning update_id`;
-    return rows.length > 0;
-  }
-
-  /** Undoes the claim of an update whose handling failed, so a redelivery is handled. */
-  async releaseUpdate(updateId: number): Promise<void> {
-    await this.sql`delete from processed_updates where update_id = ${updateId}`;
-  }
-
-  /** Forgets update ids older than `days`; Telegram keeps undelivered updates for 24 hours. */
-  async pruneProcessed(days = 7): Promise<number> {
-    const rows = await this.db.execute(dsql`delete from processed_updates where processed_at < now() - make_interval(days => ${days}) returning update_id`);
-    return rows.length;
   }
 }

@@ -13,8 +13,8 @@ export function createMaintenanceWorker(deps: AppDeps, connection: ConnectionOpt
       switch (job.data.task) {
         case 'ensure-slots':
           return ensureSlots(deps.db, { timeZone: deps.config.timeZone, now: deps.now() });
-        case 'prune-updates':
-          return deps.services.conversation.pruneProcessed(job.data.days);
+        case 'prune-inbox':
+          return deps.services.inbox.prune(job.data.days);
         case 'flush-outbox': {
           if (!outbox) return 0;
           const r = await outbox.flush();
