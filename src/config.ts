@@ -219,14 +219,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** What the domain services read (createServices in src/deps.ts). */
-export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes'>;
+export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes' | 'inbox'>;
 
 /** The ops CLI's settings: the database, the queues its steps put the customers' notices on, and the services'. */
 export type OpsConfig = ServicesConfig & Pick<Config, 'databaseUrl' | 'redisUrl' | 'queuePrefix'>;
 
 /** The settings of `npm run ops`: no BOT_TOKEN, it never calls Telegram (the worker sends what its steps queue). */
 export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
-  const { data: c, problems } = parse(env, ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'DEFAULT_LOCALE', 'TZ_BUSINESS', 'SUPPORT_HOURS', 'SUPPORT_SLA_MINUTES']);
+  const { data: c, problems } = parse(env, [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'QUEUE_PREFIX',
+    'DEFAULT_LOCALE',
+    'TZ_BUSINESS',
+    'SUPPORT_HOURS',
+    'SUPPORT_SLA_MINUTES',
+    'INBOX_MAX_ATTEMPTS',
+    'INBOX_CONCURRENCY',
+    'INBOX_LEASE_MS',
+    'INBOX_RETRY_MS',
+  ]);
   if (!c || problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: c.DATABASE_URL,
@@ -236,6 +248,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     timeZone: c.TZ_BUSINESS,
     supportHours: c.SUPPORT_HOURS,
     supportSlaMinutes: c.SUPPORT_SLA_MINUTES,
+    inbox: { maxAttempts: c.INBOX_MAX_ATTEMPTS, concurrency: c.INBOX_CONCURRENCY, leaseMs: c.INBOX_LEASE_MS, retryMs: c.INBOX_RETRY_MS },
   };
 }
 
