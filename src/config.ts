@@ -104,6 +104,8 @@ const schema = z.object({
   SEED_ON_START: boolFlag,
   CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
   CAMPAIGN_PAID_BROADCAST: boolFlag,
+  /** Until when a car deposit is refunded in full on cancel: until a VIN is allocated (default), or until delivery. */
+  DEPOSIT_REFUNDABLE_UNTIL: z.enum(['vin', 'delivery']).default('vin'),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -133,6 +135,8 @@ export interface Config {
   campaignRate: number;
   /** Sets allow_paid_broadcast on campaign messages (Telegram charges Stars above 30/s). */
   campaignPaidBroadcast: boolean;
+  /** The refund policy new car orders are placed under (src/domain/orders/refund-policy.ts). */
+  refundPolicy: 'until_vin' | 'until_delivery';
 }
 
 /**
@@ -191,5 +195,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedOnStart: c.SEED_ON_START,
     campaignRate: c.CAMPAIGN_RATE,
     campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
+    refundPolicy: c.DEPOSIT_REFUNDABLE_UNTIL === 'vin' ? 'until_vin' : 'until_delivery',
   };
 }
