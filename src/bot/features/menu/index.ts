@@ -4,7 +4,8 @@ import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { helpScreen, languagePicker, mainMenu } from '../../../telegram/screens/common.js';
 import { defineSteps, showCurrentStep } from '../../steps.js';
-import { show } from '../../ui.js';
+import { leavePhoneStep, show } from '../../ui.js';
+import { canBookDelivery, canBookInstallation } from '../../../domain/orders/transitions.js';
 import { escapeHtml } from '../../../i18n.js';
 import { menuStepSchemas } from './steps.js';
 
@@ -15,8 +16,12 @@ const feature = new Composer<BotContext>();
 export const menuFeature = forCustomers(feature);
 
 export async function showMenu(ctx: BotContext, opts: { fresh: boolean }): Promise<void> {
+  await leavePhoneStep(ctx);
   ctx.go('menu', {});
-  await show(ctx, mainMenu(fmtOf(ctx), escapeHtml(ctx.account.firstName)), opts);
+  // Bookings only for a customer who has an order they can book for: a first-time visitor sees what they can do now.
+  const orders = await ctx.deps.services.orders.listForCustomer(ctx.account.id);
+  const can = { delivery: orders.some((o) => canBookDelivery(o.state)), installation: orders.some((o) => canBookInstallation(o.state)) };
+  await show(ctx, mainMenu(fmtOf(ctx), escapeHtml(ctx.account.firstName), can), opts);
 }
 export const menuSteps = defineSteps(menuStepSchemas, { menu: showMenu });
 
