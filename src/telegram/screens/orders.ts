@@ -218,9 +218,14 @@ export function preferWeekPicker(f: Fmt, order: Order, mondays: string[]): Scree
 
 export function confirmCancelOrder(f: Fmt, order: Order): Screen {
   const target = cancellationTarget(order.state, order.refundPolicy);
-  const key = order.state === 'awaiting_deposit' ? 'orders.confirm_cancel_unpaid' : target === 'refund_requested' ? 'orders.confirm_cancel_paid' : 'orders.confirm_cancel_forfeit';
+  const vars = { number: order.number, deposit: f.money(order.depositFen) };
   return {
-    text: f.t(key, { number: order.number, deposit: f.money(order.depositFen) }),
+    text:
+      order.state === 'awaiting_deposit'
+        ? f.t('orders.confirm_cancel_unpaid', vars)
+        : target === 'refund_requested'
+          ? f.t('orders.confirm_cancel_paid', vars)
+          : f.t('orders.confirm_cancel_forfeit', vars),
     keyboard: [
       [button(f.t('orders.cancel_yes'), cb.cancelOrderConfirm.pack({ orderId: order.id }))],
       [button(f.t('orders.cancel_no'), cb.orderDetail.pack({ orderId: order.id }))],

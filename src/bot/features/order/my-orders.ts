@@ -97,8 +97,14 @@ feature.action(cb.cancelOrderConfirm.trigger, async (ctx) => {
   const order = rerun ? before : await orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
   const f = fmtOf(ctx);
   // Refund requested; cancelled with the deposit kept (no longer refundable under the order's policy); or cancelled unpaid.
-  const key = order.state === 'refund_requested' ? 'orders.refund_requested' : rerun || before.state === 'awaiting_deposit' ? 'orders.cancelled' : 'orders.cancelled_forfeit';
-  await ctx.toast(ctx.t(key, { number: order.number, deposit: f.money(order.depositFen) }), true);
+  const vars = { number: order.number, deposit: f.money(order.depositFen) };
+  const toast =
+    order.state === 'refund_requested'
+      ? ctx.t('orders.refund_requested', vars)
+      : rerun || before.state === 'awaiting_deposit'
+        ? ctx.t('orders.cancelled', vars)
+        : ctx.t('orders.cancelled_forfeit', vars);
+  await ctx.toast(toast, true);
   await showOrder(ctx, order.id, { fresh: false });
 });
 
