@@ -50,9 +50,15 @@ export async function latestOrder(c: TestChat): Promise<OrderRow> {
   return o;
 }
 
-/** To the city question, then `city`: a complete order awaiting its deposit; resolves with its row. */
-export async function placeCarOrder(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<OrderRow> {
+/** To the city question, then `city`: the chat is at the confirmation screen (nothing written yet). */
+export async function toConfirmStep(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<void> {
   await toCityStep(c, car, opts.contact);
   await c.press(cb.city.pack({ city: opts.city }));
+}
+
+/** To the confirmation screen, then "同意并支付": a complete order awaiting its deposit; resolves with its row. */
+export async function placeCarOrder(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<OrderRow> {
+  await toConfirmStep(c, car, opts);
+  await c.press(cb.orderConfirm.pack({}));
   return latestOrder(c);
 }
