@@ -108,6 +108,8 @@ export const cb = {
   /** The confirmation screen: change one answer, or accept the terms and place the order. */
   orderEdit: codec('oe', { field: oneOf('name', 'phone', 'city') }),
   orderConfirm: codec('ook'),
+  /** Back to the confirmation screen from changing an answer, the answer unchanged. */
+  orderReview: codec('orv'),
   // Deposit
   pay: codec('pay', { orderId: int }),
   // My orders

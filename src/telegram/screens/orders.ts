@@ -24,13 +24,13 @@ export function askName(f: Fmt, modelName: string, suggestion: string | null, ed
     text: f.t('order.ask_name', { name: escapeHtml(modelName) }),
     keyboard: [
       ...(suggestion ? [[button(f.t('order.use_name', { name: suggestion }), cb.useName.pack({}))]] : []),
-      [button(f.t('nav.back'), editing ? cb.orderEdit.pack({ field: 'city' }) : cb.back.pack({ to: 'summary' })), menuButton(f)],
+      [button(f.t('nav.back'), editing ? cb.orderReview.pack({}) : cb.back.pack({ to: 'summary' })), menuButton(f)],
     ],
   };
 }
 
 /** The cities with delivery, and a way to say one's city is not among them. */
-export function cityPicker(f: Fmt, cities: Array<{ city: string; cityName: LocalizedText }>): Screen {
+export function cityPicker(f: Fmt, cities: Array<{ city: string; cityName: LocalizedText }>, editing = false): Screen {
   return {
     text: f.t('order.ask_city'),
     keyboard: [
@@ -39,7 +39,7 @@ export function cityPicker(f: Fmt, cities: Array<{ city: string; cityName: Local
         3,
       ),
       [button(f.t('order.city_not_listed'), cb.cityOther.pack({}))],
-      [menuButton(f)],
+      editing ? [button(f.t('nav.back'), cb.orderReview.pack({})), menuButton(f)] : [menuButton(f)],
     ],
   };
 }

@@ -29,7 +29,8 @@ async function askForName(ctx: BotContext, opts: { fresh: boolean }) {
   const cfg = configOf(ctx);
   if (!cfg) return showCurrentStep(ctx);
   const model = await ctx.deps.services.catalog.model(cfg.modelId);
-  const editing = !!ctx.stepData('order.name')?.city;
+  const asked = ctx.stepData('order.name');
+  const editing = !!(asked?.contactName && asked.phone && asked.city);
   await show(ctx, askName(fmtOf(ctx), model?.model.name ?? '', telegramName(ctx), editing), opts);
 }
 
@@ -53,7 +54,7 @@ async function askForPhone(ctx: BotContext) {
 async function askForCity(ctx: BotContext, opts: { fresh: boolean }) {
   const asked = ctx.stepData('order.city');
   if (asked?.unserved) return show(ctx, cityNotServed(fmtOf(ctx), asked.unserved), opts);
-  await show(ctx, cityPicker(fmtOf(ctx), await ctx.deps.services.bookings.cities()), opts);
+  await show(ctx, cityPicker(fmtOf(ctx), await ctx.deps.services.bookings.cities(), !!asked?.city), opts);
 }
 
 async function showConfirmation(ctx: BotContext, opts: { fresh: boolean }) {
@@ -145,8 +146,10 @@ feature.on(message('text'), async (ctx, next) => {
   const asked = ctx.stepData('order.phone');
   if (!asked) return next();
   if (text === ctx.t('nav.back')) {
-    // The reply keyboard's Back: to the name question, the keyboard removed.
+    // The reply keyboard's Back, the keyboard removed: to the confirmation screen when changing
+    // the phone from there (the number unchanged), else to the name question.
     await notice(ctx, ctx.t('order.phone_back'), { removeKeyboard: true });
+    if (asked.phone && asked.city) return proceed(ctx, asked, { fresh: true });
     ctx.go('order.name', { cfg: asked.cfg, phone: asked.phone, city: asked.city });
     return askForName(ctx, { fresh: true });
   }
@@ -202,10 +205,16 @@ feature.action(cb.waitlist.trigger, async (ctx) => {
 feature.action(cb.orderEdit.trigger, async (ctx) => {
   const data = cb.orderEdit.read(ctx);
   const answers = ctx.stepData('order.confirm');
+  const atCity = ctx.stepData('order.city');
+  // "Choose a city from the list" after a city without delivery comes from the city step itself.
+  if (data?.field === 'city' && atCity && fromLiveMenu(ctx)) {
+    ctx.go('order.city', { ...atCity, unserved: undefined });
+    return askForCity(ctx, { fresh: false });
+  }
   if (!data || !answers || !fromLiveMenu(ctx)) return staleButton(ctx);
   const { cfg, contactName, phone, city } = answers;
   if (data.field === 'name') {
-    ctx.go('order.name', { cfg, phone, city });
+    ctx.go('order.name', { cfg, contactName, phone, city });
     return askForName(ctx, { fresh: false });
   }
   if (data.field === 'phone') {
@@ -213,8 +222,15 @@ feature.action(cb.orderEdit.trigger, async (ctx) => {
     await ctx.toast();
     return askForPhone(ctx);
   }
-  ctx.go('order.city', { cfg, contactName, phone });
+  ctx.go('order.city', { cfg, contactName, phone, city });
   await askForCity(ctx, { fresh: false });
+});
+
+/** Back from changing an answer: the confirmation screen, as it was. */
+feature.action(cb.orderReview.trigger, async (ctx) => {
+  const asked = ctx.stepData('order.name', 'order.city');
+  if (!asked?.contactName || !asked.phone || !asked.city || !fromLiveMenu(ctx)) return staleButton(ctx);
+  await proceed(ctx, asked, { fresh: false });
 });
 
 feature.action(cb.orderConfirm.trigger, async (ctx) => {
