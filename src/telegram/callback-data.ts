@@ -122,7 +122,7 @@ export const cb = {
   bookInstallation: codec('bi', { orderId: int }),
   /** Before the car is ready: a preferred delivery week (its Monday), or the picker of weeks. */
   preferWeek: codec('pw', { orderId: int }),
-  preferWeekPick: codec('pwk', { orderId: int, week: date }),
+  preferWeekPick: codec('pwk', { orderId: int, date }),
   bookPick: codec('bk', { kind: oneOf('delivery', 'installation') }),
   deliveryMethod: codec('dm', { method: oneOf('home', 'pickup') }),
   centre: codec('dc', { centreId: id }),

@@ -62,3 +62,13 @@ export async function placeCarOrder(c: TestChat, car: CarChoice, opts: { contact
   await c.press(cb.orderConfirm.pack({}));
   return latestOrder(c);
 }
+
+/**
+ * A paid order's car allocated (a VIN made from the order id) and marked ready, as ops would:
+ * delivery can be booked only from then on. Leaves the ready notice to the worker.
+ */
+export async function makeReady(c: TestChat, orderId: number): Promise<void> {
+  const { fulfilment } = c.h.app.deps.services;
+  await fulfilment.allocate(orderId, `LRWYGCEK1PC${String(orderId).padStart(6, '0')}`, 'staff:1');
+  await fulfilment.markReady(orderId, 'staff:1');
+}

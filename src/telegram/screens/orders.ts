@@ -208,7 +208,7 @@ export function preferWeekPicker(f: Fmt, order: Order, mondays: string[]): Scree
     text: f.t('orders.prefer_week_ask', { number: order.number }),
     keyboard: [
       ...rows(
-        mondays.map((m) => button(`${m === order.preferredDeliveryWeek ? '✓ ' : ''}${weekRange(f, m)}`, cb.preferWeekPick.pack({ orderId: order.id, week: m }))),
+        mondays.map((m) => button(`${m === order.preferredDeliveryWeek ? '✓ ' : ''}${weekRange(f, m)}`, cb.preferWeekPick.pack({ orderId: order.id, date: m }))),
         2,
       ),
       [button(f.t('nav.back'), cb.orderDetail.pack({ orderId: order.id })), menuButton(f)],

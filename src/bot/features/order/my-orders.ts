@@ -132,13 +132,13 @@ feature.action(cb.preferWeek.trigger, async (ctx) => {
 
 feature.action(cb.preferWeekPick.trigger, async (ctx) => {
   const data = cb.preferWeekPick.read(ctx);
-  if (!data || !preferableWeeks(ctx.deps.now(), ctx.deps.config.timeZone).includes(data.week)) return staleButton(ctx);
+  if (!data || !preferableWeeks(ctx.deps.now(), ctx.deps.config.timeZone).includes(data.date)) return staleButton(ctx);
   const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
   if (!canPreferWeek(order.state)) {
     await ctx.toast(ctx.t('orders.prefer_week_closed'), true);
     return showOrder(ctx, order.id, { fresh: false });
   }
-  await ctx.deps.services.orders.setPreferredWeek(order.id, ctx.account.id, data.week);
-  await ctx.toast(ctx.t('orders.prefer_week_saved', { week: weekRange(fmtOf(ctx), data.week) }));
+  await ctx.deps.services.orders.setPreferredWeek(order.id, ctx.account.id, data.date);
+  await ctx.toast(ctx.t('orders.prefer_week_saved', { week: weekRange(fmtOf(ctx), data.date) }));
   await showOrder(ctx, order.id, { fresh: false });
 });
