@@ -148,3 +148,20 @@ describe('invoices and reply keyboards', () => {
     expect(JSON.stringify(cancelled.map((x) => x.params.reply_markup))).toContain('remove_keyboard');
   });
 });
+
+describe('deep links', () => {
+  it('?start=model-y opens the model card, ?start=p-wall-connector the product, cart and orders theirs; the source is recorded', async () => {
+    const c = newChat('en');
+    await c.text('/start model-y');
+    expect(c.lastText()).toContain('<b>Model Y</b>');
+    expect(c.buttonLabels()).toContain(t('en', 'catalog.configure'));
+    const [row] = await h.db.sql<Array<{ source: string }>>`select source from customers where telegram_id = ${c.id}`;
+    expect(row!.source).toBe('model-y');
+    await c.text('/start p-wall-connector');
+    expect(c.lastText()).toContain('Wall Connector');
+    await c.text('/start orders');
+    expect(c.lastText()).toContain(t('en', 'orders.none'));
+    await c.text('/start src_campaign7');
+    expect(c.lastText()).toContain('Welcome to the Tesla official flagship store');
+  });
+});

@@ -62,6 +62,7 @@ const showOrderStep: StepRenderer = (ctx, opts) => {
   return shown ? showOrder(ctx, shown.orderId, opts) : showList(ctx, opts);
 };
 
+export { showList as showOrderList };
 export const myOrdersRenderers = { orders: showList, 'orders.store': showStoreOrderStep, 'orders.detail': showOrderStep };
 
 feature.command('orders', (ctx) => showList(ctx, { fresh: true }));
