@@ -398,7 +398,11 @@ for (const j of [english, chinese]) {
       expect(c().lastText()).toContain(j.t.menuGreeting);
       expect(c().buttonLabels()).toEqual(expect.arrayContaining([expect.stringContaining(j.t.browse), expect.stringContaining(j.t.myOrders)]));
       // Nothing to book yet: the menu shows what a first-time visitor can do now.
-      expect(c().buttonLabels().some((l) => l.includes(j.t.bookDelivery) || l.includes(j.t.bookInstallation))).toBe(false);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery) || l.includes(j.t.bookInstallation)),
+      ).toBe(false);
       const customer = await customerRow(j.userId);
       expect(customer).toMatchObject({ language: j.languageCode === 'en' ? 'en' : 'zh-CN', source: 'src_campaign42', first_name: 'Wei' });
     });
@@ -584,7 +588,9 @@ for (const j of [english, chinese]) {
       expect(String(invoice!.params.payload)).toContain(String(orderId));
       expect(Buffer.byteLength(String(invoice!.params.payload))).toBeLessThanOrEqual(128);
       // The invoice says what the deposit is and until when it is refundable.
-      expect(String(invoice!.params.description)).toContain(j.languageCode === 'en' ? 'Refunded in full if you cancel before a vehicle is allocated.' : '分配车辆前取消可全额退还订金。');
+      expect(String(invoice!.params.description)).toContain(
+        j.languageCode === 'en' ? 'Refunded in full if you cancel before a vehicle is allocated.' : '分配车辆前取消可全额退还订金。',
+      );
       const [terms] = await h.db.sql<Array<{ refund_policy: string; terms_accepted_at: Date | null }>>`select refund_policy, terms_accepted_at from orders where id = ${orderId}`;
       expect(terms!.refund_policy).toBe('until_vin');
       expect(terms!.terms_accepted_at).not.toBeNull();
@@ -598,7 +604,11 @@ for (const j of [english, chinese]) {
       for (const part of j.t.paid(j.deposit, orderNumber)) expect(confirmation).toContain(part);
       // No delivery booking before there is a car: a preferred week instead.
       expect(c().buttonLabels()).toEqual(expect.arrayContaining([expect.stringContaining(j.t.preferWeek), expect.stringContaining(j.t.bookInstallation)]));
-      expect(c().buttonLabels().some((l) => l.includes(j.t.bookDelivery))).toBe(false);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery)),
+      ).toBe(false);
 
       const [order] = await ordersOf(j.userId);
       expect(order!.state).toBe('deposit_paid');
@@ -623,7 +633,11 @@ for (const j of [english, chinese]) {
       expect(weeks).toHaveLength(8);
       await c().press(weeks[1]!.data!);
       expect(c().lastText()).toContain(j.t.preferredLine);
-      expect(c().buttonLabels().some((l) => l.includes(j.t.bookDelivery))).toBe(false);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery)),
+      ).toBe(false);
       const [row] = await h.db.sql<Array<{ preferred_delivery_week: string }>>`select preferred_delivery_week from orders where id = ${orderId}`;
       expect(row!.preferred_delivery_week).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(new Date(`${row!.preferred_delivery_week}T12:00:00Z`).getUTCDay()).toBe(1);
@@ -636,14 +650,21 @@ for (const j of [english, chinese]) {
       const since = h.api.calls.length;
       await h.app.deps.services.fulfilment.markReady(orderId, 'staff:1');
       // The ready notice (sent by the worker) carries the button to book the slot.
-      await h.api.waitFor((call) => call.method === 'sendMessage' && String(call.params.chat_id) === String(j.userId) && JSON.stringify(call.params.reply_markup ?? '').includes(`bd:${orderId}`), {
-        since,
-        timeoutMs: 10_000,
-      });
+      await h.api.waitFor(
+        (call) => call.method === 'sendMessage' && String(call.params.chat_id) === String(j.userId) && JSON.stringify(call.params.reply_markup ?? '').includes(`bd:${orderId}`),
+        {
+          since,
+          timeoutMs: 10_000,
+        },
+      );
       await c().press(cb.orderDetail.pack({ orderId }));
       expect(c().lastText()).toContain(j.t.vinLine(vin));
       expect(c().lastText()).toContain(j.languageCode === 'en' ? 'Expected delivery: ' : '预计交付：');
-      expect(c().buttonLabels().some((l) => l.includes(j.t.bookDelivery))).toBe(true);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery)),
+      ).toBe(true);
     });
 
     it(`book delivery (${j.delivery.method}): day, slot in Asia/Shanghai time, booking row, slot booked + 1`, async () => {
@@ -791,7 +812,14 @@ for (const j of [english, chinese]) {
 
       const [order] = await ordersOf(j.userId);
       expect(order!.state).toBe('cancelled');
-      expect((await eventsOf(orderId)).map((e) => e.to_state)).toEqual(['awaiting_deposit', 'deposit_paid', 'vehicle_allocated', 'ready_for_delivery', 'delivery_scheduled', 'cancelled']);
+      expect((await eventsOf(orderId)).map((e) => e.to_state)).toEqual([
+        'awaiting_deposit',
+        'deposit_paid',
+        'vehicle_allocated',
+        'ready_for_delivery',
+        'delivery_scheduled',
+        'cancelled',
+      ]);
       const [note] = await h.db.sql<Array<{ note: string }>>`select note from order_events where order_id = ${orderId} and subject = 'order' and to_state = 'cancelled'`;
       expect(note!.note).toBe('deposit_not_refundable');
       expect(await h.db.sql`select 1 from payments where order_id = ${orderId} and status <> 'applied'`).toHaveLength(0);

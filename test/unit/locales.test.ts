@@ -364,7 +364,15 @@ describe('(a) locale files', () => {
     expect(compareLocales(enMissing, zhForeign).sort()).toEqual(['en: items has no _one form', 'zh-CN: items_one is not a plural form of zh-CN']);
     expect(unusedKeys(['items_one', 'items_other', 'x'], findKeyUses('s.ts', "t('items', { count });"))).toEqual(['x']);
     expect(missingKeys(['items_one', 'items_other'], findKeyUses('s.ts', "t('items', { count });"))).toEqual([]);
-    expect(englishInChinese(new Map([['a', '已付订金'], ['b', '请点击 Pay 按钮'], ['c', 'Model Y · CLTC 续航 {{range}} 公里 <b>VIN</b>']]))).toEqual(['b: Pay']);
+    expect(
+      englishInChinese(
+        new Map([
+          ['a', '已付订金'],
+          ['b', '请点击 Pay 按钮'],
+          ['c', 'Model Y · CLTC 续航 {{range}} 公里 <b>VIN</b>'],
+        ]),
+      ),
+    ).toEqual(['b: Pay']);
   });
 
   it('no English word left in a zh-CN message (product names, units and abbreviations aside)', () => {

@@ -216,16 +216,17 @@ export class OrderService {
   async setPreferredWeek(orderId: number, customerId: number, week: string | null): Promise<Order> {
     const order = await this.forCustomer(orderId, customerId);
     if (!canPreferWeek(order.state)) throw new AppError('order_state_changed', `order ${orderId} is ${order.state}`);
-    const [updated] = await this.db.update(orders).set({ preferredDeliveryWeek: week, updatedAt: sql`now()` }).where(eq(orders.id, orderId)).returning();
+    const [updated] = await this.db
+      .update(orders)
+      .set({ preferredDeliveryWeek: week, updatedAt: sql`now()` })
+      .where(eq(orders.id, orderId))
+      .returning();
     return updated!;
   }
 
   /** "Tell me when delivery opens here": one row per customer and city (as typed, lower case). */
   async joinWaitlist(customerId: number, city: string): Promise<void> {
-    await this.db
-      .insert(deliveryWaitlist)
-      .values({ customerId, city: city.trim().toLowerCase() })
-      .onConflictDoNothing();
+    await this.db.insert(deliveryWaitlist).values({ customerId, city: city.trim().toLowerCase() }).onConflictDoNothing();
   }
 
   /** The waitlist for ops: each city with how many customers wait for it, most wanted first. */

@@ -11,7 +11,6 @@ export function priceBlock(f: Fmt, vehicleFen: number): string {
   return f.t('catalog.price_block', { price: f.money(vehicleFen), tax: f.money(e.taxFen), otr: f.money(e.totalFen) });
 }
 
-
 export function modelList(f: Fmt, models: ModelCatalog[]): Screen {
   return {
     text: f.t('catalog.choose_model'),

@@ -57,8 +57,7 @@ export function waitlistJoined(f: Fmt, city: string): Screen {
 }
 
 /** The deposit terms: what the deposit is, and until when it is refunded in full (the order's policy). */
-export const depositTerms = (f: Fmt, policy: RefundPolicy, depositFen: number): string =>
-  f.t(`deposit.terms_${policy}`, { deposit: f.money(depositFen) });
+export const depositTerms = (f: Fmt, policy: RefundPolicy, depositFen: number): string => f.t(`deposit.terms_${policy}`, { deposit: f.money(depositFen) });
 
 /** One line for an order: whether its deposit would be refunded if cancelled now. */
 export function refundLine(f: Fmt, order: Order): string {

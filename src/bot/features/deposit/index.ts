@@ -127,7 +127,12 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   await show(
     ctx,
     {
-      text: ctx.t('deposit.paid', { number: order.number, amount: f.money(p.total_amount), model: order.snapshot.modelName, refund: ctx.t(`deposit.policy_${order.refundPolicy}`) }),
+      text: ctx.t('deposit.paid', {
+        number: order.number,
+        amount: f.money(p.total_amount),
+        model: order.snapshot.modelName,
+        refund: ctx.t(`deposit.policy_${order.refundPolicy}`),
+      }),
       keyboard: [
         // Delivery is booked once the car is ready (the ready notice); until then, a preferred week.
         [button(ctx.t('orders.prefer_week'), cb.preferWeek.pack({ orderId: order.id }))],
