@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createI18n } from '../../src/i18n.js';
 import { formatCny } from '../../src/shared/money.js';
 import { cb } from '../../src/telegram/callback-data.js';
-import { chatFactory, textsIn, type TestChat } from '../support/chat.js';
+import { chatFactory, textsIn } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { placeCarOrder, toCityStep, toConfirmStep, type CarChoice } from '../support/orders.js';
 

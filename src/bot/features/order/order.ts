@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { formatPhone, normalizeName, normalizePhone } from '../../../domain/customers/validation.js';
@@ -12,6 +13,7 @@ import { menuButton } from '../../../telegram/screens/common.js';
 import { configOf } from '../catalog/index.js';
 import { completeConfiguration } from '../catalog/steps.js';
 import { sendDepositInvoice } from '../deposit/index.js';
+import { showOrder } from './my-orders.js';
 
 /**
  * From a complete configuration to an order: contact name → phone (contact button or typed) →
@@ -85,26 +87,30 @@ feature.action(cb.orderStart.trigger, async (ctx) => {
   // Only from the summary of a complete configuration, on the live message.
   const complete = completeConfiguration.safeParse(ctx.stepData('config.summary')?.cfg);
   if (!complete.success || !fromLiveMenu(ctx)) return staleButton(ctx);
-  ctx.go('order.name', { cfg: complete.data });
+  ctx.go('order.name', { cfg: complete.data, orderKey: randomUUID() });
   await askForName(ctx, { fresh: false });
 });
 
 /** Moves on to the first unanswered question, or back to the confirmation screen when all are answered. */
-async function proceed(ctx: BotContext, answers: { cfg: StepData<'order.confirm'>['cfg']; contactName?: string; phone?: string; city?: string }, opts: { fresh: boolean }) {
-  const { cfg, contactName, phone, city } = answers;
+async function proceed(
+  ctx: BotContext,
+  answers: { cfg: StepData<'order.confirm'>['cfg']; contactName?: string; phone?: string; city?: string; orderKey?: string },
+  opts: { fresh: boolean },
+) {
+  const { cfg, contactName, phone, city, orderKey } = answers;
   if (!contactName) {
-    ctx.go('order.name', { cfg, phone, city });
+    ctx.go('order.name', { cfg, phone, city, orderKey });
     return askForName(ctx, opts);
   }
   if (!phone) {
-    ctx.go('order.phone', { cfg, contactName, city });
+    ctx.go('order.phone', { cfg, contactName, city, orderKey });
     return askForPhone(ctx);
   }
   if (!city) {
-    ctx.go('order.city', { cfg, contactName, phone });
+    ctx.go('order.city', { cfg, contactName, phone, orderKey });
     return askForCity(ctx, opts);
   }
-  ctx.go('order.confirm', { cfg, contactName, phone, city });
+  ctx.go('order.confirm', { cfg, contactName, phone, city, orderKey });
   return showConfirmation(ctx, opts);
 }
 
@@ -150,7 +156,7 @@ feature.on(message('text'), async (ctx, next) => {
     // the phone from there (the number unchanged), else to the name question.
     await notice(ctx, ctx.t('order.phone_back'), { removeKeyboard: true });
     if (asked.phone && asked.city) return proceed(ctx, asked, { fresh: true });
-    ctx.go('order.name', { cfg: asked.cfg, phone: asked.phone, city: asked.city });
+    ctx.go('order.name', { cfg: asked.cfg, phone: asked.phone, city: asked.city, orderKey: asked.orderKey });
     return askForName(ctx, { fresh: true });
   }
   const phone = normalizePhone(text);
@@ -180,14 +186,14 @@ feature.action(cb.city.trigger, async (ctx) => {
   const asked = ctx.stepData('order.city');
   if (!data || !asked || !fromLiveMenu(ctx)) return staleButton(ctx);
   if (!(await ctx.deps.services.bookings.cities()).some((c) => c.city === data.city)) return staleButton(ctx);
-  await proceed(ctx, { cfg: asked.cfg, contactName: asked.contactName, phone: asked.phone, city: data.city }, { fresh: false });
+  await proceed(ctx, { cfg: asked.cfg, contactName: asked.contactName, phone: asked.phone, city: data.city, orderKey: asked.orderKey }, { fresh: false });
 });
 
 /** "My city is not listed": asks for it by name (the answer is typed). */
 feature.action(cb.cityOther.trigger, async (ctx) => {
   const asked = ctx.stepData('order.city');
   if (!asked || !fromLiveMenu(ctx)) return staleButton(ctx);
-  ctx.go('order.city', { cfg: asked.cfg, contactName: asked.contactName, phone: asked.phone });
+  ctx.go('order.city', { cfg: asked.cfg, contactName: asked.contactName, phone: asked.phone, orderKey: asked.orderKey });
   await show(ctx, { text: ctx.t('order.ask_other_city'), keyboard: [[menuButton(fmtOf(ctx))]] });
 });
 
@@ -212,17 +218,17 @@ feature.action(cb.orderEdit.trigger, async (ctx) => {
     return askForCity(ctx, { fresh: false });
   }
   if (!data || !answers || !fromLiveMenu(ctx)) return staleButton(ctx);
-  const { cfg, contactName, phone, city } = answers;
+  const { cfg, contactName, phone, city, orderKey } = answers;
   if (data.field === 'name') {
-    ctx.go('order.name', { cfg, contactName, phone, city });
+    ctx.go('order.name', { cfg, contactName, phone, city, orderKey });
     return askForName(ctx, { fresh: false });
   }
   if (data.field === 'phone') {
-    ctx.go('order.phone', { cfg, contactName, phone, city });
+    ctx.go('order.phone', { cfg, contactName, phone, city, orderKey });
     await ctx.toast();
     return askForPhone(ctx);
   }
-  ctx.go('order.city', { cfg, contactName, phone, city });
+  ctx.go('order.city', { cfg, contactName, phone, city, orderKey });
   await askForCity(ctx, { fresh: false });
 });
 
@@ -244,12 +250,19 @@ async function createOrder(ctx: BotContext, opts: { fresh: boolean }) {
   const model = answers && (await ctx.deps.services.catalog.model(answers.cfg.modelId));
   if (!answers || !model) return staleButton(ctx);
   const { cfg, contactName, phone, city } = answers;
+  // The chat stays on this step until the invoice is out (a failed update saves no state), so a
+  // rerun of this press, or the same press again, comes back here with the same key.
+  const requestKey = answers.orderKey ?? `update:${ctx.update.update_id}`;
   await ctx.deps.services.customers.setPhone(ctx.account.id, phone);
   const order = await ctx.deps.services.orders.create(
-    { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city, termsAcceptedAt: ctx.deps.now() },
+    { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city, requestKey, termsAcceptedAt: ctx.deps.now() },
     `customer:${ctx.account.telegramId}`,
   );
   ctx.log.info({ orderId: order.id, number: order.number }, 'order created');
+  if (order.state !== 'awaiting_deposit') {
+    // Made by an earlier run of this press and moved on since (paid, cancelled): shown as it is now.
+    return showOrder(ctx, order.id, opts);
+  }
   ctx.go('deposit', { orderId: order.id });
   await sendDepositInvoice(ctx, order, opts);
 }
