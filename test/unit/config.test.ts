@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       seedOnStart: false,
       campaignRate: 25,
       campaignPaidBroadcast: false,
+      refundPolicy: 'until_vin',
     });
   });
 
@@ -262,5 +263,14 @@ describe('shutdown', () => {
       expect(forceExitDelayMs(cfg), String(timeout)).toBeGreaterThanOrEqual(cfg.handlerTimeoutMs + 10_000);
     }
     expect(forceExitDelayMs(loadConfig(base))).toBe(45_000);
+  });
+});
+
+describe('DEPOSIT_REFUNDABLE_UNTIL', () => {
+  it('vin (the default) or delivery; anything else is refused', () => {
+    const base = { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ' };
+    expect(loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'delivery' }).refundPolicy).toBe('until_delivery');
+    expect(loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'vin' }).refundPolicy).toBe('until_vin');
+    expect(() => loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'never' })).toThrow(/DEPOSIT_REFUNDABLE_UNTIL/);
   });
 });
