@@ -43,7 +43,7 @@ describe('deposit reminders and expiry', () => {
     expect(await fire(`reminder-deposit-${order.id}-t30m`)).toBe('sent');
     const [msg] = sentTo(api, zh.telegramId);
     expect(msg!.params.text).toContain(order.number);
-    expect(msg!.params.text).toMatch(/定金/);
+    expect(msg!.params.text).toMatch(/订金/);
     expect(callbackDataIn(msg!)).toContain(`pay:${order.id}`);
   });
 
