@@ -98,6 +98,8 @@ describe('the sandbox', () => {
     await waitFor('the contact keyboard', async () => (await messages(ZH)).keyboard?.keyboard?.[0]?.[0]?.request_contact === true);
     expect((await post('/api/contact', { persona: ZH })).status).toBe(200);
     await press(ZH, 'city:shanghai');
+    // The confirmation screen: "同意并支付" creates the order and sends the invoice.
+    await press(ZH, 'ook');
     const invoice = await waitFor('the invoice', async () => ((await messages(ZH)).messages as any[]).find((m) => m.invoice));
     expect(invoice.invoice).toMatchObject({ currency: 'CNY', total: 100_000, paid: false });
     const paid = await post('/api/pay', { persona: ZH, message: invoice.id });
