@@ -108,9 +108,10 @@ describe('the sandbox', () => {
       'the order paid',
       async () => (await sandbox.db.sql`select state from orders where customer_id = (select id from customers where telegram_id = ${ZH})`)[0]?.state === 'deposit_paid',
     );
-    // The receipt: the payment line Telegram shows, then the bot's confirmation with the booking buttons.
+    // The receipt: the payment line Telegram shows, then the bot's confirmation with its buttons
+    // (a preferred delivery week: delivery itself is booked once the car is ready).
     expect((await messages(ZH)).messages.some((m: any) => m.service?.key === 'paid' && m.service.params.amount === 100_000)).toBe(true);
-    await withButton(ZH, 'bd:1');
+    await withButton(ZH, 'pw:1');
     // Paying twice is refused by the page's API, as Telegram's sheet would not open again.
     expect((await post('/api/pay', { persona: ZH, message: invoice.id })).body).toEqual({ error: 'already_paid' });
   });
