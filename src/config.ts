@@ -111,6 +111,8 @@ const fields = {
   SEED_ON_START: boolFlag,
   CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
   CAMPAIGN_PAID_BROADCAST: boolFlag,
+  /** Until when a car deposit is refunded in full on cancel: until a VIN is allocated (default), or until delivery. */
+  DEPOSIT_REFUNDABLE_UNTIL: z.enum(['vin', 'delivery']).default('vin'),
 };
 type Variable = keyof typeof fields;
 
@@ -143,6 +145,8 @@ export interface Config {
   campaignRate: number;
   /** Sets allow_paid_broadcast on campaign messages (Telegram charges Stars above 30/s). */
   campaignPaidBroadcast: boolean;
+  /** The refund policy new car orders are placed under (src/domain/orders/refund-policy.ts). */
+  refundPolicy: 'until_vin' | 'until_delivery';
 }
 
 /**
@@ -215,11 +219,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedOnStart: c.SEED_ON_START,
     campaignRate: c.CAMPAIGN_RATE,
     campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
+    refundPolicy: c.DEPOSIT_REFUNDABLE_UNTIL === 'vin' ? 'until_vin' : 'until_delivery',
   };
 }
 
 /** What the domain services read (createServices in src/deps.ts). */
-export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes' | 'inbox'>;
+export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes' | 'inbox' | 'refundPolicy'>;
 
 /** The ops CLI's settings: the database, the queues its steps put the customers' notices on, and the services'. */
 export type OpsConfig = ServicesConfig & Pick<Config, 'databaseUrl' | 'redisUrl' | 'queuePrefix'>;
@@ -238,6 +243,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     'INBOX_CONCURRENCY',
     'INBOX_LEASE_MS',
     'INBOX_RETRY_MS',
+    'DEPOSIT_REFUNDABLE_UNTIL',
   ]);
   if (!c || problems.length > 0) throw new ConfigError(problems);
   return {
@@ -249,6 +255,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     supportHours: c.SUPPORT_HOURS,
     supportSlaMinutes: c.SUPPORT_SLA_MINUTES,
     inbox: { maxAttempts: c.INBOX_MAX_ATTEMPTS, concurrency: c.INBOX_CONCURRENCY, leaseMs: c.INBOX_LEASE_MS, retryMs: c.INBOX_RETRY_MS },
+    refundPolicy: c.DEPOSIT_REFUNDABLE_UNTIL === 'vin' ? 'until_vin' : 'until_delivery',
   };
 }
 

@@ -181,7 +181,7 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
   const storeHooks = opts.storeEvents ?? noStoreEvents;
   // The store hears about its own orders' charger installations (src/domain/store/events.ts).
   const events = withStoreInstallations(opts.events ?? noEvents, storeHooks);
-  const orders = new OrderService({ db, events });
+  const orders = new OrderService({ db, events, refundPolicy: config.refundPolicy });
   const store = new StoreService({ db, now });
   return {
     catalog: new CatalogService({ db }),

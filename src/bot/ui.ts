@@ -86,3 +86,12 @@ export async function notice(ctx: BotContext, text: string, opts: { removeKeyboa
 
 /** True when a button press comes from the chat's live menu message (older messages are stale). */
 export const fromLiveMenu = (ctx: BotContext): boolean => !!ctx.callbackQuery?.message && ctx.callbackQuery.message.message_id === ctx.session.menuMessageId;
+
+/**
+ * Leaving the phone question by any other way than answering it (Main menu, /start, Back on the
+ * inline screen): its reply keyboard (share my number) must not stay behind.
+ */
+export async function leavePhoneStep(ctx: BotContext): Promise<void> {
+  if (ctx.session.step !== 'order.phone') return;
+  await notice(ctx, ctx.t('order.phone_left'), { removeKeyboard: true });
+}

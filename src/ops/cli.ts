@@ -141,8 +141,15 @@ async function list(c: CliContext): Promise<number> {
       lines.push(`  ${e.label}  [${ref}]`);
     }
   }
+  // Cities customers asked for that have no delivery yet ("tell me when delivery opens here").
+  const waitlist = await c.services.orders.waitlist();
+  if (waitlist.length) {
+    lines.push(plainText(c.f.t('ops.list.waitlist')));
+    for (const w of waitlist) lines.push(`  ${w.city} · ${c.f.t('ops.list.waitlist_customers', { count: w.customers })}`);
+  }
   return done(c, lines, {
     ...worklistJson(wl),
+    waitlist,
     refunds: refunds.map((r) => ({
       kind: r.kind,
       order: { id: r.order.id, number: r.order.number, state: r.order.state },

@@ -23,7 +23,7 @@ import { SandboxError } from './actions.js';
 export const RESET_TABLES = [
   'customers',
   'conversation_states',
-  'processed_updates',
+  'inbox_updates',
   'orders',
   'order_events',
   'payments',
@@ -47,10 +47,8 @@ export const RESET_TABLES = [
   'customer_model_views',
   'marketing_consent_log',
   'job_outbox',
+  'delivery_waitlist',
 ] as const;
-
-/** Emptied too when present (a table some versions of the app have). */
-export const OPTIONAL_RESET_TABLES = ['inbox_updates'] as const;
 
 /** The data the sandbox starts from, kept by a reset. */
 export const KEPT_TABLES = ['car_models', 'trims', 'car_options', 'delivery_centres', 'slots', 'store_products', 'store_variants', 'staff'] as const;
@@ -84,14 +82,7 @@ export async function assertSandboxData(db: Db): Promise<void> {
 export async function resetAppData(app: AppDataToReset): Promise<{ jobsRemoved: number }> {
   const { db } = app;
   await assertSandboxData(db);
-  const present = await db.execute(
-    sql`select ${sql.join(
-      OPTIONAL_RESET_TABLES.map((t) => sql`to_regclass(${t}) is not null as ${sql.identifier(t)}`),
-      sql`, `,
-    )}`,
-  );
-  const row = (present[0] ?? {}) as Record<string, boolean>;
-  const tables = [...RESET_TABLES, ...OPTIONAL_RESET_TABLES.filter((t) => row[t] === true)];
+  const tables = [...RESET_TABLES];
   const stock = storeRows(readStoreFile()).flatMap((p) => p.variants.map((v) => ({ id: v.id, stock: v.stock })));
   await db.transaction(async (tx) => {
     await tx.execute(

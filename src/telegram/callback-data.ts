@@ -96,9 +96,20 @@ export const cb = {
   configure: codec('cfg', { modelId: id }),
   choose: codec('pick', { step: oneOf('trim', 'paint', 'wheels', 'interior'), optionId: id }),
   back: codec('back', { to: oneOf('models', 'model', 'trim', 'paint', 'wheels', 'interior', 'summary') }),
+  /** The summary's "change": the picker of what to change, then the one step to answer again. */
+  changePick: codec('chg'),
+  change: codec('chg1', { step: oneOf('trim', 'paint', 'wheels', 'interior') }),
   orderStart: codec('order'),
   useName: codec('usename'),
   city: codec('city', { city: id }),
+  /** The city picker's "my city is not listed", and "tell me when delivery opens there". */
+  cityOther: codec('cityx'),
+  waitlist: codec('wait'),
+  /** The confirmation screen: change one answer, or accept the terms and place the order. */
+  orderEdit: codec('oe', { field: oneOf('name', 'phone', 'city') }),
+  orderConfirm: codec('ook'),
+  /** Back to the confirmation screen from changing an answer, the answer unchanged. */
+  orderReview: codec('orv'),
   // Deposit
   pay: codec('pay', { orderId: int }),
   // My orders
@@ -109,6 +120,9 @@ export const cb = {
   // Bookings
   bookDelivery: codec('bd', { orderId: int }),
   bookInstallation: codec('bi', { orderId: int }),
+  /** Before the car is ready: a preferred delivery week (its Monday), or the picker of weeks. */
+  preferWeek: codec('pw', { orderId: int }),
+  preferWeekPick: codec('pwk', { orderId: int, date }),
   bookPick: codec('bk', { kind: oneOf('delivery', 'installation') }),
   deliveryMethod: codec('dm', { method: oneOf('home', 'pickup') }),
   centre: codec('dc', { centreId: id }),

@@ -10,7 +10,7 @@ import { createI18n } from '../../src/i18n.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { chatFactory, conversationState, TestChat, textsIn, toastsIn, type SeenMessage } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { configureCar, latestOrder, placeCarOrder, type OrderRow } from '../support/orders.js';
+import { configureCar, latestOrder, makeReady, placeCarOrder, type OrderRow } from '../support/orders.js';
 import { contactUpdate } from '../support/updates.js';
 
 type Lng = 'en' | 'zh-CN';
@@ -50,6 +50,9 @@ async function paidOrder(c: TestChat, contact?: { name: string; phone: string })
 
 /** From a paid order to the slot list of the first bookable day (pickup in Shanghai). */
 async function toSlots(c: TestChat, orderId: number): Promise<Array<{ text: string; data: string }>> {
+  // Delivery is booked once the car is ready.
+  const [row] = await c.h.db.sql<Array<{ state: string }>>`select state from orders where id = ${orderId}`;
+  if (row!.state === 'deposit_paid') await makeReady(c, orderId);
   await c.press(cb.bookDelivery.pack({ orderId }));
   await c.press(cb.deliveryMethod.pack({ method: 'pickup' }));
   const day = c
@@ -364,7 +367,9 @@ describe('typed input', () => {
     expect((await h.db.sql`select phone from customers where telegram_id = ${c.id}`)[0]!.phone).toBeNull();
     await c.text('138 0013 8000');
     expect(c.messages().some((m) => m.text.startsWith(t('en', 'order.phone_saved', { phone: '' })))).toBe(true);
-    expect((await h.db.sql`select phone from customers where telegram_id = ${c.id}`)[0]!.phone).toBe('+8613800138000');
+    // Held with the order's answers; written only when the order is confirmed.
+    expect((await stateOf(c.id)).data.phone).toBe('+8613800138000');
+    expect((await h.db.sql`select phone from customers where telegram_id = ${c.id}`)[0]!.phone).toBeNull();
     expect(c.lastText()).toBe(t('en', 'order.ask_city'));
     expect((await stateOf(c.id)).step).toBe('order.city');
   });
@@ -386,7 +391,7 @@ describe('typed input', () => {
 
     await c.contact('8613800138000');
     expect((await stateOf(c.id)).step).toBe('order.city');
-    expect((await h.db.sql`select phone from customers where telegram_id = ${c.id}`)[0]!.phone).toBe('+8613800138000');
+    expect((await stateOf(c.id)).data.phone).toBe('+8613800138000');
     expect(c.lastText()).toBe(t('zh-CN', 'order.ask_city'));
   });
 
@@ -426,6 +431,7 @@ describe('typed input', () => {
   it('a too-short address is re-asked; a proper one moves on (en)', async () => {
     const c = newChat('en');
     const order = await paidOrder(c);
+    await makeReady(c, order.id);
     await c.press(cb.bookDelivery.pack({ orderId: order.id }));
     await c.press(cb.deliveryMethod.pack({ method: 'home' }));
     expect((await stateOf(c.id)).step).toBe('booking.address');
@@ -507,15 +513,16 @@ describe('double clicks', () => {
     expect(confirmations.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('a city tapped twice at once creates one order', async () => {
+  it('"agree and pay" tapped twice at once creates one order', async () => {
     const c = newChat('en');
     await configure(c, 4);
     await c.press(cb.orderStart.pack({}));
     await c.text('Zhang Wei');
     await c.text('13800138000');
-    const cities = c.screen()!;
-    const data = cb.city.pack({ city: 'shenzhen' });
-    await Promise.all([c.press(data, cities), c.press(data, cities)]);
+    await c.press(cb.city.pack({ city: 'shenzhen' }));
+    const confirm = c.screen()!;
+    const data = cb.orderConfirm.pack({});
+    await Promise.all([c.press(data, confirm), c.press(data, confirm)]);
     const orders = await h.db.sql`
       select o.id from orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${c.id}`;
     expect(orders).toHaveLength(1);

@@ -158,7 +158,7 @@ describe('a payment for no known order', () => {
       )
       .then(() => h.api.calls.filter((x) => String(x.params.chat_id) === String(stranger.id)).at(-1));
     // Told it is not for an order of theirs and comes back in full (src/telegram/screens/payments.ts), never the other customer's order number.
-    expect(calls?.params.text).toBe(t('en', 'payments.not_applied_other', { amount: formatCny(order.deposit_fen, 'en'), days: 7 }));
+    expect(calls?.params.text).toBe(t('en', 'payments.not_applied_foreign', { amount: formatCny(order.deposit_fen, 'en'), days: 7 }));
     expect((await latestOrder(owner)).state).toBe('awaiting_deposit');
     // Kept for a refund, as a payment that could not be applied (the payer is not the order's customer).
     expect(await h.db.sql`select status, problem from payments where telegram_payment_charge_id = 'tg_stray_2'`).toEqual([{ status: 'refund_needed', problem: 'payer_mismatch' }]);

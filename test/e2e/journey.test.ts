@@ -9,6 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat, type Button } from '../support/chat.js';
 import { PROVIDER_TOKEN, startHarness, type Harness } from '../support/harness.js';
+import { onTheRoadEstimate } from '../../src/domain/catalog/purchase-tax.js';
+import { formatCny } from '../../src/shared/money.js';
+import { cb } from '../../src/telegram/callback-data.js';
+
+const cny = (fen: number) => formatCny(fen, 'en');
 
 let h: Harness;
 beforeAll(async () => {
@@ -121,7 +126,17 @@ interface Journey {
     browse: string;
     configure: string;
     back: string;
-    changeInterior: string;
+    changeConfig: string;
+    interior: string;
+    guidePrice: string;
+    estimate: (otr: string, tax: string) => string;
+    confirmTitle: string;
+    agreePay: string;
+    terms: string;
+    changeName: string;
+    preferWeek: string;
+    preferredLine: string;
+    vinLine: (vin: string) => string;
     orderNow: string;
     myOrders: string;
     bookDelivery: string;
@@ -162,9 +177,12 @@ interface Journey {
     cancelBookingYes: string;
     bookingCancelled: string;
     cancelOrder: string;
-    confirmCancelPaid: (n: string, deposit: string) => string;
+    confirmCancelForfeit: (n: string, deposit: string) => string;
     cancelYes: string;
-    refundToast: (n: string, deposit: string) => string;
+    forfeitToast: (n: string, deposit: string) => string;
+    stateCancelled: string;
+    stateScheduled: string;
+    notRefundableNow: string;
     homeLine: string;
     pickupLine: string;
     installationLine: string;
@@ -195,8 +213,18 @@ const english: Journey = {
     browse: 'Browse models',
     configure: 'Configure and order',
     back: '‹ Back',
-    changeInterior: 'Change interior',
-    orderNow: 'Order · pay ¥1,000 deposit',
+    changeConfig: 'Change configuration',
+    interior: 'Interior',
+    guidePrice: 'Official guide prices, for reference only',
+    estimate: (otr, tax) => `Estimated on-the-road price: about ${otr}\n(includes purchase tax of about ${tax}`,
+    confirmTitle: 'Please check your order',
+    agreePay: 'Agree and pay ¥1,000',
+    terms: 'Cancel before a vehicle (VIN) is allocated to your order and it is refunded in full.',
+    changeName: 'Change name',
+    preferWeek: 'Choose a preferred delivery week',
+    preferredLine: 'Preferred delivery: ',
+    vinLine: (v) => `VIN: <code>${v}</code>`,
+    orderNow: 'Order · ¥1,000 deposit',
     myOrders: 'My orders',
     bookDelivery: 'Book delivery',
     bookInstallation: 'Book charger installation',
@@ -205,21 +233,21 @@ const english: Journey = {
     cardSpecs: ['Range up to 719 km (CLTC)', '0–100 km/h from 3.5 s', 'Top speed up to 250 km/h', 'From <b>¥263,500</b> · 3 versions', 'Deposit to order: ¥1,000'],
     trimHeader: '<b>Model Y</b> · Step 1 of 4: choose a version',
     fromPrice: 'From <b>¥263,500</b>',
-    runningTotal: (p) => `Total so far: <b>${p}</b>`,
-    summaryTotal: (p) => `Total: <b>${p}</b>`,
-    summaryDeposit: (p) => `Deposit to order now: <b>${p}</b>`,
+    runningTotal: (p) => `Vehicle price: <b>${p}</b>`,
+    summaryTotal: (p) => `Vehicle price: <b>${p}</b>`,
+    summaryDeposit: (p) => `A deposit of <b>${p}</b> places the order`,
     askName: 'Whose name should the order be in?',
     askPhone: 'What phone number can we reach you on?',
-    phoneSaved: 'Phone number saved: ',
+    phoneSaved: 'Phone number: ',
     askCity: 'In which city would you like to take delivery?',
-    orderCreated: (n) => `Order <b>${n}</b> created`,
+    orderCreated: (n) => `Order <b>${n}</b> placed`,
     invoiceTitle: (n) => `Model Y deposit · ${n}`,
     paid: (a, n) => [`Deposit of <b>${a}</b> received for order <b>${n}</b>`, 'Your Model Y is confirmed!'],
     deliveryMethod: (n, city) => `<b>Delivery for order ${n}</b> (${city})`,
     home: 'Home delivery',
     pickup: 'Pick up at a delivery centre',
     askAddressDelivery: 'Please type the delivery address',
-    askAddressInstallation: 'Please type the address where the charger should be installed',
+    askAddressInstallation: 'Please type the installation address',
     pickDayDelivery: 'Choose a day for delivery to your address',
     pickDayInstallation: 'Choose an installation day',
     booked: (n) => `Booked for order <b>${n}</b>`,
@@ -236,9 +264,12 @@ const english: Journey = {
     cancelBookingYes: 'Yes, cancel booking',
     bookingCancelled: 'Booking cancelled.',
     cancelOrder: 'Cancel order',
-    confirmCancelPaid: (n, d) => `Cancel order <b>${n}</b>? We will request a refund of your <b>${d}</b> deposit`,
+    confirmCancelForfeit: (n, d) => `Cancel order <b>${n}</b>? A vehicle has been allocated to it, so under the deposit terms your <b>${d}</b> deposit will not be refunded.`,
     cancelYes: 'Yes, cancel',
-    refundToast: (n, d) => `Order ${n} cancelled. A refund of ${d} has been requested.`,
+    forfeitToast: (n, d) => `Order ${n} cancelled. Under the deposit terms, the ${d} deposit is not refunded.`,
+    stateCancelled: 'Cancelled',
+    stateScheduled: 'Delivery scheduled',
+    notRefundableNow: 'the deposit is not refunded if you cancel now',
     homeLine: 'Home delivery',
     pickupLine: 'Pickup',
     installationLine: 'Charger installation',
@@ -262,36 +293,46 @@ const english: Journey = {
 };
 
 const chinese: Journey = {
-  title: '简体中文 · Model S · ¥8,000 定金 · 分享手机号 · 到店提车 · 小区固定车位',
+  title: '简体中文 · Model S · ¥8,000 订金 · 分享手机号 · 到店自提 · 小区固定车位',
   userId: 710_002,
   languageCode: 'zh-hans',
   t: {
     browse: '浏览车型',
     configure: '选配并下单',
     back: '‹ 返回',
-    changeInterior: '修改内饰',
-    orderNow: '立即下单 · 支付 ¥8,000 定金',
+    changeConfig: '修改配置',
+    interior: '内饰',
+    guidePrice: '官方指导价，仅供参考',
+    estimate: (otr, tax) => `预估落地价：约 ${otr}\n（含车辆购置税约 ${tax}`,
+    confirmTitle: '请确认订单信息',
+    agreePay: '同意并支付 ¥8,000',
+    terms: '分配车辆（车架号 VIN）前取消订单，订金全额原路退还。',
+    changeName: '修改姓名',
+    preferWeek: '选择期望交付时间',
+    preferredLine: '期望交付：',
+    vinLine: (v) => `车架号（VIN）：<code>${v}</code>`,
+    orderNow: '立即下单 · 订金 ¥8,000',
     myOrders: '我的订单',
     bookDelivery: '预约交付',
     bookInstallation: '预约充电桩安装',
     viewOrder: '查看订单',
     menuGreeting: 'Wei，您好！欢迎来到特斯拉京东官方旗舰店。',
-    cardSpecs: ['续航最高 715 公里（CLTC）', '百公里加速最快 2.1 秒', '最高车速 322 公里/小时', '<b>¥684,900</b> 起 · 共 2 个版本', '下单定金：¥8,000'],
+    cardSpecs: ['续航最高 715 公里（CLTC）', '百公里加速最快 2.1 秒', '最高车速 322 公里/小时', '<b>¥684,900</b> 起 · 共 2 个版本', '下单订金：¥8,000'],
     trimHeader: '<b>Model S</b> · 第 1/4 步：选择版本',
     fromPrice: '<b>¥684,900</b> 起',
-    runningTotal: (p) => `当前总价：<b>${p}</b>`,
-    summaryTotal: (p) => `总价：<b>${p}</b>`,
-    summaryDeposit: (p) => `现在下单需支付定金：<b>${p}</b>`,
-    askName: '请输入订单联系人姓名',
-    askPhone: '请提供联系电话',
-    phoneSaved: '已保存手机号：',
-    askCity: '您希望在哪个城市提车？',
-    orderCreated: (n) => `订单 <b>${n}</b> 已创建`,
-    invoiceTitle: (n) => `Model S 定金 · ${n}`,
-    paid: (a, n) => [`已收到订单 <b>${n}</b> 的定金 <b>${a}</b>`, '您的 Model S 订单已确认'],
-    deliveryMethod: (n, city) => `<b>订单 ${n} 交付</b>（${city}）`,
+    runningTotal: (p) => `车辆价格：<b>${p}</b>`,
+    summaryTotal: (p) => `车辆价格：<b>${p}</b>`,
+    summaryDeposit: (p) => `下单需支付订金 <b>${p}</b>`,
+    askName: '请输入车主姓名，须与身份证一致',
+    askPhone: '请提供车主手机号',
+    phoneSaved: '手机号：',
+    askCity: '请选择提车城市',
+    orderCreated: (n) => `订单 <b>${n}</b> 已提交`,
+    invoiceTitle: (n) => `Model S 订金 · ${n}`,
+    paid: (a, n) => [`已收到订单 <b>${n}</b> 的订金 <b>${a}</b>`, '您的 Model S 订单已确认'],
+    deliveryMethod: (n, city) => `<b>订单 ${n} · 预约交付</b>（${city}）`,
     home: '送车上门',
-    pickup: '到交付中心提车',
+    pickup: '到交付中心自提',
     askAddressDelivery: '请输入送车地址',
     askAddressInstallation: '请输入充电桩安装地址',
     pickDayDelivery: '提车的日期',
@@ -299,22 +340,25 @@ const chinese: Journey = {
     booked: (n) => `订单 <b>${n}</b> 预约成功`,
     rescheduled: (n) => `订单 <b>${n}</b> 改期成功`,
     parking: '小区固定产权/租赁车位',
-    askParking: '您在家的停车位是？',
-    askPermission: '物业是否同意安装充电桩？',
+    askParking: '请问您的车位是？',
+    askPermission: '物业是否已同意安装充电桩？',
     permissionYes: '已同意',
-    stateDepositPaid: '定金已付',
+    stateDepositPaid: '订金已支付',
     stateRefundRequested: '退款处理中',
-    depositLine: (p) => `定金：${p}`,
+    depositLine: (p) => `订金：${p}`,
     rescheduleDelivery: '交付改期',
     cancelInstallation: '取消安装预约',
     cancelBookingYes: '确定取消预约',
     bookingCancelled: '预约已取消。',
     cancelOrder: '取消订单',
-    confirmCancelPaid: (n, d) => `确定取消订单 <b>${n}</b> 吗？我们将把 <b>${d}</b> 定金原路退回`,
+    confirmCancelForfeit: (n, d) => `确定取消订单 <b>${n}</b> 吗？该订单已分配车辆，按订金条款 <b>${d}</b> 订金不予退还。`,
     cancelYes: '确定取消',
-    refundToast: (n, d) => `订单 ${n} 已取消，${d} 定金退款已提交。`,
+    forfeitToast: (n, d) => `订单 ${n} 已取消。按订金条款，${d} 订金不予退还。`,
+    stateCancelled: '已取消',
+    stateScheduled: '已预约交付',
+    notRefundableNow: '现在取消订单订金不予退还',
     homeLine: '送车上门',
-    pickupLine: '到店提车',
+    pickupLine: '到交付中心自提',
     installationLine: '充电桩安装',
   },
   model: 'Model S',
@@ -349,23 +393,23 @@ for (const j of [english, chinese]) {
       chat = new TestChat(h, j.userId, { languageCode: j.languageCode, firstName: 'Wei' });
     });
 
-    it('/start with a deep link: main menu in the language of the Telegram client, source kept', async () => {
+    it('/start with a deep link: main menu in the language of the Telegram client, source kept; no bookings for a first-time visitor', async () => {
       await c().text('/start src_campaign42');
       expect(c().lastText()).toContain(j.t.menuGreeting);
-      expect(c().buttonLabels()).toEqual(
-        expect.arrayContaining([
-          expect.stringContaining(j.t.browse),
-          expect.stringContaining(j.t.myOrders),
-          expect.stringContaining(j.t.bookDelivery),
-          expect.stringContaining(j.t.bookInstallation),
-        ]),
-      );
+      expect(c().buttonLabels()).toEqual(expect.arrayContaining([expect.stringContaining(j.t.browse), expect.stringContaining(j.t.myOrders)]));
+      // Nothing to book yet: the menu shows what a first-time visitor can do now.
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery) || l.includes(j.t.bookInstallation)),
+      ).toBe(false);
       const customer = await customerRow(j.userId);
       expect(customer).toMatchObject({ language: j.languageCode === 'en' ? 'en' : 'zh-CN', source: 'src_campaign42', first_name: 'Wei' });
     });
 
     it('browse: every model with its starting price; the model card is a photo with specs, price and deposit', async () => {
       await c().tap(j.t.browse);
+      expect(c().lastText()).toContain(j.t.guidePrice);
       const labels = c().buttonLabels();
       for (const model of ['Model 3', 'Model Y', 'Model S', 'Model X']) expect(labels.some((l) => l.startsWith(model))).toBe(true);
       expect(labels.find((l) => l.startsWith(j.model))).toContain(j.startingPrice);
@@ -430,7 +474,7 @@ for (const j of [english, chinese]) {
       ).toHaveLength(1);
     });
 
-    it('summary: price breakdown, total and deposit; "Change interior" goes back one step', async () => {
+    it('summary: price breakdown, vehicle price, on-the-road estimate and deposit; "Change configuration" changes one choice', async () => {
       await c().tap(j.interior.label);
       const text = c().lastText();
       expect(text).toContain(j.trim.label.replace(/"/g, '&quot;'));
@@ -439,16 +483,23 @@ for (const j of [english, chinese]) {
         expect(text).toMatch(new RegExp(`${part.label.replace(/"/g, '&quot;')}.*${price.replace(/[$¥]/g, '\\$&')}`));
       }
       expect(text).toContain(j.t.summaryTotal(j.prices.total));
+      const vehicleFen = j.trim.fen + j.paint.fen + j.wheels.fen + j.interior.fen;
+      const estimate = onTheRoadEstimate(vehicleFen);
+      expect(text).toContain(j.t.estimate(cny(estimate.totalFen), cny(estimate.taxFen)));
+      expect(text).toContain(j.languageCode === 'en' ? 'registration and insurance not included' : '不含上牌费和保险');
       expect(text).toContain(j.t.summaryDeposit(j.deposit));
       expect(c().buttonLabels()).toContain(j.t.orderNow);
 
-      await c().tap(j.t.changeInterior);
+      // One tap on what to change, one on the new choice: the other choices are kept.
+      await c().tap(j.t.changeConfig);
+      await c().tap(j.t.interior);
       expect(c().lastText()).toContain(j.t.runningTotal(j.prices.afterWheels));
       await c().tap(j.interior.label);
       expect(c().lastText()).toContain(j.t.summaryTotal(j.prices.total));
+      expect(c().lastText()).toContain(j.t.summaryDeposit(j.deposit));
     });
 
-    it(`order: name, phone (${j.phone.typed ? 'typed' : 'shared contact'}), city → order awaiting its deposit and a CNY invoice`, async () => {
+    it(`order: name, phone (${j.phone.typed ? 'typed' : 'shared contact'}), city → a confirmation screen, nothing written yet`, async () => {
       await c().tap(j.t.orderNow);
       expect(c().lastText()).toContain(j.t.askName);
       // Back from the name question shows the summary again; ordering resumes from there.
@@ -478,7 +529,35 @@ for (const j of [english, chinese]) {
         ),
       );
 
-      const calls = await c().tap(j.city.label);
+      await c().tap(j.city.label);
+      const confirm = c().lastText();
+      expect(confirm).toContain(j.t.confirmTitle);
+      expect(confirm).toContain(j.trim.label.replace(/"/g, '&quot;'));
+      expect(confirm).toContain(j.t.summaryTotal(j.prices.total));
+      expect(confirm).toContain(j.deposit);
+      expect(confirm).toContain(j.name);
+      expect(confirm).toMatch(shownPhone(j.phone.e164));
+      expect(confirm).toContain(j.city.label);
+      expect(confirm).toContain(j.t.terms);
+      expect(c().buttonLabels()).toContain(j.t.agreePay);
+      // Nothing is written before "confirm": no order, and the phone is not saved on the customer.
+      expect(await ordersOf(j.userId)).toHaveLength(0);
+      expect((await customerRow(j.userId))!.phone).toBeNull();
+
+      // A changed name comes back to the confirmation screen with the other answers kept.
+      await c().tap(j.t.changeName);
+      expect(c().lastText()).toContain(j.t.askName);
+      await c().text(`${j.name}x`);
+      expect(c().lastText()).toContain(j.t.confirmTitle);
+      expect(c().lastText()).toContain(`${j.name}x`);
+      expect(c().lastText()).toContain(j.city.label);
+      await c().tap(j.t.changeName);
+      await c().text(j.name);
+      expect(c().lastText()).toContain(j.t.confirmTitle);
+    });
+
+    it('agree and pay: the order awaiting its deposit (terms accepted, refund policy frozen) and a CNY invoice', async () => {
+      const calls = await c().tap(j.t.agreePay);
       const [order] = await ordersOf(j.userId);
       expect(order).toMatchObject({
         state: 'awaiting_deposit',
@@ -508,6 +587,13 @@ for (const j of [english, chinese]) {
       expect(prices.map((p) => p.amount)).toEqual([j.depositFen]);
       expect(String(invoice!.params.payload)).toContain(String(orderId));
       expect(Buffer.byteLength(String(invoice!.params.payload))).toBeLessThanOrEqual(128);
+      // The invoice says what the deposit is and until when it is refundable.
+      expect(String(invoice!.params.description)).toContain(
+        j.languageCode === 'en' ? 'Refunded in full if you cancel before a vehicle is allocated.' : '分配车辆前取消可全额退还订金。',
+      );
+      const [terms] = await h.db.sql<Array<{ refund_policy: string; terms_accepted_at: Date | null }>>`select refund_policy, terms_accepted_at from orders where id = ${orderId}`;
+      expect(terms!.refund_policy).toBe('until_vin');
+      expect(terms!.terms_accepted_at).not.toBeNull();
       expect(await eventsOf(orderId)).toEqual([{ from_state: null, to_state: 'awaiting_deposit', actor: `customer:${j.userId}` }]);
     });
 
@@ -516,7 +602,13 @@ for (const j of [english, chinese]) {
       expect(paid.approved).toBe(true);
       const confirmation = textsIn(paid.calls).join('\n');
       for (const part of j.t.paid(j.deposit, orderNumber)) expect(confirmation).toContain(part);
-      expect(c().buttonLabels()).toEqual(expect.arrayContaining([expect.stringContaining(j.t.bookDelivery), expect.stringContaining(j.t.bookInstallation)]));
+      // No delivery booking before there is a car: a preferred week instead.
+      expect(c().buttonLabels()).toEqual(expect.arrayContaining([expect.stringContaining(j.t.preferWeek), expect.stringContaining(j.t.bookInstallation)]));
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery)),
+      ).toBe(false);
 
       const [order] = await ordersOf(j.userId);
       expect(order!.state).toBe('deposit_paid');
@@ -533,6 +625,35 @@ for (const j of [english, chinese]) {
         [null, 'awaiting_deposit'],
         ['awaiting_deposit', 'deposit_paid'],
       ]);
+    });
+
+    it('before the car is ready: a preferred week (shown on the order, a wish for ops), no delivery booking', async () => {
+      await c().tap(j.t.preferWeek);
+      const weeks = buttonsWithData(c(), 'pwk:');
+      expect(weeks).toHaveLength(8);
+      await c().press(weeks[1]!.data!);
+      expect(c().lastText()).toContain(j.t.preferredLine);
+      expect(
+        c()
+          .buttonLabels()
+          .some((l) => l.includes(j.t.bookDelivery)),
+      ).toBe(false);
+      const [row] = await h.db.sql<Array<{ preferred_delivery_week: string }>>`select preferred_delivery_week from orders where id = ${orderId}`;
+      expect(row!.preferred_delivery_week).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(new Date(`${row!.preferred_delivery_week}T12:00:00Z`).getUTCDay()).toBe(1);
+      expect(await bookingsOf(orderId)).toHaveLength(0);
+    });
+
+    it('vehicle allocated and ready: the order shows the VIN and the expected delivery week, and delivery can be booked', async () => {
+      const vin = j.languageCode === 'en' ? 'LRWYGCEK1PC310001' : 'LRWYGCEK1PC310002';
+      await h.app.deps.services.fulfilment.allocate(orderId, vin, 'staff:1');
+      await h.app.deps.services.fulfilment.markReady(orderId, 'staff:1');
+      // Read from the order screen this press shows (the ready notice comes on its own, outside quiet hours).
+      const calls = await c().press(cb.orderDetail.pack({ orderId }));
+      const shown = calls.find((call) => /^(edit|send)Message/.test(call.method) && String(call.params.text ?? '').includes(orderNumber))!;
+      expect(String(shown.params.text)).toContain(j.t.vinLine(vin));
+      expect(String(shown.params.text)).toContain(j.languageCode === 'en' ? 'Expected delivery: ' : '预计交付：');
+      expect(JSON.stringify(shown.params.reply_markup)).toContain(`bd:${orderId}`);
     });
 
     it(`book delivery (${j.delivery.method}): day, slot in Asia/Shanghai time, booking row, slot booked + 1`, async () => {
@@ -575,15 +696,16 @@ for (const j of [english, chinese]) {
       deliveryBookingId = booking!.id;
     });
 
-    it(`book charger installation: address, parking (${j.installation.parking}), permission yes, slot`, async () => {
+    it(`book charger installation: parking (${j.installation.parking}), permission yes, then the address, slot`, async () => {
       await c().tap(j.t.viewOrder);
       await c().tap(j.t.bookInstallation);
-      expect(c().lastText()).toContain(j.t.askAddressInstallation);
-      await c().text(j.installation.address);
+      // Eligibility first: nobody types an address to be told they cannot have a charger.
       expect(c().lastText()).toContain(j.t.askParking);
       await c().tap(j.installation.parkingLabel);
       expect(c().lastText()).toContain(j.t.askPermission);
       await c().tap(j.t.permissionYes);
+      expect(c().lastText()).toContain(j.t.askAddressInstallation);
+      await c().text(j.installation.address);
       expect(c().lastText()).toContain(j.t.pickDayInstallation);
 
       await c().press(buttonsWithData(c(), 'day:')[0]!.data!);
@@ -606,11 +728,13 @@ for (const j of [english, chinese]) {
         .buttonLabels()
         .find((l) => l.includes(orderNumber));
       expect(entry).toContain(j.model);
-      expect(entry).toContain(j.t.stateDepositPaid);
+      expect(entry).toContain(j.t.stateScheduled);
       await c().tap(orderNumber);
       const text = c().lastText();
       expect(text).toContain(orderNumber);
-      expect(text).toContain(j.t.stateDepositPaid);
+      expect(text).toContain(j.t.stateScheduled);
+      // A vehicle is allocated: under the default terms the deposit is no longer refundable, and the order says so.
+      expect(text).toContain(j.t.notRefundableNow);
       expect(text).toContain(`<b>${j.model}</b>`);
       for (const label of [j.trim.label, j.paint.label, j.wheels.label, j.interior.label]) expect(text).toContain(label.replace(/"/g, '&quot;'));
       expect(text).toContain(j.prices.total);
@@ -662,13 +786,13 @@ for (const j of [english, chinese]) {
       expect((await bookingsOf(orderId)).find((b) => b.kind === 'installation')!.state).toBe('cancelled');
     });
 
-    it('cancel the paid order: refund_requested with the deposit shown, bookings released', async () => {
+    it('cancel after a VIN is allocated: cancelled, the deposit kept under the terms accepted, bookings released', async () => {
       const delivery = await slotRow(deliverySlotId);
       await c().tap(j.t.cancelOrder);
-      expect(c().lastText()).toContain(j.t.confirmCancelPaid(orderNumber, j.deposit));
+      expect(c().lastText()).toContain(j.t.confirmCancelForfeit(orderNumber, j.deposit));
       await c().tap(j.t.cancelYes);
-      expect(c().toasts()).toContain(j.t.refundToast(orderNumber, j.deposit));
-      expect(c().lastText()).toContain(j.t.stateRefundRequested);
+      expect(c().toasts()).toContain(j.t.forfeitToast(orderNumber, j.deposit));
+      expect(c().lastText()).toContain(j.t.stateCancelled);
       expect(c().lastText()).toContain(j.t.depositLine(j.deposit));
       // No booking is listed any more.
       expect(c().lastText()).not.toContain(j.delivery.method === 'home' ? j.t.homeLine : j.t.pickupLine);
@@ -676,8 +800,18 @@ for (const j of [english, chinese]) {
       expect(c().buttonLabels()).not.toContain(j.t.cancelOrder);
 
       const [order] = await ordersOf(j.userId);
-      expect(order!.state).toBe('refund_requested');
-      expect((await eventsOf(orderId)).map((e) => e.to_state)).toEqual(['awaiting_deposit', 'deposit_paid', 'refund_requested']);
+      expect(order!.state).toBe('cancelled');
+      expect((await eventsOf(orderId)).map((e) => e.to_state)).toEqual([
+        'awaiting_deposit',
+        'deposit_paid',
+        'vehicle_allocated',
+        'ready_for_delivery',
+        'delivery_scheduled',
+        'cancelled',
+      ]);
+      const [note] = await h.db.sql<Array<{ note: string }>>`select note from order_events where order_id = ${orderId} and subject = 'order' and to_state = 'cancelled'`;
+      expect(note!.note).toBe('deposit_not_refundable');
+      expect(await h.db.sql`select 1 from payments where order_id = ${orderId} and status <> 'applied'`).toHaveLength(0);
       expect((await bookingsOf(orderId)).every((b) => b.state === 'cancelled')).toBe(true);
       expect((await slotRow(deliverySlotId)).booked).toBe(delivery.booked - 1);
     });
@@ -700,6 +834,7 @@ async function paidModel3(c: TestChat, t: { browse: string; configure: string; c
   await c.text('Li Na');
   await c.text('+86 139 0000 1111');
   await c.tap(t.city);
+  await c.press(cb.orderConfirm.pack({}));
   const paid = await c.pay();
   expect(paid.approved).toBe(true);
   const [order] = await ordersOf(c.id);
@@ -718,7 +853,8 @@ describe('charger installation that cannot be booked yet', () => {
     const order = await paidModel3(c, { browse: 'Browse models', configure: 'Configure', city: 'Hangzhou' });
     const booked = await installationSlotsBooked();
     await c.tap('Book charger installation');
-    await c.text('Lakeview Garden, Building 5, space 23, Xihu, Hangzhou');
+    // Asked before any address: the customer learns first whether a charger is possible.
+    expect(c.lastText()).not.toContain('address');
     await c.tap('No fixed parking space');
     expect(c.lastText()).toContain('A home charger needs a fixed parking space');
     expect(c.lastText()).toContain('Superchargers');
@@ -736,7 +872,7 @@ describe('charger installation that cannot be booked yet', () => {
     const order = await paidModel3(c, { browse: '浏览车型', configure: '选配', city: '杭州' });
     const booked = await installationSlotsBooked();
     await c.tap('预约充电桩安装');
-    await c.text('杭州市西湖区文三路 100 号 5 幢地下车位 23 号');
+    expect(c.lastText()).not.toContain('地址');
     await c.tap('私家车库');
     await c.tap('尚未同意');
     expect(c.lastText()).toContain('安装充电桩需要物业同意');
@@ -815,7 +951,7 @@ describe('wording', () => {
     await c.press('pick:wheels:m3-wheels-19');
     await c.press('pick:interior:m3-int-black');
     const summary = c.lastText();
-    expect(summary).toContain('总价：<b>¥249,900</b>');
+    expect(summary).toContain('车辆价格：<b>¥249,900</b>');
     // "后轮驱动版: ¥231,900" mixes a half-width colon into Chinese text.
     expect(summary).toContain('后轮驱动版：¥231,900');
     expect(summary).toContain('烈焰红：¥12,000');

@@ -60,9 +60,9 @@ describe('webhook mode', () => {
     expect(c.screen()!.photo).toBe(true);
     await c.tap('Configure');
     await c.tap('Long Range AWD');
-    expect(c.lastText()).toContain('Total so far: <b>¥271,900</b>');
+    expect(c.lastText()).toContain('Vehicle price: <b>¥271,900</b>');
     await c.tap('Stealth Grey');
-    expect(c.lastText()).toContain('Total so far: <b>¥279,900</b>');
+    expect(c.lastText()).toContain('Vehicle price: <b>¥279,900</b>');
     const [state] = await h.db.sql<Array<{ step: string; data: { cfg?: Record<string, string> } }>>`
       select step, data from conversation_states where chat_id = ${c.id}`;
     expect(state!.step).toBe('config.wheels');
@@ -213,7 +213,7 @@ describe('polling mode: restart in the middle of a configuration', () => {
     await c.tap('Ultra Red');
     const screen = c.screen()!;
     expect(screen.text).toContain('Step 3 of 4: choose wheels');
-    expect(screen.text).toContain('Total so far: <b>¥347,900</b>');
+    expect(screen.text).toContain('Vehicle price: <b>¥347,900</b>');
     const oldApp = h.app;
 
     await h.restart();
@@ -226,13 +226,13 @@ describe('polling mode: restart in the middle of a configuration', () => {
     expect(c.lastText()).toContain('Step 4 of 4: choose an interior');
     expect(c.lastText()).toContain('• Performance AWD');
     expect(c.lastText()).toContain('• Ultra Red');
-    expect(c.lastText()).toContain('Total so far: <b>¥347,900</b>');
+    expect(c.lastText()).toContain('Vehicle price: <b>¥347,900</b>');
     // Edited in place: still the same message.
     expect(c.screen()!.messageId).toBe(screen.messageId);
 
     await c.tap('Black and white premium interior');
-    expect(c.lastText()).toContain('Total: <b>¥355,900</b>');
-    expect(c.lastText()).toContain('Deposit to order now: <b>¥1,000</b>');
+    expect(c.lastText()).toContain('Vehicle price: <b>¥355,900</b>');
+    expect(c.lastText()).toContain('A deposit of <b>¥1,000</b> places the order');
     // Nothing was lost or apologized for.
     expect(h.api.calls.filter((call) => /something went wrong/.test(String(call.params.text ?? '')))).toEqual([]);
   });
@@ -244,6 +244,7 @@ describe('polling mode: restart in the middle of a configuration', () => {
     await h.restart();
     await c.text('13912345678');
     await c.tap('Chengdu');
+    await c.tap(/^Agree and pay/);
     const paid = await c.pay();
     expect(paid.approved).toBe(true);
     const [order] = await h.db.sql<Array<{ state: string; contact_name: string; city: string }>>`

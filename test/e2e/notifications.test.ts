@@ -95,9 +95,8 @@ describe.each(['en', 'zh-CN'] as const)('ops actions tell the customer (%s)', (l
     const allocated = await h.app.deps.services.fulfilment.allocate(order.id, VIN[lng], STAFF);
     const msg = await nextMessage(chat, new RegExp(VIN[lng]), since);
     expect(msg.params.text).toContain(allocated.number);
-    const week = new Intl.DateTimeFormat(lng === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', weekday: 'short' }).format(
-      allocated.expectedDeliveryWeek!,
-    );
+    // The week as a date range (Monday to Sunday), not one day.
+    const week = new Intl.DateTimeFormat(lng === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric' }).format(allocated.expectedDeliveryWeek!);
     expect(msg.params.text).toContain(week);
     expect(msg.params.text).toMatch(lng === 'en' ? /allocated/ : /配车/);
   });

@@ -114,7 +114,7 @@ describe('an order through fulfilment', () => {
     await ops.text('/ops');
     const list = ops.screen()!;
     expect(list.text).toContain(t('zh-CN', 'ops.list.title'));
-    expect(list.text).toMatch(/已付定金，待分配车辆：<b>\d+<\/b>/);
+    expect(list.text).toMatch(/已付订金，待分配车辆：<b>\d+<\/b>/);
     const label = `🔑 ${o.number} · Model Y · ${zhState('deposit_paid')} → 分配车架号`;
     expect(ops.buttonLabels()).toContain(label);
 

@@ -77,7 +77,8 @@ const paymentRows = (orderId: number) =>
     select id, status, problem, refunded_by, refunded_at::text from payments where order_id = ${orderId} order by id`;
 const stateOf = async (orderId: number) => (await services().orders.byId(orderId))!.state;
 
-const receipt = (lng: Lng, order: OrderRow) => t(lng, 'deposit.paid', { number: order.number, amount: formatCny(order.deposit_fen, lng), model: 'Model Y' });
+const receipt = (lng: Lng, order: OrderRow) =>
+  t(lng, 'deposit.paid', { number: order.number, amount: formatCny(order.deposit_fen, lng), model: 'Model Y', refund: t(lng, 'deposit.policy_until_vin') });
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops-cli.ts', ...args], {

@@ -71,7 +71,8 @@ const paymentUpdate = (c: TestChat, order: OrderRow, chargeId: string) =>
   ) as Update;
 
 const confirmationsTo = (c: TestChat, order: OrderRow, lng: Lng): RecordedCall[] => {
-  const expected = t(lng, 'deposit.paid', { number: order.number, amount: formatCny(order.deposit_fen, lng), model: 'Model Y' });
+  const refund = t(lng, 'deposit.policy_until_vin');
+  const expected = t(lng, 'deposit.paid', { number: order.number, amount: formatCny(order.deposit_fen, lng), model: 'Model Y', refund });
   return h.api.messagesTo(c.id, { delivered: true }).filter((x) => x.params.text === expected);
 };
 

@@ -94,13 +94,14 @@ const customerOrders = (c: TestChat) =>
 
 const invoicesDelivered = (c: TestChat) => h.api.callsTo('sendInvoice').filter((x) => String(x.params.chat_id) === String(c.id) && x.response.ok);
 
-describe('the city press that creates an order, run again after the invoice failed', () => {
+describe('the "agree and pay" press that creates an order, run again after the invoice failed', () => {
   it('finds the order the first run made: one order, one set of reminders, and the invoice is sent', async () => {
     const c = newChat('en');
     await toCityStep(c, MODEL_Y);
+    await c.press(cb.city.pack({ city: 'shanghai' }));
     h.api.failNext('sendInvoice', SERVER_ERROR);
 
-    await failThenRedeliver(pressUpdate(c, cb.city.pack({ city: 'shanghai' })));
+    await failThenRedeliver(pressUpdate(c, cb.orderConfirm.pack({})));
 
     const orders = await customerOrders(c);
     expect(orders).toHaveLength(1);
@@ -112,17 +113,18 @@ describe('the city press that creates an order, run again after the invoice fail
     const jobs = (await reminders.getJobs(['delayed', 'waiting'])).filter((j) => j.data.kind === 'deposit' || j.data.kind === 'expire-order');
     const mine = jobs.filter((j) => 'orderId' in j.data && orders.some((o) => o.id === (j.data as { orderId: number }).orderId));
     expect(mine.map((j) => j.id).sort()).toEqual([`reminder-deposit-${orders[0]!.id}-t24h`, `reminder-deposit-${orders[0]!.id}-t30m`, `expire-order-${orders[0]!.id}-t72h`].sort());
-    // The chat moved on to the deposit step: a later press of the city is stale and makes nothing.
-    await h.deliver(pressUpdate(c, cb.city.pack({ city: 'shanghai' })));
+    // The chat moved on to the deposit step: a later press of "agree and pay" is stale and makes nothing.
+    await h.deliver(pressUpdate(c, cb.orderConfirm.pack({})));
     expect(await customerOrders(c)).toHaveLength(1);
   });
 });
 
 describe('a deposit recorded, then the receipt failed', () => {
-  it('the same successful_payment again sends the receipt with the booking buttons, once', async () => {
+  it('the same successful_payment again sends the receipt with its buttons, once', async () => {
     const c = newChat('en');
     await toCityStep(c, MODEL_Y);
     await c.press(cb.city.pack({ city: 'beijing' }));
+    await c.press(cb.orderConfirm.pack({}));
     const [order] = await customerOrders(c);
     const facts = { payload: `deposit:${order!.id}`, currency: 'CNY', totalAmount: order!.deposit_fen };
     await h.deliver(preCheckoutUpdate(c.user, facts));
@@ -139,10 +141,11 @@ describe('a deposit recorded, then the receipt failed', () => {
 
     expect(await h.db.sql`select id from payments where order_id = ${order!.id}`).toHaveLength(1);
     expect((await customerOrders(c))[0]!.state).toBe('deposit_paid');
-    const receipt = t('deposit.paid', { number: order!.number, amount: formatCny(order!.deposit_fen, 'en'), model: 'Model Y' });
+    const receipt = t('deposit.paid', { number: order!.number, amount: formatCny(order!.deposit_fen, 'en'), model: 'Model Y', refund: t('deposit.policy_until_vin') });
     const receipts = () => h.api.messagesTo(c.id, { delivered: true }).filter((x) => x.params.text === receipt);
     expect(receipts()).toHaveLength(1);
-    expect(c.buttonLabels()).toEqual(expect.arrayContaining([t('menu.delivery'), t('menu.installation')]));
+    // Before the car is ready: a preferred week, not a delivery booking.
+    expect(c.buttonLabels()).toEqual(expect.arrayContaining([t('orders.prefer_week'), t('menu.installation')]));
 
     // Told once: the same charge delivered again (another update id) stays silent.
     await h.deliver(payment());
@@ -202,8 +205,10 @@ describe('a delivery slot booked, then the confirmation failed', () => {
     const c = newChat('en');
     await toCityStep(c, MODEL_Y);
     await c.press(cb.city.pack({ city: 'shanghai' }));
+    await c.press(cb.orderConfirm.pack({}));
     const [order] = await customerOrders(c);
-    await h.db.sql`update orders set state = 'deposit_paid' where id = ${order!.id}`;
+    // Delivery is booked once the car is ready.
+    await h.db.sql`update orders set state = 'ready_for_delivery' where id = ${order!.id}`;
     await c.press(cb.bookDelivery.pack({ orderId: order!.id }));
     await c.press(cb.deliveryMethod.pack({ method: 'pickup' }));
     if (dataWith(c, 'day:').length === 0) await c.press(dataWith(c, 'dc:')[0]!);
@@ -274,6 +279,7 @@ describe('a cancel that was done, then its reply failed', () => {
     const c = newChat('en');
     await toCityStep(c, MODEL_Y);
     await c.press(cb.city.pack({ city: 'shanghai' }));
+    await c.press(cb.orderConfirm.pack({}));
     const [order] = await customerOrders(c);
     const update = pressUpdate(c, cb.cancelOrderConfirm.pack({ orderId: order!.id }));
 
@@ -300,8 +306,10 @@ describe('a booking cancelled, then its reply failed', () => {
     const c = newChat('en');
     await toCityStep(c, MODEL_Y);
     await c.press(cb.city.pack({ city: 'shanghai' }));
+    await c.press(cb.orderConfirm.pack({}));
     const [order] = await customerOrders(c);
-    await h.db.sql`update orders set state = 'deposit_paid' where id = ${order!.id}`;
+    // Delivery is booked once the car is ready.
+    await h.db.sql`update orders set state = 'ready_for_delivery' where id = ${order!.id}`;
     const [slot] = await h.db.sql<Array<{ id: number; centre_id: string }>>`
       select s.id, s.centre_id from slots s join delivery_centres d on d.id = s.centre_id
       where s.kind = 'delivery' and d.city = 'shanghai' and s.starts_at > now() + interval '3 days' and s.booked < s.capacity order by s.starts_at limit 1`;

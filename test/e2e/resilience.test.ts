@@ -185,14 +185,15 @@ describe('Postgres trouble inside a handler', () => {
     const a = newChat('en');
     const b = newChat('zh-CN');
     await toCityStep(a, MODEL_Y);
+    await a.press(cb.city.pack({ city: 'shanghai' }));
     await b.text('/start');
-    const cityScreen = a.screen()!;
+    const confirmScreen = a.screen()!;
 
     await h.db.sql`alter table orders rename to orders_x`;
     let calls: RecordedCall[];
     try {
       // A button press: the apology comes as an alert toast.
-      calls = await a.press(cb.city.pack({ city: 'shanghai' }), cityScreen);
+      calls = await a.press(cb.orderConfirm.pack({}), confirmScreen);
       expect(toastsIn(calls)).toEqual([t('en', 'errors.generic')]);
       // A command: the apology comes as a message, in the customer's language.
       calls = await b.text('/orders');
@@ -204,11 +205,11 @@ describe('Postgres trouble inside a handler', () => {
       await h.db.sql`alter table orders_x rename to orders`;
     }
 
-    // Nothing was lost: the customer is still at the city question and can finish the order.
+    // Nothing was lost: the customer is still at the confirmation and can finish the order.
     const [state] = await h.db.sql`select step, data from conversation_states where chat_id = ${a.id}`;
-    expect(state!.step).toBe('order.city');
-    expect(state!.data).toMatchObject({ contactName: 'Zhang Wei', phone: '+8613800138000' });
-    await a.press(cb.city.pack({ city: 'shanghai' }), cityScreen);
+    expect(state!.step).toBe('order.confirm');
+    expect(state!.data).toMatchObject({ contactName: 'Zhang Wei', phone: '+8613800138000', city: 'shanghai' });
+    await a.press(cb.orderConfirm.pack({}), confirmScreen);
     const orders = await h.db.sql`
       select o.state from orders o join customers cu on cu.id = o.customer_id where cu.telegram_id = ${a.id}`;
     expect(orders.map((o) => o.state)).toEqual(['awaiting_deposit']);

@@ -72,8 +72,11 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     await tap(page, '选配并下单');
     for (const label of ['后轮驱动版', '珍珠白', '19 英寸', '黑色高级内饰', '立即下单', '使用“李雷”']) await tap(page, label);
     page.once('dialog', (dialog) => void dialog.accept());
-    await page.locator('.reply-kb .kb-btn').click();
+    // The reply keyboard: share my number (first), then its own Back row.
+    await page.locator('.reply-kb .kb-btn').first().click();
     await tap(page, '上海');
+    // The confirmation screen with the deposit terms: nothing is written before this press.
+    await tap(page, '同意并支付');
     await page.locator('button.pay').last().click();
     const sheet = page.locator('.sheet');
     await expect.poll(() => sheet.textContent()).toContain('¥1,000.00');

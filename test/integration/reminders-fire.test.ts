@@ -43,7 +43,7 @@ describe('deposit reminders and expiry', () => {
     expect(await fire(`reminder-deposit-${order.id}-t30m`)).toBe('sent');
     const [msg] = sentTo(api, zh.telegramId);
     expect(msg!.params.text).toContain(order.number);
-    expect(msg!.params.text).toMatch(/定金/);
+    expect(msg!.params.text).toMatch(/订金/);
     expect(callbackDataIn(msg!)).toContain(`pay:${order.id}`);
   });
 
@@ -72,8 +72,15 @@ describe('deposit reminders and expiry', () => {
   });
 });
 
+/** Delivery is booked once the car is ready: a paid order moved on as ops would (VIN, ready). */
+async function readyForDelivery(orderId: number) {
+  await p.quiet.orders.transition(orderId, 'vehicle_allocated', 'system', { set: { vin: `LRWYGCEK1PC${String(orderId).padStart(6, '0')}` } });
+  await p.quiet.orders.transition(orderId, 'ready_for_delivery', 'system');
+}
+
 describe('delivery reminders', () => {
   const book = async (orderId: number, centreId = 'sh-lingang') => {
+    await readyForDelivery(orderId);
     const [slot] = await futureSlots(t.db, 'delivery', centreId, new Date(clock.now().getTime() + 3 * 86_400_000));
     return p.services.bookings.book({ orderId, kind: 'delivery', slotId: slot!.id, centreId, method: 'pickup' });
   };
@@ -111,6 +118,7 @@ describe('delivery reminders', () => {
 describe('at firing time', () => {
   it('in quiet hours a reminder is put back until 08:00; the 2-hour delivery reminder goes anyway', async () => {
     const { customer, order } = await paidOrder(p.services);
+    await readyForDelivery(order.id);
     const [slot] = await futureSlots(t.db, 'delivery', 'cd-gaoxin', new Date(clock.now().getTime() + 3 * 86_400_000));
     const b = await p.services.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot!.id, centreId: 'cd-gaoxin', method: 'pickup' });
     const saved = clock.offsetMs;

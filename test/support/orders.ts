@@ -50,9 +50,25 @@ export async function latestOrder(c: TestChat): Promise<OrderRow> {
   return o;
 }
 
-/** To the city question, then `city`: a complete order awaiting its deposit; resolves with its row. */
-export async function placeCarOrder(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<OrderRow> {
+/** To the city question, then `city`: the chat is at the confirmation screen (nothing written yet). */
+export async function toConfirmStep(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<void> {
   await toCityStep(c, car, opts.contact);
   await c.press(cb.city.pack({ city: opts.city }));
+}
+
+/** To the confirmation screen, then "同意并支付": a complete order awaiting its deposit; resolves with its row. */
+export async function placeCarOrder(c: TestChat, car: CarChoice, opts: { contact?: { name: string; phone: string }; city: string }): Promise<OrderRow> {
+  await toConfirmStep(c, car, opts);
+  await c.press(cb.orderConfirm.pack({}));
   return latestOrder(c);
+}
+
+/**
+ * A paid order's car allocated (a VIN made from the order id) and marked ready, as ops would:
+ * delivery can be booked only from then on. Leaves the ready notice to the worker.
+ */
+export async function makeReady(c: TestChat, orderId: number): Promise<void> {
+  const { fulfilment } = c.h.app.deps.services;
+  await fulfilment.allocate(orderId, `LRWYGCEK1PC${String(orderId).padStart(6, '0')}`, 'staff:1');
+  await fulfilment.markReady(orderId, 'staff:1');
 }

@@ -45,6 +45,7 @@ describe('loadConfig defaults', () => {
       seedOnStart: false,
       campaignRate: 25,
       campaignPaidBroadcast: false,
+      refundPolicy: 'until_vin',
     });
   });
 
@@ -284,6 +285,8 @@ describe('each entry point asks only for what it uses', () => {
       timeZone: 'Asia/Shanghai',
       supportHours: { start: 540, end: 1260 },
       supportSlaMinutes: 5,
+      inbox: { maxAttempts: 5, concurrency: 32, leaseMs: 15_000, retryMs: 1_000 },
+      refundPolicy: 'until_vin',
     });
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
@@ -312,5 +315,14 @@ describe('each entry point asks only for what it uses', () => {
       timeZone: 'Europe/Berlin',
     });
     expect(() => loadDbConfig({ TZ_BUSINESS: 'Mars/Olympus' })).toThrow(/TZ_BUSINESS is not an IANA time zone/);
+  });
+});
+
+describe('DEPOSIT_REFUNDABLE_UNTIL', () => {
+  it('vin (the default) or delivery; anything else is refused', () => {
+    const base = { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ' };
+    expect(loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'delivery' }).refundPolicy).toBe('until_delivery');
+    expect(loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'vin' }).refundPolicy).toBe('until_vin');
+    expect(() => loadConfig({ ...base, DEPOSIT_REFUNDABLE_UNTIL: 'never' })).toThrow(/DEPOSIT_REFUNDABLE_UNTIL/);
   });
 });

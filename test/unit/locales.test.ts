@@ -34,15 +34,61 @@ function placeholders(message: string): string[] {
   return [...new Set([...message.matchAll(/\{\{\s*-?\s*([^\s,}]+)[^}]*\}\}/g)].map((m) => m[1]!))].sort();
 }
 
-/** Every difference between two flattened locales, and every empty or non-string message. */
-function compareLocales(a: { name: string; flat: Flat }, b: { name: string; flat: Flat }): string[] {
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+/** A plural key's base (items_one → items); other keys unchanged. */
+const pluralBase = (key: string): string => key.replace(PLURAL, '');
+
+/**
+ * The plural forms a language needs, learnt from the platform (as i18next does): en one/other,
+ * zh other only. `name` is a locale name; anything else (a detector sample) needs only 'other'.
+ */
+function pluralForms(name: string): string[] {
+  try {
+    return new Intl.PluralRules(name).resolvedOptions().pluralCategories.slice().sort();
+  } catch {
+    return ['other'];
+  }
+}
+
+/**
+ * Plural groups collapsed to their base key (its _other message stands for it), and each group
+ * checked for every form the language needs and for forms it does not have.
+ */
+function collapsePlurals(name: string, flat: Flat): { flat: Flat; problems: string[] } {
+  const out: Flat = new Map();
+  const groups = new Map<string, string[]>();
+  for (const [key, value] of flat) {
+    const m = PLURAL.exec(key);
+    if (!m) {
+      out.set(key, value);
+      continue;
+    }
+    groups.set(pluralBase(key), [...(groups.get(pluralBase(key)) ?? []), m[1]!]);
+  }
   const problems: string[] = [];
-  for (const { name, flat } of [a, b]) {
+  const needed = pluralForms(name);
+  for (const [base, forms] of groups) {
+    for (const form of needed) if (!forms.includes(form)) problems.push(`${name}: ${base} has no _${form} form`);
+    for (const form of forms) if (!needed.includes(form)) problems.push(`${name}: ${base}_${form} is not a plural form of ${name}`);
+    out.set(base, flat.get(`${base}_other`) ?? flat.get(`${base}_${forms[0]}`));
+  }
+  return { flat: out, problems };
+}
+
+/** Every difference between two flattened locales, and every empty or non-string message. */
+function compareLocales(rawA: { name: string; flat: Flat }, rawB: { name: string; flat: Flat }): string[] {
+  const problems: string[] = [];
+  for (const { name, flat } of [rawA, rawB]) {
     for (const [key, value] of flat) {
       if (typeof value !== 'string') problems.push(`${name}: ${key} is not a string`);
       else if (value.trim() === '') problems.push(`${name}: ${key} is empty`);
     }
   }
+  const ca = collapsePlurals(rawA.name, rawA.flat);
+  const cb = collapsePlurals(rawB.name, rawB.flat);
+  problems.push(...ca.problems, ...cb.problems);
+  const a = { name: rawA.name, flat: ca.flat };
+  const b = { name: rawB.name, flat: cb.flat };
   for (const [x, y] of [
     [a, b],
     [b, a],
@@ -243,13 +289,44 @@ const templateUses = keyUses.filter((u) => u.regex);
 function unusedKeys(keys: string[], uses: KeyUse[]): string[] {
   const literal = new Set(uses.map((u) => u.key).filter((k): k is string => k !== null));
   const regexes = uses.flatMap((u) => (u.regex ? [u.regex] : []));
-  return keys.filter((k) => !literal.has(k) && !regexes.some((r) => r.test(k)));
+  // A plural form (items_one) is used when its base (items, asked for with a count) is.
+  return keys.filter((k) => !literal.has(k) && !literal.has(pluralBase(k)) && !regexes.some((r) => r.test(k) || r.test(pluralBase(k))));
 }
 
 /** Uses that name a missing key (literal) or can produce no existing key (template). */
 function missingKeys(keys: string[], uses: KeyUse[]): string[] {
+  // A plural group answers to its base key (t('items', { count })).
+  keys = [...new Set([...keys, ...keys.map(pluralBase)])];
   const known = new Set(keys);
   return uses.filter((u) => (u.key !== null ? !known.has(u.key) : !keys.some((k) => u.regex!.test(k)))).map((u) => `${u.file}:${u.line} ${u.key ?? u.template}`);
+}
+
+/**
+ * Latin words in zh-CN messages that are not product names, brands, units or abbreviations:
+ * an English word left behind in a translation. Markup, placeholders and commands are ignored.
+ */
+const LATIN_ALLOWED = new Set(
+  'Tesla Model S X Y L Plaid App JD VIN CLTC Wall Connector Telegram ID kW km h Supercharger USB Type-C Qi English'.split(' ').map((w) => w.toLowerCase()),
+);
+/** Staff-facing texts (ops, campaigns' composer, the support group) name commands and fields in Latin on purpose. */
+const STAFF_KEYS = /^(ops|staff|store\.cli|campaigns\.(composer|control|segment|review|figures)|support\.group|payments\.ops|store\.ops)\./;
+function englishInChinese(flat: Flat): string[] {
+  const out: string[] = [];
+  for (const [key, value] of flat) {
+    if (typeof value !== 'string' || STAFF_KEYS.test(key)) continue;
+    const text = value
+      .replace(/<code>[^<]*<\/code>/g, ' ')
+      .replace(/https?:\/\/\S+/g, ' ')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\{\{[^}]*\}\}/g, ' ')
+      .replace(/\/[a-z_]+/g, ' ')
+      .replace(/&[a-z]+;/g, ' ');
+    for (const word of text.match(/[A-Za-z][A-Za-z-]*/g) ?? []) {
+      if (/^[A-Z0-9-]+$/.test(word)) continue; // abbreviations and letters: SOHO, VIP, I/O/Q
+      if (!LATIN_ALLOWED.has(word.toLowerCase())) out.push(`${key}: ${word}`);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +351,32 @@ describe('(a) locale files', () => {
     );
     expect(compareLocales(a, { name: 'c', flat: flatten({ x: { n: 3 } }) })).toContain('c: x.n is not a string');
     expect(placeholders('{{a}} {{ b }} {{- c}} {{d, number}} {{a}}')).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('detector: plural forms are learnt per language; a missing form or a foreign one is found, and an English word left in Chinese', () => {
+    expect(pluralForms('en')).toEqual(['one', 'other']);
+    expect(pluralForms('zh-CN')).toEqual(['other']);
+    const enOk = { name: 'en', flat: flatten({ items_one: '{{count}} item', items_other: '{{count}} items' }) };
+    const zhOk = { name: 'zh-CN', flat: flatten({ items_other: '{{count}} 件' }) };
+    expect(compareLocales(enOk, zhOk)).toEqual([]);
+    const enMissing = { name: 'en', flat: flatten({ items_other: '{{count}} items' }) };
+    const zhForeign = { name: 'zh-CN', flat: flatten({ items_one: '{{count}} 件', items_other: '{{count}} 件' }) };
+    expect(compareLocales(enMissing, zhForeign).sort()).toEqual(['en: items has no _one form', 'zh-CN: items_one is not a plural form of zh-CN']);
+    expect(unusedKeys(['items_one', 'items_other', 'x'], findKeyUses('s.ts', "t('items', { count });"))).toEqual(['x']);
+    expect(missingKeys(['items_one', 'items_other'], findKeyUses('s.ts', "t('items', { count });"))).toEqual([]);
+    expect(
+      englishInChinese(
+        new Map([
+          ['a', '已付订金'],
+          ['b', '请点击 Pay 按钮'],
+          ['c', 'Model Y · CLTC 续航 {{range}} 公里 <b>VIN</b>'],
+        ]),
+      ),
+    ).toEqual(['b: Pay']);
+  });
+
+  it('no English word left in a zh-CN message (product names, units and abbreviations aside)', () => {
+    expect(englishInChinese(zh.flat)).toEqual([]);
   });
 });
 

@@ -37,6 +37,9 @@ const order = (over: Partial<Order> = {}): Order => ({
   expectedDeliveryWeek: null,
   deliveredAt: null,
   requestKey: null,
+  refundPolicy: 'until_vin',
+  termsAcceptedAt: null,
+  preferredDeliveryWeek: null,
   createdAt: sh('2026-03-10T10:00:00'),
   updatedAt: sh('2026-03-10T10:00:00'),
   ...over,
@@ -144,14 +147,14 @@ describe('messages in both languages', () => {
     expect(zh.text).toContain('TJ100017');
     expect(zh.text).toContain('¥1,000');
     expect(zh.text).toContain('10:00');
-    expect(zh.text).toMatch(/定金/);
+    expect(zh.text).toMatch(/订金/);
     const en = reminderScreen(fmt('en'), r, ctx());
     expect(en.text).toMatch(/deposit/);
     expect(en.text).toContain('13 Mar');
     expect(callbackData(en)).toContain(cb.pay.pack({ orderId: 17 }));
   });
 
-  it('delivery reminder: where, when and what to bring, with the balance in CNY', () => {
+  it('delivery reminder: where, when and what to bring, and the balance settled before', () => {
     const r: Reminder = { kind: 'delivery', bookingId: 70, step: 't2h' };
     const c = ctx({ order: order({ state: 'delivery_scheduled' }), booking: booking() });
     const en = reminderScreen(fmt('en'), r, c).text;
@@ -160,12 +163,15 @@ describe('messages in both languages', () => {
     expect(en).toContain('10:00–12:00');
     expect(en).toMatch(/ID card/);
     expect(en).toMatch(/driving licence/);
-    expect(en).toContain('¥262,500');
+    // Nobody brings the balance to the handover: it is settled before, and the reminder says so.
+    expect(en).not.toContain('¥262,500');
+    expect(en).toMatch(/settle the balance before delivery/);
     const zh = reminderScreen(fmt('zh-CN'), r, c).text;
     expect(zh).toContain('特斯拉上海交付中心');
     expect(zh).toMatch(/身份证/);
     expect(zh).toMatch(/驾驶证/);
-    expect(zh).toContain('¥262,500');
+    expect(zh).not.toContain('¥262,500');
+    expect(zh).toMatch(/尾款请在交付前结清/);
     const home = reminderScreen(fmt('en'), { kind: 'delivery', bookingId: 70, step: 't24h' }, { ...c, booking: booking({ method: 'home', address: 'Room 2 &amp; 3' }) }).text;
     expect(home).toMatch(/tomorrow/);
     expect(home).toContain('Home delivery');
@@ -174,8 +180,10 @@ describe('messages in both languages', () => {
   it('allocation notice: VIN and expected delivery week', () => {
     const c = ctx({ order: order({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC123456', expectedDeliveryWeek: sh('2026-03-23T00:00:00') }) });
     const r: Reminder = { kind: 'notify-order', orderId: 17, state: 'vehicle_allocated' };
-    expect(reminderScreen(fmt('en'), r, c).text).toMatch(/LRWYGCEK1PC123456[\s\S]*Mon 23 Mar/);
-    expect(reminderScreen(fmt('zh-CN'), r, c).text).toMatch(/LRWYGCEK1PC123456[\s\S]*3月23日周一/);
+    // A date range, not a promise of a day: the exact time is booked once the car is ready.
+    expect(reminderScreen(fmt('en'), r, c).text).toMatch(/LRWYGCEK1PC123456[\s\S]*23 Mar – 29 Mar/);
+    expect(reminderScreen(fmt('zh-CN'), r, c).text).toMatch(/LRWYGCEK1PC123456[\s\S]*3月23日至3月29日/);
+    expect(reminderScreen(fmt('zh-CN'), r, c).text).not.toContain('当周');
   });
 
   it('ready notice: a Book delivery button when no slot is booked, the booking otherwise', () => {

@@ -54,13 +54,15 @@ export function goTyping(ctx: BotContext) {
 
 /** Never called: only type-checked. */
 export function readTyping(ctx: BotContext) {
-  expectTypeOf(ctx.stepData('deposit')).toEqualTypeOf<{ orderId: number } | null>();
+  expectTypeOf(ctx.stepData('deposit')).toEqualTypeOf<{ orderId: number; invoiceMessageId?: number | undefined } | null>();
   expectTypeOf(ctx.stepData('ops.vin', 'store.ops.tracking')).toEqualTypeOf<{ orderId: number } | { storeOrderId: number } | null>();
   const asked = ctx.stepData('order.phone');
   if (asked) {
     expectTypeOf(asked.contactName).toBeString();
-    // @ts-expect-error the phone is asked on this step, it is not there yet
-    void asked.phone;
+    // The phone is asked on this step: there only when changed from the confirmation screen.
+    expectTypeOf(asked.phone).toEqualTypeOf<string | undefined>();
+    // @ts-expect-error the deposit step's data is not the phone step's
+    void asked.orderId;
   }
   // @ts-expect-error no such step
   ctx.stepData('orders.list');

@@ -5,16 +5,19 @@ import {
   canBookInstallation,
   canTransition,
   cancellationTarget,
+  canPreferWeek,
+  depositRefundable,
   IllegalTransitionError,
   orderStates,
   type OrderState,
-} from '../../src/domain/orders/transitions.js';
+} from '../../src/domain/orders/index.js';
 import { AppError } from '../../src/shared/errors.js';
 
 /**
  * The order lifecycle as the business describes it, written out independently of the code's table:
  * pay or let it lapse; once paid, fulfilment moves forward and a cancellation becomes a refund
- * request; a scheduled delivery can be unscheduled (back to ready); end states are final.
+ * request, or (once a vehicle is allocated, under the default deposit terms) a cancellation that
+ * keeps the deposit; a scheduled delivery can be unscheduled (back to ready); end states are final.
  */
 const legal: ReadonlyArray<readonly [OrderState, OrderState]> = [
   ['awaiting_deposit', 'deposit_paid'],
@@ -24,11 +27,14 @@ const legal: ReadonlyArray<readonly [OrderState, OrderState]> = [
   ['deposit_paid', 'refund_requested'],
   ['vehicle_allocated', 'ready_for_delivery'],
   ['vehicle_allocated', 'refund_requested'],
+  ['vehicle_allocated', 'cancelled'],
   ['ready_for_delivery', 'delivery_scheduled'],
   ['ready_for_delivery', 'refund_requested'],
+  ['ready_for_delivery', 'cancelled'],
   ['delivery_scheduled', 'delivered'],
   ['delivery_scheduled', 'ready_for_delivery'],
   ['delivery_scheduled', 'refund_requested'],
+  ['delivery_scheduled', 'cancelled'],
   ['refund_requested', 'refunded'],
 ];
 
@@ -54,10 +60,10 @@ describe('order states', () => {
     expect([...orderStates].sort()).toEqual([...expectedStates].sort());
   });
 
-  it('the expected table covers 13 legal and 87 illegal moves', () => {
+  it('the expected table covers 16 legal and 84 illegal moves', () => {
     expect(allPairs).toHaveLength(100);
-    expect(legal).toHaveLength(13);
-    expect(illegal).toHaveLength(87);
+    expect(legal).toHaveLength(16);
+    expect(illegal).toHaveLength(84);
   });
 });
 
@@ -84,9 +90,9 @@ describe('illegal transitions', () => {
     }
   });
 
-  it('a paid order is never simply cancelled or expired, and nothing skips the deposit', () => {
+  it('a paid order is cancelled without a refund only once a vehicle is allocated, never expires, and nothing skips the deposit', () => {
+    for (const paid of ['deposit_paid', 'refund_requested'] as const) expect(canTransition(paid, 'cancelled')).toBe(false);
     for (const paid of ['deposit_paid', 'vehicle_allocated', 'ready_for_delivery', 'delivery_scheduled', 'refund_requested'] as const) {
-      expect(canTransition(paid, 'cancelled')).toBe(false);
       expect(canTransition(paid, 'expired')).toBe(false);
     }
     for (const later of ['vehicle_allocated', 'ready_for_delivery', 'delivery_scheduled', 'delivered', 'refund_requested', 'refunded'] as const) {
@@ -140,16 +146,39 @@ describe('cancellationTarget', () => {
     expect(cancellationTarget(state as OrderState)).toBe(target);
   });
 
-  it('always names a legal transition', () => {
+  it('always names a legal transition, under either refund policy', () => {
     for (const s of orderStates) {
-      const target = cancellationTarget(s);
-      if (target) expect(isLegal(s, target)).toBe(true);
+      for (const policy of [undefined, 'until_vin', 'until_delivery'] as const) {
+        const target = cancellationTarget(s, policy);
+        if (target) expect(isLegal(s, target)).toBe(true);
+      }
     }
+  });
+
+  // Refunded in full until a VIN is allocated (the default), or until delivery.
+  const untilVin: Partial<Record<OrderState, OrderState>> = {
+    awaiting_deposit: 'cancelled',
+    deposit_paid: 'refund_requested',
+    vehicle_allocated: 'cancelled',
+    ready_for_delivery: 'cancelled',
+    delivery_scheduled: 'cancelled',
+  };
+  it.each(Object.entries(untilVin))("policy 'until_vin': from %s → %s", (state, target) => {
+    expect(cancellationTarget(state as OrderState, 'until_vin')).toBe(target);
+  });
+  it.each(Object.entries(expected))("policy 'until_delivery': from %s → %s (refundable until delivery)", (state, target) => {
+    expect(cancellationTarget(state as OrderState, 'until_delivery')).toBe(target);
+  });
+  it('depositRefundable follows the policy', () => {
+    expect(depositRefundable('until_vin', 'deposit_paid')).toBe(true);
+    expect(depositRefundable('until_vin', 'vehicle_allocated')).toBe(false);
+    expect(depositRefundable('until_delivery', 'delivery_scheduled')).toBe(true);
+    expect(depositRefundable('until_delivery', 'delivered')).toBe(false);
   });
 });
 
 describe('booking permissions', () => {
-  const delivery: Record<OrderState, boolean> = {
+  const paidOpen: Record<OrderState, boolean> = {
     awaiting_deposit: false,
     deposit_paid: true,
     vehicle_allocated: true,
@@ -161,8 +190,15 @@ describe('booking permissions', () => {
     refund_requested: false,
     refunded: false,
   };
+  // Delivery is booked once there is a car ready; before that, only a preferred week.
+  const delivery: Record<OrderState, boolean> = { ...paidOpen, deposit_paid: false, vehicle_allocated: false };
+  const preferWeek: Record<OrderState, boolean> = { ...paidOpen, ready_for_delivery: false, delivery_scheduled: false };
   // A home charger can still be installed after the car has been handed over.
-  const installation: Record<OrderState, boolean> = { ...delivery, delivered: true };
+  const installation: Record<OrderState, boolean> = { ...paidOpen, delivered: true };
+
+  it.each(Object.entries(preferWeek))('canPreferWeek(%s) is %s', (state, allowed) => {
+    expect(canPreferWeek(state as OrderState)).toBe(allowed);
+  });
 
   it.each(Object.entries(delivery))('canBookDelivery(%s) is %s', (state, allowed) => {
     expect(canBookDelivery(state as OrderState)).toBe(allowed);

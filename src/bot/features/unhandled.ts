@@ -27,7 +27,8 @@ unhandledFeature.on('message', async (ctx) => {
     // Flows with their own /cancel (ops, the campaign composer) answered before this; for a
     // customer mid-flow it means "leave this": drafts live in the chat state, nothing is lost.
     if (ctx.session.step === 'menu') return notice(ctx, ctx.t('errors.nothing_to_cancel'));
-    await notice(ctx, ctx.t('errors.cancelled_step'));
+    // The phone question's reply keyboard (share my number) goes with the step.
+    await notice(ctx, ctx.t('errors.cancelled_step'), { removeKeyboard: true });
     ctx.go('menu', {});
     await showCurrentStep(ctx, { fresh: true });
     return;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { LocalizedText } from './catalog.js';
-import { timestamps } from './customers.js';
+import { customers, timestamps } from './customers.js';
 import { orders } from './orders.js';
 import { storeOrders } from './store.js';
 
@@ -117,3 +117,21 @@ export type Installation = typeof installations.$inferSelect;
 export type DeliveryCentre = typeof deliveryCentres.$inferSelect;
 export type Slot = typeof slots.$inferSelect;
 export type Booking = typeof bookings.$inferSelect;
+
+/**
+ * "Tell me when delivery opens here": a customer in a city without delivery, one row per customer
+ * and city as typed (normalised to lower case), listed for ops (`npm run ops -- waitlist`).
+ */
+export const deliveryWaitlist = pgTable(
+  'delivery_waitlist',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    city: text('city').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('delivery_waitlist_customer_city_uq').on(t.customerId, t.city)],
+);
+export type DeliveryWaitlistEntry = typeof deliveryWaitlist.$inferSelect;

@@ -29,6 +29,9 @@ export const orderStates = [
 ] as const;
 export type OrderState = (typeof orderStates)[number];
 
+export const refundPolicies = ['until_vin', 'until_delivery'] as const;
+export type RefundPolicy = (typeof refundPolicies)[number];
+
 export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 100001 });
 
 export const orders = pgTable(
@@ -63,6 +66,15 @@ export const orders = pgTable(
      * src/bot/features/order/order.ts): a rerun of that press finds this order instead of making another.
      */
     requestKey: text('request_key'),
+    /**
+     * Until when the deposit is refunded in full on cancel, frozen when the order is placed
+     * (src/domain/orders/refund-policy.ts): 'until_vin' (not once a VIN is allocated) or 'until_delivery'.
+     */
+    refundPolicy: text('refund_policy').$type<RefundPolicy>().notNull().default('until_vin'),
+    /** When the customer accepted the deposit terms (the confirmation screen's "同意并支付"). */
+    termsAcceptedAt: timestamp('terms_accepted_at', { withTimezone: true }),
+    /** Monday (local date, YYYY-MM-DD) of the week the customer would like delivery: a wish shown to ops, not a booking. */
+    preferredDeliveryWeek: text('preferred_delivery_week'),
     ...timestamps,
   },
   (t) => [
@@ -75,6 +87,7 @@ export const orders = pgTable(
     uniqueIndex('orders_vin_uq')
       .on(t.vin)
       .where(sql`${t.vin} is not null`),
+    check('orders_refund_policy', sql`${t.refundPolicy} in ('until_vin','until_delivery')`),
     check('orders_total_positive', sql`${t.totalFen} > 0 and ${t.depositFen} > 0`),
     check(
       'orders_state',

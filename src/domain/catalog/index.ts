@@ -13,3 +13,4 @@ export {
   type ModelCatalog,
 } from './pricing.js';
 export { CatalogService, type CatalogServiceOptions } from './service.js';
+export { onTheRoadEstimate, PURCHASE_TAX, type OnTheRoadEstimate } from './purchase-tax.js';

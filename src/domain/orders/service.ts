@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { bookings, installations, orderEvents, orders, type Installation, type Order } from '../../db/schema/index.js';
+import { bookings, deliveryWaitlist, installations, orderEvents, orders, type Installation, type Order, type RefundPolicy } from '../../db/schema/index.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { snapshot, type Configuration, type ModelCatalog } from '../catalog/index.js';
 import { noEvents, type DomainEvents } from '../events.js';
-import { assertTransition, cancellationTarget, type OrderState } from './transitions.js';
+import { assertTransition, cancellationTarget, canPreferWeek, type OrderState } from './transitions.js';
 
 export interface NewOrderInput {
   customerId: number;
@@ -18,6 +18,8 @@ export interface NewOrderInput {
    * or a handler run again after a crash) finds the order the first run made instead of making another.
    */
   requestKey?: string;
+  /** When the customer accepted the deposit terms (the confirmation screen); null if not through the chat. */
+  termsAcceptedAt?: Date | null;
 }
 
 /** A committed order state change, for DomainEvents once the transaction is done. */
@@ -32,15 +34,20 @@ export interface OrderServiceOptions {
   db: Db;
   /** Told about each committed change (reminders, customer notices); nobody by default. */
   events?: DomainEvents;
+  /** The refund policy new orders are placed under (DEPOSIT_REFUNDABLE_UNTIL); 'until_vin' by default. */
+  refundPolicy?: RefundPolicy;
 }
 
 export class OrderService {
   private readonly db: Db;
   private readonly hooks: DomainEvents;
+  /** The refund policy new orders are placed under (frozen on each order). */
+  readonly refundPolicy: RefundPolicy;
 
   constructor(opts: OrderServiceOptions) {
     this.db = opts.db;
     this.hooks = opts.events ?? noEvents;
+    this.refundPolicy = opts.refundPolicy ?? 'until_vin';
   }
 
   /**
@@ -67,6 +74,8 @@ export class OrderService {
           phone: input.phone,
           city: input.city,
           requestKey,
+          refundPolicy: this.refundPolicy,
+          termsAcceptedAt: input.termsAcceptedAt ?? null,
         })
         .onConflictDoNothing({ target: [orders.customerId, orders.requestKey], where: sql`${orders.requestKey} is not null` })
         .returning();
@@ -157,10 +166,12 @@ export class OrderService {
   async cancelByCustomer(orderId: number, customerId: number, actor: string): Promise<Order> {
     const order = await this.forCustomer(orderId, customerId);
     const from = order.state;
-    const target = cancellationTarget(from);
+    const target = cancellationTarget(from, order.refundPolicy);
     if (!target) throw new AppError('order_not_cancellable', `order ${orderId} is ${order.state}`);
     const { updated, released, closed } = await this.db.transaction(async (tx) => {
-      const updated = await this.transition(orderId, target, actor, { tx, expectFrom: [from] });
+      // A paid order cancelled when its deposit is no longer refundable: the audit row says so.
+      const note = target === 'cancelled' && from !== 'awaiting_deposit' ? 'deposit_not_refundable' : undefined;
+      const updated = await this.transition(orderId, target, actor, { tx, expectFrom: [from], note });
       const released = await tx
         .update(bookings)
         .set({ state: 'cancelled', updatedAt: sql`now()` })
@@ -196,6 +207,35 @@ export class OrderService {
       out.push({ installation: updated!, from: i.state });
     }
     return out;
+  }
+
+  /**
+   * The customer's preferred delivery week (Monday, YYYY-MM-DD), or null to clear it: a wish shown
+   * to ops, allowed while the car is not ready (canPreferWeek). Books nothing and promises no date.
+   */
+  async setPreferredWeek(orderId: number, customerId: number, week: string | null): Promise<Order> {
+    const order = await this.forCustomer(orderId, customerId);
+    if (!canPreferWeek(order.state)) throw new AppError('order_state_changed', `order ${orderId} is ${order.state}`);
+    const [updated] = await this.db
+      .update(orders)
+      .set({ preferredDeliveryWeek: week, updatedAt: sql`now()` })
+      .where(eq(orders.id, orderId))
+      .returning();
+    return updated!;
+  }
+
+  /** "Tell me when delivery opens here": one row per customer and city (as typed, lower case). */
+  async joinWaitlist(customerId: number, city: string): Promise<void> {
+    await this.db.insert(deliveryWaitlist).values({ customerId, city: city.trim().toLowerCase() }).onConflictDoNothing();
+  }
+
+  /** The waitlist for ops: each city with how many customers wait for it, most wanted first. */
+  async waitlist(): Promise<Array<{ city: string; customers: number }>> {
+    return this.db
+      .select({ city: deliveryWaitlist.city, customers: sql<number>`count(*)::int` })
+      .from(deliveryWaitlist)
+      .groupBy(deliveryWaitlist.city)
+      .orderBy(desc(sql`count(*)`), deliveryWaitlist.city);
   }
 
   /** The audit trail, oldest first. */

@@ -3,6 +3,13 @@ import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
 import { button, menuButton } from './common.js';
+import { onTheRoadEstimate } from '../../domain/catalog/purchase-tax.js';
+
+/** Vehicle price and the labelled on-the-road estimate (purchase tax; registration and insurance not included). */
+export function priceBlock(f: Fmt, vehicleFen: number): string {
+  const e = onTheRoadEstimate(vehicleFen);
+  return f.t('catalog.price_block', { price: f.money(vehicleFen), tax: f.money(e.taxFen), otr: f.money(e.totalFen) });
+}
 
 export function modelList(f: Fmt, models: ModelCatalog[]): Screen {
   return {
@@ -92,12 +99,26 @@ export function summary(f: Fmt, m: ModelCatalog, cfg: Configuration): Screen {
     text: f.t('catalog.summary', {
       name: m.model.name,
       breakdown,
-      total: f.money(totalFen(lines)),
+      prices: priceBlock(f, totalFen(lines)),
       deposit: f.money(m.model.depositFen),
     }),
     keyboard: [
       [button(f.t('catalog.order_now', { deposit: f.money(m.model.depositFen) }), cb.orderStart.pack({}))],
-      [button(f.t('catalog.change'), cb.back.pack({ to: 'interior' })), menuButton(f)],
+      [button(f.t('catalog.change'), cb.changePick.pack({})), menuButton(f)],
+    ],
+  };
+}
+
+/** "Change configuration": which one choice to change; the others are kept where still offered. */
+export function changePicker(f: Fmt, m: ModelCatalog, cfg: Configuration): Screen {
+  const lines = priceLines(m, cfg);
+  return {
+    photo: m.model.photoUrl,
+    text: f.t('catalog.change_what', { name: m.model.name, current: lines.map((l) => `• ${f.text(l.name)}`).join('\n') }),
+    keyboard: [
+      [button(f.t('catalog.change_trim'), cb.change.pack({ step: 'trim' })), button(f.t('catalog.change_paint'), cb.change.pack({ step: 'paint' }))],
+      [button(f.t('catalog.change_wheels'), cb.change.pack({ step: 'wheels' })), button(f.t('catalog.change_interior'), cb.change.pack({ step: 'interior' }))],
+      [button(f.t('nav.back'), cb.back.pack({ to: 'summary' })), menuButton(f)],
     ],
   };
 }

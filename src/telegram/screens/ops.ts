@@ -7,7 +7,7 @@ import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
 import { shownName, type Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
-import { button } from './common.js';
+import { button, weekRange } from './common.js';
 import { bookingLine } from './common.js';
 import { configLine, stateLabel } from './orders.js';
 import { refundEntryLabel, refundReason, type RefundDue } from './payments.js';
@@ -204,7 +204,10 @@ export function orderCardText(f: Fmt, view: OrderView, banner?: string): string 
     order.vin ? f.t('ops.card.vin', { vin: escapeHtml(order.vin) }) : f.t('ops.card.no_vin'),
   );
   if (order.deliveredAt) lines.push(f.t('ops.card.delivered_at', { when: dateTime(f, order.deliveredAt) }));
-  else if (order.expectedDeliveryWeek) lines.push(f.t('ops.card.week', { week: f.day(localDateKey(order.expectedDeliveryWeek, f.timeZone)) }));
+  else if (order.expectedDeliveryWeek) lines.push(f.t('ops.card.week', { week: weekRange(f, localDateKey(order.expectedDeliveryWeek, f.timeZone)) }));
+  // The customer's wish before the car is ready (no booking, no promise): for planning the allocation.
+  if (order.preferredDeliveryWeek && !order.deliveredAt) lines.push(f.t('ops.card.preferred_week', { week: weekRange(f, order.preferredDeliveryWeek) }));
+  lines.push(f.t(`ops.card.refund_${order.refundPolicy}`));
   lines.push('', f.t('ops.card.bookings'));
   lines.push(...(view.bookings.length ? view.bookings.map((b) => bookingLine(f, b)) : [f.t('ops.card.no_bookings')]));
   lines.push('', f.t('ops.card.installations'));

@@ -18,7 +18,7 @@ export function paymentNotApplied(f: Fmt, p: { amountFen: number; number: string
   const common = { amount: f.money(p.amountFen), days: REFUND_WORKING_DAYS };
   const text =
     p.problem === 'payer_mismatch'
-      ? f.t('payments.not_applied_other', common)
+      ? f.t('payments.not_applied_foreign', common)
       : f.t('payments.not_applied', { ...common, number: p.number, reason: f.t(`payments.reason.${p.problem}`) });
   return { text, keyboard: [[menuButton(f)]] };
 }

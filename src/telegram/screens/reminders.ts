@@ -7,7 +7,7 @@ import { localDateKey } from '../../shared/time.js';
 import { cb } from '../callback-data.js';
 import type { Fmt } from '../format.js';
 import type { Screen } from '../screen.js';
-import { button, menuButton } from './common.js';
+import { button, menuButton, weekRange } from './common.js';
 import { bookingLine } from './common.js';
 
 /** The messages the reminders worker sends, and the check-in answers; pure (Fmt, rows) → Screen. */
@@ -67,7 +67,7 @@ function orderNotice(f: Fmt, state: (Reminder & { kind: 'notify-order' })['state
   const base = { number: order.number, model: model(order) };
   switch (state) {
     case 'vehicle_allocated': {
-      const week = order.expectedDeliveryWeek ? f.day(localDateKey(order.expectedDeliveryWeek, f.timeZone)) : '—';
+      const week = order.expectedDeliveryWeek ? weekRange(f, localDateKey(order.expectedDeliveryWeek, f.timeZone)) : '—';
       return { text: f.t('reminders.notify.vehicle_allocated', { ...base, vin: escapeHtml(order.vin ?? ''), week }), keyboard: [[viewOrder(f, order)]] };
     }
     case 'ready_for_delivery':

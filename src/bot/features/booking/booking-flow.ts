@@ -77,7 +77,8 @@ export async function start(ctx: BotContext, kind: BookingKind, orderId: number)
   if (kind === 'delivery') {
     ctx.go('booking.method', { orderId: order.id, kind });
   } else {
-    ctx.go('booking.address', { orderId: order.id, kind });
+    // Eligibility first (parking, property permission), the address after: nobody types an address to be told no.
+    ctx.go('booking.parking', { orderId: order.id, kind });
   }
   await render(ctx, { fresh: false });
 }

@@ -13,8 +13,8 @@ import { allowed, backToOwner, draftOf, onStep, ownerOf, render, start, type Boo
 import { showStoreOrder } from '../order/my-orders.js';
 
 /**
- * Booking delivery (home or pickup at a centre of the order's city) and charger installation
- * (address, parking, property permission), then a day and a slot with room. Also reschedule and
+ * Booking delivery (home or pickup at a centre of the order's city; once the car is ready) and
+ * charger installation (parking and property permission first, then the address), then a day and a slot with room. Also reschedule and
  * cancel. The flow's choices live in the conversation state as `BookingDraft`.
  *
  * An installation belongs to a car order, or (a Wall Connector bought in the store by a customer
@@ -67,7 +67,7 @@ feature.action(cb.storeInstall.trigger, async (ctx) => {
   }
   const cities = await bookings.cities();
   const only = cities.length === 1 ? cities[0]!.city : undefined;
-  ctx.go(only ? 'booking.address' : 'booking.city', { storeOrderId: view.order.id, kind: 'installation', city: only });
+  ctx.go(only ? 'booking.parking' : 'booking.city', { storeOrderId: view.order.id, kind: 'installation', city: only });
   await render(ctx, { fresh: false });
 });
 
@@ -75,7 +75,7 @@ feature.action(cb.bookCity.trigger, async (ctx) => {
   const data = cb.bookCity.read(ctx);
   if (!data || !onStep(ctx, 'city')) return staleButton(ctx);
   if (!(await ctx.deps.services.bookings.cities()).some((c) => c.city === data.city)) return staleButton(ctx);
-  ctx.go('booking.address', { ...draftOf(ctx)!, city: data.city });
+  ctx.go('booking.parking', { ...draftOf(ctx)!, city: data.city });
   await render(ctx, { fresh: false });
 });
 
@@ -110,7 +110,7 @@ feature.on(message('text'), async (ctx, next) => {
   const address = normalizeAddress(ctx.message.text);
   if (!address) return notice(ctx, ctx.t('booking.bad_address'));
   const draft = draftOf(ctx)!;
-  ctx.go(draft.kind === 'delivery' ? 'booking.day' : 'booking.parking', { ...draft, address });
+  ctx.go('booking.day', { ...draft, address });
   await render(ctx, { fresh: true });
 });
 
@@ -136,7 +136,7 @@ feature.action(cb.permission.trigger, async (ctx) => {
     ctx.go('menu', {});
     return show(ctx, kb.installationBlocked(fmtOf(ctx), 'no_permission', owner.back));
   }
-  ctx.go('booking.day', { ...draft, permission: true });
+  ctx.go('booking.address', { ...draft, permission: true });
   await render(ctx, { fresh: false });
 });
 

@@ -29,8 +29,8 @@ export const bookingDraft = z
 export type BookingDraft = z.output<typeof bookingDraft>;
 
 /**
- * Booking delivery or a charger installation: city (store orders) → method (delivery) → address
- * or centre → parking and permission (installation) → day → slot. Every step carries the draft.
+ * Booking delivery or a charger installation: city (store orders) → method and address or centre
+ * (delivery) → parking, permission, then address (installation) → day → slot. Every step carries the draft.
  */
 export const bookingStepSchemas = {
   'booking.city': bookingDraft,

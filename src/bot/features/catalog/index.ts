@@ -1,12 +1,12 @@
 import { Composer } from 'telegraf';
-import { nextStep, priceLines, resetFrom, type Configuration, type ConfigStep, type ModelCatalog } from '../../../domain/catalog/pricing.js';
+import { nextStep, optionsFor, priceLines, resetFrom, type Configuration, type ConfigStep, type ModelCatalog } from '../../../domain/catalog/pricing.js';
 import { AppError } from '../../../shared/errors.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
-import { configStep, modelCard, modelList, summary } from '../../../telegram/screens/catalog.js';
+import { changePicker, configStep, modelCard, modelList, summary } from '../../../telegram/screens/catalog.js';
 import { defineSteps, showCurrentStep, staleButton } from '../../steps.js';
-import { fromLiveMenu, show } from '../../ui.js';
+import { fromLiveMenu, leavePhoneStep, show } from '../../ui.js';
 import { catalogStepSchemas } from './steps.js';
 
 /**
@@ -27,6 +27,7 @@ const WITH_CONFIGURATION = [
   'order.name',
   'order.phone',
   'order.city',
+  'order.confirm',
 ] as const;
 
 export const configOf = (ctx: BotContext): Configuration | null => ctx.stepData(...WITH_CONFIGURATION)?.cfg ?? null;
@@ -87,6 +88,38 @@ feature.action(cb.configure.trigger, async (ctx) => {
 
 const stepKey = { trim: 'trimId', paint: 'paintId', wheels: 'wheelsId', interior: 'interiorId' } as const;
 
+/** The configuration with the choices after `step` kept only where the trim still offers them. */
+function keepValid(model: ModelCatalog, cfg: Configuration, step: ConfigStep): Configuration {
+  const out: Configuration = { ...cfg };
+  if (!out.trimId || !model.trims.some((t) => t.id === out.trimId)) return out;
+  for (const kind of ['paint', 'wheels', 'interior'] as const) {
+    if (kind === step) continue;
+    const id = out[stepKey[kind]];
+    if (id && !optionsFor(model, kind, out.trimId).some((o) => o.id === id)) delete out[stepKey[kind]];
+  }
+  return out;
+}
+
+/** The summary's "change": the picker of what to change. */
+feature.action(cb.changePick.trigger, async (ctx) => {
+  const cfg = ctx.stepData('config.summary')?.cfg;
+  const model = cfg && (await ctx.deps.services.catalog.model(cfg.modelId));
+  if (!cfg || !model || !fromLiveMenu(ctx)) return staleButton(ctx);
+  await show(ctx, changePicker(fmtOf(ctx), model, cfg));
+});
+
+/** One choice to answer again; the others stay (showConfig shows the step that is now missing). */
+feature.action(cb.change.trigger, async (ctx) => {
+  const data = cb.change.read(ctx);
+  const cfg = ctx.stepData('config.summary')?.cfg;
+  if (!data || !cfg || !fromLiveMenu(ctx)) return staleButton(ctx);
+  // A new trim changes what paint, wheels and interior are offered (and their prices): those are asked again.
+  const next: Configuration = data.step === 'trim' ? resetFrom(cfg, 'trim') : { ...cfg };
+  delete next[stepKey[data.step]];
+  ctx.go(`config.${data.step}`, { cfg: next });
+  await showConfig(ctx, { fresh: false });
+});
+
 feature.action(cb.choose.trigger, async (ctx) => {
   const data = cb.choose.read(ctx);
   const cfg = configOf(ctx);
@@ -94,7 +127,8 @@ feature.action(cb.choose.trigger, async (ctx) => {
   if (!data || !cfg || ctx.session.step !== `config.${data.step}` || !fromLiveMenu(ctx)) return staleButton(ctx);
   const model = await ctx.deps.services.catalog.model(cfg.modelId);
   if (!model) return staleButton(ctx);
-  const next: Configuration = { ...resetFrom(cfg, data.step), [stepKey[data.step]]: data.optionId };
+  // Changing one choice keeps the later ones that the new choice still allows (a new trim may not offer the wheels).
+  const next = keepValid(model, { ...cfg, [stepKey[data.step]]: data.optionId }, data.step);
   try {
     priceLines(model, next);
   } catch (err) {
@@ -123,6 +157,7 @@ feature.action(cb.back.trigger, async (ctx) => {
   const data = cb.back.read(ctx);
   if (!data) return staleButton(ctx);
   if (data.to === 'models') return showModels(ctx, { fresh: false });
+  await leavePhoneStep(ctx);
   const cfg = configOf(ctx);
   if (!cfg || !fromLiveMenu(ctx)) return staleButton(ctx);
   const model = await ctx.deps.services.catalog.model(cfg.modelId);

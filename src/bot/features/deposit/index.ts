@@ -36,9 +36,12 @@ export async function sendDepositInvoice(ctx: BotContext, order: Order, opts: { 
   const f = fmtOf(ctx);
   await show(ctx, orderCreated(f, order, !!token), opts);
   if (!token || opts.invoice === false) return;
-  await ctx.replyWithInvoice({
+  // One live invoice per order: the one sent before for this order goes (pressing Pay again does not pile them up).
+  const previous = ctx.stepData('deposit');
+  if (previous?.orderId === order.id && previous.invoiceMessageId) await ctx.deleteMessage(previous.invoiceMessageId).catch(() => undefined);
+  const sent = await ctx.replyWithInvoice({
     title: ctx.t('deposit.invoice_title', { model: order.snapshot.modelName, number: order.number }),
-    description: ctx.t('deposit.invoice_description', { number: order.number, total: f.money(order.totalFen) }),
+    description: ctx.t('deposit.invoice_description', { number: order.number, total: f.money(order.totalFen), refund: ctx.t(`deposit.policy_${order.refundPolicy}`) }),
     payload: depositPayload(order.id),
     provider_token: token,
     currency: 'CNY',
@@ -46,6 +49,7 @@ export async function sendDepositInvoice(ctx: BotContext, order: Order, opts: { 
     need_name: false,
     need_phone_number: false,
   });
+  ctx.go('deposit', { orderId: order.id, invoiceMessageId: sent.message_id });
 }
 
 export const depositSteps = defineSteps(depositStepSchemas, {
@@ -68,7 +72,7 @@ depositFeature.action(cb.pay.trigger, async (ctx) => {
     await ctx.toast(ctx.t('deposit.already_paid_or_closed'), true);
     return showOrder(ctx, order.id, { fresh: false });
   }
-  ctx.go('deposit', { orderId: order.id });
+  if (ctx.stepData('deposit')?.orderId !== order.id) ctx.go('deposit', { orderId: order.id });
   await sendDepositInvoice(ctx, order, { fresh: false });
 });
 
@@ -123,9 +127,15 @@ depositPaymentsFeature.on(message('successful_payment'), async (ctx) => {
   await show(
     ctx,
     {
-      text: ctx.t('deposit.paid', { number: order.number, amount: f.money(p.total_amount), model: order.snapshot.modelName }),
+      text: ctx.t('deposit.paid', {
+        number: order.number,
+        amount: f.money(p.total_amount),
+        model: order.snapshot.modelName,
+        refund: ctx.t(`deposit.policy_${order.refundPolicy}`),
+      }),
       keyboard: [
-        [button(ctx.t('menu.delivery'), cb.bookDelivery.pack({ orderId: order.id }))],
+        // Delivery is booked once the car is ready (the ready notice); until then, a preferred week.
+        [button(ctx.t('orders.prefer_week'), cb.preferWeek.pack({ orderId: order.id }))],
         [button(ctx.t('menu.installation'), cb.bookInstallation.pack({ orderId: order.id }))],
         [button(ctx.t('menu.orders'), cb.orders.pack({})), menuButton(f)],
       ],

@@ -3,5 +3,6 @@ import { recordId } from '../../step-registry.js';
 
 /** The order's summary with its deposit invoice. */
 export const depositStepSchemas = {
-  deposit: z.object({ orderId: recordId }),
+  /** `invoiceMessageId`: the order's live invoice in the chat, deleted when Pay sends a new one. */
+  deposit: z.object({ orderId: recordId, invoiceMessageId: z.number().int().positive().optional() }),
 };

@@ -1,11 +1,13 @@
 import { Composer } from 'telegraf';
 import type { Order } from '../../../db/schema/index.js';
-import { cancellationTarget } from '../../../domain/orders/transitions.js';
+import { cancellationTarget, canPreferWeek } from '../../../domain/orders/transitions.js';
+import { localDateKey } from '../../../shared/time.js';
+import { weekRange } from '../../../telegram/screens/common.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import type { BookingView } from '../../../domain/bookings/views.js';
-import { confirmCancelOrder, orderDetail, orderList } from '../../../telegram/screens/orders.js';
+import { confirmCancelOrder, orderDetail, orderList, preferWeekPicker } from '../../../telegram/screens/orders.js';
 import { storeOrderDetail } from '../../../telegram/screens/store-orders.js';
 import { storeInstallInfo } from './store-installation.js';
 import { staleButton, type StepRenderer } from '../../steps.js';
@@ -60,6 +62,7 @@ const showOrderStep: StepRenderer = (ctx, opts) => {
   return shown ? showOrder(ctx, shown.orderId, opts) : showList(ctx, opts);
 };
 
+export { showList as showOrderList };
 export const myOrdersRenderers = { orders: showList, 'orders.store': showStoreOrderStep, 'orders.detail': showOrderStep };
 
 feature.command('orders', (ctx) => showList(ctx, { fresh: true }));
@@ -89,10 +92,54 @@ feature.action(cb.cancelOrderConfirm.trigger, async (ctx) => {
   const data = cb.cancelOrderConfirm.read(ctx);
   if (!data) return staleButton(ctx);
   const orders = ctx.deps.services.orders;
-  const seen = await orders.forCustomer(data.orderId, ctx.account.id);
+  const before = await orders.forCustomer(data.orderId, ctx.account.id);
   // Already cancelled (this press run again after its reply failed, or pressed twice): told as done.
-  const order = CANCELLED.includes(seen.state) ? seen : await orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
+  const rerun = CANCELLED.includes(before.state);
+  const order = rerun ? before : await orders.cancelByCustomer(data.orderId, ctx.account.id, `customer:${ctx.from.id}`);
   const f = fmtOf(ctx);
-  await ctx.toast(ctx.t(order.state === 'refund_requested' ? 'orders.refund_requested' : 'orders.cancelled', { number: order.number, deposit: f.money(order.depositFen) }), true);
+  // Refund requested; cancelled with the deposit kept (no longer refundable under the order's policy); or cancelled unpaid.
+  const vars = { number: order.number, deposit: f.money(order.depositFen) };
+  const toast =
+    order.state === 'refund_requested'
+      ? ctx.t('orders.refund_requested', vars)
+      : rerun || before.state === 'awaiting_deposit'
+        ? ctx.t('orders.cancelled', vars)
+        : ctx.t('orders.cancelled_forfeit', vars);
+  await ctx.toast(toast, true);
+  await showOrder(ctx, order.id, { fresh: false });
+});
+
+/** The Mondays a customer may prefer for delivery: eight weeks from the week after next. */
+function preferableWeeks(now: Date, timeZone: string): string[] {
+  const today = localDateKey(now, timeZone);
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const noon = new Date(Date.UTC(y, m - 1, d, 12));
+  const toMonday = (noon.getUTCDay() + 6) % 7;
+  const firstMonday = noon.getTime() - toMonday * 86_400_000 + 14 * 86_400_000;
+  return Array.from({ length: 8 }, (_, i) => new Date(firstMonday + i * 7 * 86_400_000).toISOString().slice(0, 10));
+}
+
+/** Before the car is ready: the customer's preferred delivery week (a wish for ops, not a booking). */
+feature.action(cb.preferWeek.trigger, async (ctx) => {
+  const data = cb.preferWeek.read(ctx);
+  if (!data) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
+  if (!canPreferWeek(order.state)) {
+    await ctx.toast(ctx.t('orders.prefer_week_closed'), true);
+    return showOrder(ctx, order.id, { fresh: false });
+  }
+  await show(ctx, preferWeekPicker(fmtOf(ctx), order, preferableWeeks(ctx.deps.now(), ctx.deps.config.timeZone)));
+});
+
+feature.action(cb.preferWeekPick.trigger, async (ctx) => {
+  const data = cb.preferWeekPick.read(ctx);
+  if (!data || !preferableWeeks(ctx.deps.now(), ctx.deps.config.timeZone).includes(data.date)) return staleButton(ctx);
+  const order = await ctx.deps.services.orders.forCustomer(data.orderId, ctx.account.id);
+  if (!canPreferWeek(order.state)) {
+    await ctx.toast(ctx.t('orders.prefer_week_closed'), true);
+    return showOrder(ctx, order.id, { fresh: false });
+  }
+  await ctx.deps.services.orders.setPreferredWeek(order.id, ctx.account.id, data.date);
+  await ctx.toast(ctx.t('orders.prefer_week_saved', { week: weekRange(fmtOf(ctx), data.date) }));
   await showOrder(ctx, order.id, { fresh: false });
 });

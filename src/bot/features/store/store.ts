@@ -256,4 +256,4 @@ async function placeAndInvoice(ctx: BotContext, choice: { addressId?: number; sh
   });
 }
 
-export { showHome as showStoreHome };
+export { showHome as showStoreHome, showProduct as showStoreProduct, showCart as showStoreCart };
