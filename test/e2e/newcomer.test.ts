@@ -6,9 +6,9 @@
  *
  * - The tests (a short form of `npm test`: one unit and one integration file, no coverage) make
  *   their own databases on the DATABASE_URL server and pass.
- * - `npm run dev` makes the database, migrates and seeds it, answers /healthz and a customer's
- *   /start. It runs with a BOT_TOKEN and TELEGRAM_API_ROOT pointing at the Bot API stand-in, as
- *   Telegram is not reachable here.
+ * - `npm run dev`, with no BOT_TOKEN as on a fresh machine, makes the database, migrates and seeds
+ *   it and starts the sandbox (src/sandbox/), which answers /healthz and a customer's /start
+ *   through its HTTP API, the way its page does. Nothing here talks to Telegram.
  * - `npm run db:migrate` and `npm run ops` read the clone's .env, and ops needs no BOT_TOKEN.
  * - With Postgres and Redis down, the tests say so, with the addresses and the command that
  *   starts them, and no stack trace.
@@ -23,11 +23,8 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withDatabase } from '../../src/db/server.js';
-import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { adminUrl, dropPrefix, REDIS_URL, testDbName } from '../support/db.js';
-import { TEST_TOKEN } from '../support/harness.js';
 import { PG } from '../support/test-server.js';
-import { textUpdate, userFor } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,44 +109,52 @@ describe('a newcomer with a fresh clone, Postgres and Redis', () => {
     expect(await exists(database)).toBe(false);
   });
 
-  it('npm run dev makes the database, starts, answers /healthz and a customer', async () => {
-    const api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
+  it('npm run dev with no BOT_TOKEN makes the database and starts the sandbox, which answers /healthz and a customer', async () => {
     const port = await freePort();
-    const env = { DATABASE_URL, REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: api.apiRoot };
+    // Only the servers, a queue prefix of this test's own and a free port for the page: no token, no Bot API root.
+    const env = { DATABASE_URL, REDIS_URL, QUEUE_PREFIX: prefix, SANDBOX_PORT: String(port) };
     const child = spawn('npm', ['run', 'dev'], { cwd: clone, env: newcomerEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(
-        '/healthz answering',
-        async () => {
+      // src/sandbox/main.ts logs "sandbox ready: open <url>" once the page listens.
+      const url = await waitFor(
+        'the sandbox ready',
+        () => {
           if (child.exitCode !== null) throw new Error(`npm run dev ended (${child.exitCode}):\n${out}`);
-          const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-          return res?.status === 200;
+          return /sandbox ready: open (http:\/\/[^\s"]+)/.exec(out)?.[1];
         },
         { timeoutMs: 120_000, intervalMs: 250 },
       ).catch((err: unknown) => {
         throw new Error(`${(err as Error).message}\n${out}`);
       });
+      expect(out).toContain('BOT_TOKEN is not set: starting the sandbox instead');
+      expect(url).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect(await exists(database)).toBe(true);
 
-      const user = userFor(731_001, { languageCode: 'en' });
-      const since = api.calls.length;
-      api.pushUpdate(textUpdate(user, '/start'));
-      // A first /start asks about news and offers, and shows the main menu.
-      const reply = await api.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === user.id && /Welcome/.test(String(c.params.text)), {
-        since,
-        timeoutMs: 30_000,
-      });
-      expect(String(reply.params.text)).toContain('Welcome to the Tesla official flagship store');
+      // A customer of data/sandbox.json sends /start, as the page does.
+      const customer = 920_000_002;
+      const sent = await fetch(`${url}/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: customer, text: '/start' }) });
+      expect(sent.status).toBe(200);
+      const welcome = await waitFor(
+        'the welcome',
+        async () => {
+          const res = await fetch(`${url}/api/messages?persona=${customer}&chat=${customer}`);
+          const { messages } = (await res.json()) as { messages: Array<{ text?: string; inlineKeyboard?: Array<Array<{ text: string }>> }> };
+          return messages.findLast((m) => /Welcome to the Tesla official flagship store/.test(m.text ?? ''));
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      // The main menu comes with the welcome: its buttons as the customer sees them.
+      expect((welcome.inlineKeyboard ?? []).flat().map((b) => b.text)).toEqual(expect.arrayContaining(['🚗 Browse models', '📋 My orders', '❓ Help']));
     } finally {
       kill(child.pid, 'SIGTERM');
       const timer = setTimeout(() => kill(child.pid, 'SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
-      await api.stop();
     }
     expect(out).not.toMatch(STACK_LINE);
   });
