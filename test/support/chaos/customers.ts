@@ -107,7 +107,8 @@ export class Customers {
   receiptFor(payment: PaymentSent): boolean {
     const c = this.byChat.get(payment.chatId);
     const orderId = Number(payment.payload.split(':')[1]);
-    const data = payment.kind === 'deposit' ? cb.bookDelivery.pack({ orderId }) : cb.storeOrder.pack({ orderId });
+    // The deposit receipt offers a preferred delivery week (delivery itself is booked once the car is ready).
+    const data = payment.kind === 'deposit' ? cb.preferWeek.pack({ orderId }) : cb.storeOrder.pack({ orderId });
     return !!c?.button(exact(data), payment.seq);
   }
 
@@ -224,7 +225,10 @@ export class Customers {
       return false;
     const city = cb.city.pack({ city: p.city });
     if (!(await this.step(c, 'phone', () => textUpdate(c.user, p.phone), has(city)))) return false;
-    const invoice = await this.press(c, 'city', exact(city), (since) => this.invoiceSince(c, since));
+    // The confirmation screen (configuration, price, deposit terms): "agree and pay" places the order.
+    const confirm = cb.orderConfirm.pack({});
+    if (!(await this.press(c, 'city', exact(city), has(confirm)))) return false;
+    const invoice = await this.press(c, 'confirm', exact(confirm), (since) => this.invoiceSince(c, since));
     if (!invoice) return false;
     return this.pay(c, 'deposit', invoice as Invoice);
   }

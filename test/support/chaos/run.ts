@@ -148,6 +148,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           timeoutMs: 30_000,
         });
       } else {
+        // The webhook round's bots registered a webhook; a poller refuses to start while one is set
+        // (409, src/bot/poller.ts), so the operator deletes it first, as here.
+        if (api.webhook) await fetch(`${api.apiRoot}/bot${TEST_TOKEN}/deleteWebhook`, { method: 'POST' });
         processes.push(new AppProcess('bot-polling', { ...baseEnv, APP_ROLE: 'bot', PORT: String(await freePort()) }, `${opts.logDir}/bot-polling.log`));
         processes.push(new AppProcess('worker', { ...baseEnv, APP_ROLE: 'worker', PORT: String(await freePort()) }, `${opts.logDir}/worker.log`));
       }
