@@ -215,7 +215,7 @@ describe("customers' buttons and links cannot reach anyone else", () => {
     attribution = { id, customer: a! };
     // A forged model button of an unknown campaign is a stale button.
     await stranger.press('cmm:999999:1');
-    expect(stranger.toasts().at(-1)).toMatch(/earlier step/);
+    expect(stranger.toasts().at(-1)).toMatch(/earlier screen/);
     expect(await clicks()).toBe(before);
   });
 });
@@ -254,7 +254,7 @@ describe('consent question in the customer’s language', () => {
     await c.tap('Switch to 中文', { on: ask });
     expect(c.toasts().at(-1)).toBe('已切换为简体中文');
     const asked = c.messages().find((x) => x.messageId === ask.messageId)!;
-    expect(asked.text).toBe('是否愿意不时收到我们的资讯与优惠？可随时在 /settings 中更改。');
+    expect(asked.text).toBe('是否愿意接收特斯拉的新车资讯与优惠活动？可随时在 /settings 中更改。');
     expect(asked.buttons.flat().map((b) => b.text)).toEqual(['好的', '不用了，谢谢', '🌐 切换为 English']);
     const [row] = await h.db.sql<[{ language: string; marketing_consent: boolean | null }]>`select language, marketing_consent from customers where telegram_id = ${c.id}`;
     expect(row).toEqual({ language: 'zh-CN', marketing_consent: null });
