@@ -141,10 +141,13 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     await page.locator('.bubble', { hasText: 'Payment received' }).waitFor();
     await tap(page, 'Book installation');
     await tap(page, 'Shanghai');
-    await page.locator('.bubble', { hasText: 'type the address' }).waitFor();
-    await say(page, 'Lane 88 Green Court, building 3, parking space B2-117');
+    // Eligibility first (where the car is parked, the property management's consent), then the address.
+    await page.locator('.bubble', { hasText: 'Where do you park at home?' }).waitFor();
     await tap(page, 'Private garage');
+    await page.locator('.bubble', { hasText: 'Has your property management agreed' }).waitFor();
     await tap(page, 'Yes');
+    await page.locator('.bubble', { hasText: 'Please type the installation address' }).waitFor();
+    await say(page, 'Lane 88 Green Court, building 3, parking space B2-117');
     await page.locator('.bubble', { hasText: 'Choose an installation day' }).waitFor();
     await page.locator('.keyboard').last().locator('.kb-btn').first().click();
     await page.locator('.bubble', { hasText: 'choose a time' }).waitFor();

@@ -208,7 +208,7 @@ describe('double taps', () => {
     await c.press(add.data!, card);
     expect(c.toasts().at(-1)).toBe('Added to your cart (1).');
     await c.press(add.data!, card);
-    expect(c.toasts().at(-1)).toBe('Already done: your cart has 1 of this now. Here it is as it stands.');
+    expect(c.toasts().at(-1)).toBe('That was already done. Your cart now has 1 of this item, shown below.');
     expect(await cartQty(c, 'mc')).toBe(1);
     expect(last(c)).toContain('1 in your cart');
     const fresh = c
@@ -229,7 +229,7 @@ describe('double taps', () => {
     await c.press(plus.data!, cart);
     await c.press(plus.data!, cart);
     expect(await cartQty(c, 'mc')).toBe(3);
-    expect(c.toasts().at(-1)).toBe('Already done: your cart has 3 of this now. Here it is as it stands.');
+    expect(c.toasts().at(-1)).toBe('That was already done. Your cart now has 3 of this item, shown below.');
     expect(last(c)).toContain('Mobile Connector × 3');
     // The ➖ of the old screen (it showed 2) changes nothing; the fresh one takes one off, once.
     await c.press(minus.data!, cart);

@@ -53,12 +53,15 @@ async function addToCart(c: TestChat, category: RegExp, product: string, variant
   await c.tap('Add to cart');
 }
 
-/** Asked for the installation address: answers it (private garage, permission given) and books the first slot (returned). */
+/** Asked about eligibility first: answers it (private garage, permission given), then the address, and books the first slot (returned). */
 async function installAtHomeFirstSlot(c: TestChat) {
-  expect(last(c)).toContain('Please type the address where the charger should be installed');
-  await c.text('Tomson Riviera, Building 3, parking space B2-117');
+  expect(last(c)).toContain('A home charger is installed at a fixed parking space. Where do you park at home?');
   await c.tap('Private garage');
+  expect(last(c)).toContain('Has your property management agreed to the installation of a charger?');
   await c.tap(/^Yes/);
+  expect(last(c)).toContain('Please type the installation address');
+  await c.text('Tomson Riviera, Building 3, parking space B2-117');
+  expect(last(c)).toContain('Choose an installation day');
   const day = c
     .screen()!
     .buttons.flat()
@@ -353,7 +356,7 @@ describe('bad input', () => {
     expect(c.toasts().at(-1)).toBe('That item is no longer in the store.');
     // A product button of a product no longer sold: the stale-button answer, then the current step.
     await c.press('shp:retired-product');
-    expect(c.toasts().at(-1)).toBe('That button is from an earlier step. Here is where you are now.');
+    expect(c.toasts().at(-1)).toBe('That button is from an earlier screen. Here is where you are now.');
     // Malformed data (an op the codec does not know) never reaches the store.
     const before = c.toasts().length;
     await c.press('shq:screen:zz');

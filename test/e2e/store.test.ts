@@ -118,7 +118,7 @@ describe('store in English', () => {
     await c.tap('My orders');
     const orderButtons = labels(c).filter((l) => /^S\d+/.test(l));
     expect(orderButtons).toHaveLength(2);
-    expect(orderButtons[0]).toMatch(/· 1 item\(s\) · paid, preparing shipment$/);
+    expect(orderButtons[0]).toMatch(/· 1 item · paid, preparing shipment$/);
     await c.tap(orderButtons[1]!);
     expect(last(c)).toContain('Tesla T-shirt · Black · M × 1 — ¥300');
     expect(last(c)).toContain('JD standard (2–4 days) · ¥15');
@@ -130,7 +130,7 @@ describe('store in English', () => {
     expect(last(ops)).toContain('Store orders paid and waiting to ship: 2 – tap 🛍 Store orders');
     await ops.text('/ops ship');
     expect(last(ops)).toContain('Paid, to ship (2):');
-    expect(last(ops)).toContain(`${number} · 1 item(s) · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);
+    expect(last(ops)).toContain(`${number} · 1 item · Zhang Wei, 88 Century Avenue Apt 1201, Shanghai, Shanghai 200120`);
     await ops.text(`/ops ship ${number} JD JDV0011223344`);
     expect(last(ops)).toContain(`Store order ${number} marked shipped (JD JDV0011223344)`);
     await waitFor('the shipped notice', () => c.messages().some((m) => plain(m.text).includes('JDV0011223344')));
