@@ -75,6 +75,16 @@ export async function paidOrder(s: Services, configuration: Configuration = MODE
   return { customer, order };
 }
 
+/**
+ * A paid order's car allocated (a VIN made from the order id) and marked ready, as ops would:
+ * delivery is booked, and its reminders sent, only from then on. Pass services without events
+ * to keep the allocation and ready notices out of the reminder queue.
+ */
+export async function readyForDelivery(s: Services, orderId: number): Promise<Order> {
+  await s.orders.transition(orderId, 'vehicle_allocated', 'system', { set: { vin: `LRWYGCEK1PC${String(orderId).padStart(6, '0')}` } });
+  return s.orders.transition(orderId, 'ready_for_delivery', 'system');
+}
+
 /** Slots of a kind at a centre starting after `after` (default: a day from now), earliest first. */
 export async function futureSlots(db: Db, kind: BookingKind, centreId: string, after = new Date(Date.now() + 86_400_000)): Promise<Slot[]> {
   return db

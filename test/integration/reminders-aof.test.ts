@@ -12,7 +12,7 @@ import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { createProducer, sentTo, startWorker, TestClock, testConfig, uniquePrefix } from '../support/reminders.js';
 import { sleep } from '../support/wait.js';
-import { futureSlots, paidOrder } from './helpers.js';
+import { futureSlots, paidOrder, readyForDelivery } from './helpers.js';
 
 if (!hasRedisServer) console.warn('SKIPPED reminders-aof: redis-server is not on PATH, so the Redis restart cannot be tested');
 
@@ -51,6 +51,8 @@ it.skipIf(!hasRedisServer)('reminders queued before a Redis restart with AOF fir
   const chats: Customer[] = [];
   for (let i = 0; i < 3; i++) {
     const { customer, order } = await paidOrder(p.services);
+    // Delivery reminders are sent for a ready car only; made ready quietly, so that the only jobs are the bookings' reminders.
+    await readyForDelivery(p.quiet, order.id);
     await p.services.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: 'sz-nanshan', method: 'pickup' });
     chats.push(customer);
   }

@@ -10,7 +10,7 @@ import type { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { REDIS_URL, type TestDb } from '../support/db.js';
 import { sentTo, startReminderBed, startWorker, stopReminderBed, TestClock, testConfig, uniquePrefix, type Producer } from '../support/reminders.js';
 import { sleep } from '../support/wait.js';
-import { futureSlots, paidOrder } from './helpers.js';
+import { futureSlots, paidOrder, readyForDelivery } from './helpers.js';
 
 const CENTRES = ['bj-yizhuang', 'sh-lingang', 'gz-panyu', 'sz-nanshan', 'hz-xiaoshan', 'cd-gaoxin'];
 const DAY = 86_400_000;
@@ -41,11 +41,13 @@ async function sameTimeSlots(): Promise<Slot[]> {
   return all.map((s) => s!);
 }
 
-/** Books each slot for a new paid order; their 24-hour reminders are due at `startsAt - 24 h`. */
+/** Books each slot for a new paid order whose car is ready; their 24-hour reminders are due at `startsAt - 24 h`. */
 async function bookAll(slotsToBook: Slot[]): Promise<Customer[]> {
   const out: Customer[] = [];
   for (const slot of slotsToBook) {
     const { customer, order } = await paidOrder(p.services);
+    // Delivery reminders are sent for a ready car only; made ready quietly, so that no ready notice is sent as well.
+    await readyForDelivery(p.quiet, order.id);
     await p.services.bookings.book({ orderId: order.id, kind: 'delivery', slotId: slot.id, centreId: slot.centreId, method: 'pickup' });
     out.push(customer);
   }

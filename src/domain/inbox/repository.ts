@@ -47,10 +47,18 @@ const UNSTORABLE = /\\u0000|\\ud[89a-f]/i;
 /**
  * The update as JSON that jsonb accepts: what Postgres cannot store becomes U+FFFD, as the bot's
  * sanitize middleware does for every string anyway (src/bot/middlewares/sanitize.ts); otherwise as sent.
+ * Keys too: an update kind the bot does not know can be named anything, and an update that cannot
+ * be stored is answered 500 and redelivered by Telegram for ever.
  */
 export function storableJson(u: RawUpdate): string {
   const text = JSON.stringify(u);
-  return UNSTORABLE.test(text) ? JSON.stringify(u, (_k, v: unknown) => (typeof v === 'string' ? storableText(v) : v)) : text;
+  return UNSTORABLE.test(text) ? JSON.stringify(u, storableValue) : text;
+}
+
+function storableValue(_key: string, v: unknown): unknown {
+  if (typeof v === 'string') return storableText(v);
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), x]));
+  return v;
 }
 
 const json = (v: unknown): RawUpdate => (typeof v === 'string' ? JSON.parse(v) : v) as RawUpdate;
@@ -95,7 +103,7 @@ export class InboxRepository {
     for (const u of updates) {
       ids.push(String(u.update_id));
       keys.push(chatKeyOf(u));
-      kinds.push(updateKind(u));
+      kinds.push(storableText(updateKind(u)));
       payloads.push(storableJson(u));
     }
     const rows = await this.sql`
@@ -120,7 +128,8 @@ export class InboxRepository {
     const byId = new Map<number, { u: RawUpdate; key: string; kind: string }>();
     for (const u of updates) {
       const key = chatKeyOf(u);
-      const kind = updateKind(u);
+      // The kind is the body's key: an unknown one can hold a NUL, which a text column refuses.
+      const kind = storableText(updateKind(u));
       ids.push(String(u.update_id));
       keys.push(key);
       kinds.push(kind);
