@@ -242,6 +242,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       // ends, at the latest when the bot stops: verdict.ts reads this after the round).
       const handedOver = (p: PaymentSent) => (delivery ? delivery.acknowledged.has(p.updateId) : p.updateId < confirmedOffset);
       await waitFor('the receipts', () => customers.payments.every((p) => customers.receiptFor(p)), { timeoutMs: 10_000, intervalMs: 200 }).catch(() => undefined);
+      // Faults over: the inbox works off what they left behind (failed updates come back after a
+      // backoff, src/domain/inbox), as it would once an outage ends; "nothing pending" is read after.
+      await waitFor(
+        'the inbox to drain',
+        async () => {
+          const [row] = await sql<Array<{ n: number }>>`select count(*)::int as n from inbox_updates where state = 'pending'`.catch(() => [{ n: 0 }]);
+          return row!.n === 0;
+        },
+        { timeoutMs: opts.drainMs ?? 60_000, intervalMs: 200 },
+      ).catch(() => undefined);
       // Let what is in flight finish before the books are read.
       await sleep(1_000);
       rounds.push({
