@@ -2,32 +2,51 @@ import type { Telegram } from 'telegraf';
 import type { AppDeps } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
 
+type Command = { command: string; description: string };
+
+/** What a staff member's own menu adds to the customer one. */
+export interface StaffMenuRoles {
+  /** Marketers (and admins): /campaign and /campaigns. */
+  marketer: boolean;
+  /** Ops staff (and admins): /ops. */
+  ops: boolean;
+}
+
+/** Roles whose change can change someone's menu (agents work in the support group, not from a menu). */
+const MENU_ROLES: readonly string[] = ['marketer', 'ops', 'admin'];
+
 /**
- * Marketers' and admins' command menu: the customer commands plus /campaign and /campaigns, set
- * per chat (scope `chat`) in both languages like the global menu, so customers never see them.
- * Set at startup for existing staff and again when /staff add|remove changes someone's roles.
+ * A staff member's command menu: the customer commands plus /campaign and /campaigns for marketers
+ * and /ops for ops staff (admins get both), set per chat (scope `chat`) in both languages like the
+ * global menu, so customers never see them. Set at startup for existing staff and again when
+ * /staff add|remove changes someone's roles.
  */
-export function marketerCommands(deps: AppDeps, lng: Locale): Array<{ command: string; description: string }> {
+export function staffCommands(deps: AppDeps, lng: Locale, roles: StaffMenuRoles): Command[] {
   const t = deps.i18n.t(lng);
   return [
     ...customerCommands(deps, lng),
-    { command: 'campaign', description: t('campaigns.commands.campaign') },
-    { command: 'campaigns', description: t('campaigns.commands.campaigns') },
+    ...(roles.ops ? [{ command: 'ops', description: t('ops.command') }] : []),
+    ...(roles.marketer
+      ? [
+          { command: 'campaign', description: t('campaigns.commands.campaign') },
+          { command: 'campaigns', description: t('campaigns.commands.campaigns') },
+        ]
+      : []),
   ];
 }
 
 /**
- * Sets (marketer or admin) or removes (neither any more) one person's menu; with `changedRole`,
- * only when that role is one that matters here. Never throws: a failure is logged.
+ * Sets (marketer, ops or admin) or removes (none of them any more) one person's menu; with
+ * `changedRole`, only when that role is one that matters here. Never throws: a failure is logged.
  */
 export async function refreshStaffCommands(telegram: Telegram, deps: AppDeps, telegramId: number, changedRole?: string): Promise<void> {
-  if (changedRole !== undefined && changedRole !== 'marketer' && changedRole !== 'admin') return;
+  if (changedRole !== undefined && !MENU_ROLES.includes(changedRole)) return;
   const scope = { type: 'chat' as const, chat_id: telegramId };
   const lists: Array<{ lng: Locale; language_code?: string }> = [{ lng: 'en', language_code: 'en' }, { lng: 'zh-CN', language_code: 'zh' }, { lng: deps.config.defaultLocale }];
   try {
-    const marketer = await deps.services.staff.can(telegramId, 'marketer');
+    const roles: StaffMenuRoles = { marketer: await deps.services.staff.can(telegramId, 'marketer'), ops: await deps.services.staff.can(telegramId, 'ops') };
     for (const { lng, language_code } of lists) {
-      if (marketer) await telegram.setMyCommands(marketerCommands(deps, lng), { scope, language_code });
+      if (roles.marketer || roles.ops) await telegram.setMyCommands(staffCommands(deps, lng, roles), { scope, language_code });
       else await telegram.deleteMyCommands({ scope, language_code });
     }
   } catch (err) {
@@ -36,10 +55,10 @@ export async function refreshStaffCommands(telegram: Telegram, deps: AppDeps, te
   }
 }
 
-/** At startup: every marketer and admin. */
+/** At startup: every marketer, ops staff member and admin. */
 export async function registerStaffCommands(telegram: Telegram, deps: AppDeps): Promise<void> {
   const members = await deps.services.staff.list();
-  const ids = new Set(members.filter((m) => m.role === 'marketer' || m.role === 'admin').map((m) => m.telegramId));
+  const ids = new Set(members.filter((m) => MENU_ROLES.includes(m.role)).map((m) => m.telegramId));
   for (const id of ids) await refreshStaffCommands(telegram, deps, id);
 }
 
@@ -49,15 +68,16 @@ export async function registerCommands(bot: { telegram: Telegram }, deps: AppDep
   await bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
   await bot.telegram.setMyCommands(commands('zh-CN'), { language_code: 'zh' });
   await bot.telegram.setMyCommands(commands(deps.config.defaultLocale));
-  // Marketers and admins get their own list in their chat (customer commands plus /campaign, /campaigns).
+  // Marketers, ops staff and admins get their own list in their chat (customer commands plus theirs).
   await registerStaffCommands(bot.telegram, deps);
 }
 
-/** The customer command list (staff lists in campaign-commands.ts start from it). */
-export function customerCommands(deps: AppDeps, lng: 'zh-CN' | 'en'): Array<{ command: string; description: string }> {
+/** The customer command list (staff lists start from it). /cancel leaves the current step. */
+export function customerCommands(deps: AppDeps, lng: 'zh-CN' | 'en'): Command[] {
   const t = deps.i18n.t(lng);
   return [
     ...['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
     { command: 'support', description: t('support.command') },
+    { command: 'cancel', description: t('commands.cancel') },
   ];
 }

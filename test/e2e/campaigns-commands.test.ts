@@ -4,8 +4,8 @@
  * after a resume), any marketer may steer any campaign but customers never (typed or forged
  * buttons), a forged Unsubscribe or click link touches nobody else, the consent question's
  * language switch, video content, commands and refused content while composing, the figures'
- * attribution, and the command menus (/settings for everyone; /campaign and /campaigns in
- * marketers' and admins' own chats). The tests share one app and run in order.
+ * attribution, and the command menus (/settings and /cancel for everyone; /campaign and /campaigns
+ * in marketers' and admins' own chats, /ops in ops staff's and admins'). The tests share one app and run in order.
  */
 import { Telegram } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -342,11 +342,52 @@ describe('command menus', () => {
     for (const call of lists) expect(commandsIn(call)).toEqual(expect.arrayContaining(['start', 'settings', 'campaign', 'campaigns']));
     const zhList = JSON.stringify(lists[1]!.params.commands);
     expect(zhList).toContain('新建群发活动');
-    // A role that does not allow campaigns changes nothing; removing the marketer role takes the list away.
-    await admin.text(`/staff add ${NEW} ops`);
+    // An agent's role changes no menu; ops adds /ops; removing both takes the list away.
+    await admin.text(`/staff add ${NEW} agent`);
     expect(chatLists(NEW)).toHaveLength(3);
+    await admin.text(`/staff add ${NEW} ops`);
+    expect(chatLists(NEW)).toHaveLength(6);
+    for (const call of chatLists(NEW).slice(3)) expect(commandsIn(call)).toEqual(expect.arrayContaining(['ops', 'campaign', 'campaigns']));
     await admin.text(`/staff remove ${NEW} marketer`);
+    const opsOnly = chatLists(NEW).slice(6);
+    expect(opsOnly).toHaveLength(3);
+    for (const call of opsOnly) {
+      expect(commandsIn(call)).toContain('ops');
+      expect(commandsIn(call)).not.toContain('campaign');
+    }
+    await admin.text(`/staff remove ${NEW} ops`);
     expect(chatLists(NEW, 'deleteMyCommands')).toHaveLength(3);
+  });
+
+  it('customers have /cancel in their menu; an ops staff member gets /ops in theirs, in their language', async () => {
+    for (const call of h.api.callsTo('setMyCommands').filter((c) => !scopeOf(c))) {
+      expect(commandsIn(call)).toContain('cancel');
+      expect(commandsIn(call)).not.toContain('ops');
+    }
+    const global = (lang: string) => h.api.callsTo('setMyCommands').find((c) => !scopeOf(c) && c.params.language_code === lang);
+    const descriptionOf = (call: { params: Record<string, unknown> } | undefined, command: string) => {
+      const raw = call?.params.commands;
+      const list = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ command: string; description: string }>;
+      return list.find((c) => c.command === command)?.description;
+    };
+    expect(descriptionOf(global('en'), 'cancel')).toBe('Leave what you are doing');
+    expect(descriptionOf(global('zh'), 'cancel')).toBe('退出当前操作');
+
+    const OPS = 855_000_012;
+    const admin = new TestChat(h, ADMIN, { languageCode: 'en' });
+    await admin.text(`/staff add ${OPS} ops`);
+    const lists = chatLists(OPS);
+    expect(lists.map((c) => c.params.language_code ?? '')).toEqual(['en', 'zh', '']);
+    for (const call of lists) {
+      expect(commandsIn(call)).toEqual(expect.arrayContaining(['start', 'cancel', 'ops']));
+      expect(commandsIn(call)).not.toContain('campaign');
+    }
+    expect(descriptionOf(lists[0], 'ops')).toBe('Operations: orders needing action');
+    expect(descriptionOf(lists[1], 'ops')).toBe('运营待办：待处理的订单');
+    // The menu's /ops is the worklist.
+    const ops = new TestChat(h, OPS, { languageCode: 'en' });
+    await ops.text('/ops');
+    expect(ops.lastText()).toContain('Operations worklist');
   });
 
   it('a marketer added before they ever started the bot gets the list on their first /start', async () => {
@@ -379,6 +420,9 @@ describe('command menus', () => {
       expect(lists).toHaveLength(3);
       expect(commandsIn(lists[0])).toEqual(expect.arrayContaining(['campaign', 'campaigns']));
     }
+    // Admins may do what ops staff do: their menu has /ops too; a marketer's does not.
+    expect(commandsIn(chatLists(ADMIN).filter((c) => made.has(c))[0])).toContain('ops');
+    expect(commandsIn(chatLists(MARKETER).filter((c) => made.has(c))[0])).not.toContain('ops');
     expect(chatLists(CUSTOMER)).toHaveLength(0);
   });
 });

@@ -167,6 +167,7 @@ interface Journey {
     rescheduled: (n: string) => string;
     parking: string;
     askParking: string;
+    installationIncluded: string[];
     askPermission: string;
     permissionYes: string;
     stateDepositPaid: string;
@@ -254,6 +255,10 @@ const english: Journey = {
     rescheduled: (n) => `Rescheduled for order <b>${n}</b>`,
     parking: 'Private garage',
     askParking: 'Where do you park at home?',
+    installationIncluded: [
+      '<b>Included with your car order:</b> a basic home-charger installation, free of charge, with up to 30 m of cable.',
+      "Extra materials beyond that (longer cable, conduit, a new meter box) are charged on site at the installer's price list",
+    ],
     askPermission: 'Has your property management agreed',
     permissionYes: 'Yes',
     stateDepositPaid: 'Deposit paid',
@@ -341,6 +346,10 @@ const chinese: Journey = {
     rescheduled: (n) => `订单 <b>${n}</b> 改期成功`,
     parking: '小区固定产权/租赁车位',
     askParking: '请问您的车位是？',
+    installationIncluded: [
+      '<b>购车订单含一次免费的家用充电桩基础安装</b>（含 30 米以内线缆）。',
+      '超出部分的线缆、穿管、电表箱等辅材由安装师傅按价目表现场收费，施工前会先与您确认。',
+    ],
     askPermission: '物业是否已同意安装充电桩？',
     permissionYes: '已同意',
     stateDepositPaid: '订金已支付',
@@ -701,6 +710,8 @@ for (const j of [english, chinese]) {
       await c().tap(j.t.bookInstallation);
       // Eligibility first: nobody types an address to be told they cannot have a charger.
       expect(c().lastText()).toContain(j.t.askParking);
+      // Whether it costs anything: the basic installation comes with the car, extra materials are charged on site.
+      for (const part of j.t.installationIncluded) expect(c().lastText()).toContain(part);
       await c().tap(j.installation.parkingLabel);
       expect(c().lastText()).toContain(j.t.askPermission);
       await c().tap(j.t.permissionYes);
@@ -927,7 +938,7 @@ describe('language', () => {
     const zh = byLang('zh');
     expect(en).toBeDefined();
     expect(zh).toBeDefined();
-    const commands = ['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help', 'support'];
+    const commands = ['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help', 'support', 'cancel'];
     expect(en!.map((x) => x.command)).toEqual(commands);
     expect(zh!.map((x) => x.command)).toEqual(commands);
     expect(en!.find((x) => x.command === 'models')!.description).toBe('Browse models');

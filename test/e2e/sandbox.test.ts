@@ -82,6 +82,11 @@ describe('the sandbox', () => {
     expect(body.personas.find((p: any) => p.id === ZH).commands.map((c: any) => c.command)).not.toContain('campaign');
     expect(body.personas.find((p: any) => p.id === ZH).commands[0].description).toMatch(/[\u4e00-\u9fff]/);
     expect(body.personas.find((p: any) => p.id === EN).commands[0].description).toMatch(/^[A-Z]/);
+    // Everyone has /cancel; the ops persona (English) has /ops in English, the customers do not.
+    for (const p of body.personas) expect(p.commands.map((c: any) => c.command)).toContain('cancel');
+    const ops = body.personas.find((p: any) => p.role === 'ops');
+    expect(ops.commands.find((c: any) => c.command === 'ops')?.description).toBe('Operations: orders needing action');
+    expect(body.personas.find((p: any) => p.id === ZH).commands.map((c: any) => c.command)).not.toContain('ops');
   });
 
   it('refuses to start with a real-looking BOT_TOKEN', async () => {

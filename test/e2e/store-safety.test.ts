@@ -264,6 +264,8 @@ describe('Wall Connector', () => {
     expect(paid.totalAmount).toBe(300_000);
     expect(last(c)).toContain('Your Wall Connector needs a professional installation');
     await c.tap('Book installation');
+    // Booked for the car order: the basic installation comes with the car.
+    expect(last(c)).toContain('Included with your car order');
     await installAtHomeFirstSlot(c);
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.orderId, created.id));
     expect(installation).toMatchObject({ state: 'scheduled', parking: 'garage' });
@@ -291,6 +293,8 @@ describe('Wall Connector', () => {
     // A store order has no city: asked first, then the journey's installation questions.
     expect(last(c)).toContain(`Installation for store order ${order!.number}`);
     await c.tap('Shanghai');
+    // A charger bought on its own: nothing says its installation is free (that comes with a car order).
+    expect(last(c)).not.toContain('Included with your car order');
     const slot = await installAtHomeFirstSlot(c);
     expect(last(c)).toContain(`Booked for order ${order!.number}`);
     const [installation] = await h.db.db.select().from(installations).where(eq(installations.storeOrderId, order!.id));

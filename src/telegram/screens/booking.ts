@@ -61,9 +61,13 @@ export function centrePicker(f: Fmt, centres: DeliveryCentre[], back: string): S
   };
 }
 
-export function parkingPicker(f: Fmt, back: string): Screen {
+/**
+ * The installation's first question. For a car order it first says what the installation costs:
+ * the basic one comes with the car, extra materials are charged on site.
+ */
+export function parkingPicker(f: Fmt, back: string, carOrder: boolean): Screen {
   return {
-    text: f.t('booking.ask_parking'),
+    text: carOrder ? `${f.t('booking.installation_included')}\n\n${f.t('booking.ask_parking')}` : f.t('booking.ask_parking'),
     keyboard: [
       [button(f.t('booking.parking_garage'), cb.parking.pack({ parking: 'garage' }))],
       [button(f.t('booking.parking_assigned'), cb.parking.pack({ parking: 'assigned' }))],

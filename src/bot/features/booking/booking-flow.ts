@@ -109,7 +109,7 @@ export async function render(ctx: BotContext, opts: { fresh: boolean }): Promise
     case 'booking.centre':
       return show(ctx, kb.centrePicker(f, await bookings.centresIn(owner.city!), owner.back), opts);
     case 'booking.parking':
-      return show(ctx, kb.parkingPicker(f, owner.back), opts);
+      return show(ctx, kb.parkingPicker(f, owner.back, owner.car !== null), opts);
     case 'booking.permission':
       return show(ctx, kb.permissionPicker(f, owner.back), opts);
     case 'booking.slot': {
