@@ -1,12 +1,12 @@
 /**
  * Simulated customers playing the main road of the bot: /start → Browse models → a model →
- * Configure → trim → paint → wheels → interior → Order → name → phone → city → pre-checkout →
+ * Configure → trim → paint → wheels → interior → Order → name → phone → city → confirm → pre-checkout →
  * successful payment → My orders (15 updates).
  *
  * Callback data is built with the bot's own codecs; a press carries the chat's latest menu
  * message as `callback_query.message` (the bot only accepts flow buttons from it), tracked from
  * the Bot API calls the stand-in records. With `verify`, every answer is checked: no error or
- * stale-button text, the button about to be pressed is on the screen, an invoice after the city,
+ * stale-button text, the button about to be pressed is on the screen, an invoice after the confirmation,
  * the pre-checkout approved.
  */
 import { readFileSync } from 'node:fs';
@@ -99,7 +99,22 @@ interface Invoice {
 }
 
 type StepName =
-  'start' | 'browse' | 'model' | 'configure' | 'trim' | 'paint' | 'wheels' | 'interior' | 'order' | 'name' | 'phone' | 'city' | 'pre_checkout' | 'payment' | 'my_orders';
+  | 'start'
+  | 'browse'
+  | 'model'
+  | 'configure'
+  | 'trim'
+  | 'paint'
+  | 'wheels'
+  | 'interior'
+  | 'order'
+  | 'name'
+  | 'phone'
+  | 'city'
+  | 'confirm'
+  | 'pre_checkout'
+  | 'payment'
+  | 'my_orders';
 
 export const STEPS: readonly StepName[] = [
   'start',
@@ -114,6 +129,7 @@ export const STEPS: readonly StepName[] = [
   'name',
   'phone',
   'city',
+  'confirm',
   'pre_checkout',
   'payment',
   'my_orders',
@@ -140,6 +156,9 @@ function dataFor(step: StepName, p: Plan): string | null {
       return cb.orderStart.pack({});
     case 'city':
       return cb.city.pack({ city: p.city });
+    case 'confirm':
+      // The confirmation screen's "agree and pay": the order is placed and its invoice sent.
+      return cb.orderConfirm.pack({});
     case 'my_orders':
       return cb.orders.pack({});
     default:
@@ -319,7 +338,7 @@ export class Traffic {
     const problem = this.absorb(c, calls);
     if (problem) return this.fail(c, `${problem.reason} at ${step}`, problem.example);
     if (calls.length === 0) return this.fail(c, `no answer at ${step}`);
-    if (step === 'city' && !c.invoice) return this.fail(c, 'no invoice after the city');
+    if (step === 'confirm' && !c.invoice) return this.fail(c, 'no invoice after the confirmation');
     if (step === 'pre_checkout') {
       const answer = calls.find((x) => x.method === 'answerPreCheckoutQuery');
       if (!answer || answer.params.ok !== true) return this.fail(c, 'pre-checkout refused', String(answer?.params.error_message ?? ''));
