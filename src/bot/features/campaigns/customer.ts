@@ -61,8 +61,14 @@ feature.action(cb.consent.trigger, async (ctx) => {
   if (data.answer === 'lang_en' || data.answer === 'lang_zh') return switchLanguage(ctx, data.answer === 'lang_en' ? 'en' : 'zh-CN');
   const yes = data.answer === 'yes';
   await consentOf(ctx).set(ctx.account.id, yes, 'start');
-  await ctx.toast(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'));
-  await ctx.editMessageText(ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no'), { parse_mode: 'HTML' }).catch(() => undefined);
+  // The question turns into the answer; the same words again in a toast would say it twice (they are
+  // the toast only when the question can no longer be edited).
+  const saved = ctx.t(yes ? 'campaigns.consent.saved_yes' : 'campaigns.consent.saved_no');
+  const edited = await ctx.editMessageText(saved, { parse_mode: 'HTML' }).then(
+    () => true,
+    () => false,
+  );
+  await ctx.toast(edited ? undefined : saved);
 });
 
 /**
