@@ -4,11 +4,11 @@ import type { Update } from 'telegraf/types';
 import { InboxConsumer } from './bot/inbox-consumer.js';
 import { noticeParked } from './bot/inbox-notices.js';
 import { createBot, registerCommands, type Bot } from './bot/index.js';
-import { failedUpdates, updateAttempts } from './bot/middlewares/index.js';
+import { failedUpdates, stateSinks, updateAttempts } from './bot/middlewares/index.js';
 import { fatalMessage, Poller, PollingFatalError } from './bot/poller.js';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/client.js';
-import { IngestBatcher, type RawUpdate } from './domain/inbox/index.js';
+import { IngestBatcher, type FinishState, type RawUpdate } from './domain/inbox/index.js';
 import { runMigrations } from './db/migrate.js';
 import { isCatalogEmpty, seed } from './db/seed.js';
 import { databaseOf, ensureDatabase, redactUrl, startHint } from './db/server.js';
@@ -133,7 +133,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const { fresh, claimed } = await deps.services.inbox.ingestAndClaim(rows, consumer?.free ?? 0);
     if (consumer) {
       consumer.take(claimed);
-      if (claimed.length < fresh.length) consumer.wake();
+      if (claimed.length < fresh.length) consumer.missed();
     }
     return fresh;
   };
@@ -167,8 +167,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger,
       handle: async (update, attempt) => {
         updateAttempts.set(update, attempt);
+        const sink: { state: FinishState | null } = { state: null };
+        stateSinks.set(update, sink);
         await b.handleUpdate(update as unknown as Update);
-        return failedUpdates.get(update) ?? null;
+        return { reason: failedUpdates.get(update) ?? null, state: sink.state };
       },
       onSettled: (row, outcome, reason) => {
         metrics.settled(row.updateId, outcome);

@@ -1,11 +1,14 @@
-import type { ClaimedUpdate, InboxRepository, RawUpdate } from '../domain/inbox/index.js';
+import type { ClaimedUpdate, FinishState, InboxRepository, RawUpdate } from '../domain/inbox/index.js';
 import type { Logger } from '../logger.js';
 import type { SettledOutcome } from '../server/metrics.js';
 
 export interface ConsumerOptions {
   inbox: InboxRepository;
-  /** Handles one update; resolves with the reason when it failed and is worth another try, else null. */
-  handle(update: RawUpdate, attempt: number): Promise<string | null>;
+  /**
+   * Handles one update; resolves with the reason when it failed and is worth another try (else
+   * null), and the conversation state to save with the update's done mark, if it changed.
+   */
+  handle(update: RawUpdate, attempt: number): Promise<HandleResult>;
   /** Chats handled at once by this process (INBOX_CONCURRENCY). */
   concurrency: number;
   /** How often to look for rows other processes stored (this process's own ingests wake it at once). */
@@ -13,6 +16,11 @@ export interface ConsumerOptions {
   logger: Logger;
   /** Told after each try. */
   onSettled?(row: ClaimedUpdate, outcome: SettledOutcome, reason: string | null): void;
+}
+
+export interface HandleResult {
+  reason: string | null;
+  state?: FinishState | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,11 +76,22 @@ export class InboxConsumer {
     for (const row of rows) void this.run(row, row.kind === 'pre_checkout_query');
   }
 
+  /**
+   * Rows were stored that this process could not claim as it stored them (no free slot, or their
+   * chat is busy): the consumer looks for them at once, and again whenever a slot frees up, until
+   * a look leaves nothing behind, instead of at its next poll.
+   */
+  missed(): void {
+    this.backlog = true;
+    this.wake();
+  }
+
   /** Handles these rows now, ahead of their chat's other updates and outside the concurrency limit. */
   async fast(ids: readonly number[]): Promise<void> {
     if (this.stopped || ids.length === 0) return;
     const rows = await this.o.inbox.claimIds(ids);
-    await Promise.all(rows.map((row) => this.run(row, true)));
+    for (const row of rows) if (row.parked) this.reportParked(row);
+    await Promise.all(rows.filter((row) => !row.parked).map((row) => this.run(row, true)));
   }
 
   /** Stops claiming, and resolves once every handler still running has ended and been recorded. */
@@ -99,7 +118,10 @@ export class InboxConsumer {
           const rows = await this.o.inbox.claim(free);
           claimed = rows.length;
           this.backlog = claimed === free;
-          for (const row of rows) void this.run(row, false);
+          for (const row of rows) {
+            if (row.parked) this.reportParked(row);
+            else void this.run(row, false);
+          }
         } catch (err) {
           this.o.logger.warn({ err }, 'inbox: claiming updates failed; trying again shortly');
           await sleep(1000);
@@ -131,17 +153,25 @@ export class InboxConsumer {
         this.running.set(row.updateId, row);
         const current: ClaimedUpdate = row;
         row = null;
-        let reason: string | null;
+        let result: HandleResult;
         try {
-          reason = await this.o.handle(current.payload, current.attempts);
+          result = await this.o.handle(current.payload, current.attempts);
         } catch (err) {
-          reason = err instanceof Error ? err.message : String(err);
+          result = { reason: err instanceof Error ? err.message : String(err) };
         }
+        const reason = result.reason;
         try {
-          const r = await this.record(current, reason);
+          const r = await this.record(current, result);
           this.o.onSettled?.(current, r.outcome, reason);
-          row = this.stopped ? null : r.next;
-          if (this.stopped && r.next) await this.o.inbox.release([r.next.updateId]).catch(() => undefined);
+          let next = r.next;
+          if (next?.parked) {
+            this.reportParked(next);
+            next = null;
+            // The chat's update after the parked one is due now.
+            this.wake();
+          }
+          row = this.stopped ? null : next;
+          if (this.stopped && next) await this.o.inbox.release([next.updateId]).catch(() => undefined);
         } catch (err) {
           // Left pending under an expiring claim: it is handled again.
           failed = true;
@@ -158,12 +188,17 @@ export class InboxConsumer {
     }
   }
 
+  /** A row a claim parked as poison: reported as parked after its last try, never handled. */
+  private reportParked(row: ClaimedUpdate): void {
+    this.o.onSettled?.(row, 'parked', row.parked ?? null);
+  }
+
   /** Records the try; a database hiccup gets a few more tries before the claim is left to expire. */
-  private async record(row: ClaimedUpdate, reason: string | null): Promise<{ outcome: SettledOutcome; next: ClaimedUpdate | null }> {
+  private async record(row: ClaimedUpdate, result: HandleResult): Promise<{ outcome: SettledOutcome; next: ClaimedUpdate | null }> {
     for (let i = 0; ; i++) {
       try {
-        if (reason === null) return { outcome: 'done', next: await this.o.inbox.doneAndNext(row.updateId) };
-        return { outcome: await this.o.inbox.markFailed(row.updateId, row.attempts, reason), next: null };
+        if (result.reason === null) return { outcome: 'done', next: await this.o.inbox.finish(row.updateId, result.state ?? null) };
+        return { outcome: await this.o.inbox.markFailed(row.updateId, row.attempts, result.reason), next: null };
       } catch (err) {
         if (i >= 3) throw err;
         await sleep(250 * 2 ** i);

@@ -158,6 +158,86 @@ describe('claims', () => {
   });
 });
 
+describe('poison updates and finishing', () => {
+  /** Lets every lease of these rows run out now (as when the process holding them died). */
+  const expire = async (ids: number[]) => {
+    await t.db.$client`update inbox_updates set leased_until = now() - interval '1 second' where update_id = any(${ids.map(String)}::bigint[]) and leased_until is not null`;
+  };
+
+  it('a row claimed maxAttempts times with no outcome recorded is parked by the next claim, with the reason; its chat goes on', async () => {
+    const inbox = repo({ maxAttempts: 3 });
+    const c = chat();
+    const [poison, after] = [id(), id()];
+    await inbox.ingest([message(poison, c), message(after, c)]);
+    // Three claims, each by a process that dies while handling it (no markDone, no markFailed).
+    for (let i = 1; i <= 3; i++) {
+      const got = (await inbox.claim(1000)).find((r) => r.updateId === poison);
+      expect(got).toMatchObject({ attempts: i });
+      expect(got!.parked).toBeUndefined();
+      await expire([poison]);
+    }
+    const fourth = (await inbox.claim(1000)).find((r) => r.updateId === poison);
+    expect(fourth).toMatchObject({ updateId: poison, attempts: 3 });
+    expect(fourth!.parked).toMatch(/claimed 3 times without an outcome recorded/);
+    expect(await inbox.show(poison)).toMatchObject({ state: 'parked', leasedUntil: null, attempts: 3 });
+    // The chat is no longer held up by it.
+    expect((await inbox.claim(1000)).find((r) => r.updateId === after)).toMatchObject({ attempts: 1 });
+    expect(await inbox.markDone(after)).toBe(true);
+  });
+
+  it('the poison check also holds for the next row finish hands out and for the pre-checkout fast path', async () => {
+    const inbox = repo({ maxAttempts: 2 });
+    const c = chat();
+    const [first, poison, pay] = [id(), id(), id()];
+    await inbox.ingest([message(first, c), message(poison, c), preCheckout(pay, c)]);
+    // poison was claimed twice before and both processes died (set directly: the claims themselves are tested above).
+    await t.db.$client`update inbox_updates set attempts = 2, last_error = 'TypeError: boom' where update_id = ${poison}`;
+    await t.db.$client`update inbox_updates set attempts = 2 where update_id = ${pay}`;
+    expect((await inbox.claimIds([first])).map((r) => r.updateId)).toEqual([first]);
+    const next = await inbox.finish(first);
+    expect(next).toMatchObject({ updateId: poison });
+    expect(next!.parked).toMatch(/claimed 2 times without an outcome recorded.*\(last error: TypeError: boom\)/);
+    expect(await inbox.show(poison)).toMatchObject({ state: 'parked' });
+    const [fast] = await inbox.claimIds([pay]);
+    expect(fast).toMatchObject({ updateId: pay, attempts: 2 });
+    expect(fast!.parked).toMatch(/claimed 2 times/);
+    expect(await inbox.show(pay)).toMatchObject({ state: 'parked', leasedUntil: null });
+  });
+
+  it('finish saves the conversation state and the done mark in one transaction, and neither without the claim', async () => {
+    const a = repo({ owner: 'finish-a' });
+    const b = repo({ owner: 'finish-b' });
+    const c = chat();
+    const [u1, u2] = [id(), id()];
+    await a.ingest([message(u1, c), message(u2, c)]);
+    const state = { chatId: c, step: 'order.name', data: { model: 'model-y' }, menuMessageId: 7, menuPhoto: null };
+    expect((await a.claimIds([u1])).map((r) => r.updateId)).toEqual([u1]);
+    // b does not hold u1: nothing is marked, nothing saved.
+    expect(await b.finish(u1, state)).toBeNull();
+    expect(await a.show(u1)).toMatchObject({ state: 'pending' });
+    expect(await t.db.$client`select 1 from conversation_states where chat_id = ${c}`).toHaveLength(0);
+    // a does: done, the state saved, and the chat's next update claimed, in one statement.
+    expect(await a.finish(u1, state)).toMatchObject({ updateId: u2, attempts: 1 });
+    expect(await a.show(u1)).toMatchObject({ state: 'done' });
+    const [saved] = await t.db.$client`select step, data, menu_message_id, version from conversation_states where chat_id = ${c}`;
+    expect(saved).toMatchObject({ step: 'order.name', data: { model: 'model-y' }, menu_message_id: 7, version: 0 });
+    // A second save bumps the version; finishing without a state leaves the state as it is.
+    expect(await a.finish(u2, { ...state, step: 'order.phone' })).toBeNull();
+    const [again] = await t.db.$client`select step, version from conversation_states where chat_id = ${c}`;
+    expect(again).toMatchObject({ step: 'order.phone', version: 1 });
+  });
+
+  it('release gives the claim back with no owner left on the row', async () => {
+    const inbox = repo({ owner: 'release-a' });
+    const u = id();
+    await inbox.ingest([message(u, chat())]);
+    await inbox.claimIds([u]);
+    await inbox.release([u]);
+    const [row] = await t.db.$client`select lease_owner, leased_until, attempts from inbox_updates where update_id = ${u}`;
+    expect(row).toMatchObject({ lease_owner: null, leased_until: null, attempts: 0 });
+  });
+});
+
 describe('failures', () => {
   it('backs off 1 s, 2 s … and parks the update with its reason after maxAttempts', async () => {
     const inbox = repo({ maxAttempts: 3, retryBaseMs: 1000 });
@@ -453,7 +533,7 @@ describe('InboxConsumer on the real inbox', () => {
         seen.push(u.update_id);
         if (u.update_id === boom) throw new Error('handler exploded');
         if (u.update_id === str) throw 'a string'; // eslint-disable-line @typescript-eslint/only-throw-error
-        return null;
+        return { reason: null };
       },
       onSettled: (row, outcome, reason) => settled.push([row.updateId, outcome, reason]),
     });
@@ -489,9 +569,9 @@ describe('InboxConsumer on the real inbox', () => {
       if (claimFailures-- > 0) throw new Error('connection reset');
       return real.claim(n);
     };
-    flaky.doneAndNext = async (updateId) => {
+    flaky.finish = async (updateId, state) => {
       if (recordFailures-- > 0) throw new Error('connection reset');
-      return real.doneAndNext(updateId);
+      return real.finish(updateId, state);
     };
     const u = id();
     await real.ingest([message(u, chat())]);
@@ -503,7 +583,7 @@ describe('InboxConsumer on the real inbox', () => {
       logger,
       handle: (x) => {
         handled.push(x.update_id);
-        return Promise.resolve(null);
+        return Promise.resolve({ reason: null });
       },
     });
     consumer.start();

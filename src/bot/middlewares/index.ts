@@ -1,5 +1,6 @@
 import type { MiddlewareFn } from 'telegraf';
 import type { Locale } from '../../domain/customers/service.js';
+import type { FinishState } from '../../domain/inbox/index.js';
 import { AppError } from '../../shared/errors.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { BotContext } from '../context.js';
@@ -13,6 +14,13 @@ import { leaveStaleStep } from '../steps.js';
 export const failedUpdates = new WeakMap<object, string>();
 /** The try an update is on (set by the inbox consumer): the customer is told of a failure once. */
 export const updateAttempts = new WeakMap<object, number>();
+/**
+ * Where the inbox consumer collects the conversation state a handled update leaves (keyed by the
+ * update object): it is saved in the same transaction as the update's done mark
+ * (InboxRepository.finish), one statement for both. An update handled outside the consumer (no
+ * entry) has its state saved at once, as before.
+ */
+export const stateSinks = new WeakMap<object, { state: FinishState | null }>();
 
 /**
  * Whether an error may go away on another try: a database or network failure, a Telegram 5xx or
@@ -96,7 +104,11 @@ export const beginUpdate: MiddlewareFn<BotContext> = async (ctx, next) => {
     ctx.t = ctx.deps.i18n.t(ctx.locale);
   }
   if (loaded.ok || !(await leaveStaleStep(ctx, loaded))) await next();
-  if (person && ctx.sessionDirty) await conversation.save(chatId, ctx.session);
+  if (person && ctx.sessionDirty) {
+    const sink = stateSinks.get(ctx.update);
+    if (sink) sink.state = { chatId, ...ctx.session };
+    else await conversation.save(chatId, ctx.session);
+  }
 };
 
 /** my_chat_member: a customer who blocks the bot is marked unreachable, and unmarked on return. */

@@ -15,6 +15,21 @@ export interface ClaimedUpdate {
   payload: RawUpdate;
   /** This claim included (1 on the first try). */
   attempts: number;
+  /**
+   * Set when the claim found the row already claimed INBOX_MAX_ATTEMPTS times with no outcome
+   * recorded (a poison update: the process handling it died each time) and parked it instead: the
+   * reason. Such a row is not to be handled, only reported.
+   */
+  parked?: string;
+}
+
+/** The conversation state a handler left, saved with the update's done mark (InboxRepository.finish). */
+export interface FinishState {
+  chatId: number;
+  step: string;
+  data: Record<string, unknown>;
+  menuMessageId: number | null;
+  menuPhoto: string | null;
 }
 
 export interface InboxEntry extends ClaimedUpdate {
@@ -64,8 +79,13 @@ function storableValue(_key: string, v: unknown): unknown {
 const json = (v: unknown): RawUpdate => (typeof v === 'string' ? JSON.parse(v) : v) as RawUpdate;
 
 function toClaimed(r: Record<string, unknown>): ClaimedUpdate {
-  return { updateId: Number(r.update_id), chatKey: r.chat_key as string, kind: r.kind as string, payload: json(r.payload), attempts: Number(r.attempts) };
+  const row: ClaimedUpdate = { updateId: Number(r.update_id), chatKey: r.chat_key as string, kind: r.kind as string, payload: json(r.payload), attempts: Number(r.attempts) };
+  if (r.state === 'parked') row.parked = (r.last_error as string | null) ?? 'parked';
+  return row;
 }
+
+/** The columns a claim returns: enough to handle the row, or to report it parked. */
+const CLAIMED = 'update_id, chat_key, kind, payload, attempts, state, last_error';
 
 /**
  * The transactional inbox (table inbox_updates): the store of every update received, and the
@@ -149,33 +169,57 @@ export class InboxRepository {
     return { fresh, claimed };
   }
 
-  /** Marks a handled update done and claims its chat's next pending update, if due, in one round trip. */
-  async doneAndNext(updateId: number): Promise<ClaimedUpdate | null> {
-    const [row] = await this.relaxed`select update_id, chat_key, kind, payload, attempts from inbox_done_next(${updateId}, ${this.owner}, ${this.leaseMs})`;
+  /**
+   * Marks a handled update done and, in the same transaction, saves the conversation state its
+   * handler left (`state`, when it changed) and claims its chat's next pending update if it is due
+   * (or parks it, see ClaimedUpdate.parked): one round trip (function inbox_finish,
+   * migrations/0013_inbox_hot_path.sql). The state is saved only while this process still holds
+   * the claim: the done mark and the state commit together or not at all.
+   */
+  async finish(updateId: number, state: FinishState | null = null): Promise<ClaimedUpdate | null> {
+    const s = state;
+    const [row] = await this.relaxed.unsafe(
+      `select ${CLAIMED} from inbox_finish($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        updateId,
+        this.owner,
+        this.leaseMs,
+        this.maxAttempts,
+        s ? s.chatId : null,
+        s ? s.step : null,
+        s ? JSON.stringify(s.data) : null,
+        s ? s.menuMessageId : null,
+        s ? s.menuPhoto : null,
+      ],
+      { prepare: true },
+    );
     return row ? toClaimed(row) : null;
+  }
+
+  /** `finish` with no conversation state to save. */
+  doneAndNext(updateId: number): Promise<ClaimedUpdate | null> {
+    return this.finish(updateId, null);
   }
 
   /**
    * Claims the oldest pending update of up to `limit` chats that are due and have no update being
    * handled: a chat's next update is only handed out once the one before it is done. One call of
-   * the function inbox_claim (migrations/0009_inbox_updates.sql), which takes a per-chat advisory
-   * lock before it looks, so two processes never handle one chat at once.
+   * the function inbox_claim (migrations/0013_inbox_hot_path.sql), which takes a per-chat advisory
+   * lock before it looks, so two processes never handle one chat at once. A row claimed
+   * `maxAttempts` times without an outcome is parked instead and returned with `parked` set.
    */
   async claim(limit: number): Promise<ClaimedUpdate[]> {
     if (limit <= 0) return [];
-    const rows = await this.relaxed`select update_id, chat_key, kind, payload, attempts from inbox_claim(${limit}, ${this.owner}, ${this.leaseMs})`;
+    const rows = await this.relaxed.unsafe(`select ${CLAIMED} from inbox_claim($1, $2, $3, $4)`, [limit, this.owner, this.leaseMs, this.maxAttempts], { prepare: true });
     return rows.map(toClaimed);
   }
 
-  /** Claims these updates if they are pending and unclaimed, whatever their chat's order (the fast path of pre-checkout queries). */
+  /** Claims these updates if they are pending and unclaimed, whatever their chat's order (the fast path of pre-checkout queries); poison ones are parked. */
   async claimIds(ids: readonly number[]): Promise<ClaimedUpdate[]> {
     if (ids.length === 0) return [];
-    const rows = await this.relaxed`
-      update inbox_updates u set leased_until = clock_timestamp() + ${this.leaseMs} * interval '1 millisecond',
-        lease_owner = ${this.owner}, attempts = u.attempts + 1
-      where u.update_id = any(${ids.map(String)}::bigint[]) and u.state = 'pending'
-        and (u.leased_until is null or u.leased_until < now())
-      returning u.update_id, u.chat_key, u.kind, u.payload, u.attempts`;
+    const rows = await this.relaxed.unsafe(`select ${CLAIMED} from inbox_claim_ids($1::bigint[], $2, $3, $4)`, [ids.map(String), this.owner, this.leaseMs, this.maxAttempts], {
+      prepare: true,
+    });
     return rows.map(toClaimed);
   }
 
@@ -213,7 +257,7 @@ export class InboxRepository {
   async release(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.relaxed`
-      update inbox_updates set leased_until = null, attempts = greatest(attempts - 1, 0)
+      update inbox_updates set leased_until = null, lease_owner = null, attempts = greatest(attempts - 1, 0)
       where update_id = any(${ids.map(String)}::bigint[]) and lease_owner = ${this.owner} and state = 'pending'`;
   }
 
