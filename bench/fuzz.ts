@@ -70,24 +70,40 @@ export async function run(args: BenchArgs): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
+    // The webhook's 200 means stored; the inbox handles the update after it. Counted once nothing
+    // is pending any more (or a minute has passed): until then a press may just not be answered yet.
+    const pendingNow = async () => (await sql<Array<{ n: number }>>`select count(*)::int as n from inbox_updates where state = 'pending'`)[0]!.n;
+    const drainBy = performance.now() + 60_000;
+    let pending = await pendingNow();
+    while (pending > 0 && performance.now() < drainBy) {
+      await new Promise((r) => setTimeout(r, 200));
+      pending = await pendingNow();
+    }
     const seconds = (performance.now() - started) / 1000;
-    // Still alive: the app answers its stats and the next customer's /start.
+    // A try that failed shows as a row tried more than once (retried), or parked.
+    const [inbox] = await sql<Array<{ parked: number; retried: number }>>`
+      select count(*) filter (where state = 'parked')::int as parked, count(*) filter (where attempts > 1)::int as retried from inbox_updates`;
+    // Still alive: the app answers its stats and, once handled, the next customer's /start.
     const stats = await app.child.stats();
     const fresh = userFor(9_199_999_999, { languageCode: 'en', firstName: 'After' });
     const from = app.api.calls.length;
     const res = await app.api.deliverWebhook(withId(textUpdate(fresh, '/start')));
-    const alive = res.status === 200 && app.api.calls.slice(from).some((c) => String(c.params.chat_id) === String(fresh.id));
+    const answered = () => app.api.calls.slice(from).some((c) => String(c.params.chat_id) === String(fresh.id));
+    const answerBy = performance.now() + 30_000;
+    while (res.status === 200 && !answered() && performance.now() < answerBy) await new Promise((r) => setTimeout(r, 50));
+    const alive = res.status === 200 && answered();
     const seen = fuzz.tally(app.api.calls);
     const [paid] = await sql.unsafe<Array<{ n: number }>>(JUNK_PAYMENTS_SQL);
     const [unmatched] = await sql<Array<{ n: number }>>`select count(*)::int as n from unmatched_payments`;
     console.log(`kinds: ${JSON.stringify(Object.fromEntries(fuzz.kinds))}`);
     console.log(
       `${total} updates in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s); ${app.api.calls.length} Bot API calls; ` +
-        `${seen.apologies} apologies; ${unmatched!.n} stray payments kept in unmatched_payments; app alive: ${alive}`,
+        `${seen.apologies} apologies; ${unmatched!.n} stray payments kept in unmatched_payments; ` +
+        `inbox: ${pending} still pending, ${inbox!.parked} parked, ${inbox!.retried} retried; app alive: ${alive}`,
     );
     const figures: FuzzFigures = {
       updates: total,
-      failed_updates: failed + seen.apologies,
+      failed_updates: failed + seen.apologies + pending + inbox!.parked + inbox!.retried,
       callbacks_unanswered: seen.callbacks_unanswered,
       precheckouts_unanswered: seen.precheckouts_unanswered,
       junk_approved: seen.junk_approved,

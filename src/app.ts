@@ -193,8 +193,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger.info('shutting down');
       accepting = false;
       await poller?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections are closed at once; calls in flight get their answer (503 from
+      // now on), and whatever is still open a moment later is cut, so stop never waits on a client.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections?.();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, 2000)))]);
+      clearTimeout(grace);
       server.closeAllConnections?.();
+      await closed;
       await consumer?.stop();
       await workers?.close();
       await bullConnection.quit().catch(() => undefined);

@@ -29,9 +29,9 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `src/main.ts` with exactly `env` (plus PATH and HOME): nothing leaks in from the test's environment. */
-function run(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, nodeArgsFor('src/main.ts'), {
+/** Starts `src/main.ts` with exactly `env` (plus PATH and HOME): nothing leaks in from the test's environment. `preload`: a module node imports first. */
+function run(env: Record<string, string>, preload?: string): Run {
+  const child = spawn(process.execPath, [...(preload ? ['--import', preload] : []), ...nodeArgsFor('src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -237,6 +237,47 @@ describe('a correctly configured process', () => {
       if (again.child.exitCode === null && again.child.signalCode === null) again.child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('an update that crashes the process every time it is handled is parked after INBOX_MAX_ATTEMPTS claims, the admin is told, and the chat goes on', async () => {
+    const poison = '💣 crashes the bot';
+    const admin = 730_099;
+    const env2 = { ...env(), INBOX_MAX_ATTEMPTS: '2', INBOX_LEASE_MS: '500', CRASH_ON_TEXT: poison, ADMIN_IDS: String(admin) };
+    const preload = fileURLToPath(new URL('../support/crash-on-text.mjs', import.meta.url));
+    const user = userFor(730_020, { languageCode: 'en' });
+    const bad = api.pushUpdate(textUpdate(user, poison));
+    const after = api.pushUpdate(textUpdate(user, '/start'));
+    const stateOf = async (id: number) => (await db.sql`select state, attempts, last_error from inbox_updates where update_id = ${id}`)[0];
+    const crashes: Array<number | null> = [];
+    let last: Run | null = null;
+    try {
+      // Each process claims the row, starts handling it and dies; a new one is started, as a supervisor would.
+      for (let i = 0; i < 6 && (await stateOf(bad.update_id))?.state !== 'parked'; i++) {
+        last = run(env2, preload);
+        const outcome = await Promise.race([
+          last.exited.then((e) => ({ exited: e })),
+          waitFor('the poison update to be parked', async () => (await stateOf(bad.update_id))?.state === 'parked', { timeoutMs: 40_000 }).then(() => null),
+        ]);
+        if (outcome) crashes.push(outcome.exited.code);
+      }
+      // Two claims, two crashes (exit code 1, the uncaught error); the third claim parks it instead.
+      expect(crashes).toEqual([1, 1]);
+      expect(last!.stderr()).not.toMatch(/crash-on-text/);
+      const parked = await stateOf(bad.update_id);
+      expect(parked).toMatchObject({ state: 'parked', attempts: 2 });
+      expect(String(parked!.last_error)).toMatch(/claimed 2 times without an outcome recorded/);
+      // The chat's next update is handled, and the admin hears about the parked one.
+      await waitFor('the update after it to be done', async () => (await stateOf(after.update_id))?.state === 'done', { timeoutMs: 20_000 });
+      expect(api.calls.some((c) => c.method === 'sendMessage' && c.params.chat_id === user.id && /Welcome/.test(String(c.params.text)))).toBe(true);
+      const notice = await api.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === admin && String(c.params.text).includes(String(bad.update_id)), {
+        timeoutMs: 10_000,
+      });
+      expect(String(notice.params.text)).toContain('claimed 2 times without an outcome recorded');
+      last!.child.kill('SIGTERM');
+      expect((await ended(last!, 15_000)).code).toBe(0);
+    } finally {
+      if (last && last.child.exitCode === null && last.child.signalCode === null) last.child.kill('SIGKILL');
+    }
+  }, 180_000);
 
   it('another process polling with the same token (409): a clear message and a non-zero exit, not silence', async () => {
     const r = await started();
