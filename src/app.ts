@@ -127,7 +127,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   /**
    * Stores a batch and claims, in the same round trip, what this process may handle at once (free
    * slots, and every pre-checkout query: answered now, ahead of its chat); what it could not claim
-   * is left to the consumer's next look, at once.
+   * is left to the consumer's next look, at once. The claimed rows are handled while the commit is
+   * flushed to disk: the batch is acknowledged (the webhook's 200, the polling offset) only once
+   * `durable()` says it is on disk. Should Postgres lose it before, it was not acknowledged, so
+   * Telegram delivers it again; whatever its handler wrote came later in the WAL and is lost with it.
    */
   const ingest = async (rows: RawUpdate[]): Promise<number[]> => {
     const { fresh, claimed } = await deps.services.inbox.ingestAndClaim(rows, consumer?.free ?? 0);
@@ -135,6 +138,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       consumer.take(claimed);
       if (claimed.length < fresh.length) consumer.missed();
     }
+    await deps.services.inbox.durable();
     return fresh;
   };
   const batcher = new IngestBatcher(ingest);

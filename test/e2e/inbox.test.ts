@@ -107,7 +107,10 @@ describe('polling mode', () => {
     const user = userFor(82_001, { languageCode: 'en' });
     h.api.failChat(user.id, { code: 500, description: 'Internal Server Error' });
     const update = await h.deliver(textUpdate(user, '/start'));
-    expect(await inboxState(h, update.update_id)).toMatchObject({ state: 'pending', attempts: 1 });
+    // Failed, kept (the chat still fails: on a busy machine the 1 s retry may have come and failed too).
+    const kept = await inboxState(h, update.update_id);
+    expect(kept).toMatchObject({ state: 'pending' });
+    expect(kept!.attempts).toBeGreaterThanOrEqual(1);
     h.api.failChat(user.id, null);
     await waitFor('the retry to be done', async () => (await inboxState(h, update.update_id))?.state === 'done');
     expect(texts(h, user.id).some((t) => t.includes('Welcome'))).toBe(true);

@@ -138,6 +138,10 @@ export class InboxRepository {
    * that may be handled now: its chat's oldest pending one, nothing of its chat being handled; at
    * most `claim` of them, plus every pre-checkout query. Returns the new ids and the claimed rows
    * (their payload is the update handed in).
+   *
+   * On the relaxed pool: the commit does not wait for the WAL flush, so the claimed rows can be
+   * handled at once, while the flush happens. Nothing stored this way may be acknowledged to
+   * Telegram before `durable()` has resolved.
    */
   async ingestAndClaim(updates: readonly RawUpdate[], claim: number): Promise<{ fresh: number[]; claimed: ClaimedUpdate[] }> {
     if (updates.length === 0) return { fresh: [], claimed: [] };
@@ -156,7 +160,7 @@ export class InboxRepository {
       payloads.push(storableJson(u));
       byId.set(u.update_id, { u, key, kind });
     }
-    const rows = await this.sql`
+    const rows = await this.relaxed`
       select update_id, claimed from inbox_ingest(${ids}::bigint[], ${keys}::text[], ${kinds}::text[], ${payloads}::text[], ${this.owner}, ${this.leaseMs}, ${claim})`;
     const fresh: number[] = [];
     const claimed: ClaimedUpdate[] = [];
@@ -167,6 +171,16 @@ export class InboxRepository {
       if (r.claimed === true && e) claimed.push({ updateId: id, chatKey: e.key, kind: e.kind, payload: e.u, attempts: 1 });
     }
     return { fresh, claimed };
+  }
+
+  /**
+   * Resolves once everything this process committed before the call is on disk, the relaxed
+   * ingests included: a commit that waits for its WAL flush (the durable pool, synchronous_commit
+   * on; `txid_current()` gives the transaction an id, so it has a commit record to flush) flushes
+   * the whole WAL up to it. Concurrent calls share one flush (Postgres's group commit).
+   */
+  async durable(): Promise<void> {
+    await this.sql`select txid_current()`;
   }
 
   /**
