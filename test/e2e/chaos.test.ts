@@ -5,10 +5,12 @@
  * every successful_payment handed to the bot is recorded exactly once, no customer has two orders,
  * every payment got its receipt and nothing is left pending in the inbox.
  *
- * Without faults this checks the harness itself, and passes on today's code. With faults (kill -9,
- * Postgres cut, Redis restart, 500/429 from the Bot API) it fails on today's code — that is what
- * issue 10's transactional inbox is to fix — so it only runs with CHAOS_FAULTS=1 until the inbox
- * lands: `CHAOS_FAULTS=1 npx vitest run test/e2e/chaos.test.ts`. Then drop the `runIf` below.
+ * Without faults this checks the harness itself. With faults (kill -9, Postgres cut, Redis restart,
+ * 500/429 from the Bot API) it runs only with CHAOS_FAULTS=1
+ * (`CHAOS_FAULTS=1 npx vitest run test/e2e/chaos.test.ts`): on a loaded machine its customers often
+ * give up before anyone pays, and a run in which nobody paid proves nothing. On 2026-12-03, at load
+ * average 18-23, three runs (seeds 20261203, 1, 2) sent no payment at all (nothing was lost, doubled
+ * or left pending either); `npm run chaos` on a quiet machine is the full check.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

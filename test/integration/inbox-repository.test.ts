@@ -94,6 +94,28 @@ describe('ingest', () => {
   });
 });
 
+describe('durable barrier', () => {
+  it('callers that come while a barrier runs share the next one: 12 calls, 2 statements; a failed barrier rejects its callers only', async () => {
+    let statements = 0;
+    let fail = false;
+    const counting = ((strings: TemplateStringsArray, ...values: unknown[]) => {
+      statements++;
+      if (fail) return Promise.reject(new Error('connection reset'));
+      return t.db.$client(strings, ...(values as never[]));
+    }) as unknown as typeof t.db.$client;
+    const inbox = new InboxRepository({ sql: counting, relaxed: t.db.$client, owner: 'barrier', leaseMs: 1000, maxAttempts: 3 });
+    const first = inbox.durable();
+    const rest = Array.from({ length: 11 }, () => inbox.durable());
+    await Promise.all([first, ...rest]);
+    expect(statements).toBe(2);
+    fail = true;
+    await expect(inbox.durable()).rejects.toThrow('connection reset');
+    fail = false;
+    await inbox.durable();
+    expect(statements).toBe(4);
+  });
+});
+
 describe('claims', () => {
   it('hands out each chat oldest first, one update at a time, and the next only once the one before is done', async () => {
     const inbox = repo();

@@ -99,6 +99,9 @@ export class InboxRepository {
   readonly leaseMs: number;
   readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  /** The durable barrier running, and the one queued after it (see `durable`). */
+  private barrier: Promise<void> | null = null;
+  private barrierQueued: Promise<void> | null = null;
 
   constructor(opts: InboxOptions) {
     this.sql = opts.sql;
@@ -179,8 +182,33 @@ export class InboxRepository {
    * on; `txid_current()` gives the transaction an id, so it has a commit record to flush) flushes
    * the whole WAL up to it. Concurrent calls share one flush (Postgres's group commit).
    */
-  async durable(): Promise<void> {
-    await this.sql`select txid_current()`;
+  durable(): Promise<void> {
+    // One barrier at a time: a caller that comes while one runs (which may have begun before its
+    // commit) waits for the next, shared by everyone who came meanwhile. Under load that is one
+    // statement for many batches, instead of one each.
+    if (this.barrierQueued) return this.barrierQueued;
+    if (!this.barrier) return this.launchBarrier();
+    const current = this.barrier;
+    this.barrierQueued = current
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.barrierQueued = null;
+        return this.launchBarrier();
+      });
+    return this.barrierQueued;
+  }
+
+  private launchBarrier(): Promise<void> {
+    const p = this.sql`select txid_current()`.then(() => undefined);
+    this.barrier = p;
+    const clear = () => {
+      if (this.barrier === p) this.barrier = null;
+    };
+    p.then(clear, clear);
+    return p;
   }
 
   /**
