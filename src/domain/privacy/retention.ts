@@ -17,10 +17,11 @@ export interface RetentionResult {
  * Each statement is idempotent: a second run the same day removes nothing.
  */
 export async function applyRetention(sql: postgres.Sql, days: number, now: Date): Promise<RetentionResult> {
-  const cutoff = new Date(now.getTime() - days * 86_400_000);
-  const messages = await sql`delete from support_messages where created_at < ${cutoff}`;
-  const cards = await sql`update support_conversations set card_text = null where status = 'closed' and closed_at < ${cutoff} and card_text is not null`;
-  const states = await sql`delete from conversation_states where updated_at < ${cutoff}`;
-  const addresses = await sql`delete from store_addresses where used_at < ${cutoff}`;
+  // As text: the Drizzle-configured pool serialises no Date parameters.
+  const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const messages = await sql`delete from support_messages where created_at < ${cutoff}::timestamptz`;
+  const cards = await sql`update support_conversations set card_text = null where status = 'closed' and closed_at < ${cutoff}::timestamptz and card_text is not null`;
+  const states = await sql`delete from conversation_states where updated_at < ${cutoff}::timestamptz`;
+  const addresses = await sql`delete from store_addresses where used_at < ${cutoff}::timestamptz`;
   return { supportMessages: messages.count, supportCards: cards.count, conversationStates: states.count, storeAddresses: addresses.count };
 }
