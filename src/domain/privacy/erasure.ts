@@ -124,6 +124,6 @@ export class ErasureService {
         cancelledStoreOrders: storeCancelled.map((o) => o.number),
         supportThreads: topics.map((t) => t.thread_id),
       } as const;
-    }) as Promise<ErasureResult>;
+    });
   }
 }

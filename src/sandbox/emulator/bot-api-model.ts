@@ -160,22 +160,22 @@ export class BotApiModel {
   }
 
   /** A group member's status as the bot's calls left it, or undefined when they changed nothing. */
-  memberStatus(chatId: number | string, userId: number): 'member' | 'kicked' | 'left' | undefined {
+  memberStatus(chatId: number, userId: number): 'member' | 'kicked' | 'left' | undefined {
     return this.members.get(`${chatId}:${userId}`);
   }
 
   private setMember(params: Params, status: 'member' | 'kicked' | 'left'): ApiResponse {
     const userId = integer(params.user_id);
-    if (userId === undefined || integer(params.chat_id) === undefined) return apiError({ code: 400, description: 'Bad Request: chat_id and user_id are required' });
+    const chatId = integer(params.chat_id);
+    if (userId === undefined || chatId === undefined) return apiError({ code: 400, description: 'Bad Request: chat_id and user_id are required' });
     if (userId === this.bot.id) return apiError({ code: 400, description: "Bad Request: can't remove chat owner" });
-    this.members.set(`${params.chat_id}:${userId}`, status);
+    this.members.set(`${chatId}:${userId}`, status);
     return ok(true);
   }
 
   /** Telegram: with only_if_banned, only a banned user is touched; without it, a member is removed too. */
   private unban(params: Params): ApiResponse {
-    const key = `${params.chat_id}:${integer(params.user_id)}`;
-    const current = this.members.get(key) ?? 'member';
+    const current = this.members.get(`${integer(params.chat_id)}:${integer(params.user_id)}`) ?? 'member';
     if ((params.only_if_banned === true || params.only_if_banned === 'true') && current !== 'kicked') return ok(true);
     return this.setMember(params, 'left');
   }
@@ -312,7 +312,7 @@ export class BotApiModel {
       };
     }
     const user: User = userId === this.bot.id ? this.bot : (this.store.user(userId) ?? { id: userId, is_bot: false, first_name: `User${userId}` });
-    const status = this.members.get(`${params.chat_id}:${userId}`) ?? 'member';
+    const status = this.members.get(`${integer(params.chat_id)}:${userId}`) ?? 'member';
     return status === 'kicked' ? { status, user, until_date: 0 } : { status, user };
   }
 
