@@ -23,7 +23,11 @@ export function isServed(update: Update, supportChatId: number | null): boolean 
           ? update.callback_query?.message?.chat
           : undefined;
   // Join requests: only to the support group (src/bot/features/support/access.ts).
-  if (kind === 'chat_join_request') return supportChatId !== null && 'chat_join_request' in update && update.chat_join_request?.chat.id === supportChatId;
+  if (kind === 'chat_join_request') {
+    // Raw updates may lack any field: read the chat defensively.
+    const request = (update as { chat_join_request?: { chat?: { id?: unknown } } }).chat_join_request;
+    return supportChatId !== null && request?.chat?.id === supportChatId;
+  }
   if (kind === 'message' || kind === 'my_chat_member' || kind === 'callback_query') {
     if (!chat || typeof chat.id !== 'number') return false;
     if (kind === 'my_chat_member') return chat.type === 'private';
