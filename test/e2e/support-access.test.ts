@@ -90,3 +90,27 @@ describe('a revoked agent role', () => {
     expect(h.api.memberStatus(GROUP, d.agent.id)).toBe('member');
   });
 });
+
+describe('/deletemydata during a support conversation', () => {
+  it('closes the conversation, deletes its transcript and the customer’s topic in the group', async () => {
+    const { c, thread } = await d.handoff('en');
+    await c.text('my phone is 13800138000');
+    const conversation = (await d.conversationOf(c.id))!;
+    const [{ customer_id: customerId }] = await h.db.sql<Array<{ customer_id: number }>>`select customer_id from support_conversations where id = ${conversation.id}`;
+    expect((await d.transcriptOf(c.id)).length).toBeGreaterThan(0);
+    const from = since();
+    // The bot is paused for this chat, but /deletemydata and its buttons still reach it.
+    await c.text('/deletemydata');
+    await c.tap(t('en', 'privacy.confirm_yes'));
+    expect(c.lastText()).toContain(t('en', 'privacy.done').slice(0, 40));
+    expect(callsFrom(from, 'deleteForumTopic').map((x) => [String(x.params.chat_id), Number(x.params.message_thread_id)])).toEqual([[String(GROUP), thread]]);
+    // Nothing the customer wrote was copied into the topic on the way.
+    expect(d.copiesTo(GROUP, from)).toEqual([]);
+    const [row] = await h.db.sql<Array<{ status: string; card_text: string | null }>>`select status, card_text from support_conversations where id = ${conversation.id}`;
+    expect(row).toEqual({ status: 'closed', card_text: null });
+    const [left] = await h.db.sql<Array<{ messages: number; topics: number }>>`
+      select (select count(*)::int from support_messages where customer_id = ${customerId}) as messages,
+             (select count(*)::int from support_topics where customer_id = ${customerId}) as topics`;
+    expect(left).toEqual({ messages: 0, topics: 0 });
+  });
+});

@@ -10,6 +10,7 @@
  * customer's transcript of the second run must equal their transcript of the first.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import postgres from 'postgres';
@@ -204,9 +205,17 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResult> {
     await Promise.all(processes.map((p) => p.stop()));
     for (const p of processes) live.delete(p);
     const exits = processes.flatMap((p) => p.exits.map((e) => `${p.name} exited ${e}`));
+    // Errors the processes logged (pino levels 50 error and 60 fatal), first line of each.
+    const logged = processes.flatMap((p) =>
+      readFileSync(`${opts.logDir}/${p.name}.log`, 'utf8')
+        .split('\n')
+        .filter((line) => /"level":(50|60)\b/.test(line))
+        .map((line) => `${p.name} logged: ${line.slice(0, 300)}`),
+    );
     const errors = [
       ...customers.errors,
       ...exits,
+      ...logged,
       ...(notQueued ? [`${notQueued} reminder job(s) not queued`] : []),
       ...(parked!.n ? [`${parked!.n} update(s) not done in the inbox`] : []),
       ...(orderOf.size < ids.length ? [`${ids.length - orderOf.size} customer(s) without an order`] : []),
