@@ -96,7 +96,8 @@ describe('/deletemydata during a support conversation', () => {
     const { c, thread } = await d.handoff('en');
     await c.text('my phone is 13800138000');
     const conversation = (await d.conversationOf(c.id))!;
-    const [{ customer_id: customerId }] = await h.db.sql<Array<{ customer_id: number }>>`select customer_id from support_conversations where id = ${conversation.id}`;
+    const [owner] = await h.db.sql<Array<{ customer_id: number }>>`select customer_id from support_conversations where id = ${conversation.id}`;
+    const customerId = owner!.customer_id;
     expect((await d.transcriptOf(c.id)).length).toBeGreaterThan(0);
     const from = since();
     // The bot is paused for this chat, but /deletemydata and its buttons still reach it.
