@@ -38,6 +38,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   store: () => import('./store.js'),
   fuzz: () => import('./fuzz.js'),
   chaos: () => import('./chaos.js'),
+  scale: () => import('./scale.js'),
 };
 
 function usage(): string {

@@ -20,7 +20,7 @@ import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 
-export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member'] as const;
+export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member', 'chat_join_request'] as const;
 
 /** Raised when a backing service cannot be reached at start: the message names which one. */
 export class StartupError extends Error {
@@ -144,7 +144,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const batcher = new IngestBatcher(ingest);
 
   if (runsWorker) {
-    await scheduleMaintenance(queues, config.timeZone);
+    await scheduleMaintenance(queues, config.timeZone, config.retentionDays);
     await scheduleStore(queues.store, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
     await outbox.flush().catch((err: unknown) => logger.error({ err }, 'job outbox flush at start failed'));

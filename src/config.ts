@@ -113,6 +113,8 @@ const fields = {
   CAMPAIGN_PAID_BROADCAST: boolFlag,
   /** Until when a car deposit is refunded in full on cancel: until a VIN is allocated (default), or until delivery. */
   DEPOSIT_REFUNDABLE_UNTIL: z.enum(['vin', 'delivery']).default('vin'),
+  /** Days support transcripts, conversation states and saved addresses are kept (src/domain/privacy/retention.ts). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 };
 type Variable = keyof typeof fields;
 
@@ -147,6 +149,8 @@ export interface Config {
   campaignPaidBroadcast: boolean;
   /** The refund policy new car orders are placed under (src/domain/orders/refund-policy.ts). */
   refundPolicy: 'until_vin' | 'until_delivery';
+  /** The daily retention job deletes or anonymises personal data older than this many days. */
+  retentionDays: number;
 }
 
 /**
@@ -220,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     campaignRate: c.CAMPAIGN_RATE,
     campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
     refundPolicy: c.DEPOSIT_REFUNDABLE_UNTIL === 'vin' ? 'until_vin' : 'until_delivery',
+    retentionDays: c.RETENTION_DAYS,
   };
 }
 

@@ -15,6 +15,7 @@ import { opsFeature, opsSteps } from './features/ops/index.js';
 import type { opsStepSchemas } from './features/ops/steps.js';
 import { orderFeature, orderSteps } from './features/order/index.js';
 import { paymentsFeature } from './features/payments/index.js';
+import { privacyFeature } from './features/privacy/index.js';
 import type { orderStepSchemas } from './features/order/steps.js';
 import { settingsFeature, settingsSteps } from './features/settings/index.js';
 import type { settingsStepSchemas } from './features/settings/steps.js';
@@ -114,6 +115,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   // Payments before everything: money is recorded whatever step the payer's chat is on (a staff
   // member on a typed step, a customer talking to a person), never taken for a step's answer.
   bot.use(paymentsFeature);
+  // /deletemydata before support: a customer talking to a person can erase their data too.
+  bot.use(privacyFeature);
   // Support next: agents in the support group, and customers talking to a person (bot paused).
   bot.use(supportFeature);
   bot.use(chatMemberTracker);

@@ -19,7 +19,7 @@ export const queueNames = {
   campaigns: 'campaigns',
 } as const;
 
-export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-inbox'; days: number } | { task: 'flush-outbox' };
+export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-inbox'; days: number } | { task: 'flush-outbox' } | { task: 'retention'; days: number };
 
 /**
  * A customer message due at `dueAt` (epoch ms of the app clock, quiet hours applied): the
@@ -107,12 +107,14 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-/** Daily upkeep: roll the slot calendar forward, forget old update ids. Idempotent schedulers. */
-export async function scheduleMaintenance(queues: Queues, timeZone: string): Promise<void> {
+/** Daily upkeep: roll the slot calendar forward, forget old update ids, apply the retention period. Idempotent schedulers. */
+export async function scheduleMaintenance(queues: Queues, timeZone: string, retentionDays = 365): Promise<void> {
   await queues.maintenance.upsertJobScheduler('ensure-slots-daily', { pattern: '5 0 * * *', tz: timeZone }, { name: 'ensure-slots', data: { task: 'ensure-slots' } });
   // The inbox's done rows after 7 days (Telegram redelivers for 24 h at most); parked rows stay until handled.
   await queues.maintenance.upsertJobScheduler('prune-inbox-daily', { pattern: '30 3 * * *', tz: timeZone }, { name: 'prune-inbox', data: { task: 'prune-inbox', days: 7 } });
   await queues.maintenance.removeJobScheduler('prune-updates-daily');
   // Jobs Redis refused while it was down wait in job_outbox (src/jobs/outbox.ts): replay them.
+  // Personal data past RETENTION_DAYS (src/domain/privacy/retention.ts); upserting with new days replaces the old template.
+  await queues.maintenance.upsertJobScheduler('retention-daily', { pattern: '50 3 * * *', tz: timeZone }, { name: 'retention', data: { task: 'retention', days: retentionDays } });
   await queues.maintenance.upsertJobScheduler('flush-outbox-every-minute', { every: 60_000 }, { name: 'flush-outbox', data: { task: 'flush-outbox' } });
 }

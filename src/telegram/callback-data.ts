@@ -172,6 +172,8 @@ export const cb = {
   campaignPreview: codec('cmpv'),
   consent: codec('consent', { answer: oneOf('yes', 'no', 'lang', 'lang_en', 'lang_zh') }),
   settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh') }),
+  // /deletemydata's confirmation (src/bot/features/privacy): erase or keep.
+  eraseData: codec('erase', { answer: oneOf('yes', 'no') }),
   // Store (every variant and order id is checked against the database and the sender)
   storeHome: codec('sh'),
   storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),

@@ -316,6 +316,11 @@ export function myChatMemberUpdate(user: User, status: 'kicked' | 'member', opti
   );
 }
 
+/** `user` asks to join the (forum) supergroup `chatId` through an invite link that needs approval. */
+export function chatJoinRequestUpdate(user: User, chatId: number, options: DraftOptions = {}): UpdateDraft<Update.ChatJoinRequestUpdate> {
+  return draft<Update.ChatJoinRequestUpdate>({ chat_join_request: { chat: supergroupChat(chatId, true), from: user, user_chat_id: user.id, date: unixNow() } }, options);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Store checkout (issue 6): Telegram's shipping form. A flexible invoice first sends a
 // shipping_query with the address typed in the form; pre_checkout_query and successful_payment

@@ -106,6 +106,7 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   campaignPreview: {},
   consent: { answer: 'yes' },
   settings: { what: 'open' },
+  eraseData: { answer: 'yes' },
 };
 
 /** Every allowed value of every enum field, so each one is round-tripped. */
@@ -133,6 +134,7 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   campaignControl: { action: ['pause', 'resume', 'cancel', 'refresh'] },
   consent: { answer: ['yes', 'no', 'lang', 'lang_en', 'lang_zh'] },
   settings: { what: ['open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh'] },
+  eraseData: { answer: ['yes', 'no'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;

@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
       campaignRate: 25,
       campaignPaidBroadcast: false,
       refundPolicy: 'until_vin',
+      retentionDays: 365,
     });
   });
 

@@ -89,6 +89,10 @@ describe('isServed', () => {
     expect(isServed(u({ pre_checkout_query: { id: '1' } }), null)).toBe(true);
     expect(isServed(u({ shipping_query: { id: '1' } }), null)).toBe(true);
     expect(isServed(u({ my_chat_member: { chat: priv } }), null)).toBe(true);
+    // Join requests to the support group only (agents are approved there).
+    expect(isServed(u({ chat_join_request: { chat: { id: -100, type: 'supergroup' }, from: priv } }), -100)).toBe(true);
+    expect(isServed(u({ chat_join_request: { chat: { id: -200, type: 'supergroup' }, from: priv } }), -100)).toBe(false);
+    expect(isServed(u({ chat_join_request: { chat: { id: -100, type: 'supergroup' }, from: priv } }), null)).toBe(false);
   });
   it('ignores other kinds and other chats', () => {
     expect(isServed(u({ message: { chat: { id: -200, type: 'supergroup' } } }), -100)).toBe(false);

@@ -23,6 +23,11 @@ export const customers = pgTable(
     source: text('source'),
     lastSource: text('last_source'),
     lastActiveAt: timestamp('last_active_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Set by /deletemydata (src/domain/privacy): the row stays for the orders that must be kept,
+     * without anything that names the person (telegram_id becomes minus the row id).
+     */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [index('customers_source_idx').on(t.source)],

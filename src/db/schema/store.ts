@@ -87,7 +87,7 @@ export const storeAddresses = pgTable(
     address: text('address').notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('store_addresses_uq').on(t.customerId, t.recipient, t.phone, t.address)],
+  (t) => [uniqueIndex('store_addresses_uq').on(t.customerId, t.recipient, t.phone, t.address), index('store_addresses_used_idx').on(t.usedAt)],
 );
 
 export const storeOrderStates = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'expired', 'needs_refund', 'refunded'] as const;

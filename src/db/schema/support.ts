@@ -85,7 +85,11 @@ export const supportMessages = pgTable(
     fileId: text('file_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('support_messages_customer_idx').on(t.customerId, t.id), check('support_messages_direction', sql`${t.direction} in ('in','out','note')`)],
+  (t) => [
+    index('support_messages_customer_idx').on(t.customerId, t.id),
+    index('support_messages_created_idx').on(t.createdAt),
+    check('support_messages_direction', sql`${t.direction} in ('in','out','note')`),
+  ],
 );
 
 export type SupportTopic = typeof supportTopics.$inferSelect;

@@ -84,6 +84,8 @@ export class ConversationRepository {
             lastActiveAt: toDate(r.last_active_at),
             createdAt: toDate(r.created_at),
             updatedAt: toDate(r.updated_at),
+            // Never an erased row: its telegram_id is negative, no Telegram user has it.
+            erasedAt: null,
           };
     const supportConversationId = r.support_conversation_id == null ? null : Number(r.support_conversation_id);
     return { customer, state: toState(r), supportConversationId };

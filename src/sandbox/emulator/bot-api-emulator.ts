@@ -110,6 +110,11 @@ export class BotApiStandIn {
     return this.model.updates.waiting;
   }
 
+  /** A group member's status as the bot's approve / ban / unban calls left it (undefined: untouched). */
+  memberStatus(chatId: number, userId: number): 'member' | 'kicked' | 'left' | undefined {
+    return this.model.memberStatus(chatId, userId);
+  }
+
   /** Updates queued and not yet confirmed through getUpdates' offset. */
   get pendingUpdateCount(): number {
     return this.model.updates.size;

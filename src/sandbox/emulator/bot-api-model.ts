@@ -106,6 +106,12 @@ export class BotApiModel {
   webhook: WebhookConfig | undefined;
   private readonly commands = new Map<string, unknown>();
   private readonly menuButtons = new Map<string, unknown>();
+  /**
+   * Group membership the bot changed (`chat:user` → status): approveChatJoinRequest makes a member,
+   * banChatMember 'kicked', unbanChatMember 'left'. getChatMember answers from it; people it does not
+   * know are members, as before.
+   */
+  private readonly members = new Map<string, 'member' | 'kicked' | 'left'>();
   private readonly handlers = new Map<string, Handler>();
 
   constructor(readonly bot: UserFromGetMe) {
@@ -131,6 +137,10 @@ export class BotApiModel {
       ['getChat', (params) => ok({ ...this.store.chat(params.chat_id), accent_color_id: 0, max_reaction_count: 11 })],
       ['getChatMember', (params) => ok(this.chatMember(params))],
       ['getFile', (params) => ok(this.file(params))],
+      ['approveChatJoinRequest', (params) => this.setMember(params, 'member')],
+      ['declineChatJoinRequest', (params) => this.setMember(params, 'left')],
+      ['banChatMember', (params) => this.setMember(params, 'kicked')],
+      ['unbanChatMember', (params) => this.unban(params)],
     ];
     for (const [method, handler] of entries) this.handlers.set(method, handler);
   }
@@ -146,6 +156,28 @@ export class BotApiModel {
     this.webhook = undefined;
     this.commands.clear();
     this.menuButtons.clear();
+    this.members.clear();
+  }
+
+  /** A group member's status as the bot's calls left it, or undefined when they changed nothing. */
+  memberStatus(chatId: number, userId: number): 'member' | 'kicked' | 'left' | undefined {
+    return this.members.get(`${chatId}:${userId}`);
+  }
+
+  private setMember(params: Params, status: 'member' | 'kicked' | 'left'): ApiResponse {
+    const userId = integer(params.user_id);
+    const chatId = integer(params.chat_id);
+    if (userId === undefined || chatId === undefined) return apiError({ code: 400, description: 'Bad Request: chat_id and user_id are required' });
+    if (userId === this.bot.id) return apiError({ code: 400, description: "Bad Request: can't remove chat owner" });
+    this.members.set(`${chatId}:${userId}`, status);
+    return ok(true);
+  }
+
+  /** Telegram: with only_if_banned, only a banned user is touched; without it, a member is removed too. */
+  private unban(params: Params): ApiResponse {
+    const current = this.members.get(`${integer(params.chat_id)}:${integer(params.user_id)}`) ?? 'member';
+    if ((params.only_if_banned === true || params.only_if_banned === 'true') && current !== 'kicked') return ok(true);
+    return this.setMember(params, 'left');
   }
 
   private commandsKey(params: Params): string {
@@ -280,7 +312,8 @@ export class BotApiModel {
       };
     }
     const user: User = userId === this.bot.id ? this.bot : (this.store.user(userId) ?? { id: userId, is_bot: false, first_name: `User${userId}` });
-    return { status: 'member', user };
+    const status = this.members.get(`${integer(params.chat_id)}:${userId}`) ?? 'member';
+    return status === 'kicked' ? { status, user, until_date: 0 } : { status, user };
   }
 
   private file(params: Params): unknown {

@@ -6,6 +6,7 @@ import { forCustomers, type BotContext } from '../../context.js';
 import { staffOnly } from '../../staff-only.js';
 import { notice } from '../../ui.js';
 import { refreshStaffCommands } from '../../commands.js';
+import { enforceSupportAccess } from '../../../telegram/support-access.js';
 
 /**
  * `/staff list|add|remove` for admins, in their private chat with the bot. Roles are rows in the
@@ -69,6 +70,11 @@ async function change(ctx: BotContext, op: 'add' | 'remove', idArg: string, role
   ctx.log.info({ telegramId, role, removed, by: ctx.from!.id }, 'staff role removed');
   if (removed) await refreshStaffCommands(ctx.telegram, ctx.deps, telegramId, role);
   await notice(ctx, ctx.t(removed ? 'staff.removed' : 'staff.not_had', vars));
+  // The support group is for agents: without the role (agent, or admin which includes it) they leave it.
+  if (removed && (role === 'agent' || role === 'admin')) {
+    const entry = (await ctx.deps.services.staff.directory()).find((e) => e.telegramId === telegramId);
+    await enforceSupportAccess(ctx.telegram, ctx.deps, telegramId, entry?.name ?? null);
+  }
 }
 
 adminsOnly.command('staff', async (ctx) => {
