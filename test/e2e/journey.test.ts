@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat, type Button } from '../support/chat.js';
+import { setModelAvailable } from '../support/catalog.js';
 import { PROVIDER_TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { onTheRoadEstimate } from '../../src/domain/catalog/purchase-tax.js';
 import { formatCny } from '../../src/shared/money.js';
@@ -18,6 +19,8 @@ const cny = (fen: number) => formatCny(fen, 'en');
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ mode: 'polling' });
+  // The seed pauses Model S and Model X; the Chinese journey orders a Model S, so ops open it.
+  await setModelAvailable(h, 'model-s', true);
 });
 afterAll(async () => {
   await h?.stop();

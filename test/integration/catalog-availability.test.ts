@@ -3,7 +3,8 @@ import type { Services } from '../../src/deps.js';
 import { isModelAvailable, setModelAvailability } from '../../src/domain/catalog/index.js';
 import { seed } from '../../src/db/seed.js';
 import type { TestDb } from '../support/db.js';
-import { TZ, withTestServices } from './helpers.js';
+import { AppError } from '../../src/shared/errors.js';
+import { MODEL_S_PLAID, newCustomer, TZ, withTestServices } from './helpers.js';
 
 describe('car model availability', () => {
   let t: TestDb;
@@ -50,5 +51,24 @@ describe('car model availability', () => {
     await setModelAvailability(t.db, 'model-y', true);
     s.catalog.invalidate();
     expect((await s.catalog.model('model-y'))?.model.available).toBe(true);
+  });
+
+  it('OrderService.create refuses a paused model (read from the database, not the cached catalog); an order the same request made before is still found', async () => {
+    const customer = await newCustomer(s);
+    await setModelAvailability(t.db, 'model-s', true);
+    s.catalog.invalidate();
+    const catalog = (await s.catalog.model('model-s'))!;
+    expect(catalog.model.available).toBe(true);
+    const input = { customerId: customer.id, catalog, configuration: MODEL_S_PLAID, contactName: 'Zhang Wei', phone: '13800138000', city: 'beijing' };
+    const first = await s.orders.create({ ...input, requestKey: 'paused-1' }, 'customer:1');
+    // Paused by ops; the catalog this caller holds still says available.
+    await setModelAvailability(t.db, 'model-s', false);
+    const refused = await s.orders.create({ ...input, requestKey: 'paused-2' }, 'customer:1').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe('model_paused');
+    const [row] = await t.sql<Array<{ n: number }>>`select count(*)::int as n from orders where customer_id = ${customer.id}`;
+    expect(row?.n).toBe(1);
+    // A rerun of the press that made the first order finds it (nothing new written).
+    expect((await s.orders.create({ ...input, requestKey: 'paused-1' }, 'customer:1')).id).toBe(first.id);
   });
 });
