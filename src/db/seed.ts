@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
+import { isPhotoRef } from '../shared/photo-ref.js';
 import { z } from 'zod';
 import { ConfigError, loadDbConfig, type DbConfig } from '../config.js';
 import { isMain, rootPath } from '../shared/paths.js';
@@ -29,7 +30,8 @@ export const catalogFile = z.object({
       deposit: yuan,
       /** Taking orders when first seeded (default true); later ops switch it, and a re-seed keeps their choice. */
       available: z.boolean().optional(),
-      photoUrl: z.string().url(),
+      /** `asset:<folder>/<file>.png` (data/photos/, uploaded) or an https URL. */
+      photoUrl: z.string().refine(isPhotoRef, 'asset:<folder>/<file>.png or an https URL'),
       tagline: localized,
       trims: z.array(
         z.object({

@@ -2,9 +2,13 @@
  * The catalog as issue 13 has it, end to end against the real app: a model ops paused (the seed
  * pauses Model S and Model X) is browsable and says "暂停接单" where the order button was; a button
  * from before the pause, and the confirmation's "同意并支付", are refused with a clear message and
- * write nothing.
+ * write nothing. Model Y L (six seats) is in the catalog. Model cards and store cards show a picture
+ * from data/photos/: uploaded the first time, then sent by the file_id Telegram gave back.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isUploadedFile, type UploadedFile } from '../../src/sandbox/emulator/http.js';
+import { rootPath } from '../../src/shared/paths.js';
 import { createI18n } from '../../src/i18n.js';
 import { cb } from '../../src/telegram/callback-data.js';
 import { setModelAvailable } from '../support/catalog.js';
@@ -104,5 +108,66 @@ describe('a paused model', () => {
     } finally {
       await setModelAvailable(h, 'model-x', false);
     }
+  });
+});
+
+describe('Model Y L', () => {
+  it('is listed after Model Y with its starting price; its card and configurator show six seats, one version and the price', async () => {
+    const c = newChat('zh-CN');
+    await c.text('/start');
+    await c.press(cb.models.pack({}));
+    const labels = c.buttonLabels();
+    expect(labels.indexOf('Model Y L · ¥339,000 起')).toBe(labels.findIndex((l) => l.startsWith('Model Y ·')) + 1);
+    await c.press(cb.model.pack({ modelId: 'model-y-l' }));
+    expect(c.screen()!.text).toContain('六座');
+    expect(c.screen()!.text).toContain('共 1 个版本');
+    expect(c.screen()!.text).toContain('751 公里');
+    await c.press(cb.configure.pack({ modelId: 'model-y-l' }));
+    expect(c.buttonLabels()).toContain('长续航全轮驱动版（六座） · ¥339,000');
+  });
+
+  it('in English the card counts "1 version" (a plural form, not "1 versions")', async () => {
+    const c = newChat('en');
+    await c.text('/start');
+    await c.press(cb.models.pack({}));
+    await c.press(cb.model.pack({ modelId: 'model-y-l' }));
+    expect(c.screen()!.text).toContain('From <b>¥339,000</b> · 1 version\n');
+    await c.press(cb.back.pack({ to: 'models' }));
+    await c.press(cb.model.pack({ modelId: 'model-3' }));
+    expect(c.screen()!.text).toContain('· 3 versions\n');
+  });
+});
+
+describe('pictures', () => {
+  const sentPhotos = (c: TestChat) => h.api.callsTo('sendPhoto').filter((x) => String(x.params.chat_id) === String(c.id) && x.response.ok);
+  const largest = (call: { response: { result?: unknown } }) => (call.response.result as { photo: Array<{ file_id: string }> }).photo.at(-1)!.file_id;
+
+  it("a model card's picture is data/photos/models/<model>.png, uploaded once; later cards send Telegram's file_id", async () => {
+    const uploadsOf = (name: string) => h.api.callsTo('sendPhoto').filter((x) => x.response.ok && isUploadedFile(x.params.photo) && x.params.photo.filename === name);
+    for (const c of [newChat('en'), newChat('zh-CN')]) {
+      await c.text('/start');
+      await c.press(cb.models.pack({}));
+      await c.press(cb.model.pack({ modelId: 'model-y' }));
+      expect(c.screen()!.photo).toBe(true);
+    }
+    const uploads = uploadsOf('model-y.png');
+    expect(uploads).toHaveLength(1);
+    const file = uploads[0]!.params.photo as UploadedFile;
+    expect(file.bytes.equals(readFileSync(rootPath('data', 'photos', 'models', 'model-y.png')))).toBe(true);
+    // Every other send of the Model Y card names the file_id the upload got back.
+    const byId = h.api.callsTo('sendPhoto').filter((x) => x.params.photo === largest(uploads[0]!));
+    expect(byId.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a store product card shows its picture (data/photos/store/<product>.png)', async () => {
+    const c = newChat('zh-CN');
+    await c.text('/start p-wall-connector');
+    const [card] = sentPhotos(c);
+    expect(card).toBeDefined();
+    const photo = card!.params.photo;
+    // Uploaded here, or by the file_id of an earlier upload of the same picture.
+    const uploaded = isUploadedFile(photo) ? photo : (h.api.callsTo('sendPhoto').find((x) => x.response.ok && largest(x) === photo)?.params.photo as UploadedFile);
+    expect(uploaded.filename).toBe('wall-connector.png');
+    expect(c.screen()!.photo).toBe(true);
   });
 });

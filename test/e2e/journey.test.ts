@@ -284,7 +284,7 @@ const english: Journey = {
   },
   model: 'Model Y',
   modelId: 'model-y',
-  photo: 'https://static.example.com/tesla-jd/model-y.jpg',
+  photo: 'model-y.png',
   trim: { label: 'Long Range AWD', fen: 30_350_000 },
   paint: { label: 'Ultra Red', fen: 1_200_000 },
   wheels: { label: '20" Helix 2.0 wheels', fen: 900_000 },
@@ -375,7 +375,7 @@ const chinese: Journey = {
   },
   model: 'Model S',
   modelId: 'model-s',
-  photo: 'https://static.example.com/tesla-jd/model-s.jpg',
+  photo: 'model-s.png',
   trim: { label: 'Plaid 三电机版', fen: 81_490_000 },
   paint: { label: '深海蓝', fen: 1_200_000 },
   wheels: { label: '21 英寸 Arachnid 轮毂', fen: 3_600_000 },
@@ -423,12 +423,13 @@ for (const j of [english, chinese]) {
       await c().tap(j.t.browse);
       expect(c().lastText()).toContain(j.t.guidePrice);
       const labels = c().buttonLabels();
-      for (const model of ['Model 3', 'Model Y', 'Model S', 'Model X']) expect(labels.some((l) => l.startsWith(model))).toBe(true);
+      for (const model of ['Model 3', 'Model Y', 'Model Y L', 'Model S', 'Model X']) expect(labels.some((l) => l.startsWith(model))).toBe(true);
       expect(labels.find((l) => l.startsWith(j.model))).toContain(j.startingPrice);
 
       const calls = await c().tap(j.model);
       const photo = calls.find((call) => call.method === 'sendPhoto');
-      expect(photo?.params.photo).toBe(j.photo);
+      // The model's picture from data/photos/, uploaded (its first send in this process).
+      expect(photo?.params.photo).toMatchObject({ upload: true, filename: j.photo });
       const card = c().screen()!;
       expect(card.photo).toBe(true);
       expect(card.text).toContain(`<b>${j.model}</b>`);
