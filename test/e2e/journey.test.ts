@@ -334,7 +334,7 @@ const chinese: Journey = {
     askName: '请输入车主姓名，须与身份证一致',
     askPhone: '请提供车主手机号',
     phoneSaved: '手机号：',
-    askCity: '请选择提车城市',
+    askCity: '请选择交付城市',
     orderCreated: (n) => `订单 <b>${n}</b> 已提交`,
     invoiceTitle: (n) => `Model S 订金 · ${n}`,
     paid: (a, n) => [`已收到订单 <b>${n}</b> 的订金 <b>${a}</b>`, '您的 Model S 订单已确认'],
