@@ -374,7 +374,7 @@ describe('bad input', () => {
     await addToCart(c, /Accessories/, 'Roof rack');
     for (let i = 0; i < 4; i++) await c.tap('Add to cart');
     await c.tap('Add to cart');
-    expect(c.toasts().at(-1)).toBe('Sorry, only 5 left.');
+    expect(c.toasts().at(-1)).toBe('Sorry, only 5 left. Please choose a smaller quantity.');
     // 5 racks + 20 Wall Connectors = ¥75,000: over Telegram's ¥64,441 for one payment.
     await c.press('sh');
     await c.tap(/Charging/);

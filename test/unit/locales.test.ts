@@ -333,6 +333,13 @@ function englishInChinese(flat: Flat): string[] {
 // (a) the locale files agree
 // ---------------------------------------------------------------------------------------------
 
+/** English messages that count with "(s)", or put {{count}} before a plural noun without plural forms. */
+function pluralShortcuts(flat: Flat): string[] {
+  return [...flat]
+    .filter(([key, value]) => typeof value === 'string' && (/\w\(s\)/.test(value) || (!PLURAL.test(key) && /\{\{count\}\} [a-z]+s\b/.test(value))))
+    .map(([key]) => key);
+}
+
 /** Messages of what went wrong for a customer: errors, refusals, stale buttons, paused models. */
 const ERROR_KEY = /^(errors|stale|store\.errors|store\.refused|deposit\.refused|booking\.not_bookable)\.|^catalog\.paused$/;
 /** Messages that only say where the customer now is (the menu is shown with them): not errors. */
@@ -390,6 +397,17 @@ describe('(a) locale files', () => {
 
   it('no English word left in a zh-CN message (product names, units and abbreviations aside)', () => {
     expect(englishInChinese(zh.flat)).toEqual([]);
+  });
+
+  it('English counts go through plural forms: no "item(s)" shortcut, and a message with {{count}} before a plural noun has its _one form', () => {
+    expect(pluralShortcuts(en.flat)).toEqual([]);
+    const sample = new Map<string, unknown>([
+      ['a.items', '{{count}} item(s)'],
+      ['a.days', 'in the last {{count}} days'],
+      ['a.n_one', '{{count}} payment'],
+      ['a.n_other', '{{count}} payments'],
+    ]);
+    expect(pluralShortcuts(sample)).toEqual(['a.items', 'a.days']);
   });
 
   it('every error a customer can get says what to do next (a step, a button, My orders, or the hotline)', () => {
