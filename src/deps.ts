@@ -37,6 +37,7 @@ import { storeEvents } from './jobs/store/store-jobs.js';
 import { supportRelay } from './jobs/support/relay.js';
 import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
+import { PhotoLibrary } from './telegram/photos.js';
 import { Metrics } from './server/metrics.js';
 
 export interface Services {
@@ -84,6 +85,8 @@ export interface AppDeps {
   /** The one Bot API client of workers, the ops CLI and the support desk outside an update. */
   telegram: Telegram;
   i18n: I18n;
+  /** The pictures screens show: data/photos/ files uploaded once, then sent by Telegram's file_id. */
+  photos: PhotoLibrary;
   services: Services;
   metrics: Metrics;
   /** The campaign rules' port to the job queue (src/jobs/campaign-jobs.ts). */
@@ -140,6 +143,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     outbox,
     telegram: createTelegram(config),
     i18n: createI18n(config.defaultLocale),
+    photos: new PhotoLibrary(),
     services,
     metrics: new Metrics(),
     campaignJobs: campaignJobs(queues.campaigns),

@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove } from 'telegraf/types';
 import type { Screen } from '../telegram/screen.js';
+import type { PhotoInput } from '../telegram/photos.js';
 import { classifyTelegramError } from '../shared/telegram-errors.js';
 import type { BotContext } from './context.js';
 
@@ -45,13 +46,28 @@ async function editInPlace(ctx: BotContext, messageId: number, screen: Screen, c
   } else if (currentPhoto === screen.photo) {
     await ctx.telegram.editMessageCaption(chatId, messageId, undefined, screen.text, extra);
   } else {
-    await ctx.telegram.editMessageMedia(
-      chatId,
-      messageId,
-      undefined,
-      { type: 'photo', media: screen.photo, caption: screen.text, parse_mode: 'HTML' },
-      { reply_markup: extra.reply_markup },
+    const photo = screen.photo;
+    const edited = await withPhoto(ctx, photo, (media) =>
+      ctx.telegram.editMessageMedia(chatId, messageId, undefined, { type: 'photo', media, caption: screen.text, parse_mode: 'HTML' }, { reply_markup: extra.reply_markup }),
     );
+    ctx.deps.photos.remember(photo, edited);
+  }
+}
+
+/**
+ * Sends with the picture's current input (a file_id once known, else the upload). A file_id
+ * Telegram refuses is forgotten and the send made once more as an upload.
+ */
+async function withPhoto<T>(ctx: BotContext, ref: string, send: (media: PhotoInput) => Promise<T>): Promise<T> {
+  const { photos } = ctx.deps;
+  const cached = photos.isCached(ref);
+  try {
+    return await send(photos.input(ref));
+  } catch (err) {
+    if (!cached || classifyTelegramError(err).kind !== 'bad_request') throw err;
+    ctx.log.warn({ err, photo: ref }, 'cached file_id refused; uploading the picture again');
+    photos.forget(ref);
+    return send(photos.input(ref));
   }
 }
 
@@ -59,8 +75,10 @@ async function sendNew(ctx: BotContext, screen: Screen): Promise<void> {
   const extra = { parse_mode: 'HTML' as const, reply_markup: markup(screen.keyboard) };
   if (screen.photo) {
     try {
-      const sent = await ctx.replyWithPhoto(screen.photo, { ...extra, caption: screen.text });
-      remember(ctx, sent.message_id, screen.photo);
+      const photo = screen.photo;
+      const sent = await withPhoto(ctx, photo, (media) => ctx.replyWithPhoto(media, { ...extra, caption: screen.text }));
+      ctx.deps.photos.remember(photo, sent);
+      remember(ctx, sent.message_id, photo);
       return;
     } catch (err) {
       // A photo URL Telegram cannot fetch must not cost the customer the screen: show the text.

@@ -1,4 +1,4 @@
-import { orderCardText, plainText, worklistSections } from '../telegram/screens/ops.js';
+import { orderCardText, plainText, waitlistLines, worklistSections } from '../telegram/screens/ops.js';
 import { mergeRefunds } from '../telegram/screens/payments.js';
 import { PaymentRefundError } from '../domain/payments/index.js';
 import type { Locale } from '../domain/customers/service.js';
@@ -143,10 +143,7 @@ async function list(c: CliContext): Promise<number> {
   }
   // Cities customers asked for that have no delivery yet ("tell me when delivery opens here").
   const waitlist = await c.services.orders.waitlist();
-  if (waitlist.length) {
-    lines.push(plainText(c.f.t('ops.list.waitlist')));
-    for (const w of waitlist) lines.push(`  ${w.city} · ${c.f.t('ops.list.waitlist_customers', { count: w.customers })}`);
-  }
+  for (const line of waitlistLines(c.f, waitlist)) lines.push(plainText(line));
   return done(c, lines, {
     ...worklistJson(wl),
     waitlist,

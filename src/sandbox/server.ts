@@ -186,6 +186,12 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
         if (req.method === 'GET' && url.pathname === '/api/events') return events(req, res);
         if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
         if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+        if (req.method === 'GET' && url.pathname === '/media' && url.searchParams.has('upload')) {
+          const picture = world.picture(Number(url.searchParams.get('upload')));
+          if (!picture) return send(res, 404, { error: 'not_found' });
+          res.writeHead(200, { 'content-type': picture.type, 'content-length': picture.bytes.length, 'cache-control': 'max-age=3600' });
+          return res.end(picture.bytes);
+        }
         if (req.method === 'GET' && url.pathname === '/media') {
           res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
           return res.end(pictureSvg(url.searchParams.get('src') ?? ''));

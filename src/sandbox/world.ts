@@ -73,11 +73,18 @@ export type WorldEvent =
 const SEND_FIELDS = ['sendMessage', 'sendPhoto', 'sendDocument', 'sendInvoice', 'sendContact', 'sendLocation', 'sendVideo', 'sendAnimation', 'sendSticker'];
 const EDIT_FIELDS = ['editMessageText', 'editMessageCaption', 'editMessageMedia', 'editMessageReplyMarkup'];
 
-const mediaSrc = (value: unknown, known: Map<string, string>): string | undefined => {
-  if (typeof value === 'string') return /^https?:\/\//.test(value) ? `/media?src=${encodeURIComponent(value)}` : known.get(value);
-  if (isUploadedFile(value)) return `/media?src=${encodeURIComponent(`upload:${value.filename}`)}`;
-  return undefined;
-};
+/** An uploaded picture as the page gets it from /media?upload=<n>. */
+export interface UploadedPicture {
+  bytes: Buffer;
+  type: string;
+}
+
+const PICTURE_TYPES: Array<[RegExp, string]> = [
+  [/^89504e47/, 'image/png'],
+  [/^ffd8ff/, 'image/jpeg'],
+  [/^47494638/, 'image/gif'],
+  [/^52494646/, 'image/webp'],
+];
 
 const asNumber = (value: unknown): number => Number(value);
 /** A string field of a Bot API object, or '' when it is missing or not a string. */
@@ -94,6 +101,8 @@ export class World {
   private readonly commands = new Map<string, unknown[]>();
   /** file_id → image address, so a photo re-sent by file_id still shows. */
   private readonly files = new Map<string, string>();
+  /** Pictures the bot uploaded, by number: the page shows them as sent (/media?upload=<n>). */
+  private readonly uploads = new Map<number, UploadedPicture>();
   private readonly listeners = new Set<(event: WorldEvent) => void>();
 
   constructor(
@@ -142,6 +151,7 @@ export class World {
     this.chats.clear();
     this.keyboards.clear();
     this.files.clear();
+    this.uploads.clear();
     this.topics.clear();
   }
 
@@ -195,13 +205,35 @@ export class World {
     }
   }
 
+  /** An uploaded picture by its number, for /media?upload=<n>. */
+  picture(n: number): UploadedPicture | undefined {
+    return this.uploads.get(n);
+  }
+
+  /**
+   * The address the page shows a photo parameter at: an uploaded picture as it was sent (an
+   * `attach://` name is looked up in the request), a URL drawn by the sandbox, a file_id as the
+   * picture it was first sent as.
+   */
+  private mediaSrc(value: unknown, params: Record<string, unknown>): string | undefined {
+    if (typeof value === 'string' && value.startsWith('attach://')) return this.mediaSrc(params[value.slice('attach://'.length)], {});
+    if (typeof value === 'string') return /^https?:\/\//.test(value) ? `/media?src=${encodeURIComponent(value)}` : this.files.get(value);
+    if (!isUploadedFile(value)) return undefined;
+    const hex = value.bytes.subarray(0, 4).toString('hex');
+    const type = PICTURE_TYPES.find(([magic]) => magic.test(hex))?.[1];
+    if (!type) return `/media?src=${encodeURIComponent(`upload:${value.filename}`)}`;
+    const n = this.uploads.size + 1;
+    this.uploads.set(n, { bytes: value.bytes, type });
+    return `/media?upload=${n}`;
+  }
+
   private fromSend(method: string, params: Record<string, unknown>, result: StoredMessage): void {
     const message = this.base(result);
     message.parseMode = typeof params.parse_mode === 'string' ? params.parse_mode : undefined;
     if (typeof result.text === 'string') message.text = result.text;
     if (typeof result.caption === 'string') message.caption = result.caption;
     if (method === 'sendPhoto') {
-      message.photo = mediaSrc(params.photo, this.files);
+      message.photo = this.mediaSrc(params.photo, params);
       const sizes = Array.isArray(result.photo) ? (result.photo as Array<{ file_id: string }>) : [];
       if (message.photo) for (const size of sizes) this.files.set(size.file_id, message.photo);
     }
@@ -236,7 +268,9 @@ export class World {
       message.parseMode = typeof params.parse_mode === 'string' ? params.parse_mode : undefined;
     }
     if (method === 'editMessageMedia' && isRecord(params.media)) {
-      message.photo = mediaSrc(params.media.media, this.files) ?? message.photo;
+      message.photo = this.mediaSrc(params.media.media, params) ?? message.photo;
+      const sizes = Array.isArray(result.photo) ? (result.photo as Array<{ file_id: string }>) : [];
+      if (message.photo) for (const size of sizes) this.files.set(size.file_id, message.photo);
       message.caption = typeof params.media.caption === 'string' ? params.media.caption : undefined;
       message.parseMode = typeof params.media.parse_mode === 'string' ? params.media.parse_mode : undefined;
     }

@@ -65,7 +65,7 @@ describe('cities', () => {
   it('a typed city without delivery gets a plain answer and a waitlist row, once per customer and city', async () => {
     const c = newChat('zh-CN');
     await toCityStep(c, MODEL_3);
-    expect(c.lastText()).toContain('以下为已开通交付的城市');
+    expect(c.lastText()).toContain('以下为已开通交付服务的城市');
     await c.text('拉萨');
     expect(c.lastText()).toContain(t('zh-CN', 'order.city_not_served', { city: '拉萨' }));
     expect(c.lastText()).not.toContain(t('zh-CN', 'errors.use_buttons'));

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat, type Button } from '../support/chat.js';
+import { setModelAvailable } from '../support/catalog.js';
 import { PROVIDER_TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { onTheRoadEstimate } from '../../src/domain/catalog/purchase-tax.js';
 import { formatCny } from '../../src/shared/money.js';
@@ -18,6 +19,8 @@ const cny = (fen: number) => formatCny(fen, 'en');
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ mode: 'polling' });
+  // The seed pauses Model S and Model X; the Chinese journey orders a Model S, so ops open it.
+  await setModelAvailable(h, 'model-s', true);
 });
 afterAll(async () => {
   await h?.stop();
@@ -281,7 +284,7 @@ const english: Journey = {
   },
   model: 'Model Y',
   modelId: 'model-y',
-  photo: 'https://static.example.com/tesla-jd/model-y.jpg',
+  photo: 'model-y.png',
   trim: { label: 'Long Range AWD', fen: 30_350_000 },
   paint: { label: 'Ultra Red', fen: 1_200_000 },
   wheels: { label: '20" Helix 2.0 wheels', fen: 900_000 },
@@ -331,7 +334,7 @@ const chinese: Journey = {
     askName: '请输入车主姓名，须与身份证一致',
     askPhone: '请提供车主手机号',
     phoneSaved: '手机号：',
-    askCity: '请选择提车城市',
+    askCity: '请选择交付城市',
     orderCreated: (n) => `订单 <b>${n}</b> 已提交`,
     invoiceTitle: (n) => `Model S 订金 · ${n}`,
     paid: (a, n) => [`已收到订单 <b>${n}</b> 的订金 <b>${a}</b>`, '您的 Model S 订单已确认'],
@@ -372,7 +375,7 @@ const chinese: Journey = {
   },
   model: 'Model S',
   modelId: 'model-s',
-  photo: 'https://static.example.com/tesla-jd/model-s.jpg',
+  photo: 'model-s.png',
   trim: { label: 'Plaid 三电机版', fen: 81_490_000 },
   paint: { label: '深海蓝', fen: 1_200_000 },
   wheels: { label: '21 英寸 Arachnid 轮毂', fen: 3_600_000 },
@@ -420,12 +423,13 @@ for (const j of [english, chinese]) {
       await c().tap(j.t.browse);
       expect(c().lastText()).toContain(j.t.guidePrice);
       const labels = c().buttonLabels();
-      for (const model of ['Model 3', 'Model Y', 'Model S', 'Model X']) expect(labels.some((l) => l.startsWith(model))).toBe(true);
+      for (const model of ['Model 3', 'Model Y', 'Model Y L', 'Model S', 'Model X']) expect(labels.some((l) => l.startsWith(model))).toBe(true);
       expect(labels.find((l) => l.startsWith(j.model))).toContain(j.startingPrice);
 
       const calls = await c().tap(j.model);
       const photo = calls.find((call) => call.method === 'sendPhoto');
-      expect(photo?.params.photo).toBe(j.photo);
+      // The model's picture from data/photos/, uploaded (its first send in this process).
+      expect(photo?.params.photo).toMatchObject({ upload: true, filename: j.photo });
       const card = c().screen()!;
       expect(card.photo).toBe(true);
       expect(card.text).toContain(`<b>${j.model}</b>`);

@@ -19,7 +19,7 @@ import type { Order } from '../../src/db/schema/index.js';
 import { createServices, type Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
 import { runOpsCli } from '../../src/ops-run.js';
-import { configFor, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
+import { configFor, newCustomer, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
 import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,6 +130,26 @@ describe('npm run ops', () => {
     const wl = JSON.parse(json.stdout) as { toAllocate: Array<{ id: number; number: string; state: string }>; deliveries: unknown[] };
     expect(wl.toAllocate).toContainEqual(expect.objectContaining({ id: order.id, number: order.number, state: 'deposit_paid', vin: null }));
     expect(Array.isArray(wl.deliveries)).toBe(true);
+  });
+
+  it('list shows the delivery waitlist: each city with its number of customers, most wanted first (and in the JSON)', async () => {
+    const [a, b, c] = [await newCustomer(s), await newCustomer(s), await newCustomer(s)];
+    await s.orders.joinWaitlist(a.id, '乌鲁木齐');
+    await s.orders.joinWaitlist(b.id, '乌鲁木齐');
+    await s.orders.joinWaitlist(c.id, 'Lhasa');
+    const text = await ops(['list']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.indexOf('🔔 Cities customers are waiting for:');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual(['• 乌鲁木齐: 2 customers', '• lhasa: 1 customer']);
+    const json = JSON.parse((await ops(['list', '--json'])).stdout) as { waitlist: unknown[] };
+    expect(json.waitlist).toEqual(
+      expect.arrayContaining([
+        { city: '乌鲁木齐', customers: 2 },
+        { city: 'lhasa', customers: 1 },
+      ]),
+    );
   });
 
   it('allocate: a bad VIN is refused (exit 1), a good one allocates with the audit actor cli:<user>', async () => {

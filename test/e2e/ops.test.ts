@@ -11,7 +11,7 @@ import { cb } from '../../src/telegram/callback-data.js';
 import type { BookingKind, Order } from '../../src/db/schema/index.js';
 import { createI18n } from '../../src/i18n.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
-import { paidOrder } from '../integration/helpers.js';
+import { newCustomer, paidOrder } from '../integration/helpers.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -135,6 +135,16 @@ describe('an order through fulfilment', () => {
     expect(ops.buttonLabels()).toContain(`📦 ${o.number} · Model Y · ${zhState('vehicle_allocated')} → 标记可交付`);
     expect(await order(o.id)).toMatchObject({ state: 'vehicle_allocated', vin: 'LRWYGCEK1PC900001' });
     expect((await services().orders.events(o.id)).at(-1)).toMatchObject({ toState: 'vehicle_allocated', actor: `staff:${OPS}` });
+  });
+
+  it('/ops shows the delivery waitlist: cities customers asked for, with how many customers each, most wanted first', async () => {
+    const [a, b] = [await newCustomer(services()), await newCustomer(services())];
+    await services().orders.joinWaitlist(a.id, '拉萨');
+    await services().orders.joinWaitlist(b.id, '拉萨');
+    await services().orders.joinWaitlist(a.id, '<b>Xining</b>');
+    await ops.text('/ops');
+    const text = ops.screen()!.text;
+    expect(text).toContain('🔔 等待开通交付的城市：\n• 拉萨：2 位客户\n• &lt;b&gt;xining&lt;/b&gt;：1 位客户');
   });
 
   it('a VIN already in use is refused and asked again', async () => {

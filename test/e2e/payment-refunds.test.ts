@@ -154,7 +154,7 @@ describe('a deposit that cannot be applied', () => {
 
     const refunded = await cli(['refunded', order.number]);
     expect(refunded.code, refunded.stderr).toBe(0);
-    expect(refunded.stdout.trim()).toBe(`✅ ${order.number}: 1 payment(s) marked refunded (${formatCny(order.deposit_fen, 'en')})`);
+    expect(refunded.stdout.trim()).toBe(`✅ ${order.number}: 1 payment marked refunded (${formatCny(order.deposit_fen, 'en')})`);
     const rows = await paymentRows(order.id);
     expect(rows.map((r) => r.status)).toEqual(['applied', 'refunded']);
     expect(rows[1]!.refunded_by).toMatch(/^cli:/);

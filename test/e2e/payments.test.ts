@@ -13,6 +13,7 @@ import { formatCny } from '../../src/shared/money.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
 import { chatFactory, type TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { setModelAvailable } from '../support/catalog.js';
 import { latestOrder, placeCarOrder, type OrderRow } from '../support/orders.js';
 import { nextUpdateId, preCheckoutUpdate, successfulPaymentUpdate, textUpdate, withId } from '../support/updates.js';
 import { waitFor } from '../support/wait.js';
@@ -24,6 +25,8 @@ const t = (lng: Lng, key: string, vars: Record<string, unknown> = {}): string =>
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ mode: 'webhook' });
+  // The seed pauses Model S; ops open it for the ¥8,000 deposit case.
+  await setModelAvailable(h, 'model-s', true);
 });
 afterAll(async () => {
   await h?.stop();

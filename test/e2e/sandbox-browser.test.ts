@@ -66,8 +66,9 @@ describe('the sandbox page in a browser', { timeout: 90_000 }, () => {
     await say(page, '/start');
     await tap(page, '好的');
     await tap(page, '浏览车型');
-    await tap(page, 'Model Y');
-    // The model's photo, drawn by the sandbox, with its caption.
+    // "Model Y ·", not "Model Y L ·" (the six-seater is listed after it).
+    await tap(page, /^Model Y ·/);
+    // The model's picture (the PNG the bot uploaded), with its caption.
     await page.locator('.bubble img.photo').last().waitFor();
     await tap(page, '选配并下单');
     for (const label of ['后轮驱动版', '珍珠白', '19 英寸', '黑色高级内饰', '立即下单', '使用“李雷”']) await tap(page, label);

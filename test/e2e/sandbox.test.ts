@@ -3,7 +3,9 @@
  * Redis behind the Bot API emulator, driven the way the page drives it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { rootPath } from '../../src/shared/paths.js';
 import { KEPT_TABLES, RESET_TABLES } from '../../src/sandbox/reset.js';
 import { looksLikeRealToken, SandboxRefused, startSandbox } from '../../src/sandbox/start.js';
 import { nextEvent, startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -180,6 +182,17 @@ describe('the sandbox', () => {
     const picture = await fetch(`${url}/media?src=${encodeURIComponent('https://static.example.com/tesla-jd/model-y.jpg')}`);
     expect(picture.headers.get('content-type')).toBe('image/svg+xml');
     expect(await picture.text()).toContain('Model Y');
+  });
+
+  it("shows the pictures the bot uploads as they were sent (a model card's PNG from data/photos/)", async () => {
+    await post('/api/send', { persona: EN, text: '/models' });
+    await press(EN, 'model:model-x');
+    const card = await waitFor('the Model X card', async () => ((await messages(EN)).messages as any[]).findLast((m) => /Model X/.test(m.caption ?? '') && m.photo));
+    expect(card.photo).toMatch(/^\/media\?upload=\d+$/);
+    const picture = await fetch(`${url}${card.photo as string}`);
+    expect(picture.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await picture.arrayBuffer()).equals(readFileSync(rootPath('data', 'photos', 'models', 'model-x.png')))).toBe(true);
+    expect((await fetch(`${url}/media?upload=99999`)).status).toBe(404);
   });
 
   it('refuses a reset that is not the page asking for it on this machine, and then deletes nothing', async () => {

@@ -140,7 +140,7 @@ describe('store orders in /ops', () => {
         data,
       ).toBe(false);
     }
-    expect(c.toasts().at(-1)).toBe('That button is no longer valid.');
+    expect(c.toasts().at(-1)).toBe('That button is no longer valid. Use the buttons on the latest message, or send /start for the main menu.');
     expect(await stateOf(order.id)).toBe('paid');
 
     const colleague = new TestChat(h, OPS + 1, { languageCode: 'en' });

@@ -314,7 +314,7 @@ describe('Wall Connector', () => {
     // Another customer cannot book or cancel it.
     const other = await newChat();
     await other.press(`shi:${order!.id}`);
-    expect(other.toasts().at(-1)).toBe('That order was not found.');
+    expect(other.toasts().at(-1)).toBe('That order was not found. Open My orders to see yours.');
     await other.press(`bxy:${booked[0]!.id}`);
     expect((await h.db.db.select().from(bookings).where(eq(bookings.id, booked[0]!.id)))[0]!.state).toBe('active');
 
@@ -355,9 +355,9 @@ describe('bad input', () => {
   it('forged variant ids, stale product buttons, quantities beyond stock, and a cart over the CNY maximum', async () => {
     const c = await newChat();
     await c.press('shv:no-such-variant');
-    expect(c.toasts().at(-1)).toBe('That item is no longer in the store.');
+    expect(c.toasts().at(-1)).toBe('That item is no longer in the store. Go back to the store to choose another.');
     await c.press('sha:x'); // well-formed, but no such variant in the database
-    expect(c.toasts().at(-1)).toBe('That item is no longer in the store.');
+    expect(c.toasts().at(-1)).toBe('That item is no longer in the store. Go back to the store to choose another.');
     // A product button of a product no longer sold: the stale-button answer, then the current step.
     await c.press('shp:retired-product');
     expect(c.toasts().at(-1)).toBe('That button is from an earlier screen. Here is where you are now.');
@@ -374,7 +374,7 @@ describe('bad input', () => {
     await addToCart(c, /Accessories/, 'Roof rack');
     for (let i = 0; i < 4; i++) await c.tap('Add to cart');
     await c.tap('Add to cart');
-    expect(c.toasts().at(-1)).toBe('Sorry, only 5 left.');
+    expect(c.toasts().at(-1)).toBe('Sorry, only 5 left. Please choose a smaller quantity.');
     // 5 racks + 20 Wall Connectors = ¥75,000: over Telegram's ¥64,441 for one payment.
     await c.press('sh');
     await c.tap(/Charging/);
@@ -396,7 +396,7 @@ describe('bad input', () => {
     const [order] = await ordersOf(owner);
     const snoop = await newChat();
     await snoop.press(`sho:${order!.id}`);
-    expect(snoop.toasts().at(-1)).toBe('That order was not found.');
+    expect(snoop.toasts().at(-1)).toBe('That order was not found. Open My orders to see yours.');
     expect(last(snoop)).not.toContain(order!.number);
   });
 });

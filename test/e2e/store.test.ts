@@ -68,7 +68,7 @@ describe('store in English', () => {
     await c.tap('➕');
     expect(last(c)).toContain('× 2 — ¥600');
     await c.tap('➕');
-    expect(c.toasts().at(-1)).toBe('Sorry, only 2 left.');
+    expect(c.toasts().at(-1)).toBe('Sorry, only 2 left. Please choose a smaller quantity.');
     expect(last(c)).toContain('× 2 — ¥600');
     await c.tap('➖');
     expect(last(c)).toContain('Goods total: ¥300');

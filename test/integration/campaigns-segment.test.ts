@@ -12,6 +12,7 @@ import { ConsentService } from '../../src/domain/campaigns/consent.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { textVariant } from '../support/campaigns.js';
 import { configFor, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder } from './helpers.js';
+import { setModelAvailability } from '../../src/domain/catalog/index.js';
 
 let db: TestDb;
 let s: Services;
@@ -22,6 +23,8 @@ beforeAll(async () => {
   db = await createTestDb();
   s = createServices(db.db, configFor(db.url));
   repo = new CampaignRepository(db.db);
+  // The seed pauses Model S: ops open it for the Model S order here.
+  await setModelAvailability(db.db, 'model-s', true);
   const consent = new ConsentService(db.db);
   const make = async (name: string, opts: { lang?: 'en' | 'zh-CN'; consent?: boolean | null; source?: string; idleDays?: number } = {}) => {
     const c = await newCustomer(s);

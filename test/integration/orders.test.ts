@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bookings, orderEvents, orders, trims } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { CatalogService } from '../../src/domain/catalog/service.js';
@@ -7,12 +7,17 @@ import { IllegalTransitionError } from '../../src/domain/orders/transitions.js';
 import { ForbiddenError, NotFoundError } from '../../src/shared/errors.js';
 import type { TestDb } from '../support/db.js';
 import { codeOf, futureSlots, lockWaiters, MODEL_S_PLAID, MODEL_Y_RWD, newCustomer, newOrder, paidOrder, rejectionOf, slotById, withTestServices } from './helpers.js';
+import { setModelAvailability } from '../../src/domain/catalog/index.js';
 
 let t: TestDb;
 let s: Services;
 
 withTestServices((env) => {
   ({ t, s } = env);
+});
+// The seed pauses Model S: ops open it for the Model S orders here.
+beforeAll(async () => {
+  await setModelAvailability(t.db, 'model-s', true);
 });
 
 const numberOf = (n: string): number => Number(/^TJ(\d+)$/.exec(n)?.[1] ?? NaN);

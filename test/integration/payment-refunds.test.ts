@@ -6,7 +6,7 @@
  * ops, and marked refunded with who and when.
  */
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { orderEvents, payments, storeOrderEvents, storePayments, storeVariants, type Customer, type Order } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { depositPayload, type PaymentFacts } from '../../src/domain/payments/service.js';
@@ -14,12 +14,17 @@ import type { StorePaymentFacts } from '../../src/domain/store/checkout.js';
 import { storePayload } from '../../src/domain/store/rules.js';
 import type { TestDb } from '../support/db.js';
 import { MODEL_S_PLAID, newCustomer, newOrder, withTestServices } from './helpers.js';
+import { setModelAvailability } from '../../src/domain/catalog/index.js';
 
 let t: TestDb;
 let s: Services;
 
 withTestServices((env) => {
   ({ t, s } = env);
+});
+// The seed pauses Model S: ops open it for the Model S orders here.
+beforeAll(async () => {
+  await setModelAvailability(t.db, 'model-s', true);
 });
 
 let charge = 0;

@@ -1,16 +1,21 @@
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { orderEvents, payments, type Customer, type Order } from '../../src/db/schema/index.js';
 import type { Services } from '../../src/deps.js';
 import { depositPayload, parseDepositPayload, type PaymentFacts } from '../../src/domain/payments/service.js';
 import type { TestDb } from '../support/db.js';
 import { lockWaiters, MODEL_S_PLAID, newCustomer, newOrder, withTestServices } from './helpers.js';
+import { setModelAvailability } from '../../src/domain/catalog/index.js';
 
 let t: TestDb;
 let s: Services;
 
 withTestServices((env) => {
   ({ t, s } = env);
+});
+// The seed pauses Model S: ops open it for the Model S orders here.
+beforeAll(async () => {
+  await setModelAvailability(t.db, 'model-s', true);
 });
 
 const factsFor = (order: Order, customer: Customer): PaymentFacts => ({

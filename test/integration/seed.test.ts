@@ -175,7 +175,7 @@ describe('migrations and seed on an empty database', () => {
         )[0]!;
       const first = await counts();
       expect(first).toEqual({
-        models: 4,
+        models: 5,
         trims: catalog.models.reduce((n, m) => n + m.trims.length, 0),
         options: catalog.models.reduce((n, m) => n + m.options.length, 0),
         centres: 6,
@@ -190,6 +190,7 @@ describe('migrations and seed on an empty database', () => {
       expect(deposits.map((r) => [r.id, r.deposit_fen])).toEqual([
         ['model-3', 100_000],
         ['model-y', 100_000],
+        ['model-y-l', 100_000],
         ['model-s', 800_000],
         ['model-x', 800_000],
       ]);

@@ -1,7 +1,9 @@
 /** The Telegram rules of the Bot API emulator (src/sandbox/emulator/rules.ts), each switched on alone. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
+import { readFileSync } from 'node:fs';
 import { visibleLength } from '../../src/sandbox/emulator/rules.js';
+import { rootPath } from '../../src/shared/paths.js';
 
 let api: BotApiStandIn | undefined;
 afterEach(async () => {
@@ -63,5 +65,30 @@ describe('emulator rules', () => {
       body: { description: 'Bad Request: message thread not found' },
     });
     expect(await call('closeForumTopic', { chat_id: -100, message_thread_id: thread })).toMatchObject({ status: 400, body: { description: 'Bad Request: TOPIC_ID_INVALID' } });
+  });
+
+  it('limits: an uploaded photo must be a picture (IMAGE_PROCESS_FAILED otherwise), also through attach:// in editMessageMedia', async () => {
+    api = await new BotApiStandIn({ rules: { limits: true } }).start();
+    const upload = async (method: string, file: Buffer, fields: Record<string, string>) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append(method === 'sendPhoto' ? 'photo' : 'pic', new Blob([file]), 'model.png');
+      const res = await fetch(`${api!.apiRoot}/bot${api!.token}/${method}`, { method: 'POST', body: form });
+      return { status: res.status, body: (await res.json()) as { ok: boolean; description?: string; result?: { message_id: number } } };
+    };
+    const png = readFileSync(rootPath('data', 'photos', 'models', 'model-3.png'));
+    const sent = await upload('sendPhoto', png, { chat_id: '1' });
+    expect(sent.status).toBe(200);
+    expect(await upload('sendPhoto', Buffer.from('not a picture at all'), { chat_id: '1' })).toMatchObject({
+      status: 400,
+      body: { description: 'Bad Request: IMAGE_PROCESS_FAILED' },
+    });
+    const media = (name: string) => JSON.stringify({ type: 'photo', media: `attach://${name}` });
+    const messageId = String(sent.body.result!.message_id);
+    expect(await upload('editMessageMedia', Buffer.from('<svg/>'), { chat_id: '1', message_id: messageId, media: media('pic') })).toMatchObject({
+      status: 400,
+      body: { description: 'Bad Request: IMAGE_PROCESS_FAILED' },
+    });
+    expect((await upload('editMessageMedia', png, { chat_id: '1', message_id: messageId, media: media('pic') })).status).toBe(200);
   });
 });

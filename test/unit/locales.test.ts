@@ -333,6 +333,26 @@ function englishInChinese(flat: Flat): string[] {
 // (a) the locale files agree
 // ---------------------------------------------------------------------------------------------
 
+/** English messages that count with "(s)", or put {{count}} before a plural noun without plural forms. */
+function pluralShortcuts(flat: Flat): string[] {
+  return [...flat]
+    .filter(([key, value]) => typeof value === 'string' && (/\w\(s\)/.test(value) || (!PLURAL.test(key) && /\{\{count\}\} [a-z]+s\b/.test(value))))
+    .map(([key]) => key);
+}
+
+/** Messages of what went wrong for a customer: errors, refusals, stale buttons, paused models. */
+const ERROR_KEY = /^(errors|stale|store\.errors|store\.refused|deposit\.refused|booking\.not_bookable)\.|^catalog\.paused$/;
+/** Messages that only say where the customer now is (the menu is shown with them): not errors. */
+const WHERE_YOU_ARE = new Set(['errors.nothing_to_cancel', 'errors.cancelled_step']);
+/** Words that tell the customer a next step, in either language. */
+const NEXT_STEP =
+  /\b(please|tap|choose|open|send|add|go back|use|call|check|you can|here is|shown below|try|reduce|remove|look|start again|reschedule|type|share|enter|split|you don't need)\b|请|点击|选择|可在|可以|拨打|重新|返回|查看|稍后|改期|无需|已为您|以下/i;
+
+/** Error messages (ERROR_KEY) with no next step in them. */
+function errorsWithoutNextStep(flat: Flat): string[] {
+  return [...flat].filter(([key, value]) => ERROR_KEY.test(pluralBase(key)) && !WHERE_YOU_ARE.has(key) && typeof value === 'string' && !NEXT_STEP.test(value)).map(([key]) => key);
+}
+
 describe('(a) locale files', () => {
   it('en and zh-CN are the languages shipped', () => {
     expect(localeNames.sort()).toEqual(['en', 'zh-CN']);
@@ -377,6 +397,33 @@ describe('(a) locale files', () => {
 
   it('no English word left in a zh-CN message (product names, units and abbreviations aside)', () => {
     expect(englishInChinese(zh.flat)).toEqual([]);
+  });
+
+  it('English counts go through plural forms: no "item(s)" shortcut, and a message with {{count}} before a plural noun has its _one form', () => {
+    expect(pluralShortcuts(en.flat)).toEqual([]);
+    const sample = new Map<string, unknown>([
+      ['a.items', '{{count}} item(s)'],
+      ['a.days', 'in the last {{count}} days'],
+      ['a.n_one', '{{count}} payment'],
+      ['a.n_other', '{{count}} payments'],
+    ]);
+    expect(pluralShortcuts(sample)).toEqual(['a.items', 'a.days']);
+  });
+
+  it('every error a customer can get says what to do next (a step, a button, My orders, or the hotline)', () => {
+    expect(errorsWithoutNextStep(en.flat)).toEqual([]);
+    expect(errorsWithoutNextStep(zh.flat)).toEqual([]);
+  });
+
+  it('detector: an error that only says what went wrong is found, in English and in Chinese', () => {
+    const sample = new Map<string, unknown>([
+      ['errors.gone', 'That item is no longer in the store.'],
+      ['store.errors.ok', 'That item is sold out. Choose another option.'],
+      ['store.refused.gone_zh', '该商品已下架。'],
+      ['store.refused.ok_zh', '该商品已下架，请返回商城选购其他商品。'],
+      ['catalog.title', 'Not an error.'],
+    ]);
+    expect(errorsWithoutNextStep(sample)).toEqual(['errors.gone', 'store.refused.gone_zh']);
   });
 });
 

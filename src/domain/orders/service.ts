@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { bookings, deliveryWaitlist, installations, orderEvents, orders, type Installation, type Order, type RefundPolicy } from '../../db/schema/index.js';
+import { bookings, carModels, deliveryWaitlist, installations, orderEvents, orders, type Installation, type Order, type RefundPolicy } from '../../db/schema/index.js';
 import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { snapshot, type Configuration, type ModelCatalog } from '../catalog/index.js';
 import { noEvents, type DomainEvents } from '../events.js';
@@ -56,11 +56,26 @@ export class OrderService {
    * now (nothing written), and its reminders are asked for again: their job ids are fixed per
    * order (src/domain/reminders/rules.ts), so a crash between the commit and the reminders is made
    * good and nothing is queued twice.
+   *
+   * A model paused by ops (car_models.available false) takes no new order: AppError('model_paused').
+   * The flag is read from the database under a share lock, not from the catalog the caller holds
+   * (cached up to 30 s), so a pause is never missed; an order this request made before is still found.
    */
   async create(input: NewOrderInput, actor: string): Promise<Order> {
     const { snapshot: snap, totalFen } = snapshot(input.catalog, input.configuration);
     const requestKey = input.requestKey ?? null;
     const order = await this.db.transaction(async (tx) => {
+      const [model] = await tx.select({ available: carModels.available }).from(carModels).where(eq(carModels.id, input.catalog.model.id)).for('share');
+      if (!model?.available) {
+        const [earlier] = requestKey
+          ? await tx
+              .select()
+              .from(orders)
+              .where(and(eq(orders.customerId, input.customerId), eq(orders.requestKey, requestKey)))
+          : [];
+        if (earlier) return earlier;
+        throw new AppError('model_paused', `model ${input.catalog.model.id} is not taking orders`, { modelId: input.catalog.model.id });
+      }
       const [created] = await tx
         .insert(orders)
         .values({

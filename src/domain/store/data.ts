@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
+import { isPhotoRef } from '../../shared/photo-ref.js';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { storeProducts, storeVariants, type StoreProduct, type StoreVariant } from '../../db/schema/index.js';
@@ -17,7 +18,8 @@ export const storeFile = z.object({
       category: z.enum(['charging', 'accessories', 'apparel']),
       name: localized,
       description: localized,
-      photoUrl: z.string().url(),
+      /** `asset:<folder>/<file>.png` (data/photos/, uploaded) or an https URL. */
+      photoUrl: z.string().refine(isPhotoRef, 'asset:<folder>/<file>.png or an https URL'),
       fits: z.array(z.string()).optional(),
       installation: z.boolean().optional(),
       variants: z

@@ -14,13 +14,15 @@ import { request as httpsRequest } from 'node:https';
 
 export type Params = Record<string, unknown>;
 
-/** Stand-in for a file part of a multipart upload (its bytes are not kept). */
+/** A file part of a multipart upload. */
 export interface UploadedFile {
   upload: true;
   field: string;
   filename: string;
   contentType: string | undefined;
   size: number;
+  /** The file's bytes (the sandbox page shows uploaded pictures; the rules check they are images). */
+  bytes: Buffer;
 }
 
 export function isUploadedFile(value: unknown): value is UploadedFile {
@@ -112,6 +114,7 @@ function parseMultipart(body: Buffer, boundary: string): Params {
         filename,
         contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1],
         size: Buffer.byteLength(content, 'latin1'),
+        bytes: Buffer.from(content, 'latin1'),
       };
       params[name] = file;
     }

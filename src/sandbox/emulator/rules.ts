@@ -2,14 +2,14 @@
  * Telegram's rules the product depends on, each switchable (tests turn on the ones they check; the
  * sandbox turns on the content limits and topic rules):
  * - `limits`: text ≤ 4096 and captions ≤ 1024 characters (counted after HTML parsing), callback
- *   data ≤ 64 bytes, no empty text;
+ *   data ≤ 64 bytes, no empty text, an uploaded photo is a picture (PNG, JPEG, GIF or WebP);
  * - `chatRate`: about 1 message per second in a private chat and 20 per minute in a group, answered
  *   with 429 and retry_after beyond that (the bot-wide 30/s is FaultPlan.setRateLimit, ./faults.ts);
  * - `topics`: nothing can be posted to or changed in a deleted forum topic.
  * Errors are worded as the Bot API words them.
  */
 import { apiError, type ApiFailure } from './faults.js';
-import type { Params } from './http.js';
+import { isUploadedFile, type Params } from './http.js';
 import { isRecord } from './messages.js';
 
 export interface TelegramRules {
@@ -48,7 +48,22 @@ export function visibleLength(text: string, parseMode: unknown): number {
   return plain.length;
 }
 
+/** PNG, JPEG, GIF or WebP, by their first bytes: what Telegram can make a photo of. */
+export function isPicture(bytes: Buffer): boolean {
+  const hex = bytes.subarray(0, 12).toString('hex');
+  return hex.startsWith('89504e47') || hex.startsWith('ffd8ff') || hex.startsWith('47494638') || (hex.startsWith('52494646') && hex.endsWith('57454250'));
+}
+
+/** The uploaded file a photo parameter names: itself, or the `attach://name` part of the request. */
+function uploadedPhoto(params: Params, method: string): unknown {
+  const value = method === 'sendPhoto' ? params.photo : isRecord(params.media) && params.media.type === 'photo' ? params.media.media : undefined;
+  if (typeof value === 'string' && value.startsWith('attach://')) return params[value.slice('attach://'.length)];
+  return value;
+}
+
 function tooBig(params: Params, method: string): ApiFailure | undefined {
+  const photo = method === 'sendPhoto' || method === 'editMessageMedia' ? uploadedPhoto(params, method) : undefined;
+  if (isUploadedFile(photo) && !isPicture(photo.bytes)) return apiError({ code: 400, description: 'Bad Request: IMAGE_PROCESS_FAILED' });
   if (TEXT_METHODS.has(method)) {
     const text = typeof params.text === 'string' ? params.text : '';
     const length = visibleLength(text, params.parse_mode);

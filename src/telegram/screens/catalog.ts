@@ -15,7 +15,12 @@ export function modelList(f: Fmt, models: ModelCatalog[]): Screen {
   return {
     text: f.t('catalog.choose_model'),
     keyboard: [
-      ...models.map((m) => [button(f.t('catalog.model_button', { name: m.model.name, price: f.money(startingPriceFen(m)) }), cb.model.pack({ modelId: m.model.id }))]),
+      ...models.map((m) => [
+        button(
+          m.model.available ? f.t('catalog.model_button', { name: m.model.name, price: f.money(startingPriceFen(m)) }) : f.t('catalog.model_button_paused', { name: m.model.name }),
+          cb.model.pack({ modelId: m.model.id }),
+        ),
+      ]),
       [menuButton(f)],
     ],
   };
@@ -23,23 +28,31 @@ export function modelList(f: Fmt, models: ModelCatalog[]): Screen {
 
 const range = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) });
 
+/**
+ * The model card. A paused model (not taking orders) is still shown in full, with "暂停接单" in
+ * place of the order button; the order steps refuse it too (a stale button, a cached catalog).
+ */
 export function modelCard(f: Fmt, m: ModelCatalog): Screen {
   const km = range(m.trims.map((t) => t.rangeCltcKm));
   const accel = range(m.trims.map((t) => Number(t.accel0100S)));
   const speed = range(m.trims.map((t) => t.topSpeedKmh));
   return {
     photo: m.model.photoUrl,
-    text: f.t('catalog.model_card', {
-      name: m.model.name,
-      tagline: f.text(m.model.tagline),
-      range: km.max,
-      accel: accel.min.toFixed(1),
-      speed: speed.max,
-      price: f.money(startingPriceFen(m)),
-      deposit: f.money(m.model.depositFen),
-      trims: m.trims.length,
-    }),
-    keyboard: [[button(f.t('catalog.configure'), cb.configure.pack({ modelId: m.model.id }))], [button(f.t('nav.back'), cb.back.pack({ to: 'models' })), menuButton(f)]],
+    text:
+      f.t('catalog.model_card', {
+        name: m.model.name,
+        tagline: f.text(m.model.tagline),
+        range: km.max,
+        accel: accel.min.toFixed(1),
+        speed: speed.max,
+        price: f.money(startingPriceFen(m)),
+        deposit: f.money(m.model.depositFen),
+        versions: f.t('catalog.versions', { count: m.trims.length }),
+      }) + (m.model.available ? '' : f.t('catalog.paused_note', { name: m.model.name })),
+    keyboard: [
+      ...(m.model.available ? [[button(f.t('catalog.configure'), cb.configure.pack({ modelId: m.model.id }))]] : []),
+      [button(f.t('nav.back'), cb.back.pack({ to: 'models' })), menuButton(f)],
+    ],
   };
 }
 
@@ -96,14 +109,15 @@ export function summary(f: Fmt, m: ModelCatalog, cfg: Configuration): Screen {
   const breakdown = lines.map((l) => f.t('catalog.price_line', { name: f.text(l.name), price: l.priceFen === 0 ? f.t('catalog.included') : f.money(l.priceFen) })).join('\n');
   return {
     photo: m.model.photoUrl,
-    text: f.t('catalog.summary', {
-      name: m.model.name,
-      breakdown,
-      prices: priceBlock(f, totalFen(lines)),
-      deposit: f.money(m.model.depositFen),
-    }),
+    text:
+      f.t('catalog.summary', {
+        name: m.model.name,
+        breakdown,
+        prices: priceBlock(f, totalFen(lines)),
+        deposit: f.money(m.model.depositFen),
+      }) + (m.model.available ? '' : f.t('catalog.paused_note', { name: m.model.name })),
     keyboard: [
-      [button(f.t('catalog.order_now', { deposit: f.money(m.model.depositFen) }), cb.orderStart.pack({}))],
+      ...(m.model.available ? [[button(f.t('catalog.order_now', { deposit: f.money(m.model.depositFen) }), cb.orderStart.pack({}))]] : []),
       [button(f.t('catalog.change'), cb.changePick.pack({})), menuButton(f)],
     ],
   };

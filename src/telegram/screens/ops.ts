@@ -142,7 +142,37 @@ export function worklistSections(f: Fmt, wl: Worklist, limit = Infinity, storeIn
   ];
 }
 
-export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0, storeInstalls: StoreInstallationDue[] = [], refunds: RefundDue[] = []): Screen {
+/** A city customers asked delivery for, and how many of them ("tell me when delivery opens here"). */
+export interface WaitlistCity {
+  city: string;
+  customers: number;
+}
+
+/** Cities shown in the chat's worklist; the ops CLI lists them all. */
+const WAITLIST_CITIES = 10;
+
+/**
+ * The delivery waitlist as worklist lines: each city (as customers typed it, escaped) with its
+ * count, most wanted first; nothing when nobody waits. `limit` caps the cities (the rest counted).
+ */
+export function waitlistLines(f: Fmt, waitlist: WaitlistCity[], limit = Infinity): string[] {
+  if (waitlist.length === 0) return [];
+  const shown = waitlist.slice(0, limit);
+  return [
+    f.t('ops.list.waitlist'),
+    ...shown.map((w) => f.t('ops.list.waitlist_city', { city: escapeHtml(w.city), customers: f.t('ops.list.waitlist_customers', { count: w.customers }) })),
+    ...(waitlist.length > shown.length ? [f.t('ops.list.waitlist_more', { count: waitlist.length - shown.length })] : []),
+  ];
+}
+
+export function worklistScreen(
+  f: Fmt,
+  wl: Worklist,
+  storeToShip = 0,
+  storeInstalls: StoreInstallationDue[] = [],
+  refunds: RefundDue[] = [],
+  waitlist: WaitlistCity[] = [],
+): Screen {
   const sections = worklistSections(f, wl, SECTION_BUTTONS, storeInstalls, refunds);
   const counts = [refunds, wl.toAllocate, wl.toMarkReady, wl.readyNotBooked, wl.deliveries, [...wl.installations, ...storeInstalls]].map((l) => l.length);
   const notes = [];
@@ -150,6 +180,8 @@ export function worklistScreen(f: Fmt, wl: Worklist, storeToShip = 0, storeInsta
   if (counts.some((c) => c > SECTION_BUTTONS)) notes.push(f.t('ops.list.more', { shown: SECTION_BUTTONS }));
   // Paid store orders waiting for a parcel: shipped with /ops ship (src/bot/features/store/store-ops.ts).
   if (storeToShip > 0) notes.push(f.t('store.ops.worklist', { count: storeToShip }));
+  const waiting = waitlistLines(f, waitlist, WAITLIST_CITIES);
+  if (waiting.length) notes.push('', ...waiting, '');
   notes.push(f.t('ops.list.hint'));
   return {
     text: [f.t('ops.list.title'), '', ...sections.map((s) => s.title), '', ...notes].join('\n'),

@@ -78,10 +78,25 @@ feature.action(cb.model.trigger, async (ctx) => {
   await showModel(ctx, model, { fresh: false });
 });
 
+/**
+ * A paused model's order path pressed (a button from before the pause, or the confirmation): the
+ * customer is told so in a toast and sees the model card as it is now, "暂停接单" in place of ordering.
+ */
+export async function refusePaused(ctx: BotContext, modelId: string): Promise<void> {
+  ctx.deps.services.catalog.invalidate();
+  const model = await ctx.deps.services.catalog.model(modelId);
+  const name = model?.model.name ?? modelId;
+  ctx.log.info({ modelId }, 'order refused: model paused');
+  if (ctx.callbackQuery) await ctx.toast(ctx.t('catalog.paused', { name }), true);
+  if (model) return showModel(ctx, model, { fresh: true });
+  return showModels(ctx, { fresh: true });
+}
+
 feature.action(cb.configure.trigger, async (ctx) => {
   const data = cb.configure.read(ctx);
   const model = data && (await ctx.deps.services.catalog.model(data.modelId));
   if (!model) return staleButton(ctx);
+  if (!model.model.available) return refusePaused(ctx, model.model.id);
   ctx.go('config.trim', { cfg: { modelId: model.model.id } });
   await showConfig(ctx, { fresh: false });
 });

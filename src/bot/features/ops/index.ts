@@ -74,7 +74,9 @@ async function showList(ctx: BotContext, opts: { fresh: boolean }) {
   const today = zonedDayStart(ctx.deps.now(), ctx.deps.config.timeZone);
   const storeInstalls = await bookings.storeInstallationsDue(today, addDays(today, 7, ctx.deps.config.timeZone));
   const refunds = mergeRefunds(await ctx.deps.services.payments.refundsDue(), await storeCheckout.refundsDue());
-  await show(ctx, kb.worklistScreen(fmtOf(ctx), await fulfilment.worklist(), storeToShip, storeInstalls, refunds), opts);
+  // Cities customers asked delivery for (the order flow's "tell me when delivery opens here").
+  const waitlist = await ctx.deps.services.orders.waitlist();
+  await show(ctx, kb.worklistScreen(fmtOf(ctx), await fulfilment.worklist(), storeToShip, storeInstalls, refunds, waitlist), opts);
 }
 
 /** The payment a refund button names, if it still waits for its refund (else says so: null). */

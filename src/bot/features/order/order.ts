@@ -14,6 +14,10 @@ import { configOf } from '../catalog/index.js';
 import { completeConfiguration } from '../catalog/steps.js';
 import { sendDepositInvoice } from '../deposit/index.js';
 import { showOrder } from './my-orders.js';
+import { isModelAvailable } from '../../../domain/catalog/index.js';
+import type { Order } from '../../../db/schema/index.js';
+import { AppError } from '../../../shared/errors.js';
+import { refusePaused } from '../catalog/index.js';
 
 /**
  * From a complete configuration to an order: contact name → phone (contact button or typed) →
@@ -87,6 +91,8 @@ feature.action(cb.orderStart.trigger, async (ctx) => {
   // Only from the summary of a complete configuration, on the live message.
   const complete = completeConfiguration.safeParse(ctx.stepData('config.summary')?.cfg);
   if (!complete.success || !fromLiveMenu(ctx)) return staleButton(ctx);
+  // Read from the database: the catalog in memory may not know yet that ops paused the model.
+  if (!(await isModelAvailable(ctx.deps.db, complete.data.modelId))) return refusePaused(ctx, complete.data.modelId);
   ctx.go('order.name', { cfg: complete.data, orderKey: randomUUID() });
   await askForName(ctx, { fresh: false });
 });
@@ -253,11 +259,18 @@ async function createOrder(ctx: BotContext, opts: { fresh: boolean }) {
   // The chat stays on this step until the invoice is out (a failed update saves no state), so a
   // rerun of this press, or the same press again, comes back here with the same key.
   const requestKey = answers.orderKey ?? `update:${ctx.update.update_id}`;
+  let order: Order;
+  try {
+    order = await ctx.deps.services.orders.create(
+      { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city, requestKey, termsAcceptedAt: ctx.deps.now() },
+      `customer:${ctx.account.telegramId}`,
+    );
+  } catch (err) {
+    // Paused by ops while the customer was on the confirmation screen: nothing was written.
+    if (err instanceof AppError && err.code === 'model_paused') return refusePaused(ctx, model.model.id);
+    throw err;
+  }
   await ctx.deps.services.customers.setPhone(ctx.account.id, phone);
-  const order = await ctx.deps.services.orders.create(
-    { customerId: ctx.account.id, catalog: model, configuration: cfg, contactName, phone, city, requestKey, termsAcceptedAt: ctx.deps.now() },
-    `customer:${ctx.account.telegramId}`,
-  );
   ctx.log.info({ orderId: order.id, number: order.number }, 'order created');
   if (order.state !== 'awaiting_deposit') {
     // Made by an earlier run of this press and moved on since (paid, cancelled): shown as it is now.
