@@ -118,7 +118,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(supportFeature);
   bot.use(chatMemberTracker);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
-  // Campaigns: the composer's typed answers are the marketer's; /start c<id>_<n> links and the consent question come before the menu.
+  // Campaigns: the composer's typed answers are the marketer's; /start c-<id>-<n> links and the consent question come before the menu.
   bot.use(campaignsFeature, settingsFeature);
   // Store: staff's /ops ship first, then the shop (its payment handlers are in paymentsFeature).
   bot.use(storeFeature);
