@@ -21,6 +21,7 @@ import { noEvents, type DomainEvents } from './domain/events.js';
 import { SupportService, type SlaScheduler, type SupportRelay } from './domain/support/service.js';
 import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
+import { StockService } from './domain/stock/service.js';
 import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
 import { CampaignRepository } from './domain/campaigns/repository.js';
 import { DeliveryRepository } from './domain/campaigns/delivery.js';
@@ -63,6 +64,8 @@ export interface Services {
   /** The flagship store: catalog and carts; checkout, holds, payments and shipping. */
   store: StoreService;
   storeCheckout: StoreCheckoutService;
+  /** The catalog without SQL: stock, prices, hidden products, models paused, with the audit (ops and managers). */
+  stock: StockService;
 }
 
 /** Everything a bot handler, a job or the ops CLI may use; built once by createDeps and passed down. */
@@ -183,8 +186,9 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
   const events = withStoreInstallations(opts.events ?? noEvents, storeHooks);
   const orders = new OrderService({ db, events, refundPolicy: config.refundPolicy });
   const store = new StoreService({ db, now });
+  const catalog = new CatalogService({ db });
   return {
-    catalog: new CatalogService({ db }),
+    catalog,
     customers: new CustomerService({ db, defaultLocale: config.defaultLocale }),
     orders,
     payments: new PaymentService({ db, orders }),
@@ -214,5 +218,6 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     }),
     store,
     storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
+    stock: new StockService(db, catalog),
   };
 }
