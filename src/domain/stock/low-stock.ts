@@ -38,4 +38,5 @@ export async function markLowStock(db: DbOrTx, variantIds: string[]): Promise<Lo
  * `threshold` (SQL expressions; SET sees the old row): cleared, so the alert is armed again, once the
  * stock is at or above the threshold.
  */
-export const rearmed = (stock: SQL, threshold: SQL = sql`low_stock_threshold`): SQL => sql`case when ${stock} >= ${threshold} then null else low_stock_alerted_at end`;
+export const rearmed = (stock: SQL, threshold: SQL = sql`low_stock_threshold`, alertedAt: SQL = sql`low_stock_alerted_at`): SQL =>
+  sql`case when ${stock} >= ${threshold} then null else ${alertedAt} end`;

@@ -250,7 +250,9 @@ export class StockService {
   ): Promise<Change<number> | null> {
     const col = sql.identifier(column);
     const alerted =
-      rearm.stock || rearm.threshold ? sql`, low_stock_alerted_at = ${rearmed(rearm.stock ?? sql`old.stock`, rearm.threshold ?? sql`old.low_stock_threshold`)}` : sql``;
+      rearm.stock || rearm.threshold
+        ? sql`, low_stock_alerted_at = ${rearmed(rearm.stock ?? sql`old.stock`, rearm.threshold ?? sql`old.low_stock_threshold`, sql`old.low_stock_alerted_at`)}`
+        : sql``;
     const rows = await tx.execute<{ before: number; after: number }>(sql`
       with old as (select * from store_variants where id = ${variantId} for update)
       update store_variants v set ${col} = ${value}${alerted}
