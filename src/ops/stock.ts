@@ -1,7 +1,7 @@
 import type { CatalogAuditRow } from '../db/schema/index.js';
 import { parseUnits, parseYuan, StockError, type StockProduct } from '../domain/stock/index.js';
 import { plainText } from '../telegram/screens/ops.js';
-import { stockDoneText, stockErrorText } from '../telegram/screens/catalog-ops.js';
+import { modelDoneText, stockDoneText, stockErrorText } from '../telegram/screens/catalog-ops.js';
 import type { CliContext } from './context.js';
 import { csvRows } from './import-vins.js';
 
@@ -113,8 +113,7 @@ export async function stockCommand(c: CliContext, args: string[]): Promise<numbe
         const available = b === 'available';
         const change = await svc.setModelAvailable(a, available, c.actor);
         const name = (await svc.models()).find((m) => m.id === a)?.name ?? a;
-        const key = change.before === change.after ? 'catalogOps.model.unchanged' : available ? 'catalogOps.model.done_available' : 'catalogOps.model.done_paused';
-        return out(c, [plainText(c.f.t(key, { name }))], { model: a, field: 'available', ...change });
+        return out(c, [plainText(modelDoneText(c.f, name, change))], { model: a, field: 'available', ...change });
       }
       case 'import':
         return await importDelivery(c, a);

@@ -136,3 +136,9 @@ export function stockErrorText(f: Fmt, err: StockError, id = ''): string {
     max: err.code === 'bad_price' ? f.money(MAX_PRICE_FEN) : MAX_UNITS,
   });
 }
+
+/** What pausing or resuming a car model did. */
+export function modelDoneText(f: Fmt, name: string, change: { before: boolean; after: boolean }): string {
+  if (change.before === change.after) return f.t('catalogOps.model.unchanged', { name });
+  return change.after ? f.t('catalogOps.model.done_available', { name }) : f.t('catalogOps.model.done_paused', { name });
+}

@@ -7,6 +7,7 @@ import { plainText } from '../../../telegram/screens/ops.js';
 import {
   stockAskScreen,
   stockDoneText,
+  modelDoneText,
   stockErrorText,
   stockHomeScreen,
   stockProductScreen,
@@ -189,8 +190,7 @@ handlers.action(stockCb.model.trigger, async (ctx) => {
   const done = await change(ctx, data.modelId, () => stock(ctx).setModelAvailable(data.modelId, available, actor(ctx)));
   if (done) {
     const name = (await stock(ctx).models()).find((m) => m.id === data.modelId)?.name ?? data.modelId;
-    const key = done.before === done.after ? 'catalogOps.model.unchanged' : available ? 'catalogOps.model.done_available' : 'catalogOps.model.done_paused';
-    await ctx.toast(plainText(ctx.t(key, { name })), true);
+    await ctx.toast(plainText(modelDoneText(fmtOf(ctx), name, done)), true);
   }
   await showHome(ctx, { fresh: false });
 });
