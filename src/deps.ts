@@ -21,6 +21,7 @@ import { noEvents, type DomainEvents } from './domain/events.js';
 import { SupportService, type SlaScheduler, type SupportRelay } from './domain/support/service.js';
 import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
+import { StockService } from './domain/stock/service.js';
 import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
 import { CampaignRepository } from './domain/campaigns/repository.js';
 import { DeliveryRepository } from './domain/campaigns/delivery.js';
@@ -67,6 +68,8 @@ export interface Services {
   storeCheckout: StoreCheckoutService;
   /** /deletemydata: erases a customer's personal data, keeps their orders anonymised (src/domain/privacy). */
   privacy: ErasureService;
+  /** The catalog without SQL: stock, prices, hidden products, models paused, with the audit (ops and managers). */
+  stock: StockService;
 }
 
 /** Everything a bot handler, a job or the ops CLI may use; built once by createDeps and passed down. */
@@ -190,8 +193,9 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
   const events = withStoreInstallations(opts.events ?? noEvents, storeHooks);
   const orders = new OrderService({ db, events, refundPolicy: config.refundPolicy });
   const store = new StoreService({ db, now });
+  const catalog = new CatalogService({ db });
   return {
-    catalog: new CatalogService({ db }),
+    catalog,
     customers: new CustomerService({ db, defaultLocale: config.defaultLocale }),
     orders,
     payments: new PaymentService({ db, orders }),
@@ -222,5 +226,6 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     store,
     storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
     privacy: new ErasureService(db.$client),
+    stock: new StockService(db, catalog),
   };
 }

@@ -48,6 +48,7 @@ export const RESET_TABLES = [
   'marketing_consent_log',
   'job_outbox',
   'delivery_waitlist',
+  'catalog_audit',
 ] as const;
 
 /** The data the sandbox starts from, kept by a reset. */
@@ -94,6 +95,9 @@ export async function resetAppData(app: AppDataToReset): Promise<{ jobsRemoved: 
     // No booking is left, so no slot is taken; no store order is left, so nothing is sold or held.
     await tx.execute(sql`update slots set booked = 0 where booked <> 0`);
     await tx.execute(sql`update store_variants set held = 0 where held <> 0`);
+    // What staff changed in /stock goes back too; a changed price stays until the store is seeded again (its audit row, which kept it, is emptied here).
+    await tx.execute(sql`update store_variants set hidden = false, low_stock_threshold = 0, low_stock_alerted_at = null where hidden or low_stock_threshold <> 0`);
+    await tx.execute(sql`update store_products set hidden = false where hidden`);
     for (const v of stock) await tx.execute(sql`update store_variants set stock = ${v.stock} where id = ${v.id} and stock <> ${v.stock}`);
   });
 
