@@ -37,6 +37,8 @@ import { supportRelay } from './jobs/support/relay.js';
 import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './server/metrics.js';
+import { withSendBudget } from './telegram/budgeted-client.js';
+import { SendBudget } from './telegram/send-budget.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -78,8 +80,10 @@ export interface AppDeps {
   queues: Queues;
   /** Jobs Redis refused, kept in Postgres and replayed (src/jobs/outbox.ts). */
   outbox: JobOutbox;
-  /** The one Bot API client of workers, the ops CLI and the support desk outside an update. */
+  /** The one Bot API client of workers, the ops CLI and the support desk outside an update (its sends count as notices). */
   telegram: Telegram;
+  /** The send budget every process shares (src/telegram/send-budget.ts); every Bot API client goes through it. */
+  budget: SendBudget;
   i18n: I18n;
   services: Services;
   metrics: Metrics;
@@ -127,6 +131,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     sla: supportSla(queues.support, now),
     relay: supportRelay(queues.support, redis, config.queuePrefix),
   });
+  const budget = new SendBudget(redis, {
+    prefix: config.queuePrefix,
+    perSecond: config.sendBudget.perSecond,
+    campaignPerSecond: config.campaignRate,
+    groupPerMinute: config.sendBudget.groupPerMinute,
+    chatBurst: config.sendBudget.chatBurst,
+  });
   return {
     config,
     logger,
@@ -135,13 +146,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     redis,
     queues,
     outbox,
-    telegram: createTelegram(config),
+    telegram: withSendBudget(createTelegram(config), budget, 'notice'),
+    budget,
     i18n: createI18n(config.defaultLocale),
     services,
     metrics: new Metrics(),
     campaignJobs: campaignJobs(queues.campaigns),
     now,
     async close() {
+      budget.close();
       await queues.close();
       if (!overrides.redis) redis.disconnect();
       await dbHandle.close();
