@@ -189,11 +189,11 @@ return 1
 /**
  * Slack for jitter: at most `cap` sends in any window of 1 s plus this, so a send that reaches
  * Telegram up to this much later than it left (relative to the ones after it) still keeps every
- * second at or under the cap. It costs 1 − 1000/(1000 + margin) of the cap: 2.4% at 25 ms. At
+ * second at or under the cap. It costs 1 − 1000/(1000 + margin) of the cap: 2% at 20 ms. At
  * paid-broadcast rates a pause of a few tens of ms (GC, a busy event loop) bunches dozens of
  * messages, so the margin is wider there.
  */
-export const windowMarginMs = (ratePerS: number): number => (ratePerS > 100 ? 45 : 25);
+export const windowMarginMs = (ratePerS: number): number => (ratePerS > 100 ? 45 : 20);
 
 /** A send that waited longer than its caller allows (a campaign's slot went to higher priorities). */
 export class BudgetWaitExceeded extends Error {
