@@ -57,6 +57,12 @@ if ccap > cap then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - W))
   paidCount = redis.call('ZCARD', KEYS[2])
 end
+-- Replies' reserve: while customers have been answered in the last 2 s, notices and campaigns
+-- leave a fifth of the window free, so a burst of replies goes out at once instead of one per
+-- slot that frees up; with no one chatting, they may fill the whole window.
+local lastReply = tonumber(redis.call('HGET', KEYS[5], 'reply-at') or '0')
+local bulkCap = cap
+if now - lastReply < 2000000 then bulkCap = cap - math.max(1, math.floor(cap / 5)) end
 local blocked = 0
 for k = 0, rank - 1 do
   local w = tonumber(redis.call('HGET', KEYS[5], tostring(k)) or '0')
@@ -104,7 +110,8 @@ for i = 1, n do
       room = math.max(room, tatc - ctol - now)
     else
       local limit = cap
-      if rank == 2 then limit = math.min(cap, ccap) end
+      if rank > 0 then limit = bulkCap end
+      if rank == 2 then limit = math.min(bulkCap, ccap) end
       if std >= limit then room = oldest(KEYS[1]) end
       if ccap > cap and std + paidCount >= total then room = math.max(room, math.min(oldest(KEYS[1]), oldest(KEYS[2]))) end
       if rank > 0 then room = math.max(room, tat - tol - now) end
@@ -138,6 +145,10 @@ for i = 1, n do
   out[#out + 1] = fmt(wait)
   out[#out + 1] = reason
 end
+if admitted > 0 and rank == 0 then
+  redis.call('HSET', KEYS[5], 'reply-at', fmt(now))
+  redis.call('PEXPIRE', KEYS[5], 60000)
+end
 if admitted > 0 then
   local keep = math.ceil(W / 1000) + 1000
   redis.call('PEXPIRE', KEYS[1], keep)
@@ -146,8 +157,8 @@ if admitted > 0 then
   redis.call('SET', KEYS[4], fmt(tatc), 'PX', keep)
 end
 if waitedForRoom > 0 and rank < 2 then
-  -- Lower classes stay back until this sender has had its turn (a little slack for its timer).
-  local untilUs = now + waitedForRoom + 30000
+  -- Lower classes stay back until this sender has had its turn (slack for a busy process's timer).
+  local untilUs = now + waitedForRoom + 100000
   local cur = tonumber(redis.call('HGET', KEYS[5], tostring(rank)) or '0')
   if untilUs > cur then redis.call('HSET', KEYS[5], tostring(rank), fmt(untilUs)) end
   redis.call('PEXPIRE', KEYS[5], 60000)
