@@ -54,8 +54,8 @@ const WRAPPED = Symbol('send-budget');
  * The one place outgoing messages meet the budget: every message and edit this client sends waits
  * for a slot of the shared budget, as `cls` unless the caller runs inside `sendingAs`. A 429
  * stays what it was (the caller's retry or queue handling sees it), and it holds back every
- * sender in every process for its retry_after (only that chat's sends for a group, whose own
- * 20/min is what was exceeded). A chat whose own limit asks for longer than the caller can wait
+ * sender in every process for its retry_after (not for a group's 429: that group's own 20/min,
+ * left to the caller, e.g. the support relay queue). A chat whose own limit asks for longer than the caller can wait
  * gets a 429 of the same shape, so existing 429 handling applies. Wrapping twice does nothing.
  */
 export function withSendBudget(telegram: Telegram, budget: SendBudget, cls: SendClass): Telegram {
@@ -73,10 +73,10 @@ export function withSendBudget(telegram: Telegram, budget: SendBudget, cls: Send
       return await call(method, payload, opts);
     } catch (err) {
       const failure = classifyTelegramError(err);
-      if (failure.kind === 'rate_limited') {
-        const ms = failure.retryAfterS * 1000;
-        const held = chatId !== undefined && chatId < 0 ? budget.holdChat(chatId, ms) : budget.pause(ms);
-        await held.catch(() => undefined);
+      // A group's 429 is that group's 20/min (its own log already paces it): the caller's handling
+      // (the support relay queue) deals with it, and nobody else waits.
+      if (failure.kind === 'rate_limited' && !(chatId !== undefined && chatId < 0)) {
+        await budget.pause(failure.retryAfterS * 1000).catch(() => undefined);
       }
       throw err;
     }
