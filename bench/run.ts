@@ -34,6 +34,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   updates: () => import('./updates.js'),
   reminders: () => import('./reminders.js'),
   broadcast: () => import('./broadcast.js'),
+  budget: () => import('./budget.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
   fuzz: () => import('./fuzz.js'),

@@ -109,7 +109,11 @@ const fields = {
     .regex(/^[\w-]+$/)
     .default('tjd'),
   SEED_ON_START: boolFlag,
-  CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).default(25),
+  /** Unset: campaigns may use the whole send budget (SEND_BUDGET_PER_SECOND). */
+  CAMPAIGN_RATE: z.coerce.number().int().min(1).max(1000).optional(),
+  SEND_BUDGET_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(30),
+  SEND_BUDGET_GROUP_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
+  SEND_BUDGET_CHAT_BURST: z.coerce.number().int().min(1).max(10).default(3),
   CAMPAIGN_PAID_BROADCAST: boolFlag,
   /** Until when a car deposit is refunded in full on cancel: until a VIN is allocated (default), or until delivery. */
   DEPOSIT_REFUNDABLE_UNTIL: z.enum(['vin', 'delivery']).default('vin'),
@@ -145,6 +149,12 @@ export interface Config {
   seedOnStart: boolean;
   /** Campaign messages per second across all workers; above 30 only with paid broadcasts. */
   campaignRate: number;
+  /**
+   * The one send budget every process shares (src/telegram/send-budget.ts): messages per second
+   * in all (paid broadcasts above it up to campaignRate), per group per minute, and how many
+   * replies a private chat may get at once before its 1/s applies.
+   */
+  sendBudget: { perSecond: number; groupPerMinute: number; chatBurst: number };
   /** Sets allow_paid_broadcast on campaign messages (Telegram charges Stars above 30/s). */
   campaignPaidBroadcast: boolean;
   /** The refund policy new car orders are placed under (src/domain/orders/refund-policy.ts). */
@@ -196,8 +206,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set (Telegram sends it back in X-Telegram-Bot-Api-Secret-Token)');
   }
   // Telegram allows a bot about 30 messages/s; more only as paid broadcasts (up to 1,000/s).
-  if (data && data.CAMPAIGN_RATE > 30 && !data.CAMPAIGN_PAID_BROADCAST) {
-    problems.push('CAMPAIGN_RATE above 30 needs CAMPAIGN_PAID_BROADCAST=true (Telegram allows about 30 messages/s otherwise)');
+  if (data && data.CAMPAIGN_RATE !== undefined && data.CAMPAIGN_RATE > data.SEND_BUDGET_PER_SECOND && !data.CAMPAIGN_PAID_BROADCAST) {
+    problems.push(`CAMPAIGN_RATE above SEND_BUDGET_PER_SECOND (${data.SEND_BUDGET_PER_SECOND}) needs CAMPAIGN_PAID_BROADCAST=true (Telegram allows about 30 messages/s otherwise)`);
   }
   if (!data || problems.length > 0) throw new ConfigError(problems);
   const c = data;
@@ -221,7 +231,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inbox: { maxAttempts: c.INBOX_MAX_ATTEMPTS, concurrency: c.INBOX_CONCURRENCY, leaseMs: c.INBOX_LEASE_MS, retryMs: c.INBOX_RETRY_MS },
     queuePrefix: c.QUEUE_PREFIX,
     seedOnStart: c.SEED_ON_START,
-    campaignRate: c.CAMPAIGN_RATE,
+    campaignRate: c.CAMPAIGN_RATE ?? c.SEND_BUDGET_PER_SECOND,
+    sendBudget: { perSecond: c.SEND_BUDGET_PER_SECOND, groupPerMinute: c.SEND_BUDGET_GROUP_PER_MINUTE, chatBurst: c.SEND_BUDGET_CHAT_BURST },
     campaignPaidBroadcast: c.CAMPAIGN_PAID_BROADCAST,
     refundPolicy: c.DEPOSIT_REFUNDABLE_UNTIL === 'vin' ? 'until_vin' : 'until_delivery',
     retentionDays: c.RETENTION_DAYS,

@@ -40,6 +40,8 @@ import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
 import { PhotoLibrary } from './telegram/photos.js';
 import { Metrics } from './server/metrics.js';
+import { withSendBudget } from './telegram/budgeted-client.js';
+import { SendBudget } from './telegram/send-budget.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -85,8 +87,10 @@ export interface AppDeps {
   queues: Queues;
   /** Jobs Redis refused, kept in Postgres and replayed (src/jobs/outbox.ts). */
   outbox: JobOutbox;
-  /** The one Bot API client of workers, the ops CLI and the support desk outside an update. */
+  /** The one Bot API client of workers, the ops CLI and the support desk outside an update (its sends count as notices). */
   telegram: Telegram;
+  /** The send budget every process shares (src/telegram/send-budget.ts); every Bot API client goes through it. */
+  budget: SendBudget;
   i18n: I18n;
   /** The pictures screens show: data/photos/ files uploaded once, then sent by Telegram's file_id. */
   photos: PhotoLibrary;
@@ -136,6 +140,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     sla: supportSla(queues.support, now),
     relay: supportRelay(queues.support, redis, config.queuePrefix),
   });
+  const budget = new SendBudget(redis, {
+    prefix: config.queuePrefix,
+    perSecond: config.sendBudget.perSecond,
+    campaignPerSecond: config.campaignRate,
+    groupPerMinute: config.sendBudget.groupPerMinute,
+    chatBurst: config.sendBudget.chatBurst,
+  });
   return {
     config,
     logger,
@@ -144,7 +155,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     redis,
     queues,
     outbox,
-    telegram: createTelegram(config),
+    telegram: withSendBudget(createTelegram(config), budget, 'notice'),
+    budget,
     i18n: createI18n(config.defaultLocale),
     photos: new PhotoLibrary(),
     services,
@@ -152,6 +164,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     campaignJobs: campaignJobs(queues.campaigns),
     now,
     async close() {
+      budget.close();
       await queues.close();
       if (!overrides.redis) redis.disconnect();
       await dbHandle.close();

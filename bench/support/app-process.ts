@@ -33,6 +33,7 @@ const parent = serveParent({
     const out = {
       updatesHandled: app?.deps.metrics.updatesHandled ?? 0,
       sqlTotal: queries?.total ?? 0,
+      budgetWaitsMs: app?.deps.budget.waitSamples(),
       ...(req.top ? { sqlTop: queries?.top(req.top) ?? [] } : {}),
     };
     if (req.reset) queries?.reset();

@@ -99,6 +99,9 @@ const APP_CONFIG_KEYS = [
   'SEED_ON_START',
   'CAMPAIGN_RATE',
   'CAMPAIGN_PAID_BROADCAST',
+  'SEND_BUDGET_PER_SECOND',
+  'SEND_BUDGET_GROUP_PER_MINUTE',
+  'SEND_BUDGET_CHAT_BURST',
 ];
 
 function childEnv(vars: Record<string, string>): Record<string, string | undefined> {
@@ -132,15 +135,19 @@ export async function startBenchApp(
     dbSettings?: Record<string, string>;
     /** Record the app's SQL and Redis events for `--trace` (trace.ts). */
     trace?: boolean;
+    /** Worker processes (APP_ROLE=worker) to start beside the app, with the same settings. */
+    workers?: number;
   } = {},
 ): Promise<BenchApp> {
   const api = await new BotApiStandIn({ token: BENCH_TOKEN }).start();
   const prefix = `bench${randomBytes(4).toString('hex')}`;
   let db: BenchDb | undefined;
   let child: BenchChild | undefined;
+  const workers: BenchChild[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await Promise.all(workers.map((w) => w.stop().catch((err: unknown) => console.error('worker stop failed:', err))));
       await child?.stop().catch((err: unknown) => console.error('app stop failed:', err));
       await api.stop();
       await db?.drop().catch((err: unknown) => console.error(`could not drop database ${db?.name}:`, err));
@@ -149,6 +156,7 @@ export async function startBenchApp(
     })());
   const emergency = async () => {
     child?.kill();
+    for (const w of workers) w.kill();
     await stop();
   };
   emergencies.add(emergency);
@@ -159,29 +167,30 @@ export async function startBenchApp(
       const database = db.name;
       await admin((sql) => sql.unsafe(`alter database ${database} set ${name} = '${value}'`));
     }
-    const started = await BenchChild.start(
-      'app',
-      new URL('./app-process.ts', import.meta.url),
-      childEnv({
-        BOT_TOKEN: BENCH_TOKEN,
-        TELEGRAM_API_ROOT: api.apiRoot,
-        DATABASE_URL: db.url,
-        REDIS_URL,
-        PORT: '0',
-        APP_ROLE: 'bot',
-        PAYMENT_PROVIDER_TOKEN: BENCH_PROVIDER_TOKEN,
-        QUEUE_PREFIX: prefix,
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-        // The app registers WEBHOOK_URL + path; the stand-in is pointed at the port actually bound below.
-        WEBHOOK_URL: 'http://127.0.0.1:1',
-        WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-        ...(opts.trace ? { BENCH_TRACE: '1' } : {}),
-        // Should this process die without cleaning up (killed), the app's process does it.
-        BENCH_CLEANUP_DATABASE: db.name,
-        ...opts.env,
-      }),
-    );
+    const env = {
+      BOT_TOKEN: BENCH_TOKEN,
+      TELEGRAM_API_ROOT: api.apiRoot,
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      PORT: '0',
+      APP_ROLE: 'bot',
+      PAYMENT_PROVIDER_TOKEN: BENCH_PROVIDER_TOKEN,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      // The app registers WEBHOOK_URL + path; the stand-in is pointed at the port actually bound below.
+      WEBHOOK_URL: 'http://127.0.0.1:1',
+      WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+      ...(opts.trace ? { BENCH_TRACE: '1' } : {}),
+      // Should this process die without cleaning up (killed), the app's process does it.
+      BENCH_CLEANUP_DATABASE: db.name,
+      ...opts.env,
+    };
+    const started = await BenchChild.start('app', new URL('./app-process.ts', import.meta.url), childEnv(env));
     child = started.child;
+    for (let i = 1; i <= (opts.workers ?? 0); i++) {
+      const w = await BenchChild.start(`worker${i}`, new URL('./app-process.ts', import.meta.url), childEnv({ ...env, APP_ROLE: 'worker' }));
+      workers.push(w.child);
+    }
     const path = started.ready.info?.webhookPath;
     if (!path) throw new Error('the app runs no webhook');
     const webhookUrl = `http://127.0.0.1:${started.ready.port}${path}`;

@@ -32,6 +32,8 @@ export interface ChildStats {
   sqlTotal?: number;
   /** The most frequent of them (when asked for with `top`). */
   sqlTop?: Array<{ count: number; text: string }>;
+  /** How long sends waited for the send budget, ms, per class (the latest few thousand). */
+  budgetWaitsMs?: Record<string, number[]>;
 }
 
 export interface StatsRequest {

@@ -28,6 +28,7 @@ import { supportFeature } from './features/support/index.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
+import { withSendBudget } from '../telegram/budgeted-client.js';
 import { cutToTelegramLimits } from '../telegram/limits.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError } from './middlewares/index.js';
 import { sanitizeUpdate } from './middlewares/sanitize.js';
@@ -92,6 +93,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
     ctx.steps = steps;
+    // Inside out: the budget, then the retry of a short 429 (which takes a new slot), then the cut.
+    withSendBudget(ctx.telegram, deps.budget, 'reply');
     retryShortRateLimits(ctx.telegram);
     cutToTelegramLimits(ctx.telegram);
     const started = performance.now();

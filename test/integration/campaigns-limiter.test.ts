@@ -1,43 +1,41 @@
 /**
- * The campaign rate limiter on real Redis, shared by two limiter instances as two worker
- * processes would share it: sends spaced evenly, never more than the rate in any sliding second
- * (as let go by the limiter), and a pause set by one holds back the other.
+ * Campaign sends through the one send budget (src/telegram/send-budget.ts) on real Redis, two
+ * budget clients on their own connections as two worker processes would share it: never more than
+ * the cap in any second of admissions (Redis's clock), paid broadcasts above the standard cap up
+ * to the campaign cap without taking the standard budget from replies, and a pause set by one
+ * holds back the other.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CampaignLimiter } from '../../src/jobs/campaign-limiter.js';
+import { SendBudget } from '../../src/telegram/send-budget.js';
 import { dropPrefix, REDIS_URL } from '../support/db.js';
-import { sleep } from '../support/wait.js';
 
 const prefix = `tl${randomBytes(4).toString('hex')}`;
 const a = new Redis(REDIS_URL);
 const b = new Redis(REDIS_URL);
 afterAll(async () => {
-  await dropPrefix(REDIS_URL, prefix);
+  for (const p of [prefix, `${prefix}p`, `${prefix}q`]) await dropPrefix(REDIS_URL, p);
   a.disconnect();
   b.disconnect();
 });
 
-/** Sends `n` through a limiter the way the worker does: reserve a chunk, wait for each slot, admit. */
-async function sender(l: CampaignLimiter, n: number, chunk: number, log: number[]) {
-  for (let done = 0; done < n; done += chunk) {
-    const k = Math.min(chunk, n - done);
-    const delay = await l.acquire(k);
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: k }, async (_, i) => {
-        // Waits for the slot the limiter gave out, as the worker does: the timing is what is tested.
-        await sleep(delay + (i * l.intervalUs) / 1000 - (performance.now() - t0));
-        await l.admit();
-        log.push(Date.now());
-      }),
-    );
-  }
+/** Admission times (ms, Redis clock) of a budget's log of `key`, polled often enough to see every entry. */
+function watch(key: string) {
+  const seen = new Map<string, number>();
+  const poll = async () => {
+    const flat = await a.zrange(key, 0, -1, 'WITHSCORES');
+    for (let i = 0; i < flat.length; i += 2) seen.set(flat[i]!, Number(flat[i + 1]) / 1000);
+  };
+  const timer = setInterval(() => void poll().catch(() => undefined), 200);
+  return async () => {
+    clearInterval(timer);
+    await poll();
+    return [...seen.values()].sort((x, y) => x - y);
+  };
 }
 
-const maxInOneSecond = (times: number[]) => {
-  const t = [...times].sort((x, y) => x - y);
+const maxInOneSecond = (t: number[]) => {
   let best = 0;
   for (let i = 0, j = 0; j < t.length; j++) {
     while (t[j]! - t[i]! >= 1000) i++;
@@ -46,29 +44,52 @@ const maxInOneSecond = (times: number[]) => {
   return best;
 };
 
-describe('campaign limiter', () => {
-  it('two processes together stay within the rate in every sliding second and use most of it', async () => {
-    const rate = 40;
-    const la = new CampaignLimiter(a, prefix, rate);
-    const lb = new CampaignLimiter(b, prefix, rate);
-    const log: number[] = [];
-    const started = Date.now();
-    await Promise.all([sender(la, 60, 10, log), sender(lb, 60, 10, log)]);
-    const seconds = (Date.now() - started) / 1000;
-    expect(log).toHaveLength(120);
-    expect(maxInOneSecond(log)).toBeLessThanOrEqual(rate);
-    // 120 sends at 40/s take about 3 s (1 s + 50 ms per 40): well used, not serialized per process.
-    expect(seconds).toBeGreaterThan(2.8);
-    expect(seconds).toBeLessThan(4);
+const campaignSends = (budget: SendBudget, count: number, paid = false) =>
+  Promise.all(Array.from({ length: count }, (_, i) => budget.take('campaign', { chatId: 800000 + i + (paid ? 5000 : 0), paid })));
+
+describe('campaign sends in the send budget', () => {
+  it('two worker processes together stay within the cap in every second, and all their sends go', async () => {
+    const cap = 40;
+    const one = new SendBudget(a, { prefix, perSecond: cap });
+    const two = new SendBudget(b, { prefix, perSecond: cap });
+    const stop = watch(one.keys.std);
+    await Promise.all([campaignSends(one, 60), campaignSends(two, 60)]);
+    const times = await stop();
+    expect(times).toHaveLength(120);
+    expect(maxInOneSecond(times)).toBeLessThanOrEqual(cap);
   });
 
-  it('a pause set by one instance holds back the reservations of the other', async () => {
-    const la = new CampaignLimiter(a, `${prefix}p`, 25);
-    const lb = new CampaignLimiter(b, `${prefix}p`, 25);
-    await la.pause(1500);
-    expect(await lb.pausedFor()).toBeGreaterThan(1000);
-    const delay = await lb.acquire(1);
-    expect(delay).toBeGreaterThan(1000);
-    expect(delay).toBeLessThanOrEqual(1500);
+  it('paid broadcasts go above the standard cap up to the campaign cap; replies keep the standard budget', async () => {
+    const p = `${prefix}q`;
+    const one = new SendBudget(a, { prefix: p, perSecond: 10, campaignPerSecond: 60 });
+    const two = new SendBudget(b, { prefix: p, perSecond: 10, campaignPerSecond: 60 });
+    const stopPaid = watch(one.keys.paid);
+    const stopStd = watch(one.keys.std);
+    const order: string[] = [];
+    const paid = campaignSends(one, 120, true).then(() => order.push('campaign-done'));
+    await two.take('reply');
+    await Promise.all(Array.from({ length: 5 }, () => two.take('reply').then(() => order.push('reply'))));
+    await paid;
+    const paidTimes = await stopPaid();
+    const stdTimes = await stopStd();
+    expect(paidTimes).toHaveLength(120);
+    expect(stdTimes).toHaveLength(6);
+    expect(maxInOneSecond(paidTimes)).toBeGreaterThan(10);
+    expect(maxInOneSecond([...paidTimes, ...stdTimes].sort((x, y) => x - y))).toBeLessThanOrEqual(60);
+    // The replies did not wait for the broadcast to end.
+    expect(order.indexOf('reply')).toBeLessThan(order.indexOf('campaign-done'));
+  });
+
+  it('a pause set by one instance holds back the sends of the other', async () => {
+    const p = `${prefix}p`;
+    const one = new SendBudget(a, { prefix: p, perSecond: 25 });
+    const two = new SendBudget(b, { prefix: p, perSecond: 25 });
+    await one.pause(1500);
+    expect(await two.pausedFor()).toBeGreaterThan(1000);
+    const outcome = await two.take('campaign', { maxWaitMs: 800 }).then(
+      () => 'sent',
+      (err: Error) => err.name,
+    );
+    expect(outcome).toBe('BudgetWaitExceeded');
   });
 });

@@ -22,6 +22,11 @@ export const appEnv = (apiRoot: string, databaseUrl: string, prefix: string): Re
   PORT: '0',
   PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
   QUEUE_PREFIX: prefix,
+  // The stand-in enforces no per-chat rate unless a test asks; the tests' chats get many messages in
+  // quick succession (taps, the support group), which the send budget's per-chat limits would spread
+  // over seconds. test/integration/send-budget.test.ts checks those limits.
+  SEND_BUDGET_CHAT_BURST: '10',
+  SEND_BUDGET_GROUP_PER_MINUTE: '600',
 });
 
 export interface Harness {

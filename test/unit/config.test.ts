@@ -43,7 +43,8 @@ describe('loadConfig defaults', () => {
       inbox: { maxAttempts: 5, concurrency: 32, leaseMs: 15_000, retryMs: 1000 },
       queuePrefix: 'tjd',
       seedOnStart: false,
-      campaignRate: 25,
+      campaignRate: 30,
+      sendBudget: { perSecond: 30, groupPerMinute: 20, chatBurst: 3 },
       campaignPaidBroadcast: false,
       refundPolicy: 'until_vin',
       retentionDays: 365,
@@ -220,6 +221,16 @@ describe('CAMPAIGN_RATE and CAMPAIGN_PAID_BROADCAST', () => {
     for (const bad of ['1001', '0', 'fast']) {
       expect(about(configError({ ...base, CAMPAIGN_RATE: bad, CAMPAIGN_PAID_BROADCAST: 'true' }), 'CAMPAIGN_RATE')).toHaveLength(1);
     }
+  });
+});
+
+describe('SEND_BUDGET_*', () => {
+  it('campaigns may use the whole budget unless CAMPAIGN_RATE says less; more only as paid broadcasts', () => {
+    const c = loadConfig({ ...base, SEND_BUDGET_PER_SECOND: '20', SEND_BUDGET_GROUP_PER_MINUTE: '10', SEND_BUDGET_CHAT_BURST: '1' });
+    expect([c.campaignRate, c.sendBudget]).toEqual([20, { perSecond: 20, groupPerMinute: 10, chatBurst: 1 }]);
+    expect(about(configError({ ...base, SEND_BUDGET_PER_SECOND: '20', CAMPAIGN_RATE: '25' }), 'CAMPAIGN_RATE')).toHaveLength(1);
+    expect(loadConfig({ ...base, SEND_BUDGET_PER_SECOND: '20', CAMPAIGN_RATE: '25', CAMPAIGN_PAID_BROADCAST: 'true' }).campaignRate).toBe(25);
+    for (const bad of ['0', '1001', 'x']) expect(about(configError({ ...base, SEND_BUDGET_PER_SECOND: bad }), 'SEND_BUDGET_PER_SECOND')).toHaveLength(1);
   });
 });
 

@@ -6,7 +6,8 @@ import type { AppDeps } from '../../deps.js';
 import { type ClaimedRecipient, type SendResult } from '../../domain/campaigns/delivery.js';
 import { type VariantDraft } from '../../domain/campaigns/repository.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
-import { CampaignLimiter } from '../campaign-limiter.js';
+import { withSendBudget, sendingAs } from '../../telegram/budgeted-client.js';
+import { BudgetWaitExceeded } from '../../telegram/send-budget.js';
 import { editProgressMessage } from '../../telegram/campaign-progress.js';
 import { CAMPAIGN_BATCH_SIZE, enqueueBatches, enqueueProgress, PROGRESS_EVERY_MS } from '../campaign-jobs.js';
 import { queueNames, type CampaignJob } from '../queues.js';
@@ -24,6 +25,12 @@ export const STALE_SENDING_S = 30;
  * A send that times out counts as failed with its delivery unknown: it is not sent again.
  */
 export const SEND_TIMEOUT_MS = 10_000;
+/**
+ * How long one campaign send waits for a slot of the send budget before its recipient goes back
+ * to pending (replies, reminders and notices come first, and may take every slot for a while);
+ * well under STALE_SENDING_S, so a claimed row is never swept while it waits.
+ */
+export const BUDGET_WAIT_MS = 5_000;
 
 export interface CampaignsWorkerOptions {
   concurrency?: number;
@@ -40,10 +47,11 @@ type CallApi = (method: string, payload: Record<string, unknown>, options?: { si
 
 /**
  * Delivers campaigns. `start` freezes the audience and queues one job per batch of recipients;
- * a `batch` job claims a few recipients at a time (pending → sending in Postgres), reserves as
- * many send slots from the global limiter, sends each at its slot, and writes the outcomes in one
- * statement. Status (paused, cancelled, a newer resume) and a 429 pause are checked before every
- * send. `progress` edits the marketer's progress message every few seconds and finishes the
+ * a `batch` job claims a few recipients at a time (pending → sending in Postgres), sends each
+ * as soon as the one send budget gives it a slot (src/telegram/send-budget.ts: campaigns come
+ * after replies and notices; a recipient that waits too long goes back to pending), and writes
+ * the outcomes in one statement. Status (paused, cancelled, a newer resume) and a 429 pause are
+ * checked before every send. `progress` edits the marketer's progress message every few seconds and finishes the
  * campaign once nothing is left.
  */
 export function createCampaignsWorker(
@@ -52,12 +60,12 @@ export function createCampaignsWorker(
   queue: Queue<CampaignJob>,
   opts: CampaignsWorkerOptions = {},
 ): Worker<CampaignJob, string> {
-  const telegram = opts.telegram ?? deps.telegram;
+  const telegram = withSendBudget(opts.telegram ?? deps.telegram, deps.budget, 'notice');
   const callApi = telegram.callApi.bind(telegram) as unknown as CallApi;
+  const budget = deps.budget;
   const repo = deps.services.campaigns;
   const delivery = deps.services.campaignDelivery;
-  const limiter = new CampaignLimiter(deps.redis, deps.config.queuePrefix, deps.config.campaignRate);
-  const chunkSize = Math.max(1, Math.min(100, Math.ceil(deps.config.campaignRate / 4)));
+  const chunkSize = Math.max(1, Math.min(100, Math.ceil(budget.campaignPerSecond / 4)));
   const sendTimeoutMs = opts.sendTimeoutMs ?? SEND_TIMEOUT_MS;
   let botUsername: string | null = null;
   const username = async () => (botUsername ??= (await telegram.getMe()).username);
@@ -67,7 +75,7 @@ export function createCampaignsWorker(
   let sending = 0;
   const pausePoll = setInterval(() => {
     if (sending === 0) return;
-    limiter.pausedFor().then(
+    budget.pausedFor().then(
       (ms) => (pausedUntil = Math.max(pausedUntil, ms > 0 ? Date.now() + ms : 0)),
       () => undefined,
     );
@@ -101,7 +109,8 @@ export function createCampaignsWorker(
     });
     const signal = AbortSignal.timeout(sendTimeoutMs);
     try {
-      const sent = await callApi(msg.method, msg.params, { signal });
+      // The slot was taken by the caller (runBatch): the client only watches for a 429.
+      const sent = await sendingAs('campaign', () => callApi(msg.method, msg.params, { signal }), { admitted: true });
       return { customerId: r.customerId, state: 'sent', messageId: sent.message_id };
     } catch (err) {
       if (signal.aborted) {
@@ -159,24 +168,25 @@ export function createCampaignsWorker(
         if (next !== 'now') await sleep(Math.min(5_000, next.getTime() - Date.now()));
         continue;
       }
-      const delayMs = await limiter.acquire(claimed.length);
-      if (delayMs > 5_000) await holdOff(campaignId, jobId, delayMs);
-      const started = performance.now();
-      const intervalMs = limiter.intervalUs / 1000;
       let retryAfterS = 0;
+      let starved = 0;
       const results = await Promise.all(
-        claimed.map(async (r, i) => {
-          await sleep(delayMs + i * intervalMs - (performance.now() - started));
-          const now = await statusOf(campaignId);
-          if (now.status !== 'running' || now.generation !== generation || pausedUntil > Date.now() || retryAfterS > 0) {
-            return { customerId: r.customerId, state: 'pending' as const, unattempted: true };
+        claimed.map(async (r) => {
+          const unattempted = { customerId: r.customerId, state: 'pending' as const, unattempted: true };
+          try {
+            // A slot of the one send budget, after every reply, reminder and notice waiting for one.
+            await budget.take('campaign', { chatId: r.chatId, paid: deps.config.campaignPaidBroadcast, maxWaitMs: BUDGET_WAIT_MS });
+          } catch (err) {
+            if (!(err instanceof BudgetWaitExceeded)) throw err;
+            starved++;
+            return unattempted;
           }
-          await limiter.admit();
+          const now = await statusOf(campaignId);
+          if (now.status !== 'running' || now.generation !== generation || pausedUntil > Date.now() || retryAfterS > 0) return unattempted;
           const res = await sendOne(campaignId, campaign.defaultLocale, r, variants);
           if (res.retryAfterS) {
             retryAfterS = Math.max(retryAfterS, res.retryAfterS);
             pausedUntil = Math.max(pausedUntil, Date.now() + res.retryAfterS * 1000);
-            await limiter.pause(res.retryAfterS * 1000);
           }
           return res;
         }),
@@ -190,6 +200,8 @@ export function createCampaignsWorker(
         deps.logger.warn({ campaignId, retryAfterS }, 'campaign: Telegram asked to slow down; every sender pauses');
         await holdOff(campaignId, jobId, retryAfterS * 1000);
       }
+      // Higher priorities had every slot: the recipients went back to pending; give the slots a moment.
+      if (starved === claimed.length) await sleep(500);
     }
   };
 
@@ -259,7 +271,7 @@ export function createCampaignsWorker(
       connection,
       prefix: deps.config.queuePrefix,
       concurrency: opts.concurrency ?? CAMPAIGN_CONCURRENCY,
-      // Only for queue.rateLimit (a 429 pauses the whole queue); the sending rate is CampaignLimiter's.
+      // Only for queue.rateLimit (a 429 pauses the whole queue); the sending rate is the send budget's.
       limiter: { max: 1_000_000, duration: 1000 },
       lockDuration: opts.lockDurationMs ?? 30_000,
       // A job of a killed worker is taken over once its lock has run out and a stall check sees it.

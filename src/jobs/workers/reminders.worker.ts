@@ -5,6 +5,7 @@ import { reminderScreen } from '../../telegram/screens/reminders.js';
 import { storeInstallationReminder } from '../../telegram/screens/store-orders.js';
 import type { Screen } from '../../telegram/screen.js';
 import type { Customer } from '../../db/schema/index.js';
+import { withSendBudget } from '../../telegram/budgeted-client.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { isQuiet, quietEnd } from '../../domain/reminders/quiet-hours.js';
@@ -22,18 +23,8 @@ export type ReminderOutcome = 'sent' | 'expired' | 'unreachable' | `skipped:${Sk
  */
 export const REMINDER_CONCURRENCY = 50;
 
-/**
- * Messages per second across all reminder workers (BullMQ's limiter is kept in Redis, so it is
- * global). Telegram allows a bot about 30 messages/s in all, and the bot's own replies share that,
- * so reminders keep under it rather than run into 429s. The limiter is also what makes a 429's
- * retry_after pause every worker (queue.rateLimit).
- */
-export const REMINDER_RATE_PER_S = 25;
-
 export interface RemindersWorkerOptions {
   concurrency?: number;
-  /** Overrides REMINDER_RATE_PER_S (benchmarks against the stand-in, which has no such limit). */
-  perSecond?: number;
   /** Defaults to a client for config.botToken at config.telegramApiRoot. */
   telegram?: Telegram;
 }
@@ -51,7 +42,7 @@ export function createRemindersWorker(
   queue: Queue<ReminderJob>,
   opts: RemindersWorkerOptions = {},
 ): Worker<ReminderJob, ReminderOutcome> {
-  const telegram = opts.telegram ?? deps.telegram;
+  const telegram = withSendBudget(opts.telegram ?? deps.telegram, deps.budget, 'notice');
   const repo = deps.services.reminders;
   const timeZone = deps.config.timeZone;
   // Fmt builds Intl formatters, which is slow enough to matter when thousands of reminders fire.
@@ -140,7 +131,9 @@ export function createRemindersWorker(
       connection,
       prefix: deps.config.queuePrefix,
       concurrency: opts.concurrency ?? REMINDER_CONCURRENCY,
-      limiter: { max: opts.perSecond ?? REMINDER_RATE_PER_S, duration: 1000 },
+      // Only for queue.rateLimit (a 429 pauses the whole queue): the sending rate is the send budget's,
+      // shared with replies (first) and campaigns (after reminders), src/telegram/send-budget.ts.
+      limiter: { max: 1_000_000, duration: 1000 },
     },
   );
   return worker;

@@ -5,6 +5,7 @@ import { createFmt, type Fmt } from '../../telegram/format.js';
 import { storeInstalledNotice, storeNotice } from '../../telegram/screens/store-orders.js';
 import type { Screen } from '../../telegram/screen.js';
 import { customers, installations, type StoreOrder } from '../../db/schema/index.js';
+import { withSendBudget } from '../../telegram/budgeted-client.js';
 import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
@@ -19,7 +20,7 @@ export type StoreJobOutcome = 'expired' | 'skipped' | 'sent' | 'unreachable' | n
  * database first, so running one twice does no harm.
  */
 export function createStoreWorker(deps: AppDeps, connection: ConnectionOptions, opts: { telegram?: Telegram } = {}): Worker<StoreJob, StoreJobOutcome> {
-  const telegram = opts.telegram ?? deps.telegram;
+  const telegram = withSendBudget(opts.telegram ?? deps.telegram, deps.budget, 'notice');
   const { storeCheckout, store } = deps.services;
   return new Worker<StoreJob, StoreJobOutcome>(
     'store',

@@ -1,6 +1,7 @@
 import { RateLimitError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { Telegram } from 'telegraf';
 import { groupFmt, mention } from '../../telegram/support-desk.js';
+import { withSendBudget } from '../../telegram/budgeted-client.js';
 import type { AppDeps } from '../../deps.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import { queueNames, type SupportRelayJob, type SupportSlaJob } from '../queues.js';
@@ -30,7 +31,7 @@ export function createSupportWorker(
   queue: Queue<SupportSlaJob>,
   opts: { telegram?: Telegram } = {},
 ): Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome> {
-  const telegram = opts.telegram ?? deps.telegram;
+  const telegram = withSendBudget(opts.telegram ?? deps.telegram, deps.budget, 'notice');
   // Relay jobs (name 'relay') copy messages Telegram would not take yet: src/jobs/support/relay-worker.ts.
   const relay = relayProcessor(deps, telegram, queue);
   return new Worker<SupportSlaJob | SupportRelayJob, SupportSlaOutcome | RelayOutcome>(
