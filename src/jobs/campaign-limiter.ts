@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 
 /**
  * A global send rate shared by every worker process: GCRA in one Lua script on Redis's clock.
@@ -77,7 +77,7 @@ export class CampaignLimiter {
   private readonly windowUs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     readonly ratePerS: number,
   ) {

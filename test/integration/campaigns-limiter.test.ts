@@ -4,15 +4,14 @@
  * (as let go by the limiter), and a pause set by one holds back the other.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CampaignLimiter } from '../../src/jobs/campaign-limiter.js';
-import { dropPrefix, REDIS_URL } from '../support/db.js';
+import { dropPrefix, REDIS_URL, tagged, testRedis } from '../support/db.js';
 import { sleep } from '../support/wait.js';
 
-const prefix = `tl${randomBytes(4).toString('hex')}`;
-const a = new Redis(REDIS_URL);
-const b = new Redis(REDIS_URL);
+const prefix = tagged(`tl${randomBytes(4).toString('hex')}`);
+const a = testRedis();
+const b = testRedis();
 afterAll(async () => {
   await dropPrefix(REDIS_URL, prefix);
   a.disconnect();
