@@ -16,6 +16,23 @@ const ON_REDIS_CLUSTER = [
   'test/e2e/redis-topologies.test.ts',
 ];
 
+/**
+ * The files run a third time with every connection to Postgres going through a PgBouncer in
+ * transaction mode that the project's set-up starts (test/support/pgbouncer-setup.ts), with
+ * DATABASE_PREPARE=false: the car journey, the inbox (claims under per-chat advisory locks),
+ * payments, bookings' capacity, the store's flash sale and reminders.
+ */
+const THROUGH_PGBOUNCER = [
+  'test/e2e/through-pgbouncer.test.ts',
+  'test/e2e/journey.test.ts',
+  'test/e2e/inbox.test.ts',
+  'test/integration/inbox-repository.test.ts',
+  'test/integration/bookings.test.ts',
+  'test/e2e/payments.test.ts',
+  'test/e2e/store-safety.test.ts',
+  'test/integration/reminders-fire.test.ts',
+];
+
 export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
@@ -30,7 +47,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       // Every file against the shared Redis (redis-topologies.test.ts needs the project below).
-      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: ['test/e2e/redis-topologies.test.ts'] } },
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: ['test/e2e/redis-topologies.test.ts', 'test/e2e/through-pgbouncer.test.ts'] } },
       {
         extends: true,
         test: {
@@ -38,6 +55,15 @@ export default defineConfig({
           include: ON_REDIS_CLUSTER,
           globalSetup: ['test/support/redis-cluster-setup.ts'],
           env: { TEST_REDIS_CLUSTER: '1' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'pgbouncer',
+          include: THROUGH_PGBOUNCER,
+          globalSetup: ['test/support/pgbouncer-setup.ts'],
+          env: { TEST_VIA_PGBOUNCER: '1' },
         },
       },
     ],

@@ -15,6 +15,8 @@ declare module 'vitest' {
     redisClusterNodes: string;
     /** The Sentinel of the run's own primary (test/support/redis-cluster-setup.ts), in the redis-cluster project. */
     redisSentinel: string;
+    /** The port of the run's own PgBouncer (test/support/pgbouncer-setup.ts), in the pgbouncer project. */
+    pgbouncerPort: number;
   }
 }
 
@@ -58,8 +60,24 @@ export async function dropPrefix(redisUrl: string, prefix: string): Promise<void
   }
 }
 
-/** Database `database` on the tests' server, as the tests' role. */
-export const urlFor = (database: string): string => withDatabase(PG.url, database);
+/**
+ * The vitest project `pgbouncer` (vitest.config.ts) runs some files again with every connection
+ * of the app and of the test going through a PgBouncer in transaction mode; databases are still
+ * made and dropped directly on the server.
+ */
+export const VIA_PGBOUNCER = process.env.TEST_VIA_PGBOUNCER === '1';
+/** The database variables of an app under test beside DATABASE_URL (no prepared statements through PgBouncer). */
+export const dbEnv = (): Record<string, string> => (VIA_PGBOUNCER ? { DATABASE_PREPARE: 'false' } : {});
+
+/** Database `database` on the tests' server (through the run's PgBouncer in the pgbouncer project), as the tests' role. */
+export function urlFor(database: string): string {
+  const url = withDatabase(PG.url, database);
+  if (!VIA_PGBOUNCER) return url;
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(inject('pgbouncerPort'));
+  return u.toString();
+}
 
 export interface TestDb extends DbHandle {
   name: string;
@@ -80,7 +98,7 @@ export async function createTestDb(): Promise<TestDb> {
     await admin.end();
   }
   const url = urlFor(name);
-  const handle = createDb(url, { max: 5 });
+  const handle = createDb(url, { max: 5, prepare: !VIA_PGBOUNCER });
   return {
     ...handle,
     name,

@@ -47,6 +47,8 @@ export class PgBouncer {
         'auth_type = trust',
         `auth_file = ${join(dir, 'userlist.txt')}`,
         'pool_mode = transaction',
+        // The console (database "pgbouncer"): tests read SHOW POOLS to see their traffic went through.
+        `admin_users = ${user}`,
         `default_pool_size = ${opts.poolSize ?? 20}`,
         'max_client_conn = 1000',
         'server_reset_query =',
@@ -86,6 +88,19 @@ export class PgBouncer {
     u.port = String(this.port);
     u.pathname = `/${encodeURIComponent(database)}`;
     return u.toString();
+  }
+
+  /** SHOW POOLS of the console: the (database, user) pools this PgBouncer serves, and their mode. */
+  static async pools(url: string): Promise<{ database: string; user: string; pool_mode: string }[]> {
+    const u = new URL(url);
+    u.pathname = '/pgbouncer';
+    const sql = postgres(u.toString(), { max: 1, prepare: false, onnotice: () => {}, fetch_types: false });
+    try {
+      // The console speaks the simple query protocol only.
+      return (await sql.unsafe('SHOW POOLS').simple()) as unknown as { database: string; user: string; pool_mode: string }[];
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
   }
 
   log(): string {

@@ -14,7 +14,7 @@ import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs
 import { ReminderScheduler } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
-import { createTestDb, dropPrefix, REDIS_CLUSTER_NODES, REDIS_URL, type TestDb } from './db.js';
+import { createTestDb, dbEnv, dropPrefix, REDIS_CLUSTER_NODES, REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN } from './harness.js';
 
 /** Wall-clock time of `at` in Asia/Shanghai, for choosing a daytime or night clock. */
@@ -49,6 +49,7 @@ export function testConfig(db: TestDb, redisUrl: string, prefix: string, api: Bo
     BOT_TOKEN: TEST_TOKEN,
     TELEGRAM_API_ROOT: api?.apiRoot ?? 'http://127.0.0.1:1',
     DATABASE_URL: db.url,
+    ...dbEnv(),
     REDIS_URL: redisUrl,
     // The tests' cluster when the file runs in the redis-cluster project (test/support/db.ts).
     ...(redisUrl === REDIS_URL && REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}),
