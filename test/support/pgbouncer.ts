@@ -31,7 +31,7 @@ export class PgBouncer {
     const password = decodeURIComponent(u.password);
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'tjd-pgb-'));
-    // pgbouncer refuses to run as root: as root it drops to the postgres user, who must read the files.
+    // pgbouncer refuses to run as root: as root it drops to nobody, who must read the files.
     const asRoot = userInfo().uid === 0;
     if (asRoot) chmodSync(dir, 0o777);
     const upstream = `host=${u.hostname || '127.0.0.1'} port=${u.port || '5432'} user=${user}${password ? ` password=${password}` : ''}`;
@@ -60,7 +60,7 @@ export class PgBouncer {
       ].join('\n'),
     );
     writeFileSync(join(dir, 'userlist.txt'), `"${user}" ""\n`);
-    const child = spawn(PGBOUNCER_BIN, [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
+    const child = spawn(PGBOUNCER_BIN, [...(asRoot ? ['-u', 'nobody'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
     const bouncer = new PgBouncer(port, dir, child);
     const until = Date.now() + 15_000;
     for (;;) {
