@@ -1,8 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The files run a second time against a three-primary Redis Cluster that the project's set-up
+ * starts on loopback (test/support/redis-cluster-setup.ts): everything of the app that keeps keys
+ * in Redis with more than one key per script (BullMQ's queues, the reminders, the campaign
+ * limiter, the support relay's lists, locks and pauses), and Sentinel (redis-topologies.test.ts).
+ */
+const ON_REDIS_CLUSTER = [
+  'test/integration/campaigns-limiter.test.ts',
+  'test/integration/send-budget.test.ts',
+  'test/integration/reminders-fire.test.ts',
+  'test/integration/reminders-queue.test.ts',
+  'test/integration/support.test.ts',
+  'test/e2e/support-relay.test.ts',
+  'test/e2e/campaigns-process.test.ts',
+  'test/e2e/redis-topologies.test.ts',
+];
+
+/**
+ * The files run a third time with every connection to Postgres going through a PgBouncer in
+ * transaction mode that the project's set-up starts (test/support/pgbouncer-setup.ts), with
+ * DATABASE_PREPARE=false: the car journey, the inbox (claims under per-chat advisory locks),
+ * payments, bookings' capacity, the store's flash sale and reminders.
+ */
+const THROUGH_PGBOUNCER = [
+  'test/e2e/through-pgbouncer.test.ts',
+  'test/e2e/journey.test.ts',
+  'test/e2e/inbox.test.ts',
+  'test/integration/inbox-repository.test.ts',
+  'test/integration/bookings.test.ts',
+  'test/e2e/payments.test.ts',
+  'test/e2e/store-safety.test.ts',
+  'test/integration/reminders-fire.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // Each file gets its own database (cloned from a migrated, seeded template) and queue prefix,
     // so files run in parallel safely; 2 workers match the 2-core machine.
@@ -13,6 +46,28 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     hookTimeout: 60_000,
+    projects: [
+      // Every file against the shared Redis (redis-topologies.test.ts needs the project below).
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: ['test/e2e/redis-topologies.test.ts', 'test/e2e/through-pgbouncer.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'redis-cluster',
+          include: ON_REDIS_CLUSTER,
+          globalSetup: ['test/support/redis-cluster-setup.ts'],
+          env: { TEST_REDIS_CLUSTER: '1' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'pgbouncer',
+          include: THROUGH_PGBOUNCER,
+          globalSetup: ['test/support/pgbouncer-setup.ts'],
+          env: { TEST_VIA_PGBOUNCER: '1' },
+        },
+      },
+    ],
     // `npm test` runs with --coverage (CI runs `npm test`). All of src/ counts, files no test loads
     // included (at 0 %), so the thresholds below catch code that loses its tests.
     coverage: {

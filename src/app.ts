@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { Redis } from 'ioredis';
 import type { Update } from 'telegraf/types';
 import { InboxConsumer } from './bot/inbox-consumer.js';
 import { noticeParked } from './bot/inbox-notices.js';
@@ -19,6 +18,7 @@ import { scheduleMaintenance } from './jobs/queues.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
+import { createRedis, describeRedis, type RedisTarget } from './shared/redis.js';
 
 export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member', 'chat_join_request'] as const;
 
@@ -55,16 +55,16 @@ async function checkPostgres(db: DbHandle, url: string) {
   }
 }
 
-async function checkRedis(url: string) {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+async function checkRedis(target: RedisTarget) {
+  const probe = createRedis(target, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
   // What the socket said (ECONNREFUSED…); connect() itself only rejects with "Connection is closed".
   let cause: unknown = null;
-  probe.on('error', (err) => (cause ??= err));
+  probe.on('error', (err: Error) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new StartupError(`Cannot reach Redis at ${redactUrl(url)}: ${((cause ?? err) as Error).message}${startHint(cause ?? err, 'REDIS_URL')}`);
+    throw new StartupError(`Cannot reach Redis at ${describeRedis(target)}: ${((cause ?? err) as Error).message}${startHint(cause ?? err, 'REDIS_URL')}`);
   } finally {
     probe.disconnect();
   }
@@ -85,26 +85,26 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const { logger, dbHandle, queues, outbox, redis } = deps;
   try {
     await checkPostgres(dbHandle, config.databaseUrl);
-    await checkRedis(config.redisUrl);
+    await checkRedis(config.redis);
     // Each queue reads Redis's version once when made, and a queue whose check failed (Redis went away
     // meanwhile) fails every call for good: start only with queues that are ready.
     await Promise.all(queueList(queues).map((q) => q.waitUntilReady())).catch((err: unknown) => {
-      throw new StartupError(`Redis at ${redactUrl(config.redisUrl)} went away while the queues started: ${(err as Error).message}`);
+      throw new StartupError(`Redis at ${describeRedis(config.redis)} went away while the queues started: ${(err as Error).message}`);
     });
   } catch (err) {
     await deps.close();
     throw err;
   }
   if (opts.migrate) {
-    await runMigrations(config.databaseUrl);
+    await runMigrations(config.databaseUrl, { prepare: config.database.prepare });
     if (config.seedOnStart || (await isCatalogEmpty(dbHandle.db))) {
       await seed(dbHandle.db, { timeZone: config.timeZone });
       logger.info('catalog seeded from data/catalog.json');
     }
   }
   // Workers block on Redis (BRPOPLPUSH …), so they get a connection of their own that waits.
-  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  bullConnection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const bullConnection = createRedis(config.redis, { maxRetriesPerRequest: null });
+  bullConnection.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const { metrics } = deps;
 
   try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyPrefix, parseHostList, parseSentinelUrl, redisTarget, type RedisTarget } from './shared/redis.js';
 
 /**
  * The only reader of `process.env`. Every problem is collected and reported in one message, so a
@@ -59,7 +60,41 @@ const fields = {
   BOT_TOKEN: z.string({ required_error: 'is required (get one from @BotFather)' }).regex(/^\d+:[\w-]{20,}$/, 'does not look like a bot token (123456:ABC…)'),
   TELEGRAM_API_ROOT: urlWithProtocols(['http:', 'https:'], 'http(s)').default('https://api.telegram.org'),
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres').default('postgres://postgres@127.0.0.1:5432/postgres'),
-  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .superRefine((value, ctx) => {
+      if (/^rediss?\+sentinel:/i.test(value)) {
+        try {
+          parseSentinelUrl(value);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${(err as Error).message} (e.g. redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster)` });
+        }
+        return;
+      }
+      const plain = urlWithProtocols(['redis:', 'rediss:'], 'redis').safeParse(value);
+      if (!plain.success)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a redis URL (redis://… or rediss://…, or redis+sentinel://host:port,host:port/mastername)' });
+    }),
+  /** Seed nodes of a Redis Cluster; REDIS_URL then lends only its password and TLS. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseHostList(value, 6379);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be host:port,host:port (${(err as Error).message})` });
+      }
+    }),
+  /** Connections of this process's main Postgres pool (the relaxed one gets half); default by APP_ROLE. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).optional(),
+  /** false behind PgBouncer in transaction mode (or any pooler that cannot keep prepared statements). */
+  DATABASE_PREPARE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   APP_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
   WEBHOOK_URL: urlWithProtocols(['https:', 'http:'], 'https').optional(),
   // Telegram accepts 1–256 characters; anything shorter than 32 is guessable, so it is refused here.
@@ -106,7 +141,8 @@ const fields = {
   INBOX_RETRY_MS: z.coerce.number().int().min(10).max(300_000).default(1000),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[\w-]+$/)
+    .regex(/^[\w-]*(\{[\w-]+\})?[\w-]*$/, 'may only contain A-Z, a-z, 0-9, _ and -, and one {hash tag}')
+    .refine((v) => v.length > 0, 'must not be empty')
     .default('tjd'),
   SEED_ON_START: boolFlag,
   /** Unset: campaigns may use the whole send budget (SEND_BUDGET_PER_SECOND). */
@@ -128,7 +164,12 @@ export interface Config {
   botToken: string;
   telegramApiRoot: string;
   databaseUrl: string;
+  /** Postgres pool size and whether statements are prepared (not behind PgBouncer in transaction mode). */
+  database: DatabaseSettings;
+  /** REDIS_URL as given (for messages: src/shared/redis.ts describeRedis redacts it). */
   redisUrl: string;
+  /** Where Redis is: one server, a primary behind Sentinel, or a cluster (src/shared/redis.ts). */
+  redis: RedisTarget;
   role: 'bot' | 'worker' | 'all';
   webhook: { url: string; secret: string } | null;
   port: number;
@@ -145,6 +186,7 @@ export interface Config {
   handlerTimeoutMs: number;
   /** The inbox (src/domain/inbox): tries before an update is parked, chats handled at once per process, claim lease, first retry delay. */
   inbox: { maxAttempts: number; concurrency: number; leaseMs: number; retryMs: number };
+  /** The key prefix of every Redis key of the app, hash-tagged on a cluster (keyPrefix in src/shared/redis.ts). */
   queuePrefix: string;
   seedOnStart: boolean;
   /** Campaign messages per second across all workers; above 30 only with paid broadcasts. */
@@ -162,6 +204,19 @@ export interface Config {
   /** The daily retention job deletes or anonymises personal data older than this many days. */
   retentionDays: number;
 }
+
+export interface DatabaseSettings {
+  /** Connections of the main pool; the relaxed pool for per-update bookkeeping gets half (src/db/client.ts). */
+  poolMax: number;
+  /** Named prepared statements (postgres.js's default); off behind a transaction-mode pooler. */
+  prepare: boolean;
+}
+
+/**
+ * Pool sizes when DATABASE_POOL_MAX is unset: the bot's handlers (INBOX_CONCURRENCY at once) are
+ * short transactions; the workers' sends wait on Telegram's rate, not on Postgres.
+ */
+export const DEFAULT_POOL_MAX = { bot: 10, worker: 8, all: 12, ops: 2, script: 1 } as const;
 
 /**
  * How long past the handler timeout a SIGTERM waits before forcing the exit: a margin
@@ -211,11 +266,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!data || problems.length > 0) throw new ConfigError(problems);
   const c = data;
+  const redis = redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES);
   return {
     botToken: c.BOT_TOKEN,
     telegramApiRoot: c.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
     databaseUrl: c.DATABASE_URL,
+    database: { poolMax: c.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX[c.APP_ROLE], prepare: c.DATABASE_PREPARE },
     redisUrl: c.REDIS_URL,
+    redis,
     role: c.APP_ROLE,
     webhook: c.WEBHOOK_URL && c.WEBHOOK_SECRET ? { url: c.WEBHOOK_URL, secret: c.WEBHOOK_SECRET } : null,
     port: c.PORT,
@@ -229,7 +287,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     handlerTimeoutMs: c.HANDLER_TIMEOUT_MS,
     inbox: { maxAttempts: c.INBOX_MAX_ATTEMPTS, concurrency: c.INBOX_CONCURRENCY, leaseMs: c.INBOX_LEASE_MS, retryMs: c.INBOX_RETRY_MS },
-    queuePrefix: c.QUEUE_PREFIX,
+    queuePrefix: keyPrefix(c.QUEUE_PREFIX, redis),
     seedOnStart: c.SEED_ON_START,
     campaignRate: c.CAMPAIGN_RATE ?? c.SEND_BUDGET_PER_SECOND,
     sendBudget: { perSecond: c.SEND_BUDGET_PER_SECOND, groupPerMinute: c.SEND_BUDGET_GROUP_PER_MINUTE, chatBurst: c.SEND_BUDGET_CHAT_BURST },
@@ -243,13 +301,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export type ServicesConfig = Pick<Config, 'defaultLocale' | 'timeZone' | 'supportHours' | 'supportSlaMinutes' | 'inbox' | 'refundPolicy'>;
 
 /** The ops CLI's settings: the database, the queues its steps put the customers' notices on, and the services'. */
-export type OpsConfig = ServicesConfig & Pick<Config, 'databaseUrl' | 'redisUrl' | 'queuePrefix'>;
+export type OpsConfig = ServicesConfig & Pick<Config, 'databaseUrl' | 'database' | 'redisUrl' | 'redis' | 'queuePrefix'>;
 
 /** The settings of `npm run ops`: no BOT_TOKEN, it never calls Telegram (the worker sends what its steps queue). */
 export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
   const { data: c, problems } = parse(env, [
     'DATABASE_URL',
+    'DATABASE_POOL_MAX',
+    'DATABASE_PREPARE',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'QUEUE_PREFIX',
     'DEFAULT_LOCALE',
     'TZ_BUSINESS',
@@ -262,10 +323,13 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     'DEPOSIT_REFUNDABLE_UNTIL',
   ]);
   if (!c || problems.length > 0) throw new ConfigError(problems);
+  const redis = redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES);
   return {
     databaseUrl: c.DATABASE_URL,
+    database: { poolMax: c.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX.ops, prepare: c.DATABASE_PREPARE },
     redisUrl: c.REDIS_URL,
-    queuePrefix: c.QUEUE_PREFIX,
+    redis,
+    queuePrefix: keyPrefix(c.QUEUE_PREFIX, redis),
     defaultLocale: c.DEFAULT_LOCALE,
     timeZone: c.TZ_BUSINESS,
     supportHours: c.SUPPORT_HOURS,
@@ -275,11 +339,11 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
   };
 }
 
-export type DbConfig = Pick<Config, 'databaseUrl' | 'timeZone'>;
+export type DbConfig = Pick<Config, 'databaseUrl' | 'database' | 'timeZone'>;
 
 /** The settings of `npm run db:migrate` and `npm run db:seed`: the database, and the time zone slots are made in. */
 export function loadDbConfig(env: Record<string, string | undefined> = process.env): DbConfig {
-  const { data: c, problems } = parse(env, ['DATABASE_URL', 'TZ_BUSINESS']);
+  const { data: c, problems } = parse(env, ['DATABASE_URL', 'DATABASE_PREPARE', 'TZ_BUSINESS']);
   if (!c || problems.length > 0) throw new ConfigError(problems);
-  return { databaseUrl: c.DATABASE_URL, timeZone: c.TZ_BUSINESS };
+  return { databaseUrl: c.DATABASE_URL, database: { poolMax: DEFAULT_POOL_MAX.script, prepare: c.DATABASE_PREPARE }, timeZone: c.TZ_BUSINESS };
 }

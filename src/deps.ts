@@ -2,7 +2,6 @@ import { cutToTelegramLimits } from './telegram/limits.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
-import { Redis } from 'ioredis';
 import type postgres from 'postgres';
 import { Telegram } from 'telegraf';
 import type { Config, ServicesConfig } from './config.js';
@@ -42,6 +41,7 @@ import { PhotoLibrary } from './telegram/photos.js';
 import { Metrics } from './server/metrics.js';
 import { withSendBudget } from './telegram/budgeted-client.js';
 import { SendBudget } from './telegram/send-budget.js';
+import { createRedis, type RedisClient } from './shared/redis.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -82,7 +82,7 @@ export interface AppDeps {
   /** The pools behind `db` (and the relaxed one for per-update bookkeeping; see DbHandle). */
   dbHandle: DbHandle;
   /** The fail-fast Redis client: producers, locks and rate budgets (workers get their own connection). */
-  redis: Redis;
+  redis: RedisClient;
   /** The BullMQ queues, as producers on `redis`. */
   queues: Queues;
   /** Jobs Redis refused, kept in Postgres and replayed (src/jobs/outbox.ts). */
@@ -107,10 +107,10 @@ export interface AppDeps {
 export interface DepsOverrides {
   logger?: Logger;
   now?: () => Date;
-  /** Postgres pool size (default 10; the ops CLI needs 2). */
+  /** Postgres pool size instead of the configured one (DATABASE_POOL_MAX, or the role's default). */
   dbMax?: number;
-  /** A Redis client to use instead of one made from REDIS_URL (the ops CLI's offline-failing one); not closed by close(). */
-  redis?: Redis;
+  /** A Redis client to use instead of one made from the configuration; not closed by close(). */
+  redis?: RedisClient;
   /** Domain events instead of the reminder scheduler over the queues (tests of the hooks themselves). */
   events?: DomainEvents;
 }
@@ -123,9 +123,9 @@ export interface DepsOverrides {
 export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDeps {
   const logger = overrides.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
   const now = overrides.now ?? (() => new Date());
-  const dbHandle = createDb(config.databaseUrl, { max: overrides.dbMax ?? 10 });
-  const redis = overrides.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  if (!overrides.redis) redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const dbHandle = createDb(config.databaseUrl, { max: overrides.dbMax ?? config.database.poolMax, prepare: config.database.prepare });
+  const redis = overrides.redis ?? createRedis(config.redis, { maxRetriesPerRequest: 3 });
+  if (!overrides.redis) redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   // Both roles produce jobs (a bot handler creates an order, a worker expires one). Producers use
   // the fail-fast connection: with Redis down, a handler's queue.add errors (and the job waits in
   // the outbox) instead of hanging the update.

@@ -4,7 +4,7 @@ import { createFmt } from './telegram/format.js';
 import { ConfigError, loadOpsConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { createServices } from './deps.js';
-import { Redis } from 'ioredis';
+import { createRedis } from './shared/redis.js';
 import { createQueues } from './jobs/queues.js';
 import { JobOutbox, queueList } from './jobs/outbox.js';
 import { reminderEvents } from './jobs/reminders/scheduler.js';
@@ -47,9 +47,9 @@ export async function runOpsCli(argv: string[], env: Record<string, string | und
     io.err(err.message);
     return EXIT.usage;
   }
-  const handle = createDb(config.databaseUrl, { max: 2 });
+  const handle = createDb(config.databaseUrl, { max: config.database.poolMax, prepare: config.database.prepare });
   // Fail fast when Redis is down: the step is still taken and audited; the lost notice is logged.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', () => undefined);
   const queues = createQueues(redis, config.queuePrefix);
   try {

@@ -20,14 +20,28 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+export interface DbOptions {
+  /** Connections of the main pool (default 10); the relaxed pool gets half, at least 2. */
+  max?: number;
+  /**
+   * Named prepared statements (default true). Off behind PgBouncer in transaction mode: there a
+   * statement prepared on one server connection may be executed on another, which lacks it. Off
+   * also drops the relaxed pool's per-connection `synchronous_commit = off` (a startup parameter
+   * the pooler would not keep per client), so its commits wait for the WAL flush like the others.
+   */
+  prepare?: boolean;
+}
+
 /** Opens the pools; nothing connects until the first query. */
-export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
-  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5 });
+export function createDb(url: string, opts: DbOptions = {}): DbHandle {
+  const prepare = opts.prepare ?? true;
+  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5, prepare });
   const relaxed = postgres(url, {
     max: Math.max(2, Math.ceil((opts.max ?? 10) / 2)),
     onnotice: () => {},
     connect_timeout: 5,
-    connection: { synchronous_commit: 'off' },
+    prepare,
+    ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
   });
   const db = drizzle(sql, { schema });
   return {

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { CampaignJobs } from '../domain/campaigns/jobs.js';
 import { campaignJobOptions, queueNames, type CampaignJob } from './queues.js';
 
@@ -14,13 +14,13 @@ export const jobIds = {
   progress: (id: number, generation: number, tick: number) => `cmp-${id}-g${generation}-p${tick}`,
 };
 
-const producers = new WeakMap<Redis, Map<string, Queue<CampaignJob>>>();
+const producers = new WeakMap<RedisClient, Map<string, Queue<CampaignJob>>>();
 
 /**
  * The campaigns queue as a producer, on the app's fail-fast Redis client: the bot enqueues the
  * start job of a confirmed campaign and the jobs of a resume (handlers get deps, not the queues).
  */
-export function campaignQueue(redis: Redis, prefix: string): Queue<CampaignJob> {
+export function campaignQueue(redis: RedisClient, prefix: string): Queue<CampaignJob> {
   let byPrefix = producers.get(redis);
   if (!byPrefix) producers.set(redis, (byPrefix = new Map<string, Queue<CampaignJob>>()));
   let q = byPrefix.get(prefix);

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { AppDeps } from '../deps.js';
 import type { Queues } from './queues.js';
 import { createMaintenanceWorker } from './workers/maintenance.worker.js';
@@ -17,7 +17,12 @@ export interface Workers {
  * Starts every BullMQ worker. Workers need a connection with maxRetriesPerRequest: null
  * (BullMQ's requirement for blocking commands); `connection` must be such a client.
  */
-export function createWorkers(deps: AppDeps, connection: Redis, queues: Queues, opts: { reminders?: RemindersWorkerOptions; campaigns?: CampaignsWorkerOptions } = {}): Workers {
+export function createWorkers(
+  deps: AppDeps,
+  connection: RedisClient,
+  queues: Queues,
+  opts: { reminders?: RemindersWorkerOptions; campaigns?: CampaignsWorkerOptions } = {},
+): Workers {
   const all: Worker[] = [createMaintenanceWorker(deps, connection, queues), createRemindersWorker(deps, connection, queues.reminders, opts.reminders)];
   all.push(createStoreWorker(deps, connection));
   all.push(createCampaignsWorker(deps, connection, queues.campaigns, opts.campaigns));

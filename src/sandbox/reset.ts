@@ -9,7 +9,7 @@
  */
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
+import { deleteKeys, scanKeys, type RedisClient } from '../shared/redis.js';
 import type { Db } from '../db/client.js';
 import { readStoreFile, storeRows } from '../domain/store/data.js';
 import { SandboxError } from './actions.js';
@@ -66,7 +66,7 @@ const CLEARED_STATES = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-
 export interface AppDataToReset {
   db: Db;
   queues: Queue[];
-  redis: Redis;
+  redis: RedisClient;
   queuePrefix: string;
 }
 
@@ -111,15 +111,6 @@ export async function resetAppData(app: AppDataToReset): Promise<{ jobsRemoved: 
     }
   }
   // The support relay's waiting lists (src/jobs/support/relay.ts relayKeys) name conversations that are gone.
-  await deleteKeys(app.redis, `${app.queuePrefix}:support-relay:*`);
+  await deleteKeys(app.redis, await scanKeys(app.redis, `${app.queuePrefix}:support-relay:*`));
   return { jobsRemoved };
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

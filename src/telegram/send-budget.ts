@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 
 /**
  * Who is sending, highest priority first: replies to customers (the bot answering an update),
@@ -290,7 +290,7 @@ export class SendBudget {
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     opts: SendBudgetOptions,
   ) {
     this.tag = budgetTag(opts.prefix);

@@ -4,14 +4,13 @@
  * may go twice and are accounted for (the recipient row shows a second attempt).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CampaignRepository } from '../../src/domain/campaigns/repository.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
 import { recipientStates, seedCustomers, spawnCampaignWorker, textVariant, workerEnv } from '../support/campaigns.js';
 import { waitForDone } from '../support/campaign-done.js';
-import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from '../support/db.js';
+import { createTestDb, dropPrefix, REDIS_URL, tagged, testRedis, type TestDb } from '../support/db.js';
 import { TEST_TOKEN } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -31,7 +30,7 @@ describe('a worker killed mid-campaign', () => {
     const db: TestDb = await createTestDb();
     cleanups.push(() => db.drop());
     const prefix = `tk${randomBytes(4).toString('hex')}`;
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+    const redis = testRedis({ maxRetriesPerRequest: 3 });
     cleanups.push(async () => {
       await dropPrefix(REDIS_URL, prefix);
       redis.disconnect();
@@ -40,7 +39,7 @@ describe('a worker killed mid-campaign', () => {
     const audience = await seedCustomers(db.sql, 850_000_000, 240, { language: 'en' });
     const repo = new CampaignRepository(db.db);
     const id = await repo.create({ createdBy: 1, segment: {}, defaultLocale: 'en', scheduledAt: new Date(), variants: [textVariant('en', 'Hello')] });
-    const queue = campaignQueue(redis, prefix);
+    const queue = campaignQueue(redis, tagged(prefix));
     cleanups.push(() => queue.close());
 
     const first = worker(env);

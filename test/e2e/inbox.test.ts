@@ -157,6 +157,7 @@ describe('parked updates', () => {
     const env = {
       BOT_TOKEN: h.config.botToken,
       DATABASE_URL: h.db.url,
+      DATABASE_PREPARE: String(h.config.database.prepare),
       REDIS_URL: h.config.redisUrl,
       QUEUE_PREFIX: h.config.queuePrefix,
       TELEGRAM_API_ROOT: h.config.telegramApiRoot,

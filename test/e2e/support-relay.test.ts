@@ -6,11 +6,10 @@
  * reply to a rate-limited customer is delivered later, and the agent told so.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supportRelayJobId } from '../../src/jobs/queues.js';
 import type { RecordedCall } from '../support/bot-api-stand-in.js';
-import { REDIS_URL } from '../support/db.js';
+import { testRedis } from '../support/db.js';
 import { TestChat } from '../support/chat.js';
 import { gt, SupportDesk, t } from '../support/support-desk.js';
 import type { User } from 'telegraf/types';
@@ -29,7 +28,7 @@ afterAll(async () => {
 async function deskFor(mode: 'polling' | 'webhook', group: number, base: number) {
   const d = await SupportDesk.start(group, base, { mode });
   desks.push(d);
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = testRedis({ maxRetriesPerRequest: null });
   const queue = new Queue('support', { connection: redis, prefix: d.h.config.queuePrefix });
   conns.push(queue, { close: () => redis.quit() });
   return { d, h: d.h, queue, redis };
@@ -113,8 +112,9 @@ describe('relay worker', () => {
     await h.db.sql`delete from support_conversations where id = ${conversation.id}`;
     h.api.failChat(d.group, null);
     const job = await waitFor('the relay job to finish', async () => {
-      const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
-      return j && (await j.getState()) === 'completed' && j;
+      // State first, then the job: a job read while still active has no return value yet.
+      const jobId = supportRelayJobId(conversation.id, 'in', id);
+      return (await queue.getJobState(jobId)) === 'completed' && (await queue.getJob(jobId));
     });
     expect(job.returnvalue).toBe('gone');
     expect(d.inTopic(thread, since).filter((x) => x.method === 'copyMessage')).toEqual([]);
@@ -128,8 +128,9 @@ describe('relay worker', () => {
     const id = await customerSays(d, c.id, 'hello?');
     h.api.failChat(d.group, { code: 403, description: 'Forbidden: bot was kicked from the supergroup chat' });
     const job = await waitFor('the relay job to finish', async () => {
-      const j = await queue.getJob(supportRelayJobId(conversation.id, 'in', id));
-      return j && (await j.getState()) === 'completed' && j;
+      // State first, then the job: a job read while still active has no return value yet.
+      const jobId = supportRelayJobId(conversation.id, 'in', id);
+      return (await queue.getJobState(jobId)) === 'completed' && (await queue.getJob(jobId));
     });
     h.api.failChat(d.group, null);
     expect(job.returnvalue).toBe('dropped');

@@ -6,14 +6,13 @@
  * holds back the other.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SendBudget } from '../../src/telegram/send-budget.js';
-import { dropPrefix, REDIS_URL } from '../support/db.js';
+import { dropPrefix, REDIS_URL, tagged, testRedis } from '../support/db.js';
 
-const prefix = `tl${randomBytes(4).toString('hex')}`;
-const a = new Redis(REDIS_URL);
-const b = new Redis(REDIS_URL);
+const prefix = tagged(`tl${randomBytes(4).toString('hex')}`);
+const a = testRedis();
+const b = testRedis();
 afterAll(async () => {
   for (const p of [prefix, `${prefix}p`, `${prefix}q`]) await dropPrefix(REDIS_URL, p);
   a.disconnect();

@@ -4,18 +4,17 @@
  * Telegram's per-chat rules on: a send over a chat's limit would come back as a 429 there.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Telegram, TelegramError } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSendBudget } from '../../src/telegram/budgeted-client.js';
 import { SendBudget, type SendClass } from '../../src/telegram/send-budget.js';
 import { BotApiStandIn } from '../support/bot-api-stand-in.js';
-import { dropPrefix, REDIS_URL } from '../support/db.js';
+import { dropPrefix, REDIS_URL, tagged, testRedis } from '../support/db.js';
 import { sleep } from '../support/wait.js';
 
-const base = `tb${randomBytes(4).toString('hex')}`;
-const a = new Redis(REDIS_URL);
-const b = new Redis(REDIS_URL);
+const base = tagged(`tb${randomBytes(4).toString('hex')}`);
+const a = testRedis();
+const b = testRedis();
 const token = '7000000002:AAHStandInTokenForBudgetTests_0123456';
 let api: BotApiStandIn;
 let n = 0;

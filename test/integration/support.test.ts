@@ -4,7 +4,7 @@
  * close once, ratings only by the conversation's customer, waiting spells and their SLA jobs.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/shared/redis.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
@@ -12,14 +12,14 @@ import { createServices, type Services } from '../../src/deps.js';
 import { SupportService } from '../../src/domain/support/service.js';
 import { supportSlaJobId, type SupportSlaJob } from '../../src/jobs/queues.js';
 import { supportSla } from '../../src/jobs/support/sla.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import { createTestDb, tagged, testRedis, type TestDb } from '../support/db.js';
 import { configFor, newCustomer } from './helpers.js';
 
 let t: TestDb;
 let other: DbHandle;
 let s: Services;
 let s2: SupportService;
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue<SupportSlaJob>;
 const A = 96_000_001;
 const B = 96_000_002;
@@ -31,8 +31,8 @@ beforeAll(async () => {
   // A second pool: the two agents' claims really run on two connections at once.
   other = createDb(t.url);
   s2 = new SupportService({ db: other.db, settings });
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  queue = new Queue<SupportSlaJob>('support', { connection: redis, prefix: `ts${randomBytes(4).toString('hex')}` });
+  redis = testRedis({ maxRetriesPerRequest: null });
+  queue = new Queue<SupportSlaJob>('support', { connection: redis, prefix: tagged(`ts${randomBytes(4).toString('hex')}`) });
 });
 
 afterAll(async () => {

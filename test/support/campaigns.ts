@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/client.js';
 import { campaignQueue, jobIds } from '../../src/jobs/campaign-jobs.js';
 import type { TestChat } from './chat.js';
 import { nodeArgsFor } from './compiled.js';
-import { REDIS_URL, type TestDb } from './db.js';
+import { dbEnv, redisEnv, type TestDb } from './db.js';
 import { TEST_TOKEN, type Harness } from './harness.js';
 import { waitFor } from './wait.js';
 
@@ -109,7 +109,8 @@ export const workerEnv = (apiRoot: string, db: TestDb, prefix: string, more: Rec
   BOT_TOKEN: TEST_TOKEN,
   TELEGRAM_API_ROOT: apiRoot,
   DATABASE_URL: db.url,
-  REDIS_URL,
+  ...dbEnv(),
+  ...redisEnv(),
   APP_ROLE: 'worker',
   PORT: '0',
   QUEUE_PREFIX: prefix,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { withDatabase } from '../../src/db/server.js';
+import { createRedis, deleteKeys, keyPrefix, redisTarget, scanKeys, type RedisClient, type RedisConnectOptions } from '../../src/shared/redis.js';
 import { PG, REDIS } from './test-server.js';
 
 declare module 'vitest' {
@@ -11,6 +11,12 @@ declare module 'vitest' {
     templateDb: string;
     /** A database of the tests' server to connect to for CREATE/DROP DATABASE (global-setup.ts found it). */
     adminUrl: string;
+    /** The seed nodes of the run's own Redis Cluster (test/support/redis-cluster-setup.ts), in the redis-cluster project. */
+    redisClusterNodes: string;
+    /** The Sentinel of the run's own primary (test/support/redis-cluster-setup.ts), in the redis-cluster project. */
+    redisSentinel: string;
+    /** The port of the run's own PgBouncer (test/support/pgbouncer-setup.ts), in the pgbouncer project. */
+    pgbouncerPort: number;
   }
 }
 
@@ -28,16 +34,50 @@ export function isStaleTestDb(name: string, now = Date.now()): boolean {
 }
 export const REDIS_URL = REDIS.url;
 
+/**
+ * The vitest project `redis-cluster` (vitest.config.ts) runs some files again against a
+ * three-primary Redis Cluster of the run's own: there the tests' Redis is that cluster.
+ */
+export const ON_CLUSTER = process.env.TEST_REDIS_CLUSTER === '1';
+export const REDIS_CLUSTER_NODES: string | undefined = ON_CLUSTER ? inject('redisClusterNodes') : undefined;
+/** Where the tests' Redis is: the shared server, or the run's cluster in the redis-cluster project. */
+export const REDIS_TARGET = redisTarget(REDIS_URL, REDIS_CLUSTER_NODES);
+/** The Redis variables of an app under test (REDIS_CLUSTER_NODES too on the cluster). */
+export const redisEnv = (): Record<string, string> => ({ REDIS_URL, ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}) });
+/** A client of the tests' Redis, made as the app makes its own. */
+export const testRedis = (opts: RedisConnectOptions = {}): RedisClient => createRedis(REDIS_TARGET, opts);
+/** A prefix as the app would use it: hash-tagged on the cluster (src/shared/redis.ts keyPrefix). */
+export const tagged = (prefix: string): string => keyPrefix(prefix, REDIS_TARGET);
+
 /** Deletes every key of a queue prefix (what a test's app or workers left in Redis). */
 export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  const target = redisUrl === REDIS_URL ? REDIS_TARGET : redisTarget(redisUrl);
+  const redis = createRedis(target);
+  try {
+    await deleteKeys(redis, await scanKeys(redis, `${keyPrefix(prefix, target)}:*`));
+  } finally {
+    await redis.quit();
+  }
 }
 
-/** Database `database` on the tests' server, as the tests' role. */
-export const urlFor = (database: string): string => withDatabase(PG.url, database);
+/**
+ * The vitest project `pgbouncer` (vitest.config.ts) runs some files again with every connection
+ * of the app and of the test going through a PgBouncer in transaction mode; databases are still
+ * made and dropped directly on the server.
+ */
+export const VIA_PGBOUNCER = process.env.TEST_VIA_PGBOUNCER === '1';
+/** The database variables of an app under test beside DATABASE_URL (no prepared statements through PgBouncer). */
+export const dbEnv = (): Record<string, string> => (VIA_PGBOUNCER ? { DATABASE_PREPARE: 'false' } : {});
+
+/** Database `database` on the tests' server (through the run's PgBouncer in the pgbouncer project), as the tests' role. */
+export function urlFor(database: string): string {
+  const url = withDatabase(PG.url, database);
+  if (!VIA_PGBOUNCER) return url;
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(inject('pgbouncerPort'));
+  return u.toString();
+}
 
 export interface TestDb extends DbHandle {
   name: string;
@@ -58,7 +98,7 @@ export async function createTestDb(): Promise<TestDb> {
     await admin.end();
   }
   const url = urlFor(name);
-  const handle = createDb(url, { max: 5 });
+  const handle = createDb(url, { max: 5, prepare: !VIA_PGBOUNCER });
   return {
     ...handle,
     name,

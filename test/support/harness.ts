@@ -4,7 +4,7 @@ import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
-import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
+import { createTestDb, dbEnv, dropPrefix, REDIS_URL, redisEnv, type TestDb } from './db.js';
 import { withId, type UpdateDraft } from './updates.js';
 import { waitFor } from './wait.js';
 
@@ -18,7 +18,8 @@ export const appEnv = (apiRoot: string, databaseUrl: string, prefix: string): Re
   BOT_TOKEN: TEST_TOKEN,
   TELEGRAM_API_ROOT: apiRoot,
   DATABASE_URL: databaseUrl,
-  REDIS_URL,
+  ...dbEnv(),
+  ...redisEnv(),
   PORT: '0',
   PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
   QUEUE_PREFIX: prefix,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedis } from '../../src/shared/redis.js';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/deps.js';
@@ -14,7 +14,7 @@ import { queueNames, reminderJobOptions, type ReminderJob } from '../../src/jobs
 import { ReminderScheduler } from '../../src/jobs/reminders/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
-import { createTestDb, dropPrefix, REDIS_URL, type TestDb } from './db.js';
+import { createTestDb, dbEnv, dropPrefix, REDIS_CLUSTER_NODES, REDIS_URL, type TestDb } from './db.js';
 import { TEST_TOKEN } from './harness.js';
 
 /** Wall-clock time of `at` in Asia/Shanghai, for choosing a daytime or night clock. */
@@ -49,7 +49,10 @@ export function testConfig(db: TestDb, redisUrl: string, prefix: string, api: Bo
     BOT_TOKEN: TEST_TOKEN,
     TELEGRAM_API_ROOT: api?.apiRoot ?? 'http://127.0.0.1:1',
     DATABASE_URL: db.url,
+    ...dbEnv(),
     REDIS_URL: redisUrl,
+    // The tests' cluster when the file runs in the redis-cluster project (test/support/db.ts).
+    ...(redisUrl === REDIS_URL && REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}),
     PORT: '0',
     APP_ROLE: 'worker',
     QUEUE_PREFIX: prefix,
@@ -69,7 +72,7 @@ export interface Producer {
 }
 
 export function createProducer(db: TestDb, config: Config, clock: TestClock): Producer {
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const connection = createRedis(config.redis, { maxRetriesPerRequest: 3 });
   connection.on('error', () => undefined);
   const queue = new Queue<ReminderJob>(queueNames.reminders, { connection, prefix: config.queuePrefix, defaultJobOptions: reminderJobOptions });
   const logger = createLogger(config.logLevel, []);

@@ -27,7 +27,9 @@ describe('loadConfig defaults', () => {
       botToken: TOKEN,
       telegramApiRoot: 'https://api.telegram.org',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      database: { poolMax: 12, prepare: true },
       redisUrl: 'redis://127.0.0.1:6379',
+      redis: { mode: 'single', url: 'redis://127.0.0.1:6379' },
       role: 'all',
       webhook: null,
       port: 3000,
@@ -291,7 +293,9 @@ describe('each entry point asks only for what it uses', () => {
     const env = { DATABASE_URL: 'postgres://ops@db:5432/shop', WEBHOOK_URL: 'https://bot.example.com', PORT: 'not a port', CAMPAIGN_RATE: '500' };
     expect(loadOpsConfig(env)).toEqual({
       databaseUrl: 'postgres://ops@db:5432/shop',
+      database: { poolMax: 2, prepare: true },
       redisUrl: 'redis://127.0.0.1:6379',
+      redis: { mode: 'single', url: 'redis://127.0.0.1:6379' },
       queuePrefix: 'tjd',
       defaultLocale: 'zh-CN',
       timeZone: 'Asia/Shanghai',
@@ -320,10 +324,12 @@ describe('each entry point asks only for what it uses', () => {
   it('db:migrate and db:seed read the database and the time zone only', () => {
     expect(loadDbConfig({ BOT_TOKEN: 'junk', REDIS_URL: 'http://nope' })).toEqual({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      database: { poolMax: 1, prepare: true },
       timeZone: 'Asia/Shanghai',
     });
-    expect(loadDbConfig({ DATABASE_URL: 'postgresql://app:pw@db/app', TZ_BUSINESS: 'Europe/Berlin' })).toEqual({
+    expect(loadDbConfig({ DATABASE_URL: 'postgresql://app:pw@db/app', DATABASE_PREPARE: 'false', TZ_BUSINESS: 'Europe/Berlin' })).toEqual({
       databaseUrl: 'postgresql://app:pw@db/app',
+      database: { poolMax: 1, prepare: false },
       timeZone: 'Europe/Berlin',
     });
     expect(() => loadDbConfig({ TZ_BUSINESS: 'Mars/Olympus' })).toThrow(/TZ_BUSINESS is not an IANA time zone/);

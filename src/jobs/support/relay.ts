@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import { relayEntryKey, type RelayDirection, type RelayEntry, type SupportRelay } from '../../domain/support/service.js';
 import { supportRelayJobId, type SupportRelayJob, type SupportSlaJob } from '../queues.js';
 
@@ -26,7 +26,7 @@ export const RELAY_ATTEMPTS = 8;
  * the whole list in order, so whichever runs first copies them all and the others find nothing.
  * The `support` queue carries SLA and relay jobs, told apart by job name.
  */
-export function supportRelay(queue: Queue<SupportSlaJob>, redis: Redis, prefix: string): SupportRelay {
+export function supportRelay(queue: Queue<SupportSlaJob>, redis: RedisClient, prefix: string): SupportRelay {
   const relayQueue = queue as unknown as Queue<SupportRelayJob>;
   const keys = relayKeys(prefix);
   return {

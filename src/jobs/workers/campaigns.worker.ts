@@ -1,5 +1,5 @@
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Telegram } from 'telegraf';
 import { campaignMessage, variantFor } from '../../telegram/screens/campaign-message.js';
 import type { AppDeps } from '../../deps.js';
@@ -56,7 +56,7 @@ type CallApi = (method: string, payload: Record<string, unknown>, options?: { si
  */
 export function createCampaignsWorker(
   deps: AppDeps,
-  connection: ConnectionOptions & Redis,
+  connection: ConnectionOptions & RedisClient,
   queue: Queue<CampaignJob>,
   opts: CampaignsWorkerOptions = {},
 ): Worker<CampaignJob, string> {
