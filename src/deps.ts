@@ -27,6 +27,7 @@ import { DeliveryRepository } from './domain/campaigns/delivery.js';
 import { ConsentService } from './domain/campaigns/consent.js';
 import type { CampaignJobs } from './domain/campaigns/jobs.js';
 import { ReminderRepository } from './domain/reminders/repository.js';
+import { ReportService } from './domain/reports/service.js';
 import { createI18n, type I18n } from './i18n.js';
 import { campaignJobs } from './jobs/campaign-jobs.js';
 import { JobOutbox, queueList } from './jobs/outbox.js';
@@ -63,6 +64,8 @@ export interface Services {
   /** The flagship store: catalog and carts; checkout, holds, payments and shipping. */
   store: StoreService;
   storeCheckout: StoreCheckoutService;
+  /** Managers' reports (src/domain/reports), the funnel's first steps, report subscriptions. */
+  reports: ReportService;
 }
 
 /** Everything a bot handler, a job or the ops CLI may use; built once by createDeps and passed down. */
@@ -214,5 +217,6 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     }),
     store,
     storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
+    reports: new ReportService({ db, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes, defaultLocale: config.defaultLocale, now }),
   };
 }

@@ -9,3 +9,4 @@ export * from './support.js';
 export * from './campaigns.js';
 export * from './outbox.js';
 export * from './inbox.js';
+export * from './reports.js';

@@ -1,0 +1,78 @@
+import type postgres from 'postgres';
+import type { Period } from './period.js';
+
+export const funnelSteps = ['started', 'configured', 'ordered', 'depositPaid', 'allocated', 'delivered'] as const;
+export type FunnelStep = (typeof funnelSteps)[number];
+export type FunnelCounts = Record<FunnelStep, number>;
+
+/** One line of the funnel: all models and cities (`total`), one model, or one city. */
+export interface FunnelRow extends FunnelCounts {
+  dimension: 'total' | 'model' | 'city';
+  /** The model id or city code; null on the total line. */
+  key: string | null;
+}
+
+/**
+ * The car funnel over a period, by model and by city, in one query (GROUPING SETS): distinct
+ * customers who opened a model card (`started`) and completed a configuration (`configured`),
+ * then orders placed, orders whose deposit was paid, allocated a vehicle and delivered in the
+ * period. A customer has no city before ordering, so the city lines start at `ordered` (their
+ * first two steps are 0). Each step counts what happened in the period, so a step can exceed
+ * the one before it when that one fell in an earlier period.
+ */
+export async function funnelReport(sql: postgres.Sql, period: Period): Promise<FunnelRow[]> {
+  const { from, to } = period;
+  const rows = await sql<Array<Record<string, unknown>>>`
+    with ev as (
+      select f.stage, f.model_id, null::text as city, 'c' || f.customer_id as who
+        from funnel_events f where f.at >= ${from} and f.at < ${to}
+      union all
+      select 'ordered', o.model_id, o.city, 'o' || o.id from orders o where o.created_at >= ${from} and o.created_at < ${to}
+      union all
+      select 'deposit_paid', o.model_id, o.city, 'o' || o.id
+        from payments p join orders o on o.id = p.order_id
+        where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null
+      union all
+      select e.to_state, o.model_id, o.city, 'o' || o.id
+        from order_events e join orders o on o.id = e.order_id
+        where e.to_state in ('vehicle_allocated', 'delivered') and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to}
+    )
+    select grouping(model_id) as gm, grouping(city) as gc, model_id, city,
+      count(distinct who) filter (where stage = 'started') as started,
+      count(distinct who) filter (where stage = 'configured') as configured,
+      count(distinct who) filter (where stage = 'ordered') as ordered,
+      count(distinct who) filter (where stage = 'deposit_paid') as deposit_paid,
+      count(distinct who) filter (where stage = 'vehicle_allocated') as allocated,
+      count(distinct who) filter (where stage = 'delivered') as delivered
+    from ev
+    group by grouping sets ((model_id), (city), ())
+    order by grouping(model_id) desc, grouping(city) desc, model_id, city`;
+  const out: FunnelRow[] = [];
+  for (const r of rows) {
+    const dimension = Number(r.gm) === 1 && Number(r.gc) === 1 ? 'total' : Number(r.gm) === 0 ? 'model' : 'city';
+    const key = dimension === 'model' ? (r.model_id as string) : dimension === 'city' ? ((r.city as string | null) ?? null) : null;
+    // The city set's line for events with no city (the first two steps) is not a city.
+    if (dimension === 'city' && key === null) continue;
+    out.push({
+      dimension,
+      key,
+      started: Number(r.started),
+      configured: Number(r.configured),
+      ordered: Number(r.ordered),
+      depositPaid: Number(r.deposit_paid),
+      allocated: Number(r.allocated),
+      delivered: Number(r.delivered),
+    });
+  }
+  // An empty period still has its total line (all zeros).
+  if (!out.some((r) => r.dimension === 'total')) out.unshift({ dimension: 'total', key: null, started: 0, configured: 0, ordered: 0, depositPaid: 0, allocated: 0, delivered: 0 });
+  return out;
+}
+
+/** Conversion from each step to the next (null when the step before had none). */
+export function conversions(row: FunnelCounts): Array<number | null> {
+  return funnelSteps.slice(1).map((step, i) => {
+    const before = row[funnelSteps[i]!];
+    return before > 0 ? row[step] / before : null;
+  });
+}
