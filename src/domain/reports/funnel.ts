@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import type { LocalizedText } from '../../db/schema/catalog.js';
 import type { Period } from './period.js';
 
 export const funnelSteps = ['started', 'configured', 'ordered', 'depositPaid', 'allocated', 'delivered'] as const;
@@ -10,6 +11,8 @@ export interface FunnelRow extends FunnelCounts {
   dimension: 'total' | 'model' | 'city';
   /** The model id or city code; null on the total line. */
   key: string | null;
+  /** The city's name (from its delivery centre) on city lines. */
+  cityName: LocalizedText | null;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
         from order_events e join orders o on o.id = e.order_id
         where e.to_state in ('vehicle_allocated', 'delivered') and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to}
     )
+    select x.*, (select d.city_name from delivery_centres d where d.city = x.city order by d.sort limit 1) as city_name from (
     select grouping(model_id) as gm, grouping(city) as gc, model_id, city,
       count(distinct who) filter (where stage = 'started') as started,
       count(distinct who) filter (where stage = 'configured') as configured,
@@ -46,7 +50,8 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
       count(distinct who) filter (where stage = 'delivered') as delivered
     from ev
     group by grouping sets ((model_id), (city), ())
-    order by grouping(model_id) desc, grouping(city) desc, model_id, city`;
+    ) x
+    order by x.gm desc, x.gc desc, x.model_id, x.city`;
   const out: FunnelRow[] = [];
   for (const r of rows) {
     const dimension = Number(r.gm) === 1 && Number(r.gc) === 1 ? 'total' : Number(r.gm) === 0 ? 'model' : 'city';
@@ -56,6 +61,7 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
     out.push({
       dimension,
       key,
+      cityName: dimension === 'city' ? ((r.city_name as LocalizedText | null) ?? null) : null,
       started: Number(r.started),
       configured: Number(r.configured),
       ordered: Number(r.ordered),
@@ -65,7 +71,7 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
     });
   }
   // An empty period still has its total line (all zeros).
-  if (!out.some((r) => r.dimension === 'total')) out.unshift({ dimension: 'total', key: null, started: 0, configured: 0, ordered: 0, depositPaid: 0, allocated: 0, delivered: 0 });
+  if (!out.some((r) => r.dimension === 'total')) out.unshift({ dimension: 'total', key: null, cityName: null, started: 0, configured: 0, ordered: 0, depositPaid: 0, allocated: 0, delivered: 0 });
   return out;
 }
 
