@@ -15,6 +15,8 @@ import { opsFeature, opsSteps } from './features/ops/index.js';
 import type { opsStepSchemas } from './features/ops/steps.js';
 import { orderFeature, orderSteps } from './features/order/index.js';
 import { paymentsFeature } from './features/payments/index.js';
+import { reportsFeature, reportSteps } from './features/reports/index.js';
+import type { reportStepSchemas } from './features/reports/steps.js';
 import type { orderStepSchemas } from './features/order/steps.js';
 import { settingsFeature, settingsSteps } from './features/settings/index.js';
 import type { settingsStepSchemas } from './features/settings/steps.js';
@@ -42,7 +44,8 @@ type AllStepSchemas = typeof menuStepSchemas &
   typeof bookingStepSchemas &
   typeof storeStepSchemas &
   typeof opsStepSchemas &
-  typeof campaignStepSchemas;
+  typeof campaignStepSchemas &
+  typeof reportStepSchemas;
 
 // The registry type of src/bot/step-registry.ts: its StepSchemas are exactly these.
 declare module './step-registry.js' {
@@ -62,6 +65,7 @@ export function createStepRegistry(): StepRegistry<BotContext> {
     ...storeSteps,
     ...opsSteps,
     ...campaignSteps,
+    ...reportSteps,
   });
 }
 
@@ -122,7 +126,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(campaignsFeature, settingsFeature);
   // Store: staff's /ops ship first, then the shop (its payment handlers are in paymentsFeature).
   bot.use(storeFeature);
-  bot.use(menuFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
+  bot.use(menuFeature, opsFeature, reportsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
   bot.use(unhandledFeature);
 
   // Errors the boundary could not handle (it rethrows nothing, so this is a last resort).
