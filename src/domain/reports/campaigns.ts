@@ -29,7 +29,8 @@ export interface CampaignRow {
  * clicked by one customer never both count the same order.
  */
 export async function campaignsReport(sql: postgres.Sql, period: Period): Promise<CampaignRow[]> {
-  const { from, to } = period;
+  // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
+  const [from, to] = [period.from.toISOString(), period.to.toISOString()];
   const rows = await sql<Array<Record<string, unknown>>>`
     with c as (
       select id from campaigns where started_at >= ${from} and started_at < ${to}

@@ -43,7 +43,7 @@ export async function fulfilmentReport(sql: postgres.Sql, period: Period, opts: 
   const tz = opts.timeZone;
   const rows = await sql<Array<Record<string, unknown>>>`
     with waiting as (
-      select o.state, extract(epoch from ${opts.now}::timestamptz - o.created_at) / 86400 as age
+      select o.state, extract(epoch from ${opts.now.toISOString()}::timestamptz - o.created_at) / 86400 as age
       from orders o where o.state in ${sql(waitingStates as unknown as string[])}
     ),
     weeks as (

@@ -24,7 +24,8 @@ export interface FunnelRow extends FunnelCounts {
  * the one before it when that one fell in an earlier period.
  */
 export async function funnelReport(sql: postgres.Sql, period: Period): Promise<FunnelRow[]> {
-  const { from, to } = period;
+  // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
+  const [from, to] = [period.from.toISOString(), period.to.toISOString()];
   const rows = await sql<Array<Record<string, unknown>>>`
     with ev as (
       select f.stage, f.model_id, null::text as city, 'c' || f.customer_id as who

@@ -19,7 +19,8 @@ export interface RevenueRow {
  * store orders paid in the period and not refunded (paid, shipped or delivered), shipping excluded.
  */
 export async function revenueReport(sql: postgres.Sql, period: Period, timeZone: string): Promise<RevenueRow[]> {
-  const { from, to } = period;
+  // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
+  const [from, to] = [period.from.toISOString(), period.to.toISOString()];
   const rows = await sql<Array<Record<string, unknown>>>`
     select 'deposit' as kind, to_char(p.created_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, o.model_id as key,
         count(*) as n, sum(p.amount_fen) as fen

@@ -69,7 +69,7 @@ export class ReportService {
     const now = this.deps.now();
     await this.sql`
       insert into funnel_events (customer_id, model_id, stage, day, at)
-      values (${customerId}, ${modelId}, ${stage}, ${localDateKey(now, this.deps.timeZone)}, ${now})
+      values (${customerId}, ${modelId}, ${stage}, ${localDateKey(now, this.deps.timeZone)}, ${now.toISOString()})
       on conflict do nothing`;
   }
 

@@ -27,7 +27,8 @@ export interface SupportRow {
  * than SUPPORT_SLA_MINUTES after opening, or still none that long after it).
  */
 export async function supportReport(sql: postgres.Sql, period: Period, opts: { slaMinutes: number; now: Date }): Promise<SupportRow[]> {
-  const { from, to } = period;
+  // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
+  const [from, to] = [period.from.toISOString(), period.to.toISOString()];
   const rows = await sql<Array<Record<string, unknown>>>`
     select grouping(s.assignee_telegram_id) as g, s.assignee_telegram_id as agent, max(s.assignee_name) as agent_name,
       count(*) as conversations,
@@ -39,7 +40,7 @@ export async function supportReport(sql: postgres.Sql, period: Period, opts: { s
       count(*) filter (where s.rating = 1) as r1, count(*) filter (where s.rating = 2) as r2, count(*) filter (where s.rating = 3) as r3,
       count(*) filter (where s.rating = 4) as r4, count(*) filter (where s.rating = 5) as r5,
       avg(s.rating) as rating_avg,
-      count(*) filter (where coalesce(s.first_agent_reply_at, ${opts.now}) > s.opened_at + make_interval(mins => ${opts.slaMinutes})) as breaches
+      count(*) filter (where coalesce(s.first_agent_reply_at, ${opts.now.toISOString()}) > s.opened_at + make_interval(mins => ${opts.slaMinutes})) as breaches
     from support_conversations s
     where s.opened_at >= ${from} and s.opened_at < ${to}
     group by grouping sets ((s.assignee_telegram_id), ())

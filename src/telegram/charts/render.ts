@@ -8,7 +8,9 @@ import * as echarts from 'echarts';
  * fonts it is given: without a CJK font, Chinese comes out as empty boxes ("tofu"), so the Noto CJK
  * files (Debian's fonts-noto-cjk; the Dockerfile installs them) are loaded explicitly.
  */
-export const CJK_FONT_FILES = ['/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc'];
+// Regular only: resvg parses every font file on each render (about 20 MB each), and a bold title
+// drawn with the regular face reads well enough.
+export const CJK_FONT_FILES = ['/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'];
 export const CHART_FONT_FAMILY = 'Noto Sans CJK SC';
 
 export interface ChartSize {
