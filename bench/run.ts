@@ -36,6 +36,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   broadcast: () => import('./broadcast.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
+  reports: () => import('./reports.js'),
   fuzz: () => import('./fuzz.js'),
   chaos: () => import('./chaos.js'),
 };

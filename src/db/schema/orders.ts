@@ -85,6 +85,10 @@ export const orders = pgTable(
     index('orders_state_idx').on(t.state),
     // Reports count orders placed in a period (src/domain/reports).
     index('orders_created_idx').on(t.createdAt),
+    // The fulfilment report: orders still waiting, per state and age (few beside the closed history).
+    index('orders_waiting_idx')
+      .on(t.state, t.createdAt)
+      .where(sql`${t.state} in ('awaiting_deposit','deposit_paid','vehicle_allocated','ready_for_delivery','delivery_scheduled','refund_requested')`),
     // One car, one order: the service checks first, this is the backstop.
     uniqueIndex('orders_vin_uq')
       .on(t.vin)

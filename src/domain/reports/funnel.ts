@@ -26,31 +26,40 @@ export interface FunnelRow extends FunnelCounts {
 export async function funnelReport(sql: postgres.Sql, period: Period): Promise<FunnelRow[]> {
   // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
   const [from, to] = [period.from.toISOString(), period.to.toISOString()];
+  // Each (step, order) and each (step, model, customer) is one row of `ev`, so plain counts
+  // (which Postgres can hash per grouping set) are exact; only the total's first two steps count
+  // customers across models, in two scalar subqueries of the same statement.
   const rows = await sql<Array<Record<string, unknown>>>`
     with ev as (
-      select f.stage, f.model_id, null::text as city, 'c' || f.customer_id as who
+      select distinct f.stage, f.model_id, null::text as city, f.customer_id as who
         from funnel_events f where f.at >= ${from} and f.at < ${to}
       union all
-      select 'ordered', o.model_id, o.city, 'o' || o.id from orders o where o.created_at >= ${from} and o.created_at < ${to}
+      select 'ordered', o.model_id, o.city, o.id from orders o where o.created_at >= ${from} and o.created_at < ${to}
       union all
-      select 'deposit_paid', o.model_id, o.city, 'o' || o.id
-        from payments p join orders o on o.id = p.order_id
-        where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null
+      select 'deposit_paid', o.model_id, o.city, o.id from orders o
+        where o.id in (select p.order_id from payments p where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null)
       union all
-      select e.to_state, o.model_id, o.city, 'o' || o.id
-        from order_events e join orders o on o.id = e.order_id
-        where e.to_state in ('vehicle_allocated', 'delivered') and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to}
+      select 'vehicle_allocated', o.model_id, o.city, o.id from orders o
+        where o.id in (select e.order_id from order_events e
+          where e.to_state = 'vehicle_allocated' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to})
+      union all
+      select 'delivered', o.model_id, o.city, o.id from orders o
+        where o.id in (select e.order_id from order_events e
+          where e.to_state = 'delivered' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to})
     )
-    select x.*, (select d.city_name from delivery_centres d where d.city = x.city order by d.sort limit 1) as city_name from (
-    select grouping(model_id) as gm, grouping(city) as gc, model_id, city,
-      count(distinct who) filter (where stage = 'started') as started,
-      count(distinct who) filter (where stage = 'configured') as configured,
-      count(distinct who) filter (where stage = 'ordered') as ordered,
-      count(distinct who) filter (where stage = 'deposit_paid') as deposit_paid,
-      count(distinct who) filter (where stage = 'vehicle_allocated') as allocated,
-      count(distinct who) filter (where stage = 'delivered') as delivered
-    from ev
-    group by grouping sets ((model_id), (city), ())
+    select x.*, (select d.city_name from delivery_centres d where d.city = x.city order by d.sort limit 1) as city_name,
+      (select count(distinct f.customer_id) from funnel_events f where f.stage = 'started' and f.at >= ${from} and f.at < ${to}) as total_started,
+      (select count(distinct f.customer_id) from funnel_events f where f.stage = 'configured' and f.at >= ${from} and f.at < ${to}) as total_configured
+    from (
+      select grouping(model_id) as gm, grouping(city) as gc, model_id, city,
+        count(*) filter (where stage = 'started') as started,
+        count(*) filter (where stage = 'configured') as configured,
+        count(*) filter (where stage = 'ordered') as ordered,
+        count(*) filter (where stage = 'deposit_paid') as deposit_paid,
+        count(*) filter (where stage = 'vehicle_allocated') as allocated,
+        count(*) filter (where stage = 'delivered') as delivered
+      from ev
+      group by grouping sets ((model_id), (city), ())
     ) x
     order by x.gm desc, x.gc desc, x.model_id, x.city`;
   const out: FunnelRow[] = [];
@@ -63,8 +72,8 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
       dimension,
       key,
       cityName: dimension === 'city' ? ((r.city_name as LocalizedText | null) ?? null) : null,
-      started: Number(r.started),
-      configured: Number(r.configured),
+      started: Number(dimension === 'total' ? r.total_started : r.started),
+      configured: Number(dimension === 'total' ? r.total_configured : r.configured),
       ordered: Number(r.ordered),
       depositPaid: Number(r.deposit_paid),
       allocated: Number(r.allocated),
