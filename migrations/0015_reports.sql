@@ -22,6 +22,7 @@ CREATE INDEX "order_events_state_created_idx" ON "order_events" USING btree ("to
 CREATE INDEX "orders_created_idx" ON "orders" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "orders_waiting_idx" ON "orders" USING btree ("state","created_at") WHERE "orders"."state" in ('awaiting_deposit','deposit_paid','vehicle_allocated','ready_for_delivery','delivery_scheduled','refund_requested');--> statement-breakpoint
 CREATE INDEX "payments_created_idx" ON "payments" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "installations_installed_idx" ON "installations" USING btree ("installed_at");--> statement-breakpoint
 CREATE INDEX "store_orders_paid_idx" ON "store_orders" USING btree ("paid_at");--> statement-breakpoint
 CREATE INDEX "support_conversations_opened_idx" ON "support_conversations" USING btree ("opened_at");--> statement-breakpoint
 ALTER TABLE "staff" ADD CONSTRAINT "staff_role" CHECK ("staff"."role" in ('admin','agent','marketer','ops','manager'));
