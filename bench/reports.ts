@@ -111,7 +111,7 @@ export async function run(args: BenchArgs): Promise<void> {
   const m = machine();
   console.log(`bench reports: ${m.cores} cores (${m.cpu}), node ${m.node}, load average ${m.load1}, ${orders} orders`);
   const reuse = args.string('db', '');
-  const db = reuse ? { url: reuse, drop: async () => undefined } : await createBenchDb(TZ);
+  const db = reuse ? { url: reuse, drop: () => Promise.resolve() } : await createBenchDb(TZ);
   try {
     const rows = reuse ? { reused: 1 } : await fill(db.url, orders);
     console.log(`seeded: ${JSON.stringify(rows)}`);

@@ -203,7 +203,7 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
           return res.end(pictureSvg(url.searchParams.get('src') ?? ''));
         }
         const report = /^\/api\/reports\/([a-z]+)\.(png|csv)$/.exec(url.pathname);
-        if (req.method === 'GET' && report && deps.report) return await sendReport(res, deps.report, report[1]!, report[2] as 'png' | 'csv', url.searchParams);
+        if (req.method === 'GET' && report && deps.report) return await sendReport(res, (r) => deps.report!(r), report[1]!, report[2] as 'png' | 'csv', url.searchParams);
         if (req.method === 'GET' && url.pathname.startsWith('/api/')) return send(res, 200, get(url));
         if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
           refuseForeign(req);

@@ -15,7 +15,18 @@ import { createFmt } from '../../src/telegram/format.js';
 import { toCsv } from '../../src/telegram/reports/csv.js';
 import { renderReport } from '../../src/telegram/reports/index.js';
 import type { TestDb } from '../support/db.js';
-import { expectedCampaigns, expectedFunnel, expectedInstalled, expectedRevenue, expectedSupport, expectedWaiting, seedReports, CITIES, MODELS, type Seeded } from '../support/reports-seed.js';
+import {
+  expectedCampaigns,
+  expectedFunnel,
+  expectedInstalled,
+  expectedRevenue,
+  expectedSupport,
+  expectedWaiting,
+  seedReports,
+  CITIES,
+  MODELS,
+  type Seeded,
+} from '../support/reports-seed.js';
 import { TZ, withTestServices } from './helpers.js';
 
 // Monday 30 Nov 2026, 12:00 Beijing time.
@@ -55,12 +66,16 @@ function parseCsv(buf: Buffer): string[][] {
     for (let i = 0; i < line.length; i++) {
       const ch = line[i]!;
       if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (ch === '"') quoted = false;
+        if (ch === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (ch === '"') quoted = false;
         else cur += ch;
       } else if (ch === '"') quoted = true;
-      else if (ch === ',') fields.push(cur), (cur = '');
-      else cur += ch;
+      else if (ch === ',') {
+        fields.push(cur);
+        cur = '';
+      } else cur += ch;
     }
     fields.push(cur);
     rows.push(fields);
@@ -91,7 +106,8 @@ describe('each report equals the figures computed from the seeded rows', () => {
       const data = await s.reports.run('funnel', period);
       if (data.kind !== 'funnel') throw new Error('kind');
       const exp = expectedFunnel(seeded, period);
-      const pick = (r: FunnelRow | undefined) => r && { started: r.started, configured: r.configured, ordered: r.ordered, depositPaid: r.depositPaid, allocated: r.allocated, delivered: r.delivered };
+      const pick = (r: FunnelRow | undefined) =>
+        r && { started: r.started, configured: r.configured, ordered: r.ordered, depositPaid: r.depositPaid, allocated: r.allocated, delivered: r.delivered };
       expect(pick(data.rows.find((r) => r.dimension === 'total')), name).toEqual(exp.total);
       for (const m of MODELS) {
         const row = data.rows.find((r) => r.dimension === 'model' && r.key === m);
@@ -172,7 +188,9 @@ describe('each report equals the figures computed from the seeded rows', () => {
     }
     // Weeks: from the period's (Mon 23 Nov) to 4 weeks after its last (Mon 30 Nov → 28 Dec).
     expect(data.report.weeks.map((w) => w.week)).toEqual(['2026-11-23', '2026-11-30', '2026-12-07', '2026-12-14', '2026-12-21', '2026-12-28']);
-    const slots = (await t.sql<Array<{ starts_at: string; capacity: number; booked: number }>>`select starts_at::text, capacity, booked from slots where kind = 'installation'`).map((x) => ({
+    const slots = (
+      await t.sql<Array<{ starts_at: string; capacity: number; booked: number }>>`select starts_at::text, capacity, booked from slots where kind = 'installation'`
+    ).map((x) => ({
       ...x,
       starts_at: new Date(x.starts_at),
     }));
@@ -180,7 +198,11 @@ describe('each report equals the figures computed from the seeded rows', () => {
     for (const w of data.report.weeks) {
       const from = new Date(`${w.week}T00:00:00+08:00`).getTime();
       const inWeek = slots.filter((x) => x.starts_at.getTime() >= from && x.starts_at.getTime() < from + 7 * 86_400_000);
-      expect([w.capacity, w.booked, w.installed], w.week).toEqual([inWeek.reduce((a, x) => a + x.capacity, 0), inWeek.reduce((a, x) => a + x.booked, 0), installed.get(w.week) ?? 0]);
+      expect([w.capacity, w.booked, w.installed], w.week).toEqual([
+        inWeek.reduce((a, x) => a + x.capacity, 0),
+        inWeek.reduce((a, x) => a + x.booked, 0),
+        installed.get(w.week) ?? 0,
+      ]);
     }
   });
 });

@@ -48,7 +48,19 @@ export async function seedReports(sql: postgres.Sql, now: Date, opts: { seed?: n
   const span = opts.span ?? 40;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const at = (maxDaysBack = span) => new Date(now.getTime() - Math.floor(r() * maxDaysBack * 86_400_000));
-  const out: Seeded = { customers: [], funnel: [], orders: [], payments: [], events: [], storeOrders: [], campaigns: [], recipients: [], clicks: [], conversations: [], installations: [] };
+  const out: Seeded = {
+    customers: [],
+    funnel: [],
+    orders: [],
+    payments: [],
+    events: [],
+    storeOrders: [],
+    campaigns: [],
+    recipients: [],
+    clicks: [],
+    conversations: [],
+    installations: [],
+  };
 
   const nCustomers = opts.customers ?? 60;
   const customerRows = await sql<Array<{ id: number; telegram_id: string }>>`
@@ -156,7 +168,9 @@ export async function seedReports(sql: postgres.Sql, now: Date, opts: { seed?: n
       if (state === 'sent' && r() < 0.5)
         for (let k = 0; k < 1 + Math.floor(r() * 2); k++) {
           const when = new Date(Math.min(now.getTime(), startedAt.getTime() + Math.floor(r() * 12 * 86_400_000)));
-          const [cl] = await sql<Array<{ id: number }>>`insert into campaign_clicks (campaign_id, customer_id, button, at) values (${c!.id}, ${cust.id}, 0, ${iso(when)}) returning id`;
+          const [cl] = await sql<
+            Array<{ id: number }>
+          >`insert into campaign_clicks (campaign_id, customer_id, button, at) values (${c!.id}, ${cust.id}, 0, ${iso(when)}) returning id`;
           out.clicks.push({ id: cl!.id, campaignId: c!.id, customerId: cust.id, at: when });
         }
     }
@@ -215,8 +229,11 @@ export function expectedFunnel(s: Seeded, p: Period) {
       configured: stage('configured'),
       ordered: s.orders.filter((o) => inP(o.createdAt, p) && orderOk(o)).length,
       depositPaid: new Set(s.payments.filter((x) => x.problem === null && inP(x.createdAt, p) && orderOk(byId.get(x.orderId)!)).map((x) => x.orderId)).size,
-      allocated: new Set(s.events.filter((e) => e.subject === 'order' && e.toState === 'vehicle_allocated' && inP(e.createdAt, p) && orderOk(byId.get(e.orderId)!)).map((e) => e.orderId)).size,
-      delivered: new Set(s.events.filter((e) => e.subject === 'order' && e.toState === 'delivered' && inP(e.createdAt, p) && orderOk(byId.get(e.orderId)!)).map((e) => e.orderId)).size,
+      allocated: new Set(
+        s.events.filter((e) => e.subject === 'order' && e.toState === 'vehicle_allocated' && inP(e.createdAt, p) && orderOk(byId.get(e.orderId)!)).map((e) => e.orderId),
+      ).size,
+      delivered: new Set(s.events.filter((e) => e.subject === 'order' && e.toState === 'delivered' && inP(e.createdAt, p) && orderOk(byId.get(e.orderId)!)).map((e) => e.orderId))
+        .size,
     };
   };
   return { total: count({}), model: (m: string) => count({ model: m }), city: (c: string) => count({ city: c }) };

@@ -78,8 +78,6 @@ export async function fulfilmentReport(sql: postgres.Sql, period: Period, opts: 
         over30: r ? Number(r.bmore) : 0,
       };
     }),
-    weeks: rows
-      .filter((r) => r.part === 'week')
-      .map((r) => ({ week: r.key as string, capacity: Number(r.capacity), booked: Number(r.booked), installed: Number(r.installed) })),
+    weeks: rows.filter((r) => r.part === 'week').map((r) => ({ week: r.key as string, capacity: Number(r.capacity), booked: Number(r.booked), installed: Number(r.installed) })),
   };
 }

@@ -81,7 +81,8 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
     });
   }
   // An empty period still has its total line (all zeros).
-  if (!out.some((r) => r.dimension === 'total')) out.unshift({ dimension: 'total', key: null, cityName: null, started: 0, configured: 0, ordered: 0, depositPaid: 0, allocated: 0, delivered: 0 });
+  if (!out.some((r) => r.dimension === 'total'))
+    out.unshift({ dimension: 'total', key: null, cityName: null, started: 0, configured: 0, ordered: 0, depositPaid: 0, allocated: 0, delivered: 0 });
   return out;
 }
 

@@ -39,7 +39,16 @@ export function revenueView(f: Fmt, period: Period, rows: RevenueRow[]): ReportV
     grid: { left: 110, right: 40, top: 120, bottom: 120 },
     xAxis: { type: 'category', data: period.days.map((d) => f.day(d)), axisLabel: { fontSize: 14, rotate: period.days.length > 10 ? 45 : 0 } },
     yAxis: { type: 'value', name: f.t('reports.revenue.axis'), nameTextStyle: { fontSize: 16 }, axisLabel: { fontSize: 14 } },
-    series: [...series('deposit', deposits.byKey.map(([k]) => k)), ...series('store', store.byKey.map(([k]) => k))],
+    series: [
+      ...series(
+        'deposit',
+        deposits.byKey.map(([k]) => k),
+      ),
+      ...series(
+        'store',
+        store.byKey.map(([k]) => k),
+      ),
+    ],
   };
   const sep = listSep(f);
   const lines = [
@@ -48,7 +57,8 @@ export function revenueView(f: Fmt, period: Period, rows: RevenueRow[]): ReportV
     f.t('reports.revenue.store', { amount: f.money(store.fen), count: store.count }),
   ];
   if (deposits.byKey.length) lines.push(f.t('reports.revenue.by_model', { list: deposits.byKey.map(([k, fen]) => `${modelName(k)} ${f.money(fen)}`).join(sep) }));
-  if (store.byKey.length) lines.push(f.t('reports.revenue.by_category', { list: store.byKey.map(([k, fen]) => `${keyLabel(f, { kind: 'store', key: k })} ${f.money(fen)}`).join(sep) }));
+  if (store.byKey.length)
+    lines.push(f.t('reports.revenue.by_category', { list: store.byKey.map(([k, fen]) => `${keyLabel(f, { kind: 'store', key: k })} ${f.money(fen)}`).join(sep) }));
   const c = (k: string) => f.t(`reports.revenue.csv.${k}`);
   const csv = toCsv(
     [c('kind'), c('day'), c('key'), c('count'), c('amount')],

@@ -40,7 +40,14 @@ export function supportView(f: Fmt, period: Period, rows: SupportRow[]): ReportV
       { type: 'value', gridIndex: 1, minInterval: 1 },
     ],
     series: [
-      { name: f.t('reports.support.series.conversations'), type: 'bar', xAxisIndex: 0, yAxisIndex: 0, data: agents.map((r) => r.conversations), label: { show: true, position: 'top' } },
+      {
+        name: f.t('reports.support.series.conversations'),
+        type: 'bar',
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        data: agents.map((r) => r.conversations),
+        label: { show: true, position: 'top' },
+      },
       { name: f.t('reports.support.series.breaches'), type: 'bar', xAxisIndex: 0, yAxisIndex: 0, data: agents.map((r) => r.slaBreaches), label: { show: true, position: 'top' } },
       { name: f.t('reports.support.series.ratings'), type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: total.ratings, label: { show: true, position: 'top' } },
     ],
@@ -64,7 +71,19 @@ export function supportView(f: Fmt, period: Period, rows: SupportRow[]): ReportV
   ];
   const c = (k: string) => f.t(`reports.support.csv.${k}`);
   const csv = toCsv(
-    [c('agent'), c('agent_id'), f.t('reports.support.series.conversations'), c('closed'), c('fr50'), c('fr90'), c('res50'), c('res_avg'), ...stars, c('rating_avg'), f.t('reports.support.series.breaches')],
+    [
+      c('agent'),
+      c('agent_id'),
+      f.t('reports.support.series.conversations'),
+      c('closed'),
+      c('fr50'),
+      c('fr90'),
+      c('res50'),
+      c('res_avg'),
+      ...stars,
+      c('rating_avg'),
+      f.t('reports.support.series.breaches'),
+    ],
     rows.map((r) => [
       r.dimension === 'total' ? f.t('reports.total') : agentName(f, r),
       r.agentId,

@@ -43,5 +43,9 @@ export async function sendReport(telegram: Telegram, chatId: number, f: Fmt, rep
   const withIntro = opts.intro ? `${opts.intro}\n\n${report.caption}` : report.caption;
   const caption = withIntro.length <= 1024 ? withIntro : report.caption;
   await telegram.sendPhoto(chatId, { source: report.png, filename: `${report.filename.replace(/\.csv$/, '')}.png` }, { caption, parse_mode: 'HTML' });
-  await telegram.sendDocument(chatId, { source: report.csv, filename: report.filename }, { reply_markup: { inline_keyboard: [[button(f.t('reports.another'), cb.reportMenu.pack({}))]] } });
+  await telegram.sendDocument(
+    chatId,
+    { source: report.csv, filename: report.filename },
+    { reply_markup: { inline_keyboard: [[button(f.t('reports.another'), cb.reportMenu.pack({}))]] } },
+  );
 }
