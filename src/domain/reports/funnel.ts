@@ -26,7 +26,8 @@ export interface FunnelRow extends FunnelCounts {
 export async function funnelReport(sql: postgres.Sql, period: Period): Promise<FunnelRow[]> {
   // drizzle's postgres.js client passes dates through as they are: parameters go as ISO strings.
   const [from, to] = [period.from.toISOString(), period.to.toISOString()];
-  // Each (step, order) and each (step, model, customer) is one row of `ev`, so plain counts
+  // Each (step, order) and each (step, model, customer) is one row of `ev` (the orders of a step
+  // are found from its payments or events, by primary key, never by scanning every order), so plain counts
   // (which Postgres can hash per grouping set) are exact; only the total's first two steps count
   // customers across models, in two scalar subqueries of the same statement.
   const rows = await sql<Array<Record<string, unknown>>>`
@@ -36,16 +37,19 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
       union all
       select 'ordered', o.model_id, o.city, o.id from orders o where o.created_at >= ${from} and o.created_at < ${to}
       union all
-      select 'deposit_paid', o.model_id, o.city, o.id from orders o
-        where o.id in (select p.order_id from payments p where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null)
+      select 'deposit_paid', o.model_id, o.city, o.id
+        from (select distinct p.order_id from payments p where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null) x
+        join orders o on o.id = x.order_id
       union all
-      select 'vehicle_allocated', o.model_id, o.city, o.id from orders o
-        where o.id in (select e.order_id from order_events e
-          where e.to_state = 'vehicle_allocated' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to})
+      select 'vehicle_allocated', o.model_id, o.city, o.id
+        from (select distinct e.order_id from order_events e
+          where e.to_state = 'vehicle_allocated' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to}) x
+        join orders o on o.id = x.order_id
       union all
-      select 'delivered', o.model_id, o.city, o.id from orders o
-        where o.id in (select e.order_id from order_events e
-          where e.to_state = 'delivered' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to})
+      select 'delivered', o.model_id, o.city, o.id
+        from (select distinct e.order_id from order_events e
+          where e.to_state = 'delivered' and e.subject = 'order' and e.created_at >= ${from} and e.created_at < ${to}) x
+        join orders o on o.id = x.order_id
     )
     select x.*, (select d.city_name from delivery_centres d where d.city = x.city order by d.sort limit 1) as city_name,
       (select count(distinct f.customer_id) from funnel_events f where f.stage = 'started' and f.at >= ${from} and f.at < ${to}) as total_started,
