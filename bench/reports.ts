@@ -78,7 +78,7 @@ async function fill(url: string, orders: number): Promise<Record<string, number>
       select c.id, ${c0} + g, 5000000000 + g, 'zh-CN', 0, (array['sent','sent','sent','blocked','failed'])[1 + g % 5]
       from campaigns c cross join generate_series(0, ${customers} - 1) g where (g + c.id) % 20 = 0`;
     await sql`
-      insert into campaign_clicks (campaign_id, customer_id, button, at)
+      insert into campaign_clicks (campaign_id, customer_id, button, clicked_at)
       select r.campaign_id, r.customer_id, 0, c.started_at + interval '2 hours' from campaign_recipients r join campaigns c on c.id = r.campaign_id
       where r.state = 'sent' and (r.customer_id / 20) % 5 = 0`;
     const conversations = Math.floor(orders / 10);

@@ -21,6 +21,7 @@ import { noEvents, type DomainEvents } from './domain/events.js';
 import { SupportService, type SlaScheduler, type SupportRelay } from './domain/support/service.js';
 import { StoreService } from './domain/store/service.js';
 import { StoreCheckoutService } from './domain/store/checkout.js';
+import { StockService } from './domain/stock/service.js';
 import { noStoreEvents, withStoreInstallations, type StoreEvents } from './domain/store/events.js';
 import { CampaignRepository } from './domain/campaigns/repository.js';
 import { DeliveryRepository } from './domain/campaigns/delivery.js';
@@ -66,6 +67,8 @@ export interface Services {
   storeCheckout: StoreCheckoutService;
   /** Managers' reports (src/domain/reports), the funnel's first steps, report subscriptions. */
   reports: ReportService;
+  /** The catalog without SQL: stock, prices, hidden products, models paused, with the audit (ops and managers). */
+  stock: StockService;
 }
 
 /** Everything a bot handler, a job or the ops CLI may use; built once by createDeps and passed down. */
@@ -186,8 +189,9 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
   const events = withStoreInstallations(opts.events ?? noEvents, storeHooks);
   const orders = new OrderService({ db, events, refundPolicy: config.refundPolicy });
   const store = new StoreService({ db, now });
+  const catalog = new CatalogService({ db });
   return {
-    catalog: new CatalogService({ db }),
+    catalog,
     customers: new CustomerService({ db, defaultLocale: config.defaultLocale }),
     orders,
     payments: new PaymentService({ db, orders }),
@@ -218,5 +222,6 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     store,
     storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
     reports: new ReportService({ db, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes, defaultLocale: config.defaultLocale, now }),
+    stock: new StockService(db, catalog),
   };
 }

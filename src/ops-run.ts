@@ -36,6 +36,7 @@ export async function runOpsCli(argv: string[], env: Record<string, string | und
   }
   if (parsed.help || !parsed.command) {
     io.out(t('ops.cli.usage'));
+    io.out(t('catalogOps.cli.usage'));
     return parsed.help ? EXIT.ok : EXIT.usage;
   }
   let config;

@@ -21,6 +21,8 @@ import type { orderStepSchemas } from './features/order/steps.js';
 import { settingsFeature, settingsSteps } from './features/settings/index.js';
 import type { settingsStepSchemas } from './features/settings/steps.js';
 import { staffFeature } from './features/staff/index.js';
+import { stockFeature, stockSteps } from './features/stock/index.js';
+import type { stockStepSchemas } from './features/stock/steps.js';
 import { storeFeature, storeSteps } from './features/store/index.js';
 import type { storeStepSchemas } from './features/store/steps.js';
 import { supportFeature } from './features/support/index.js';
@@ -45,7 +47,8 @@ type AllStepSchemas = typeof menuStepSchemas &
   typeof storeStepSchemas &
   typeof opsStepSchemas &
   typeof campaignStepSchemas &
-  typeof reportStepSchemas;
+  typeof reportStepSchemas &
+  typeof stockStepSchemas;
 
 // The registry type of src/bot/step-registry.ts: its StepSchemas are exactly these.
 declare module './step-registry.js' {
@@ -66,6 +69,7 @@ export function createStepRegistry(): StepRegistry<BotContext> {
     ...opsSteps,
     ...campaignSteps,
     ...reportSteps,
+    ...stockSteps,
   });
 }
 
@@ -122,10 +126,12 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(supportFeature);
   bot.use(chatMemberTracker);
   // Staff features come early: their commands and typed answers (a VIN) are theirs alone.
-  // Campaigns: the composer's typed answers are the marketer's; /start c<id>_<n> links and the consent question come before the menu.
+  // Campaigns: the composer's typed answers are the marketer's; /start c-<id>-<n> links and the consent question come before the menu.
   bot.use(campaignsFeature, settingsFeature);
   // Store: staff's /ops ship first, then the shop (its payment handlers are in paymentsFeature).
   bot.use(storeFeature);
+  // /stock: the catalog without SQL (ops, admins, managers); its buttons and typed numbers are theirs alone.
+  bot.use(stockFeature);
   bot.use(menuFeature, opsFeature, reportsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
   bot.use(unhandledFeature);
 

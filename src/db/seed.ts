@@ -27,6 +27,8 @@ export const catalogFile = z.object({
       name: z.string(),
       sort: z.number().int(),
       deposit: yuan,
+      /** Taking orders when first seeded (default true); later ops switch it, and a re-seed keeps their choice. */
+      available: z.boolean().optional(),
       photoUrl: z.string().url(),
       tagline: localized,
       trims: z.array(
@@ -65,7 +67,15 @@ export function readCatalogFile(file = rootPath('data', 'catalog.json')): Catalo
  */
 export function catalogRows(data: CatalogFile): Array<{ model: CarModel; trims: Trim[]; options: CarOption[] }> {
   return data.models.map((m, i) => ({
-    model: { id: m.id, name: m.name, tagline: m.tagline, photoUrl: m.photoUrl, depositFen: m.deposit * 100, sort: m.sort ?? i },
+    model: {
+      id: m.id,
+      name: m.name,
+      tagline: m.tagline,
+      photoUrl: m.photoUrl,
+      depositFen: m.deposit * 100,
+      available: m.available ?? true,
+      sort: m.sort ?? i,
+    },
     trims: m.trims.map((t, j) => ({
       id: t.id,
       modelId: m.id,
@@ -85,7 +95,9 @@ export async function seed(db: Db, opts: { timeZone: string; now?: Date; file?: 
   const data = readCatalogFile(opts.file);
   await db.transaction(async (tx) => {
     for (const { model, trims: modelTrims, options } of catalogRows(data)) {
-      await tx.insert(carModels).values(model).onConflictDoUpdate({ target: carModels.id, set: model });
+      // Availability is the ops staff's switch once the model exists: a re-seed does not undo it.
+      const { available: _initial, ...catalogData } = model;
+      await tx.insert(carModels).values(model).onConflictDoUpdate({ target: carModels.id, set: catalogData });
       for (const trim of modelTrims) await tx.insert(trims).values(trim).onConflictDoUpdate({ target: trims.id, set: trim });
       for (const option of options) await tx.insert(carOptions).values(option).onConflictDoUpdate({ target: carOptions.id, set: option });
     }

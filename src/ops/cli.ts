@@ -9,6 +9,7 @@ import { installationJson, orderJson, orderViewJson, worklistJson } from './json
 import { findOrder, loadOrderView, nextActions } from '../domain/fulfilment/order-view.js';
 import { isStoreRef, storeStep } from './store.js';
 import { inboxCommand } from './inbox.js';
+import { stockArgsOk, stockCommand } from './stock.js';
 import type { CliContext, CliIo } from './context.js';
 import { addDays, zonedDayStart } from '../shared/time.js';
 import { parseArgs as parseArgv } from 'node:util';
@@ -21,7 +22,7 @@ import { parseArgs as parseArgv } from 'node:util';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Each command and how many arguments it takes. */
-const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, refunded: 1, installed: 1, 'import-vins': 1, shipped: 1, inbox: 1 } as const;
+const COMMANDS = { list: 0, show: 1, allocate: 2, ready: 1, delivered: 1, refunded: 1, installed: 1, 'import-vins': 1, shipped: 1, inbox: 1, stock: 1 } as const;
 /** `inbox list`, or `inbox show|retry|drop <update id>`. */
 const inboxArgsOk = (args: string[]) => (args.length === 1 && args[0] === 'list') || (args.length === 2 && ['show', 'retry', 'drop'].includes(args[0]!));
 export type Command = keyof typeof COMMANDS;
@@ -101,7 +102,8 @@ export function parseArgs(argv: string[], tFor: (lang: Locale) => TFunction): Pa
     return out; // the caller prints the usage
   else if (!isCommand(command)) out.problem = problem(t('ops.cli.unknown_command', { command }));
   else if (command === 'shipped' && (args.length !== 1 || !shipping.carrier || !shipping.tracking)) out.problem = problem(t('store.cli.shipped_usage'));
-  else if (command === 'inbox' ? !inboxArgsOk(args) : args.length !== COMMANDS[command])
+  else if (command === 'stock' && !stockArgsOk(args)) out.problem = problem(t('catalogOps.cli.bad_usage', { usage: t('catalogOps.cli.usage') }));
+  else if (command !== 'stock' && (command === 'inbox' ? !inboxArgsOk(args) : args.length !== COMMANDS[command]))
     out.problem = problem(t('ops.cli.wrong_args', { command, expected: t(`ops.cli.args.${command}`) }));
   else {
     out.command = command;
@@ -292,5 +294,7 @@ export async function runCommand(c: CliContext, command: Command, args: string[]
       return importFile(c, a);
     case 'inbox':
       return inboxCommand(c, a, b);
+    case 'stock':
+      return stockCommand(c, args);
   }
 }

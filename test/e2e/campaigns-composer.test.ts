@@ -92,10 +92,10 @@ describe('composer (English marketer)', () => {
 
     const c = new TestChat(h, en[0]!, { languageCode: 'en' });
     const msg = c.messages()[0]!;
-    expect(msg.buttons[0]![0]!.url).toBe(`https://t.me/${h.api.botInfo.username}?start=c${id}_0`);
+    expect(msg.buttons[0]![0]!.url).toBe(`https://t.me/${h.api.botInfo.username}?start=c-${id}-0`);
     await c.tap('See Model Y', { on: msg });
     expect(c.lastText()).toMatch(/Model Y/);
-    await c.text(`/start c${id}_0`);
+    await c.text(`/start c-${id}-0`);
     expect(c.messages().at(-1)?.buttons[0]![0]!.url).toBe('https://tesla.cn/drive');
     await c.tap('Unsubscribe', { on: msg });
     expect(c.toasts().at(-1)).toMatch(/unsubscribed/);

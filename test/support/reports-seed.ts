@@ -170,7 +170,7 @@ export async function seedReports(sql: postgres.Sql, now: Date, opts: { seed?: n
           const when = new Date(Math.min(now.getTime(), startedAt.getTime() + Math.floor(r() * 12 * 86_400_000)));
           const [cl] = await sql<
             Array<{ id: number }>
-          >`insert into campaign_clicks (campaign_id, customer_id, button, at) values (${c!.id}, ${cust.id}, 0, ${iso(when)}) returning id`;
+          >`insert into campaign_clicks (campaign_id, customer_id, button, clicked_at) values (${c!.id}, ${cust.id}, 0, ${iso(when)}) returning id`;
           out.clicks.push({ id: cl!.id, campaignId: c!.id, customerId: cust.id, at: when });
         }
     }

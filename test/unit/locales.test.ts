@@ -309,7 +309,7 @@ const LATIN_ALLOWED = new Set(
   'Tesla Model S X Y L Plaid App JD VIN CLTC Wall Connector Telegram ID kW km h Supercharger USB Type-C Qi English'.split(' ').map((w) => w.toLowerCase()),
 );
 /** Staff-facing texts (ops, campaigns' composer, the support group) name commands and fields in Latin on purpose. */
-const STAFF_KEYS = /^(ops|staff|store\.cli|campaigns\.(composer|control|segment|review|figures)|support\.group|payments\.ops|store\.ops)\./;
+const STAFF_KEYS = /^(ops|staff|store\.cli|catalogOps\.cli|campaigns\.(composer|control|segment|review|figures)|support\.group|payments\.ops|store\.ops)\./;
 function englishInChinese(flat: Flat): string[] {
   const out: string[] = [];
   for (const [key, value] of flat) {

@@ -74,7 +74,7 @@ function handMadeCatalog(): ModelCatalog {
     sort: 0,
   });
   return {
-    model: { id: 'model-z', name: 'Model Z', tagline: loc('tagline'), photoUrl: 'https://example.com/z.jpg', depositFen: 500_000, sort: 9 },
+    model: { id: 'model-z', name: 'Model Z', tagline: loc('tagline'), photoUrl: 'https://example.com/z.jpg', depositFen: 500_000, available: true, sort: 9 },
     trims: [trim('z-big', 30_000_000, 0), trim('z-small', 20_000_000, 1)],
     options: [
       // Every paint costs money: the cheapest possible car still pays ¥5,000 for paint.

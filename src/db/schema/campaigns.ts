@@ -102,10 +102,11 @@ export const campaignClicks = pgTable(
     customerId: integer('customer_id')
       .notNull()
       .references(() => customers.id),
+    /** Index of the button in the campaign variant's buttons (the `<key>` of `c-<campaign>-<key>`). */
     button: integer('button').notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    clickedAt: timestamp('clicked_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('campaign_clicks_campaign_idx').on(t.campaignId)],
+  (t) => [index('campaign_clicks_campaign_idx').on(t.campaignId), index('campaign_clicks_customer_idx').on(t.customerId, t.clickedAt)],
 );
 
 /** Models a customer has looked at (written by the catalog when a model card is shown). */
@@ -143,3 +144,4 @@ export const marketingConsentLog = pgTable(
 export type Campaign = typeof campaigns.$inferSelect;
 export type CampaignVariant = typeof campaignVariants.$inferSelect;
 export type CampaignRecipient = typeof campaignRecipients.$inferSelect;
+export type CampaignClick = typeof campaignClicks.$inferSelect;

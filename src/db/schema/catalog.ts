@@ -1,4 +1,4 @@
-import { check, index, integer, jsonb, numeric, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, numeric, pgTable, text } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 /** Localised text as stored: one entry per supported language. */
@@ -12,6 +12,11 @@ export const carModels = pgTable(
     tagline: jsonb('tagline').$type<LocalizedText>().notNull(),
     photoUrl: text('photo_url').notNull(),
     depositFen: integer('deposit_fen').notNull(),
+    /**
+     * Whether the model takes orders now. A paused model (false) stays browsable; its card says so
+     * instead of offering the order button. Ops switch it (setModelAvailability); a re-seed keeps it.
+     */
+    available: boolean('available').notNull().default(true),
     sort: integer('sort').notNull().default(0),
   },
   (t) => [check('car_models_deposit_positive', sql`${t.depositFen} > 0`)],

@@ -10,3 +10,4 @@ export * from './campaigns.js';
 export * from './outbox.js';
 export * from './inbox.js';
 export * from './reports.js';
+export * from './catalog-audit.js';

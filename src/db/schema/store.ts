@@ -21,6 +21,8 @@ export const storeProducts = pgTable(
     /** Buying it offers a home-charger installation (the Wall Connector). */
     needsInstallation: boolean('needs_installation').notNull().default(false),
     sort: integer('sort').notNull().default(0),
+    /** Taken off the shelf by ops (/stock): customers no longer see it or buy it; invoices out there are refused at pre-checkout. */
+    hidden: boolean('hidden').notNull().default(false),
   },
   (t) => [index('store_products_category_idx').on(t.category, t.sort), check('store_products_category', sql`${t.category} in ('charging','accessories','apparel')`)],
 );
@@ -47,10 +49,17 @@ export const storeVariants = pgTable(
     /** Units reserved by pre-checkout holds, not yet paid. Sellable = stock - held. */
     held: integer('held').notNull().default(0),
     sort: integer('sort').notNull().default(0),
+    /** As a product's `hidden`, for one variant. */
+    hidden: boolean('hidden').notNull().default(false),
+    /** Ops are told once when the stock falls below this after a sale (0: never). */
+    lowStockThreshold: integer('low_stock_threshold').notNull().default(0),
+    /** When ops were told; cleared when the stock is back at or above the threshold (re-armed). */
+    lowStockAlertedAt: timestamp('low_stock_alerted_at', { withTimezone: true }),
   },
   (t) => [
     index('store_variants_product_idx').on(t.productId),
     check('store_variants_price_positive', sql`${t.priceFen} > 0`),
+    check('store_variants_threshold', sql`${t.lowStockThreshold} >= 0`),
     // The guarded UPDATEs in the store service keep this true; the CHECK is the backstop.
     check('store_variants_stock', sql`${t.held} >= 0 and ${t.stock} >= ${t.held}`),
   ],

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { CampaignStatus } from '../../db/schema/campaigns.js';
+import { campaignAttribution, type CampaignAttribution } from './attribution.js';
 
 // eslint-disable-next-line @typescript-eslint/no-base-to-string -- v is a raw SQL timestamp (text) or a Date, never a plain object
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
@@ -22,6 +23,8 @@ export interface CampaignFigures {
   /** Store orders paid (and not refunded) by recipients within 7 days, and their total with shipping. */
   storeOrders: number;
   storeFen: number;
+  /** By click attribution (last click within 7 days before the sale, see attribution.ts), beside the window figures above. */
+  attributed: CampaignAttribution;
 }
 
 /**
@@ -52,6 +55,10 @@ export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<Ca
          join campaign_recipients r on r.customer_id = so.customer_id and r.campaign_id = c.id and r.state = 'sent'
          where so.state in ('paid', 'shipped', 'delivered') and so.paid_at between r.sent_at and r.sent_at + interval '7 days') as store_fen
     from campaigns c order by c.id desc limit ${limit}`;
+  const attributed = await campaignAttribution(
+    sql,
+    rows.map((r) => r.id as number),
+  );
   return rows.map((r) => ({
     id: r.id as number,
     status: r.status as CampaignStatus,
@@ -69,5 +76,6 @@ export async function recentCampaigns(sql: postgres.Sql, limit = 10): Promise<Ca
     depositsFen: Number(r.deposits_fen),
     storeOrders: Number(r.store_orders),
     storeFen: Number(r.store_fen),
+    attributed: attributed.get(r.id as number)!,
   }));
 }

@@ -14,3 +14,4 @@ export {
 } from './pricing.js';
 export { CatalogService, type CatalogServiceOptions } from './service.js';
 export { onTheRoadEstimate, PURCHASE_TAX, type OnTheRoadEstimate } from './purchase-tax.js';
+export { isModelAvailable, setModelAvailability } from './availability.js';

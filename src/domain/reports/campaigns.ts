@@ -50,9 +50,9 @@ export async function campaignsReport(sql: postgres.Sql, period: Period): Promis
       select distinct on (o.id) o.id as order_id, cl.campaign_id
       from orders o
       join campaign_clicks cl on cl.customer_id = o.customer_id
-        and cl.at <= o.created_at and cl.at > o.created_at - make_interval(days => ${ATTRIBUTION_DAYS})
+        and cl.clicked_at <= o.created_at and cl.clicked_at > o.created_at - make_interval(days => ${ATTRIBUTION_DAYS})
       where o.customer_id in (select customer_id from campaign_clicks where campaign_id in (select id from c))
-      order by o.id, cl.at desc, cl.id desc
+      order by o.id, cl.clicked_at desc, cl.id desc
     ),
     a as (
       select att.campaign_id, count(*) as orders, count(dp.fen) as deposits, coalesce(sum(dp.fen), 0) as deposits_fen

@@ -42,7 +42,11 @@ export function readStoreFile(file = rootPath('data', 'store.json')): StoreFile 
   return storeFile.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
-export function storeRows(data: StoreFile): Array<{ product: StoreProduct; variants: StoreVariant[] }> {
+/** Rows as the file gives them; what ops set (hidden, the low-stock threshold) keeps its default or its current value. */
+export type SeedProduct = Omit<StoreProduct, 'hidden'>;
+export type SeedVariant = Omit<StoreVariant, 'hidden' | 'lowStockThreshold' | 'lowStockAlertedAt'>;
+
+export function storeRows(data: StoreFile): Array<{ product: SeedProduct; variants: SeedVariant[] }> {
   return data.products.map((p, i) => ({
     product: {
       id: p.id,
@@ -74,7 +78,8 @@ export function storeRows(data: StoreFile): Array<{ product: StoreProduct; varia
 /**
  * Upserts the store's products and variants. Names, photos and prices follow the file; stock is
  * only set when a variant is new, so seeding again never undoes sales or holds (restocking is a
- * stock change, not a re-seed).
+ * stock change, not a re-seed). A price ops changed (/stock, `npm run ops -- stock price`, audited
+ * in catalog_audit) is kept, as are hidden flags and low-stock thresholds.
  */
 export async function seedStore(db: Db, file?: string): Promise<void> {
   const data = readStoreFile(file);
@@ -87,7 +92,14 @@ export async function seedStore(db: Db, file?: string): Promise<void> {
           .values(v)
           .onConflictDoUpdate({
             target: storeVariants.id,
-            set: { productId: v.productId, attributes: v.attributes, priceFen: v.priceFen, sort: v.sort, stock: sql`${storeVariants.stock}` },
+            set: {
+              productId: v.productId,
+              attributes: v.attributes,
+              priceFen: sql`case when exists (select 1 from catalog_audit a where a.entity = 'variant' and a.entity_id = ${v.id} and a.field = 'price')
+                then ${storeVariants.priceFen} else ${v.priceFen} end`,
+              sort: v.sort,
+              stock: sql`${storeVariants.stock}`,
+            },
           });
       }
     }

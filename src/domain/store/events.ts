@@ -1,5 +1,6 @@
 import type { Installation, InstallationState, StoreOrder, StoreOrderState } from '../../db/schema/index.js';
 import type { DomainEvents } from '../events.js';
+import type { LowStockAlert } from '../stock/low-stock.js';
 
 /**
  * What the store tells the rest of the system after a commit: the store queue (src/jobs/store/)
@@ -12,6 +13,8 @@ export interface StoreEvents {
   stateChanged(order: StoreOrder, from: StoreOrderState, to: StoreOrderState, actor: string): Promise<void>;
   /** A store order's charger installation (a Wall Connector without a car order) changed state. */
   installationChanged?(installation: Installation, to: InstallationState): Promise<void>;
+  /** Sold below their low-stock threshold, not alerted since their last restock: ops are told once (src/domain/stock). */
+  lowStock?(alerts: LowStockAlert[]): Promise<void>;
 }
 
 /**

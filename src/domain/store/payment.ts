@@ -13,9 +13,13 @@ import {
   type StoreOrder,
 } from '../../db/schema/index.js';
 import type { StoreEvents } from './events.js';
+import { markLowStock } from '../stock/low-stock.js';
 import type { StoreOrders } from './orders.js';
 import { HOLD_MINUTES, parseStorePayload, shippingFen, storeTransitions } from './rules.js';
 import { formatAddress, Refused, type StorePaymentFacts, type StorePreCheckoutRefusal, type StoreRecordResult } from './types.js';
+
+/** A variant ops have not taken off the shelf, of a product they have not either: only those are held for an invoice. */
+const onShelf = sql`not ${storeVariants.hidden} and not exists (select 1 from store_products p where p.id = ${storeVariants.productId} and p.hidden)`;
 
 export interface StorePaymentsOptions {
   db: Db;
@@ -105,7 +109,7 @@ export class StorePayments {
             const held = await tx
               .update(storeVariants)
               .set({ held: sql`${storeVariants.held} + ${l.qty}` })
-              .where(and(eq(storeVariants.id, l.variantId), sql`${storeVariants.stock} - ${storeVariants.held} >= ${l.qty}`))
+              .where(and(eq(storeVariants.id, l.variantId), sql`${storeVariants.stock} - ${storeVariants.held} >= ${l.qty}`, onShelf))
               .returning({ id: storeVariants.id });
             if (held.length === 0) throw new Refused('sold_out');
           }
@@ -241,12 +245,18 @@ export class StorePayments {
           })
           .onConflictDoUpdate({ target: [storeAddresses.customerId, storeAddresses.recipient, storeAddresses.phone, storeAddresses.address], set: { usedAt: now } });
       }
-      return { status: 'recorded' as const, order: order!, paymentId };
+      // Ops hear once when a variant falls below its threshold (re-armed by a restock).
+      const lowStock = await markLowStock(
+        tx,
+        lines.map((l) => l.variantId),
+      );
+      return { status: 'recorded' as const, order: order!, paymentId, lowStock };
     });
     if (result.status === 'unrecognized') return { status: 'unrecognized', view: null };
     if (result.status === 'needs_refund') return { status: 'needs_refund', problem: result.problem, paymentId: result.paymentId, view: await this.orders.view(result.order) };
     if (result.status === 'duplicate') return { status: 'duplicate', payment: result.payment, view: await this.orders.view(result.order) };
     await this.events.stateChanged(result.order, 'pending_payment', 'paid', actor);
+    if (result.lowStock.length && this.events.lowStock) await this.events.lowStock(result.lowStock);
     return { status: 'recorded', paymentId: result.paymentId, view: await this.orders.view(result.order) };
   }
 

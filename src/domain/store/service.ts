@@ -40,6 +40,11 @@ export interface Cart {
 export class StoreError extends AppError<'sold_out' | 'not_enough' | 'unknown_variant' | 'max_qty' | 'not_in_cart' | 'cart_changed'> {}
 
 const available = (v: StoreVariant): number => Math.max(0, v.stock - v.held);
+/** A product customers see: not hidden by ops, with at least one variant that is not hidden either. */
+const onSale = and(
+  eq(storeProducts.hidden, false),
+  sql`exists (select 1 from ${storeVariants} where ${storeVariants.productId} = ${storeProducts.id} and not ${storeVariants.hidden})`,
+);
 
 /** A press made on a screen that showed `expected` in the cart, checked under the row lock. */
 function expectQty(variantId: string, current: number, expected: number | undefined) {
@@ -72,14 +77,18 @@ export class StoreService {
   }
 
   async categories(): Promise<Array<{ category: StoreCategory; products: number }>> {
-    const rows = await this.db.select({ category: storeProducts.category, products: count() }).from(storeProducts).groupBy(storeProducts.category);
+    const rows = await this.db.select({ category: storeProducts.category, products: count() }).from(storeProducts).where(onSale).groupBy(storeProducts.category);
     const order: StoreCategory[] = ['charging', 'accessories', 'apparel'];
     return order.map((c) => ({ category: c, products: rows.find((r) => r.category === c)?.products ?? 0 })).filter((c) => c.products > 0);
   }
 
   /** One page (1-based) of a category, with each product's variants; `pages` ≥ 1. */
   async page(category: StoreCategory, page: number): Promise<{ items: ProductView[]; page: number; pages: number }> {
-    const all = await this.db.select().from(storeProducts).where(eq(storeProducts.category, category)).orderBy(asc(storeProducts.sort));
+    const all = await this.db
+      .select()
+      .from(storeProducts)
+      .where(and(eq(storeProducts.category, category), onSale))
+      .orderBy(asc(storeProducts.sort));
     const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
     const current = Math.min(Math.max(1, page), pages);
     const slice = all.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
@@ -88,9 +97,12 @@ export class StoreService {
           .select()
           .from(storeVariants)
           .where(
-            inArray(
-              storeVariants.productId,
-              slice.map((p) => p.id),
+            and(
+              inArray(
+                storeVariants.productId,
+                slice.map((p) => p.id),
+              ),
+              eq(storeVariants.hidden, false),
             ),
           )
           .orderBy(asc(storeVariants.sort))
@@ -100,9 +112,13 @@ export class StoreService {
 
   async product(id: string): Promise<ProductView | null> {
     const [product] = await this.db.select().from(storeProducts).where(eq(storeProducts.id, id));
-    if (!product) return null;
-    const variants = await this.db.select().from(storeVariants).where(eq(storeVariants.productId, id)).orderBy(asc(storeVariants.sort));
-    return { product, variants: variants.map(view) };
+    if (!product || product.hidden) return null;
+    const variants = await this.db
+      .select()
+      .from(storeVariants)
+      .where(and(eq(storeVariants.productId, id), eq(storeVariants.hidden, false)))
+      .orderBy(asc(storeVariants.sort));
+    return variants.length ? { product, variants: variants.map(view) } : null;
   }
 
   /** The product a variant id names, or null for an id that names nothing (forged or removed). */
@@ -135,7 +151,9 @@ export class StoreService {
       .orderBy(asc(cartItems.createdAt), asc(storeVariants.id));
     const lines = rows.map((r): CartLine => {
       const v = view(r.variant);
-      const problem: CartProblem | null = v.available === 0 ? 'sold_out' : v.available < r.qty ? 'not_enough' : null;
+      // Taken off the shelf by ops (/stock): it cannot be bought, as if sold out.
+      const gone = r.product.hidden || r.variant.hidden;
+      const problem: CartProblem | null = gone || v.available === 0 ? 'sold_out' : v.available < r.qty ? 'not_enough' : null;
       return { product: r.product, variant: v, qty: r.qty, lineFen: r.qty * v.priceFen, problem };
     });
     return { lines, goodsFen: lines.reduce((s, l) => s + l.lineFen, 0), hasProblems: lines.some((l) => l.problem) };
@@ -178,6 +196,8 @@ export class StoreService {
     return this.db.transaction(async (tx) => {
       const [variant] = await tx.select().from(storeVariants).where(eq(storeVariants.id, variantId));
       if (!variant) throw new StoreError('unknown_variant', `no variant ${variantId}`);
+      const [product] = await tx.select({ hidden: storeProducts.hidden }).from(storeProducts).where(eq(storeProducts.id, variant.productId));
+      const onShelf = !variant.hidden && !product?.hidden;
       const [row] = await tx
         .select({ qty: cartItems.qty })
         .from(cartItems)
@@ -191,7 +211,7 @@ export class StoreService {
       }
       // Going down is always allowed (it fixes a line that has become too big); going up needs stock.
       if (qty > current) {
-        if (available(variant) === 0) throw new StoreError('sold_out', `variant ${variantId} sold out`);
+        if (!onShelf || available(variant) === 0) throw new StoreError('sold_out', `variant ${variantId} sold out or hidden`);
         if (qty > available(variant)) throw new StoreError('not_enough', `only ${available(variant)} of ${variantId}`, { available: available(variant) });
         if (qty > MAX_QTY) throw new StoreError('max_qty', `at most ${MAX_QTY}`, { max: MAX_QTY });
       }

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Installation, InstallationState, StoreOrder, StoreOrderState } from '../../db/schema/index.js';
 import type { StoreEvents } from '../../domain/store/events.js';
+import type { LowStockAlert } from '../../domain/stock/low-stock.js';
 import { UNPAID_ORDER_HOURS } from '../../domain/store/rules.js';
 import type { Logger } from '../../logger.js';
 
@@ -18,13 +19,16 @@ export type StoreJob =
   /** Every 5 minutes: expire what lost its job (see StoreCheckoutService.sweepUnpaid). */
   | { task: 'sweep' }
   /** A store order's charger was installed: tell the customer. */
-  | { task: 'installed'; installationId: number };
+  | { task: 'installed'; installationId: number }
+  /** A variant fell below its low-stock threshold: tell ops, once per crossing (alertedAt, ms). */
+  | { task: 'low-stock'; variantId: string; alertedAt: number };
 
 export const storeJobId = {
   release: (orderId: number, holdExpiresAt: Date) => `store-release-${orderId}-${holdExpiresAt.getTime()}`,
   expire: (orderId: number) => `store-expire-${orderId}`,
   notify: (orderId: number, state: StoreOrderState) => `store-notify-${orderId}-${state}`,
   installed: (installationId: number) => `store-installed-${installationId}`,
+  lowStock: (variantId: string, alertedAt: Date) => `store-lowstock-${variantId}-${alertedAt.getTime()}`,
 };
 
 /** States the customer hears about from a job (paid is answered in the chat itself). */
@@ -57,6 +61,13 @@ export function storeEvents(queue: Queue<StoreJob>, opts: { now: () => Date; log
     installationChanged: async (installation: Installation, to: InstallationState) => {
       if (to !== 'installed') return;
       await safe('installed', () => queue.add('installed', { task: 'installed', installationId: installation.id }, { jobId: storeJobId.installed(installation.id) }));
+    },
+    lowStock: async (alerts: LowStockAlert[]) => {
+      for (const a of alerts) {
+        await safe('low-stock', () =>
+          queue.add('low-stock', { task: 'low-stock', variantId: a.variantId, alertedAt: a.alertedAt.getTime() }, { jobId: storeJobId.lowStock(a.variantId, a.alertedAt) }),
+        );
+      }
     },
   };
 }

@@ -9,6 +9,7 @@ import type { AppDeps } from '../../deps.js';
 import type { Locale } from '../../domain/customers/service.js';
 import { classifyTelegramError } from '../../shared/telegram-errors.js';
 import type { StoreJob } from '../store/store-jobs.js';
+import { lowStockAlert } from './low-stock-alert.js';
 
 export type StoreJobOutcome = 'expired' | 'skipped' | 'sent' | 'unreachable' | number;
 
@@ -27,6 +28,7 @@ export function createStoreWorker(deps: AppDeps, connection: ConnectionOptions, 
       if (data.task === 'expire') return storeCheckout.expireUnpaid(data.orderId);
       if (data.task === 'prune-carts') return store.pruneCarts();
       if (data.task === 'sweep') return storeCheckout.sweepUnpaid();
+      if (data.task === 'low-stock') return lowStockAlert(deps, telegram, data.variantId, data.alertedAt);
       let order: StoreOrder | null;
       let notice: (f: Fmt, o: StoreOrder) => Screen = storeNotice;
       if (data.task === 'installed') {

@@ -9,8 +9,14 @@ export interface OutgoingMessage {
 }
 
 /** Deep-link payload of a campaign's URL button: counted by /start, which then shows the link. */
-export const clickPayload = (campaignId: number, button: number): string => `c${campaignId}_${button}`;
-export const CLICK_PAYLOAD = /^c(\d{1,9})_(\d{1,2})$/;
+export const clickPayload = (campaignId: number, button: number): string => `c-${campaignId}-${button}`;
+/** `c-<campaign>-<button>`, and `c<campaign>_<button>` of the messages sent before the links were renamed. */
+const CLICK_PAYLOAD = /^c-(\d{1,9})-(\d{1,2})$|^c(\d{1,9})_(\d{1,2})$/;
+export function parseClickPayload(payload: string): { campaignId: number; button: number } | null {
+  const m = CLICK_PAYLOAD.exec(payload);
+  if (!m) return null;
+  return { campaignId: Number(m[1] ?? m[3]), button: Number(m[2] ?? m[4]) };
+}
 
 /**
  * The campaign message exactly as a customer gets it: the variant's content with its formatting

@@ -214,7 +214,21 @@ export function listScreen(f: Fmt, items: CampaignFigures[]): Screen {
   const controls = items
     .filter((c) => c.status === 'running' || c.status === 'paused' || c.status === 'scheduled')
     .map((c) => controlButtons(f, c)[0]!.map((b) => ({ ...b, text: `${b.text} #${c.id}` })));
-  return { text: [f.t('campaigns.list.title'), ...lines].join('\n\n'), keyboard: [...controls, [menuButton(f)]] };
+  const withAttribution = lines.map((line, i) => `${line}\n${attributedLine(f, items[i]!)}`);
+  return { text: [f.t('campaigns.list.title'), ...withAttribution].join('\n\n'), keyboard: [...controls, [menuButton(f)]] };
+}
+
+/** Beside the 7-day window figures: what the campaign's clicks earned by last touch (distinct clickers, not taps). */
+function attributedLine(f: Fmt, c: CampaignFigures): string {
+  const a = c.attributed;
+  return f.t('attribution.list_line', {
+    clickers: a.clickers,
+    orders: a.orders,
+    deposits: a.deposits,
+    amount: f.money(a.depositsFen),
+    storeOrders: a.storeOrders,
+    storeAmount: f.money(a.storeFen),
+  });
 }
 
 export function consentScreen(f: Fmt): Screen {

@@ -4,7 +4,8 @@ import { classifyTelegramError } from '../../../shared/telegram-errors.js';
 import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
-import { CLICK_PAYLOAD, variantFor } from '../../../telegram/screens/campaign-message.js';
+import { variantFor } from '../../../telegram/screens/campaign-message.js';
+import { openCampaignLink } from './click-link.js';
 import { consentScreen } from '../../../telegram/screens/campaigns.js';
 import { showModel } from '../catalog/index.js';
 import { showCurrentStep, staleButton } from '../../steps.js';
@@ -13,7 +14,7 @@ import { refreshStaffCommands } from '../../commands.js';
 /**
  * The customer's side of campaigns: the consent question on first contact, one-tap Unsubscribe,
  * and the buttons of a campaign message (model cards, and URL buttons that come back through
- * /start c<campaign>_<button> so the click is counted before the link is shown).
+ * /start c-<campaign>-<button> so the click is counted before the link is shown: click-link.ts).
  */
 const feature = new Composer<BotContext>();
 export const campaignCustomerFeature = forCustomers(feature);
@@ -22,8 +23,7 @@ const repoOf = (ctx: BotContext) => ctx.deps.services.campaigns;
 const consentOf = (ctx: BotContext) => ctx.deps.services.consent;
 
 feature.start(async (ctx, next) => {
-  const click = CLICK_PAYLOAD.exec(ctx.payload.trim());
-  if (click) return followLink(ctx, Number(click[1]), Number(click[2]));
+  if (await openCampaignLink(ctx, ctx.payload.trim())) return;
   // Asked once, on first contact, before the menu (in the language Telegram gave us; the menu
   // below it switches languages, and /settings changes either later).
   if (ctx.account.marketingConsent === null && (await consentOf(ctx).markAsked(ctx.account.id))) {
@@ -34,25 +34,6 @@ feature.start(async (ctx, next) => {
   }
   return next();
 });
-
-/** A URL button of a campaign: counted (for recipients), then the link itself. */
-async function followLink(ctx: BotContext, campaignId: number, index: number) {
-  const repo = repoOf(ctx);
-  const campaign = await repo.get(campaignId);
-  // A campaign that has not started sending (scheduled, or cancelled before it began) has no
-  // message out there: its links stay unknown to anyone guessing /start c<id>_<n>.
-  const sentOut = campaign && campaign.startedAt !== null;
-  const button = sentOut && variantFor(await repo.variants(campaignId), ctx.locale, campaign.defaultLocale)?.buttons[index];
-  if (!campaign || !button || button.kind !== 'url') {
-    await ctx.reply(ctx.t('campaigns.link.gone'));
-    return;
-  }
-  if (await repo.isRecipient(campaignId, ctx.account.id)) await repo.recordClick(campaignId, ctx.account.id, index);
-  await ctx.reply(ctx.t('campaigns.link.text', { label: button.label.replace(/[<>&]/g, '') }), {
-    parse_mode: 'HTML',
-    reply_markup: { inline_keyboard: [[{ text: ctx.t('campaigns.link.open'), url: button.url }]] },
-  });
-}
 
 feature.action(cb.consent.trigger, async (ctx) => {
   const data = cb.consent.read(ctx);

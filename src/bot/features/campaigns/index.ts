@@ -8,7 +8,7 @@ import { campaignStepSchemas } from './steps.js';
 
 /**
  * Broadcast campaigns: the marketer's composer (its typed answers are theirs alone), the progress
- * message's controls and /campaigns, and the customer's side (/start c<id>_<n> links, consent).
+ * message's controls and /campaigns, and the customer's side (/start c-<id>-<n> links, consent).
  */
 export const campaignsFeature = new Composer<BotContext>(campaignComposerFeature, campaignControlFeature, campaignCustomerFeature);
 export const campaignSteps = defineSteps(campaignStepSchemas, composerRenderers);

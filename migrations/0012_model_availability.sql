@@ -1,0 +1,1 @@
+ALTER TABLE "car_models" ADD COLUMN "available" boolean DEFAULT true NOT NULL;

@@ -1,0 +1,4 @@
+export { StockService, type Change, type DeliveryLine, type DeliveryResult, type StockModel, type StockProduct, type StockVariant } from './service.js';
+export { MAX_PRICE_FEN, MAX_UNITS, parseUnits, parseYuan, StockError, type StockErrorCode } from './errors.js';
+export { markLowStock, type LowStockAlert } from './low-stock.js';
+export { mayManageStock, STOCK_ROLES } from './roles.js';
