@@ -49,6 +49,7 @@ export const RESET_TABLES = [
   'job_outbox',
   'delivery_waitlist',
   'funnel_events',
+  'catalog_audit',
 ] as const;
 
 /** The data the sandbox starts from, kept by a reset. */

@@ -288,7 +288,7 @@ describe('the sandbox', () => {
     expect(sandbox.emulator.pendingUpdateCount).toBe(0);
     expect((await get(`/api/chats?persona=${AGENT}`)).body.chats.find((c: any) => c.kind === 'forum').topics).toEqual([]);
     const { body: state } = await get('/api/state');
-    expect(state.personas.map((p: any) => p.role).sort()).toEqual(['admin', 'agent', 'customer', 'customer', 'marketer', 'ops']);
+    expect(state.personas.map((p: any) => p.role).sort()).toEqual(['admin', 'agent', 'customer', 'customer', 'manager', 'marketer', 'ops']);
     expect(state.personas.find((p: any) => p.role === 'marketer').commands.map((c: any) => c.command)).toContain('campaign');
     expect((await get(`/api/messages?persona=${dana}&chat=${dana}`)).status).toBe(404);
 
