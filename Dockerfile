@@ -23,6 +23,9 @@ FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
+# Report charts are drawn on the server (ECharts SVG → PNG with resvg), which needs a font with
+# Chinese glyphs: without it every Chinese character would be an empty box.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 # Files stay root-owned (read-only for the app); the process runs as `node`.
 COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules

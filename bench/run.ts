@@ -37,6 +37,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   budget: () => import('./budget.js'),
   handoff: () => import('./handoff.js'),
   store: () => import('./store.js'),
+  reports: () => import('./reports.js'),
   fuzz: () => import('./fuzz.js'),
   chaos: () => import('./chaos.js'),
   scale: () => import('./scale.js'),

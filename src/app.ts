@@ -15,6 +15,7 @@ import { createDeps, type AppDeps } from './deps.js';
 import { createWorkers, type Workers } from './jobs/index.js';
 import { queueList } from './jobs/outbox.js';
 import { scheduleMaintenance } from './jobs/queues.js';
+import { scheduleReports } from './jobs/reports/scheduled-reports.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
 import { createHttpServer, webhookPath } from './server/http.js';
@@ -146,6 +147,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   if (runsWorker) {
     await scheduleMaintenance(queues, config.timeZone, config.retentionDays);
     await scheduleStore(queues.store, config.timeZone);
+    await scheduleReports(queues.reports, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
     await outbox.flush().catch((err: unknown) => logger.error({ err }, 'job outbox flush at start failed'));
   }

@@ -28,6 +28,7 @@ import { ConsentService } from './domain/campaigns/consent.js';
 import type { CampaignJobs } from './domain/campaigns/jobs.js';
 import { ReminderRepository } from './domain/reminders/repository.js';
 import { ErasureService } from './domain/privacy/index.js';
+import { ReportService } from './domain/reports/service.js';
 import { createI18n, type I18n } from './i18n.js';
 import { campaignJobs } from './jobs/campaign-jobs.js';
 import { JobOutbox, queueList } from './jobs/outbox.js';
@@ -70,6 +71,8 @@ export interface Services {
   storeCheckout: StoreCheckoutService;
   /** /deletemydata: erases a customer's personal data, keeps their orders anonymised (src/domain/privacy). */
   privacy: ErasureService;
+  /** Managers' reports (src/domain/reports), the funnel's first steps, report subscriptions. */
+  reports: ReportService;
   /** The catalog without SQL: stock, prices, hidden products, models paused, with the audit (ops and managers). */
   stock: StockService;
 }
@@ -239,6 +242,7 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     store,
     storeCheckout: new StoreCheckoutService({ db, store, now, events: storeHooks }),
     privacy: new ErasureService(db.$client),
+    reports: new ReportService({ db, timeZone: config.timeZone, slaMinutes: config.supportSlaMinutes, defaultLocale: config.defaultLocale, now }),
     stock: new StockService(db, catalog),
   };
 }

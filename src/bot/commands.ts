@@ -10,10 +10,12 @@ export interface StaffMenuRoles {
   marketer: boolean;
   /** Ops staff (and admins): /ops. */
   ops: boolean;
+  /** Managers (and admins): /report. */
+  manager?: boolean;
 }
 
 /** Roles whose change can change someone's menu (agents work in the support group, not from a menu). */
-const MENU_ROLES: readonly string[] = ['marketer', 'ops', 'admin'];
+const MENU_ROLES: readonly string[] = ['marketer', 'ops', 'manager', 'admin'];
 
 /**
  * A staff member's command menu: the customer commands plus /campaign and /campaigns for marketers
@@ -26,6 +28,7 @@ export function staffCommands(deps: AppDeps, lng: Locale, roles: StaffMenuRoles)
   return [
     ...customerCommands(deps, lng),
     ...(roles.ops ? [{ command: 'ops', description: t('ops.command') }] : []),
+    ...(roles.manager ? [{ command: 'report', description: t('reports.command') }] : []),
     ...(roles.marketer
       ? [
           { command: 'campaign', description: t('campaigns.commands.campaign') },
@@ -44,9 +47,13 @@ export async function refreshStaffCommands(telegram: Telegram, deps: AppDeps, te
   const scope = { type: 'chat' as const, chat_id: telegramId };
   const lists: Array<{ lng: Locale; language_code?: string }> = [{ lng: 'en', language_code: 'en' }, { lng: 'zh-CN', language_code: 'zh' }, { lng: deps.config.defaultLocale }];
   try {
-    const roles: StaffMenuRoles = { marketer: await deps.services.staff.can(telegramId, 'marketer'), ops: await deps.services.staff.can(telegramId, 'ops') };
+    const roles: StaffMenuRoles = {
+      marketer: await deps.services.staff.can(telegramId, 'marketer'),
+      ops: await deps.services.staff.can(telegramId, 'ops'),
+      manager: await deps.services.staff.can(telegramId, 'manager'),
+    };
     for (const { lng, language_code } of lists) {
-      if (roles.marketer || roles.ops) await telegram.setMyCommands(staffCommands(deps, lng, roles), { scope, language_code });
+      if (roles.marketer || roles.ops || roles.manager) await telegram.setMyCommands(staffCommands(deps, lng, roles), { scope, language_code });
       else await telegram.deleteMyCommands({ scope, language_code });
     }
   } catch (err) {

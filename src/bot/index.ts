@@ -16,6 +16,8 @@ import type { opsStepSchemas } from './features/ops/steps.js';
 import { orderFeature, orderSteps } from './features/order/index.js';
 import { paymentsFeature } from './features/payments/index.js';
 import { privacyFeature } from './features/privacy/index.js';
+import { reportsFeature, reportSteps } from './features/reports/index.js';
+import type { reportStepSchemas } from './features/reports/steps.js';
 import type { orderStepSchemas } from './features/order/steps.js';
 import { settingsFeature, settingsSteps } from './features/settings/index.js';
 import type { settingsStepSchemas } from './features/settings/steps.js';
@@ -47,6 +49,7 @@ type AllStepSchemas = typeof menuStepSchemas &
   typeof storeStepSchemas &
   typeof opsStepSchemas &
   typeof campaignStepSchemas &
+  typeof reportStepSchemas &
   typeof stockStepSchemas;
 
 // The registry type of src/bot/step-registry.ts: its StepSchemas are exactly these.
@@ -67,6 +70,7 @@ export function createStepRegistry(): StepRegistry<BotContext> {
     ...storeSteps,
     ...opsSteps,
     ...campaignSteps,
+    ...reportSteps,
     ...stockSteps,
   });
 }
@@ -134,7 +138,7 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
   bot.use(storeFeature);
   // /stock: the catalog without SQL (ops, admins, managers); its buttons and typed numbers are theirs alone.
   bot.use(stockFeature);
-  bot.use(menuFeature, opsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
+  bot.use(menuFeature, opsFeature, reportsFeature, staffFeature, catalogFeature, orderFeature, depositFeature, bookingFeature);
   bot.use(unhandledFeature);
 
   // Errors the boundary could not handle (it rethrows nothing, so this is a last resort).

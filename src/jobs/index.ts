@@ -7,6 +7,7 @@ import { createRemindersWorker, type RemindersWorkerOptions } from './workers/re
 import { createSupportWorker } from './workers/support.worker.js';
 import { createCampaignsWorker, type CampaignsWorkerOptions } from './workers/campaigns.worker.js';
 import { createStoreWorker } from './workers/store.worker.js';
+import { createReportsWorker } from './reports/scheduled-reports.js';
 
 export interface Workers {
   all: Worker[];
@@ -27,6 +28,7 @@ export function createWorkers(
   all.push(createStoreWorker(deps, connection));
   all.push(createCampaignsWorker(deps, connection, queues.campaigns, opts.campaigns));
   all.push(createSupportWorker(deps, connection, queues.support));
+  all.push(createReportsWorker(deps, connection));
   for (const w of all) w.on('failed', (job, err) => deps.logger.error({ err, job: job?.id, queue: w.name }, 'job failed'));
   return {
     all,

@@ -17,9 +17,15 @@ export const queueNames = {
   store: 'store',
   support: 'support',
   campaigns: 'campaigns',
+  reports: 'reports',
 } as const;
 
 export type MaintenanceJob = { task: 'ensure-slots' } | { task: 'prune-inbox'; days: number } | { task: 'flush-outbox' } | { task: 'retention'; days: number };
+/** The scheduled reports to managers (src/jobs/reports): the weekly one (Monday 09:00) and the daily one. */
+export interface ReportJob {
+  schedule: 'weekly' | 'daily';
+}
+
 
 /**
  * A customer message due at `dueAt` (epoch ms of the app clock, quiet hours applied): the
@@ -85,6 +91,7 @@ export interface Queues {
   store: Queue<StoreJob>;
   support: Queue<SupportSlaJob>;
   campaigns: Queue<CampaignJob>;
+  reports: Queue<ReportJob>;
   close(): Promise<void>;
 }
 
@@ -94,15 +101,17 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   const store = new Queue<StoreJob>(queueNames.store, { connection, prefix, defaultJobOptions });
   const support = new Queue<SupportSlaJob>(queueNames.support, { connection, prefix, defaultJobOptions });
   const campaigns = new Queue<CampaignJob>(queueNames.campaigns, { connection, prefix, defaultJobOptions: campaignJobOptions });
+  const reports = new Queue<ReportJob>(queueNames.reports, { connection, prefix, defaultJobOptions });
   return {
     maintenance,
     reminders,
     store,
     support,
     campaigns,
+    reports,
     close: async () => {
       await store.close();
-      await Promise.all([maintenance.close(), reminders.close(), support.close(), campaigns.close()]);
+      await Promise.all([maintenance.close(), reminders.close(), support.close(), campaigns.close(), reports.close()]);
     },
   };
 }

@@ -48,11 +48,12 @@ export const RESET_TABLES = [
   'marketing_consent_log',
   'job_outbox',
   'delivery_waitlist',
+  'funnel_events',
   'catalog_audit',
 ] as const;
 
 /** The data the sandbox starts from, kept by a reset. */
-export const KEPT_TABLES = ['car_models', 'trims', 'car_options', 'delivery_centres', 'slots', 'store_products', 'store_variants', 'staff'] as const;
+export const KEPT_TABLES = ['car_models', 'trims', 'car_options', 'delivery_centres', 'slots', 'store_products', 'store_variants', 'staff', 'report_subscriptions'] as const;
 
 /**
  * Telegram ids of the sandbox's people: data/sandbox.json's staff (910000001…) and customers

@@ -11,6 +11,8 @@ import { SandboxError, type Actions, type ShippingAddress } from './actions.js';
 import { isRecord } from './emulator/messages.js';
 import { pictureSvg } from './media.js';
 import type { Language, Persona, World, WorldEvent } from './world.js';
+import { isReportKind, type ReportKind } from '../domain/reports/service.js';
+import { periodPresets, type PeriodPreset } from '../domain/reports/period.js';
 
 const WEB_DIR = rootPath('src', 'sandbox', 'web');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -23,6 +25,16 @@ export interface SandboxServerDeps {
   addCustomer(name: string, language: Language): Persona;
   /** "Reset sandbox": back to the just-started state (src/sandbox/start.ts). */
   reset(): Promise<void>;
+  /** The managers' reports, drawn by the app (src/sandbox/start.ts): a PNG or the CSV beside it. */
+  report?(request: ReportRequest): Promise<{ body: Buffer; type: string; filename: string }>;
+}
+
+export interface ReportRequest {
+  kind: ReportKind;
+  format: 'png' | 'csv';
+  lang: Language;
+  /** A preset, or a custom range of two local dates. */
+  period: PeriodPreset | { from: string; to: string };
 }
 
 type Json = Record<string, unknown>;
@@ -196,6 +208,8 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
           res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
           return res.end(pictureSvg(url.searchParams.get('src') ?? ''));
         }
+        const report = /^\/api\/reports\/([a-z]+)\.(png|csv)$/.exec(url.pathname);
+        if (req.method === 'GET' && report && deps.report) return await sendReport(res, (r) => deps.report!(r), report[1]!, report[2] as 'png' | 'csv', url.searchParams);
         if (req.method === 'GET' && url.pathname.startsWith('/api/')) return send(res, 200, get(url));
         if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
           refuseForeign(req);
@@ -209,6 +223,22 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
       }
     })();
   });
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** GET /api/reports/<kind>.png|csv?period=today|7d|30d (or from=&to=) &lang=zh-CN|en: what /report sends a manager. */
+async function sendReport(res: ServerResponse, report: NonNullable<SandboxServerDeps['report']>, kind: string, format: 'png' | 'csv', q: URLSearchParams): Promise<void> {
+  if (!isReportKind(kind)) throw new SandboxError('not_found', 404);
+  const preset = q.get('period') ?? '7d';
+  const [from, to] = [q.get('from') ?? '', q.get('to') ?? ''];
+  let period: ReportRequest['period'];
+  if (DAY.test(from) && DAY.test(to) && from <= to) period = { from, to };
+  else if ((periodPresets as readonly string[]).includes(preset)) period = preset as PeriodPreset;
+  else throw new SandboxError('bad_period');
+  const out = await report({ kind, format, lang: q.get('lang') === 'en' ? 'en' : 'zh-CN', period });
+  res.writeHead(200, { 'content-type': out.type, 'cache-control': 'no-store', 'content-disposition': `${format === 'csv' ? 'attachment' : 'inline'}; filename="${out.filename}"` });
+  res.end(out.body);
 }
 
 function address(value: unknown): ShippingAddress {

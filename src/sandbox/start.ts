@@ -14,11 +14,14 @@ import type { StaffRole } from '../db/schema/index.js';
 import { queueList } from '../jobs/outbox.js';
 import { createLogger, type Logger } from '../logger.js';
 import { rootPath } from '../shared/paths.js';
-import { Actions } from './actions.js';
+import { Actions, SandboxError } from './actions.js';
 import { BotApiStandIn } from './emulator/bot-api-emulator.js';
 import type { UpdateDraft } from './emulator/updates.js';
 import { assertSandboxData, resetAppData } from './reset.js';
-import { createSandboxServer } from './server.js';
+import { createSandboxServer, type ReportRequest } from './server.js';
+import { MAX_RANGE_DAYS, presetPeriod, rangePeriod } from '../domain/reports/period.js';
+import { createFmt } from '../telegram/format.js';
+import { renderReport } from '../telegram/reports/index.js';
 import { World, type Language, type Persona } from './world.js';
 
 /** The token the app gets in the sandbox: shaped like one, accepted only by the emulator. */
@@ -164,7 +167,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         resetting = null;
       }
     })());
-  const server = createSandboxServer({ world, actions, bot: { name: emulator.botInfo.first_name, username: emulator.botInfo.username }, addCustomer, reset });
+  /** The same reports as /report, drawn for the page's Reports panel. */
+  const report = async (r: ReportRequest) => {
+    const { deps } = app;
+    const tz = deps.config.timeZone;
+    const period = typeof r.period === 'string' ? presetPeriod(r.period, deps.now(), tz) : rangePeriod(r.period.from, r.period.to, tz);
+    if (period.days.length > MAX_RANGE_DAYS) throw new SandboxError('range_too_long');
+    const rendered = renderReport(createFmt(r.lang, deps.i18n.t(r.lang), tz), await deps.services.reports.run(r.kind, period), deps.now());
+    return r.format === 'png'
+      ? { body: rendered.png, type: 'image/png', filename: rendered.filename.replace(/\.csv$/, '.png') }
+      : { body: rendered.csv, type: 'text/csv; charset=utf-8', filename: rendered.filename };
+  };
+  const server = createSandboxServer({ world, actions, bot: { name: emulator.botInfo.first_name, username: emulator.botInfo.username }, addCustomer, reset, report });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -10,7 +10,7 @@ import { isUploadedFile } from './emulator/http.js';
 import type { BotApiStandIn, StoredMessage } from './emulator/bot-api-emulator.js';
 
 export type Language = 'zh-CN' | 'en';
-export type Role = 'customer' | 'admin' | 'agent' | 'marketer' | 'ops';
+export type Role = 'customer' | 'admin' | 'agent' | 'marketer' | 'ops' | 'manager';
 
 export interface Persona {
   id: number;

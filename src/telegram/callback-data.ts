@@ -171,9 +171,14 @@ export const cb = {
   campaignModel: codec('cmm', { campaignId: int, button: int }),
   campaignPreview: codec('cmpv'),
   consent: codec('consent', { answer: oneOf('yes', 'no', 'lang', 'lang_en', 'lang_zh') }),
-  settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh') }),
   // /deletemydata's confirmation (src/bot/features/privacy): erase or keep.
   eraseData: codec('erase', { answer: oneOf('yes', 'no') }),
+  settings: codec('settings', { what: oneOf('open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh', 'report_on', 'report_off') }),
+  // Reports (manager or admin role, checked on every press)
+  reportMenu: codec('rpm'),
+  reportKind: codec('rpk', { kind: oneOf('funnel', 'revenue', 'campaigns', 'support', 'fulfilment') }),
+  reportRun: codec('rpr', { kind: oneOf('funnel', 'revenue', 'campaigns', 'support', 'fulfilment'), period: oneOf('today', '7d', '30d') }),
+  reportCustom: codec('rpc', { kind: oneOf('funnel', 'revenue', 'campaigns', 'support', 'fulfilment') }),
   // Store (every variant and order id is checked against the database and the sender)
   storeHome: codec('sh'),
   storeCategory: codec('shc', { category: oneOf('charging', 'accessories', 'apparel'), page: int }),

@@ -2,6 +2,7 @@
  * The sandbox (npm run sandbox) through its HTTP API and event stream: the real app, Postgres and
  * Redis behind the Bot API emulator, driven the way the page drives it.
  */
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -194,6 +195,23 @@ describe('the sandbox', () => {
     expect(Buffer.from(await picture.arrayBuffer()).equals(readFileSync(rootPath('data', 'photos', 'models', 'model-x.png')))).toBe(true);
     expect((await fetch(`${url}/media?upload=99999`)).status).toBe(404);
   });
+  it('the Reports panel gets the same charts and CSVs as /report: a 1200 × 800 PNG and the CSV, in the page language', async () => {
+    const png = await fetch(`${url}/api/reports/funnel.png?period=7d&lang=zh-CN`);
+    expect([png.status, png.headers.get('content-type')]).toEqual([200, 'image/png']);
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    expect([image.width, image.height]).toEqual([1200, 800]);
+    const csv = await fetch(`${url}/api/reports/support.csv?from=2026-11-01&to=2026-11-30&lang=en`);
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="support_2026-11-01_2026-11-30.csv"');
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3).toString('utf8').split('\r\n')[0]).toMatch(/^Agent,Agent id,Conversations/);
+    expect((await fetch(`${url}/api/reports/secrets.png`)).status).toBe(404);
+    expect((await fetch(`${url}/api/reports/funnel.png?period=forever`)).status).toBe(400);
+    // The manager persona is there, with /report in their menu.
+    const { body } = await get('/api/state');
+    const manager = body.personas.find((p: any) => p.role === 'manager');
+    expect(manager.commands.map((c: any) => c.command)).toContain('report');
+  }, 120_000);
 
   it('refuses a reset that is not the page asking for it on this machine, and then deletes nothing', async () => {
     const raw = (path: string, headers: Record<string, string>, body = '{"confirm":true}') =>
@@ -282,7 +300,7 @@ describe('the sandbox', () => {
     expect(sandbox.emulator.pendingUpdateCount).toBe(0);
     expect((await get(`/api/chats?persona=${AGENT}`)).body.chats.find((c: any) => c.kind === 'forum').topics).toEqual([]);
     const { body: state } = await get('/api/state');
-    expect(state.personas.map((p: any) => p.role).sort()).toEqual(['admin', 'agent', 'customer', 'customer', 'marketer', 'ops']);
+    expect(state.personas.map((p: any) => p.role).sort()).toEqual(['admin', 'agent', 'customer', 'customer', 'manager', 'marketer', 'ops']);
     expect(state.personas.find((p: any) => p.role === 'marketer').commands.map((c: any) => c.command)).toContain('campaign');
     expect((await get(`/api/messages?persona=${dana}&chat=${dana}`)).status).toBe(404);
 

@@ -107,6 +107,10 @@ const samples: Partial<Record<keyof typeof cb, Record<string, unknown>>> = {
   consent: { answer: 'yes' },
   settings: { what: 'open' },
   eraseData: { answer: 'yes' },
+  reportMenu: {},
+  reportKind: { kind: 'funnel' },
+  reportRun: { kind: 'fulfilment', period: '30d' },
+  reportCustom: { kind: 'campaigns' },
 };
 
 /** Every allowed value of every enum field, so each one is round-tripped. */
@@ -133,8 +137,11 @@ const enumValues: Partial<Record<keyof typeof cb, Record<string, string[]>>> = {
   campaignToggle: { field: ['models', 'orders', 'cities'] },
   campaignControl: { action: ['pause', 'resume', 'cancel', 'refresh'] },
   consent: { answer: ['yes', 'no', 'lang', 'lang_en', 'lang_zh'] },
-  settings: { what: ['open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh'] },
   eraseData: { answer: ['yes', 'no'] },
+  settings: { what: ['open', 'news', 'lang', 'news_on', 'news_off', 'lang_en', 'lang_zh', 'report_on', 'report_off'] },
+  reportKind: { kind: ['funnel', 'revenue', 'campaigns', 'support', 'fulfilment'] },
+  reportRun: { kind: ['funnel', 'revenue', 'campaigns', 'support', 'fulfilment'], period: ['today', '7d', '30d'] },
+  reportCustom: { kind: ['funnel', 'revenue', 'campaigns', 'support', 'fulfilment'] },
 };
 
 const names = Object.keys(samples) as Array<keyof typeof cb>;

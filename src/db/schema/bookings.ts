@@ -110,6 +110,8 @@ export const installations = pgTable(
       .where(sql`${t.state} in ('requested','scheduled')`),
     check('installations_one_owner', sql`(${t.orderId} is null) <> (${t.storeOrderId} is null)`),
     check('installations_state', sql`${t.state} in ('requested','scheduled','installed','cancelled')`),
+    // The fulfilment report: installations done per week.
+    index('installations_installed_idx').on(t.installedAt),
   ],
 );
 

@@ -9,4 +9,5 @@ export * from './support.js';
 export * from './campaigns.js';
 export * from './outbox.js';
 export * from './inbox.js';
+export * from './reports.js';
 export * from './catalog-audit.js';

@@ -83,6 +83,12 @@ export const orders = pgTable(
       .on(t.customerId, t.requestKey)
       .where(sql`${t.requestKey} is not null`),
     index('orders_state_idx').on(t.state),
+    // Reports count orders placed in a period (src/domain/reports).
+    index('orders_created_idx').on(t.createdAt),
+    // The fulfilment report: orders still waiting, per state and age (few beside the closed history).
+    index('orders_waiting_idx')
+      .on(t.state, t.createdAt)
+      .where(sql`${t.state} in ('awaiting_deposit','deposit_paid','vehicle_allocated','ready_for_delivery','delivery_scheduled','refund_requested')`),
     // One car, one order: the service checks first, this is the backstop.
     uniqueIndex('orders_vin_uq')
       .on(t.vin)
@@ -112,7 +118,11 @@ export const orderEvents = pgTable(
     note: text('note'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('order_events_order_idx').on(t.orderId)],
+  (t) => [
+    index('order_events_order_idx').on(t.orderId),
+    // Reports: orders that reached a state (allocated, delivered) in a period.
+    index('order_events_state_created_idx').on(t.toState, t.createdAt),
+  ],
 );
 
 /**
@@ -154,6 +164,7 @@ export const payments = pgTable(
   },
   (t) => [
     index('payments_order_idx').on(t.orderId),
+    index('payments_created_idx').on(t.createdAt),
     index('payments_refund_needed_idx')
       .on(t.id)
       .where(sql`${t.status} = 'refund_needed'`),

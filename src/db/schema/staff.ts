@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const staffRoles = ['admin', 'agent', 'marketer', 'ops'] as const;
+/** `manager`: sees the reports (/report, the weekly and daily report); admins may too. */
+export const staffRoles = ['admin', 'agent', 'marketer', 'ops', 'manager'] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
 /** Staff are rows, never configuration: a role is checked against this table on every use. */
@@ -14,7 +15,7 @@ export const staff = pgTable(
     addedBy: text('added_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.telegramId, t.role] }), check('staff_role', sql`${t.role} in ('admin','agent','marketer','ops')`)],
+  (t) => [primaryKey({ columns: [t.telegramId, t.role] }), check('staff_role', sql`${t.role} in ('admin','agent','marketer','ops','manager')`)],
 );
 
 export type StaffMember = typeof staff.$inferSelect;

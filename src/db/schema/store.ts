@@ -140,6 +140,7 @@ export const storeOrders = pgTable(
   (t) => [
     index('store_orders_customer_idx').on(t.customerId),
     index('store_orders_state_idx').on(t.state),
+    index('store_orders_paid_idx').on(t.paidAt),
     check('store_orders_state', sql`${t.state} in ('pending_payment','paid','shipped','delivered','cancelled','expired','needs_refund','refunded')`),
     check('store_orders_goods_positive', sql`${t.goodsFen} > 0`),
   ],

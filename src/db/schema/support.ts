@@ -60,6 +60,7 @@ export const supportConversations = pgTable(
       .on(t.customerId)
       .where(sql`${t.status} <> 'closed'`),
     index('support_conversations_customer_idx').on(t.customerId, t.id),
+    index('support_conversations_opened_idx').on(t.openedAt),
     check('support_conversations_status', sql`${t.status} in ('queued','assigned','closed')`),
     check('support_conversations_rating', sql`${t.rating} is null or ${t.rating} between 1 and 5`),
   ],

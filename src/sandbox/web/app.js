@@ -4,6 +4,7 @@ import { el } from './format.js';
 import { errorText, lang, setLang, t } from './i18n.js';
 import { renderMessage, renderReplyKeyboard } from './messages.js';
 import { openPaySheet } from './pay.js';
+import { wireReports } from './reports.js';
 import { renderChats, renderPersonas } from './sidebar.js';
 
 const state = { bot: null, group: null, personas: [], persona: null, chats: [], chat: null, thread: undefined, view: null };
@@ -212,6 +213,7 @@ async function onReset() {
 async function main() {
   renderStatic();
   wire();
+  wireReports();
   await loadState();
   await refresh();
   const deep = /^#start=([\w-]{1,64})$/.exec(location.hash);

@@ -3,7 +3,7 @@
 import { el, previewOf } from './format.js';
 import { t, time } from './i18n.js';
 
-const ROLE_ICONS = { admin: '🛡', agent: '🎧', marketer: '📣', ops: '🔧', customer: '🙂' };
+const ROLE_ICONS = { admin: '🛡', agent: '🎧', marketer: '📣', ops: '🔧', manager: '📊', customer: '🙂' };
 
 export function renderPersonas(state, actions) {
   const staff = state.personas.filter((p) => p.role !== 'customer');

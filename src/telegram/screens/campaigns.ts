@@ -242,12 +242,17 @@ export function consentScreen(f: Fmt): Screen {
   };
 }
 
-export function settingsScreen(f: Fmt, consent: boolean | null): Screen {
+/** `dailyReport`: managers and admins get their daily-report switch (undefined for everyone else). */
+export function settingsScreen(f: Fmt, consent: boolean | null, dailyReport?: boolean): Screen {
+  const text = f.t('campaigns.settings.text', { lang: localeName(f, f.locale), news: f.t(consent ? 'campaigns.settings.on' : 'campaigns.settings.off') });
   return {
-    text: f.t('campaigns.settings.text', { lang: localeName(f, f.locale), news: f.t(consent ? 'campaigns.settings.on' : 'campaigns.settings.off') }),
+    text: dailyReport === undefined ? text : `${text}\n${f.t('reports.settings.daily', { state: f.t(dailyReport ? 'campaigns.settings.on' : 'campaigns.settings.off') })}`,
     keyboard: [
       [button(f.t('campaigns.settings.switch_lang'), cb.settings.pack({ what: f.locale === 'en' ? 'lang_zh' : 'lang_en' }))],
       [button(f.t(consent ? 'campaigns.settings.news_off' : 'campaigns.settings.news_on'), cb.settings.pack({ what: consent ? 'news_off' : 'news_on' }))],
+      ...(dailyReport === undefined
+        ? []
+        : [[button(f.t(dailyReport ? 'reports.settings.daily_off' : 'reports.settings.daily_on'), cb.settings.pack({ what: dailyReport ? 'report_off' : 'report_on' }))]]),
       [menuButton(f)],
     ],
   };

@@ -41,6 +41,8 @@ async function showModels(ctx: BotContext, opts: { fresh: boolean }) {
 export async function showModel(ctx: BotContext, model: ModelCatalog, opts: { fresh: boolean }) {
   ctx.go('browse.model', { cfg: { modelId: model.model.id } });
   await ctx.deps.services.campaigns.modelViewed(ctx.account.id, model.model.id);
+  // The car funnel's first step (src/domain/reports/funnel.ts).
+  await ctx.deps.services.reports.recordFunnel(ctx.account.id, model.model.id, 'started');
   await show(ctx, modelCard(fmtOf(ctx), model), opts);
 }
 
@@ -51,6 +53,7 @@ async function showConfig(ctx: BotContext, opts: { fresh: boolean }) {
   if (!cfg || !model) return showModels(ctx, opts);
   const step = nextStep(cfg);
   ctx.go(step ? `config.${step}` : 'config.summary', { cfg });
+  if (!step) await ctx.deps.services.reports.recordFunnel(ctx.account.id, cfg.modelId, 'configured');
   await show(ctx, step ? configStep(fmtOf(ctx), model, cfg, step) : summary(fmtOf(ctx), model, cfg), opts);
 }
 

@@ -3,6 +3,7 @@ import { cb } from '../../../telegram/callback-data.js';
 import { forCustomers, type BotContext } from '../../context.js';
 import { fmtOf } from '../../../telegram/format.js';
 import { settingsScreen } from '../../../telegram/screens/campaigns.js';
+import { hasRole } from '../../staff-only.js';
 import { defineSteps } from '../../steps.js';
 import { show } from '../../ui.js';
 import { settingsStepSchemas } from './steps.js';
@@ -11,9 +12,14 @@ import { settingsStepSchemas } from './steps.js';
 const feature = new Composer<BotContext>();
 export const settingsFeature = forCustomers(feature);
 
+/** Managers (and admins) also switch their daily report here; the role is read from the database. */
+async function dailyReportOf(ctx: BotContext): Promise<boolean | undefined> {
+  return (await hasRole(ctx, 'manager')) ? ctx.deps.services.reports.daily(ctx.from!.id) : undefined;
+}
+
 async function showSettings(ctx: BotContext, opts: { fresh: boolean }) {
   ctx.go('settings', {});
-  await show(ctx, settingsScreen(fmtOf(ctx), ctx.account.marketingConsent), opts);
+  await show(ctx, settingsScreen(fmtOf(ctx), ctx.account.marketingConsent, await dailyReportOf(ctx)), opts);
 }
 export const settingsSteps = defineSteps(settingsStepSchemas, { settings: showSettings });
 
@@ -35,6 +41,10 @@ feature.action(cb.settings.trigger, async (ctx) => {
     await ctx.deps.services.consent.set(ctx.account.id, consent, 'settings');
     ctx.account.marketingConsent = consent;
     await ctx.toast(ctx.t(consent ? 'campaigns.settings.toast_on' : 'campaigns.settings.toast_off'));
+  } else if (data.what === 'report_on' || data.what === 'report_off') {
+    if (!(await hasRole(ctx, 'manager'))) return ctx.toast(ctx.t('errors.bad_button'), true);
+    await ctx.deps.services.reports.setDaily(ctx.from.id, data.what === 'report_on');
+    await ctx.toast(ctx.t(data.what === 'report_on' ? 'reports.settings.toast_on' : 'reports.settings.toast_off'));
   }
   await showSettings(ctx, { fresh: false });
 });
