@@ -18,6 +18,8 @@ import { queueList } from './jobs/outbox.js';
 import { scheduleMaintenance } from './jobs/queues.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
+import { QUEUE_STATES, type QueueState } from './server/metrics.js';
+import { createAdminServer, type ReadinessCheck } from './server/admin.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 
 export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member'] as const;
@@ -33,6 +35,11 @@ export interface App {
   server: http.Server | null;
   /** The HTTP port actually bound (useful with PORT=0 in tests). */
   port: number | null;
+  /** The admin server (/metrics, /readyz, /queues) when ADMIN_PORT is set, and the port it bound. */
+  admin: http.Server | null;
+  adminPort: number | null;
+  /** This process's BullMQ workers (worker and all roles). */
+  workers: Workers | null;
   /** Settles (never resolves) if the app can no longer receive updates: long polling got 409 or 401. src/main.ts exits non-zero. */
   fatal: Promise<never>;
   stop(): Promise<void>;
@@ -72,7 +79,8 @@ async function checkRedis(url: string) {
 
 /**
  * Wires and starts the roles in `config.role`: the bot (long polling, or webhook behind the HTTP
- * server), the BullMQ workers, and the HTTP server with /healthz and /metrics.
+ * server), the BullMQ workers, the public HTTP server (webhook, /healthz) and, with ADMIN_PORT,
+ * the admin server (/metrics, /readyz, the queue dashboard).
  */
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   // `npm run dev` on a fresh machine: the database DATABASE_URL names is made when missing.
@@ -181,6 +189,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
 
   let stopping: Promise<void> | null = null;
+  let admin: http.Server | null = null;
+  let adminPort: number | null = null;
   /**
    * Stops intake first (the webhook answers 503, the poller fetches no more; what was stored stays
    * pending), lets the handlers in flight finish and be recorded, then closes the rest. Killed
@@ -195,6 +205,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       server.closeAllConnections?.();
       await consumer?.stop();
       await workers?.close();
+      // The admin port last: /readyz says "shutting down" while handlers and jobs drain.
+      const a = admin;
+      if (a) {
+        await new Promise<void>((resolve) => a.close(() => resolve()));
+        a.closeAllConnections?.();
+      }
       await bullConnection.quit().catch(() => undefined);
       await deps.close();
       logger.info('stopped');
@@ -218,12 +234,53 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           }
         : undefined,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
+  const port = await listen(server, config.port);
+
+  // The admin port: /metrics, /readyz (each check below), the queue dashboard.
+  const readinessChecks: ReadinessCheck[] = [
+    { name: 'postgres', check: async () => (await dbHandle.sql`select 1`, { ok: true }) },
+    { name: 'redis', check: async () => (await redis.ping(), { ok: true }) },
+    { name: 'intake', check: async () => ({ ok: accepting, ...(accepting ? {} : { reason: 'shutting down' }) }) },
+  ];
+  if (workers) {
+    const all = workers.all;
+    readinessChecks.push({
+      name: 'workers',
+      check: async () => {
+        const running = all.filter((w) => w.isRunning()).map((w) => w.name);
+        const stopped = all.filter((w) => !w.isRunning()).map((w) => w.name);
+        return { ok: all.length > 0 && stopped.length === 0, running, ...(stopped.length ? { stopped } : {}) };
+      },
+    });
+  }
+  if (bot && !config.webhook) readinessChecks.push({ name: 'polling', check: async () => poller?.health() ?? { ok: false, reason: 'not started' } });
+  metrics.watch({
+    queues: () =>
+      Promise.all(
+        queueList(queues).map(async (q) => ({ name: q.name, counts: (await q.getJobCounts(...QUEUE_STATES)) as Record<QueueState, number> })),
+      ),
+    inbox: () => deps.services.inbox.backlog(),
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : null;
+  if (config.admin.port !== null) {
+    admin = createAdminServer({
+      metrics,
+      readiness: readinessChecks,
+      queues: queueList(queues),
+      password: config.admin.password,
+      token: config.admin.token,
+      logger,
+    });
+    try {
+      adminPort = await listen(admin, config.admin.port, config.admin.host);
+    } catch (err) {
+      await stop();
+      throw new StartupError(`Cannot open the admin port ${config.admin.host}:${config.admin.port} (ADMIN_PORT, ADMIN_HOST): ${(err as Error).message}`);
+    }
+    logger.info(
+      { host: config.admin.host, port: adminPort, dashboard: !!(config.admin.password || config.admin.token) },
+      config.admin.password || config.admin.token ? 'admin server: /metrics, /readyz, /queues' : 'admin server: /metrics, /readyz (queue dashboard off: set ADMIN_PASSWORD or ADMIN_TOKEN)',
+    );
+  }
 
   consumer?.start();
   if (bot && config.webhook) {
@@ -236,6 +293,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       allowedUpdates,
       ingest,
       logger,
+      timeoutS: config.pollTimeoutS,
+      onSuccess: (at) => metrics.pollingSucceeded(at),
     }));
     try {
       await p.start();
@@ -251,5 +310,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
   if (workers) logger.info('workers started');
 
-  return { deps, bot, server, port, fatal, stop };
+  return { deps, bot, server, port, admin, adminPort, workers, fatal, stop };
+}
+
+/** Listens on `port` (0: any free one) and resolves with the port bound. */
+async function listen(server: http.Server, port: number, host?: string): Promise<number | null> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (host) server.listen(port, host, done);
+    else server.listen(port, done);
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : null;
 }

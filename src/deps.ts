@@ -37,6 +37,7 @@ import { supportRelay } from './jobs/support/relay.js';
 import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './server/metrics.js';
+import { countTelegramCalls } from './server/telegram-calls.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -108,7 +109,10 @@ export interface DepsOverrides {
  * reachability itself (src/app.ts does, with a message naming the service).
  */
 export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDeps {
-  const logger = overrides.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
+  const logger =
+    overrides.logger ??
+    createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '', config.admin.password ?? '', config.admin.token ?? '']);
+  const metrics = new Metrics();
   const now = overrides.now ?? (() => new Date());
   const dbHandle = createDb(config.databaseUrl, { max: overrides.dbMax ?? 10 });
   const redis = overrides.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
@@ -135,10 +139,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     redis,
     queues,
     outbox,
-    telegram: createTelegram(config),
+    telegram: createTelegram(config, metrics),
     i18n: createI18n(config.defaultLocale),
     services,
-    metrics: new Metrics(),
+    metrics,
     campaignJobs: campaignJobs(queues.campaigns),
     now,
     async close() {
@@ -154,8 +158,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
  * (self-hosted, or the test stand-in) would cost a TCP connection per message, which at hundreds a
  * second is most of the CPU and makes send times jittery.
  */
-export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>): Telegram {
+export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>, metrics?: Metrics): Telegram {
   const telegram = new Telegram(config.botToken, { apiRoot: config.telegramApiRoot });
+  if (metrics) countTelegramCalls(telegram, metrics);
   if (config.telegramApiRoot.startsWith('http://')) (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   cutToTelegramLimits(telegram);
   return telegram;
