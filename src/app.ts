@@ -114,6 +114,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   bullConnection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const { metrics } = deps;
+  // BullMQ prints an 'error' nobody listens to on the console (every reconnect while Redis is
+  // down): into the log instead, with the queue's name.
+  for (const q of queueList(queues)) q.on('error', (err) => logger.warn({ err: err.message, queue: q.name }, 'queue: redis error'));
 
   try {
     await deps.services.staff.bootstrapAdmins(config.adminIds);
@@ -151,6 +154,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await scheduleMaintenance(queues, config.timeZone);
     await scheduleStore(queues.store, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
+    for (const w of workers.all) w.on('error', (err) => logger.warn({ err: err.message, queue: w.name }, 'worker: redis error'));
     await outbox.flush().catch((err: unknown) => logger.error({ err }, 'job outbox flush at start failed'));
   }
 
