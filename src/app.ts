@@ -18,8 +18,8 @@ import { queueList } from './jobs/outbox.js';
 import { scheduleMaintenance } from './jobs/queues.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
-import { QUEUE_STATES, type QueueState } from './server/metrics.js';
-import { createAdminServer, type ReadinessCheck } from './server/admin.js';
+import { readinessChecks, watchQueuesAndInbox } from './server/observability.js';
+import { createAdminServer } from './server/admin.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 
 export const allowedUpdates = ['message', 'callback_query', 'pre_checkout_query', 'shipping_query', 'my_chat_member'] as const;
@@ -240,35 +240,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   });
   const port = await listen(server, config.port);
 
-  // The admin port: /metrics, /readyz (each check below), the queue dashboard.
-  const readinessChecks: ReadinessCheck[] = [
-    { name: 'postgres', check: async () => (await dbHandle.sql`select 1`, { ok: true }) },
-    { name: 'redis', check: async () => (await redis.ping(), { ok: true }) },
-    { name: 'intake', check: async () => ({ ok: accepting, ...(accepting ? {} : { reason: 'shutting down' }) }) },
-  ];
-  if (workers) {
-    const all = workers.all;
-    readinessChecks.push({
-      name: 'workers',
-      check: async () => {
-        const running = all.filter((w) => w.isRunning()).map((w) => w.name);
-        const stopped = all.filter((w) => !w.isRunning()).map((w) => w.name);
-        return { ok: all.length > 0 && stopped.length === 0, running, ...(stopped.length ? { stopped } : {}) };
-      },
-    });
-  }
-  if (bot && !config.webhook) readinessChecks.push({ name: 'polling', check: async () => poller?.health() ?? { ok: false, reason: 'not started' } });
-  metrics.watch({
-    queues: () =>
-      Promise.all(
-        queueList(queues).map(async (q) => ({ name: q.name, counts: (await q.getJobCounts(...QUEUE_STATES)) as Record<QueueState, number> })),
-      ),
-    inbox: () => deps.services.inbox.backlog(),
-  });
+  // The admin port: /metrics, /readyz, the queue dashboard.
+  watchQueuesAndInbox(deps);
   if (config.admin.port !== null) {
     admin = createAdminServer({
       metrics,
-      readiness: readinessChecks,
+      readiness: readinessChecks({
+        deps,
+        workers: workers?.all ?? null,
+        poller: bot && !config.webhook ? () => poller : undefined,
+        accepting: () => accepting,
+      }),
       queues: queueList(queues),
       password: config.admin.password,
       token: config.admin.token,
@@ -282,7 +264,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     }
     logger.info(
       { host: config.admin.host, port: adminPort, dashboard: !!(config.admin.password || config.admin.token) },
-      config.admin.password || config.admin.token ? 'admin server: /metrics, /readyz, /queues' : 'admin server: /metrics, /readyz (queue dashboard off: set ADMIN_PASSWORD or ADMIN_TOKEN)',
+      config.admin.password || config.admin.token
+        ? 'admin server: /metrics, /readyz, /queues'
+        : 'admin server: /metrics, /readyz (queue dashboard off: set ADMIN_PASSWORD or ADMIN_TOKEN)',
     );
   }
 

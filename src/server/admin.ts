@@ -27,8 +27,7 @@ export interface AdminServerOptions {
 
 export const DASHBOARD_PATH = '/queues';
 
-export const DASHBOARD_OFF =
-  'The queue dashboard is off. Set ADMIN_PASSWORD (basic auth, any user name) or ADMIN_TOKEN (Authorization: Bearer …) and restart to turn it on.\n';
+export const DASHBOARD_OFF = 'The queue dashboard is off. Set ADMIN_PASSWORD (basic auth, any user name) or ADMIN_TOKEN (Authorization: Bearer …) and restart to turn it on.\n';
 
 /** How long /readyz waits for one check (a dead Postgres or Redis) before calling it down. */
 const CHECK_TIMEOUT_MS = 3000;

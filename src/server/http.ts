@@ -59,7 +59,18 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       if (req.method === 'GET' && url === '/healthz') {
         // Says ok or not, and which dependency is down, never why: driver errors name hosts,
         // users and databases, and this port faces the internet. /readyz on the admin port has the details.
-        const results = await Promise.all(opts.health.map(async (h) => [h.name, await within(h.check(), HEALTH_TIMEOUT_MS).then(() => 'ok' as const, () => 'down' as const)] as const));
+        const results = await Promise.all(
+          opts.health.map(
+            async (h) =>
+              [
+                h.name,
+                await within(h.check(), HEALTH_TIMEOUT_MS).then(
+                  () => 'ok' as const,
+                  () => 'down' as const,
+                ),
+              ] as const,
+          ),
+        );
         const ok = results.every(([, s]) => s === 'ok');
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify({ status: ok ? 'ok' : 'down', checks: Object.fromEntries(results) }));

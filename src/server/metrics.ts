@@ -93,31 +93,30 @@ export class Metrics {
       registers,
     });
     this.pollingLastSuccess = new Gauge({ name: 'polling_last_success_timestamp_seconds', help: 'When getUpdates last succeeded (long polling only)', registers });
-    const self = this;
-    new Gauge({
+    const queueJobs: Gauge<'queue' | 'state'> = new Gauge({
       name: 'queue_jobs',
       help: 'BullMQ jobs per queue and state, read at scrape time',
       labelNames: ['queue', 'state'],
       registers,
-      async collect() {
-        this.reset();
-        if (!self.sources.queues) return;
-        const queues = await withTimeout(self.sources.queues(), SOURCE_TIMEOUT_MS).catch(() => []);
-        for (const q of queues) for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, q.counts[state] ?? 0);
+      collect: async () => {
+        queueJobs.reset();
+        if (!this.sources.queues) return;
+        const queues = await withTimeout(this.sources.queues(), SOURCE_TIMEOUT_MS).catch(() => []);
+        for (const q of queues) for (const state of QUEUE_STATES) queueJobs.set({ queue: q.name, state }, q.counts[state] ?? 0);
       },
     });
-    new Gauge({
+    const inboxUpdates: Gauge<'state'> = new Gauge({
       name: 'inbox_updates',
       help: 'Inbox rows waiting to be handled (pending) or given up on (parked), read at scrape time',
       labelNames: ['state'],
       registers,
-      async collect() {
-        this.reset();
-        if (!self.sources.inbox) return;
-        const counts = await withTimeout(self.sources.inbox(), SOURCE_TIMEOUT_MS).catch(() => null);
+      collect: async () => {
+        inboxUpdates.reset();
+        if (!this.sources.inbox) return;
+        const counts = await withTimeout(this.sources.inbox(), SOURCE_TIMEOUT_MS).catch(() => null);
         if (!counts) return;
-        this.set({ state: 'pending' }, counts.pending);
-        this.set({ state: 'parked' }, counts.parked);
+        inboxUpdates.set({ state: 'pending' }, counts.pending);
+        inboxUpdates.set({ state: 'parked' }, counts.parked);
       },
     });
   }

@@ -64,13 +64,10 @@ describe('/readyz', () => {
     let redisUp = true;
     const port = await start({
       readiness: [
-        { name: 'postgres', check: async () => ({ ok: true }) },
+        { name: 'postgres', check: () => Promise.resolve({ ok: true }) },
         {
           name: 'redis',
-          check: async () => {
-            if (!redisUp) throw new Error('connect ECONNREFUSED 127.0.0.1:6390');
-            return { ok: true };
-          },
+          check: () => (redisUp ? Promise.resolve({ ok: true }) : Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'))),
         },
       ],
     });
