@@ -44,5 +44,5 @@ let defaultDestination: DestinationStream | undefined;
  */
 export async function usePrettyLogs(): Promise<void> {
   const { default: pretty } = await import('pino-pretty');
-  defaultDestination = pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  defaultDestination = pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
