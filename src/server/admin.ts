@@ -95,7 +95,13 @@ export function createAdminServer(opts: AdminServerOptions): http.Server {
   if (opts.password || opts.token) {
     const board = new ExpressAdapter();
     board.setBasePath(DASHBOARD_PATH);
-    createBullBoard({ queues: opts.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'Tesla × JD queues' } } });
+    createBullBoard({
+      queues: opts.queues.map((q) => new BullMQAdapter(q)),
+      // The same interface; the cast keeps tsc quiet should npm nest a second copy of @bull-board/api
+      // under the express adapter (package.json pins both to one version).
+      serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+      options: { uiConfig: { boardTitle: 'Tesla × JD queues' } },
+    });
     const guard = (req: Request, res: Response, next: NextFunction) => {
       if (authorized(req.headers.authorization, opts.password, opts.token)) return next();
       if (opts.password) res.set('www-authenticate', 'Basic realm="queues", charset="UTF-8"');

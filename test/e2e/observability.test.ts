@@ -9,6 +9,8 @@
  * it leaves the shared Redis alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
 import { TestChat } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { hasRedisServer, PrivateRedis } from '../support/private-redis.js';
@@ -178,6 +180,25 @@ describe.skipIf(!hasRedisServer)('the admin port and /healthz', () => {
     const c = new TestChat(h, 730_002, { languageCode: 'en' });
     await c.text('/start');
     expect(c.lastText()).toContain('Welcome');
+  });
+
+  it('a worker process serves its own metrics and readiness: its workers, no polling, no updates', async () => {
+    const worker = await startApp({ ...h.config, role: 'worker', admin: { ...h.config.admin, port: 0 } }, { logger: createLogger('silent') });
+    try {
+      expect(worker.adminPort).not.toBe(h.app.adminPort);
+      const r = await get(worker.adminPort!, '/readyz');
+      expect(r.status).toBe(200);
+      const body = JSON.parse(r.body) as Readyz;
+      expect(Object.keys(body.checks).sort()).toEqual(['intake', 'postgres', 'redis', 'workers']);
+      const text = (await get(worker.adminPort!, '/metrics')).body;
+      expect(sample(text, 'updates_total')).toBe(0);
+      expect(sample(text, 'queue_jobs{queue="reminders",state="waiting"}')).toBeTypeOf('number');
+      expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      // The bot's counters are the bot's: the worker process counted none of its updates.
+      expect(sample((await admin('/metrics')).body, 'updates_total')).toBeGreaterThan(0);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('/readyz fails when a worker has stopped, naming it', async () => {
