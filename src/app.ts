@@ -18,6 +18,8 @@ import { scheduleMaintenance } from './jobs/queues.js';
 import { scheduleReports } from './jobs/reports/scheduled-reports.js';
 import { scheduleStore } from './jobs/store/store-jobs.js';
 import type { Logger } from './logger.js';
+import { readinessChecks, watchQueuesAndInbox } from './server/observability.js';
+import { createAdminServer } from './server/admin.js';
 import { createHttpServer, webhookPath } from './server/http.js';
 import { createRedis, describeRedis, type RedisTarget } from './shared/redis.js';
 
@@ -34,6 +36,11 @@ export interface App {
   server: http.Server | null;
   /** The HTTP port actually bound (useful with PORT=0 in tests). */
   port: number | null;
+  /** The admin server (/metrics, /readyz, /queues) when ADMIN_PORT is set, and the port it bound. */
+  admin: http.Server | null;
+  adminPort: number | null;
+  /** This process's BullMQ workers (worker and all roles). */
+  workers: Workers | null;
   /** Settles (never resolves) if the app can no longer receive updates: long polling got 409 or 401. src/main.ts exits non-zero. */
   fatal: Promise<never>;
   stop(): Promise<void>;
@@ -73,7 +80,8 @@ async function checkRedis(target: RedisTarget) {
 
 /**
  * Wires and starts the roles in `config.role`: the bot (long polling, or webhook behind the HTTP
- * server), the BullMQ workers, and the HTTP server with /healthz and /metrics.
+ * server), the BullMQ workers, the public HTTP server (webhook, /healthz) and, with ADMIN_PORT,
+ * the admin server (/metrics, /readyz, the queue dashboard).
  */
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   // `npm run dev` on a fresh machine: the database DATABASE_URL names is made when missing.
@@ -107,6 +115,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bullConnection = createRedis(config.redis, { maxRetriesPerRequest: null });
   bullConnection.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const { metrics } = deps;
+  // BullMQ prints an 'error' nobody listens to on the console (every reconnect while Redis is
+  // down): into the log instead, with the queue's name.
+  for (const q of queueList(queues)) q.on('error', (err) => logger.warn({ err: err.message, queue: q.name }, 'queue: redis error'));
 
   try {
     await deps.services.staff.bootstrapAdmins(config.adminIds);
@@ -149,6 +160,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await scheduleStore(queues.store, config.timeZone);
     await scheduleReports(queues.reports, config.timeZone);
     workers = createWorkers(deps, bullConnection, queues, opts.workers);
+    for (const w of workers.all) w.on('error', (err) => logger.warn({ err: err.message, queue: w.name }, 'worker: redis error'));
     await outbox.flush().catch((err: unknown) => logger.error({ err }, 'job outbox flush at start failed'));
   }
 
@@ -189,6 +201,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
 
   let stopping: Promise<void> | null = null;
+  let admin: http.Server | null = null;
+  let adminPort: number | null = null;
   /**
    * Stops intake first (the webhook answers 503, the poller fetches no more; what was stored stays
    * pending), lets the handlers in flight finish and be recorded, then closes the rest. Killed
@@ -210,6 +224,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       await closed;
       await consumer?.stop();
       await workers?.close();
+      // The admin port last: /readyz says "shutting down" while handlers and jobs drain.
+      const a = admin;
+      if (a) {
+        await new Promise<void>((resolve) => a.close(() => resolve()));
+        a.closeAllConnections?.();
+      }
       await bullConnection.quit().catch(() => undefined);
       await deps.close();
       logger.info('stopped');
@@ -233,12 +253,37 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           }
         : undefined,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : null;
+  const port = await listen(server, config.port);
+
+  // The admin port: /metrics, /readyz, the queue dashboard.
+  watchQueuesAndInbox(deps);
+  if (config.admin.port !== null) {
+    admin = createAdminServer({
+      metrics,
+      readiness: readinessChecks({
+        deps,
+        workers: workers?.all ?? null,
+        poller: bot && !config.webhook ? () => poller : undefined,
+        accepting: () => accepting,
+      }),
+      queues: queueList(queues),
+      password: config.admin.password,
+      token: config.admin.token,
+      logger,
+    });
+    try {
+      adminPort = await listen(admin, config.admin.port, config.admin.host);
+    } catch (err) {
+      await stop();
+      throw new StartupError(`Cannot open the admin port ${config.admin.host}:${config.admin.port} (ADMIN_PORT, ADMIN_HOST): ${(err as Error).message}`);
+    }
+    logger.info(
+      { host: config.admin.host, port: adminPort, dashboard: !!(config.admin.password || config.admin.token) },
+      config.admin.password || config.admin.token
+        ? 'admin server: /metrics, /readyz, /queues'
+        : 'admin server: /metrics, /readyz (queue dashboard off: set ADMIN_PASSWORD or ADMIN_TOKEN)',
+    );
+  }
 
   consumer?.start();
   if (bot && config.webhook) {
@@ -251,6 +296,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       allowedUpdates,
       ingest,
       logger,
+      timeoutS: config.pollTimeoutS,
+      onSuccess: (at) => metrics.pollingSucceeded(at),
     }));
     try {
       await p.start();
@@ -266,5 +313,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
   if (workers) logger.info('workers started');
 
-  return { deps, bot, server, port, fatal, stop };
+  return { deps, bot, server, port, admin, adminPort, workers, fatal, stop };
+}
+
+/** Listens on `port` (0: any free one) and resolves with the port bound. */
+async function listen(server: http.Server, port: number, host?: string): Promise<number | null> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (host) server.listen(port, host, done);
+    else server.listen(port, done);
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : null;
 }

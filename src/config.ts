@@ -105,6 +105,13 @@ const fields = {
     .regex(/^[A-Za-z0-9_-]*$/, 'may only contain A-Z, a-z, 0-9, _ and - (make one with `openssl rand -hex 32`)')
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // The admin server (/metrics, /readyz, the queue dashboard): off unless a port is given, so
+  // several processes on one host never fight over a default.
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters (make one with `openssl rand -base64 18`)').optional(),
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (make one with `openssl rand -hex 32`)').optional(),
+  POLL_TIMEOUT_S: z.coerce.number().int().min(1).max(50).default(25),
   PAYMENT_PROVIDER_TOKEN: z.string().default(''),
   SUPPORT_CHAT_ID: z
     .string()
@@ -173,6 +180,13 @@ export interface Config {
   role: 'bot' | 'worker' | 'all';
   webhook: { url: string; secret: string } | null;
   port: number;
+  /**
+   * The admin server: `port` null means off. The queue dashboard needs `password` (basic auth,
+   * any user name) or `token` (Authorization: Bearer); /metrics and /readyz are open on it.
+   */
+  admin: { port: number | null; host: string; password: string | null; token: string | null };
+  /** Long polling's wait per getUpdates, seconds; /readyz fails after twice this without a success. */
+  pollTimeoutS: number;
   paymentProviderToken: string;
   supportChatId: number | null;
   /** Business hours of the support team, minutes after local midnight (end may be before start: overnight). */
@@ -277,6 +291,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: c.APP_ROLE,
     webhook: c.WEBHOOK_URL && c.WEBHOOK_SECRET ? { url: c.WEBHOOK_URL, secret: c.WEBHOOK_SECRET } : null,
     port: c.PORT,
+    admin: { port: c.ADMIN_PORT ?? null, host: c.ADMIN_HOST, password: c.ADMIN_PASSWORD ?? null, token: c.ADMIN_TOKEN ?? null },
+    pollTimeoutS: c.POLL_TIMEOUT_S,
     paymentProviderToken: c.PAYMENT_PROVIDER_TOKEN,
     supportChatId: c.SUPPORT_CHAT_ID ?? null,
     supportHours: c.SUPPORT_HOURS,

@@ -43,6 +43,7 @@ import { Metrics } from './server/metrics.js';
 import { withSendBudget } from './telegram/budgeted-client.js';
 import { SendBudget } from './telegram/send-budget.js';
 import { createRedis, type RedisClient } from './shared/redis.js';
+import { countTelegramCalls } from './server/telegram-calls.js';
 
 export interface Services {
   catalog: CatalogService;
@@ -124,7 +125,10 @@ export interface DepsOverrides {
  * reachability itself (src/app.ts does, with a message naming the service).
  */
 export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDeps {
-  const logger = overrides.logger ?? createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '']);
+  const logger =
+    overrides.logger ??
+    createLogger(config.logLevel, [config.botToken, config.paymentProviderToken, config.webhook?.secret ?? '', config.admin.password ?? '', config.admin.token ?? '']);
+  const metrics = new Metrics();
   const now = overrides.now ?? (() => new Date());
   const dbHandle = createDb(config.databaseUrl, { max: overrides.dbMax ?? config.database.poolMax, prepare: config.database.prepare });
   const redis = overrides.redis ?? createRedis(config.redis, { maxRetriesPerRequest: 3 });
@@ -158,12 +162,12 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     redis,
     queues,
     outbox,
-    telegram: withSendBudget(createTelegram(config), budget, 'notice'),
+    telegram: withSendBudget(createTelegram(config, metrics), budget, 'notice'),
     budget,
     i18n: createI18n(config.defaultLocale),
     photos: new PhotoLibrary(),
     services,
-    metrics: new Metrics(),
+    metrics,
     campaignJobs: campaignJobs(queues.campaigns),
     now,
     async close() {
@@ -180,8 +184,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
  * (self-hosted, or the test stand-in) would cost a TCP connection per message, which at hundreds a
  * second is most of the CPU and makes send times jittery.
  */
-export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>): Telegram {
+export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>, metrics?: Metrics): Telegram {
   const telegram = new Telegram(config.botToken, { apiRoot: config.telegramApiRoot });
+  if (metrics) countTelegramCalls(telegram, metrics);
   if (config.telegramApiRoot.startsWith('http://')) (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   cutToTelegramLimits(telegram);
   return telegram;

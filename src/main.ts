@@ -1,7 +1,7 @@
 import './shared/supported-node.js';
 import { startApp, StartupError } from './app.js';
 import { ConfigError, forceExitDelayMs, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, usePrettyLogs } from './logger.js';
 import { failed, runSandbox } from './sandbox/main.js';
 import { loadEnvFile } from './shared/startup.js';
 
@@ -15,6 +15,8 @@ async function main() {
   // npm run dev reads .env as every npm script does (src/shared/startup.ts); the built app run by
   // `npm start` or the image gets its environment from the platform.
   if (dev) loadEnvFile();
+  // npm run dev: readable logs (production keeps JSON lines for the log shipper).
+  if (dev) await usePrettyLogs();
   if (dev && !process.env.BOT_TOKEN) {
     createLogger(process.env.LOG_LEVEL ?? 'info').info('BOT_TOKEN is not set: starting the sandbox instead (the product in a browser, no Telegram)');
     return runSandbox().catch(failed);

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import type { Locale } from '../domain/customers/service.js';
 import type { TFunction } from '../i18n.js';
 import type { Logger } from '../logger.js';
+import { updateSummary } from './update-summary.js';
 import type { GoData, Session, StepData, StepName, StepRegistry } from './step-registry.js';
 
 const updateLoggers = new WeakMap<object, Logger>();
@@ -18,7 +19,7 @@ export class BotContext extends Context {
   get log(): Logger {
     let log = updateLoggers.get(this);
     if (!log) {
-      log = this.deps.logger.child({ updateId: this.update.update_id, chatId: this.chat?.id, from: this.from?.id });
+      log = this.deps.logger.child({ ...updateSummary(this.update), chatId: this.chat?.id, from: this.from?.id });
       updateLoggers.set(this, log);
     }
     return log;

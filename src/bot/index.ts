@@ -31,6 +31,8 @@ import { unhandledFeature } from './features/unhandled.js';
 import { StepRegistry } from './step-registry.js';
 import { retryShortRateLimits } from './telegram-retry.js';
 import { withSendBudget } from '../telegram/budgeted-client.js';
+import { countTelegramCalls } from '../server/telegram-calls.js';
+import { updateSummary } from './update-summary.js';
 import { cutToTelegramLimits } from '../telegram/limits.js';
 import { beginUpdate, boundary, chatMemberTracker, reportError } from './middlewares/index.js';
 import { sanitizeUpdate } from './middlewares/sanitize.js';
@@ -92,12 +94,16 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
+  // getUpdates, getMe, setWebhook…: counted like every other Bot API call.
+  countTelegramCalls(bot.telegram, deps.metrics);
   const steps = createStepRegistry();
 
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
     ctx.steps = steps;
-    // Inside out: the budget, then the retry of a short 429 (which takes a new slot), then the cut.
+    // Inside out: the count (each request Telegram gets is counted once, a retried 429 too), the
+    // budget, then the retry of a short 429 (which takes a new slot), then the cut.
+    countTelegramCalls(ctx.telegram, deps.metrics);
     withSendBudget(ctx.telegram, deps.budget, 'reply');
     retryShortRateLimits(ctx.telegram);
     cutToTelegramLimits(ctx.telegram);
@@ -111,8 +117,10 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
       await next();
     } finally {
       clearTimeout(slow);
-      deps.metrics.observeUpdate(performance.now() - started);
-      deps.metrics.inc('updates_total');
+      const ms = performance.now() - started;
+      deps.metrics.observeUpdate(ms / 1000);
+      // One line per update: id, type, chat, time, and whether it is to be tried again; never its content.
+      deps.logger.info({ ...updateSummary(ctx.update), ms: Math.round(ms), ...(ctx.failed ? { failed: true } : {}) }, 'update');
     }
   });
   // Updates the bot does not serve go no further (no lock, no SQL, no apology).

@@ -16,6 +16,8 @@ export interface PollerOptions {
   logger: Logger;
   /** Long-poll wait, seconds (Telegram's `timeout`). */
   timeoutS?: number;
+  /** Told after each getUpdates whose batch was stored (metrics). */
+  onSuccess?(at: Date): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,9 +43,22 @@ export class Poller {
   private offset = 0;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** When getUpdates last succeeded and its batch was stored (ms since the epoch; 0: never). */
+  private lastSuccessAt = 0;
   done: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PollerOptions) {}
+
+  /**
+   * Whether polling is working: a getUpdates succeeded within twice its long-poll wait. A poll
+   * that is merely waiting returns within the wait, so only failures (network, storing the
+   * batch, a hung call) make this false. /readyz reports it (src/server/admin.ts).
+   */
+  health(now = Date.now()): { ok: boolean; lastSuccessAgoS: number | null; limitS: number } {
+    const limitS = 2 * (this.o.timeoutS ?? 25);
+    const ago = this.lastSuccessAt ? (now - this.lastSuccessAt) / 1000 : null;
+    return { ok: !this.stopped && ago !== null && ago <= limitS, lastSuccessAgoS: ago === null ? null : Math.round(ago * 10) / 10, limitS };
+  }
 
   /** One short call first, so a 409/401 fails the start itself; then the loop. */
   async start(): Promise<void> {
@@ -90,9 +105,13 @@ export class Poller {
       }
       throw err;
     }
-    if (updates.length === 0) return;
-    const raw = updates as unknown as RawUpdate[];
-    await this.o.ingest(raw);
-    this.offset = raw[raw.length - 1]!.update_id + 1;
+    if (updates.length > 0) {
+      const raw = updates as unknown as RawUpdate[];
+      await this.o.ingest(raw);
+      this.offset = raw[raw.length - 1]!.update_id + 1;
+    }
+    const at = new Date();
+    this.lastSuccessAt = at.getTime();
+    this.o.onSuccess?.(at);
   }
 }

@@ -75,7 +75,7 @@ describe('the main story', () => {
       ['in', 'text'],
     ]);
     expect(rows[0]!.file_id).toMatch(/^AgAC/);
-    expect(h.app.deps.metrics.render()).toMatch(/^support_messages_in_total 2$/m);
+    expect(await h.app.deps.metrics.render()).toMatch(/^support_messages_in_total 2$/m);
     expect(rows[1]!.text).toBe('Is the white paint extra?');
   });
 

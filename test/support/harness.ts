@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Update, User } from 'telegraf/types';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { BotApiStandIn } from './bot-api-stand-in.js';
 import { createTestDb, dbEnv, dropPrefix, REDIS_URL, redisEnv, type TestDb } from './db.js';
 import { withId, type UpdateDraft } from './updates.js';
@@ -21,6 +21,8 @@ export const appEnv = (apiRoot: string, databaseUrl: string, prefix: string): Re
   ...dbEnv(),
   ...redisEnv(),
   PORT: '0',
+  // The admin server (/metrics, /readyz, /queues) on a free loopback port.
+  ADMIN_PORT: '0',
   PAYMENT_PROVIDER_TOKEN: PROVIDER_TOKEN,
   QUEUE_PREFIX: prefix,
   // The stand-in enforces no per-chat rate unless a test asks; the tests' chats get many messages in
@@ -57,6 +59,8 @@ export interface HarnessOptions {
   mode?: 'polling' | 'webhook';
   env?: Record<string, string>;
   now?: () => Date;
+  /** The app's logger (default: LOG_LEVEL to stdout); a test that reads the log output passes its own. */
+  logger?: Logger;
 }
 
 /**
@@ -75,7 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(mode === 'webhook' ? { WEBHOOK_URL: 'http://127.0.0.1:1', WEBHOOK_SECRET: TEST_WEBHOOK_SECRET } : {}),
     ...opts.env,
   });
-  const logger = createLogger(config.logLevel, [config.botToken]);
+  const logger = opts.logger ?? createLogger(config.logLevel, [config.botToken]);
   const launch = async (): Promise<App> => {
     const started = await startApp(config, { logger, now: opts.now });
     if (mode === 'webhook') {

@@ -21,6 +21,20 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 /** The problems that mention `variable`. */
 const about = (err: ConfigError, variable: string) => err.problems.filter((p) => p.startsWith(`${variable} `));
 
+describe('the admin server settings', () => {
+  it('reads ADMIN_PORT, ADMIN_HOST, ADMIN_PASSWORD, ADMIN_TOKEN and POLL_TIMEOUT_S', () => {
+    const c = loadConfig({ ...base, ADMIN_PORT: '9464', ADMIN_HOST: '0.0.0.0', ADMIN_PASSWORD: 'a-long-password', ADMIN_TOKEN: 't'.repeat(32), POLL_TIMEOUT_S: '10' });
+    expect(c.admin).toEqual({ port: 9464, host: '0.0.0.0', password: 'a-long-password', token: 't'.repeat(32) });
+    expect(c.pollTimeoutS).toBe(10);
+  });
+
+  it('refuses a short dashboard password or token, a bad port and a polling timeout Telegram would not take', () => {
+    const err = configError({ ...base, ADMIN_PORT: '70000', ADMIN_PASSWORD: 'short', ADMIN_TOKEN: 'short-token', POLL_TIMEOUT_S: '51' });
+    for (const v of ['ADMIN_PORT', 'ADMIN_PASSWORD', 'ADMIN_TOKEN', 'POLL_TIMEOUT_S']) expect(about(err, v)).toHaveLength(1);
+    expect(about(err, 'ADMIN_PASSWORD')[0]).toContain('12 characters');
+  });
+});
+
 describe('loadConfig defaults', () => {
   it('needs only BOT_TOKEN and fills in the documented defaults', () => {
     expect(loadConfig(base)).toEqual({
@@ -33,6 +47,8 @@ describe('loadConfig defaults', () => {
       role: 'all',
       webhook: null,
       port: 3000,
+      admin: { port: null, host: '127.0.0.1', password: null, token: null },
+      pollTimeoutS: 25,
       paymentProviderToken: '',
       supportChatId: null,
       supportHours: { start: 540, end: 1260 },

@@ -35,7 +35,7 @@ export function isRetryable(err: unknown): boolean {
 
 /**
  * The error boundary, outermost: attaches the per-update logger, answers any callback query the
- * handlers left unanswered, and turns any error into a log line with the update plus a localized
+ * handlers left unanswered, and turns any error into a log line (the update's id, type and chat, never its content) plus a localized
  * apology. A 403 means the customer blocked the bot: they are marked, nothing is retried.
  */
 export const boundary: MiddlewareFn<BotContext> = async (ctx, next) => {
@@ -65,9 +65,9 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
     return;
   }
   if (err instanceof AppError && err.code === 'forbidden') {
-    ctx.log.warn({ err, update: ctx.update }, 'refused forged or foreign id');
+    ctx.log.warn({ err }, 'refused forged or foreign id');
   } else {
-    ctx.log.error({ err, update: ctx.update }, 'update failed');
+    ctx.log.error({ err }, 'update failed');
   }
   const key = err instanceof AppError && ctx.t(`errors.${err.code}`, { defaultValue: '' }) ? `errors.${err.code}` : 'errors.generic';
   try {

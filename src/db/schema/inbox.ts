@@ -34,6 +34,10 @@ export const inboxUpdates = pgTable(
     index('inbox_updates_done_idx')
       .on(t.doneAt)
       .where(sql`state = 'done'`),
+    // Counted on every metrics scrape (parked updates are few; the table holds a week of done ones).
+    index('inbox_updates_parked_idx')
+      .on(t.updateId)
+      .where(sql`state = 'parked'`),
   ],
 );
 

@@ -338,6 +338,17 @@ export class InboxRepository {
     return rows.length;
   }
 
+  /**
+   * Rows waiting to be handled and rows given up on: read on every metrics scrape, so each count
+   * runs on its partial index (inbox_updates_pending_idx, inbox_updates_parked_idx), never over the done rows.
+   */
+  async backlog(): Promise<{ pending: number; parked: number }> {
+    const [row] = await this.relaxed`
+      select (select count(*) from inbox_updates where state = 'pending')::int as pending,
+             (select count(*) from inbox_updates where state = 'parked')::int as parked`;
+    return { pending: Number(row?.pending ?? 0), parked: Number(row?.parked ?? 0) };
+  }
+
   /** How many rows are in each state. */
   async counts(): Promise<Record<InboxState, number>> {
     const rows = await this.sql`select state, count(*)::int as n from inbox_updates group by state`;

@@ -1,0 +1,1 @@
+CREATE INDEX "inbox_updates_parked_idx" ON "inbox_updates" USING btree ("update_id") WHERE state = 'parked';
