@@ -26,7 +26,6 @@ export interface ReportJob {
   schedule: 'weekly' | 'daily';
 }
 
-
 /**
  * A customer message due at `dueAt` (epoch ms of the app clock, quiet hours applied): the
  * reminders of src/domain/reminders/rules.ts and the notices of state changes. The job id is the

@@ -7,13 +7,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/server/metrics.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const yaml = (path: string) => load(read(path)) as any;
+const yaml = (path: string) => load(read(path));
 
 interface Panel {
   id: number;
