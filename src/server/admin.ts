@@ -97,9 +97,8 @@ export function createAdminServer(opts: AdminServerOptions): http.Server {
     board.setBasePath(DASHBOARD_PATH);
     createBullBoard({
       queues: opts.queues.map((q) => new BullMQAdapter(q)),
-      // The same interface; the cast keeps tsc quiet should npm nest a second copy of @bull-board/api
-      // under the express adapter (package.json pins both to one version).
-      serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+      // package.json pins @bull-board/api to the express adapter's version: one copy, one type.
+      serverAdapter: board,
       options: { uiConfig: { boardTitle: 'Tesla × JD queues' } },
     });
     const guard = (req: Request, res: Response, next: NextFunction) => {
