@@ -8,7 +8,6 @@ import { defineConfig } from 'vitest/config';
  */
 const ON_REDIS_CLUSTER = [
   'test/integration/campaigns-limiter.test.ts',
-  'test/integration/send-budget.test.ts',
   'test/integration/reminders-fire.test.ts',
   'test/integration/reminders-queue.test.ts',
   'test/integration/support.test.ts',

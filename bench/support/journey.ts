@@ -50,7 +50,8 @@ export function planner(random: () => number, catalog: CatalogFile = readCatalog
   const cities = catalog.deliveryCentres.map((c) => c.city);
   let n = 0;
   return () => {
-    const model = pick(catalog.models);
+    // Paused models (`available: false`) offer no order button: a journey picks one taking orders.
+    const model = pick(catalog.models.filter((m) => m.available !== false));
     const trim = pick(model.trims);
     const option = (kind: 'paint' | 'wheels' | 'interior') => pick(model.options.filter((o) => o.kind === kind && (!o.trims || o.trims.includes(trim.id)))).id;
     n++;

@@ -8,7 +8,7 @@ type Command = { command: string; description: string };
 export interface StaffMenuRoles {
   /** Marketers (and admins): /campaign and /campaigns. */
   marketer: boolean;
-  /** Ops staff (and admins): /ops. */
+  /** Ops staff (and admins): /ops, and /stock (managers too). */
   ops: boolean;
   /** Managers (and admins): /report. */
   manager?: boolean;
@@ -28,6 +28,7 @@ export function staffCommands(deps: AppDeps, lng: Locale, roles: StaffMenuRoles)
   return [
     ...customerCommands(deps, lng),
     ...(roles.ops ? [{ command: 'ops', description: t('ops.command') }] : []),
+    ...(roles.ops || roles.manager ? [{ command: 'stock', description: t('catalogOps.command') }] : []),
     ...(roles.manager ? [{ command: 'report', description: t('reports.command') }] : []),
     ...(roles.marketer
       ? [

@@ -432,8 +432,13 @@ export class SendBudget {
         try {
           res = (await this.redis.eval(TAKE, 6 + batch.length, ...this.keyList(batch), ...this.argList(batch))) as string[];
         } catch (err) {
-          // Redis unreachable: the senders fail as a network error would, rather than hang.
-          for (const item of batch) this.remove(item).reject(err as Error);
+          // Redis unreachable. A reply to a customer goes out unmetered (fail open: the customer is
+          // answered, and Telegram's own 429s with their retry still hold the bot back); the other
+          // classes fail as a network error would, rather than hang, and their jobs retry later.
+          for (const item of batch) {
+            if (item.cls === 'reply') this.remove(item).resolve();
+            else this.remove(item).reject(err as Error);
+          }
           continue;
         }
         let wait = 0;

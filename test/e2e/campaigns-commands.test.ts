@@ -384,6 +384,9 @@ describe('command menus', () => {
     }
     expect(descriptionOf(lists[0], 'ops')).toBe('Operations: orders needing action');
     expect(descriptionOf(lists[1], 'ops')).toBe('运营待办：待处理的订单');
+    // Ops staff run the catalog without SQL from /stock (issue 15).
+    expect(descriptionOf(lists[0], 'stock')).toBe('Stock and prices: restock, reprice, pause models');
+    expect(descriptionOf(lists[1], 'stock')).toBe('库存与价格：补货、调价、车型暂停接单');
     // The menu's /ops is the worklist.
     const ops = new TestChat(h, OPS, { languageCode: 'en' });
     await ops.text('/ops');

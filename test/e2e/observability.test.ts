@@ -127,7 +127,7 @@ describe.skipIf(!hasRedisServer)('the admin port and /healthz', () => {
     const api = await admin('/queues/api/queues', { authorization: `Bearer ${TOKEN}` });
     expect(api.status).toBe(200);
     const names = (JSON.parse(api.body) as { queues: Array<{ name: string }> }).queues.map((q) => q.name);
-    expect(names.sort()).toEqual(['campaigns', 'maintenance', 'reminders', 'store', 'support']);
+    expect(names.sort()).toEqual(['campaigns', 'maintenance', 'reminders', 'reports', 'store', 'support']);
   });
 
   it('/healthz says ok, and with Redis down says which is down, never the driver error; /readyz gives the details; both recover', async () => {

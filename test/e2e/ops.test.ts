@@ -76,7 +76,7 @@ describe('staff roles', () => {
     const s = (key: string, vars: Record<string, unknown> = {}) => t('en', key, vars);
     expect(admin.lastText()).toBe('');
     await admin.text('/staff');
-    const usage = s('staff.usage', { roles: 'admin, agent (support), marketer, ops (operations)' });
+    const usage = s('staff.usage', { roles: 'admin, agent (support), marketer, ops (operations), manager (reports)' });
     expect(admin.lastText()).toBe(usage);
     await admin.text('/staff add 12ab ops');
     expect(admin.lastText()).toBe(s('staff.bad_id', { input: '12ab' }));

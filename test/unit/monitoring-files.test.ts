@@ -7,13 +7,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as load } from 'yaml';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/server/metrics.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const yaml = (path: string) => load(read(path));
+// Compose files use `<<: *anchor` merge keys (YAML 1.1); `merge: true` applies them as Compose does.
+const yaml = (path: string): any => parse(read(path), { merge: true });
 
 interface Panel {
   id: number;

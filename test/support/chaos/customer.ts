@@ -35,7 +35,8 @@ export function planner(random: () => number): (n: number) => Plan {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const cities = [...new Set(catalog.deliveryCentres.map((c) => c.city))];
   return (n) => {
-    const model = pick(catalog.models);
+    // Paused models (data/catalog.json `available: false`) offer no order button: customers pick one taking orders.
+    const model = pick(catalog.models.filter((m) => m.available !== false));
     const trim = pick(model.trims);
     const option = (kind: 'paint' | 'wheels' | 'interior') => pick(model.options.filter((o) => o.kind === kind && (!o.trims || o.trims.includes(trim.id)))).id;
     return {
