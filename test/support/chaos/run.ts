@@ -10,7 +10,6 @@
  * verdict.ts checks what a customer and the books would notice.
  */
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer } from 'node:net';
 import postgres from 'postgres';
 import { webhookPath } from '../../../src/server/http.js';
 import { BotApiStandIn } from '../bot-api-stand-in.js';
@@ -22,6 +21,7 @@ import { sleep, waitFor } from '../wait.js';
 import { CHAOS_VARIANT, Customers, rng, type PaymentSent } from './customers.js';
 import { AppProcess } from './processes.js';
 import { verdict, type ChaosFigures, type RoundPayments } from './verdict.js';
+import { accepts, freePort } from '../net.js';
 
 export type { ChaosFigures } from './verdict.js';
 
@@ -62,23 +62,6 @@ export interface ChaosResult {
   /** Everything behind the figures, for the report line before them. */
   details: Record<string, unknown>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createConnection(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 
 const SERVER_ERROR = { code: 500, description: 'Internal Server Error' };
 const TOO_MANY_REQUESTS = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };

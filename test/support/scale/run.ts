@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import postgres from 'postgres';
 import { webhookPath } from '../../../src/server/http.js';
@@ -24,6 +23,7 @@ import { WebhookDelivery } from '../stand-in/webhook-delivery.js';
 import { sleep, waitFor } from '../wait.js';
 import { reminderCalls, ScaleCustomers } from './journey.js';
 import { transcriptOf } from './transcript.js';
+import { accepts, freePort } from '../net.js';
 
 export interface ScaleOptions {
   /** A migrated and seeded database of the run's own. */
@@ -61,23 +61,6 @@ export interface ScaleResult {
   figures: ScaleFigures;
   details: Record<string, unknown>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createConnection(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 
 /**
  * A fixed-offset zone where it is early afternoon now: reminders are held back in quiet hours
