@@ -3,6 +3,7 @@ import os from 'node:os';
 import { createFmt } from './telegram/format.js';
 import { ConfigError, loadOpsConfig } from './config.js';
 import { createDb } from './db/client.js';
+import { rootCause } from './db/server.js';
 import { createServices } from './deps.js';
 import { createRedis } from './shared/redis.js';
 import { createQueues } from './jobs/queues.js';
@@ -88,11 +89,25 @@ export async function runOpsCli(argv: string[], env: Record<string, string | und
       parsed.args,
     );
   } catch (err) {
-    io.err(t('ops.cli.failed', { message: err instanceof Error ? err.message : String(err) }));
+    io.err(failure(err, t));
     return EXIT.failed;
   } finally {
     await queues.close().catch(() => undefined);
     redis.disconnect();
     await handle.close();
   }
+}
+
+/**
+ * What went wrong, said so that the operator knows what to do: a database without the tables
+ * (never migrated), one that does not exist, or a server that does not answer; else the driver's message.
+ */
+function failure(err: unknown, t: ReturnType<ReturnType<typeof createI18n>['t']>): string {
+  const cause = rootCause(err) as { code?: unknown; message?: unknown } | null;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  // 42P01: undefined table; 42883: undefined function (the inbox's functions come with the migrations).
+  if (code === '42P01' || code === '42883') return t('ops.cli.no_schema');
+  if (code === '3D000') return t('ops.cli.no_database');
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'].includes(code)) return t('ops.cli.no_postgres', { code });
+  return t('ops.cli.failed', { message: err instanceof Error ? err.message : String(err) });
 }

@@ -20,7 +20,9 @@ import { createServices, type Services } from '../../src/deps.js';
 import { addDays, localDateKey, zonedDayStart } from '../../src/shared/time.js';
 import { runOpsCli } from '../../src/ops-run.js';
 import { configFor, newCustomer, paidOrder, TOKEN, TZ } from '../integration/helpers.js';
-import { createTestDb, REDIS_URL, type TestDb } from '../support/db.js';
+import postgres from 'postgres';
+import { withDatabase } from '../../src/db/server.js';
+import { adminUrl, createTestDb, REDIS_URL, testDbName, type TestDb } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The tests through `npm run ops` start npm and Node with tsx: a few seconds on a busy 2-core machine.
@@ -117,6 +119,29 @@ describe('npm run ops', () => {
     expect(wrong.stderr).toContain('DATABASE_URL must be a postgres URL');
     expect(wrong.stderr).toContain('cp .env.example .env');
     expect(wrong.stderr).not.toContain('BOT_TOKEN');
+  });
+
+  it('on a database never migrated, one that does not exist, or no server: says what to run, exit 1', async () => {
+    const name = testDbName('t');
+    const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    try {
+      const empty = await ops(['stock', 'list'], { DATABASE_URL: withDatabase(t.url, name), QUEUE_PREFIX: PREFIX });
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain('This database has no tables yet: run `npm run db:migrate`');
+      const zh = await ops(['inbox', 'list', '--lang', 'zh-CN'], { DATABASE_URL: withDatabase(t.url, name), QUEUE_PREFIX: PREFIX });
+      expect(zh.code).toBe(1);
+      expect(zh.stderr).toContain('该数据库还没有数据表');
+    } finally {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+    const missing = await ops(['list'], { DATABASE_URL: withDatabase(t.url, `${name}_missing`), QUEUE_PREFIX: PREFIX });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist: `npm run db:migrate` creates it');
+    const down = await ops(['list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', QUEUE_PREFIX: PREFIX });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Postgres does not answer at DATABASE_URL (ECONNREFUSED)');
   });
 
   it('list shows the worklist, as text and as JSON', async () => {
