@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { TestChat, conversationState } from '../support/chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { documentUpdate } from '../support/updates.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -45,7 +46,8 @@ it('a manager sends a delivery as CSV: every line applied, audited and reported 
 
   const from = h.api.calls.length;
   // A spreadsheet's export: BOM, CRLF, a blank line, an extra column, columns in another order.
-  await m.document('\uFEFFqty,variant,note\r\n10,mc,pallet 1\r\n\r\n2,CAP-BLK,\r\n', 'delivery-1203.csv', 'text/csv');
+  const sent = documentUpdate(m.user, h.api.putFile('\uFEFFqty,variant,note\r\n10,mc,pallet 1\r\n\r\n2,CAP-BLK,\r\n', 'delivery-1203.csv', 'text/csv'));
+  await h.deliver(sent);
   expect(m.lastText()).toBe(
     ['✅ <b>Delivery applied</b> (delivery-1203.csv): 2 lines, 12 units in all.', 'line 2: <code>mc</code> +10: 15 → 25', 'line 4: <code>cap-blk</code> +2: 10 → 12'].join('\n'),
   );
@@ -56,10 +58,20 @@ it('a manager sends a delivery as CSV: every line applied, audited and reported 
   expect(callsSince(from, 'downloadFile').map((c) => c.params.file_path)).toEqual([getFile!.response.result.file_path]);
   expect([await stockOf('mc'), await stockOf('cap-blk')]).toEqual([25, 12]);
   expect((await audit()).map((r) => [r.actor, r.entity_id, r.field, r.before, r.after, r.note])).toEqual([
-    [`staff:${MANAGER}`, 'mc', 'stock', 15, 25, 'bot delivery-1203.csv line 2: +10'],
-    [`staff:${MANAGER}`, 'cap-blk', 'stock', 10, 12, 'bot delivery-1203.csv line 4: +2'],
+    [`staff:${MANAGER}`, 'mc', 'stock', 15, 25, `bot delivery-1203.csv (message ${sent.message.message_id}) line 2: +10`],
+    [`staff:${MANAGER}`, 'cap-blk', 'stock', 10, 12, `bot delivery-1203.csv (message ${sent.message.message_id}) line 4: +2`],
   ]);
   expect((await conversationState(h, MANAGER)).step).toBe('stock.home');
+
+  // The same message handled again (as after a crash before its update was marked done): nothing twice.
+  await m.tap('⬅️ All products');
+  await m.tap('📥 Import a delivery (CSV)');
+  await h.deliver(documentUpdate(m.user, sent.message.document, { messageId: sent.message.message_id }));
+  expect(m.lastText()).toBe('This file (this very message) was imported already; nothing was added again.');
+  expect([await stockOf('mc'), await stockOf('cap-blk')]).toEqual([25, 12]);
+  expect(await audit()).toHaveLength(2);
+  await m.text('/cancel');
+  expect(m.lastText()).toMatch(/^<b>Stock and prices<\/b>/);
 });
 
 it('a file with bad lines applies nothing and names every bad line; too large, too long and bad headers are refused (Chinese)', async () => {

@@ -33,10 +33,11 @@ export type DeliveryImport = { refused: DeliveryRefusal } | { refused?: undefine
 /**
  * A delivery of stock from a CSV file's text: the one path of `npm run ops -- stock import` and of
  * the file sent to /stock. Nothing is applied unless every line is fine (StockService.importDelivery);
- * each restock is audited with `actor`, its note naming `source` and the line.
+ * each restock is audited with `actor`, its note naming `source` and the line (`once`: see
+ * StockService.importDelivery).
  */
-export async function importDeliveryCsv(stock: StockService, text: string, actor: string, source: string): Promise<DeliveryImport> {
+export async function importDeliveryCsv(stock: StockService, text: string, actor: string, source: string, opts: { once?: boolean } = {}): Promise<DeliveryImport> {
   const read = readDeliveryCsv(text);
   if ('refused' in read) return read;
-  return stock.importDelivery(read.lines, actor, source);
+  return stock.importDelivery(read.lines, actor, source, opts);
 }

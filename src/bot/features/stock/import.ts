@@ -55,9 +55,11 @@ stockImport.on(message('document'), async (ctx, next) => {
   const text = new TextDecoder('utf-8').decode(bytes);
   let done;
   try {
-    done = await importDeliveryCsv(ctx.deps.services.stock, text, `staff:${ctx.from.id}`, `bot ${name.slice(0, 64)}`);
+    // Named by its message: the same update handled again (after a crash) does not restock twice.
+    const source = `bot ${name.slice(0, 64)} (message ${ctx.message.message_id})`;
+    done = await importDeliveryCsv(ctx.deps.services.stock, text, `staff:${ctx.from.id}`, source, { once: true });
   } catch (err) {
-    // A variant deleted between the check and the change: the transaction applied nothing.
+    // Already imported, or a variant deleted between the check and the change: nothing applied.
     if (!(err instanceof StockError)) throw err;
     return notice(ctx, stockErrorText(f, err));
   }
