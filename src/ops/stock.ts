@@ -1,9 +1,9 @@
 import type { CatalogAuditRow } from '../db/schema/index.js';
-import { parseUnits, parseYuan, StockError, type StockProduct } from '../domain/stock/index.js';
+import { importDeliveryCsv, parseUnits, parseYuan, StockError, type StockProduct } from '../domain/stock/index.js';
 import { plainText } from '../telegram/screens/ops.js';
 import { modelDoneText, stockDoneText, stockErrorText } from '../telegram/screens/catalog-ops.js';
+import { deliveryLimits } from '../telegram/screens/stock-import.js';
 import type { CliContext } from './context.js';
-import { csvRows } from './import-vins.js';
 
 /**
  * `npm run ops -- stock …`: the catalog without SQL from the command line, the same changes as
@@ -152,13 +152,9 @@ async function importDelivery(c: CliContext, file: string): Promise<number> {
   } catch (err) {
     return refuse(c, 'file_unreadable', c.f.t('ops.cli.file_unreadable', { file, message: (err as Error).message }));
   }
-  const [header, ...rows] = csvRows(text);
-  const names = header?.cells.map((x) => x.toLowerCase()) ?? [];
-  const [variantCol, qtyCol] = [names.indexOf('variant'), names.indexOf('qty')];
-  if (variantCol < 0 || qtyCol < 0) return refuse(c, 'bad_header', c.f.t('catalogOps.cli.import_bad_header', { file }));
-  if (rows.length === 0) return refuse(c, 'empty', c.f.t('catalogOps.cli.import_empty', { file }));
-  const lines = rows.map((r) => ({ line: r.line, variantId: (r.cells[variantCol] ?? '').toLowerCase(), qty: r.cells[qtyCol] ?? '' }));
-  const { applied, results } = await c.services.stock.importDelivery(lines, c.actor, `csv ${file.split('/').at(-1)}`);
+  const done = await importDeliveryCsv(c.services.stock, text, c.actor, `csv ${file.split('/').at(-1)}`);
+  if (done.refused) return refuse(c, done.refused, c.f.t(`catalogOps.cli.import_${done.refused}`, { file, ...deliveryLimits(c.f) }));
+  const { applied, results } = done;
   const bad = results.filter((r) => r.status === 'error').length;
   if (c.json) {
     c.io.out(JSON.stringify({ ok: applied, applied, failed: bad, results }, null, 2));

@@ -19,6 +19,8 @@ export const stockCb = {
   ask: codec('stkq', { variantId: id, what: oneOf('restock', 'set', 'price', 'threshold') }),
   hide: codec('stkh', { kind: oneOf('product', 'variant'), id, hidden: oneOf('1', '0') }),
   model: codec('stkm', { modelId: id, available: oneOf('1', '0') }),
+  /** Import a delivery of stock: asks for the CSV file. */
+  import: codec('stki'),
 } as const;
 
 export const STOCK_CODECS = Object.values(stockCb);

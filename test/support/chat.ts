@@ -1,7 +1,7 @@
 import type { Message, User } from 'telegraf/types';
 import type { RecordedCall } from './bot-api-stand-in.js';
 import type { Harness } from './harness.js';
-import { callbackUpdate, contactUpdate, photoUpdate, preCheckoutUpdate, stickerUpdate, successfulPaymentUpdate, textUpdate, userFor } from './updates.js';
+import { callbackUpdate, contactUpdate, documentUpdate, photoUpdate, preCheckoutUpdate, stickerUpdate, successfulPaymentUpdate, textUpdate, userFor } from './updates.js';
 
 export interface Button {
   text: string;
@@ -68,6 +68,11 @@ export class TestChat {
 
   photo() {
     return this.act(photoUpdate(this.user));
+  }
+
+  /** Sends a file as a document: the stand-in keeps its bytes for getFile and the download. */
+  document(content: Buffer | string, fileName: string, mimeType?: string) {
+    return this.act(documentUpdate(this.user, this.h.api.putFile(content, fileName, mimeType)));
   }
 
   contact(phone: string, opts: { own?: boolean } = {}) {

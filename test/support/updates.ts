@@ -6,7 +6,7 @@
  * (`BotApiStandIn.pushUpdate` / `deliverWebhook`) assigns one, and `withId()`
  * does so for updates fed straight into `bot.handleUpdate()`.
  */
-import type { Chat, Message, PhotoSize, Update, User } from 'telegraf/types';
+import type { Chat, Document, Message, PhotoSize, Update, User } from 'telegraf/types';
 import { nextUpdateId, STAND_IN_BOT, type UpdateDraft } from '../../src/sandbox/emulator/updates.js';
 
 export { nextUpdateId, STAND_IN_BOT, type UpdateDraft };
@@ -217,6 +217,20 @@ export function photoUpdate(user: User, options: PhotoUpdateOptions = {}): Updat
 /** A photo message in a (super)group, optionally in a forum topic. */
 export function groupPhotoUpdate(user: User, chatId: number, options: Omit<PhotoUpdateOptions, 'chatId'> = {}): UpdateDraft<Update.MessageUpdate<Message.PhotoMessage>> {
   return photoUpdate(user, { ...options, chatId });
+}
+
+export interface DocumentUpdateOptions extends ChatPlacement, DraftOptions {
+  caption?: string;
+}
+
+/**
+ * A file sent as a document. `document` is what BotApiStandIn.putFile returned for the file's bytes
+ * (so getFile and the download serve them), or any Document.
+ */
+export function documentUpdate(user: User, document: Document, options: DocumentUpdateOptions = {}): UpdateDraft<Update.MessageUpdate<Message.DocumentMessage>> {
+  const message: Incoming<Message.DocumentMessage> = { ...messageBase(user, options), document };
+  if (options.caption !== undefined) message.caption = options.caption;
+  return draft({ message }, options);
 }
 
 /** A regular (static) sticker message. */

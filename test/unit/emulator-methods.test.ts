@@ -262,6 +262,22 @@ describe('emulator: chats, topics, commands and webhook', () => {
     expect(await res.text()).toBe(`stand-in file ${file.file_path}`);
   });
 
+  it('serves the bytes of a file a user sent (putFile), its size from getFile, each download recorded', async () => {
+    const csv = 'variant,qty\nmc,10\n';
+    const doc = api.putFile(csv, '到货.csv', 'text/csv');
+    expect(doc).toMatchObject({ file_name: '到货.csv', mime_type: 'text/csv', file_size: Buffer.byteLength(csv) });
+    const file = await result<{ file_path: string; file_size: number }>('getFile', { file_id: doc.file_id });
+    expect(file).toMatchObject({ file_id: doc.file_id, file_unique_id: doc.file_unique_id, file_size: Buffer.byteLength(csv) });
+    expect(file.file_path).toMatch(/^documents\/file_\d+\.csv$/);
+    const res = await fetch(`${api.apiRoot}/file/bot${api.token}/${file.file_path}`);
+    expect(res.headers.get('content-type')).toBe('text/csv');
+    expect(await res.text()).toBe(csv);
+    expect(api.callsTo('downloadFile').map((c) => c.params)).toEqual([{ file_path: file.file_path }]);
+    // telegraf's own link to it is the same URL.
+    const bot = new Telegraf(api.token, { telegram: { apiRoot: api.apiRoot } });
+    expect(String(await bot.telegram.getFileLink(doc.file_id))).toBe(`${api.apiRoot}/file/bot${api.token}/${file.file_path}`);
+  });
+
   it('sets, reports and deletes the webhook, blocking getUpdates meanwhile', async () => {
     api.pushUpdate(textUpdate(userFor(1), 'one'));
     expect(await result('getWebhookInfo')).toEqual({ url: '', has_custom_certificate: false, pending_update_count: 1 });

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.js';
 
-export type StockErrorCode = 'unknown_variant' | 'unknown_product' | 'unknown_model' | 'bad_quantity' | 'below_held' | 'bad_price' | 'stock_changed';
+export type StockErrorCode = 'unknown_variant' | 'unknown_product' | 'unknown_model' | 'bad_quantity' | 'below_held' | 'bad_price' | 'stock_changed' | 'already_imported';
 
 /** A catalog change refused; the code maps to `catalogOps.errors.<code>` (details: what the message needs). */
 export class StockError extends AppError<StockErrorCode> {}

@@ -201,9 +201,11 @@ export class StockService {
   /**
    * A delivery of stock: every line checked (the variant exists, the quantity is 1 … MAX_UNITS),
    * and only when all are fine, all applied in one transaction. A bad line applies nothing: each
-   * line is reported (`valid` for the fine ones), so the file can be fixed and run again.
+   * line is reported (`valid` for the fine ones), so the file can be fixed and run again. `once`:
+   * `source` names one message, applied at most once (already_imported when its rows exist: the same
+   * update handled again after a crash).
    */
-  async importDelivery(lines: DeliveryLine[], actor: string, source: string): Promise<{ applied: boolean; results: DeliveryResult[] }> {
+  async importDelivery(lines: DeliveryLine[], actor: string, source: string, opts: { once?: boolean } = {}): Promise<{ applied: boolean; results: DeliveryResult[] }> {
     const ids = [...new Set(lines.map((l) => l.variantId).filter(Boolean))];
     const known = new Set(ids.length ? (await this.db.select({ id: storeVariants.id }).from(storeVariants).where(inArray(storeVariants.id, ids))).map((r) => r.id) : []);
     const results: DeliveryResult[] = lines.map((l) => {
@@ -214,6 +216,11 @@ export class StockService {
     });
     if (results.length === 0 || results.some((r) => r.status === 'error')) return { applied: false, results };
     await this.db.transaction(async (tx) => {
+      if (opts.once) {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${source}))`);
+        const seen = await tx.execute(sql`select 1 from catalog_audit where note like ${source.replace(/[\\%_]/g, '\\$&') + ' line %'} limit 1`);
+        if (seen.length) throw new StockError('already_imported', source);
+      }
       for (const r of results) {
         const change = await this.addStock(tx, r.variantId, r.qty!, actor, `${source} line ${r.line}: +${r.qty}`);
         Object.assign(r, { status: 'restocked', before: change.before, after: change.after });

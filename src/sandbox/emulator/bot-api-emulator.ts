@@ -274,6 +274,14 @@ export class BotApiStandIn {
 
   // ---- incoming updates ----------------------------------------------------
 
+  /**
+   * Keeps a file as if a user had uploaded it: the Document to put in a message a test user sends
+   * (getFile describes it, `<apiRoot>/file/bot<token>/<file_path>` serves its bytes).
+   */
+  putFile(content: Buffer | string, fileName: string, mimeType?: string): { file_id: string; file_unique_id: string; file_name: string; file_size: number; mime_type?: string } {
+    return this.model.putFile(typeof content === 'string' ? Buffer.from(content, 'utf8') : content, fileName, mimeType);
+  }
+
   /** Queues an update for getUpdates (assigning `update_id` when missing) and returns it. */
   pushUpdate(update: UpdateDraft | Update): Update {
     this.model.store.ingest(update);
@@ -323,11 +331,10 @@ export class BotApiStandIn {
     });
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const file = /^\/file\/bot[^/]+\/(.+)$/.exec(url.pathname);
+      const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
       if (file) {
         req.resume();
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        res.end(`stand-in file ${file[1] ?? ''}`);
+        this.serveFile(res, file[1] ?? '', file[2] ?? '', at);
         return;
       }
       const route = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z0-9_]+)\/?$/.exec(url.pathname);
@@ -357,6 +364,24 @@ export class BotApiStandIn {
       // A bug in the stand-in: surface it to the client instead of hanging the request.
       sendJson(res, 500, apiError({ code: 500, description: `Internal Server Error: ${String(error)}` }), true);
     }
+  }
+
+  /**
+   * A file download (`/file/bot<token>/<file_path>`), recorded as a call to `downloadFile` with its
+   * file_path. A file kept by putFile is served as it is; an unknown path gets a line of placeholder
+   * text (getFile describes any file_id).
+   */
+  private serveFile(res: ServerResponse, token: string, path: string, at: number): void {
+    if (this.checkToken && token !== this.token) {
+      this.record({ method: 'downloadFile', params: { file_path: path }, at, response: UNAUTHORIZED });
+      sendJson(res, 401, UNAUTHORIZED, this.stopping);
+      return;
+    }
+    const kept = this.model.fileAt(path);
+    const body = kept ? kept.bytes : Buffer.from(`stand-in file ${path}`);
+    this.record({ method: 'downloadFile', params: { file_path: path }, at, response: { ok: true, result: { file_path: path, size: body.length } } });
+    res.writeHead(200, { 'content-type': kept?.mime_type ?? 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
   }
 
   /** Decides the answer: token, scheduled faults, chat faults, rate limit, then the method itself. */

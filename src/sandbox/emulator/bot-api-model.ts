@@ -17,6 +17,19 @@ export interface WebhookConfig extends Params {
 
 type Handler = (params: Params, signal: AbortSignal) => ApiResponse | Promise<ApiResponse>;
 
+/** A file a test user "sent" (putFile): what getFile describes and the download serves. */
+export interface StoredFile {
+  file_id: string;
+  file_unique_id: string;
+  file_path: string;
+  file_name: string;
+  mime_type?: string;
+  bytes: Buffer;
+}
+
+/** Telegram's limit on files a bot may download (getFile: "file is too big" beyond it). */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+
 /** Methods that put a message into a chat or change one (what `messagesTo` lists). */
 export const MESSAGE_METHODS: ReadonlySet<string> = new Set([
   'sendMessage',
@@ -113,6 +126,10 @@ export class BotApiModel {
    */
   private readonly members = new Map<string, 'member' | 'kicked' | 'left'>();
   private readonly handlers = new Map<string, Handler>();
+  /** Files users sent, by file_id, and the same by file_path (for the download route). */
+  private readonly files = new Map<string, StoredFile>();
+  private readonly filesByPath = new Map<string, StoredFile>();
+  private fileCounter = 0;
 
   constructor(readonly bot: UserFromGetMe) {
     for (const method of SEND_METHODS) this.handlers.set(method, (params) => this.send(params, method));
@@ -136,7 +153,7 @@ export class BotApiModel {
       ['createForumTopic', (params) => this.createForumTopic(params)],
       ['getChat', (params) => ok({ ...this.store.chat(params.chat_id), accent_color_id: 0, max_reaction_count: 11 })],
       ['getChatMember', (params) => ok(this.chatMember(params))],
-      ['getFile', (params) => ok(this.file(params))],
+      ['getFile', (params) => this.file(params)],
       ['approveChatJoinRequest', (params) => this.setMember(params, 'member')],
       ['declineChatJoinRequest', (params) => this.setMember(params, 'left')],
       ['banChatMember', (params) => this.setMember(params, 'kicked')],
@@ -157,6 +174,34 @@ export class BotApiModel {
     this.commands.clear();
     this.menuButtons.clear();
     this.members.clear();
+    this.files.clear();
+    this.filesByPath.clear();
+  }
+
+  /**
+   * Keeps a file as if a user had uploaded it to Telegram: returns the Document to put in a message;
+   * getFile then describes it (its real size and a file_path) and the download route serves its bytes.
+   */
+  putFile(bytes: Buffer, fileName: string, mimeType?: string): { file_id: string; file_unique_id: string; file_name: string; file_size: number; mime_type?: string } {
+    this.fileCounter += 1;
+    const n = this.fileCounter;
+    const extension = /\.([A-Za-z0-9]{1,8})$/.exec(fileName)?.[1] ?? 'dat';
+    const file: StoredFile = {
+      file_id: `BQACAgIAAxkBAAIStandInDoc${n}`,
+      file_unique_id: `AgADStandInDoc${n}`,
+      file_path: `documents/file_${n}.${extension}`,
+      file_name: fileName,
+      ...(mimeType !== undefined ? { mime_type: mimeType } : {}),
+      bytes,
+    };
+    this.files.set(file.file_id, file);
+    this.filesByPath.set(file.file_path, file);
+    return { file_id: file.file_id, file_unique_id: file.file_unique_id, file_name: fileName, file_size: bytes.length, ...(mimeType !== undefined ? { mime_type: mimeType } : {}) };
+  }
+
+  /** A file kept by putFile, by its file_path (undefined for any other path). */
+  fileAt(path: string): StoredFile | undefined {
+    return this.filesByPath.get(path);
   }
 
   /** A group member's status as the bot's calls left it, or undefined when they changed nothing. */
@@ -316,14 +361,20 @@ export class BotApiModel {
     return status === 'kicked' ? { status, user, until_date: 0 } : { status, user };
   }
 
-  private file(params: Params): unknown {
+  /** A file kept by putFile as it is; any other file_id a placeholder (served as a line of text). */
+  private file(params: Params): ApiResponse {
     const fileId = String(params.file_id);
-    return {
+    const kept = this.files.get(fileId);
+    if (kept) {
+      if (kept.bytes.length > MAX_DOWNLOAD_BYTES) return apiError({ code: 400, description: 'Bad Request: file is too big' });
+      return ok({ file_id: kept.file_id, file_unique_id: kept.file_unique_id, file_size: kept.bytes.length, file_path: kept.file_path });
+    }
+    return ok({
       file_id: fileId,
       file_unique_id: `AgADStandIn${fileId.length}`,
       file_size: 142_904,
       file_path: `documents/${encodeURIComponent(fileId)}.dat`,
-    };
+    });
   }
 
   private async getUpdates(params: Params, signal: AbortSignal): Promise<ApiResponse> {

@@ -111,7 +111,8 @@ function parseMultipart(body: Buffer, boundary: string): Params {
       const file: UploadedFile = {
         upload: true,
         field: name,
-        filename,
+        // Headers were split as latin1 with the body; a file name is UTF-8 (a Chinese name survives).
+        filename: Buffer.from(filename, 'latin1').toString('utf8'),
         contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1],
         size: Buffer.byteLength(content, 'latin1'),
         bytes: Buffer.from(content, 'latin1'),

@@ -38,7 +38,7 @@ export function stockHomeScreen(f: Fmt, products: StockProduct[], models: StockM
   const modelButtons = models.map((m) =>
     button(f.t(m.available ? 'catalogOps.model.pause' : 'catalogOps.model.resume', { name: m.name }), stockCb.model.pack({ modelId: m.id, available: m.available ? '0' : '1' })),
   );
-  return { text, keyboard: [...rows(productButtons, 2), ...rows(modelButtons, 2)], noSupport: true };
+  return { text, keyboard: [...rows(productButtons, 2), ...rows(modelButtons, 2), [button(f.t('catalogOps.home.import'), stockCb.import.pack({}))]], noSupport: true };
 }
 
 function variantLine(f: Fmt, v: StockVariant): string {

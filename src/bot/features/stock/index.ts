@@ -18,6 +18,7 @@ import { forCustomers, type BotContext } from '../../context.js';
 import { defineSteps, staleButton, type StepRenderer } from '../../steps.js';
 import { notice, show } from '../../ui.js';
 import { showMenu } from '../menu/index.js';
+import { showImport, stockImport } from './import.js';
 import { stockStepSchemas } from './steps.js';
 
 /**
@@ -26,7 +27,8 @@ import { stockStepSchemas } from './steps.js';
  * number), sets the stock, changes the price, sets the low-stock alert, hides or shows it. Models
  * are paused or resumed from the list. Who: ops, admins and managers (src/domain/stock/roles.ts),
  * read from the database on every update this feature claims; to anyone else it does not exist.
- * Every change is audited by StockService (catalog_audit) with `staff:<telegram id>`.
+ * A delivery of stock is imported from a CSV file sent to the chat (./import.ts). Every change is
+ * audited by StockService (catalog_audit) with `staff:<telegram id>`.
  */
 const feature = new Composer<BotContext>();
 export const stockFeature = forCustomers(feature);
@@ -121,6 +123,7 @@ export const stockSteps = defineSteps(stockStepSchemas, {
     const data = ctx.stepData('stock.variant');
     return data ? showVariant(ctx, data.variantId, opts) : showHome(ctx, opts);
   }),
+  'stock.import': guarded(showImport),
   'stock.ask': guarded((ctx, opts) => {
     const data = ctx.stepData('stock.ask');
     return data ? ask(ctx, data.variantId, data.what, opts) : showHome(ctx, opts);
@@ -142,6 +145,9 @@ handlers.command('cancel', async (ctx, next) => {
   if (!data) return next();
   await showVariant(ctx, data.variantId, { fresh: true });
 });
+
+// A delivery from a CSV file (./import.ts), behind the same role check.
+handlers.use(stockImport);
 
 handlers.action(stockCb.home.trigger, (ctx) => showHome(ctx, { fresh: false }));
 
