@@ -173,7 +173,10 @@ function literals(keys: string[]): string[] {
   return out;
 }
 
-/** The bot's apologies and refusals that mean "try again": a person taps or types again at once. */
+/**
+ * The bot's apologies and refusals that mean "try again": a person taps or types again at once.
+ * Not `errors.retrying` ("we are trying again ourselves, no need to send it again"): then they wait.
+ */
 export const APOLOGIES = literals(['errors.generic']);
 export const ASK_PHONE = literals(['order.ask_phone', 'order.bad_phone']);
 
