@@ -61,7 +61,7 @@ export async function run(args: BenchArgs): Promise<void> {
       databaseUrl: db.url,
       customers,
       rounds,
-      faults,
+      faults: faults ? 'random' : false,
       seed,
       logDir,
       faultEveryMs: args.number('fault-every', 5_000),

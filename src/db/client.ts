@@ -32,14 +32,26 @@ export interface DbOptions {
   prepare?: boolean;
 }
 
+/**
+ * Seconds to wait before the pool's next connection attempt after `retries` failed ones in a row
+ * (postgres.js counts them for the whole pool): 50 ms doubling, at most 1 s, with jitter.
+ * postgres.js's own default grows as 3^retries / 100 s up to 20 s, and the count rises with every
+ * connection of the pool that fails, so a Postgres that was away for 3–5 s (a failover, a network
+ * blip) kept the app away for another 10–20 s after it was back: in the chaos run
+ * (test/support/chaos/) updates that failed during a cut waited 11–17 s after its end. Trying once
+ * a second while Postgres is down costs it nothing.
+ */
+export const reconnectBackoff = (retries: number): number => Math.min(0.05 * 2 ** retries, 1) * (0.75 + Math.random() / 4);
+
 /** Opens the pools; nothing connects until the first query. */
 export function createDb(url: string, opts: DbOptions = {}): DbHandle {
   const prepare = opts.prepare ?? true;
-  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5, prepare });
+  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5, backoff: reconnectBackoff, prepare });
   const relaxed = postgres(url, {
     max: Math.max(2, Math.ceil((opts.max ?? 10) / 2)),
     onnotice: () => {},
     connect_timeout: 5,
+    backoff: reconnectBackoff,
     prepare,
     ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
   });

@@ -5,30 +5,33 @@
  * every successful_payment handed to the bot is recorded exactly once, no customer has two orders,
  * every payment got its receipt and nothing is left pending in the inbox.
  *
- * Without faults this checks the harness itself. With faults (kill -9, Postgres cut, Redis restart,
- * 500/429 from the Bot API) it runs only with CHAOS_FAULTS=1
- * (`CHAOS_FAULTS=1 npx vitest run test/e2e/chaos.test.ts`): on a loaded machine its customers often
- * give up before anyone pays, and a run in which nobody paid proves nothing. On 2026-12-03, at load
- * average 18-23, three runs (seeds 20261203, 1, 2) sent no payment at all (nothing was lost, doubled
- * or left pending either); `npm run chaos` on a quiet machine is the full check.
+ * Without faults this checks the harness itself. With faults the plan is scripted
+ * (test/support/chaos/faults.ts): in each round the Bot API answers 500/429 as the first invoice
+ * is asked for, a bot is killed with -9 just after a deposit was paid (in the polling round the
+ * worker too), Redis restarts at a store checkout and Postgres drops out as a store payment
+ * arrives; every kind happens in every round, whatever the machine's speed. The customers are
+ * patient (they look at their chat whenever the bot sends something, and tap again every 8 s for
+ * as long as it takes), so on a loaded machine the run is slower, not a different run: every
+ * customer pays, and every payment counts. `npm run chaos` is the long, random variant.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runChaos, type ChaosResult } from '../support/chaos/run.js';
+import { killEverything, runChaos, type ChaosResult } from '../support/chaos/run.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { hasRedisServer } from '../support/private-redis.js';
 
-const CUSTOMERS = Number(process.env.CHAOS_CUSTOMERS ?? 10);
+const CUSTOMERS = Number(process.env.CHAOS_CUSTOMERS ?? 4);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261203);
-const FAULTS = process.env.CHAOS_FAULTS === '1';
 
 let db: TestDb;
 beforeEach(async () => {
   db = await createTestDb();
 });
 afterEach(async () => {
+  // A run that timed out goes on in the background: its processes and redis-server die here.
+  killEverything();
   await db?.drop();
 });
 
@@ -37,19 +40,26 @@ async function chaos(faults: boolean): Promise<ChaosResult> {
   return runChaos({
     databaseUrl: db.url,
     customers: CUSTOMERS,
-    faults,
+    faults: faults ? 'scripted' : false,
     seed: SEED,
     logDir,
-    faultEveryMs: 2_000,
-    // Patient customers without faults (a busy machine is slow, not broken); with faults, those still
-    // on their way after 15 s give up, and a round waits 20 s at most for its updates to drain.
-    replyTimeoutMs: faults ? 6_000 : 15_000,
-    maxAttempts: 4,
+    // Patient customers: a busy machine is slow, not broken. They tap again after 8 s without the
+    // answer they wait for, and give up only after 15 tries (2 minutes: the test's timeout comes first).
+    replyTimeoutMs: 8_000,
+    maxAttempts: 15,
     rampMs: 2_000,
     thinkMs: 100,
-    roundMs: faults ? 15_000 : undefined,
-    drainMs: 20_000,
+    drainMs: 30_000,
+    // A killed process's claims run out after 5 s instead of 15 s (src/domain/inbox): the chat it
+    // was handling waits that long.
+    appEnv: { INBOX_LEASE_MS: '5000' },
   });
+}
+
+/** Every customer of both rounds paid a deposit and a store order. */
+function expectEveryonePaid({ figures, details }: ChaosResult): void {
+  expect(figures.payments_sent, JSON.stringify(details)).toBe(CUSTOMERS * 2 * 2);
+  expect(details.payments_by_kind).toEqual({ deposit: CUSTOMERS * 2, store: CUSTOMERS * 2 });
 }
 
 /** What must hold, with the details (lost payments, missing receipts, logs) in the failure message. */
@@ -84,18 +94,24 @@ it.skipIf(!hasRedisServer)(
   async () => {
     const result = await chaos(false);
     expectExactlyOnce(result);
-    // Nothing in the way: every customer of both rounds paid a deposit and a store order.
-    expect(result.figures.payments_sent, JSON.stringify(result.details)).toBe(CUSTOMERS * 2 * 2);
-    expect(result.details.payments_by_kind).toEqual({ deposit: CUSTOMERS * 2, store: CUSTOMERS * 2 });
+    expectEveryonePaid(result);
   },
 );
 
-it.runIf(hasRedisServer && FAULTS)(
-  `with faults (seed ${SEED}): every payment recorded exactly once, no doubled order, every receipt, nothing pending`,
-  { timeout: 150_000 },
+it.skipIf(!hasRedisServer)(
+  `with faults (seed ${SEED}): kill -9, Postgres cut, Redis restart and 500/429 in both rounds; every customer pays, each payment recorded exactly once with its receipt, nothing pending`,
+  { timeout: 180_000 },
   async () => {
     const result = await chaos(true);
-    expect(result.figures.kills + result.figures.pg_cuts + result.figures.redis_restarts).toBeGreaterThan(0);
+    const why = JSON.stringify(result.details);
+    // Webhook round: one bot; polling round: the bot and the worker.
+    expect({ kills: result.figures.kills, pg_cuts: result.figures.pg_cuts, redis_restarts: result.figures.redis_restarts, api: result.details.api_fault_windows }, why).toEqual({
+      kills: 3,
+      pg_cuts: 2,
+      redis_restarts: 2,
+      api: 2,
+    });
     expectExactlyOnce(result);
+    expectEveryonePaid(result);
   },
 );

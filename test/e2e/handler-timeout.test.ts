@@ -44,7 +44,7 @@ function slowFirstReply(h: Harness) {
   return state;
 }
 
-const apologies = (h: Harness) => ['en', 'zh-CN'].map((l) => h.app.deps.i18n.t(l as 'en')('errors.generic'));
+const apologies = (h: Harness) => ['en', 'zh-CN'].flatMap((l) => ['errors.generic', 'errors.retrying'].map((key) => h.app.deps.i18n.t(l as 'en')(key)));
 
 describe('a handler running past the handler timeout', () => {
   it('the webhook answers 200 at once; the handler ends in its own time, once, and the customer gets no apology', async () => {

@@ -151,8 +151,9 @@ describe('a successful_payment whose handling failed', () => {
     }
     // Stored before it was acknowledged: the webhook answered 200, the inbox keeps it pending.
     expect(h.lastWebhookStatus).toBe(200);
-    // The customer was told something went wrong, in their language, once.
-    expect(c.lastText()).toBe(t('en', 'errors.generic'));
+    // The customer was told something went wrong and that it is being tried again, in their
+    // language, once: not "try again", which a payer may take for "pay again".
+    expect(c.lastText()).toBe(t('en', 'errors.retrying'));
     // The inbox tries it again after its backoff (src/bot/inbox-consumer.ts): no redelivery needed.
     await waitFor(
       'the payment to be recorded on a retry',

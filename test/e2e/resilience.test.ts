@@ -134,7 +134,7 @@ describe('a customer who blocked the bot', () => {
 // ---- Bot API failures -------------------------------------------------------------------------
 
 describe('Bot API failures', () => {
-  it('a 500 on sendMessage is logged with the update, the customer gets the apology, and the next message works', async () => {
+  it('a 500 on sendMessage is logged with the update, the customer is told it is being tried again, and the next message works', async () => {
     const a = newChat('zh-CN');
     await a.text('/start');
     h.api.failNext('sendMessage', { code: 500, description: 'Internal Server Error' });
@@ -143,7 +143,8 @@ describe('Bot API failures', () => {
     const errors = logs.filter((l) => l.level === 'error');
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(errors[0]!.obj)).toContain('/help'); // the update is in the log line
-    expect(sentTexts(calls)).toContain(t('zh-CN', 'errors.generic'));
+    // The inbox tries the update again by itself: the customer is not asked to send it again.
+    expect(sentTexts(calls)).toContain(t('zh-CN', 'errors.retrying'));
 
     await a.text('/help');
     expect(a.lastText()).toContain('/start');
@@ -194,10 +195,10 @@ describe('Postgres trouble inside a handler', () => {
     try {
       // A button press: the apology comes as an alert toast.
       calls = await a.press(cb.orderConfirm.pack({}), confirmScreen);
-      expect(toastsIn(calls)).toEqual([t('en', 'errors.generic')]);
+      expect(toastsIn(calls)).toEqual([t('en', 'errors.retrying')]);
       // A command: the apology comes as a message, in the customer's language.
       calls = await b.text('/orders');
-      expect(sentTexts(calls)).toEqual([t('zh-CN', 'errors.generic')]);
+      expect(sentTexts(calls)).toEqual([t('zh-CN', 'errors.retrying')]);
       expect(logs.filter((l) => l.level === 'error').length).toBeGreaterThanOrEqual(2);
       // Chats that do not touch orders are unaffected meanwhile.
       await expectServed(newChat('en'), 'en');

@@ -449,8 +449,8 @@ export class Fuzzer {
 }
 
 const i18n = createI18n('zh-CN');
-/** The apology of the error boundary (src/bot/middlewares/index.ts reportError), in both languages: a failed update. */
-const APOLOGIES = new Set(['en', 'zh-CN'].map((lng) => String(i18n.t(lng as 'en')('errors.generic'))));
+/** The apologies of the error boundary (src/bot/middlewares/index.ts reportError), in both languages: a failed update. */
+const APOLOGIES = new Set(['en', 'zh-CN'].flatMap((lng) => ['errors.generic', 'errors.retrying'].map((key) => String(i18n.t(lng as 'en')(key)))));
 
 function safeJson(text: string): unknown {
   try {

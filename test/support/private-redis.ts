@@ -45,6 +45,8 @@ export class PrivateRedis {
   async start(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', this.dir, '--save', ''], {
       stdio: 'ignore',
+      // A process group of its own, killed whole by `dispose` (an AOF rewrite is a forked child).
+      detached: true,
     });
     this.child = child;
     child.once('exit', () => {
@@ -77,9 +79,16 @@ export class PrivateRedis {
     await exited;
   }
 
-  /** Kills the server if it still runs and removes its directory. */
+  /** Kills the server (its process group) if it still runs and removes its directory. */
   dispose(): Promise<void> {
-    this.child?.kill('SIGKILL');
+    const child = this.child;
+    if (child?.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
     return Promise.resolve();
   }

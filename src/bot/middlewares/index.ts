@@ -49,15 +49,23 @@ export const boundary: MiddlewareFn<BotContext> = async (ctx, next) => {
       ctx.failed = true;
       failedUpdates.set(ctx.update, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
     }
-    // Told once: a retry that fails again is only logged.
-    if (!retry || (updateAttempts.get(ctx.update) ?? 1) <= 1) await reportError(ctx, err);
+    // A failure the inbox tries again by itself (src/bot/inbox-consumer.ts): on the first try the
+    // customer is told there is nothing to do. Asked to "try again", they would send it twice, and
+    // both would be handled: a phone number typed again is taken for the city question's answer, a
+    // payer told that their payment "went wrong" may pay again. On the last try (the update is then
+    // parked) they are told it did not work. A retry in between is only logged.
+    const attempt = updateAttempts.get(ctx.update) ?? 1;
+    const last = attempt >= ctx.deps.config.inbox.maxAttempts;
+    if (!retry || last) await reportError(ctx, err);
+    else if (attempt <= 1) await reportError(ctx, err, 'errors.retrying');
     else ctx.log.warn({ err }, 'update failed again');
   } finally {
     if (ctx.callbackQuery && !ctx.callbackAnswered) await ctx.toast();
   }
 };
 
-export async function reportError(ctx: BotContext, err: unknown): Promise<void> {
+/** Logs the failure and tells the customer (`apology`: the text for a failure that is not an AppError of its own). */
+export async function reportError(ctx: BotContext, err: unknown, apology: 'errors.generic' | 'errors.retrying' = 'errors.generic'): Promise<void> {
   const failure = classifyTelegramError(err);
   if (failure.kind === 'blocked' && ctx.from) {
     ctx.log.info('customer blocked the bot');
@@ -69,7 +77,7 @@ export async function reportError(ctx: BotContext, err: unknown): Promise<void> 
   } else {
     ctx.log.error({ err }, 'update failed');
   }
-  const key = err instanceof AppError && ctx.t(`errors.${err.code}`, { defaultValue: '' }) ? `errors.${err.code}` : 'errors.generic';
+  const key = err instanceof AppError && ctx.t(`errors.${err.code}`, { defaultValue: '' }) ? `errors.${err.code}` : apology;
   try {
     if (ctx.callbackQuery) await ctx.toast(ctx.t(key), true);
     else if (ctx.chat?.type === 'private') await ctx.reply(ctx.t(key), { parse_mode: 'HTML' });

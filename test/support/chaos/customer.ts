@@ -71,6 +71,7 @@ export class Customer {
   /** Steps done; the name of the step given up on, if any. */
   abandonedAt: string | null = null;
   refused: string | null = null;
+  private waiters: Array<() => void> = [];
 
   constructor(
     readonly id: number,
@@ -79,14 +80,46 @@ export class Customer {
     this.user = userFor(id, { languageCode: plan.languageCode, firstName: plan.name.split(' ')[0] });
   }
 
-  /** The newest message (after `since`) with a button whose data passes `test`, and that data. */
-  button(test: (data: string) => boolean, since = -1): { message: Message; data: string } | null {
+  /** Records a call to this chat (or an answer to its query) and wakes whoever waits on the chat. */
+  see(entry: Seen): void {
+    this.seen.push(entry);
+    this.wake();
+  }
+
+  /** Wakes every `nextCall` now (the run is stopping, or something else changed). */
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /**
+   * Resolves at the chat's next call (`see`) or `wake`, or after `ms`: a customer looks at the
+   * chat when something arrives, not every so many milliseconds.
+   */
+  nextCall(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== done);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      this.waiters.push(done);
+    });
+  }
+
+  /** The newest message (after `since`) with a button whose data passes `test`, that data, and the call's position. */
+  button(test: (data: string) => boolean, since = -1): { message: Message; data: string; seq: number } | null {
     for (let i = this.seen.length - 1; i >= 0 && this.seen[i]!.seq > since; i--) {
       const { call } = this.seen[i]!;
       if (!MESSAGE_METHODS.has(call.method)) continue;
       const data = keyboardOf(call).find(test);
       const result = call.response.ok ? (call.response.result as Message | true) : undefined;
-      if (data && typeof result === 'object') return { message: result, data };
+      if (data && typeof result === 'object') return { message: result, data, seq: this.seen[i]!.seq };
     }
     return null;
   }
@@ -140,7 +173,10 @@ function literals(keys: string[]): string[] {
   return out;
 }
 
-/** The bot's apologies and refusals that mean "try again": a person taps or types again at once. */
+/**
+ * The bot's apologies and refusals that mean "try again": a person taps or types again at once.
+ * Not `errors.retrying` ("we are trying again ourselves, no need to send it again"): then they wait.
+ */
 export const APOLOGIES = literals(['errors.generic']);
 export const ASK_PHONE = literals(['order.ask_phone', 'order.bad_phone']);
 

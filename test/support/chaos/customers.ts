@@ -65,6 +65,16 @@ export interface CustomerOptions {
   thinkMs: number;
 }
 
+/**
+ * A customer's action: the first try of a step (`step` is its name, e.g. 'confirm' for "agree and
+ * pay", 'checkout'), or a payment sent (`deposit_payment`, `store_payment`). The scripted faults of
+ * run.ts wait for these, so that a fault hits a journey at a chosen point whatever the timing.
+ */
+export interface Progress {
+  chatId: number;
+  step: string;
+}
+
 /** The customers of one round: routes the stand-in's calls to them and plays their journeys. */
 export class Customers {
   readonly payments: PaymentSent[] = [];
@@ -78,6 +88,7 @@ export class Customers {
   private readonly byQuery = new Map<string, Customer>();
   private readonly unsubscribe: () => void;
   private readonly plan: (n: number) => Plan;
+  private readonly listeners = new Set<(p: Progress) => void>();
   private stopped = false;
 
   constructor(
@@ -117,13 +128,26 @@ export class Customers {
     return [...this.byChat.keys()];
   }
 
+  /** Calls `listener` at each customer's action (see Progress); returns the unsubscribe. */
+  onProgress(listener: (p: Progress) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Customers still on their way give up now (their waits end at once). */
   stop(): void {
     this.stopped = true;
+    for (const c of this.byChat.values()) c.wake();
   }
 
   close(): void {
-    this.stopped = true;
+    this.stop();
+    this.listeners.clear();
     this.unsubscribe();
+  }
+
+  private progress(chatId: number, step: string): void {
+    for (const listener of this.listeners) listener({ chatId, step });
   }
 
   private route(call: RecordedCall): void {
@@ -135,7 +159,7 @@ export class Customers {
       const q = p.callback_query_id ?? p.pre_checkout_query_id ?? p.shipping_query_id;
       if (q !== undefined) c = this.byQuery.get(String(q));
     }
-    c?.seen.push({ seq: ++this.seq, call });
+    c?.see({ seq: ++this.seq, call });
   }
 
   /** Plays one customer's car order and store order; resolves when done or given up. */
@@ -152,18 +176,27 @@ export class Customers {
 
   /**
    * Sends what `act` builds until `done` sees the expected answer (each attempt waits
-   * `replyTimeoutMs`); false when the customer gives up or `act` has nothing to send.
+   * `replyTimeoutMs`, looking again at each call to the chat); null when the customer gives up or
+   * `act` has nothing to send. When `again` says so, the next attempt comes at once (a detour
+   * press led back to the screen the step needs).
    */
-  private async step<T>(c: Customer, name: string, act: () => UpdateDraft | null, done: (since: number) => T | null | undefined): Promise<T | null> {
+  private async step<T>(
+    c: Customer,
+    name: string,
+    act: () => UpdateDraft | null,
+    done: (since: number) => T | null | undefined,
+    again?: (since: number) => boolean,
+  ): Promise<T | null> {
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       if (this.stopped) break;
       const since = this.seq;
       const update = act();
       if (!update) break;
       if (attempt > 1) this.retries++;
+      else this.progress(c.id, name);
       this.send(update);
       const until = Date.now() + this.options.replyTimeoutMs;
-      while (Date.now() < until && !this.stopped) {
+      while (!this.stopped) {
         const seen = done(since);
         if (seen) {
           await this.think();
@@ -175,19 +208,30 @@ export class Customers {
           await this.think();
           break;
         }
-        await sleep(50);
+        if (Date.now() >= until || again?.(since)) break;
+        await c.nextCall(until - Date.now());
       }
     }
     c.abandonedAt ??= name;
     return null;
   }
 
-  private press(c: Customer, name: string, test: (d: string) => boolean, expect: (since: number) => unknown): Promise<unknown> {
+  /**
+   * Presses the newest button passing `test` until `expect` sees the answer. `detour`: a button
+   * that leads back to that button's screen; when the newest screen offers it instead (the chat
+   * went somewhere else, e.g. a text sent twice answered the next question too), a person presses
+   * that first.
+   */
+  private press(c: Customer, name: string, test: (d: string) => boolean, expect: (since: number) => unknown, detour?: (d: string) => boolean): Promise<unknown> {
+    let detoured = false;
     return this.step(
       c,
       name,
       () => {
-        const target = c.button(test);
+        const way = detour ? c.button(detour) : null;
+        const button = c.button(test);
+        detoured = !!way && (!button || way.seq > button.seq);
+        const target = detoured ? way : button;
         if (!target) return null;
         const update = callbackUpdate(c.user, target.data, { messageId: target.message.message_id });
         update.callback_query.message = target.message;
@@ -195,6 +239,7 @@ export class Customers {
         return update;
       },
       expect,
+      (since) => detoured && !!c.button(test, since),
     );
   }
 
@@ -227,7 +272,9 @@ export class Customers {
     if (!(await this.step(c, 'phone', () => textUpdate(c.user, p.phone), has(city)))) return false;
     // The confirmation screen (configuration, price, deposit terms): "agree and pay" places the order.
     const confirm = cb.orderConfirm.pack({});
-    if (!(await this.press(c, 'city', exact(city), has(confirm)))) return false;
+    // A phone number sent twice (the customer tried again while the bot retried the first) is taken
+    // for a city without delivery: "choose a city from the list" leads back.
+    if (!(await this.press(c, 'city', exact(city), has(confirm), exact(cb.orderEdit.pack({ field: 'city' }))))) return false;
     const invoice = await this.press(c, 'confirm', exact(confirm), (since) => this.invoiceSince(c, since));
     if (!invoice) return false;
     return this.pay(c, 'deposit', invoice as Invoice);
@@ -324,9 +371,10 @@ export class Customers {
     const sent = this.send(update);
     const payment: PaymentSent = { chatId: c.id, kind, chargeId, updateId: sent.update_id, payload: invoice.payload, seq };
     this.payments.push(payment);
+    this.progress(c.id, `${kind}_payment`);
     // The customer waits a while for the receipt, and goes on either way (the run checks it at the end).
     const until = Date.now() + this.options.replyTimeoutMs * 2;
-    while (Date.now() < until && !this.stopped && !this.receiptFor(payment)) await sleep(100);
+    while (Date.now() < until && !this.stopped && !this.receiptFor(payment)) await c.nextCall(until - Date.now());
     await this.think();
     return true;
   }

@@ -1,7 +1,8 @@
 /**
  * The app's real processes for the chaos run (src/main.ts compiled, as test/e2e/process.test.ts
  * starts it), each watched like an orchestrator would: a process that dies (kill -9, or a start
- * that failed because Postgres or Redis was away) is started again after a short pause.
+ * that failed because Postgres or Redis was away) is started again after a short pause. Each runs
+ * in a process group of its own, and every kill goes to the group: nothing it started outlives it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -49,6 +50,7 @@ export class AppProcess {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.child = child;
     child.stdout?.pipe(this.log, { end: false });
@@ -68,7 +70,7 @@ export class AppProcess {
     if (!child) return;
     this.killedOnPurpose = true;
     const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    signalGroup(child, 'SIGKILL');
     await gone;
   }
 
@@ -76,7 +78,7 @@ export class AppProcess {
   killNow(): void {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    this.child?.kill('SIGKILL');
+    if (this.child) signalGroup(this.child, 'SIGKILL');
   }
 
   /** Stops for good: SIGTERM (a graceful stop), SIGKILL after `graceMs`. */
@@ -87,11 +89,22 @@ export class AppProcess {
     const child = this.child;
     if (child) {
       const gone = new Promise((resolve) => child.once('exit', resolve));
+      // The app itself only: its graceful stop is the point (what it started goes with the SIGKILL).
       child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const force = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
       await gone;
       clearTimeout(force);
     }
     await new Promise<void>((resolve) => this.log.end(() => resolve()));
+  }
+}
+
+/** Sends `signal` to the child's process group (the child itself should the group be gone). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal);
   }
 }

@@ -3,11 +3,12 @@
  * customers (customers.ts) order a car and pay its deposit, then buy from the store, against the
  * real app's processes (processes.ts): round 1 two bot processes in webhook mode behind one
  * webhook (stand-in/webhook-delivery.ts redelivers what was not answered 2xx, as Telegram does),
- * round 2 one bot in polling mode plus a worker. Meanwhile, at random: kill -9 of a process (it is
- * started again), every Postgres connection cut for 2–5 s (tcp-proxy.ts between the app and
- * Postgres), Redis restarted (a private redis-server), and the stand-in answering 500 or 429 to
- * every send, edit and copy to a third of the chats for a while. Then faults stop, deliveries drain, and
- * verdict.ts checks what a customer and the books would notice.
+ * round 2 one bot in polling mode plus a worker. Meanwhile (faults.ts: at random, or each kind once
+ * per round at chosen points of the journeys): kill -9 of a process (it is started again), every
+ * Postgres connection cut for 2–5 s (tcp-proxy.ts between the app and Postgres), Redis restarted
+ * (a private redis-server), and the stand-in answering 500 or 429 to every send, edit and copy to
+ * some chats for a while. Then faults stop, deliveries drain, and verdict.ts checks what a customer
+ * and the books would notice.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -19,6 +20,7 @@ import { WebhookDelivery } from '../stand-in/webhook-delivery.js';
 import { TcpProxy } from '../tcp-proxy.js';
 import { sleep, waitFor } from '../wait.js';
 import { CHAOS_VARIANT, Customers, rng, type PaymentSent } from './customers.js';
+import { Faults, randomFaults, scriptedFaults, type FaultPlan } from './faults.js';
 import { AppProcess } from './processes.js';
 import { verdict, type ChaosFigures, type RoundPayments } from './verdict.js';
 import { accepts, freePort } from '../net.js';
@@ -31,8 +33,13 @@ export interface ChaosOptions {
   /** Customers per round. */
   customers: number;
   rounds?: Array<'webhook' | 'polling'>;
-  /** Kill, cut, restart and fail at random (false: the same run without faults, to check the harness). */
-  faults: boolean;
+  /**
+   * Kill, cut, restart and fail: at random (`random`), or each kind once per round at chosen points
+   * of the journeys (`scripted`, faults.ts); false: the same run without faults, to check the harness.
+   */
+  faults: false | FaultPlan;
+  /** Settings added to the app processes' environment (e.g. a shorter INBOX_LEASE_MS). */
+  appEnv?: Record<string, string>;
   seed: number;
   /** Where the app processes' logs go (one file per process). */
   logDir: string;
@@ -63,19 +70,19 @@ export interface ChaosResult {
   details: Record<string, unknown>;
 }
 
-const SERVER_ERROR = { code: 500, description: 'Internal Server Error' };
-const TOO_MANY_REQUESTS = { code: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 };
-
 /** What runs now (app processes, the private redis-server), for `killEverything`. */
 const emergencies = new Set<() => void>();
 
 /**
- * Kills the app processes and the private redis-server of every run still going, at once (for a
- * Ctrl-C: they are children of this process and would outlive it).
+ * Kills the app processes (their process groups) and the private redis-server of every run still
+ * going, at once, and makes the run give up: for a Ctrl-C, or a test that timed out (its run goes
+ * on in the background otherwise). They are children of this process and would outlive it; the
+ * same happens when this process exits.
  */
 export function killEverything(): void {
   for (const kill of emergencies) kill();
 }
+process.on('exit', killEverything);
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const print = opts.print ?? (() => undefined);
@@ -89,12 +96,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const redis = await PrivateRedis.create();
   const api = await new BotApiStandIn({ token: TEST_TOKEN }).start();
   const sql = postgres(opts.databaseUrl, { max: 2, onnotice: () => undefined });
-  const counts = { kills: 0, pg_cuts: 0, redis_restarts: 0, api_fault_windows: 0 };
+  const faults = new Faults(api, proxy, redis, random, print);
   const rounds: RoundPayments[] = [];
   const extra: Record<string, unknown> = {};
   const live: AppProcess[] = [];
   const unwatch: Array<() => void> = [];
+  let aborted = false;
+  let current: { customers: Customers; delivery: WebhookDelivery | null } | null = null;
   const emergency = () => {
+    aborted = true;
+    current?.customers.stop();
+    current?.delivery?.stop();
     for (const p of live) p.killNow();
     void redis.dispose();
   };
@@ -104,6 +116,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     // Every customer buys the same screen protector: plenty of them for the run.
     await sql`update store_variants set stock = 1000000, held = 0 where id = ${CHAOS_VARIANT}`;
     for (const mode of opts.rounds ?? ['webhook', 'polling']) {
+      if (aborted) throw new Error('chaos run torn down (killEverything)');
       const prefix = `chaos${randomBytes(4).toString('hex')}`;
       const baseEnv = {
         BOT_TOKEN: TEST_TOKEN,
@@ -115,6 +128,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
         // A chat lock left by a killed process lasts the handler timeout plus 5 s (src/bot/index.ts).
         HANDLER_TIMEOUT_MS: '10000',
+        ...opts.appEnv,
       };
       const processes: AppProcess[] = [];
       let delivery: WebhookDelivery | null = null;
@@ -166,44 +180,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       });
       firstId += opts.customers;
 
-      let chaosOn = opts.faults;
-      const faultyChats: number[] = [];
-      const chaos = (async () => {
-        while (chaosOn) {
-          await sleep((opts.faultEveryMs ?? 5_000) * (0.5 + random()));
-          if (!chaosOn) break;
-          const pick = Math.floor(random() * 4);
-          if (pick === 0) {
-            const victim = processes[Math.floor(random() * processes.length)]!;
-            if (!victim.running) continue;
-            counts.kills++;
-            print(`  kill -9 ${victim.name} (pid ${victim.pid})`);
-            await victim.kill9();
-          } else if (pick === 1) {
-            const ms = 2_000 + Math.floor(random() * 3_000);
-            counts.pg_cuts++;
-            print(`  Postgres cut for ${ms} ms (${proxy.open} connections)`);
-            proxy.cut(ms);
-          } else if (pick === 2) {
-            counts.redis_restarts++;
-            print('  Redis restart');
-            await redis.stop();
-            await sleep(300 + random() * 1_000);
-            await redis.start();
-          } else {
-            const ms = 2_000 + Math.floor(random() * 3_000);
-            counts.api_fault_windows++;
-            // A third of the round's chats: every send, edit and copy to them answers 500 or 429 (the
-            // emulator's chat faults; the message is not delivered).
-            const chats = customers.chatIds.filter(() => random() < 1 / 3);
-            print(`  Bot API answers 500/429 to ${chats.length} chats for ${ms} ms`);
-            for (const chat of chats) api.failChat(chat, random() < 0.5 ? SERVER_ERROR : TOO_MANY_REQUESTS);
-            faultyChats.push(...chats);
-            await sleep(ms);
-            for (const chat of faultyChats.splice(0)) api.failChat(chat, null);
-          }
-        }
-      })();
+      current = { customers, delivery };
+      let chaosOn = opts.faults !== false;
+      const plan = {
+        faults,
+        mode,
+        processes,
+        customers,
+        random,
+        faultEveryMs: opts.faultEveryMs ?? 5_000,
+        on: () => chaosOn && !aborted,
+        stopped: () => aborted,
+      };
+      const chaos = opts.faults === 'scripted' ? scriptedFaults(plan) : opts.faults === 'random' ? randomFaults(plan) : Promise.resolve();
 
       const deadline = opts.roundMs === undefined ? undefined : setTimeout(() => customers.stop(), opts.roundMs);
       await Promise.all(plays);
@@ -212,7 +201,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await chaos;
       customers.stop();
       // Faults over: let the processes come back and every update reach the app.
-      for (const chat of faultyChats.splice(0)) api.failChat(chat, null);
+      faults.liftApiFaults();
       await waitFor('every process to run', () => processes.every((p) => p.running), { timeoutMs: 30_000, intervalMs: 100 }).catch(() => undefined);
       const drained = delivery
         ? await delivery.idle(opts.drainMs ?? 60_000)
@@ -259,17 +248,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       delivery?.stop();
       await Promise.all(processes.map((p) => p.stop()));
       customers.close();
+      current = null;
     }
     for (const stop of unwatch) stop();
     const result = await verdict(sql, rounds);
     const figures: ChaosFigures = {
       ...result.figures,
-      kills: counts.kills,
-      pg_cuts: counts.pg_cuts,
-      redis_restarts: counts.redis_restarts,
+      kills: faults.counts.kills,
+      pg_cuts: faults.counts.pg_cuts,
+      redis_restarts: faults.counts.redis_restarts,
       seconds: Math.round((Date.now() - started) / 1000),
     };
-    return { figures, details: { ...result.details, api_fault_windows: counts.api_fault_windows, rounds: extra, logs: opts.logDir, seed: opts.seed } };
+    return { figures, details: { ...result.details, api_fault_windows: faults.counts.api_fault_windows, rounds: extra, logs: opts.logDir, seed: opts.seed } };
   } finally {
     emergencies.delete(emergency);
     await Promise.all(live.map((p) => p.stop(2_000)));
