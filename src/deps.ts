@@ -154,6 +154,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     groupPerMinute: config.sendBudget.groupPerMinute,
     chatBurst: config.sendBudget.chatBurst,
   });
+  metrics.sendBudget(budget.perSecond, budget.campaignPerSecond);
   return {
     config,
     logger,
