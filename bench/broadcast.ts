@@ -184,7 +184,10 @@ export async function run(args: BenchArgs): Promise<void> {
     const duplicates = [...perChat.values()].reduce((n, v) => n + v - 1, 0);
     const missing = count - perChat.size;
     const fraction = achieved / cap;
-    console.log(`largest count in any 1 s: ${maxIn1s} as the stand-in received them, ${maxIn1sDispatch} as the send budget let them go (${dispatched.times().length} seen)`);
+    const lateReleases = (await app.child.stats()).budgetLateReleases ?? 0;
+    console.log(
+      `largest count in any 1 s: ${maxIn1s} as the stand-in received them, ${maxIn1sDispatch} as the send budget let them go (${dispatched.times().length} seen); slots given back for a late answer in the worker: ${lateReleases}`,
+    );
     console.log(`status ${status}; sent ${sends.length} in ${round(spanS, 1)} s (missing ${missing}, duplicates ${duplicates}, paid broadcast flag on ${paid})`);
     console.log(`this process (stand-in) CPU ${round((cpu.user + cpu.system) / 1000 / Math.max(1, sends.length), 3)} ms per message; load average now ${machine().load1}`);
     const goal = cap <= 30 ? 0.97 : 0.95;

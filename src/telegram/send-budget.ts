@@ -77,8 +77,11 @@ interface Pending {
 export const budgetTag = (prefix: string): string => (prefix.includes('{') ? `${prefix}:budget` : `${prefix}:{budget}`);
 
 const BATCH = 32;
-/** A slot is given back at most this many times per send; then it goes, late or not. */
-const MAX_RELEASES = 2;
+/**
+ * A slot is given back at most this many times per send, then it goes, late or not: once for a
+ * reply (a customer is waiting), more for notices and campaigns (a second later costs nobody).
+ */
+const MAX_RELEASES = [1, 4, 4];
 
 /**
  * The one send budget of the bot: every process, every sender. `take` resolves when a message may
@@ -277,7 +280,7 @@ export class SendBudget {
           const us = Number(res[2 * i]);
           const reason = Number(res[2 * i + 1]);
           if (us <= 0) {
-            if (late && item.released < MAX_RELEASES) {
+            if (late && item.released < MAX_RELEASES[item.rank]!) {
               item.released++;
               giveBack.push(i);
               return;
