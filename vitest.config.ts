@@ -4,10 +4,12 @@ import { defineConfig } from 'vitest/config';
  * The files run a second time against a three-primary Redis Cluster that the project's set-up
  * starts on loopback (test/support/redis-cluster-setup.ts): everything of the app that keeps keys
  * in Redis with more than one key per script (BullMQ's queues, the reminders, the campaign
- * limiter, the support relay's lists, locks and pauses), and Sentinel (redis-topologies.test.ts).
+ * limiter, the send budget, the support relay's lists, locks and pauses), and Sentinel
+ * (redis-topologies.test.ts).
  */
 const ON_REDIS_CLUSTER = [
   'test/integration/campaigns-limiter.test.ts',
+  'test/integration/send-budget.test.ts',
   'test/integration/reminders-fire.test.ts',
   'test/integration/reminders-queue.test.ts',
   'test/integration/support.test.ts',

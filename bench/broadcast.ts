@@ -20,6 +20,7 @@ import { CAMPAIGN_BATCH_SIZE, campaignQueue, jobIds } from '../src/jobs/campaign
 import type { BenchArgs } from './support/args.js';
 import { createBenchDb, machine, REDIS_URL, startBenchApp } from './support/env.js';
 import { round } from './support/stats.js';
+import { watchBudgetLog } from './support/budget-log.js';
 import { budgetTag } from '../src/telegram/send-budget.js';
 
 export const description = 'a campaign at the configured cap through the real worker; achieved rate, max in any 1 s, freeze time, RSS';
@@ -151,16 +152,8 @@ export async function run(args: BenchArgs): Promise<void> {
     // The send budget's own record of when it let each send go (Redis clock; it keeps the last
     // ~1 s, so polling twice a second sees every entry): the send times free of arrival jitter.
     // Paid broadcasts are logged apart from the standard sends.
-    const dispatched = new Map<string, number>();
     const logKey = `${budgetTag(app.prefix)}:${cap > 30 ? 'paid' : 'sent'}`;
-    const poll = setInterval(() => {
-      void redis.zrange(logKey, 0, -1, 'WITHSCORES').then(
-        (flat) => {
-          for (let i = 0; i < flat.length; i += 2) dispatched.set(flat[i]!, Number(flat[i + 1]) / 1000);
-        },
-        () => undefined,
-      );
-    }, 400);
+    const dispatched = watchBudgetLog(redis, logKey, 400);
     await queue.add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
     const deadline = Date.now() + (count / cap) * 1000 * 2 + 60_000;
     let status = 'scheduled';
@@ -170,7 +163,7 @@ export async function run(args: BenchArgs): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     await new Promise((r) => setTimeout(r, 1_000)); // late repeats, if any
-    clearInterval(poll);
+    dispatched.stop();
     const cpu = process.cpuUsage(cpuBefore);
     const start = await queue.getJob(jobIds.start(id));
     const freezeMs = Number(/:(\d+)ms$/.exec(String(start?.returnvalue ?? ''))?.[1] ?? NaN);
@@ -180,7 +173,7 @@ export async function run(args: BenchArgs): Promise<void> {
     const spanS = sends.length > 1 ? (sends.at(-1)! - sends[0]!) / 1000 : 0;
     const achieved = spanS > 0 ? (sends.length - 1) / spanS : 0;
     const maxIn1s = maxInOneSecond(sends);
-    const maxIn1sDispatch = maxInOneSecond([...dispatched.values()].sort((a, b) => a - b));
+    const maxIn1sDispatch = maxInOneSecond(dispatched.times());
     // Diagnostics: the shortest time spanned by cap + 1 consecutive arrivals (≥ 1000 ms means within the cap).
     let tightest = Infinity;
     for (let i = 0; i + cap < sends.length; i++) tightest = Math.min(tightest, sends[i + cap]! - sends[i]!);
@@ -191,7 +184,10 @@ export async function run(args: BenchArgs): Promise<void> {
     const duplicates = [...perChat.values()].reduce((n, v) => n + v - 1, 0);
     const missing = count - perChat.size;
     const fraction = achieved / cap;
-    console.log(`largest count in any 1 s: ${maxIn1s} as the stand-in received them, ${maxIn1sDispatch} as the send budget let them go (${dispatched.size} seen)`);
+    const lateReleases = (await app.child.stats()).budgetLateReleases ?? 0;
+    console.log(
+      `largest count in any 1 s: ${maxIn1s} as the stand-in received them, ${maxIn1sDispatch} as the send budget let them go (${dispatched.times().length} seen); slots given back for a late answer in the worker: ${lateReleases}`,
+    );
     console.log(`status ${status}; sent ${sends.length} in ${round(spanS, 1)} s (missing ${missing}, duplicates ${duplicates}, paid broadcast flag on ${paid})`);
     console.log(`this process (stand-in) CPU ${round((cpu.user + cpu.system) / 1000 / Math.max(1, sends.length), 3)} ms per message; load average now ${machine().load1}`);
     const goal = cap <= 30 ? 0.97 : 0.95;

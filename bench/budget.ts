@@ -29,6 +29,7 @@ import { createPoster, type Poster } from './support/http-client.js';
 import { rng, Traffic, type Customer } from './support/journey.js';
 import { insertFixture } from './reminders.js';
 import { Latencies, round } from './support/stats.js';
+import { watchBudgetLog } from './support/budget-log.js';
 
 export const description = 'campaign + reminders + chatting customers through one send budget; max per second, reply p99, fraction of the cap';
 
@@ -221,16 +222,8 @@ export async function run(args: BenchArgs): Promise<void> {
     loop.enable();
     // The budget's own record of when it let each send go (Redis clock; it keeps about the last
     // second, so polling every 300 ms sees every entry): the send times free of arrival jitter.
-    const dispatched = new Map<string, number>();
     const logKey = `${budgetTag(app.prefix)}:sent`;
-    const poll = setInterval(() => {
-      void redis.zrange(logKey, 0, -1, 'WITHSCORES').then(
-        (flat) => {
-          for (let i = 0; i < flat.length; i += 2) dispatched.set(flat[i]!, Number(flat[i + 1]) / 1000);
-        },
-        () => undefined,
-      );
-    }, 300);
+    const dispatched = watchBudgetLog(redis, logKey, 300);
     await campaigns.add('start', { kind: 'start', campaignId: id }, { jobId: jobIds.start(id) });
     const chatting = chat(traffic, poster, handledBy(app), { customers, until: start + chatSeconds * 1000, thinkMs, seed: 11 });
 
@@ -245,16 +238,14 @@ export async function run(args: BenchArgs): Promise<void> {
     const chatResult = await chatting;
     // How long the replies waited for the budget in the bot's process (the rest of their latency is the bot's).
     const replyWaits = new Latencies();
-    for (const ms of (await app.child.stats()).budgetWaitsMs?.reply ?? []) replyWaits.add(ms);
+    const botStats = await app.child.stats();
+    for (const ms of botStats.budgetWaitsMs?.reply ?? []) replyWaits.add(ms);
     const rw = replyWaits.summary();
     await sleep(2000); // late repeats, if any
-    clearInterval(poll);
+    dispatched.stop();
     loop.disable();
     traffic.close();
-    const maxDispatch = maxInWindow(
-      [...dispatched.values()].sort((a, b) => a - b),
-      1000,
-    );
+    const maxDispatch = maxInWindow(dispatched.times(), 1000);
     // Replies held by a chat's own 1/s: consecutive messages to one customer about 1.05 s apart.
     let chatHeld = 0;
     let customerMessages = 0;
@@ -300,9 +291,11 @@ export async function run(args: BenchArgs): Promise<void> {
       `sent ${inWindow.length} metered calls: campaign ${byKind.campaign.length}, reminders ${byKind.reminder.length}, replies to customers ${byKind.reply.length}, other ${byKind.other.length} (marketer's progress); campaign ${status}`,
     );
     console.log(
-      `largest count in any 1 s: ${maxSliding} (sliding), ${maxCalendar} (calendar seconds) as the stand-in received them; ${maxDispatch} as the budget let them go (${dispatched.size} seen); cap ${cap}`,
+      `largest count in any 1 s: ${maxSliding} (sliding), ${maxCalendar} (calendar seconds) as the stand-in received them; ${maxDispatch} as the budget let them go (${dispatched.times().length} seen); cap ${cap}`,
     );
-    console.log(`replies' wait for the send budget (in the bot process, ${rw.count} sends): p50 ${round(rw.p50)} ms, p99 ${round(rw.p99)} ms, max ${round(rw.max)} ms`);
+    console.log(
+      `replies' wait for the send budget (in the bot process, ${rw.count} sends): p50 ${round(rw.p50)} ms, p99 ${round(rw.p99)} ms, max ${round(rw.max)} ms; slots given back for a late answer there: ${botStats.budgetLateReleases ?? 0}`,
+    );
     console.log(`customers' messages ${customerMessages}, of which ${chatHeld} came 0.95–1.3 s after the one before (a chat's 1/s)`);
     console.log(`customers' replies (POST → handled, ${s.count} updates, ${chatResult.errors} errors): p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms, max ${round(s.max)} ms`);
     console.log(

@@ -1,6 +1,5 @@
 import { cutToTelegramLimits } from './telegram/limits.js';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import os from 'node:os';
 import type postgres from 'postgres';
 import { Telegram } from 'telegraf';
@@ -40,6 +39,7 @@ import { supportSla } from './jobs/support/sla.js';
 import { createLogger, type Logger } from './logger.js';
 import { PhotoLibrary } from './telegram/photos.js';
 import { Metrics } from './server/metrics.js';
+import { keepAliveAgent, useAgent } from './telegram/keep-alive.js';
 import { withSendBudget } from './telegram/budgeted-client.js';
 import { SendBudget } from './telegram/send-budget.js';
 import { createRedis, type RedisClient } from './shared/redis.js';
@@ -154,6 +154,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     groupPerMinute: config.sendBudget.groupPerMinute,
     chatBurst: config.sendBudget.chatBurst,
   });
+  metrics.sendBudget(budget.perSecond, budget.campaignPerSecond);
   return {
     config,
     logger,
@@ -187,7 +188,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
 export function createTelegram(config: Pick<Config, 'botToken' | 'telegramApiRoot'>, metrics?: Metrics): Telegram {
   const telegram = new Telegram(config.botToken, { apiRoot: config.telegramApiRoot });
   if (metrics) countTelegramCalls(telegram, metrics);
-  if (config.telegramApiRoot.startsWith('http://')) (telegram.options as { agent?: http.Agent }).agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  useAgent(telegram, keepAliveAgent(config.telegramApiRoot));
   cutToTelegramLimits(telegram);
   return telegram;
 }

@@ -34,6 +34,7 @@ const parent = serveParent({
       updatesHandled: app?.deps.metrics.updatesHandled ?? 0,
       sqlTotal: queries?.total ?? 0,
       budgetWaitsMs: app?.deps.budget.waitSamples(),
+      budgetLateReleases: app?.deps.budget.lateReleases,
       ...(req.top ? { sqlTop: queries?.top(req.top) ?? [] } : {}),
     };
     if (req.reset) queries?.reset();

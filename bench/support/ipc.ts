@@ -34,6 +34,8 @@ export interface ChildStats {
   sqlTop?: Array<{ count: number; text: string }>;
   /** How long sends waited for the send budget, ms, per class (the latest few thousand). */
   budgetWaitsMs?: Record<string, number[]>;
+  /** Slots the send budget gave back because Redis's answer reached the process late. */
+  budgetLateReleases?: number;
 }
 
 export interface StatsRequest {

@@ -80,12 +80,16 @@ export async function registerCommands(bot: { telegram: Telegram }, deps: AppDep
   await registerStaffCommands(bot.telegram, deps);
 }
 
-/** The customer command list (staff lists start from it). /cancel leaves the current step. */
+/**
+ * The customer command list (staff lists start from it). /cancel leaves the current step;
+ * /deletemydata asks for a confirmation before it erases anything (src/bot/features/privacy).
+ */
 export function customerCommands(deps: AppDeps, lng: 'zh-CN' | 'en'): Command[] {
   const t = deps.i18n.t(lng);
   return [
     ...['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help'].map((command) => ({ command, description: t(`commands.${command}`) })),
     { command: 'support', description: t('support.command') },
+    { command: 'deletemydata', description: t('commands.deletemydata') },
     { command: 'cancel', description: t('commands.cancel') },
   ];
 }

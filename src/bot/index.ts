@@ -1,5 +1,6 @@
 import { Telegraf } from 'telegraf';
 import type { AppDeps } from '../deps.js';
+import { keepAliveAgent, useAgent } from '../telegram/keep-alive.js';
 import { BotContext } from './context.js';
 import { bookingFeature, bookingSteps } from './features/booking/index.js';
 import type { bookingStepSchemas } from './features/booking/steps.js';
@@ -94,6 +95,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     telegram: { apiRoot: deps.config.telegramApiRoot, webhookReply: false },
   });
   if (opts.botInfo) bot.botInfo = opts.botInfo;
+  const agent = keepAliveAgent(deps.config.telegramApiRoot);
+  useAgent(bot.telegram, agent);
   // getUpdates, getMe, setWebhook…: counted like every other Bot API call.
   countTelegramCalls(bot.telegram, deps.metrics);
   const steps = createStepRegistry();
@@ -103,6 +106,8 @@ export function createBot(deps: AppDeps, opts: { botInfo?: Bot['botInfo'] } = {}
     ctx.steps = steps;
     // Inside out: the count (each request Telegram gets is counted once, a retried 429 too), the
     // budget, then the retry of a short 429 (which takes a new slot), then the cut.
+    // One connection per reply otherwise (src/telegram/keep-alive.ts).
+    useAgent(ctx.telegram, agent);
     countTelegramCalls(ctx.telegram, deps.metrics);
     withSendBudget(ctx.telegram, deps.budget, 'reply');
     retryShortRateLimits(ctx.telegram);

@@ -72,6 +72,7 @@ export class Metrics {
   private readonly updateDuration: Histogram;
   private readonly telegramCalls: Counter<'method' | 'outcome'>;
   private readonly pollingLastSuccess: Gauge;
+  private readonly sendBudgetPerSecond: Gauge<'kind'>;
   private sources: MetricSources = {};
   private handled = 0;
   private readonly listeners = new Set<() => void>();
@@ -93,6 +94,12 @@ export class Metrics {
       registers,
     });
     this.pollingLastSuccess = new Gauge({ name: 'polling_last_success_timestamp_seconds', help: 'When getUpdates last succeeded (long polling only)', registers });
+    this.sendBudgetPerSecond = new Gauge({
+      name: 'send_budget_per_second',
+      help: 'The configured send budget, messages/s across every process: standard (SEND_BUDGET_PER_SECOND) and campaign (CAMPAIGN_RATE)',
+      labelNames: ['kind'],
+      registers,
+    });
     const queueJobs: Gauge<'queue' | 'state'> = new Gauge({
       name: 'queue_jobs',
       help: 'BullMQ jobs per queue and state, read at scrape time',
@@ -141,6 +148,12 @@ export class Metrics {
   /** One Bot API call's outcome (src/server/telegram-calls.ts counts every client's). */
   telegramCall(method: string, outcome: TelegramCallOutcome): void {
     this.telegramCalls.inc({ method, outcome });
+  }
+
+  /** The send budget this process was configured with (src/deps.ts), for the dashboard's limit line. */
+  sendBudget(perSecond: number, campaignPerSecond: number): void {
+    this.sendBudgetPerSecond.set({ kind: 'standard' }, perSecond);
+    this.sendBudgetPerSecond.set({ kind: 'campaign' }, campaignPerSecond);
   }
 
   /** getUpdates succeeded (the poller, src/bot/poller.ts). */

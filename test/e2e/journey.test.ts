@@ -942,7 +942,7 @@ describe('language', () => {
     const zh = byLang('zh');
     expect(en).toBeDefined();
     expect(zh).toBeDefined();
-    const commands = ['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help', 'support', 'cancel'];
+    const commands = ['start', 'models', 'orders', 'store', 'cart', 'language', 'settings', 'help', 'support', 'deletemydata', 'cancel'];
     expect(en!.map((x) => x.command)).toEqual(commands);
     expect(zh!.map((x) => x.command)).toEqual(commands);
     expect(en!.find((x) => x.command === 'models')!.description).toBe('Browse models');

@@ -41,6 +41,19 @@ const customerOf = async (telegramId: number) =>
 const count = async (query: Promise<Array<{ n: number }>>) => (await query)[0]!.n;
 
 describe('/deletemydata', () => {
+  it('is in the command menu and in /help, in both languages', async () => {
+    const lists = h.api.callsTo('setMyCommands').filter((call) => !call.params.scope);
+    const menu = (lang: string) => (lists.find((call) => call.params.language_code === lang)?.params.commands as Array<{ command: string; description: string }> | undefined) ?? [];
+    expect(menu('en').find((x) => x.command === 'deletemydata')?.description).toBe('Delete my personal data');
+    expect(menu('zh').find((x) => x.command === 'deletemydata')?.description).toBe('删除我的个人信息');
+    const en = new TestChat(h, 930_011, { languageCode: 'en' });
+    await en.text('/help');
+    expect(en.lastText()).toContain('/deletemydata – delete my personal data');
+    const zh = new TestChat(h, 930_012, { languageCode: 'zh-hans' });
+    await zh.text('/help');
+    expect(zh.lastText()).toContain('/deletemydata – 删除我的个人信息');
+  });
+
   it('asks first, with two buttons in the customer language; "keep" deletes nothing', async () => {
     const c = new TestChat(h, 930_001, { languageCode: 'zh-hans', firstName: 'Li' });
     await c.text('/start');

@@ -1,17 +1,19 @@
 /**
  * The app on the Redis topologies it is configured for, each started by the redis-cluster
  * project's set-up (test/support/redis-cluster-setup.ts): a three-primary Redis Cluster
- * (REDIS_CLUSTER_NODES) and a primary found through Sentinel (REDIS_URL=redis+sentinel://…).
+ * (REDIS_CLUSTER_NODES), a primary found through Sentinel (REDIS_URL=redis+sentinel://…), and a
+ * Sentinel failover while the app runs.
  * Only in the `redis-cluster` vitest project; the other files of that project run their own
  * tests (reminders, campaign limiter, support relay) on the cluster.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { SendBudget } from '../../src/telegram/send-budget.js';
+import { budgetTag, SendBudget } from '../../src/telegram/send-budget.js';
 import { scanKeys } from '../../src/shared/redis.js';
 import { TestChat } from '../support/chat.js';
 import { ON_CLUSTER, testRedis } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { sleep } from '../support/wait.js';
 
 const harnesses: Harness[] = [];
 afterAll(async () => {
@@ -87,6 +89,49 @@ describe('Sentinel (REDIS_URL=redis+sentinel://host:port/name)', () => {
       expect((await primary.keys(`${h.config.queuePrefix}:*`)).length).toBeGreaterThan(3);
     } finally {
       primary.disconnect();
+    }
+  });
+});
+
+describe('Sentinel failover', () => {
+  it('the Sentinel promotes the replica: the app follows it to the new primary and keeps answering customers', async () => {
+    const url = inject('redisSentinelFailover');
+    const h = await startHarness({ env: { REDIS_URL: url, REDIS_CLUSTER_NODES: '' } });
+    harnesses.push(h);
+    await startAnswered(h, 97_100_011);
+    const sentinel = new URL(url.replace('redis+sentinel:', 'http:'));
+    const asker = new Redis(Number(sentinel.port), sentinel.hostname);
+    try {
+      const primaryAddr = async () => ((await asker.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'tjdfailover')) as [string, string]).join(':');
+      const before = await primaryAddr();
+      await asker.call('SENTINEL', 'FAILOVER', 'tjdfailover');
+      const deadline = Date.now() + 30_000;
+      while ((await primaryAddr()) === before && Date.now() < deadline) await sleep(100);
+      const after = await primaryAddr();
+      expect(after).not.toBe(before);
+      // The old primary is turned into a replica (the Sentinel drops its clients, so they ask again).
+      const [oldHost, oldPort] = before.split(':');
+      const old = new Redis(Number(oldPort), oldHost!);
+      const deadlineRole = Date.now() + 30_000;
+      while (((await old.role()) as [string])[0] !== 'slave' && Date.now() < deadlineRole) await sleep(100);
+      old.disconnect();
+      // Customers are answered, and the app writes to the new primary: the send budget's log of
+      // the replies just sent (it keeps about a second) is there.
+      const [newHost, newPort] = after.split(':');
+      const primary = new Redis(Number(newPort), newHost!);
+      try {
+        let written = 0;
+        for (let i = 0; i < 5 && written === 0; i++) {
+          await startAnswered(h, 97_100_012 + i);
+          written = await primary.zcard(`${budgetTag(h.config.queuePrefix)}:sent`);
+          if (written === 0) await sleep(1000);
+        }
+        expect(written).toBeGreaterThan(0);
+      } finally {
+        primary.disconnect();
+      }
+    } finally {
+      asker.disconnect();
     }
   });
 });

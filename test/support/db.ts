@@ -15,6 +15,8 @@ declare module 'vitest' {
     redisClusterNodes: string;
     /** The Sentinel of the run's own primary (test/support/redis-cluster-setup.ts), in the redis-cluster project. */
     redisSentinel: string;
+    /** The Sentinel of a primary with a replica, which the failover test promotes (redis-topologies.test.ts). */
+    redisSentinelFailover: string;
     /** The port of the run's own PgBouncer (test/support/pgbouncer-setup.ts), in the pgbouncer project. */
     pgbouncerPort: number;
   }

@@ -78,17 +78,30 @@ export class RedisProcesses {
     return nodes;
   }
 
-  /** One primary and one Sentinel monitoring it as `name`; resolves to the Sentinel's address once it knows the primary. */
-  async sentinel(name: string): Promise<{ primary: string; sentinel: string }> {
+  /**
+   * One primary and one Sentinel monitoring it as `name`; resolves to the Sentinel's address once it
+   * knows the primary. With `replica`, a replica of it too, known to the Sentinel, so that a
+   * failover (SENTINEL FAILOVER) can promote it.
+   */
+  async sentinel(name: string, opts: { replica?: boolean } = {}): Promise<{ primary: string; sentinel: string; replica?: string }> {
     const primary = await freePort();
     this.server(primary);
     await waitFor('primary up', () => cli(['-p', String(primary), 'ping']).stdout.trim() === 'PONG');
+    let replica: number | undefined;
+    if (opts.replica) {
+      replica = await freePort();
+      this.server(replica, ['--replicaof', '127.0.0.1', String(primary)]);
+      await waitFor('replica in sync', () => cli(['-p', String(replica), 'info', 'replication']).stdout.includes('master_link_status:up'));
+    }
     const port = await freePort();
     const conf = join(this.dir, `sentinel-${port}.conf`);
     writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor ${name} 127.0.0.1 ${primary} 1\nsentinel down-after-milliseconds ${name} 5000\n`);
     this.start(`s${port}`, [conf, '--sentinel']);
     await waitFor('sentinel knows the primary', () => cli(['-p', String(port), 'sentinel', 'get-master-addr-by-name', name]).stdout.includes(String(primary)));
-    return { primary: `127.0.0.1:${primary}`, sentinel: `127.0.0.1:${port}` };
+    if (replica === undefined) return { primary: `127.0.0.1:${primary}`, sentinel: `127.0.0.1:${port}` };
+    // The Sentinel learns of replicas from the primary's INFO, every 10 s.
+    await waitFor('sentinel knows the replica', () => cli(['-p', String(port), 'sentinel', 'replicas', name]).stdout.includes(String(replica)), 30_000);
+    return { primary: `127.0.0.1:${primary}`, sentinel: `127.0.0.1:${port}`, replica: `127.0.0.1:${replica}` };
   }
 
   /** Kills every server started here and removes their directories. */

@@ -123,6 +123,16 @@ describe('the Grafana dashboard', () => {
     expect([...queried].filter((n) => !exposed.has(n))).toEqual([]);
   });
 
+  it('plots sends/s against the configured budget, which every process exposes', async () => {
+    const panel = dashboard.panels.find((p) => p.title === 'Sends/s against the limit')!;
+    expect(panel.targets!.map((t) => t.expr).join('\n')).toContain('send_budget_per_second{kind="standard"}');
+    const metrics = new Metrics();
+    metrics.sendBudget(30, 1000);
+    const text = await metrics.render();
+    expect(text).toContain('send_budget_per_second{kind="standard"} 30');
+    expect(text).toContain('send_budget_per_second{kind="campaign"} 1000');
+  });
+
   it('reads the metric names out of PromQL (the check above relies on it)', () => {
     expect(metricNames('histogram_quantile(0.95, sum by (le) (rate(update_duration_seconds_bucket[5m])))')).toEqual(['update_duration_seconds_bucket']);
     expect(metricNames('max by (queue) (queue_jobs{state="waiting"}) + nodejs_eventloop_lag_p99_seconds')).toEqual(['queue_jobs', 'nodejs_eventloop_lag_p99_seconds']);

@@ -81,15 +81,25 @@ export function createCampaignsWorker(
     );
   }, 100);
 
-  // Campaign status, refreshed at most every 250 ms while sending.
-  const statusCache = new Map<number, { status: string; generation: number; at: number }>();
-  const statusOf = async (id: number, fresh = false) => {
+  // Campaign status, refreshed at most every 250 ms while sending, one query at a time.
+  type StatusEntry = { status: string; generation: number; at: number };
+  const statusCache = new Map<number, StatusEntry>();
+  const statusQueries = new Map<number, Promise<StatusEntry>>();
+  const statusOf = async (id: number, fresh = false): Promise<StatusEntry> => {
     const cached = statusCache.get(id);
     if (!fresh && cached && Date.now() - cached.at < 250) return cached;
-    const s = await repo.status(id);
-    const entry = { status: s?.status ?? 'cancelled', generation: s?.generation ?? -1, at: Date.now() };
-    statusCache.set(id, entry);
-    return entry;
+    let query = statusQueries.get(id);
+    if (!query) {
+      query = repo.status(id).then((s) => {
+        const entry = { status: s?.status ?? 'cancelled', generation: s?.generation ?? -1, at: Date.now() };
+        statusCache.set(id, entry);
+        return entry;
+      });
+      const settled = () => statusQueries.delete(id);
+      query.then(settled, settled);
+      statusQueries.set(id, query);
+    }
+    return query;
   };
   const variantsCache = new Map<number, VariantDraft[]>();
   const variantsOf = async (id: number) => {
@@ -173,6 +183,10 @@ export function createCampaignsWorker(
       const results = await Promise.all(
         claimed.map(async (r) => {
           const unattempted = { customerId: r.customerId, state: 'pending' as const, unattempted: true };
+          const stopped = (st: StatusEntry | undefined) => !st || st.status !== 'running' || st.generation !== generation || pausedUntil > Date.now() || retryAfterS > 0;
+          // Status before the slot, not between the slot and the send: a query there would send
+          // late, bunched with the sends admitted after it (src/telegram/send-budget.ts).
+          if (stopped(await statusOf(campaignId))) return unattempted;
           try {
             // A slot of the one send budget, after every reply, reminder and notice waiting for one.
             await budget.take('campaign', { chatId: r.chatId, paid: deps.config.campaignPaidBroadcast, maxWaitMs: BUDGET_WAIT_MS });
@@ -181,8 +195,9 @@ export function createCampaignsWorker(
             starved++;
             return unattempted;
           }
-          const now = await statusOf(campaignId);
-          if (now.status !== 'running' || now.generation !== generation || pausedUntil > Date.now() || retryAfterS > 0) return unattempted;
+          // The latest known status (a pause or cancel seen while waiting for the slot), no query.
+          if (stopped(statusCache.get(campaignId))) return unattempted;
+          if (Date.now() - statusCache.get(campaignId)!.at >= 250) void statusOf(campaignId).catch(() => undefined);
           const res = await sendOne(campaignId, campaign.defaultLocale, r, variants);
           if (res.retryAfterS) {
             retryAfterS = Math.max(retryAfterS, res.retryAfterS);
