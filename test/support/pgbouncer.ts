@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { freePort } from './redis-cluster.js';
+import { freePort } from './net.js';
 import { sleep } from './wait.js';
 
 /** Debian's pgbouncer (.ci/run installs it when missing). */
