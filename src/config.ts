@@ -143,7 +143,7 @@ const fields = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(55_000).default(30_000),
   INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-  INBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  INBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
   INBOX_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   INBOX_RETRY_MS: z.coerce.number().int().min(10).max(300_000).default(1000),
   QUEUE_PREFIX: z

@@ -111,6 +111,9 @@ export class InboxConsumer {
     const pollMs = this.o.pollMs ?? 200;
     while (!this.stopped) {
       this.woken = false;
+      // Woken by a slot freeing up while rows wait: let the other handlers that end in this turn of
+      // the event loop free theirs too, so one claim (a scan of the waiting rows) serves them all.
+      if (this.backlog) await new Promise((resolve) => setImmediate(resolve));
       const free = this.o.concurrency - (this.running.size - this.fastCount);
       let claimed = 0;
       if (free > 0) {

@@ -58,7 +58,7 @@ describe('loadConfig defaults', () => {
       defaultLocale: 'zh-CN',
       logLevel: 'info',
       handlerTimeoutMs: 30_000,
-      inbox: { maxAttempts: 5, concurrency: 32, leaseMs: 15_000, retryMs: 1000 },
+      inbox: { maxAttempts: 5, concurrency: 128, leaseMs: 15_000, retryMs: 1000 },
       queuePrefix: 'tjd',
       seedOnStart: false,
       campaignRate: 30,
@@ -317,7 +317,7 @@ describe('each entry point asks only for what it uses', () => {
       timeZone: 'Asia/Shanghai',
       supportHours: { start: 540, end: 1260 },
       supportSlaMinutes: 5,
-      inbox: { maxAttempts: 5, concurrency: 32, leaseMs: 15_000, retryMs: 1_000 },
+      inbox: { maxAttempts: 5, concurrency: 128, leaseMs: 15_000, retryMs: 1_000 },
       refundPolicy: 'until_vin',
     });
     expect(() => loadConfig(env)).toThrow(ConfigError);
