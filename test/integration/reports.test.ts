@@ -53,6 +53,10 @@ const periods = (): Array<[string, Period]> => [
   ['7d', presetPeriod('7d', NOW, TZ)],
   ['30d', presetPeriod('30d', NOW, TZ)],
   ['custom', rangePeriod('2026-10-25', '2026-11-15', TZ)],
+  // Longer than SINGLE_PASS_DAYS (the funnel's other shape): one ends before the seeded steps do,
+  // the other starts after the first orders were placed.
+  ['long to mid-November', rangePeriod('2026-08-01', '2026-11-15', TZ)],
+  ['long from late October', rangePeriod('2026-10-25', '2027-01-31', TZ)],
 ];
 /** CSV rows (no BOM, CRLF) as arrays of fields; the tests' fields hold no quotes or commas unless quoted. */
 function parseCsv(buf: Buffer): string[][] {
