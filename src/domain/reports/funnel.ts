@@ -41,18 +41,24 @@ export async function funnelReport(sql: postgres.Sql, period: Period): Promise<F
     period.days.length > SINGLE_PASS_DAYS
       ? sql`
       select o.model_id, o.city, count(*) filter (where o.created_at >= ${from} and o.created_at < ${to}) as ordered,
-        count(p.order_id) as deposit_paid, count(*) filter (where e.allocated) as allocated, count(*) filter (where e.delivered) as delivered
+        count(p.order_id) as deposit_paid, count(a.order_id) as allocated, count(d.order_id) as delivered
       from orders o
       left join (
         select p.order_id from payments p where p.created_at >= ${from} and p.created_at < ${to} and p.problem is null group by p.order_id
       ) p on p.order_id = o.id
       left join (
-        select e.order_id, bool_or(e.to_state = 'vehicle_allocated') as allocated, bool_or(e.to_state = 'delivered') as delivered
-        from order_events e
-        where e.subject = 'order' and e.to_state in ('vehicle_allocated', 'delivered') and e.created_at >= ${from} and e.created_at < ${to}
+        select e.order_id from order_events e
+        where e.subject = 'order' and e.to_state = 'vehicle_allocated'
+          and e.created_at >= ${from} and e.created_at < ${to}
         group by e.order_id
-      ) e on e.order_id = o.id
-      where (o.created_at >= ${from} and o.created_at < ${to}) or p.order_id is not null or e.order_id is not null
+      ) a on a.order_id = o.id
+      left join (
+        select e.order_id from order_events e
+        where e.subject = 'order' and e.to_state = 'delivered'
+          and e.created_at >= ${from} and e.created_at < ${to}
+        group by e.order_id
+      ) d on d.order_id = o.id
+      where (o.created_at >= ${from} and o.created_at < ${to}) or p.order_id is not null or a.order_id is not null or d.order_id is not null
       group by o.model_id, o.city`
       : sql`
       select s.model_id, s.city, count(*) filter (where s.step = 1) as ordered, count(*) filter (where s.step = 2) as deposit_paid,
