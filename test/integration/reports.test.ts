@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/deps.js';
 import { parseRange, presetPeriod, rangePeriod, type Period } from '../../src/domain/reports/period.js';
-import type { FunnelRow } from '../../src/domain/reports/funnel.js';
+import { SINGLE_PASS_DAYS, type FunnelRow } from '../../src/domain/reports/funnel.js';
 import type { SupportRow } from '../../src/domain/reports/support.js';
 import { createI18n } from '../../src/i18n.js';
 import { createFmt } from '../../src/telegram/format.js';
@@ -53,6 +53,10 @@ const periods = (): Array<[string, Period]> => [
   ['7d', presetPeriod('7d', NOW, TZ)],
   ['30d', presetPeriod('30d', NOW, TZ)],
   ['custom', rangePeriod('2026-10-25', '2026-11-15', TZ)],
+  // Longer than SINGLE_PASS_DAYS (the funnel's other shape): one ends before the seeded steps do,
+  // the other starts after the first orders were placed.
+  ['long to mid-November', rangePeriod('2026-08-01', '2026-11-15', TZ)],
+  ['long from late October', rangePeriod('2026-10-25', '2027-01-31', TZ)],
 ];
 /** CSV rows (no BOM, CRLF) as arrays of fields; the tests' fields hold no quotes or commas unless quoted. */
 function parseCsv(buf: Buffer): string[][] {
@@ -97,6 +101,8 @@ describe('periods', () => {
     expect(parseRange('2026-02-30 2026-03-01', TZ)).toEqual({ ok: false, problem: 'format' });
     expect(parseRange('yesterday', TZ)).toEqual({ ok: false, problem: 'format' });
     expect(parseRange('2024-01-01 2025-12-31', TZ)).toEqual({ ok: false, problem: 'too_long' });
+    // The two long ranges of periods() take the funnel's single pass; the others its lookups.
+    expect(periods().map(([, p]) => p.days.length > SINGLE_PASS_DAYS)).toEqual([false, false, false, false, true, true]);
   });
 });
 

@@ -28,6 +28,9 @@ export const funnelEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.customerId, t.modelId, t.stage, t.day] }),
     index('funnel_events_at_idx').on(t.at),
+    // The funnel's first two steps over a long period: distinct (step, customer, model) and
+    // (step, customer) read in this order from the index alone, without hashing a million rows.
+    index('funnel_events_stage_customer_idx').on(t.stage, t.customerId, t.modelId, t.at),
     check('funnel_events_stage', sql`${t.stage} in ('started','configured')`),
   ],
 );

@@ -46,18 +46,33 @@ export class ReportService {
 
   /** Runs one report over the period (one query each; see the files beside this one). */
   async run(kind: ReportKind, period: Period): Promise<ReportData> {
+    // In a transaction of its own, with settings for it alone (`set_config(…, true)` ends with the
+    // transaction, so the pool's connection goes back as it was):
+    // - no JIT: over a long period these plans' cost passes jit_above_cost, and compiling them took
+    //   about half a second, more than it saves on a query run once;
+    // - no parallel workers: in the funnel's merge joins each worker read the whole of the inner
+    //   side (the period's payments and events) again, three times the work for the same answer,
+    //   and on the 2-core machine of README's Benchmarks the serial plans answered sooner.
+    // Still one query per report.
+    return this.sql.begin<ReportData>(async (tx) => {
+      await tx`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
+      return this.query(tx as unknown as postgres.Sql, kind, period);
+    });
+  }
+
+  private async query(sql: postgres.Sql, kind: ReportKind, period: Period): Promise<ReportData> {
     const { timeZone, slaMinutes } = this.deps;
     switch (kind) {
       case 'funnel':
-        return { kind, period, rows: await funnelReport(this.sql, period) };
+        return { kind, period, rows: await funnelReport(sql, period) };
       case 'revenue':
-        return { kind, period, rows: await revenueReport(this.sql, period, timeZone) };
+        return { kind, period, rows: await revenueReport(sql, period, timeZone) };
       case 'campaigns':
-        return { kind, period, rows: await campaignsReport(this.sql, period) };
+        return { kind, period, rows: await campaignsReport(sql, period) };
       case 'support':
-        return { kind, period, rows: await supportReport(this.sql, period, { slaMinutes, now: this.deps.now() }) };
+        return { kind, period, rows: await supportReport(sql, period, { slaMinutes, now: this.deps.now() }) };
       case 'fulfilment':
-        return { kind, period, report: await fulfilmentReport(this.sql, period, { timeZone, now: this.deps.now() }) };
+        return { kind, period, report: await fulfilmentReport(sql, period, { timeZone, now: this.deps.now() }) };
     }
   }
 

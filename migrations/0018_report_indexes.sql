@@ -1,0 +1,4 @@
+CREATE INDEX "order_events_order_step_idx" ON "order_events" USING btree ("order_id","to_state","created_at") WHERE "order_events"."subject" = 'order' and "order_events"."to_state" in ('vehicle_allocated','delivered');--> statement-breakpoint
+CREATE INDEX "orders_report_idx" ON "orders" USING btree ("id","created_at","model_id","city");--> statement-breakpoint
+CREATE INDEX "payments_order_paid_idx" ON "payments" USING btree ("order_id","created_at") WHERE "payments"."problem" is null;--> statement-breakpoint
+CREATE INDEX "funnel_events_stage_customer_idx" ON "funnel_events" USING btree ("stage","customer_id","model_id","at");
