@@ -143,6 +143,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): AppDe
     now,
     events,
     relaxed: dbHandle.relaxed,
+    intake: dbHandle.intake,
     storeEvents: storeEvents(queues.store, { now, logger }),
     sla: supportSla(queues.support, now),
     relay: supportRelay(queues.support, redis, config.queuePrefix),
@@ -200,6 +201,8 @@ export interface ServiceOptions {
   events?: DomainEvents;
   /** The pool for per-update bookkeeping (DbHandle.relaxed); the Drizzle pool by default. */
   relaxed?: postgres.Sql;
+  /** The inbox's intake lane (DbHandle.intake); the pools above by default. */
+  intake?: DbHandle['intake'];
   /** Told about store orders (the store queue's jobs). */
   storeEvents?: StoreEvents;
   /** Support's SLA reminder jobs (src/jobs/support/sla.ts). */
@@ -226,6 +229,7 @@ export function createServices(db: Db, config: ServicesConfig, opts: ServiceOpti
     inbox: new InboxRepository({
       sql: db.$client,
       relaxed: opts.relaxed,
+      intake: opts.intake,
       owner: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       leaseMs: config.inbox.leaseMs,
       maxAttempts: config.inbox.maxAttempts,

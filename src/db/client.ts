@@ -17,6 +17,13 @@ export interface DbHandle {
    * update is not. Orders, payments and bookings always go through `db`.
    */
   relaxed: postgres.Sql;
+  /**
+   * The webhook's and the poller's own lane into the inbox: storing updates (relaxed, like
+   * `relaxed`) and the durable barrier before they are acknowledged (one connection whose commits
+   * wait for the flush). Its own connections, so an acknowledgement never queues behind the
+   * handlers' statements on the other pools.
+   */
+  intake: { store: postgres.Sql; barrier: postgres.Sql };
   close(): Promise<void>;
 }
 
@@ -55,13 +62,23 @@ export function createDb(url: string, opts: DbOptions = {}): DbHandle {
     prepare,
     ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
   });
+  const store = postgres(url, {
+    max: 2,
+    onnotice: () => {},
+    connect_timeout: 5,
+    backoff: reconnectBackoff,
+    prepare,
+    ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
+  });
+  const barrier = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, backoff: reconnectBackoff, prepare });
   const db = drizzle(sql, { schema });
   return {
     db,
     sql,
     relaxed,
+    intake: { store, barrier },
     close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), relaxed.end({ timeout: 5 })]);
+      await Promise.all([sql, relaxed, store, barrier].map((pool) => pool.end({ timeout: 5 })));
     },
   };
 }

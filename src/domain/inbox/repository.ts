@@ -46,6 +46,12 @@ export interface InboxOptions {
   sql: postgres.Sql;
   /** The pool for claims and completions (DbHandle.relaxed; `sql` by default). */
   relaxed?: postgres.Sql;
+  /**
+   * The intake lane (DbHandle.intake): `store` for ingests (relaxed), `barrier` for `durable()`
+   * (synchronous); `relaxed` and `sql` by default. Its own connections keep the acknowledgement
+   * of new updates from queuing behind the handlers' statements.
+   */
+  intake?: { store: postgres.Sql; barrier: postgres.Sql };
   /** Who holds a claim (one id per process). */
   owner: string;
   /** How long a claim lasts unless renewed; a process that dies leaves its rows to expire. */
@@ -95,6 +101,7 @@ const CLAIMED = 'update_id, chat_key, kind, payload, attempts, state, last_error
 export class InboxRepository {
   private readonly sql: postgres.Sql;
   private readonly relaxed: postgres.Sql;
+  private readonly intake: { store: postgres.Sql; barrier: postgres.Sql };
   readonly owner: string;
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -106,6 +113,7 @@ export class InboxRepository {
   constructor(opts: InboxOptions) {
     this.sql = opts.sql;
     this.relaxed = opts.relaxed ?? opts.sql;
+    this.intake = opts.intake ?? { store: this.relaxed, barrier: this.sql };
     this.owner = opts.owner;
     this.leaseMs = opts.leaseMs;
     this.maxAttempts = opts.maxAttempts;
@@ -163,7 +171,7 @@ export class InboxRepository {
       payloads.push(storableJson(u));
       byId.set(u.update_id, { u, key, kind });
     }
-    const rows = await this.relaxed`
+    const rows = await this.intake.store`
       select update_id, claimed from inbox_ingest(${ids}::bigint[], ${keys}::text[], ${kinds}::text[], ${payloads}::text[], ${this.owner}, ${this.leaseMs}, ${claim})`;
     const fresh: number[] = [];
     const claimed: ClaimedUpdate[] = [];
@@ -202,7 +210,7 @@ export class InboxRepository {
   }
 
   private launchBarrier(): Promise<void> {
-    const p = this.sql`select txid_current()`.then(() => undefined);
+    const p = this.intake.barrier`select txid_current()`.then(() => undefined);
     this.barrier = p;
     const clear = () => {
       if (this.barrier === p) this.barrier = null;
