@@ -64,10 +64,12 @@ for k = 0, rank - 1 do
 end
 local interval = W / cap
 local cinterval = W / ccap
--- Pace tolerance: a sender that woke late (a busy event loop) may catch up a few slots at once;
--- the window above still holds every second to the cap.
-local tol = math.max(4 * interval, 20000)
-local ctol = math.max(4 * cinterval, 20000)
+-- Pace (GCRA): sends spaced one interval apart, a burst of at most tol / interval + 1 (3 at 30/s).
+-- Telegram counts arrivals, not admissions: the first sends of a burst can reach it tens of ms
+-- later than the last (a cold connection, a busy process), so a burst at the start of a window
+-- adds to the next one. A sender that woke late loses the slots it missed, it does not catch up.
+local tol = math.max(2 * interval, 20000)
+local ctol = math.max(2 * cinterval, 20000)
 local tat = tonumber(redis.call('GET', KEYS[3]) or '0')
 local tatc = tonumber(redis.call('GET', KEYS[4]) or '0')
 local function oldest(key)
@@ -118,12 +120,12 @@ for i = 1, n do
     if paid then
       redis.call('ZADD', KEYS[2], fmt(now), member .. ':' .. i)
       paidCount = paidCount + 1
-      tatc = math.max(tatc, now - ctol) + cinterval
+      tatc = math.max(tatc, now) + cinterval
     else
       redis.call('ZADD', KEYS[1], fmt(now), member .. ':' .. i)
       std = std + 1
-      tat = math.max(tat, now - tol) + interval
-      if rank == 2 then tatc = math.max(tatc, now - ctol) + cinterval end
+      tat = math.max(tat, now) + interval
+      if rank == 2 then tatc = math.max(tatc, now) + cinterval end
     end
     if chat ~= '' then
       if tonumber(chat) < 0 then

@@ -90,6 +90,22 @@ describe('send budget', () => {
     expect(order.slice(0, 30).some((x) => x.startsWith('a'))).toBe(true);
   });
 
+  it('campaign sends go paced, never in a burst: at most 3 at once from an idle budget at 30/s, then one per ~34 ms', async () => {
+    const prefix = fresh();
+    const budget = new SendBudget(a, { prefix, perSecond: 30 });
+    await budget.pausedFor();
+    const log = watchLog(budget);
+    const order: string[] = [];
+    await many(budget, 'campaign', 12, order);
+    const times = await log.stop();
+    expect(times).toHaveLength(12);
+    // A burst at the start of a window reaches Telegram partly in the next one (the first sends of a
+    // burst travel slower): the pace lets at most tolerance / interval + 1 = 3 go at once.
+    expect(times.filter((t) => t - times[0]! < 20).length).toBeLessThanOrEqual(3);
+    // The other 9 paced one interval (1020 ms / 30) apart after that burst: about 300 ms in all.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(270);
+  });
+
   it('a reply goes out before the campaign sends queued ahead of it, in this process and from another', async () => {
     const prefix = fresh();
     const worker = new SendBudget(a, { prefix, perSecond: 10 });

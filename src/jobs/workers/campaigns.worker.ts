@@ -158,6 +158,10 @@ export function createCampaignsWorker(
     const campaign = await repo.get(campaignId);
     if (!campaign) return 'gone';
     const variants = await variantsOf(campaignId);
+    // The bot's username (the campaign's links name it) before any slot is taken: asked for
+    // between a slot and its send, the first sends would reach Telegram a getMe later, bunched
+    // with the ones admitted after them.
+    await username();
     for (;;) {
       const st = await statusOf(campaignId, true);
       if (st.status !== 'running' || st.generation !== generation) {
