@@ -3,7 +3,7 @@ import os from 'node:os';
 import { createFmt } from './telegram/format.js';
 import { ConfigError, loadOpsConfig } from './config.js';
 import { createDb } from './db/client.js';
-import { rootCause } from './db/server.js';
+import { isUnreachable, rootCause } from './db/server.js';
 import { createServices } from './deps.js';
 import { createRedis } from './shared/redis.js';
 import { createQueues } from './jobs/queues.js';
@@ -108,6 +108,6 @@ function failure(err: unknown, t: ReturnType<ReturnType<typeof createI18n>['t']>
   // 42P01: undefined table; 42883: undefined function (the inbox's functions come with the migrations).
   if (code === '42P01' || code === '42883') return t('ops.cli.no_schema');
   if (code === '3D000') return t('ops.cli.no_database');
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'].includes(code)) return t('ops.cli.no_postgres', { code });
+  if (isUnreachable(cause)) return t('ops.cli.no_postgres', { code });
   return t('ops.cli.failed', { message: err instanceof Error ? err.message : String(err) });
 }

@@ -53,24 +53,21 @@ export const reconnectBackoff = (retries: number): number => Math.min(0.05 * 2 *
 /** Opens the pools; nothing connects until the first query. */
 export function createDb(url: string, opts: DbOptions = {}): DbHandle {
   const prepare = opts.prepare ?? true;
-  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 5, backoff: reconnectBackoff, prepare });
-  const relaxed = postgres(url, {
-    max: Math.max(2, Math.ceil((opts.max ?? 10) / 2)),
-    onnotice: () => {},
-    connect_timeout: 5,
-    backoff: reconnectBackoff,
-    prepare,
-    ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
-  });
-  const store = postgres(url, {
-    max: 2,
-    onnotice: () => {},
-    connect_timeout: 5,
-    backoff: reconnectBackoff,
-    prepare,
-    ...(prepare ? { connection: { synchronous_commit: 'off' } } : {}),
-  });
-  const barrier = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, backoff: reconnectBackoff, prepare });
+  // A relaxed pool's commits do not wait for the WAL flush (see DbHandle.relaxed); behind a
+  // transaction-mode pooler (no prepare) the per-connection setting would not hold, so none is set.
+  const pool = (max: number, relaxedCommit = false) =>
+    postgres(url, {
+      max,
+      onnotice: () => {},
+      connect_timeout: 5,
+      backoff: reconnectBackoff,
+      prepare,
+      ...(relaxedCommit && prepare ? { connection: { synchronous_commit: 'off' } } : {}),
+    });
+  const sql = pool(opts.max ?? 10);
+  const relaxed = pool(Math.max(2, Math.ceil((opts.max ?? 10) / 2)), true);
+  const store = pool(2, true);
+  const barrier = pool(1);
   const db = drizzle(sql, { schema });
   return {
     db,

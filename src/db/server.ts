@@ -22,11 +22,18 @@ export function databaseOf(url: string): string {
 /** postgres://user:secret@host/db → postgres://user:***@host/db */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
+/** The driver's codes for "nothing answers at that address" (refused, unknown host, timed out). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT']);
+
+/** Whether the error says nothing answered at the server's address. */
+export const isUnreachable = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
+};
+
 /** When nothing answers at the address: how a newcomer starts the services, or points at theirs. */
 export function startHint(err: unknown, variable: string): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const down = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT'];
-  return typeof code === 'string' && down.includes(code) ? `\nStart it with \`docker compose up -d postgres redis\`, or set ${variable} (in .env or the environment).` : '';
+  return isUnreachable(err) ? `\nStart it with \`docker compose up -d postgres redis\`, or set ${variable} (in .env or the environment).` : '';
 }
 
 /** The driver's error under drizzle's "Failed query: …" wrapper, or the error itself. */
